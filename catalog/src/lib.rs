@@ -1,0 +1,30 @@
+//! The catalog: Meridian's entity model, with no I/O beyond reading files.
+//!
+//! Teams describe their software with Backstage descriptor YAML
+//! (`catalog-info.yaml`). This crate turns that text into [`Entity`] values in
+//! Backstage's JSON shape, reports every problem as a [`Diagnostic`] that names
+//! `file:line:column`, resolves [`EntityRef`]s with Backstage's defaults and
+//! derives the relations between entities.
+//!
+//! Flow: [`parse::parse_str`] (text → located documents → entities + problems)
+//! → [`relations::derive_relations`] (a whole set of entities gets its
+//! relations) ; [`load::load_paths`] does both for files and folders.
+//!
+//! It never reads traces or the database: the catalog and the observed graph
+//! meet only in the server's query layer.
+
+pub mod diagnostic;
+pub mod entity;
+pub mod entity_ref;
+pub mod load;
+pub mod parse;
+pub mod relations;
+mod validate;
+mod yaml;
+
+pub use diagnostic::{Diagnostic, Location, Severity};
+pub use entity::{Entity, Metadata, Relation};
+pub use entity_ref::{EntityRef, RefError};
+pub use load::{load_paths, LoadedCatalog};
+pub use parse::{parse_str, ParsedEntity, ParsedFile};
+pub use relations::derive_relations;

@@ -1,0 +1,133 @@
+//! Descriptor text → entities, each with the location it came from, and
+//! diagnostics for everything that is wrong. One bad document never blocks
+//! the good ones beside it.
+
+use crate::diagnostic::{Diagnostic, Location};
+use crate::entity::Entity;
+use crate::{validate, yaml};
+
+/// An entity and where its document starts.
+#[derive(Clone, Debug)]
+pub struct ParsedEntity {
+    pub entity: Entity,
+    pub location: Location,
+}
+
+#[derive(Debug, Default)]
+pub struct ParsedFile {
+    pub entities: Vec<ParsedEntity>,
+    /// Errors (the document was rejected) and warnings (it was kept).
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses every document of one descriptor file. `file` is the name used in
+/// diagnostics (usually the path as the user gave it).
+pub fn parse_str(file: &str, text: &str) -> ParsedFile {
+    let (documents, mut diagnostics) = yaml::parse_documents(file, text);
+    let mut entities = Vec::new();
+    for doc in &documents {
+        let checked = validate::check(doc);
+        let rejected = checked.diagnostics.iter().any(Diagnostic::is_error);
+        diagnostics.extend(checked.diagnostics);
+        if rejected {
+            continue;
+        }
+        let mut value = yaml::to_json(&doc.root);
+        if let Some(object) = value.as_object_mut() {
+            // Relations are always derived, never taken from input.
+            object.remove("relations");
+            object.remove("status");
+        }
+        match serde_json::from_value::<Entity>(value) {
+            Ok(entity) => entities.push(ParsedEntity { entity, location: doc.start() }),
+            Err(error) => diagnostics.push(
+                Diagnostic::error(doc.start(), format!("descriptor does not match the entity shape: {error}"))
+                    .for_entity(checked.entity_ref),
+            ),
+        }
+    }
+    ParsedFile { entities, diagnostics }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD_AND_BAD: &str = "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: checkout
+  tags: [orders, java]
+spec:
+  type: service
+  lifecycle: production
+  owner: team-orders
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: -bad-name-
+spec:
+  type: service
+  lifecycle: production
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata:
+  name: team-orders
+spec:
+  type: team
+  children: []
+";
+
+    #[test]
+    fn a_bad_document_does_not_block_its_neighbours() {
+        let parsed = parse_str("catalog-info.yaml", GOOD_AND_BAD);
+        let names: Vec<_> = parsed.entities.iter().map(|e| e.entity.metadata.name.as_str()).collect();
+        assert_eq!(names, ["checkout", "team-orders"]);
+        let rendered: Vec<String> = parsed.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(rendered.len(), 2, "{rendered:#?}");
+        assert!(rendered[0].starts_with("catalog-info.yaml:14:9: error: metadata.name `-bad-name-` is invalid"), "{rendered:#?}");
+        assert!(rendered[1].starts_with("catalog-info.yaml:15:1: error: spec.owner: required field is missing"), "{rendered:#?}");
+        assert!(rendered[1].ends_with("[component:default/-bad-name-]"), "{rendered:#?}");
+    }
+
+    #[test]
+    fn entity_is_in_backstage_shape() {
+        let parsed = parse_str("x.yaml", GOOD_AND_BAD);
+        let json = serde_json::to_value(&parsed.entities[0].entity).unwrap();
+        assert_eq!(json["apiVersion"], "backstage.io/v1alpha1");
+        assert_eq!(json["metadata"]["namespace"], "default");
+        assert_eq!(json["metadata"]["tags"][1], "java");
+        assert_eq!(json["spec"]["owner"], "team-orders");
+        assert_eq!(parsed.entities[1].location.line, 19);
+    }
+
+    #[test]
+    fn unknown_root_fields_and_wrong_types_are_located() {
+        let text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\nspecs: {}\nspec:\n  type: service\n  lifecycle: x\n  owner: [a]\n";
+        let parsed = parse_str("f.yaml", text);
+        assert!(parsed.entities.is_empty());
+        let rendered: Vec<String> = parsed.diagnostics.iter().map(ToString::to_string).collect();
+        assert!(rendered.iter().any(|d| d.starts_with("f.yaml:5:1: error: unknown root field `specs`")), "{rendered:#?}");
+        assert!(rendered.iter().any(|d| d.starts_with("f.yaml:9:10: error: spec.owner: must be a non-empty string")), "{rendered:#?}");
+    }
+
+    #[test]
+    fn unknown_kinds_are_kept_with_a_warning() {
+        let text = "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n  steps: []\n";
+        let parsed = parse_str("t.yaml", text);
+        assert_eq!(parsed.entities.len(), 1);
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert!(!parsed.diagnostics[0].is_error());
+    }
+
+    #[test]
+    fn broken_yaml_is_reported_not_panicked() {
+        let parsed = parse_str("b.yaml", "kind: [\n");
+        assert!(parsed.entities.is_empty());
+        assert_eq!(parsed.diagnostics.len(), 1);
+        assert!(parsed.diagnostics[0].message.starts_with("invalid YAML"));
+    }
+}

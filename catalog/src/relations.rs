@@ -1,0 +1,174 @@
+//! Derived relations, in both directions, as Backstage's built-in processor
+//! emits them. Each spec field that names other entities yields a relation on
+//! the entity itself and the reverse relation on the target (when the target
+//! exists in the set).
+
+use std::collections::{BTreeSet, HashMap};
+
+use serde_json::Value;
+
+use crate::entity::{Entity, Relation};
+use crate::entity_ref::EntityRef;
+
+struct RelationField {
+    kinds: &'static [&'static str],
+    field: &'static str,
+    default_kind: &'static str,
+    forward: &'static str,
+    reverse: &'static str,
+}
+
+const fn rel(kinds: &'static [&'static str], field: &'static str, default_kind: &'static str, forward: &'static str, reverse: &'static str) -> RelationField {
+    RelationField { kinds, field, default_kind, forward, reverse }
+}
+
+const OWNED: &[&str] = &["component", "api", "resource", "system", "domain"];
+const IN_SYSTEM: &[&str] = &["component", "api", "resource"];
+const DEPENDS: &[&str] = &["component", "resource"];
+
+const RELATION_FIELDS: &[RelationField] = &[
+    rel(OWNED, "owner", "Group", "ownedBy", "ownerOf"),
+    rel(IN_SYSTEM, "system", "System", "partOf", "hasPart"),
+    rel(&["component"], "subcomponentOf", "Component", "partOf", "hasPart"),
+    rel(&["component"], "providesApis", "API", "providesApi", "apiProvidedBy"),
+    rel(&["component"], "consumesApis", "API", "consumesApi", "apiConsumedBy"),
+    rel(DEPENDS, "dependsOn", "Component", "dependsOn", "dependencyOf"),
+    rel(DEPENDS, "dependencyOf", "Component", "dependencyOf", "dependsOn"),
+    rel(&["system"], "domain", "Domain", "partOf", "hasPart"),
+    rel(&["domain"], "subdomainOf", "Domain", "partOf", "hasPart"),
+    rel(&["group"], "parent", "Group", "childOf", "parentOf"),
+    rel(&["group"], "children", "Group", "parentOf", "childOf"),
+    rel(&["group"], "members", "User", "hasMember", "memberOf"),
+    rel(&["user"], "memberOf", "Group", "memberOf", "hasMember"),
+];
+
+/// A reference in `spec` that names no entity of the set (or cannot be parsed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnresolvedRef {
+    /// Index of the referring entity in the slice given to [`derive_relations`].
+    pub entity_index: usize,
+    /// `spec.<field>`.
+    pub field: String,
+    pub target: String,
+    pub reason: String,
+}
+
+/// Replaces every entity's `relations` with those derived from the whole set.
+/// Returns the references that point nowhere: Backstage keeps such relations
+/// on the referring entity, and so does Meridian; the caller reports them as
+/// warnings.
+pub fn derive_relations(entities: &mut [Entity]) -> Vec<UnresolvedRef> {
+    let index: HashMap<String, usize> = entities.iter().enumerate().map(|(i, e)| (e.entity_ref().key(), i)).collect();
+    let mut derived: Vec<BTreeSet<Relation>> = vec![BTreeSet::new(); entities.len()];
+    let mut unresolved = Vec::new();
+
+    for (i, entity) in entities.iter().enumerate() {
+        let kind = entity.kind.to_lowercase();
+        let self_key = entity.entity_ref().key();
+        for field in RELATION_FIELDS.iter().filter(|f| f.kinds.contains(&kind.as_str())) {
+            for target_text in field_values(entity.spec.get(field.field)) {
+                let target = match EntityRef::parse(target_text, Some(field.default_kind), &entity.metadata.namespace) {
+                    Ok(target) => target.key(),
+                    Err(error) => {
+                        unresolved.push(UnresolvedRef { entity_index: i, field: format!("spec.{}", field.field), target: target_text.to_string(), reason: error.to_string() });
+                        continue;
+                    }
+                };
+                derived[i].insert(Relation { relation_type: field.forward.to_string(), target_ref: target.clone() });
+                match index.get(&target) {
+                    Some(&j) => {
+                        derived[j].insert(Relation { relation_type: field.reverse.to_string(), target_ref: self_key.clone() });
+                    }
+                    None => unresolved.push(UnresolvedRef {
+                        entity_index: i,
+                        field: format!("spec.{}", field.field),
+                        target: target.clone(),
+                        reason: format!("no entity `{target}` in the catalog"),
+                    }),
+                }
+            }
+        }
+    }
+    for (entity, relations) in entities.iter_mut().zip(derived) {
+        entity.relations = relations.into_iter().collect();
+    }
+    unresolved
+}
+
+fn field_values(value: Option<&Value>) -> Vec<&str> {
+    match value {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse_str;
+
+    fn entities(text: &str) -> Vec<Entity> {
+        let parsed = parse_str("t.yaml", text);
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        parsed.entities.into_iter().map(|p| p.entity).collect()
+    }
+
+    fn relations(e: &Entity) -> Vec<String> {
+        e.relations.iter().map(|r| format!("{} {}", r.relation_type, r.target_ref)).collect()
+    }
+
+    const SET: &str = "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: checkout, namespace: shop}
+spec:
+  type: service
+  lifecycle: production
+  owner: Team-Orders
+  system: orders
+  providesApis: [checkout-api]
+  consumesApis: [default/payments-api]
+  dependsOn: [payments, resource:orders-db]
+---
+apiVersion: backstage.io/v1alpha1
+kind: Group
+metadata: {name: team-orders, namespace: shop}
+spec: {type: team, children: [], members: [alice]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: User
+metadata: {name: alice, namespace: shop}
+spec: {memberOf: [team-orders]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata: {name: checkout-api, namespace: shop}
+spec: {type: openapi, lifecycle: production, owner: team-orders, definition: 'openapi: 3.0.0'}
+";
+
+    #[test]
+    fn relations_are_derived_both_ways_with_defaults() {
+        let mut set = entities(SET);
+        let unresolved = derive_relations(&mut set);
+        assert_eq!(
+            relations(&set[0]),
+            [
+                "consumesApi api:default/payments-api",
+                "dependsOn component:shop/payments",
+                "dependsOn resource:shop/orders-db",
+                "ownedBy group:shop/team-orders",
+                "partOf system:shop/orders",
+                "providesApi api:shop/checkout-api",
+            ]
+        );
+        assert_eq!(
+            relations(&set[1]),
+            ["hasMember user:shop/alice", "ownerOf api:shop/checkout-api", "ownerOf component:shop/checkout"]
+        );
+        assert_eq!(relations(&set[2]), ["memberOf group:shop/team-orders"]);
+        assert_eq!(relations(&set[3]), ["apiProvidedBy component:shop/checkout", "ownedBy group:shop/team-orders"]);
+        let missing: Vec<_> = unresolved.iter().map(|u| u.target.as_str()).collect();
+        assert_eq!(missing, ["system:shop/orders", "api:default/payments-api", "component:shop/payments", "resource:shop/orders-db"]);
+    }
+}

@@ -1,0 +1,194 @@
+//! YAML text → documents whose every node knows its line and column.
+//!
+//! `marked-yaml` gives positions but reads only the first document of a
+//! stream, so streams are split on `---` / `...` lines here and each
+//! document's line offset is remembered. Anchors and aliases are not
+//! supported by `marked-yaml`; such a document gets a clear error.
+
+use marked_yaml::{LoadError, Node};
+use serde_json::{Map, Number, Value};
+
+use crate::diagnostic::{Diagnostic, Location};
+
+/// One YAML document of a file, parsed, with where it sits in that file.
+pub struct Document {
+    pub root: Node,
+    /// Added to the parser's 1-based line numbers to get file lines.
+    pub line_offset: usize,
+    pub file: String,
+}
+
+impl Document {
+    /// The file location of a node (falls back to the document start).
+    pub fn location(&self, node: &Node) -> Location {
+        match node.span().start() {
+            Some(marker) => Location {
+                file: self.file.clone(),
+                line: marker.line() + self.line_offset,
+                column: marker.column(),
+            },
+            None => self.start(),
+        }
+    }
+
+    /// The location of `key` inside `map` (the key itself, not its value).
+    pub fn key_location(&self, map: &marked_yaml::types::MarkedMappingNode, key: &str) -> Option<Location> {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(k, _)| self.location(&Node::Scalar(k.clone())))
+    }
+
+    pub fn start(&self) -> Location {
+        Location { file: self.file.clone(), line: self.line_offset + 1, column: 1 }
+    }
+}
+
+/// Splits a YAML stream into documents and parses each one. A document that
+/// fails to parse yields a diagnostic; the others are unaffected.
+pub fn parse_documents(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
+    let mut documents = Vec::new();
+    let mut diagnostics = Vec::new();
+    for chunk in split_documents(text) {
+        if chunk.text.trim().is_empty() || is_only_comments(&chunk.text) {
+            continue;
+        }
+        // prevent_coercion records whether a scalar was quoted, for to_json.
+        let options = marked_yaml::LoaderOptions::default().prevent_coercion(true);
+        match marked_yaml::parse_yaml_with_options(0, &chunk.text, options) {
+            Ok(root) => documents.push(Document { root, line_offset: chunk.line_offset, file: file.to_string() }),
+            Err(error) => {
+                let (line, column, message) = describe_load_error(&error);
+                diagnostics.push(Diagnostic::error(
+                    Location { file: file.to_string(), line: line + chunk.line_offset, column },
+                    message,
+                ));
+            }
+        }
+    }
+    (documents, diagnostics)
+}
+
+struct Chunk {
+    text: String,
+    line_offset: usize,
+}
+
+fn split_documents(text: &str) -> Vec<Chunk> {
+    let mut chunks = Vec::new();
+    let mut current = String::new();
+    let mut start_line = 0; // 0-based line where `current` starts
+    for (index, line) in text.lines().enumerate() {
+        let is_start = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+        let is_end = line == "..." || line.starts_with("... ");
+        if is_start || is_end {
+            chunks.push(Chunk { text: std::mem::take(&mut current), line_offset: start_line });
+            if is_start && line.len() > 3 {
+                // `--- {inline: doc}`: keep the content, on its own line number.
+                start_line = index;
+                current.push_str(&" ".repeat(4));
+                current.push_str(&line[4..]);
+                current.push('\n');
+            } else {
+                start_line = index + 1;
+            }
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+    }
+    chunks.push(Chunk { text: current, line_offset: start_line });
+    chunks
+}
+
+fn is_only_comments(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim_start();
+        t.is_empty() || t.starts_with('#') || t.starts_with('%')
+    })
+}
+
+fn describe_load_error(error: &LoadError) -> (usize, usize, String) {
+    let (marker, message) = match error {
+        LoadError::TopLevelMustBeMapping(m) => (m, "a descriptor document must be a YAML mapping".to_string()),
+        LoadError::TopLevelMustBeSequence(m) => (m, "expected a YAML sequence".to_string()),
+        LoadError::UnexpectedAnchor(m) => (m, "YAML anchors and aliases are not supported in descriptors".to_string()),
+        LoadError::MappingKeyMustBeScalar(m) => (m, "mapping keys must be plain strings".to_string()),
+        LoadError::UnexpectedTag(m) => (m, "explicit YAML tags are not supported in descriptors".to_string()),
+        LoadError::ScanError(m, e) => (m, format!("invalid YAML: {}", e.info())),
+        LoadError::DuplicateKey(inner) => {
+            let key = &inner.key;
+            let line = key.span().start().map_or(1, |m| m.line());
+            let column = key.span().start().map_or(1, |m| m.column());
+            return (line, column, format!("duplicate key `{}`", key.as_str()));
+        }
+    };
+    (marker.line().max(1), marker.column().max(1), message)
+}
+
+/// The JSON value of a node. Plain (unquoted) scalars follow YAML's core
+/// schema (null, booleans, integers, floats); quoted ones stay strings.
+pub fn to_json(node: &Node) -> Value {
+    match node {
+        Node::Scalar(scalar) => {
+            let text = scalar.as_str();
+            if !scalar.may_coerce() {
+                return Value::String(text.to_string());
+            }
+            match text {
+                "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+                "true" | "True" | "TRUE" => Value::Bool(true),
+                "false" | "False" | "FALSE" => Value::Bool(false),
+                _ => {
+                    if let Ok(i) = text.parse::<i64>() {
+                        Value::Number(i.into())
+                    } else if let Some(n) = looks_like_float(text).then(|| text.parse::<f64>().ok()).flatten().and_then(Number::from_f64) {
+                        Value::Number(n)
+                    } else {
+                        Value::String(text.to_string())
+                    }
+                }
+            }
+        }
+        Node::Sequence(items) => Value::Array(items.iter().map(to_json).collect()),
+        Node::Mapping(map) => {
+            let mut out = Map::new();
+            for (key, value) in map.iter() {
+                out.insert(key.as_str().to_string(), to_json(value));
+            }
+            Value::Object(out)
+        }
+    }
+}
+
+/// Only decimal forms count as floats: `inf`, `nan` and `1e` stay strings.
+fn looks_like_float(text: &str) -> bool {
+    let t = text.strip_prefix(['-', '+']).unwrap_or(text);
+    t.contains('.') && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')) && t.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_keep_their_file_lines() {
+        let text = "a: 1\n---\nb: 2\nc: [x\n---\nd: 4\n";
+        let (docs, diags) = parse_documents("f.yaml", text);
+        assert_eq!(docs.len(), 2);
+        let d = &docs[1];
+        let node = d.root.as_mapping().unwrap().get_node("d").unwrap();
+        assert_eq!(d.location(node).line, 6);
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert!(diags[0].location.line >= 3, "{:?}", diags[0]);
+    }
+
+    #[test]
+    fn scalars_are_typed_like_yaml() {
+        let (docs, _) = parse_documents("f", "a: 1\nb: '1'\nc: true\nd: 1.5\ne: ~\nf: text\n");
+        let v = to_json(&docs[0].root);
+        assert_eq!(v["a"], Value::from(1));
+        assert_eq!(v["b"], Value::from("1"));
+        assert_eq!(v["c"], Value::from(true));
+        assert_eq!(v["d"], Value::from(1.5));
+        assert_eq!(v["e"], Value::Null);
+        assert_eq!(v["f"], Value::from("text"));
+    }
+}
