@@ -1,0 +1,137 @@
+//! OTLP protobuf types → [`SpanRecord`]s. Spans that cannot be used are
+//! counted with a reason (OTLP partial success), never fatal for the rest.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value, KeyValue};
+use opentelemetry_proto::tonic::trace::v1::{span, status};
+
+use crate::engine::{Name, Protocol, SpanKind, SpanRecord};
+
+/// Deduplicates service names so each span holds a pointer, not a copy.
+#[derive(Default)]
+pub struct Interner {
+    names: HashSet<Name>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, text: &str) -> Name {
+        if let Some(name) = self.names.get(text) {
+            return name.clone();
+        }
+        let name: Name = Arc::from(text);
+        self.names.insert(name.clone());
+        name
+    }
+}
+
+/// Spans that were not accepted, and the first reason why.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Rejected {
+    pub count: u64,
+    pub first_reason: Option<String>,
+}
+
+impl Rejected {
+    fn add(&mut self, count: usize, reason: impl FnOnce() -> String) {
+        if count == 0 {
+            return;
+        }
+        self.count += count as u64;
+        if self.first_reason.is_none() {
+            self.first_reason = Some(reason());
+        }
+    }
+}
+
+fn str_attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a str> {
+    attributes.iter().find(|kv| kv.key == key).and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+        any_value::Value::StringValue(s) => Some(s.as_str()),
+        _ => None,
+    })
+}
+
+fn int_attr(attributes: &[KeyValue], key: &str) -> Option<i64> {
+    attributes.iter().find(|kv| kv.key == key).and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
+        any_value::Value::IntValue(i) => Some(*i),
+        any_value::Value::StringValue(s) => s.parse().ok(),
+        _ => None,
+    })
+}
+
+fn has_attr(attributes: &[KeyValue], key: &str) -> bool {
+    attributes.iter().any(|kv| kv.key == key)
+}
+
+/// Converts a request's spans, appending usable ones to `out`.
+pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Interner, out: &mut Vec<SpanRecord>) -> Rejected {
+    let mut rejected = Rejected::default();
+    for resource_spans in &request.resource_spans {
+        let resource_attributes = resource_spans.resource.as_ref().map(|r| r.attributes.as_slice()).unwrap_or_default();
+        let total: usize = resource_spans.scope_spans.iter().map(|s| s.spans.len()).sum();
+        // service.namespace + service.name is the service identity.
+        let service = match (str_attr(resource_attributes, "service.name"), str_attr(resource_attributes, "service.namespace")) {
+            (Some(name), Some(ns)) if !name.is_empty() && !ns.is_empty() => interner.intern(&format!("{ns}/{name}")),
+            (Some(name), _) if !name.is_empty() => interner.intern(name),
+            _ => {
+                rejected.add(total, || "resource has no service.name attribute".to_string());
+                continue;
+            }
+        };
+        for scope_spans in &resource_spans.scope_spans {
+            for span in &scope_spans.spans {
+                match decode_span(span, &service) {
+                    Ok(record) => out.push(record),
+                    Err(reason) => rejected.add(1, || reason),
+                }
+            }
+        }
+    }
+    rejected
+}
+
+fn decode_span(span: &opentelemetry_proto::tonic::trace::v1::Span, service: &Name) -> Result<SpanRecord, String> {
+    let trace_id: [u8; 16] = span.trace_id.as_slice().try_into().map_err(|_| format!("span has a trace_id of {} bytes, not 16", span.trace_id.len()))?;
+    let span_id: [u8; 8] = span.span_id.as_slice().try_into().map_err(|_| format!("span has a span_id of {} bytes, not 8", span.span_id.len()))?;
+    if trace_id == [0; 16] || span_id == [0; 8] {
+        return Err("span has an all-zero trace_id or span_id".to_string());
+    }
+    let parent_span_id = match span.parent_span_id.len() {
+        0 => None,
+        8 => Some(<[u8; 8]>::try_from(span.parent_span_id.as_slice()).map_err(|_| "bad parent_span_id".to_string())?).filter(|p| *p != [0; 8]),
+        n => return Err(format!("span has a parent_span_id of {n} bytes, not 8")),
+    };
+    let kind = match span::SpanKind::try_from(span.kind).unwrap_or(span::SpanKind::Unspecified) {
+        span::SpanKind::Unspecified => SpanKind::Unspecified,
+        span::SpanKind::Internal => SpanKind::Internal,
+        span::SpanKind::Server => SpanKind::Server,
+        span::SpanKind::Client => SpanKind::Client,
+        span::SpanKind::Producer => SpanKind::Producer,
+        span::SpanKind::Consumer => SpanKind::Consumer,
+    };
+    let attributes = span.attributes.as_slice();
+    let status_error = span.status.as_ref().is_some_and(|s| s.code == status::StatusCode::Error as i32);
+    // Old and new semantic-convention names are both accepted.
+    let http_status = int_attr(attributes, "http.response.status_code").or_else(|| int_attr(attributes, "http.status_code"));
+    let is_error = status_error || (kind == SpanKind::Server && http_status.is_some_and(|code| code >= 500));
+    let protocol = if has_attr(attributes, "rpc.system") {
+        Protocol::Rpc
+    } else if has_attr(attributes, "http.request.method") || has_attr(attributes, "http.method") {
+        Protocol::Http
+    } else {
+        Protocol::Other
+    };
+    Ok(SpanRecord {
+        trace_id,
+        span_id,
+        parent_span_id,
+        kind,
+        service: service.clone(),
+        start_unix_nanos: span.start_time_unix_nano,
+        end_unix_nanos: span.end_time_unix_nano.max(span.start_time_unix_nano),
+        is_error,
+        protocol,
+    })
+}

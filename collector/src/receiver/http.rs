@@ -1,0 +1,121 @@
+//! OTLP/HTTP: `POST /v1/traces` with protobuf or JSON bodies, optionally
+//! gzip-compressed; the answer comes in the request's content type.
+
+use std::io::Read;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
+
+use crate::pipeline::Pipeline;
+
+const PROTOBUF: &str = "application/x-protobuf";
+const JSON: &str = "application/json";
+
+/// `google.rpc.Status`, the body of an OTLP/HTTP error response.
+#[derive(Clone, PartialEq, Message, serde::Serialize)]
+pub struct RpcStatus {
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    #[prost(string, tag = "2")]
+    pub message: String,
+}
+
+#[derive(Clone)]
+struct HttpReceiver {
+    pipeline: Arc<Pipeline>,
+    max_body_bytes: usize,
+}
+
+/// A router serving `POST /v1/traces`; merge it into any axum app.
+pub fn router(pipeline: Arc<Pipeline>, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/v1/traces", post(export))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(HttpReceiver { pipeline, max_body_bytes })
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Encoding {
+    Protobuf,
+    Json,
+}
+
+async fn export(State(receiver): State<HttpReceiver>, headers: HeaderMap, body: Bytes) -> Response {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let encoding = match content_type.split(';').next().unwrap_or("").trim() {
+        PROTOBUF => Encoding::Protobuf,
+        JSON => Encoding::Json,
+        other => {
+            return error(Encoding::Protobuf, StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-type `{other}`; use {PROTOBUF} or {JSON}"));
+        }
+    };
+    let gzip = match headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) {
+        None | Some("identity") => false,
+        Some("gzip") => true,
+        Some(other) => return error(encoding, StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-encoding `{other}`")),
+    };
+    let body = if gzip {
+        match gunzip(&body, receiver.max_body_bytes) {
+            Ok(body) => Bytes::from(body),
+            Err(GunzipError::TooLarge) => {
+                return error(encoding, StatusCode::PAYLOAD_TOO_LARGE, format!("decompressed body exceeds {} bytes", receiver.max_body_bytes));
+            }
+            Err(GunzipError::Invalid(e)) => return error(encoding, StatusCode::BAD_REQUEST, format!("invalid gzip body: {e}")),
+        }
+    } else {
+        body
+    };
+    let request = match encoding {
+        Encoding::Protobuf => ExportTraceServiceRequest::decode(body).map_err(|e| format!("invalid protobuf body: {e}")),
+        Encoding::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).map_err(|e| format!("invalid JSON body: {e}")),
+    };
+    let request = match request {
+        Ok(request) => request,
+        Err(message) => return error(encoding, StatusCode::BAD_REQUEST, message),
+    };
+    let response = receiver.pipeline.export(&request).into_response();
+    match encoding {
+        Encoding::Protobuf => ([(header::CONTENT_TYPE, PROTOBUF)], response.encode_to_vec()).into_response(),
+        Encoding::Json => match serde_json::to_vec(&response) {
+            Ok(body) => ([(header::CONTENT_TYPE, JSON)], body).into_response(),
+            Err(e) => error(encoding, StatusCode::INTERNAL_SERVER_ERROR, format!("cannot encode response: {e}")),
+        },
+    }
+}
+
+enum GunzipError {
+    TooLarge,
+    Invalid(std::io::Error),
+}
+
+/// Decompresses at most `limit` bytes, so a small bomb cannot exhaust memory.
+fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, GunzipError> {
+    let mut out = Vec::new();
+    let mut decoder = flate2::read::GzDecoder::new(body).take(limit as u64 + 1);
+    decoder.read_to_end(&mut out).map_err(GunzipError::Invalid)?;
+    if out.len() > limit {
+        return Err(GunzipError::TooLarge);
+    }
+    Ok(out)
+}
+
+fn error(encoding: Encoding, status: StatusCode, message: String) -> Response {
+    // gRPC codes: INVALID_ARGUMENT for bad input, RESOURCE_EXHAUSTED for size.
+    let code = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => 8,
+        StatusCode::INTERNAL_SERVER_ERROR => 13,
+        _ => 3,
+    };
+    let body = RpcStatus { code, message };
+    match encoding {
+        Encoding::Protobuf => (status, [(header::CONTENT_TYPE, PROTOBUF)], body.encode_to_vec()).into_response(),
+        Encoding::Json => (status, [(header::CONTENT_TYPE, JSON)], serde_json::to_vec(&body).unwrap_or_default()).into_response(),
+    }
+}
