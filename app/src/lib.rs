@@ -1,1 +1,84 @@
-//! placeholder
+//! Meridian's web UI (Leptos, server-side rendered and hydrated).
+//!
+//! - [`model`]: the view models pages show, serializable both ways;
+//! - [`port`]: the trait the server implements; the app reaches the server
+//!   through it and nothing else (server side only);
+//! - [`server_fns`]: Leptos server functions, thin calls into the port;
+//! - [`pages`] and [`components`]: what the user sees.
+//!
+//! Every page renders fully on the server, so it reads without JavaScript;
+//! once hydrated, controls such as the catalog filter react as you type.
+
+pub mod components;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod port;
+pub mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::{ParamSegment, StaticSegment};
+
+/// The HTML document around the app; the server renders it for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="data:," />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this attribute flips once hydrated,
+    // which is how browser tests know controls are live.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/meridian.css" />
+        <Title text="Meridian" />
+        <Router>
+            <div class="app" data-hydrated=move || hydrated.get().to_string()>
+                <header class="topbar">
+                    <A href="/" attr:class="brand">"Meridian"</A>
+                    <nav>
+                        <A href="/">"Catalog"</A>
+                        <A href="/graph">"Graph"</A>
+                    </nav>
+                </header>
+                <main>
+                    <Routes fallback=|| view! { <pages::NotFound /> }>
+                        <Route path=StaticSegment("") view=pages::CatalogPage />
+                        <Route path=StaticSegment("graph") view=pages::GraphPage />
+                        <Route
+                            path=(StaticSegment("catalog"), ParamSegment("namespace"), ParamSegment("kind"), ParamSegment("name"))
+                            view=pages::EntityPage
+                        />
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+/// The browser entry point, called by the generated JS once the WASM loads.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,1 +1,10 @@
-fn main(){}
+//! `meridian`: the thin binary. All behaviour lives in the `server` library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = server::cli::Cli::parse();
+    server::cli::run(cli)
+}

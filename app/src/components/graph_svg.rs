@@ -1,0 +1,72 @@
+use leptos::prelude::*;
+
+use crate::model::GraphLayout;
+
+pub const NODE_WIDTH: f64 = 150.0;
+pub const NODE_HEIGHT: f64 = 40.0;
+
+/// Draws a server-computed layout: nodes as labelled boxes, edges as arrows
+/// labelled with request and error counts. A table of the same edges follows
+/// for reading and for links.
+#[component]
+pub fn GraphSvg(layout: GraphLayout) -> impl IntoView {
+    if layout.nodes.is_empty() {
+        return view! {
+            <p class="empty" data-testid="graph-empty">
+                "No traffic observed in the last " {layout.window} ". Point an OpenTelemetry SDK or Collector at the OTLP ports (gRPC 4317, HTTP 4318)."
+            </p>
+        }
+        .into_any();
+    }
+    let names: std::collections::HashMap<String, String> = layout.nodes.iter().map(|n| (n.id.clone(), n.name.clone())).collect();
+    let label = move |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let rows = layout.edges.clone();
+    view! {
+        <svg
+            class="graph"
+            data-testid="graph"
+            viewBox=format!("0 0 {} {}", layout.width, layout.height)
+            width=layout.width
+            height=layout.height
+        >
+            <defs>
+                <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <path d="M 0 0 L 10 5 L 0 10 z" />
+                </marker>
+            </defs>
+            {layout.edges.into_iter().map(|e| {
+                let class = if e.errors > 0 { "edge has-errors" } else { "edge" };
+                view! {
+                    <g class=class data-source=e.source.clone() data-target=e.target.clone()>
+                        <line x1=e.x1 y1=e.y1 x2=e.x2 y2=e.y2 marker-end="url(#arrow)" />
+                        <text x=(e.x1 + e.x2) / 2.0 y=(e.y1 + e.y2) / 2.0 - 6.0 text-anchor="middle">
+                            {format!("{} req · {} err", e.requests, e.errors)}
+                        </text>
+                    </g>
+                }
+            }).collect_view()}
+            {layout.nodes.into_iter().map(|n| view! {
+                <g class=format!("node node-{}", n.kind) data-node=n.id.clone()>
+                    <rect x=n.x y=n.y width=NODE_WIDTH height=NODE_HEIGHT rx="6" />
+                    <text x=n.x + NODE_WIDTH / 2.0 y=n.y + NODE_HEIGHT / 2.0 + 5.0 text-anchor="middle">{n.name.clone()}</text>
+                </g>
+            }).collect_view()}
+        </svg>
+        <table class="graph-edges" data-testid="graph-edges">
+            <thead><tr><th>"From"</th><th>"To"</th><th>"Type"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|e| view! {
+                    <tr data-source=e.source.clone() data-target=e.target.clone()>
+                        <td>{label(&e.source)}</td>
+                        <td>{label(&e.target)}</td>
+                        <td>{e.connection_type}</td>
+                        <td class="num">{e.requests}</td>
+                        <td class="num">{e.errors}</td>
+                        <td class="num">{format!("{:.1} ms", e.p95_ms)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+
+use crate::model::{entity_href, ObservedEdge};
+
+/// Calls seen in traces, with their rate of errors and p95 latency.
+#[component]
+pub fn ObservedTable(edges: Vec<ObservedEdge>, testid: &'static str) -> impl IntoView {
+    if edges.is_empty() {
+        return view! { <p class="empty" data-testid=testid>"None observed."</p> }.into_any();
+    }
+    view! {
+        <table class="observed-edges" data-testid=testid>
+            <thead><tr><th>"Service"</th><th>"Type"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th></tr></thead>
+            <tbody>
+                {edges.into_iter().map(|e| {
+                    let name = match &e.peer_entity_ref {
+                        Some(r) => view! { <a href=entity_href(r)>{e.peer.clone()}</a> }.into_any(),
+                        None => view! { <span>{e.peer.clone()}</span> <small class="uncataloged">" (" {e.peer_kind.clone()} ")"</small> }.into_any(),
+                    };
+                    view! {
+                        <tr data-peer=e.peer.clone()>
+                            <td>{name}</td>
+                            <td>{e.connection_type}</td>
+                            <td class="num" data-testid="requests">{e.requests}</td>
+                            <td class="num">{e.errors}</td>
+                            <td class="num">{format!("{:.1} ms", e.p95_ms)}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

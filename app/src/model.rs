@@ -1,0 +1,135 @@
+//! View models: what pages render. The server fills them through the port.
+
+use serde::{Deserialize, Serialize};
+
+/// One row of the catalog list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntitySummary {
+    /// `kind:namespace/name`, lower case.
+    pub entity_ref: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub spec_type: Option<String>,
+    pub lifecycle: Option<String>,
+    pub owner: Option<String>,
+    pub tags: Vec<String>,
+}
+
+impl EntitySummary {
+    /// Case-insensitive match of `needle` (already lower case) against the
+    /// fields a person would search by.
+    pub fn matches(&self, needle: &str) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let fields = [Some(&self.name), self.title.as_ref(), self.description.as_ref(), Some(&self.kind), self.owner.as_ref(), self.spec_type.as_ref()];
+        fields.into_iter().flatten().any(|f| f.to_lowercase().contains(needle)) || self.tags.iter().any(|t| t.contains(needle))
+    }
+
+    /// The UI path of the entity page.
+    pub fn href(&self) -> String {
+        entity_href(&self.entity_ref)
+    }
+}
+
+/// `/catalog/{namespace}/{kind}/{name}` for a `kind:namespace/name` ref.
+pub fn entity_href(entity_ref: &str) -> String {
+    let (kind, rest) = entity_ref.split_once(':').unwrap_or(("component", entity_ref));
+    let (namespace, name) = rest.split_once('/').unwrap_or(("default", rest));
+    format!("/catalog/{namespace}/{kind}/{name}")
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RelationView {
+    pub relation_type: String,
+    pub target_ref: String,
+}
+
+/// An observed call to or from the entity, from trace data.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObservedEdge {
+    /// The other end: its node name and kind.
+    pub peer: String,
+    pub peer_kind: String,
+    /// Entity page of the peer when it is in the catalog.
+    pub peer_entity_ref: Option<String>,
+    pub connection_type: String,
+    pub requests: u64,
+    pub errors: u64,
+    pub p95_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntityDetail {
+    pub summary: EntitySummary,
+    pub relations: Vec<RelationView>,
+    pub annotations: Vec<(String, String)>,
+    /// The window the observed edges cover, e.g. `1h`.
+    pub observed_window: String,
+    pub callers: Vec<ObservedEdge>,
+    pub callees: Vec<ObservedEdge>,
+}
+
+/// A graph laid out on the server, ready to draw as SVG.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphLayout {
+    pub window: String,
+    pub width: f64,
+    pub height: f64,
+    pub nodes: Vec<LaidOutNode>,
+    pub edges: Vec<LaidOutEdge>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaidOutNode {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub entity_ref: Option<String>,
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaidOutEdge {
+    pub source: String,
+    pub target: String,
+    pub connection_type: String,
+    pub requests: u64,
+    pub errors: u64,
+    pub p95_ms: f64,
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hrefs_and_matching() {
+        assert_eq!(entity_href("component:default/checkout"), "/catalog/default/component/checkout");
+        let e = EntitySummary {
+            entity_ref: "component:default/checkout".into(),
+            kind: "Component".into(),
+            namespace: "default".into(),
+            name: "checkout".into(),
+            title: Some("Checkout Service".into()),
+            description: None,
+            spec_type: Some("service".into()),
+            lifecycle: None,
+            owner: Some("group:default/orders".into()),
+            tags: vec!["payments".into()],
+        };
+        assert!(e.matches("check"));
+        assert!(e.matches("service"));
+        assert!(e.matches("orders"));
+        assert!(e.matches("pay"));
+        assert!(!e.matches("pricing"));
+    }
+}

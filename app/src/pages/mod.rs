@@ -1,0 +1,22 @@
+//! One module per page; each fetches through a server function and renders
+//! with components.
+
+mod catalog;
+mod entity;
+mod graph;
+
+pub use catalog::CatalogPage;
+pub use entity::EntityPage;
+pub use graph::GraphPage;
+
+use leptos::prelude::*;
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! {
+        <section class="not-found">
+            <h1>"Not found"</h1>
+            <p>"Nothing is registered at this address. " <a href="/">"Back to the catalog"</a></p>
+        </section>
+    }
+}

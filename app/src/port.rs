@@ -1,0 +1,27 @@
+//! The port: everything the app needs from the server, as one trait. The
+//! server implements it; server functions find it in the Leptos context.
+
+use std::sync::Arc;
+
+use crate::model::{EntityDetail, EntitySummary, GraphLayout};
+
+/// A failure the user should see, already phrased for them.
+#[derive(Debug, Clone)]
+pub struct PortError(pub String);
+
+impl std::fmt::Display for PortError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[async_trait::async_trait]
+pub trait PortalPort: Send + Sync + 'static {
+    async fn list_entities(&self) -> Result<Vec<EntitySummary>, PortError>;
+    async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError>;
+    /// `window` is `5m`, `15m`, `1h`, `24h`, `7d` or any `<n><s|m|h|d>`.
+    async fn graph_layout(&self, window: &str) -> Result<GraphLayout, PortError>;
+}
+
+/// How the port travels in the Leptos context.
+pub type SharedPort = Arc<dyn PortalPort>;

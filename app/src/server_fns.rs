@@ -1,0 +1,26 @@
+//! Server functions: the app's only way to the server, each a thin call
+//! into the [`crate::port::PortalPort`] found in context.
+
+use leptos::prelude::*;
+
+use crate::model::{EntityDetail, EntitySummary, GraphLayout};
+
+#[cfg(feature = "ssr")]
+fn port() -> Result<crate::port::SharedPort, ServerFnError> {
+    use_context::<crate::port::SharedPort>().ok_or_else(|| ServerFnError::new("the server did not provide the portal port"))
+}
+
+#[server(endpoint = "list_entities")]
+pub async fn fetch_entities() -> Result<Vec<EntitySummary>, ServerFnError> {
+    port()?.list_entities().await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "entity")]
+pub async fn fetch_entity(kind: String, namespace: String, name: String) -> Result<Option<EntityDetail>, ServerFnError> {
+    port()?.entity(&kind, &namespace, &name).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "graph_layout")]
+pub async fn fetch_graph(window: String) -> Result<GraphLayout, ServerFnError> {
+    port()?.graph_layout(&window).await.map_err(|e| ServerFnError::new(e.to_string()))
+}

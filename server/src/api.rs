@@ -1,0 +1,100 @@
+//! The REST API. Catalog reads follow Backstage's catalog backend (paths,
+//! JSON shape and error body) so its clients work against Meridian.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query as QueryParams, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use collector::Pipeline;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::query::Query;
+use crate::window::Window;
+
+#[derive(Clone)]
+pub struct ApiState {
+    pub query: Query,
+    pub pipeline: Arc<Pipeline>,
+}
+
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/api/catalog/entities", get(list_entities))
+        .route("/api/catalog/entities/by-name/{kind}/{namespace}/{name}", get(entity_by_name))
+        .route("/api/v1/graph", get(graph))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// An error in Backstage's shape: `{error: {name, message}, response: {statusCode}}`.
+pub struct ApiError {
+    status: StatusCode,
+    name: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn not_found(message: String) -> Self {
+        Self { status: StatusCode::NOT_FOUND, name: "NotFoundError", message }
+    }
+
+    pub fn bad_request(message: String) -> Self {
+        Self { status: StatusCode::BAD_REQUEST, name: "InputError", message }
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        tracing::error!("request failed: {error:#}");
+        Self { status: StatusCode::INTERNAL_SERVER_ERROR, name: "Error", message: format!("{error:#}") }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "error": { "name": self.name, "message": self.message },
+            "response": { "statusCode": self.status.as_u16() },
+        });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+async fn list_entities(State(state): State<ApiState>) -> Result<Response, ApiError> {
+    Ok(Json(state.query.store().entities().await?).into_response())
+}
+
+async fn entity_by_name(State(state): State<ApiState>, Path((kind, namespace, name)): Path<(String, String, String)>) -> Result<Response, ApiError> {
+    match state.query.store().entity(&kind, &namespace, &name).await? {
+        Some(entity) => Ok(Json(entity).into_response()),
+        None => Err(ApiError::not_found(format!("No entity named '{kind}:{namespace}/{name}' found"))),
+    }
+}
+
+#[derive(Deserialize)]
+struct GraphParams {
+    window: Option<String>,
+}
+
+async fn graph(State(state): State<ApiState>, QueryParams(params): QueryParams<GraphParams>) -> Result<Response, ApiError> {
+    let window = Window::parse(params.window.as_deref().unwrap_or("15m")).map_err(ApiError::bad_request)?;
+    Ok(Json(state.query.graph(window).await?).into_response())
+}
+
+/// Prometheus text format: the engine's own counters.
+async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
+    let c = state.pipeline.counters();
+    let body = format!(
+        "# HELP meridian_spans_received_total Spans accepted by the OTLP receivers.\n# TYPE meridian_spans_received_total counter\nmeridian_spans_received_total {}\n\
+         # HELP meridian_spans_paired_total Client/server halves paired into calls.\n# TYPE meridian_spans_paired_total counter\nmeridian_spans_paired_total {}\n\
+         # HELP meridian_spans_expired_total Halves that found no partner within the pairing window.\n# TYPE meridian_spans_expired_total counter\nmeridian_spans_expired_total {}\n\
+         # HELP meridian_spans_dropped_total Halves dropped because the pairing store was full.\n# TYPE meridian_spans_dropped_total counter\nmeridian_spans_dropped_total {}\n",
+        c.spans, c.paired, c.expired, c.dropped
+    );
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}

@@ -1,0 +1,147 @@
+//! Command line: `meridian serve` and `meridian validate`. Every serve flag
+//! can also come from a `MERIDIAN_*` environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::serve::{self, ServeConfig};
+
+#[derive(Parser, Debug)]
+#[command(name = "meridian", version, about = "Service catalog and live dependency graph")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the web UI, REST API and OTLP receivers.
+    Serve(ServeArgs),
+    /// Check descriptor files; prints `file:line:column: message` per problem
+    /// and exits 1 if any entity is invalid.
+    Validate(ValidateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Catalog file or folder to load (repeatable; comma-separated in the env var).
+    #[arg(long = "catalog", env = "MERIDIAN_CATALOG", value_delimiter = ',')]
+    pub catalog: Vec<PathBuf>,
+    /// sqlite://PATH (created if missing) or postgres://USER:PASS@HOST/DB.
+    #[arg(long, env = "MERIDIAN_DATABASE_URL", default_value = "sqlite://./data/meridian.db")]
+    pub database_url: String,
+    /// Address of the web UI and REST API.
+    #[arg(long, env = "MERIDIAN_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// Address of the OTLP/gRPC receiver.
+    #[arg(long, env = "MERIDIAN_OTLP_GRPC_ADDR", default_value = "127.0.0.1:4317")]
+    pub otlp_grpc_addr: SocketAddr,
+    /// Address of the OTLP/HTTP receiver (`POST /v1/traces`).
+    #[arg(long, env = "MERIDIAN_OTLP_HTTP_ADDR", default_value = "127.0.0.1:4318")]
+    pub otlp_http_addr: SocketAddr,
+    /// Folder with the built web assets (`pkg/`), as cargo-leptos lays it out.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+    /// How often observed traffic is written to the database, in milliseconds.
+    #[arg(long, env = "MERIDIAN_FLUSH_INTERVAL_MS", default_value_t = 1000)]
+    pub flush_interval_ms: u64,
+    /// Largest accepted OTLP request body, in bytes (after decompression).
+    #[arg(long, env = "MERIDIAN_MAX_OTLP_BODY_BYTES", default_value_t = collector::receiver::DEFAULT_MAX_BODY_BYTES)]
+    pub max_otlp_body_bytes: usize,
+}
+
+impl From<ServeArgs> for ServeConfig {
+    fn from(args: ServeArgs) -> Self {
+        ServeConfig {
+            catalog: args.catalog,
+            database_url: args.database_url,
+            addr: args.addr,
+            otlp_grpc_addr: args.otlp_grpc_addr,
+            otlp_http_addr: args.otlp_http_addr,
+            site_root: args.site_root,
+            flush_interval: Duration::from_millis(args.flush_interval_ms.max(10)),
+            max_otlp_body_bytes: args.max_otlp_body_bytes,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Descriptor files or folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Validate(args) => validate(&args.paths),
+        Command::Serve(args) => {
+            init_logging();
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    eprintln!("meridian: cannot start the async runtime: {error}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve_until_signal(args.into())) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    tracing::error!("{error:#}");
+                    eprintln!("meridian: {error:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MERIDIAN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+}
+
+async fn serve_until_signal(config: ServeConfig) -> anyhow::Result<()> {
+    let running = serve::start(config).await?;
+    shutdown_signal().await;
+    tracing::info!("shutting down: flushing observed traffic");
+    running.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// Prints every problem; exit status 1 when any is an error.
+pub fn validate(paths: &[PathBuf]) -> ExitCode {
+    let loaded = catalog::load_paths(paths);
+    for diagnostic in &loaded.diagnostics {
+        println!("{diagnostic}");
+    }
+    let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = loaded.diagnostics.len() - errors;
+    eprintln!("{} files, {} valid entities, {errors} errors, {warnings} warnings", loaded.files.len(), loaded.entities.len());
+    if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}

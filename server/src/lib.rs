@@ -1,0 +1,24 @@
+//! The Meridian server: everything with I/O around the pure catalog and
+//! collector crates.
+//!
+//! - [`cli`]: `meridian serve` and `meridian validate`, flags and `MERIDIAN_*` env;
+//! - [`store`]: sqlx storage, SQLite by default, PostgreSQL for scale, one
+//!   schema and one code path for both;
+//! - [`ingest`]: wires the OTLP receivers to the collector pipeline and
+//!   flushes its buckets into the store;
+//! - [`query`]: the query layer, the only place where catalog and observed
+//!   graph meet;
+//! - [`layout`]: positions graph nodes for the UI (petgraph);
+//! - [`api`]: the REST API (Backstage-compatible catalog reads, graph);
+//! - [`web`]: the Leptos app, served with the port it needs;
+//! - [`serve`]: binds the listeners and runs it all until shutdown.
+
+pub mod api;
+pub mod cli;
+pub mod ingest;
+pub mod layout;
+pub mod query;
+pub mod serve;
+pub mod store;
+pub mod web;
+pub mod window;

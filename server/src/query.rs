@@ -1,0 +1,159 @@
+//! The query layer: the one place where the declared catalog and the
+//! observed graph meet. A service node is joined to the Component of the same
+//! name (its `namespace/name` when the service sets `service.namespace`).
+
+use std::collections::HashMap;
+
+use anyhow::Result;
+use catalog::Entity;
+use collector::NodeKind;
+use serde::Serialize;
+
+use crate::store::{unix_seconds, EdgeAggregate, Store};
+use crate::window::Window;
+
+/// `GET /api/v1/graph`'s body.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct GraphView {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphNode {
+    /// `<kind>:<name>`, unique across kinds (a service and a database may share a name).
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub entity_ref: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphEdge {
+    pub source: String,
+    pub target: String,
+    pub connection_type: &'static str,
+    pub requests: u64,
+    pub errors: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+#[derive(Clone)]
+pub struct Query {
+    store: Store,
+}
+
+fn node_id(kind: NodeKind, name: &str) -> String {
+    format!("{}:{name}", kind.as_str())
+}
+
+fn quantile_ms(edge: &EdgeAggregate, q: f64) -> f64 {
+    if edge.latency_us.is_empty() {
+        return 0.0;
+    }
+    edge.latency_us.value_at_quantile(q) as f64 / 1000.0
+}
+
+/// Component refs by the service name that should match them.
+fn components_by_service_name(entities: &[Entity]) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for e in entities.iter().filter(|e| e.kind.eq_ignore_ascii_case("component")) {
+        let name = e.metadata.name.to_lowercase();
+        let namespace = e.metadata.namespace.to_lowercase();
+        let entity_ref = e.entity_ref().key();
+        map.insert(format!("{namespace}/{name}"), entity_ref.clone());
+        // A bare service name matches the default namespace first.
+        if namespace == catalog::entity_ref::DEFAULT_NAMESPACE || !map.contains_key(&name) {
+            map.insert(name, entity_ref);
+        }
+    }
+    map
+}
+
+impl Query {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    async fn edges(&self, window: Window) -> Result<Vec<EdgeAggregate>> {
+        let since = unix_seconds() - window.duration.as_secs() as i64;
+        // Buckets are a minute wide: include the one the window starts in.
+        self.store.edges_since(since - since.rem_euclid(60)).await
+    }
+
+    pub async fn graph(&self, window: Window) -> Result<GraphView> {
+        let edges = self.edges(window).await?;
+        let components = components_by_service_name(&self.store.entities().await?);
+        let mut nodes: HashMap<String, GraphNode> = HashMap::new();
+        let mut out = GraphView::default();
+        for edge in &edges {
+            for end in [&edge.source, &edge.target] {
+                let id = node_id(end.kind, &end.name);
+                nodes.entry(id.clone()).or_insert_with(|| GraphNode {
+                    id,
+                    name: end.name.to_string(),
+                    kind: end.kind.as_str(),
+                    entity_ref: (end.kind == NodeKind::Service).then(|| components.get(&end.name.to_lowercase()).cloned()).flatten(),
+                });
+            }
+            out.edges.push(GraphEdge {
+                source: node_id(edge.source.kind, &edge.source.name),
+                target: node_id(edge.target.kind, &edge.target.name),
+                connection_type: edge.connection.as_str(),
+                requests: edge.requests,
+                errors: edge.errors,
+                p50_ms: quantile_ms(edge, 0.50),
+                p95_ms: quantile_ms(edge, 0.95),
+                p99_ms: quantile_ms(edge, 0.99),
+            });
+        }
+        out.nodes = nodes.into_values().collect();
+        out.nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// The graph node id a catalog entity appears as, if it is a component.
+    pub fn node_id_for_entity(entity: &Entity) -> Option<String> {
+        if !entity.kind.eq_ignore_ascii_case("component") {
+            return None;
+        }
+        let name = if entity.metadata.namespace.eq_ignore_ascii_case(catalog::entity_ref::DEFAULT_NAMESPACE) {
+            entity.metadata.name.clone()
+        } else {
+            format!("{}/{}", entity.metadata.namespace, entity.metadata.name)
+        };
+        Some(node_id(NodeKind::Service, &name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_match_components_preferring_the_default_namespace() {
+        let text = "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: Checkout, namespace: shop}
+spec: {type: service, lifecycle: production, owner: team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: checkout}
+spec: {type: service, lifecycle: production, owner: team}
+";
+        let entities: Vec<Entity> = catalog::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
+        let map = components_by_service_name(&entities);
+        assert_eq!(map["checkout"], "component:default/checkout");
+        assert_eq!(map["shop/checkout"], "component:shop/checkout");
+    }
+}

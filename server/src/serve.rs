@@ -1,0 +1,129 @@
+//! `meridian serve`: binds every listener first (so port clashes fail fast
+//! and tests can ask for port 0), loads the catalog, then runs the web server,
+//! both OTLP receivers and the flusher until shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use collector::{EngineConfig, Pipeline};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{self, ApiState};
+use crate::query::Query;
+use crate::store::Store;
+use crate::{ingest, web};
+
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub catalog: Vec<PathBuf>,
+    pub database_url: String,
+    pub addr: SocketAddr,
+    pub otlp_grpc_addr: SocketAddr,
+    pub otlp_http_addr: SocketAddr,
+    pub site_root: String,
+    pub flush_interval: Duration,
+    pub max_otlp_body_bytes: usize,
+}
+
+/// A running Meridian: its bound addresses and the way to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub otlp_grpc_addr: SocketAddr,
+    pub otlp_http_addr: SocketAddr,
+    pub store: Store,
+    shutdown: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// Stops accepting, flushes what the engine holds, and waits for all tasks.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
+    TcpListener::bind(addr).await.with_context(|| format!("cannot listen for {what} on {addr} (is another process using it?)"))
+}
+
+/// Loads the catalog folders into the store, logging each problem.
+pub async fn load_catalog(store: &Store, paths: &[PathBuf]) -> Result<()> {
+    let loaded = catalog::load_paths(paths);
+    for diagnostic in &loaded.diagnostics {
+        if diagnostic.is_error() {
+            tracing::error!("{diagnostic}");
+        } else {
+            tracing::warn!("{diagnostic}");
+        }
+    }
+    let entities: Vec<_> = loaded.entities.into_iter().map(|p| (p.entity, format!("file:{}", p.location.file))).collect();
+    store.replace_catalog(&entities).await?;
+    tracing::info!("catalog: {} entities from {} files", entities.len(), loaded.files.len());
+    Ok(())
+}
+
+pub async fn start(config: ServeConfig) -> Result<Running> {
+    let web_listener = bind(config.addr, "the web UI and API").await?;
+    let grpc_listener = bind(config.otlp_grpc_addr, "OTLP/gRPC").await?;
+    let http_listener = bind(config.otlp_http_addr, "OTLP/HTTP").await?;
+
+    let store = Store::connect(&config.database_url).await?;
+    load_catalog(&store, &config.catalog).await?;
+
+    let pipeline = Arc::new(Pipeline::new(EngineConfig::default()));
+    let query = Query::new(store.clone());
+    let shutdown = CancellationToken::new();
+    let mut tasks = Vec::new();
+
+    let otlp_http = collector::receiver::http::router(pipeline.clone(), config.max_otlp_body_bytes);
+    let app = api::router(ApiState { query: query.clone(), pipeline: pipeline.clone() })
+        .merge(otlp_http.clone())
+        .merge(web::router(web::shared_port(query), &config.site_root));
+
+    let running = Running {
+        addr: web_listener.local_addr()?,
+        otlp_grpc_addr: grpc_listener.local_addr()?,
+        otlp_http_addr: http_listener.local_addr()?,
+        store: store.clone(),
+        shutdown: shutdown.clone(),
+        tasks: Vec::new(),
+    };
+
+    let stop = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        if let Err(error) = axum::serve(web_listener, app).with_graceful_shutdown(stop.cancelled_owned()).await {
+            tracing::error!("web server failed: {error}");
+        }
+    }));
+    let stop = shutdown.clone();
+    tasks.push(tokio::spawn(async move {
+        if let Err(error) = axum::serve(http_listener, otlp_http).with_graceful_shutdown(stop.cancelled_owned()).await {
+            tracing::error!("OTLP/HTTP receiver failed: {error}");
+        }
+    }));
+    let stop = shutdown.clone();
+    let grpc = collector::receiver::grpc::service(pipeline.clone(), config.max_otlp_body_bytes);
+    tasks.push(tokio::spawn(async move {
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(grpc_listener);
+        if let Err(error) = tonic::transport::Server::builder().add_service(grpc).serve_with_incoming_shutdown(incoming, stop.cancelled_owned()).await {
+            tracing::error!("OTLP/gRPC receiver failed: {error}");
+        }
+    }));
+    tasks.push(tokio::spawn(ingest::run_flusher(pipeline, store, config.flush_interval, shutdown.clone())));
+
+    tracing::info!(
+        "Meridian is up: UI and API http://{}  OTLP/gRPC {}  OTLP/HTTP http://{}/v1/traces",
+        running.addr,
+        running.otlp_grpc_addr,
+        running.otlp_http_addr
+    );
+    Ok(Running { tasks, ..running })
+}

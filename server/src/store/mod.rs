@@ -1,0 +1,234 @@
+//! Storage through sqlx's `Any` driver: one code path for SQLite (the
+//! default, embedded, created on first start) and PostgreSQL (for many
+//! replicas). Each backend has its own migrations folder because DDL types
+//! differ (`BLOB` / `BYTEA`); queries are written in the dialect both share
+//! (`$1` placeholders, `ON CONFLICT ... DO UPDATE`).
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use catalog::Entity;
+use collector::{new_latency_histogram, ConnectionType, EdgeBucket, NodeId, NodeKind};
+use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
+use hdrhistogram::Histogram;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// An edge over a window: the rows of its buckets merged.
+#[derive(Clone, Debug)]
+pub struct EdgeAggregate {
+    pub source: NodeId,
+    pub target: NodeId,
+    pub connection: ConnectionType,
+    pub requests: u64,
+    pub errors: u64,
+    pub latency_us: Histogram<u64>,
+}
+
+impl Store {
+    /// Connects and applies migrations. For SQLite the file and its folder are
+    /// created when missing.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if url.starts_with("sqlite:") {
+            (Backend::Sqlite, prepare_sqlite_url(url)?)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            bail!("unsupported database URL `{url}`: use sqlite://PATH or postgres://...");
+        };
+        let max_connections = if url.contains(":memory:") { 1 } else { 8 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .connect(&url)
+            .await
+            .with_context(|| format!("cannot connect to {}", redact(&url)))?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers proceed while the flusher writes.
+            sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await.ok();
+        }
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&pool).await.context("cannot apply database migrations")?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Replaces the whole catalog with `entities` in one transaction.
+    pub async fn replace_catalog(&self, entities: &[(Entity, String)]) -> Result<()> {
+        let now = unix_seconds();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM entities").execute(&mut *tx).await?;
+        for (entity, source) in entities {
+            let entity_ref = entity.entity_ref();
+            sqlx::query(
+                "INSERT INTO entities (entity_ref, kind, namespace, name, source, body, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (entity_ref) DO UPDATE SET kind = excluded.kind, namespace = excluded.namespace, name = excluded.name,
+                 source = excluded.source, body = excluded.body, updated_at = excluded.updated_at",
+            )
+            .bind(entity_ref.key())
+            .bind(&entity.kind)
+            .bind(&entity.metadata.namespace)
+            .bind(&entity.metadata.name)
+            .bind(source)
+            .bind(serde_json::to_string(entity)?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn entities(&self) -> Result<Vec<Entity>> {
+        let rows = sqlx::query("SELECT body FROM entities ORDER BY kind, namespace, name").fetch_all(&self.pool).await?;
+        rows.iter().map(|row| decode_entity(row.try_get("body")?)).collect()
+    }
+
+    /// Looks an entity up by kind, namespace and name, case-insensitively.
+    pub async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<Entity>> {
+        let key = catalog::EntityRef::new(kind, namespace, name).key();
+        let row = sqlx::query("SELECT body FROM entities WHERE entity_ref = $1").bind(key).fetch_optional(&self.pool).await?;
+        row.map(|row| decode_entity(row.try_get("body")?)).transpose()
+    }
+
+    pub async fn write_edge_buckets(&self, buckets: &[EdgeBucket]) -> Result<()> {
+        if buckets.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for b in buckets {
+            let mut latency = Vec::new();
+            V2Serializer::new().serialize(&b.latency_us, &mut latency).context("cannot encode a latency histogram")?;
+            sqlx::query(
+                "INSERT INTO edge_minutes (bucket_start, source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(b.bucket_start_unix_secs as i64)
+            .bind(b.source.kind.as_str())
+            .bind(b.source.name.as_ref())
+            .bind(b.target.kind.as_str())
+            .bind(b.target.name.as_ref())
+            .bind(b.connection.as_str())
+            .bind(b.requests as i64)
+            .bind(b.errors as i64)
+            .bind(latency)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every edge with traffic in buckets starting at or after `since`.
+    pub async fn edges_since(&self, since_unix_secs: i64) -> Result<Vec<EdgeAggregate>> {
+        let rows = sqlx::query(
+            "SELECT source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency
+             FROM edge_minutes WHERE bucket_start >= $1",
+        )
+        .bind(since_unix_secs)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut merged: HashMap<(NodeId, NodeId, ConnectionType), EdgeAggregate> = HashMap::new();
+        for row in rows {
+            let source = node(row.try_get("source_kind")?, row.try_get("source_name")?)?;
+            let target = node(row.try_get("target_kind")?, row.try_get("target_name")?)?;
+            let connection_text: String = row.try_get("connection_type")?;
+            let connection = ConnectionType::parse(&connection_text).with_context(|| format!("unknown connection type `{connection_text}` in the database"))?;
+            let bytes: Vec<u8> = row.try_get("latency")?;
+            let histogram: Histogram<u64> = Deserializer::new().deserialize(&mut bytes.as_slice()).context("corrupt latency histogram in the database")?;
+            let requests: i64 = row.try_get("requests")?;
+            let errors: i64 = row.try_get("errors")?;
+            let entry = merged.entry((source.clone(), target.clone(), connection)).or_insert_with(|| EdgeAggregate {
+                source,
+                target,
+                connection,
+                requests: 0,
+                errors: 0,
+                latency_us: new_latency_histogram(),
+            });
+            entry.requests += requests.max(0) as u64;
+            entry.errors += errors.max(0) as u64;
+            entry.latency_us.add(&histogram).context("cannot merge latency histograms")?;
+        }
+        let mut edges: Vec<_> = merged.into_values().collect();
+        edges.sort_by(|a, b| (&a.source, &a.target).cmp(&(&b.source, &b.target)));
+        Ok(edges)
+    }
+}
+
+fn node(kind: String, name: String) -> Result<NodeId> {
+    let kind = NodeKind::parse(&kind).with_context(|| format!("unknown node kind `{kind}` in the database"))?;
+    Ok(NodeId { kind, name: Arc::from(name) })
+}
+
+fn decode_entity(body: String) -> Result<Entity> {
+    serde_json::from_str(&body).context("corrupt entity JSON in the database")
+}
+
+pub fn unix_seconds() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Adds `mode=rwc` (create if missing) and creates the file's folder.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = rest.split('?').next().unwrap_or("");
+    if !path.is_empty() && path != ":memory:" {
+        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create database folder {}", parent.display()))?;
+        }
+    }
+    Ok(if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_create_and_passwords_are_hidden() {
+        assert_eq!(prepare_sqlite_url("sqlite::memory:").unwrap(), "sqlite::memory:?mode=rwc");
+        assert_eq!(redact("postgres://meridian:secret@localhost:5432/db"), "postgres://meridian:***@localhost:5432/db");
+        assert_eq!(redact("postgres://localhost/db"), "postgres://localhost/db");
+    }
+}

@@ -1,0 +1,122 @@
+//! Serves the Leptos app and implements the port it defines.
+
+use std::sync::Arc;
+
+use app::model::{EntityDetail, EntitySummary, GraphLayout, ObservedEdge, RelationView};
+use app::port::{PortError, PortalPort, SharedPort};
+use app::{shell, App};
+use axum::Router;
+use catalog::Entity;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::layout::layout;
+use crate::query::{GraphView, Query};
+use crate::window::Window;
+
+/// The window entity pages show observed calls for.
+const ENTITY_WINDOW: &str = "1h";
+
+pub struct Portal {
+    query: Query,
+}
+
+impl Portal {
+    pub fn new(query: Query) -> Self {
+        Self { query }
+    }
+}
+
+fn port_error(error: anyhow::Error) -> PortError {
+    tracing::error!("portal query failed: {error:#}");
+    PortError(format!("{error:#}"))
+}
+
+pub fn summary(entity: &Entity) -> EntitySummary {
+    EntitySummary {
+        entity_ref: entity.entity_ref().key(),
+        kind: entity.kind.clone(),
+        namespace: entity.metadata.namespace.clone(),
+        name: entity.metadata.name.clone(),
+        title: entity.metadata.title.clone(),
+        description: entity.metadata.description.clone(),
+        spec_type: entity.spec_str("type").map(str::to_string),
+        lifecycle: entity.spec_str("lifecycle").map(str::to_string),
+        owner: entity.relation_targets("ownedBy").next().map(str::to_string),
+        tags: entity.metadata.tags.clone(),
+    }
+}
+
+fn observed(view: &GraphView, node_id: &str) -> (Vec<ObservedEdge>, Vec<ObservedEdge>) {
+    let node = |id: &str| view.nodes.iter().find(|n| n.id == id);
+    let edge_view = |peer_id: &str, e: &crate::query::GraphEdge| {
+        let peer = node(peer_id);
+        ObservedEdge {
+            peer: peer.map_or_else(|| peer_id.to_string(), |n| n.name.clone()),
+            peer_kind: peer.map_or("service", |n| n.kind).to_string(),
+            peer_entity_ref: peer.and_then(|n| n.entity_ref.clone()),
+            connection_type: e.connection_type.to_string(),
+            requests: e.requests,
+            errors: e.errors,
+            p95_ms: e.p95_ms,
+        }
+    };
+    let callers = view.edges.iter().filter(|e| e.target == node_id).map(|e| edge_view(&e.source, e)).collect();
+    let callees = view.edges.iter().filter(|e| e.source == node_id).map(|e| edge_view(&e.target, e)).collect();
+    (callers, callees)
+}
+
+#[async_trait::async_trait]
+impl PortalPort for Portal {
+    async fn list_entities(&self) -> Result<Vec<EntitySummary>, PortError> {
+        let entities = self.query.store().entities().await.map_err(port_error)?;
+        Ok(entities.iter().map(summary).collect())
+    }
+
+    async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError> {
+        let Some(entity) = self.query.store().entity(kind, namespace, name).await.map_err(port_error)? else {
+            return Ok(None);
+        };
+        let (callers, callees) = match Query::node_id_for_entity(&entity) {
+            Some(node_id) => {
+                let window = Window::parse(ENTITY_WINDOW).map_err(PortError)?;
+                let view = self.query.graph(window).await.map_err(port_error)?;
+                observed(&view, &node_id)
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(Some(EntityDetail {
+            summary: summary(&entity),
+            relations: entity.relations.iter().map(|r| RelationView { relation_type: r.relation_type.clone(), target_ref: r.target_ref.clone() }).collect(),
+            annotations: entity.metadata.annotations.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            observed_window: ENTITY_WINDOW.to_string(),
+            callers,
+            callees,
+        }))
+    }
+
+    async fn graph_layout(&self, window: &str) -> Result<GraphLayout, PortError> {
+        let parsed = Window::parse(window).map_err(PortError)?;
+        let view = self.query.graph(parsed).await.map_err(port_error)?;
+        Ok(layout(&view, window))
+    }
+}
+
+/// The app's pages, server functions and static files (`site_root/pkg`).
+pub fn router(port: SharedPort, site_root: &str) -> Router {
+    let options = LeptosOptions::builder().output_name("meridian").site_root(site_root).site_pkg_dir("pkg").build();
+    let routes = generate_route_list(App);
+    let provide_port = move || provide_context(port.clone());
+    Router::new()
+        .leptos_routes_with_context(&options, routes, provide_port, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+}
+
+/// Convenience for callers holding a [`Query`].
+pub fn shared_port(query: Query) -> SharedPort {
+    Arc::new(Portal::new(query))
+}
