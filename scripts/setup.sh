@@ -65,7 +65,7 @@ setup_test() {
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
     say "python venv with the OpenTelemetry SDK in $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q -r tests/python/requirements.txt
+    "$venv/bin/pip" install -q -r server/tests/python/requirements.txt
   fi
 }
 

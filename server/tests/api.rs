@@ -1,0 +1,167 @@
+//! The REST API and both OTLP receivers against a running server.
+
+mod common;
+
+use std::io::Write;
+
+use common::*;
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use prost::Message;
+
+const PROTOBUF: &str = "application/x-protobuf";
+
+async fn post(base: &str, content_type: &str, encoding: Option<&str>, body: Vec<u8>) -> reqwest::Response {
+    let mut request = reqwest::Client::new().post(format!("{base}/v1/traces")).header("content-type", content_type).body(body);
+    if let Some(encoding) = encoding {
+        request = request.header("content-encoding", encoding);
+    }
+    request.send().await.expect("POST /v1/traces")
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("gzip");
+    encoder.finish().expect("gzip")
+}
+
+#[tokio::test]
+async fn catalog_read_api_speaks_backstage() {
+    let server = start(None, vec![demo_catalog()]).await;
+    let (status, entities) = get_json(&format!("{}/api/catalog/entities", server.base)).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = entities.as_array().unwrap().iter().map(|e| e["metadata"]["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"gateway") && names.contains(&"team-pricing") && names.contains(&"storefront-api"), "{names:?}");
+
+    // Lookup is case-insensitive, and relations come in Backstage's shape.
+    let (status, gateway) = get_json(&format!("{}/api/catalog/entities/by-name/Component/default/Gateway", server.base)).await;
+    assert_eq!(status, 200);
+    assert_eq!(gateway["metadata"]["name"], "gateway");
+    let relations = gateway["relations"].as_array().unwrap();
+    assert!(relations.iter().any(|r| r["type"] == "ownedBy" && r["targetRef"] == "group:default/team-storefront"), "{relations:?}");
+    assert!(relations.iter().any(|r| r["type"] == "providesApi" && r["targetRef"] == "api:default/storefront-api"));
+    let (_, team) = get_json(&format!("{}/api/catalog/entities/by-name/group/default/team-storefront", server.base)).await;
+    assert!(team["relations"].as_array().unwrap().iter().any(|r| r["type"] == "ownerOf" && r["targetRef"] == "component:default/gateway"));
+
+    let (status, missing) = get_json(&format!("{}/api/catalog/entities/by-name/component/default/nope", server.base)).await;
+    assert_eq!(status, 404);
+    assert_eq!(missing["error"]["name"], "NotFoundError");
+    assert_eq!(missing["response"]["statusCode"], 404);
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn otlp_http_protobuf_gzip_and_json_pair_into_one_edge() {
+    let server = start(None, vec![demo_catalog()]).await;
+    let base = format!("http://{}", server.running.otlp_http_addr);
+    // Call 1: client half first, plain protobuf. Call 2: server half first, gzip.
+    let r = post(&base, PROTOBUF, None, request("gateway", vec![span(1, 10, Some(1), SpanKind::Client, false)]).encode_to_vec()).await;
+    assert_eq!(r.status(), 200);
+    let body = r.bytes().await.unwrap();
+    assert_eq!(ExportTraceServiceResponse::decode(body).unwrap().partial_success, None, "full success has no partial_success");
+    post(&base, PROTOBUF, None, request("catalog", vec![span(1, 11, Some(10), SpanKind::Server, false)]).encode_to_vec()).await;
+    post(&base, PROTOBUF, Some("gzip"), gzip(&request("catalog", vec![span(2, 21, Some(20), SpanKind::Server, true)]).encode_to_vec())).await;
+    post(&base, PROTOBUF, Some("gzip"), gzip(&request("gateway", vec![span(2, 20, Some(2), SpanKind::Client, false)]).encode_to_vec())).await;
+    // Call 3: OTLP/JSON with hex ids, on the web port (which also accepts /v1/traces).
+    let json = |service: &str, span_id: &str, parent: &str, kind: u8| {
+        serde_json::json!({"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]},
+            "scopeSpans": [{"spans": [{"traceId": "0303030303030303030303030303030A", "spanId": span_id, "parentSpanId": parent,
+            "name": "GET /x", "kind": kind, "startTimeUnixNano": "1700000000000000000", "endTimeUnixNano": "1700000000002000000"}]}]}]})
+    };
+    // A timestamp far in the past would fall outside the window: use now.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    for (service, id, parent, kind) in [("gateway", "3030303030303030", "0101010101010101", 3), ("catalog", "3131313131313131", "3030303030303030", 2)] {
+        let body = json(service, id, parent, kind).to_string().replace("1700000000000000000", &(now - 2_000_000).to_string()).replace("1700000000002000000", &now.to_string());
+        let r = post(&server.base, "application/json", None, body.into_bytes()).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/json");
+    }
+    wait_for_edges(&server.base, &[("service:gateway", "service:catalog", 3, 1)]).await;
+
+    // The graph names nodes in the documented shape and joins the catalog.
+    let (_, graph) = get_json(&format!("{}/api/v1/graph?window=5m", server.base)).await;
+    let gateway = graph["nodes"].as_array().unwrap().iter().find(|n| n["id"] == "service:gateway").unwrap().clone();
+    assert_eq!(gateway, serde_json::json!({"id": "service:gateway", "name": "gateway", "kind": "service", "entityRef": "component:default/gateway"}));
+    let edge = &graph["edges"][0];
+    assert_eq!(edge["connectionType"], "http");
+    assert!(edge["p50Ms"].as_f64().unwrap() > 0.0 && edge["p99Ms"].as_f64().unwrap() >= edge["p95Ms"].as_f64().unwrap());
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn otlp_http_bad_input_is_rejected_and_nothing_else_is_lost() {
+    let server = start(None, vec![]).await;
+    let base = format!("http://{}", server.running.otlp_http_addr);
+    let r = post(&base, PROTOBUF, None, b"\xff\xff\xff not protobuf".to_vec()).await;
+    assert_eq!(r.status(), 400);
+    let status = collector::receiver::http::RpcStatus::decode(r.bytes().await.unwrap()).unwrap();
+    assert_eq!(status.code, 3);
+    assert!(status.message.starts_with("invalid protobuf body"), "{}", status.message);
+
+    let r = post(&base, PROTOBUF, Some("gzip"), b"not gzip".to_vec()).await;
+    assert_eq!(r.status(), 400);
+    let r = post(&base, "application/json", None, b"{not json".to_vec()).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("invalid JSON body"));
+    let r = post(&base, "text/plain", None, b"hello".to_vec()).await;
+    assert_eq!(r.status(), 415);
+    let r = post(&base, PROTOBUF, None, vec![0; 2 * 1024 * 1024]).await;
+    assert_eq!(r.status(), 413, "bodies over the limit are refused");
+
+    // One unusable span (short trace id) is rejected; its neighbour is kept.
+    let mut bad = span(5, 50, None, SpanKind::Server, false);
+    bad.trace_id = vec![1, 2, 3];
+    let good = span(6, 60, None, SpanKind::Server, false);
+    let r = post(&base, PROTOBUF, None, request("solo", vec![bad, good]).encode_to_vec()).await;
+    assert_eq!(r.status(), 200);
+    let partial = ExportTraceServiceResponse::decode(r.bytes().await.unwrap()).unwrap().partial_success.expect("partial success");
+    assert_eq!(partial.rejected_spans, 1);
+    assert!(partial.error_message.contains("trace_id of 3 bytes"), "{}", partial.error_message);
+    // A resource without service.name: all its spans are rejected, with why.
+    let mut no_name = request("x", vec![span(7, 70, None, SpanKind::Server, false)]);
+    no_name.resource_spans[0].resource = None;
+    let r = post(&base, PROTOBUF, None, no_name.encode_to_vec()).await;
+    let partial = ExportTraceServiceResponse::decode(r.bytes().await.unwrap()).unwrap().partial_success.expect("partial success");
+    assert_eq!((partial.rejected_spans, partial.error_message.as_str()), (1, "resource has no service.name attribute"));
+
+    wait_for_edges(&server.base, &[("user:user", "service:solo", 1, 0)]).await;
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn otlp_grpc_export_pairs_with_http_halves() {
+    let server = start(None, vec![]).await;
+    let mut client = TraceServiceClient::connect(format!("http://{}", server.running.otlp_grpc_addr)).await.expect("gRPC connect");
+    let response = client.export(request("front", vec![span(9, 90, Some(9), SpanKind::Client, false), span(9, 9, None, SpanKind::Server, false)])).await.expect("export");
+    assert_eq!(response.into_inner().partial_success, None);
+    // The other half over HTTP: pairing does not care about transport.
+    let http = format!("http://{}", server.running.otlp_http_addr);
+    post(&http, PROTOBUF, None, request("back", vec![span(9, 91, Some(90), SpanKind::Server, true)]).encode_to_vec()).await;
+    wait_for_edges(&server.base, &[("service:front", "service:back", 1, 1), ("user:user", "service:front", 1, 0)]).await;
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn graph_rejects_bad_windows() {
+    let server = start(None, vec![]).await;
+    let (status, body) = get_json(&format!("{}/api/v1/graph?window=forever", server.base)).await;
+    assert_eq!(status, 400);
+    assert!(body["error"]["message"].as_str().unwrap().contains("window `forever`"));
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn observed_traffic_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/keep.db", dir.path().display());
+    let server = start(Some(url.clone()), vec![]).await;
+    let http = format!("http://{}", server.running.otlp_http_addr);
+    post(&http, PROTOBUF, None, request("a", vec![span(4, 40, Some(4), SpanKind::Client, false)]).encode_to_vec()).await;
+    post(&http, PROTOBUF, None, request("b", vec![span(4, 41, Some(40), SpanKind::Server, false)]).encode_to_vec()).await;
+    // Stop at once: shutdown must flush what the engine holds.
+    server.running.stop().await;
+    let again = start(Some(url), vec![]).await;
+    assert_eq!(edges(&again.base).await, [("service:a".to_string(), "service:b".to_string(), 1, 0)]);
+    again.running.stop().await;
+}

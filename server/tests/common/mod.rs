@@ -1,0 +1,155 @@
+//! Test harness: a real Meridian on ephemeral ports with its own database,
+//! and helpers to build OTLP requests and read the graph.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::{span, status, ResourceSpans, ScopeSpans, Span, Status};
+use serde_json::Value;
+use server::serve::{Running, ServeConfig};
+
+pub struct TestServer {
+    pub running: Running,
+    pub base: String,
+    _dir: tempfile::TempDir,
+}
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn demo_catalog() -> PathBuf {
+    workspace_root().join("demo/catalog")
+}
+
+/// Starts Meridian on SQLite in a temporary folder, or on `database_url`.
+pub async fn start(database_url: Option<String>, catalog: Vec<PathBuf>) -> TestServer {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database_url = database_url.unwrap_or_else(|| format!("sqlite://{}/meridian.db", dir.path().display()));
+    let localhost = "127.0.0.1:0".parse().expect("address");
+    let config = ServeConfig {
+        catalog,
+        database_url,
+        addr: localhost,
+        otlp_grpc_addr: localhost,
+        otlp_http_addr: localhost,
+        site_root: workspace_root().join("target/site").display().to_string(),
+        flush_interval: Duration::from_millis(100),
+        max_otlp_body_bytes: 1024 * 1024,
+    };
+    let running = server::serve::start(config).await.expect("meridian starts");
+    let base = format!("http://{}", running.addr);
+    TestServer { running, base, _dir: dir }
+}
+
+pub fn kv(key: &str, value: any_value::Value) -> KeyValue {
+    KeyValue { key: key.to_string(), value: Some(AnyValue { value: Some(value) }) }
+}
+
+pub fn text(key: &str, value: &str) -> KeyValue {
+    kv(key, any_value::Value::StringValue(value.to_string()))
+}
+
+/// A span of `kind` in trace `trace`, with id `id` and parent `parent`.
+pub fn span(trace: u8, id: u8, parent: Option<u8>, kind: span::SpanKind, error: bool) -> Span {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_nanos() as u64;
+    Span {
+        trace_id: vec![trace; 16],
+        span_id: vec![id; 8],
+        parent_span_id: parent.map(|p| vec![p; 8]).unwrap_or_default(),
+        name: "GET /work".to_string(),
+        kind: kind as i32,
+        start_time_unix_nano: now - 3_000_000,
+        end_time_unix_nano: now,
+        attributes: vec![text("http.request.method", "GET")],
+        status: error.then(|| Status { code: status::StatusCode::Error as i32, message: String::new() }),
+        ..Default::default()
+    }
+}
+
+/// One export request from `service` carrying `spans`.
+pub fn request(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource { attributes: vec![text("service.name", service)], ..Default::default() }),
+            scope_spans: vec![ScopeSpans { spans, ..Default::default() }],
+            ..Default::default()
+        }],
+    }
+}
+
+pub async fn get_json(url: &str) -> (u16, Value) {
+    let response = reqwest::get(url).await.expect("GET");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON body"))
+}
+
+/// The edges of `/api/v1/graph` as (source, target, requests, errors).
+pub async fn edges(base: &str) -> Vec<(String, String, u64, u64)> {
+    let (status, graph) = get_json(&format!("{base}/api/v1/graph?window=15m")).await;
+    assert_eq!(status, 200, "{graph}");
+    let mut edges: Vec<_> = graph["edges"]
+        .as_array()
+        .expect("edges array")
+        .iter()
+        .map(|e| {
+            (
+                e["source"].as_str().unwrap_or_default().to_string(),
+                e["target"].as_str().unwrap_or_default().to_string(),
+                e["requests"].as_u64().unwrap_or_default(),
+                e["errors"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    edges.sort();
+    edges
+}
+
+/// Polls the graph until `expected` is exactly its edge list (flushes are
+/// asynchronous), failing with the last answer after 15 s.
+pub async fn wait_for_edges(base: &str, expected: &[(&str, &str, u64, u64)]) {
+    let expected: Vec<(String, String, u64, u64)> = expected.iter().map(|(s, t, r, e)| (s.to_string(), t.to_string(), *r, *e)).collect();
+    let mut last = Vec::new();
+    for _ in 0..150 {
+        last = edges(base).await;
+        if last == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(last, expected, "graph edges did not converge");
+}
+
+/// `MERIDIAN_TEST_POSTGRES_URL` when set. `make test` always sets it (and
+/// `MERIDIAN_REQUIRE_ALL=1`); a plain `cargo test` without PostgreSQL skips
+/// loudly instead.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("MERIDIAN_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            require_or_skip("MERIDIAN_TEST_POSTGRES_URL is not set (make test starts a private PostgreSQL and sets it)");
+            None
+        }
+    }
+}
+
+pub fn require_or_skip(why: &str) {
+    if std::env::var("MERIDIAN_REQUIRE_ALL").is_ok_and(|v| v == "1") {
+        panic!("required test dependency missing: {why}");
+    }
+    eprintln!("SKIPPED: {why}");
+}
+
+/// A fresh, uniquely named database on the PostgreSQL server at `url`.
+pub async fn fresh_postgres_database(url: &str) -> String {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(url).await.expect("connect to PostgreSQL");
+    let name = format!("meridian_test_{}_{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_nanos());
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
+    let (base, _) = url.rsplit_once('/').expect("database URL has a path");
+    format!("{base}/{name}")
+}

@@ -1,0 +1,95 @@
+//! One storage suite, run on SQLite and on a real PostgreSQL.
+
+mod common;
+
+use std::sync::Arc;
+
+use collector::{new_latency_histogram, ConnectionType, EdgeBucket, NodeId};
+use common::*;
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use prost::Message;
+use server::store::Store;
+
+fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, latency_us: u64) -> EdgeBucket {
+    let mut latency = new_latency_histogram();
+    for _ in 0..requests {
+        latency.record(latency_us).unwrap();
+    }
+    EdgeBucket {
+        bucket_start_unix_secs: start,
+        source: NodeId::service(Arc::from(source)),
+        target: NodeId::service(Arc::from(target)),
+        connection: ConnectionType::Http,
+        requests,
+        errors,
+        latency_us: latency,
+    }
+}
+
+async fn storage_suite(store: Store) {
+    // Catalog: replace, read back, look up case-insensitively, replace again.
+    let loaded = catalog::load_paths(&[demo_catalog()]);
+    let entities: Vec<_> = loaded.entities.iter().map(|p| (p.entity.clone(), "file:test".to_string())).collect();
+    store.replace_catalog(&entities).await.unwrap();
+    let read = store.entities().await.unwrap();
+    assert_eq!(read.len(), entities.len());
+    let gateway = store.entity("COMPONENT", "Default", "GATEWAY").await.unwrap().expect("found");
+    assert_eq!(gateway, entities.iter().find(|(e, _)| e.metadata.name == "gateway").unwrap().0, "round-trips exactly");
+    store.replace_catalog(&entities[..1]).await.unwrap();
+    assert_eq!(store.entities().await.unwrap().len(), 1);
+
+    // Edges: rows of one edge merge (counts add, histograms merge); old rows are outside the window.
+    store.write_edge_buckets(&[bucket(6000, "a", "b", 3, 1, 1000), bucket(6000, "a", "c", 1, 0, 10)]).await.unwrap();
+    store.write_edge_buckets(&[bucket(6060, "a", "b", 1, 0, 9000), bucket(60, "a", "b", 50, 50, 1)]).await.unwrap();
+    let edges = store.edges_since(6000).await.unwrap();
+    assert_eq!(edges.len(), 2);
+    let ab = &edges[0];
+    assert_eq!((ab.target.name.as_ref(), ab.requests, ab.errors, ab.latency_us.len()), ("b", 4, 1, 4));
+    assert!(ab.latency_us.max() >= 8900, "merged histogram keeps the slow call");
+    assert_eq!(store.edges_since(7000).await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn storage_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder that does not exist yet: created on first start.
+    let store = Store::connect(&format!("sqlite://{}/new/folder/m.db", dir.path().display())).await.unwrap();
+    storage_suite(store).await;
+    // Reconnecting applies no migration twice.
+    Store::connect(&format!("sqlite://{}/new/folder/m.db", dir.path().display())).await.unwrap();
+}
+
+#[tokio::test]
+async fn storage_on_postgres() {
+    let Some(url) = postgres_url() else { return };
+    let url = fresh_postgres_database(&url).await;
+    storage_suite(Store::connect(&url).await.unwrap()).await;
+    Store::connect(&url).await.unwrap();
+}
+
+#[tokio::test]
+async fn whole_server_on_postgres() {
+    let Some(url) = postgres_url() else { return };
+    let url = fresh_postgres_database(&url).await;
+    let server = start(Some(url), vec![demo_catalog()]).await;
+    let http = format!("http://{}", server.running.otlp_http_addr);
+    for (service, span) in [("gateway", span(8, 80, Some(8), SpanKind::Client, true)), ("catalog", span(8, 81, Some(80), SpanKind::Server, false))] {
+        reqwest::Client::new()
+            .post(format!("{http}/v1/traces"))
+            .header("content-type", "application/x-protobuf")
+            .body(request(service, vec![span]).encode_to_vec())
+            .send()
+            .await
+            .unwrap();
+    }
+    wait_for_edges(&server.base, &[("service:gateway", "service:catalog", 1, 1)]).await;
+    let (status, gateway) = get_json(&format!("{}/api/catalog/entities/by-name/component/default/gateway", server.base)).await;
+    assert_eq!((status, gateway["spec"]["owner"].as_str()), (200, Some("team-storefront")));
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn unsupported_database_urls_are_explained() {
+    let error = Store::connect("mysql://localhost/x").await.err().expect("refused");
+    assert!(error.to_string().contains("unsupported database URL"), "{error}");
+}

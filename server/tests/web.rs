@@ -1,0 +1,58 @@
+//! Server-side rendering: every page reads without JavaScript. (Hydration is
+//! tested in a real browser, in end2end/.)
+
+mod common;
+
+use common::*;
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use prost::Message;
+
+async fn page(base: &str, path: &str) -> (u16, String) {
+    let response = reqwest::get(format!("{base}{path}")).await.expect("GET page");
+    (response.status().as_u16(), response.text().await.expect("HTML"))
+}
+
+#[tokio::test]
+async fn pages_render_on_the_server() {
+    let server = start(None, vec![demo_catalog()]).await;
+    let http = format!("http://{}", server.running.otlp_http_addr);
+    for (service, span) in [("gateway", span(1, 10, Some(1), SpanKind::Client, false)), ("catalog", span(1, 11, Some(10), SpanKind::Server, false))] {
+        reqwest::Client::new()
+            .post(format!("{http}/v1/traces"))
+            .header("content-type", "application/x-protobuf")
+            .body(request(service, vec![span]).encode_to_vec())
+            .send()
+            .await
+            .expect("POST");
+    }
+    wait_for_edges(&server.base, &[("service:gateway", "service:catalog", 1, 0)]).await;
+
+    let (status, html) = page(&server.base, "/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-hydrated=\"false\""), "rendered before hydration");
+    for name in ["Gateway", "Product catalog", "Pricing", "team-storefront"] {
+        assert!(html.contains(name), "catalog page lists {name}");
+    }
+    // The no-JavaScript filter: ?q= filters on the server.
+    let (_, filtered) = page(&server.base, "/?q=pricing").await;
+    // (The hydration payload carries every entity; look at rendered rows.)
+    let row = |r: &str| format!("<tr data-entity=\"{r}\"");
+    assert!(filtered.contains(&row("component:default/pricing")), "?q= keeps matches");
+    assert!(!filtered.contains(&row("component:default/catalog")), "?q= filters server-side");
+
+    let (status, html) = page(&server.base, "/catalog/default/component/catalog").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Product catalog"));
+    assert!(html.contains("group:default/team-storefront"), "owner shown");
+    let callers = html.split("data-testid=\"callers\"").nth(1).expect("callers table");
+    assert!(callers.contains("data-peer=\"gateway\""), "observed caller rendered: {callers:.400}");
+
+    let (status, html) = page(&server.base, "/graph?window=1h").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<svg") && html.contains("data-node=\"service:gateway\""), "graph drawn on the server");
+
+    let (status, html) = page(&server.base, "/catalog/default/component/does-not-exist").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Not found"));
+    server.running.stop().await;
+}
