@@ -19,7 +19,7 @@ pub mod server_fns;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::{ParamSegment, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 /// The HTML document around the app; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -61,12 +61,15 @@ pub fn App() -> impl IntoView {
                     </nav>
                 </header>
                 <main>
+                    // Async SSR: pages arrive complete, so they read without
+                    // JavaScript (streamed Suspense needs scripts to swap in).
                     <Routes fallback=|| view! { <pages::NotFound /> }>
-                        <Route path=StaticSegment("") view=pages::CatalogPage />
-                        <Route path=StaticSegment("graph") view=pages::GraphPage />
+                        <Route path=StaticSegment("") view=pages::CatalogPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("graph") view=pages::GraphPage ssr=SsrMode::Async />
                         <Route
                             path=(StaticSegment("catalog"), ParamSegment("namespace"), ParamSegment("kind"), ParamSegment("name"))
                             view=pages::EntityPage
+                            ssr=SsrMode::Async
                         />
                     </Routes>
                 </main>

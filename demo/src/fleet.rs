@@ -77,7 +77,7 @@ pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
     tokio::select! {
         _ = load => {},
         _ = stop => println!("[fleet] duration reached"),
-        _ = tokio::signal::ctrl_c() => println!("[fleet] stopping"),
+        _ = crate::service::shutdown_signal() => println!("[fleet] stopping"),
     }
     stop_children(children).await;
     Ok(())

@@ -30,6 +30,9 @@ async fn pages_render_on_the_server() {
     let (status, html) = page(&server.base, "/").await;
     assert_eq!(status, 200);
     assert!(html.contains("data-hydrated=\"false\""), "rendered before hydration");
+    // Rendered in place, not streamed into <template>s that need scripts.
+    assert!(!html.contains("<template"), "pages must not depend on streaming scripts");
+    assert!(html.contains("<tr data-entity=\"component:default/gateway\""), "rows are in the document");
     for name in ["Gateway", "Product catalog", "Pricing", "team-storefront"] {
         assert!(html.contains(name), "catalog page lists {name}");
     }

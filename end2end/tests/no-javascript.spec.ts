@@ -1,0 +1,25 @@
+import { expect, test } from '@playwright/test';
+
+// Server-side rendering alone: every page reads with JavaScript off.
+test.use({ javaScriptEnabled: false });
+
+test('pages render on the server without JavaScript', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'false');
+  await expect(page.locator('[data-testid="catalog-table"] tbody tr')).toHaveCount(9);
+
+  // The filter still works, as a plain GET form.
+  await page.getByTestId('catalog-filter').fill('storefront');
+  await page.getByTestId('catalog-filter').press('Enter');
+  await expect(page).toHaveURL(/\?q=storefront$/);
+  await expect(page.locator('[data-testid="catalog-table"] tbody tr[data-entity="system:default/storefront"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="catalog-table"] tbody tr[data-entity="component:default/pricing"]')).toHaveCount(0);
+
+  await page.goto('/catalog/default/component/gateway');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Gateway');
+  await expect(page.getByTestId('callers').locator('tr[data-peer="user"]')).toBeVisible();
+  await expect(page.getByTestId('callees').locator('tr[data-peer="catalog"]')).toBeVisible();
+
+  await page.goto('/graph');
+  await expect(page.locator('svg [data-node="service:pricing"]')).toBeVisible();
+});

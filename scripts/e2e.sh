@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Browser tests against a real Meridian fed by the real demo fleet.
+# Expects `cargo leptos build` and `cargo build -p demo` to have run
+# (scripts/test.sh does both). Uses its own ports so a running `make demo`
+# is never tested by mistake, and stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCRIPT_NAME=e2e; . scripts/lib.sh
+
+WEB=3300 GRPC=43170 HTTP=43180 DEMO_PORT=7400
+require_ports $WEB $GRPC $HTTP $DEMO_PORT $((DEMO_PORT + 1)) $((DEMO_PORT + 2))
+[ -x target/debug/meridian ] && [ -x target/debug/meridian-demo ] && [ -f target/site/pkg/meridian.js ] \
+  || { echo "error: build first: cargo leptos build && cargo build -p demo" >&2; exit 1; }
+
+work=target/e2e; rm -rf "$work"; mkdir -p "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+say "starting Meridian on :$WEB (logs in $work/meridian.log)"
+LEPTOS_SITE_ROOT=target/site MERIDIAN_LOG=warn target/debug/meridian serve \
+  --catalog demo/catalog --database-url "sqlite://$work/meridian.db" \
+  --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
+  >"$work/meridian.log" 2>&1 &
+pids+=($!)
+wait_for_url "http://127.0.0.1:$WEB/healthz" 30 || { cat "$work/meridian.log"; exit 1; }
+
+say "starting the demo fleet (logs in $work/demo.log)"
+target/debug/meridian-demo fleet --otlp-endpoint "http://127.0.0.1:$GRPC" --base-port $DEMO_PORT --rate 10 \
+  >"$work/demo.log" 2>&1 &
+pids+=($!)
+wait_for_edge "http://127.0.0.1:$WEB" service:catalog service:pricing 60 || { cat "$work/demo.log"; exit 1; }
+
+say "running Playwright"
+(cd end2end && MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" npx playwright test)

@@ -1,0 +1,47 @@
+# Shared helpers for the scripts in this folder (sourced, not run).
+
+say() { printf '\033[1;34m[%s]\033[0m %s\n' "${SCRIPT_NAME:-meridian}" "$*"; }
+step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
+
+# port_free PORT: true when nothing listens on 127.0.0.1:PORT.
+port_free() {
+  ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# require_ports PORT...: stop with a clear message if any port is taken.
+require_ports() {
+  for port in "$@"; do
+    if ! port_free "$port"; then
+      echo "error: port $port is already in use (another Meridian or demo still running?). Stop it and retry." >&2
+      exit 1
+    fi
+  done
+}
+
+# wait_for_url URL SECONDS: poll until URL answers 2xx.
+wait_for_url() {
+  local url=$1 seconds=$2
+  for _ in $(seq 1 $((seconds * 5))); do
+    curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+    sleep 0.2
+  done
+  echo "error: $url did not answer within ${seconds}s" >&2
+  return 1
+}
+
+# wait_for_edge BASE SOURCE TARGET SECONDS: poll /api/v1/graph for an edge.
+wait_for_edge() {
+  local base=$1 source=$2 target=$3 seconds=$4
+  for _ in $(seq 1 "$seconds"); do
+    if curl -fsS "$base/api/v1/graph?window=15m" 2>/dev/null | python3 -c '
+import json, sys
+graph = json.load(sys.stdin)
+sys.exit(0 if any(e["source"] == sys.argv[1] and e["target"] == sys.argv[2] for e in graph["edges"]) else 1)
+' "$source" "$target"; then
+      return 0
+    fi
+    sleep 1
+  done
+  echo "error: no edge $source -> $target in $base/api/v1/graph after ${seconds}s" >&2
+  return 1
+}
