@@ -1,0 +1,12 @@
+# The two commands of the README. Each installs what it needs first.
+.PHONY: demo test lint
+
+demo: ## Build and run Meridian with the demo fleet; UI at http://127.0.0.1:3000
+	@scripts/demo.sh
+
+test: ## Every test: Rust (SQLite + PostgreSQL), Python SDK interop, browser
+	@scripts/test.sh
+
+lint: ## Clippy on the server side and the browser side
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make demo`: builds Meridian (release) and runs it on embedded SQLite with
+# the demo fleet sending it traces. UI at http://127.0.0.1:3000. Ctrl-C stops
+# everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCRIPT_NAME=demo; . scripts/lib.sh
+
+step "Installing what the build needs (skipped when present)"
+scripts/setup.sh release
+export PATH="$PWD/tools/node_modules/.bin:$PATH" # wasm-opt for the release build
+
+step "Building Meridian and the demo fleet (release; the first build takes a few minutes)"
+cargo leptos build --release
+cargo build --release -p demo
+
+require_ports 3000 4317 4318 7100 7101 7102
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  say "stopping"
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+step "Starting Meridian (database: ./data/meridian.db)"
+LEPTOS_SITE_ROOT=target/site target/release/meridian serve --catalog demo/catalog \
+  > >(sed -u 's/^/[meridian] /') 2>&1 &
+pids+=($!)
+wait_for_url http://127.0.0.1:3000/healthz 30
+
+step "Starting the demo fleet"
+target/release/meridian-demo fleet --otlp-endpoint http://127.0.0.1:4317 &
+pids+=($!)
+
+say "Meridian:   http://127.0.0.1:3000   (graph: http://127.0.0.1:3000/graph)"
+say "OTLP:       gRPC 127.0.0.1:4317, HTTP http://127.0.0.1:4318/v1/traces"
+say "Ctrl-C stops everything."
+wait "${pids[0]}"
