@@ -7,7 +7,6 @@ use std::sync::Arc;
 use collector::{new_latency_histogram, ConnectionType, EdgeBucket, NodeId};
 use common::*;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
-use prost::Message;
 use server::store::Store;
 
 fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, latency_us: u64) -> EdgeBucket {
@@ -72,16 +71,7 @@ async fn whole_server_on_postgres() {
     let Some(url) = postgres_url() else { return };
     let url = fresh_postgres_database(&url).await;
     let server = start(Some(url), vec![demo_catalog()]).await;
-    let http = format!("http://{}", server.running.otlp_http_addr);
-    for (service, span) in [("gateway", span(8, 80, Some(8), SpanKind::Client, true)), ("catalog", span(8, 81, Some(80), SpanKind::Server, false))] {
-        reqwest::Client::new()
-            .post(format!("{http}/v1/traces"))
-            .header("content-type", "application/x-protobuf")
-            .body(request(service, vec![span]).encode_to_vec())
-            .send()
-            .await
-            .unwrap();
-    }
+    send_spans(server.running.otlp_http_addr, vec![("gateway", span(8, 80, Some(8), SpanKind::Client, true)), ("catalog", span(8, 81, Some(80), SpanKind::Server, false))]).await;
     wait_for_edges(&server.base, &[("service:gateway", "service:catalog", 1, 1)]).await;
     let (status, gateway) = get_json(&format!("{}/api/catalog/entities/by-name/component/default/gateway", server.base)).await;
     assert_eq!((status, gateway["spec"]["owner"].as_str()), (200, Some("team-storefront")));

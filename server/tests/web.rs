@@ -5,7 +5,6 @@ mod common;
 
 use common::*;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
-use prost::Message;
 
 async fn page(base: &str, path: &str) -> (u16, String) {
     let response = reqwest::get(format!("{base}{path}")).await.expect("GET page");
@@ -15,16 +14,7 @@ async fn page(base: &str, path: &str) -> (u16, String) {
 #[tokio::test]
 async fn pages_render_on_the_server() {
     let server = start(None, vec![demo_catalog()]).await;
-    let http = format!("http://{}", server.running.otlp_http_addr);
-    for (service, span) in [("gateway", span(1, 10, Some(1), SpanKind::Client, false)), ("catalog", span(1, 11, Some(10), SpanKind::Server, false))] {
-        reqwest::Client::new()
-            .post(format!("{http}/v1/traces"))
-            .header("content-type", "application/x-protobuf")
-            .body(request(service, vec![span]).encode_to_vec())
-            .send()
-            .await
-            .expect("POST");
-    }
+    send_spans(server.running.otlp_http_addr, vec![("gateway", span(1, 10, Some(1), SpanKind::Client, false)), ("catalog", span(1, 11, Some(10), SpanKind::Server, false))]).await;
     wait_for_edges(&server.base, &[("service:gateway", "service:catalog", 1, 0)]).await;
 
     let (status, html) = page(&server.base, "/").await;
