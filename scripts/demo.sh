@@ -15,26 +15,31 @@ cargo leptos build --release
 cargo build --release -p demo
 
 require_ports 3000 4317 4318 7100 7101 7102
-pids=()
+meridian_pid= fleet_pid=
+# Ctrl-C reaches the whole terminal process group, which includes the fleet.
+# Meridian runs in its own session so it stops last, after the services have
+# flushed their final spans to it.
 cleanup() {
   trap - INT TERM EXIT
-  say "stopping"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  say "stopping the demo fleet, then Meridian"
+  [ -n "$fleet_pid" ] && { kill -TERM "$fleet_pid" 2>/dev/null || true; wait "$fleet_pid" 2>/dev/null || true; }
+  [ -n "$meridian_pid" ] && { kill -TERM "$meridian_pid" 2>/dev/null || true; wait "$meridian_pid" 2>/dev/null || true; }
+  say "stopped"
+  exit 0
 }
 trap cleanup INT TERM EXIT
 
 step "Starting Meridian (database: ./data/meridian.db)"
-LEPTOS_SITE_ROOT=target/site target/release/meridian serve --catalog demo/catalog \
-  > >(sed -u 's/^/[meridian] /') 2>&1 &
-pids+=($!)
+LEPTOS_SITE_ROOT=target/site setsid target/release/meridian serve --catalog demo/catalog \
+  > >(trap '' INT; exec sed -u 's/^/[meridian] /') 2>&1 &
+meridian_pid=$!
 wait_for_url http://127.0.0.1:3000/healthz 30
 
 step "Starting the demo fleet"
 target/release/meridian-demo fleet --otlp-endpoint http://127.0.0.1:4317 &
-pids+=($!)
+fleet_pid=$!
 
 say "Meridian:   http://127.0.0.1:3000   (graph: http://127.0.0.1:3000/graph)"
 say "OTLP:       gRPC 127.0.0.1:4317, HTTP http://127.0.0.1:4318/v1/traces"
 say "Ctrl-C stops everything."
-wait "${pids[0]}"
+wait "$meridian_pid"

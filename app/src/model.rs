@@ -25,7 +25,14 @@ impl EntitySummary {
         if needle.is_empty() {
             return true;
         }
-        let fields = [Some(&self.name), self.title.as_ref(), self.description.as_ref(), Some(&self.kind), self.owner.as_ref(), self.spec_type.as_ref()];
+        let fields = [
+            Some(&self.name),
+            self.title.as_ref(),
+            self.description.as_ref(),
+            Some(&self.kind),
+            self.owner.as_ref(),
+            self.spec_type.as_ref(),
+        ];
         fields.into_iter().flatten().any(|f| f.to_lowercase().contains(needle)) || self.tags.iter().any(|t| t.contains(needle))
     }
 

@@ -68,9 +68,6 @@ impl Entity {
 
     /// Targets of relations of one type, in order.
     pub fn relation_targets<'a>(&'a self, relation_type: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.relations
-            .iter()
-            .filter(move |r| r.relation_type == relation_type)
-            .map(|r| r.target_ref.as_str())
+        self.relations.iter().filter(move |r| r.relation_type == relation_type).map(|r| r.target_ref.as_str())
     }
 }

@@ -65,13 +65,7 @@ impl EntityRef {
 
 impl fmt::Display for EntityRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}/{}",
-            self.kind.to_lowercase(),
-            self.namespace.to_lowercase(),
-            self.name.to_lowercase()
-        )
+        write!(f, "{}:{}/{}", self.kind.to_lowercase(), self.namespace.to_lowercase(), self.name.to_lowercase())
     }
 }
 

@@ -25,6 +25,6 @@ mod yaml;
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use entity::{Entity, Metadata, Relation};
 pub use entity_ref::{EntityRef, RefError};
-pub use load::{load_paths, LoadedCatalog};
-pub use parse::{parse_str, ParsedEntity, ParsedFile};
+pub use load::{LoadedCatalog, load_paths};
+pub use parse::{ParsedEntity, ParsedFile, parse_str};
 pub use relations::derive_relations;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Location};
-use crate::parse::{parse_str, ParsedEntity};
+use crate::parse::{ParsedEntity, parse_str};
 use crate::relations::derive_relations;
 
 #[derive(Debug, Default)]
@@ -80,10 +80,8 @@ fn descriptor_files(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathB
                 }
             }
             Ok(_) => {}
-            Err(error) => diagnostics.push(Diagnostic::error(
-                at_file(&error.path().unwrap_or(path).display().to_string()),
-                format!("cannot read: {error}"),
-            )),
+            Err(error) => diagnostics
+                .push(Diagnostic::error(at_file(&error.path().unwrap_or(path).display().to_string()), format!("cannot read: {error}"))),
         }
     }
     files

@@ -18,7 +18,13 @@ struct RelationField {
     reverse: &'static str,
 }
 
-const fn rel(kinds: &'static [&'static str], field: &'static str, default_kind: &'static str, forward: &'static str, reverse: &'static str) -> RelationField {
+const fn rel(
+    kinds: &'static [&'static str],
+    field: &'static str,
+    default_kind: &'static str,
+    forward: &'static str,
+    reverse: &'static str,
+) -> RelationField {
     RelationField { kinds, field, default_kind, forward, reverse }
 }
 
@@ -70,7 +76,12 @@ pub fn derive_relations(entities: &mut [Entity]) -> Vec<UnresolvedRef> {
                 let target = match EntityRef::parse(target_text, Some(field.default_kind), &entity.metadata.namespace) {
                     Ok(target) => target.key(),
                     Err(error) => {
-                        unresolved.push(UnresolvedRef { entity_index: i, field: format!("spec.{}", field.field), target: target_text.to_string(), reason: error.to_string() });
+                        unresolved.push(UnresolvedRef {
+                            entity_index: i,
+                            field: format!("spec.{}", field.field),
+                            target: target_text.to_string(),
+                            reason: error.to_string(),
+                        });
                         continue;
                     }
                 };
@@ -162,10 +173,7 @@ spec: {type: openapi, lifecycle: production, owner: team-orders, definition: 'op
                 "providesApi api:shop/checkout-api",
             ]
         );
-        assert_eq!(
-            relations(&set[1]),
-            ["hasMember user:shop/alice", "ownerOf api:shop/checkout-api", "ownerOf component:shop/checkout"]
-        );
+        assert_eq!(relations(&set[1]), ["hasMember user:shop/alice", "ownerOf api:shop/checkout-api", "ownerOf component:shop/checkout"]);
         assert_eq!(relations(&set[2]), ["memberOf group:shop/team-orders"]);
         assert_eq!(relations(&set[3]), ["apiProvidedBy component:shop/checkout", "ownedBy group:shop/team-orders"]);
         let missing: Vec<_> = unresolved.iter().map(|u| u.target.as_str()).collect();

@@ -7,8 +7,8 @@
 
 use std::sync::LazyLock;
 
-use marked_yaml::types::MarkedMappingNode;
 use marked_yaml::Node;
+use marked_yaml::types::MarkedMappingNode;
 use regex::Regex;
 
 use crate::diagnostic::{Diagnostic, Location};
@@ -46,15 +46,23 @@ const fn opt(name: &'static str, shape: Shape) -> Field {
 fn spec_fields(kind: &str) -> Option<&'static [Field]> {
     use Shape::*;
     const COMPONENT: &[Field] = &[
-        req("type", Text), req("lifecycle", Text), req("owner", Text), opt("system", Text),
-        opt("subcomponentOf", Text), opt("providesApis", TextList), opt("consumesApis", TextList),
-        opt("dependsOn", TextList), opt("dependencyOf", TextList),
+        req("type", Text),
+        req("lifecycle", Text),
+        req("owner", Text),
+        opt("system", Text),
+        opt("subcomponentOf", Text),
+        opt("providesApis", TextList),
+        opt("consumesApis", TextList),
+        opt("dependsOn", TextList),
+        opt("dependencyOf", TextList),
     ];
     const API: &[Field] = &[req("type", Text), req("lifecycle", Text), req("owner", Text), req("definition", Text), opt("system", Text)];
     const SYSTEM: &[Field] = &[req("owner", Text), opt("domain", Text)];
     const DOMAIN: &[Field] = &[req("owner", Text), opt("subdomainOf", Text)];
-    const RESOURCE: &[Field] = &[req("type", Text), req("owner", Text), opt("dependsOn", TextList), opt("dependencyOf", TextList), opt("system", Text)];
-    const GROUP: &[Field] = &[req("type", Text), req("children", TextList), opt("parent", Text), opt("members", TextList), opt("profile", Mapping)];
+    const RESOURCE: &[Field] =
+        &[req("type", Text), req("owner", Text), opt("dependsOn", TextList), opt("dependencyOf", TextList), opt("system", Text)];
+    const GROUP: &[Field] =
+        &[req("type", Text), req("children", TextList), opt("parent", Text), opt("members", TextList), opt("profile", Mapping)];
     const USER: &[Field] = &[opt("memberOf", TextList), opt("profile", Mapping)];
     const LOCATION: &[Field] = &[opt("type", Text), opt("target", Text), opt("targets", TextList), opt("presence", Text)];
     Some(match kind {
@@ -118,16 +126,16 @@ impl Validator<'_> {
         }
         let kind = self.required_text(root, None, "kind", "kind");
         let api_version = self.required_text(root, None, "apiVersion", "apiVersion");
-        if let Some((kind, node)) = &kind {
-            if !KIND.is_match(kind) {
-                self.error(node, format!("kind `{kind}` is not a valid kind name"));
-            }
+        if let Some((kind, node)) = &kind
+            && !KIND.is_match(kind)
+        {
+            self.error(node, format!("kind `{kind}` is not a valid kind name"));
         }
         let known_kind = kind.as_ref().and_then(|(k, _)| spec_fields(&k.to_lowercase()));
-        if let (Some((version, node)), Some(_)) = (&api_version, known_kind) {
-            if !API_VERSIONS.contains(&version.as_str()) {
-                self.error(node, format!("apiVersion `{version}` is not supported for this kind; expected one of {}", API_VERSIONS.join(", ")));
-            }
+        if let (Some((version, node)), Some(_)) = (&api_version, known_kind)
+            && !API_VERSIONS.contains(&version.as_str())
+        {
+            self.error(node, format!("apiVersion `{version}` is not supported for this kind; expected one of {}", API_VERSIONS.join(", ")));
         }
         let (name, namespace) = self.check_metadata(root);
         if let (Some((kind, node)), None) = (&kind, known_kind) {
@@ -174,12 +182,12 @@ impl Validator<'_> {
             }
         };
         let name = self.required_text(metadata, self.doc.key_location(root, "metadata"), "name", "metadata.name");
-        if let Some((name, node)) = &name {
-            if name.len() > 63 || !NAME.is_match(name) {
-                self.error(node, format!(
+        if let Some((name, node)) = &name
+            && (name.len() > 63 || !NAME.is_match(name))
+        {
+            self.error(node, format!(
                     "metadata.name `{name}` is invalid: 1-63 characters of [a-zA-Z0-9], separated by [-_.], starting and ending with a letter or digit"
                 ));
-            }
         }
         if let Some(node) = metadata.get_node("namespace") {
             match node.as_scalar().map(|s| s.as_str()) {
@@ -189,10 +197,10 @@ impl Validator<'_> {
             }
         }
         for field in ["title", "description"] {
-            if let Some(node) = metadata.get_node(field) {
-                if node.as_scalar().is_none() {
-                    self.error(node, format!("metadata.{field}: must be a string"));
-                }
+            if let Some(node) = metadata.get_node(field)
+                && node.as_scalar().is_none()
+            {
+                self.error(node, format!("metadata.{field}: must be a string"));
             }
         }
         for field in ["labels", "annotations"] {
@@ -221,10 +229,10 @@ impl Validator<'_> {
             }
             Some(node) => self.error(node, "metadata.tags: must be a list of strings".into()),
         }
-        if let Some(node) = metadata.get_node("links") {
-            if node.as_sequence().is_none() {
-                self.error(node, "metadata.links: must be a list".into());
-            }
+        if let Some(node) = metadata.get_node("links")
+            && node.as_sequence().is_none()
+        {
+            self.error(node, "metadata.links: must be a list".into());
         }
         (name.map(|(n, _)| n), namespace)
     }

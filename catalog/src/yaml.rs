@@ -22,11 +22,7 @@ impl Document {
     /// The file location of a node (falls back to the document start).
     pub fn location(&self, node: &Node) -> Location {
         match node.span().start() {
-            Some(marker) => Location {
-                file: self.file.clone(),
-                line: marker.line() + self.line_offset,
-                column: marker.column(),
-            },
+            Some(marker) => Location { file: self.file.clone(), line: marker.line() + self.line_offset, column: marker.column() },
             None => self.start(),
         }
     }
@@ -56,10 +52,7 @@ pub fn parse_documents(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic
             Ok(root) => documents.push(Document { root, line_offset: chunk.line_offset, file: file.to_string() }),
             Err(error) => {
                 let (line, column, message) = describe_load_error(&error);
-                diagnostics.push(Diagnostic::error(
-                    Location { file: file.to_string(), line: line + chunk.line_offset, column },
-                    message,
-                ));
+                diagnostics.push(Diagnostic::error(Location { file: file.to_string(), line: line + chunk.line_offset, column }, message));
             }
         }
     }
@@ -161,7 +154,9 @@ pub fn to_json(node: &Node) -> Value {
 /// Only decimal forms count as floats: `inf`, `nan` and `1e` stay strings.
 fn looks_like_float(text: &str) -> bool {
     let t = text.strip_prefix(['-', '+']).unwrap_or(text);
-    t.contains('.') && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')) && t.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+    t.contains('.')
+        && t.chars().all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+'))
+        && t.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
 }
 
 #[cfg(test)]

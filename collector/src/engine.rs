@@ -224,7 +224,14 @@ impl Engine {
             SpanKind::Server if span.parent_span_id.is_none() => {
                 let duration = span.duration();
                 let start = span.start_unix_nanos;
-                self.record(start, NodeId::user(), NodeId::service(span.service.clone()), connection_of(&span, &span), span.is_error, duration);
+                self.record(
+                    start,
+                    NodeId::user(),
+                    NodeId::service(span.service.clone()),
+                    connection_of(&span, &span),
+                    span.is_error,
+                    duration,
+                );
             }
             SpanKind::Server => {
                 let Some(parent) = span.parent_span_id else { return };
@@ -249,7 +256,14 @@ impl Engine {
                     let connection = connection_of(&client, &server);
                     let is_error = client.is_error || server.is_error;
                     let duration = client.duration();
-                    self.record(client.start_unix_nanos, NodeId::service(client.service), NodeId::service(server.service), connection, is_error, duration);
+                    self.record(
+                        client.start_unix_nanos,
+                        NodeId::service(client.service),
+                        NodeId::service(server.service),
+                        connection,
+                        is_error,
+                        duration,
+                    );
                 }
             }
             existing => {
@@ -274,7 +288,15 @@ impl Engine {
         self.counters.expired += (before - self.pending.len()) as u64;
     }
 
-    fn record(&mut self, start_unix_nanos: u64, source: NodeId, target: NodeId, connection: ConnectionType, is_error: bool, duration: Duration) {
+    fn record(
+        &mut self,
+        start_unix_nanos: u64,
+        source: NodeId,
+        target: NodeId,
+        connection: ConnectionType,
+        is_error: bool,
+        duration: Duration,
+    ) {
         let width = self.config.bucket.as_secs().max(1);
         let bucket = start_unix_nanos / 1_000_000_000 / width * width;
         let entry = self.buckets.entry((bucket, source.clone(), target.clone(), connection)).or_insert_with(|| EdgeBucket {
@@ -300,11 +322,7 @@ impl Engine {
 }
 
 fn connection_of(a: &SpanRecord, b: &SpanRecord) -> ConnectionType {
-    if a.protocol == Protocol::Rpc || b.protocol == Protocol::Rpc {
-        ConnectionType::Rpc
-    } else {
-        ConnectionType::Http
-    }
+    if a.protocol == Protocol::Rpc || b.protocol == Protocol::Rpc { ConnectionType::Rpc } else { ConnectionType::Http }
 }
 
 #[cfg(test)]
@@ -329,7 +347,14 @@ mod tests {
         engine
             .drain()
             .into_iter()
-            .map(|b| (format!("{}:{}", b.source.kind.as_str(), b.source.name), format!("{}:{}", b.target.kind.as_str(), b.target.name), b.requests, b.errors))
+            .map(|b| {
+                (
+                    format!("{}:{}", b.source.kind.as_str(), b.source.name),
+                    format!("{}:{}", b.target.kind.as_str(), b.target.name),
+                    b.requests,
+                    b.errors,
+                )
+            })
             .collect()
     }
 

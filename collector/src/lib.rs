@@ -18,5 +18,7 @@ pub mod otlp;
 pub mod pipeline;
 pub mod receiver;
 
-pub use engine::{new_latency_histogram, ConnectionType, EdgeBucket, Engine, EngineConfig, EngineCounters, NodeId, NodeKind, SpanKind, SpanRecord};
+pub use engine::{
+    ConnectionType, EdgeBucket, Engine, EngineConfig, EngineCounters, NodeId, NodeKind, SpanKind, SpanRecord, new_latency_histogram,
+};
 pub use pipeline::{ExportOutcome, Pipeline};

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{any_value, KeyValue};
+use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::{span, status};
 
 use crate::engine::{Name, Protocol, SpanKind, SpanRecord};
@@ -93,14 +93,17 @@ pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Intern
 }
 
 fn decode_span(span: &opentelemetry_proto::tonic::trace::v1::Span, service: &Name) -> Result<SpanRecord, String> {
-    let trace_id: [u8; 16] = span.trace_id.as_slice().try_into().map_err(|_| format!("span has a trace_id of {} bytes, not 16", span.trace_id.len()))?;
-    let span_id: [u8; 8] = span.span_id.as_slice().try_into().map_err(|_| format!("span has a span_id of {} bytes, not 8", span.span_id.len()))?;
+    let trace_id: [u8; 16] =
+        span.trace_id.as_slice().try_into().map_err(|_| format!("span has a trace_id of {} bytes, not 16", span.trace_id.len()))?;
+    let span_id: [u8; 8] =
+        span.span_id.as_slice().try_into().map_err(|_| format!("span has a span_id of {} bytes, not 8", span.span_id.len()))?;
     if trace_id == [0; 16] || span_id == [0; 8] {
         return Err("span has an all-zero trace_id or span_id".to_string());
     }
     let parent_span_id = match span.parent_span_id.len() {
         0 => None,
-        8 => Some(<[u8; 8]>::try_from(span.parent_span_id.as_slice()).map_err(|_| "bad parent_span_id".to_string())?).filter(|p| *p != [0; 8]),
+        8 => Some(<[u8; 8]>::try_from(span.parent_span_id.as_slice()).map_err(|_| "bad parent_span_id".to_string())?)
+            .filter(|p| *p != [0; 8]),
         n => return Err(format!("span has a parent_span_id of {n} bytes, not 8")),
     };
     let kind = match span::SpanKind::try_from(span.kind).unwrap_or(span::SpanKind::Unspecified) {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse};
 
 use crate::engine::{EdgeBucket, Engine, EngineConfig, EngineCounters};
-use crate::otlp::{decode_request, Interner};
+use crate::otlp::{Interner, decode_request};
 
 pub struct Pipeline {
     engine: Mutex<Engine>,
@@ -26,10 +26,8 @@ pub struct ExportOutcome {
 impl ExportOutcome {
     /// The OTLP response: empty on full success, `partial_success` otherwise.
     pub fn into_response(self) -> ExportTraceServiceResponse {
-        let partial_success = (self.rejected > 0).then(|| ExportTracePartialSuccess {
-            rejected_spans: self.rejected as i64,
-            error_message: self.message.unwrap_or_default(),
-        });
+        let partial_success = (self.rejected > 0)
+            .then(|| ExportTracePartialSuccess { rejected_spans: self.rejected as i64, error_message: self.message.unwrap_or_default() });
         ExportTraceServiceResponse { partial_success }
     }
 }

@@ -13,9 +13,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use opentelemetry::global;
-use serde_json::{json, Value};
-use tracing::field::Empty;
+use serde_json::{Value, json};
 use tracing::Instrument;
+use tracing::field::Empty;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::telemetry::{self, HeaderExtractor, HeaderInjector, Protocol};

@@ -69,7 +69,10 @@ async fn list_entities(State(state): State<ApiState>) -> Result<Response, ApiErr
     Ok(Json(state.query.store().entities().await?).into_response())
 }
 
-async fn entity_by_name(State(state): State<ApiState>, Path((kind, namespace, name)): Path<(String, String, String)>) -> Result<Response, ApiError> {
+async fn entity_by_name(
+    State(state): State<ApiState>,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
     match state.query.store().entity(&kind, &namespace, &name).await? {
         Some(entity) => Ok(Json(entity).into_response()),
         None => Err(ApiError::not_found(format!("No entity named '{kind}:{namespace}/{name}' found"))),

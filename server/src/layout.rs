@@ -22,10 +22,10 @@ pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
     let indices: Vec<_> = (0..view.nodes.len()).map(|i| graph.add_node(i)).collect();
     let position: HashMap<&str, usize> = view.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     for edge in &view.edges {
-        if let (Some(&s), Some(&t)) = (position.get(edge.source.as_str()), position.get(edge.target.as_str())) {
-            if s != t {
-                graph.add_edge(indices[s], indices[t], ());
-            }
+        if let (Some(&s), Some(&t)) = (position.get(edge.source.as_str()), position.get(edge.target.as_str()))
+            && s != t
+        {
+            graph.add_edge(indices[s], indices[t], ());
         }
     }
 
@@ -67,7 +67,14 @@ pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
         .nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| LaidOutNode { id: n.id.clone(), name: n.name.clone(), kind: n.kind.to_string(), entity_ref: n.entity_ref.clone(), x: xy[i].0, y: xy[i].1 })
+        .map(|(i, n)| LaidOutNode {
+            id: n.id.clone(),
+            name: n.name.clone(),
+            kind: n.kind.to_string(),
+            entity_ref: n.entity_ref.clone(),
+            x: xy[i].0,
+            y: xy[i].1,
+        })
         .collect();
     let edges = view
         .edges
@@ -78,7 +85,13 @@ pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
             // Forward edges leave the right side and enter the left side;
             // others (cycles, same column) join the box centres' edges.
             let (x1, x2) = if tx > sx { (sx + NODE_WIDTH, tx) } else { (sx + NODE_WIDTH / 2.0, tx + NODE_WIDTH / 2.0) };
-            let (y1, y2) = if tx > sx { (sy + NODE_HEIGHT / 2.0, ty + NODE_HEIGHT / 2.0) } else if ty > sy { (sy + NODE_HEIGHT, ty) } else { (sy, ty + NODE_HEIGHT) };
+            let (y1, y2) = if tx > sx {
+                (sy + NODE_HEIGHT / 2.0, ty + NODE_HEIGHT / 2.0)
+            } else if ty > sy {
+                (sy + NODE_HEIGHT, ty)
+            } else {
+                (sy, ty + NODE_HEIGHT)
+            };
             Some(LaidOutEdge {
                 source: e.source.clone(),
                 target: e.target.clone(),
@@ -115,7 +128,16 @@ mod tests {
             nodes: names.iter().map(|n| GraphNode { id: n.to_string(), name: n.to_string(), kind: "service", entity_ref: None }).collect(),
             edges: edges
                 .iter()
-                .map(|(a, b)| GraphEdge { source: a.to_string(), target: b.to_string(), connection_type: "http", requests: 1, errors: 0, p50_ms: 1.0, p95_ms: 1.0, p99_ms: 1.0 })
+                .map(|(a, b)| GraphEdge {
+                    source: a.to_string(),
+                    target: b.to_string(),
+                    connection_type: "http",
+                    requests: 1,
+                    errors: 0,
+                    p50_ms: 1.0,
+                    p95_ms: 1.0,
+                    p99_ms: 1.0,
+                })
                 .collect(),
         }
     }

@@ -9,7 +9,7 @@ use catalog::Entity;
 use collector::NodeKind;
 use serde::Serialize;
 
-use crate::store::{unix_seconds, EdgeAggregate, Store};
+use crate::store::{EdgeAggregate, Store, unix_seconds};
 use crate::window::Window;
 
 /// `GET /api/v1/graph`'s body.

@@ -113,7 +113,9 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let grpc = collector::receiver::grpc::service(pipeline.clone(), config.max_otlp_body_bytes);
     tasks.push(tokio::spawn(async move {
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(grpc_listener);
-        if let Err(error) = tonic::transport::Server::builder().add_service(grpc).serve_with_incoming_shutdown(incoming, stop.cancelled_owned()).await {
+        if let Err(error) =
+            tonic::transport::Server::builder().add_service(grpc).serve_with_incoming_shutdown(incoming, stop.cancelled_owned()).await
+        {
             tracing::error!("OTLP/gRPC receiver failed: {error}");
         }
     }));

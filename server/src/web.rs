@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use app::model::{EntityDetail, EntitySummary, GraphLayout, ObservedEdge, RelationView};
 use app::port::{PortError, PortalPort, SharedPort};
-use app::{shell, App};
+use app::{App, shell};
 use axum::Router;
 use catalog::Entity;
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 
 use crate::layout::layout;
 use crate::query::{GraphView, Query};
@@ -87,7 +87,11 @@ impl PortalPort for Portal {
         };
         Ok(Some(EntityDetail {
             summary: summary(&entity),
-            relations: entity.relations.iter().map(|r| RelationView { relation_type: r.relation_type.clone(), target_ref: r.target_ref.clone() }).collect(),
+            relations: entity
+                .relations
+                .iter()
+                .map(|r| RelationView { relation_type: r.relation_type.clone(), target_ref: r.target_ref.clone() })
+                .collect(),
             annotations: entity.metadata.annotations.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             observed_window: ENTITY_WINDOW.to_string(),
             callers,

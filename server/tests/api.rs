@@ -5,8 +5,8 @@ mod common;
 use std::io::Write;
 
 use common::*;
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use prost::Message;
 
@@ -61,8 +61,10 @@ async fn otlp_http_protobuf_gzip_and_json_pair_into_one_edge() {
     let body = r.bytes().await.unwrap();
     assert_eq!(ExportTraceServiceResponse::decode(body).unwrap().partial_success, None, "full success has no partial_success");
     post(&base, PROTOBUF, None, request("catalog", vec![span(1, 11, Some(10), SpanKind::Server, false)]).encode_to_vec()).await;
-    post(&base, PROTOBUF, Some("gzip"), gzip(&request("catalog", vec![span(2, 21, Some(20), SpanKind::Server, true)]).encode_to_vec())).await;
-    post(&base, PROTOBUF, Some("gzip"), gzip(&request("gateway", vec![span(2, 20, Some(2), SpanKind::Client, false)]).encode_to_vec())).await;
+    post(&base, PROTOBUF, Some("gzip"), gzip(&request("catalog", vec![span(2, 21, Some(20), SpanKind::Server, true)]).encode_to_vec()))
+        .await;
+    post(&base, PROTOBUF, Some("gzip"), gzip(&request("gateway", vec![span(2, 20, Some(2), SpanKind::Client, false)]).encode_to_vec()))
+        .await;
     // Call 3: OTLP/JSON with hex ids, on the web port (which also accepts /v1/traces).
     let json = |service: &str, span_id: &str, parent: &str, kind: u8| {
         serde_json::json!({"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": service}}]},
@@ -71,8 +73,13 @@ async fn otlp_http_protobuf_gzip_and_json_pair_into_one_edge() {
     };
     // A timestamp far in the past would fall outside the window: use now.
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    for (service, id, parent, kind) in [("gateway", "3030303030303030", "0101010101010101", 3), ("catalog", "3131313131313131", "3030303030303030", 2)] {
-        let body = json(service, id, parent, kind).to_string().replace("1700000000000000000", &(now - 2_000_000).to_string()).replace("1700000000002000000", &now.to_string());
+    for (service, id, parent, kind) in
+        [("gateway", "3030303030303030", "0101010101010101", 3), ("catalog", "3131313131313131", "3030303030303030", 2)]
+    {
+        let body = json(service, id, parent, kind)
+            .to_string()
+            .replace("1700000000000000000", &(now - 2_000_000).to_string())
+            .replace("1700000000002000000", &now.to_string());
         let r = post(&server.base, "application/json", None, body.into_bytes()).await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "application/json");
@@ -82,7 +89,10 @@ async fn otlp_http_protobuf_gzip_and_json_pair_into_one_edge() {
     // The graph names nodes in the documented shape and joins the catalog.
     let (_, graph) = get_json(&format!("{}/api/v1/graph?window=5m", server.base)).await;
     let gateway = graph["nodes"].as_array().unwrap().iter().find(|n| n["id"] == "service:gateway").unwrap().clone();
-    assert_eq!(gateway, serde_json::json!({"id": "service:gateway", "name": "gateway", "kind": "service", "entityRef": "component:default/gateway"}));
+    assert_eq!(
+        gateway,
+        serde_json::json!({"id": "service:gateway", "name": "gateway", "kind": "service", "entityRef": "component:default/gateway"})
+    );
     let edge = &graph["edges"][0];
     assert_eq!(edge["connectionType"], "http");
     assert!(edge["p50Ms"].as_f64().unwrap() > 0.0 && edge["p99Ms"].as_f64().unwrap() >= edge["p95Ms"].as_f64().unwrap());
@@ -133,7 +143,10 @@ async fn otlp_http_bad_input_is_rejected_and_nothing_else_is_lost() {
 async fn otlp_grpc_export_pairs_with_http_halves() {
     let server = start(None, vec![]).await;
     let mut client = TraceServiceClient::connect(format!("http://{}", server.running.otlp_grpc_addr)).await.expect("gRPC connect");
-    let response = client.export(request("front", vec![span(9, 90, Some(9), SpanKind::Client, false), span(9, 9, None, SpanKind::Server, false)])).await.expect("export");
+    let response = client
+        .export(request("front", vec![span(9, 90, Some(9), SpanKind::Client, false), span(9, 9, None, SpanKind::Server, false)]))
+        .await
+        .expect("export");
     assert_eq!(response.into_inner().partial_success, None);
     // The other half over HTTP: pairing does not care about transport.
     let http = format!("http://{}", server.running.otlp_http_addr);

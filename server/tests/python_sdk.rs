@@ -8,7 +8,8 @@ use std::process::Command;
 use common::*;
 
 fn python() -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("MERIDIAN_TEST_PYTHON").map(Into::into).unwrap_or_else(|| workspace_root().join("target/otel-venv/bin/python"));
+    let path =
+        std::env::var_os("MERIDIAN_TEST_PYTHON").map(Into::into).unwrap_or_else(|| workspace_root().join("target/otel-venv/bin/python"));
     if path.exists() {
         Some(path)
     } else {
@@ -28,7 +29,12 @@ async fn python_sdk_over_grpc_and_http_gives_exact_edges() {
         .await
         .unwrap()
         .expect("run python");
-    assert!(output.status.success(), "python failed:\n{}\n{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "python failed:\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     wait_for_edges(
         &server.base,
         &[

@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use collector::{new_latency_histogram, ConnectionType, EdgeBucket, NodeId};
+use collector::{ConnectionType, EdgeBucket, NodeId, new_latency_histogram};
 use common::*;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use server::store::Store;
@@ -71,7 +71,11 @@ async fn whole_server_on_postgres() {
     let Some(url) = postgres_url() else { return };
     let url = fresh_postgres_database(&url).await;
     let server = start(Some(url), vec![demo_catalog()]).await;
-    send_spans(server.running.otlp_http_addr, vec![("gateway", span(8, 80, Some(8), SpanKind::Client, true)), ("catalog", span(8, 81, Some(80), SpanKind::Server, false))]).await;
+    send_spans(
+        server.running.otlp_http_addr,
+        vec![("gateway", span(8, 80, Some(8), SpanKind::Client, true)), ("catalog", span(8, 81, Some(80), SpanKind::Server, false))],
+    )
+    .await;
     wait_for_edges(&server.base, &[("service:gateway", "service:catalog", 1, 1)]).await;
     let (status, gateway) = get_json(&format!("{}/api/catalog/entities/by-name/component/default/gateway", server.base)).await;
     assert_eq!((status, gateway["spec"]["owner"].as_str()), (200, Some("team-storefront")));

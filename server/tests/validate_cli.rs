@@ -4,7 +4,11 @@ use std::process::Command;
 
 fn validate(paths: &[&std::path::Path]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_meridian")).arg("validate").args(paths).output().expect("run meridian");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 #[test]

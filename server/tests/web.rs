@@ -14,7 +14,11 @@ async fn page(base: &str, path: &str) -> (u16, String) {
 #[tokio::test]
 async fn pages_render_on_the_server() {
     let server = start(None, vec![demo_catalog()]).await;
-    send_spans(server.running.otlp_http_addr, vec![("gateway", span(1, 10, Some(1), SpanKind::Client, false)), ("catalog", span(1, 11, Some(10), SpanKind::Server, false))]).await;
+    send_spans(
+        server.running.otlp_http_addr,
+        vec![("gateway", span(1, 10, Some(1), SpanKind::Client, false)), ("catalog", span(1, 11, Some(10), SpanKind::Server, false))],
+    )
+    .await;
     wait_for_edges(&server.base, &[("service:gateway", "service:catalog", 1, 0)]).await;
 
     let (status, html) = page(&server.base, "/").await;

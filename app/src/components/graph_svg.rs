@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::model::GraphLayout;
+use crate::model::{GraphLayout, entity_href};
 
 pub const NODE_WIDTH: f64 = 150.0;
 pub const NODE_HEIGHT: f64 = 40.0;
@@ -18,8 +18,14 @@ pub fn GraphSvg(layout: GraphLayout) -> impl IntoView {
         }
         .into_any();
     }
-    let names: std::collections::HashMap<String, String> = layout.nodes.iter().map(|n| (n.id.clone(), n.name.clone())).collect();
-    let label = move |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let nodes: std::collections::HashMap<String, (String, Option<String>)> =
+        layout.nodes.iter().map(|n| (n.id.clone(), (n.name.clone(), n.entity_ref.clone()))).collect();
+    // A node's name, linked to its entity page when it is in the catalog.
+    let label = move |id: &str| match nodes.get(id) {
+        Some((name, Some(entity_ref))) => view! { <a href=entity_href(entity_ref)>{name.clone()}</a> }.into_any(),
+        Some((name, None)) => name.clone().into_any(),
+        None => id.to_string().into_any(),
+    };
     let rows = layout.edges.clone();
     view! {
         <svg

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::model::{entity_href, ObservedEdge};
+use crate::model::{ObservedEdge, entity_href};
 
 /// Calls seen in traces, with their rate of errors and p95 latency.
 #[component]

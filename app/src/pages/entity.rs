@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{ErrorBox, Loading, ObservedTable};
-use crate::model::{entity_href, EntityDetail};
+use crate::model::{EntityDetail, entity_href};
 use crate::pages::NotFound;
 use crate::server_fns::fetch_entity;
 

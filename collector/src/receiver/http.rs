@@ -4,12 +4,12 @@
 use std::io::Read;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use axum::Router;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
@@ -53,7 +53,11 @@ async fn export(State(receiver): State<HttpReceiver>, headers: HeaderMap, body: 
         PROTOBUF => Encoding::Protobuf,
         JSON => Encoding::Json,
         other => {
-            return error(Encoding::Protobuf, StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-type `{other}`; use {PROTOBUF} or {JSON}"));
+            return error(
+                Encoding::Protobuf,
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("unsupported content-type `{other}`; use {PROTOBUF} or {JSON}"),
+            );
         }
     };
     let gzip = match headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) {
@@ -65,7 +69,11 @@ async fn export(State(receiver): State<HttpReceiver>, headers: HeaderMap, body: 
         match gunzip(&body, receiver.max_body_bytes) {
             Ok(body) => Bytes::from(body),
             Err(GunzipError::TooLarge) => {
-                return error(encoding, StatusCode::PAYLOAD_TOO_LARGE, format!("decompressed body exceeds {} bytes", receiver.max_body_bytes));
+                return error(
+                    encoding,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("decompressed body exceeds {} bytes", receiver.max_body_bytes),
+                );
             }
             Err(GunzipError::Invalid(e)) => return error(encoding, StatusCode::BAD_REQUEST, format!("invalid gzip body: {e}")),
         }

@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use catalog::Entity;
-use collector::{new_latency_histogram, ConnectionType, EdgeBucket, NodeId, NodeKind};
-use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
+use collector::{ConnectionType, EdgeBucket, NodeId, NodeKind, new_latency_histogram};
 use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
@@ -153,9 +153,11 @@ impl Store {
             let source = node(row.try_get("source_kind")?, row.try_get("source_name")?)?;
             let target = node(row.try_get("target_kind")?, row.try_get("target_name")?)?;
             let connection_text: String = row.try_get("connection_type")?;
-            let connection = ConnectionType::parse(&connection_text).with_context(|| format!("unknown connection type `{connection_text}` in the database"))?;
+            let connection = ConnectionType::parse(&connection_text)
+                .with_context(|| format!("unknown connection type `{connection_text}` in the database"))?;
             let bytes: Vec<u8> = row.try_get("latency")?;
-            let histogram: Histogram<u64> = Deserializer::new().deserialize(&mut bytes.as_slice()).context("corrupt latency histogram in the database")?;
+            let histogram: Histogram<u64> =
+                Deserializer::new().deserialize(&mut bytes.as_slice()).context("corrupt latency histogram in the database")?;
             let requests: i64 = row.try_get("requests")?;
             let errors: i64 = row.try_get("errors")?;
             let entry = merged.entry((source.clone(), target.clone(), connection)).or_insert_with(|| EdgeAggregate {
@@ -193,10 +195,11 @@ pub fn unix_seconds() -> i64 {
 fn prepare_sqlite_url(url: &str) -> Result<String> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = rest.split('?').next().unwrap_or("");
-    if !path.is_empty() && path != ":memory:" {
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create database folder {}", parent.display()))?;
-        }
+    if !path.is_empty()
+        && path != ":memory:"
+        && let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create database folder {}", parent.display()))?;
     }
     Ok(if url.contains("mode=") {
         url.to_string()

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{span, status, ResourceSpans, ScopeSpans, Span, Status};
+use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, span, status};
 use serde_json::Value;
 use server::serve::{Running, ServeConfig};
 
@@ -163,7 +163,11 @@ pub fn require_or_skip(why: &str) {
 pub async fn fresh_postgres_database(url: &str) -> String {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(url).await.expect("connect to PostgreSQL");
-    let name = format!("meridian_test_{}_{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_nanos());
+    let name = format!(
+        "meridian_test_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_nanos()
+    );
     sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
     let (base, _) = url.rsplit_once('/').expect("database URL has a path");
     format!("{base}/{name}")
