@@ -5,7 +5,7 @@
 #
 #   scripts/setup.sh build     wasm target, cargo-leptos, wasm-bindgen-cli
 #   scripts/setup.sh release   + wasm-opt (npm binaryen) for release builds
-#   scripts/setup.sh test      + chromium, postgresql, end2end npm packages, python venv
+#   scripts/setup.sh test      + chromium, postgresql, npm packages for tests, python venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +60,10 @@ setup_test() {
   if [ ! -d end2end/node_modules/@playwright/test ]; then
     say "npm ci in end2end/ (Playwright without a browser download)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund)
+  fi
+  if [ ! -d catalog/tests/backstage/node_modules/@backstage/catalog-model ]; then
+    say "npm ci in catalog/tests/backstage/ (Backstage's validators, the conformance reference)"
+    (cd catalog/tests/backstage && npm ci --silent --no-audit --no-fund)
   fi
   local venv=target/otel-venv
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then

@@ -19,7 +19,7 @@ pub mod entity_ref;
 pub mod load;
 pub mod parse;
 pub mod relations;
-mod validate;
+pub mod validate;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Location, Severity};

@@ -22,7 +22,7 @@ fn invalid_descriptors_fail_with_file_line_column() {
     .unwrap();
     let (code, stdout, stderr) = validate(&[&file]);
     assert_eq!(code, 1, "{stdout}{stderr}");
-    let expected = format!("{}:13:9: error: metadata.name `bad name` is invalid", file.display());
+    let expected = format!("{}:13:9: error: metadata.name `bad name` is not valid", file.display());
     assert!(stdout.lines().any(|l| l.starts_with(&expected)), "{stdout}");
     assert!(stderr.contains("1 valid entities, 1 errors"), "{stderr}");
 }
