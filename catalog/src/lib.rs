@@ -19,6 +19,7 @@ pub mod entity_ref;
 pub mod load;
 pub mod parse;
 pub mod relations;
+pub mod substitute;
 pub mod validate;
 mod yaml;
 
@@ -26,5 +27,5 @@ pub use diagnostic::{Diagnostic, Location, Severity};
 pub use entity::{Entity, Metadata, Relation};
 pub use entity_ref::{EntityRef, RefError};
 pub use load::{LoadedCatalog, load_paths};
-pub use parse::{ParsedEntity, ParsedFile, parse_str};
+pub use parse::{ParsedEntity, ParsedFile, parse_str, parse_str_with};
 pub use relations::derive_relations;

@@ -1,18 +1,36 @@
-//! Files and folders → one consistent set of entities with relations, plus
-//! every problem found on the way.
+//! Files, folders and the Location entities inside them → one consistent set
+//! of entities with relations, plus every problem found on the way.
+//!
+//! - A folder is walked for `*.yaml` / `*.yml`; documents without `apiVersion`
+//!   and `kind` (an OpenAPI file beside the descriptors) are passed over.
+//!   A file named explicitly must hold descriptors.
+//! - A Location entity pulls in its `target` / `targets` (relative to its own
+//!   file, globs allowed). `presence: optional` targets may be missing.
+//! - Every file is read once, however many ways it is reached, so an entity
+//!   reached twice through the same file is one entity; the same entity
+//!   defined in two files is a conflict reported at both places.
+//! - `$text` / `$json` / `$yaml` placeholders are substituted.
+//! - Each entity gets Backstage's `backstage.io/managed-by-location` and
+//!   `backstage.io/managed-by-origin-location` annotations.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
 use crate::diagnostic::{Diagnostic, Location};
-use crate::parse::{ParsedEntity, parse_str};
+use crate::parse::{ParsedEntity, parse_str_with};
 use crate::relations::derive_relations;
+use crate::substitute::{NoUrls, UrlReader, substitute};
+
+pub const MANAGED_BY_LOCATION: &str = "backstage.io/managed-by-location";
+pub const MANAGED_BY_ORIGIN_LOCATION: &str = "backstage.io/managed-by-origin-location";
 
 #[derive(Debug, Default)]
 pub struct LoadedCatalog {
     pub entities: Vec<ParsedEntity>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Files read, in order.
+    /// Files read, in order, each once.
     pub files: Vec<PathBuf>,
 }
 
@@ -22,28 +40,126 @@ impl LoadedCatalog {
     }
 }
 
-/// Loads descriptor files: each path is a file, or a folder searched
-/// recursively for `*.yaml` / `*.yml`. Entities defined twice are reported on
-/// both locations and only the first is kept. Relations are derived over the
-/// whole set; references to missing entities become warnings.
+/// Loads descriptor files and folders with no URL access.
 pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> LoadedCatalog {
+    load_paths_with(paths, &NoUrls)
+}
+
+struct Target {
+    path: PathBuf,
+    /// Walking a folder: skip non-descriptor documents.
+    from_folder: bool,
+    /// `file:<path>` of the root this target was reached from.
+    origin: String,
+}
+
+pub fn load_paths_with<P: AsRef<Path>>(paths: &[P], urls: &dyn UrlReader) -> LoadedCatalog {
     let mut out = LoadedCatalog::default();
+    let mut queue: VecDeque<Target> = VecDeque::new();
     for path in paths {
         let path = path.as_ref();
-        for file in descriptor_files(path, &mut out.diagnostics) {
-            let name = file.display().to_string();
-            match std::fs::read_to_string(&file) {
-                Ok(text) => {
-                    let parsed = parse_str(&name, &text);
-                    out.entities.extend(parsed.entities);
-                    out.diagnostics.extend(parsed.diagnostics);
-                }
-                Err(error) => out.diagnostics.push(Diagnostic::error(at_file(&name), format!("cannot read file: {error}"))),
-            }
-            out.files.push(file);
+        let origin = format!("file:{}", absolute(path).display());
+        enqueue_root(path, &origin, &mut queue, &mut out.diagnostics);
+    }
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    while let Some(target) = queue.pop_front() {
+        if !seen.insert(absolute(&target.path)) {
+            continue;
         }
+        read_file(&target, urls, &mut queue, &mut out);
     }
     remove_duplicates(&mut out);
+    derive_all_relations(&mut out);
+    out
+}
+
+fn enqueue_root(path: &Path, origin: &str, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
+    if path.is_file() {
+        queue.push_back(Target { path: path.to_path_buf(), from_folder: false, origin: origin.to_string() });
+    } else if path.is_dir() {
+        for file in yaml_files(path, diagnostics) {
+            queue.push_back(Target { path: file, from_folder: true, origin: origin.to_string() });
+        }
+    } else {
+        diagnostics.push(Diagnostic::error(at_file(&path.display().to_string()), "no such file or folder"));
+    }
+}
+
+fn read_file(target: &Target, urls: &dyn UrlReader, queue: &mut VecDeque<Target>, out: &mut LoadedCatalog) {
+    let name = target.path.display().to_string();
+    let text = match std::fs::read_to_string(&target.path) {
+        Ok(text) => text,
+        Err(error) => {
+            out.diagnostics.push(Diagnostic::error(at_file(&name), format!("cannot read file: {error}")));
+            return;
+        }
+    };
+    out.files.push(target.path.clone());
+    let parsed = parse_str_with(&name, &text, target.from_folder);
+    out.diagnostics.extend(parsed.diagnostics);
+    let dir = target.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let managed_by = format!("file:{}", absolute(&target.path).display());
+    for mut parsed in parsed.entities {
+        let entity_ref = Some(parsed.entity.entity_ref().key());
+        for (field, message) in substitute(&mut parsed.entity.spec, &dir, urls) {
+            out.diagnostics
+                .push(Diagnostic::warning(parsed.location.clone(), format!("{field}: {message}")).for_entity(entity_ref.clone()));
+        }
+        if parsed.kind_checked && parsed.entity.kind.eq_ignore_ascii_case("location") {
+            follow_location(&parsed, &dir, &target.origin, queue, &mut out.diagnostics);
+        }
+        let annotations = &mut parsed.entity.metadata.annotations;
+        annotations.entry(MANAGED_BY_LOCATION.to_string()).or_insert_with(|| managed_by.clone());
+        annotations.entry(MANAGED_BY_ORIGIN_LOCATION.to_string()).or_insert_with(|| target.origin.clone());
+        out.entities.push(parsed);
+    }
+}
+
+fn follow_location(location: &ParsedEntity, dir: &Path, origin: &str, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
+    let spec = &location.entity.spec;
+    let optional = spec.get("presence").and_then(Value::as_str) == Some("optional");
+    let is_url_type = spec.get("type").and_then(Value::as_str) == Some("url");
+    let targets = spec
+        .get("target")
+        .and_then(Value::as_str)
+        .into_iter()
+        .chain(spec.get("targets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str));
+    let entity_ref = Some(location.entity.entity_ref().key());
+    let problem = |message: String| Diagnostic::error(location.location.clone(), message).for_entity(entity_ref.clone());
+    for text in targets {
+        if is_url_type || text.contains("://") {
+            diagnostics.push(
+                Diagnostic::warning(
+                    location.location.clone(),
+                    format!("target `{text}` was not read: URL locations are registered through the API"),
+                )
+                .for_entity(entity_ref.clone()),
+            );
+            continue;
+        }
+        let pattern = dir.join(text);
+        let is_glob = text.contains(['*', '?', '[']);
+        let matches: Vec<PathBuf> = if is_glob {
+            match glob::glob(&pattern.to_string_lossy()) {
+                Ok(paths) => paths.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
+                Err(error) => {
+                    diagnostics.push(problem(format!("target `{text}` is not a valid glob: {error}")));
+                    continue;
+                }
+            }
+        } else if pattern.is_file() {
+            vec![pattern.clone()]
+        } else {
+            Vec::new()
+        };
+        if matches.is_empty() && !optional {
+            diagnostics.push(problem(format!("target `{text}` not found (looked for {})", pattern.display())));
+        }
+        queue.extend(matches.into_iter().map(|path| Target { path, from_folder: false, origin: origin.to_string() }));
+    }
+}
+
+fn derive_all_relations(out: &mut LoadedCatalog) {
     let mut entities: Vec<_> = out.entities.iter().map(|p| p.entity.clone()).collect();
     for unresolved in derive_relations(&mut entities) {
         let parsed = &out.entities[unresolved.entity_index];
@@ -55,21 +171,17 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> LoadedCatalog {
     for (parsed, entity) in out.entities.iter_mut().zip(entities) {
         parsed.entity = entity;
     }
-    out
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn at_file(name: &str) -> Location {
     Location { file: name.to_string(), line: 1, column: 1 }
 }
 
-fn descriptor_files(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
-    if path.is_file() {
-        return vec![path.to_path_buf()];
-    }
-    if !path.exists() {
-        diagnostics.push(Diagnostic::error(at_file(&path.display().to_string()), "no such file or folder"));
-        return Vec::new();
-    }
+fn yaml_files(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
         match entry {
@@ -116,21 +228,56 @@ fn remove_duplicates(out: &mut LoadedCatalog) {
 mod tests {
     use super::*;
 
+    const GROUP: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team\nspec:\n  type: team\n  children: []\n";
+
     #[test]
     fn folders_are_walked_and_duplicates_reported_on_both_sides() {
         let dir = tempfile::tempdir().unwrap();
-        let doc = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team\nspec:\n  type: team\n  children: []\n";
         std::fs::create_dir(dir.path().join("sub")).unwrap();
-        std::fs::write(dir.path().join("a.yaml"), doc).unwrap();
-        std::fs::write(dir.path().join("sub/b.yml"), doc.replace("name: team", "name: TEAM")).unwrap();
+        std::fs::write(dir.path().join("a.yaml"), GROUP).unwrap();
+        std::fs::write(dir.path().join("sub/b.yml"), GROUP.replace("name: team", "name: TEAM")).unwrap();
         std::fs::write(dir.path().join("notes.txt"), "not yaml").unwrap();
+        std::fs::write(dir.path().join("openapi.yaml"), "openapi: 3.0.0\ninfo: {title: x}\n").unwrap();
         let loaded = load_paths(&[dir.path()]);
-        assert_eq!(loaded.files.len(), 2);
+        assert_eq!(loaded.files.len(), 3);
         assert_eq!(loaded.entities.len(), 1);
         let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
-        assert_eq!(errors.len(), 2);
+        assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].location.file.ends_with("b.yml"));
         assert!(errors[1].location.file.ends_with("a.yaml"));
+    }
+
+    #[test]
+    fn locations_pull_in_files_once_with_globs_and_placeholders() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("teams")).unwrap();
+        std::fs::write(d.join("teams/a.yaml"), GROUP).unwrap();
+        std::fs::write(d.join("teams/b.yaml"), GROUP.replace("name: team", "name: team-b")).unwrap();
+        std::fs::write(d.join("api.oas.yaml"), "openapi: 3.0.0\n").unwrap();
+        std::fs::write(
+            d.join("api.yaml"),
+            "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: api}\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team\n  definition:\n    $text: ./api.oas.yaml\n",
+        )
+        .unwrap();
+        let location = "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: root}\nspec:\n  targets: [./teams/*.yaml, ./api.yaml, ./teams/a.yaml, ./missing.yaml]\n";
+        std::fs::write(d.join("all.yaml"), location).unwrap();
+        let loaded = load_paths(&[d.join("all.yaml"), d.join("api.yaml")]);
+        let mut names: Vec<_> = loaded.entities.iter().map(|e| e.entity.metadata.name.clone()).collect();
+        names.sort();
+        assert_eq!(names, ["api", "root", "team", "team-b"], "each file once: {:?}", loaded.diagnostics);
+        let api = &loaded.entities.iter().find(|e| e.entity.metadata.name == "api").unwrap().entity;
+        assert_eq!(api.spec_str("definition"), Some("openapi: 3.0.0\n"));
+        assert!(api.metadata.annotations[MANAGED_BY_LOCATION].ends_with("api.yaml"));
+        assert_eq!(
+            api.metadata.annotations[MANAGED_BY_ORIGIN_LOCATION], api.metadata.annotations[MANAGED_BY_LOCATION],
+            "a root is its own origin"
+        );
+        let team = &loaded.entities.iter().find(|e| e.entity.metadata.name == "team").unwrap().entity;
+        assert!(team.metadata.annotations[MANAGED_BY_ORIGIN_LOCATION].ends_with("all.yaml"), "reached through all.yaml");
+        let errors: Vec<String> = loaded.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("target `./missing.yaml` not found"));
     }
 
     #[test]

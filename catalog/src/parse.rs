@@ -26,9 +26,19 @@ pub struct ParsedFile {
 /// Parses every document of one descriptor file. `file` is the name used in
 /// diagnostics (usually the path as the user gave it).
 pub fn parse_str(file: &str, text: &str) -> ParsedFile {
+    parse_str_with(file, text, false)
+}
+
+/// Like [`parse_str`]; with `skip_non_descriptors`, documents that have
+/// neither `apiVersion` nor `kind` (an OpenAPI file next to the descriptors
+/// in a watched folder, say) are passed over silently.
+pub fn parse_str_with(file: &str, text: &str, skip_non_descriptors: bool) -> ParsedFile {
     let (documents, mut diagnostics) = yaml::parse_documents(file, text);
     let mut entities = Vec::new();
     for doc in &documents {
+        if skip_non_descriptors && !yaml::looks_like_descriptor(&doc.root) {
+            continue;
+        }
         let checked = validate::check(doc);
         let rejected = checked.diagnostics.iter().any(Diagnostic::is_error);
         diagnostics.extend(checked.diagnostics);

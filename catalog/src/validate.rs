@@ -109,12 +109,14 @@ fn spec_fields(kind: &str, spec_type: Option<&str>) -> Option<&'static [Field]> 
         opt("dependencyOf", TextList),
     ];
     const API: &[Field] = &[req("type", Text), req("lifecycle", Text), req("owner", Text), req("definition", Text), opt("system", Text)];
-    const MCP_SERVER_API: &[Field] = &[req("type", Text), req("lifecycle", Text), req("owner", Text), req("remotes", Remotes), opt("system", Text)];
+    const MCP_SERVER_API: &[Field] =
+        &[req("type", Text), req("lifecycle", Text), req("owner", Text), req("remotes", Remotes), opt("system", Text)];
     const SYSTEM: &[Field] = &[req("owner", Text), opt("domain", Text), opt("type", Text)];
     const DOMAIN: &[Field] = &[req("owner", Text), opt("subdomainOf", Text), opt("type", Text)];
     const RESOURCE: &[Field] =
         &[req("type", Text), req("owner", Text), opt("dependsOn", TextList), opt("dependencyOf", TextList), opt("system", Text)];
-    const GROUP: &[Field] = &[req("type", Text), req("children", TextList), opt("parent", Text), opt("members", TextList), opt("profile", Mapping)];
+    const GROUP: &[Field] =
+        &[req("type", Text), req("children", TextList), opt("parent", Text), opt("members", TextList), opt("profile", Mapping)];
     const USER: &[Field] = &[req("memberOf", TextList), opt("profile", Mapping)];
     const LOCATION: &[Field] = &[opt("type", Text), opt("target", Text), opt("targets", TextList), opt("presence", Text)];
     Some(match kind {
@@ -249,7 +251,9 @@ impl Validator<'_> {
                 self.missing(parent, format!("{path}: required field is missing"));
                 None
             }
-            Some(node) if matches!(text(node), Some(t) if !t.is_empty()) => Some((text(node).unwrap_or_default().to_string(), node.clone())),
+            Some(node) if matches!(text(node), Some(t) if !t.is_empty()) => {
+                Some((text(node).unwrap_or_default().to_string(), node.clone()))
+            }
             Some(node) => {
                 self.error(node, format!("{path}: must be a non-empty string"));
                 None
@@ -282,7 +286,9 @@ impl Validator<'_> {
                 Some(ns) if is_dns_label(ns) => namespace = ns.to_string(),
                 Some(ns) => self.error(
                     node,
-                    format!("metadata.namespace `{ns}` is not valid: expected sequences of [a-z0-9] separated by [-], at most 63 characters"),
+                    format!(
+                        "metadata.namespace `{ns}` is not valid: expected sequences of [a-z0-9] separated by [-], at most 63 characters"
+                    ),
                 ),
                 None => self.error(node, "metadata.namespace: must be a string".into()),
             }
@@ -309,7 +315,7 @@ impl Validator<'_> {
                         Some(tag) if is_tag(tag) => {}
                         Some(tag) => self.error(
                             item,
-                            format!("metadata.tags.{i} `{tag}` is not valid: expected sequences of [a-z0-9+#] separated by [-], at most 63 characters"),
+                            format!("metadata.tags.{i} `{tag}` is not valid: expected sequences of [a-z0-9:+#] separated by [-], at most 63 characters"),
                         ),
                         None => self.error(item, format!("metadata.tags.{i}: must be a string")),
                     }
@@ -338,7 +344,11 @@ impl Validator<'_> {
                 for (key, value) in m.iter() {
                     let k = key.as_str();
                     if !is_label_key(k) {
-                        self.key_error(m, k, format!("metadata.{field}: key `{k}` is not valid: expected [dns-subdomain/]name, where name is {NAME_RULE}"));
+                        self.key_error(
+                            m,
+                            k,
+                            format!("metadata.{field}: key `{k}` is not valid: expected [dns-subdomain/]name, where name is {NAME_RULE}"),
+                        );
                     }
                     match text(value) {
                         None => self.error(value, format!("metadata.{field}.{k}: must be a string")),
@@ -449,7 +459,12 @@ mod tests {
     #[test]
     fn formats_follow_backstage() {
         assert!(is_object_name("a") && is_object_name("a.b_c-d") && !is_object_name("-a") && !is_object_name(&"a".repeat(64)));
-        assert!(is_label_key("backstage.io/source-location") && is_label_key("simple") && !is_label_key("a/b/c") && !is_label_key("Bad_Prefix/x"));
+        assert!(
+            is_label_key("backstage.io/source-location")
+                && is_label_key("simple")
+                && !is_label_key("a/b/c")
+                && !is_label_key("Bad_Prefix/x")
+        );
         assert!(is_tag("java") && is_tag("c++") && is_tag("a-b") && is_tag("a:b") && !is_tag("Java") && !is_tag("a--b"));
         assert!(is_api_version("backstage.io/v1alpha1") && is_api_version("v1") && !is_api_version("backstage.io/v1/x"));
         assert!(is_label_value("") && !is_label_value("a b"));

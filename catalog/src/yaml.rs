@@ -116,6 +116,20 @@ fn describe_load_error(error: &LoadError) -> (usize, usize, String) {
     (marker.line().max(1), marker.column().max(1), message)
 }
 
+/// A document with `apiVersion` or `kind` at its root is meant as a descriptor.
+pub fn looks_like_descriptor(root: &Node) -> bool {
+    root.as_mapping().is_some_and(|m| m.get_node("apiVersion").is_some() || m.get_node("kind").is_some())
+}
+
+/// Parses the first document of a YAML text into JSON (for `$yaml`).
+pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, String> {
+    let (documents, diagnostics) = parse_documents(file, text);
+    if let Some(d) = diagnostics.first() {
+        return Err(d.to_string());
+    }
+    Ok(documents.first().map(|d| to_json(&d.root)).unwrap_or(Value::Null))
+}
+
 /// The JSON value of a node. Plain (unquoted) scalars follow YAML's core
 /// schema (null, booleans, integers, floats); quoted ones stay strings.
 pub fn to_json(node: &Node) -> Value {
