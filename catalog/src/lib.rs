@@ -16,6 +16,7 @@
 pub mod diagnostic;
 pub mod entity;
 pub mod entity_ref;
+pub mod index;
 pub mod load;
 pub mod parse;
 pub mod relations;

@@ -2,6 +2,8 @@
 //! collector crates.
 //!
 //! - [`cli`]: `meridian serve` and `meridian validate`, flags and `MERIDIAN_*` env;
+//! - [`catalog_service`]: the catalog loaded from its locations, persisted,
+//!   and served from an in-memory index swapped atomically on reload;
 //! - [`store`]: sqlx storage, SQLite by default, PostgreSQL for scale, one
 //!   schema and one code path for both;
 //! - [`ingest`]: wires the OTLP receivers to the collector pipeline and
@@ -14,6 +16,7 @@
 //! - [`serve`]: binds the listeners and runs it all until shutdown.
 
 pub mod api;
+pub mod catalog_service;
 pub mod cli;
 pub mod ingest;
 pub mod layout;

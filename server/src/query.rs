@@ -3,12 +3,14 @@
 //! name (its `namespace/name` when the service sets `service.namespace`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use anyhow::Result;
 use catalog::Entity;
 use collector::NodeKind;
 use serde::Serialize;
 
+use crate::catalog_service::CatalogService;
 use crate::store::{EdgeAggregate, Store, unix_seconds};
 use crate::window::Window;
 
@@ -45,6 +47,7 @@ pub struct GraphEdge {
 #[derive(Clone)]
 pub struct Query {
     store: Store,
+    catalog: Arc<CatalogService>,
 }
 
 fn node_id(kind: NodeKind, name: &str) -> String {
@@ -59,9 +62,9 @@ fn quantile_ms(edge: &EdgeAggregate, q: f64) -> f64 {
 }
 
 /// Component refs by the service name that should match them.
-fn components_by_service_name(entities: &[Entity]) -> HashMap<String, String> {
+fn components_by_service_name<'a>(entities: impl Iterator<Item = &'a Entity>) -> HashMap<String, String> {
     let mut map = HashMap::new();
-    for e in entities.iter().filter(|e| e.kind.eq_ignore_ascii_case("component")) {
+    for e in entities.filter(|e| e.kind.eq_ignore_ascii_case("component")) {
         let name = e.metadata.name.to_lowercase();
         let namespace = e.metadata.namespace.to_lowercase();
         let entity_ref = e.entity_ref().key();
@@ -75,12 +78,12 @@ fn components_by_service_name(entities: &[Entity]) -> HashMap<String, String> {
 }
 
 impl Query {
-    pub fn new(store: Store) -> Self {
-        Self { store }
+    pub fn new(store: Store, catalog: Arc<CatalogService>) -> Self {
+        Self { store, catalog }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn catalog(&self) -> &CatalogService {
+        &self.catalog
     }
 
     async fn edges(&self, window: Window) -> Result<Vec<EdgeAggregate>> {
@@ -91,7 +94,8 @@ impl Query {
 
     pub async fn graph(&self, window: Window) -> Result<GraphView> {
         let edges = self.edges(window).await?;
-        let components = components_by_service_name(&self.store.entities().await?);
+        let snapshot = self.catalog.snapshot();
+        let components = components_by_service_name(snapshot.entities().iter().map(|e| &e.entity));
         let mut nodes: HashMap<String, GraphNode> = HashMap::new();
         let mut out = GraphView::default();
         for edge in &edges {
@@ -152,7 +156,7 @@ metadata: {name: checkout}
 spec: {type: service, lifecycle: production, owner: team}
 ";
         let entities: Vec<Entity> = catalog::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
-        let map = components_by_service_name(&entities);
+        let map = components_by_service_name(entities.iter());
         assert_eq!(map["checkout"], "component:default/checkout");
         assert_eq!(map["shop/checkout"], "component:shop/checkout");
     }

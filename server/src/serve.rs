@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, ApiState};
+use crate::catalog_service::CatalogService;
 use crate::query::Query;
 use crate::store::Store;
 use crate::{ingest, web};
@@ -54,32 +55,17 @@ async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
     TcpListener::bind(addr).await.with_context(|| format!("cannot listen for {what} on {addr} (is another process using it?)"))
 }
 
-/// Loads the catalog folders into the store, logging each problem.
-pub async fn load_catalog(store: &Store, paths: &[PathBuf]) -> Result<()> {
-    let loaded = catalog::load_paths(paths);
-    for diagnostic in &loaded.diagnostics {
-        if diagnostic.is_error() {
-            tracing::error!("{diagnostic}");
-        } else {
-            tracing::warn!("{diagnostic}");
-        }
-    }
-    let entities: Vec<_> = loaded.entities.into_iter().map(|p| (p.entity, format!("file:{}", p.location.file))).collect();
-    store.replace_catalog(&entities).await?;
-    tracing::info!("catalog: {} entities from {} files", entities.len(), loaded.files.len());
-    Ok(())
-}
-
 pub async fn start(config: ServeConfig) -> Result<Running> {
     let web_listener = bind(config.addr, "the web UI and API").await?;
     let grpc_listener = bind(config.otlp_grpc_addr, "OTLP/gRPC").await?;
     let http_listener = bind(config.otlp_http_addr, "OTLP/HTTP").await?;
 
     let store = Store::connect(&config.database_url).await?;
-    load_catalog(&store, &config.catalog).await?;
+    let catalog = Arc::new(CatalogService::open(store.clone(), config.catalog.clone()).await?);
+    catalog.reload().await?;
 
     let pipeline = Arc::new(Pipeline::new(EngineConfig::default()));
-    let query = Query::new(store.clone());
+    let query = Query::new(store.clone(), catalog);
     let shutdown = CancellationToken::new();
     let mut tasks = Vec::new();
 

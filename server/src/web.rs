@@ -69,15 +69,16 @@ fn observed(view: &GraphView, node_id: &str) -> (Vec<ObservedEdge>, Vec<Observed
 #[async_trait::async_trait]
 impl PortalPort for Portal {
     async fn list_entities(&self) -> Result<Vec<EntitySummary>, PortError> {
-        let entities = self.query.store().entities().await.map_err(port_error)?;
-        Ok(entities.iter().map(summary).collect())
+        let snapshot = self.query.catalog().snapshot();
+        Ok(snapshot.entities().iter().map(|e| summary(&e.entity)).collect())
     }
 
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError> {
-        let Some(entity) = self.query.store().entity(kind, namespace, name).await.map_err(port_error)? else {
+        let snapshot = self.query.catalog().snapshot();
+        let Some(entity) = snapshot.get(&catalog::EntityRef::new(kind, namespace, name).key()).map(|e| &e.entity) else {
             return Ok(None);
         };
-        let (callers, callees) = match Query::node_id_for_entity(&entity) {
+        let (callers, callees) = match Query::node_id_for_entity(entity) {
             Some(node_id) => {
                 let window = Window::parse(ENTITY_WINDOW).map_err(PortError)?;
                 let view = self.query.graph(window).await.map_err(port_error)?;
@@ -86,7 +87,7 @@ impl PortalPort for Portal {
             None => (Vec::new(), Vec::new()),
         };
         Ok(Some(EntityDetail {
-            summary: summary(&entity),
+            summary: summary(entity),
             relations: entity
                 .relations
                 .iter()

@@ -1,9 +1,11 @@
-//! The REST API. Catalog reads follow Backstage's catalog backend (paths,
-//! JSON shape and error body) so its clients work against Meridian.
+//! The REST API: Backstage's catalog API ([`catalog`]) and Meridian's own
+//! (`/api/v1/...`), with errors in Backstage's shape throughout.
+
+mod catalog;
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query as QueryParams, State};
+use axum::extract::{Query as QueryParams, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -23,8 +25,7 @@ pub struct ApiState {
 
 pub fn router(state: ApiState) -> Router {
     Router::new()
-        .route("/api/catalog/entities", get(list_entities))
-        .route("/api/catalog/entities/by-name/{kind}/{namespace}/{name}", get(entity_by_name))
+        .merge(catalog::router())
         .route("/api/v1/graph", get(graph))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
@@ -62,20 +63,6 @@ impl IntoResponse for ApiError {
             "response": { "statusCode": self.status.as_u16() },
         });
         (self.status, Json(body)).into_response()
-    }
-}
-
-async fn list_entities(State(state): State<ApiState>) -> Result<Response, ApiError> {
-    Ok(Json(state.query.store().entities().await?).into_response())
-}
-
-async fn entity_by_name(
-    State(state): State<ApiState>,
-    Path((kind, namespace, name)): Path<(String, String, String)>,
-) -> Result<Response, ApiError> {
-    match state.query.store().entity(&kind, &namespace, &name).await? {
-        Some(entity) => Ok(Json(entity).into_response()),
-        None => Err(ApiError::not_found(format!("No entity named '{kind}:{namespace}/{name}' found"))),
     }
 }
 

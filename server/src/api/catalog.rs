@@ -1,0 +1,250 @@
+//! Backstage's catalog read API under `/api/catalog`, served from the
+//! in-memory index: same paths, parameters, filter semantics, JSON shapes
+//! and error body, so `@backstage/catalog-client` works unmodified.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use catalog::index::{CatalogIndex, Direction, Filter, OrderField, project};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{ApiError, ApiState};
+
+const DEFAULT_QUERY_LIMIT: usize = 20;
+
+pub fn router() -> Router<ApiState> {
+    Router::new()
+        .route("/api/catalog/entities", get(entities))
+        .route("/api/catalog/entities/by-query", get(by_query))
+        .route("/api/catalog/entities/by-name/{kind}/{namespace}/{name}", get(by_name))
+        .route("/api/catalog/entities/by-uid/{uid}", get(by_uid))
+        .route("/api/catalog/entities/by-refs", post(by_refs))
+        .route("/api/catalog/entity-facets", get(facets))
+        .route("/api/catalog/locations", get(locations))
+        .route("/api/catalog/locations/{id}", get(location))
+}
+
+/// A query string with repeated keys (`filter=a&filter=b`).
+struct Params(Vec<(String, String)>);
+
+impl Params {
+    fn new(raw: Option<String>) -> Self {
+        Params(form_urlencoded::parse(raw.unwrap_or_default().as_bytes()).into_owned().collect())
+    }
+
+    fn all(&self, key: &str) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect()
+    }
+
+    /// Every value, also split on commas (`fields=a,b&fields=c`).
+    fn list(&self, key: &str) -> Vec<String> {
+        self.all(key).iter().flat_map(|v| v.split(',')).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string).collect()
+    }
+
+    fn number(&self, key: &str) -> Result<Option<usize>, ApiError> {
+        match self.0.iter().find(|(k, _)| k == key) {
+            None => Ok(None),
+            Some((_, v)) => {
+                v.parse().map(Some).map_err(|_| ApiError::bad_request(format!("{key} must be a non-negative integer, not `{v}`")))
+            }
+        }
+    }
+
+    fn filter(&self) -> Result<Filter, ApiError> {
+        Filter::parse(&self.all("filter")).map_err(ApiError::bad_request)
+    }
+}
+
+fn direction(text: &str) -> Result<Direction, ApiError> {
+    match text.to_ascii_lowercase().as_str() {
+        "asc" => Ok(Direction::Asc),
+        "desc" => Ok(Direction::Desc),
+        other => Err(ApiError::bad_request(format!("order must be asc or desc, not `{other}`"))),
+    }
+}
+
+fn snapshot(state: &ApiState) -> Arc<CatalogIndex> {
+    state.query.catalog().snapshot()
+}
+
+/// `GET /entities?filter=&fields=&order=asc:field&offset=&limit=`
+async fn entities(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let params = Params::new(raw);
+    let index = snapshot(&state);
+    let mut ids = index.filter(&params.filter()?);
+    let order = params
+        .all("order")
+        .iter()
+        .map(|o| {
+            let (dir, field) =
+                o.split_once(':').ok_or_else(|| ApiError::bad_request(format!("order `{o}` must be asc:FIELD or desc:FIELD")))?;
+            Ok(OrderField { field: field.to_string(), direction: direction(dir)? })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    index.sort(&mut ids, &order);
+    let offset = params.number("offset")?.unwrap_or(0);
+    let limit = params.number("limit")?.unwrap_or(usize::MAX);
+    let fields = params.list("fields");
+    let items: Vec<Value> = ids.iter().skip(offset).take(limit).map(|&i| project(&index.entities()[i].json, &fields)).collect();
+    Ok(Json(items).into_response())
+}
+
+/// What a by-query cursor carries between pages (base64 JSON, as Backstage's
+/// client expects: it peeks inside for a `query` key).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Cursor {
+    filter: Vec<String>,
+    order_fields: Vec<String>,
+    full_text_filter_term: String,
+    full_text_filter_fields: Vec<String>,
+    offset: usize,
+}
+
+impl Cursor {
+    fn encode(&self, offset: usize) -> String {
+        BASE64.encode(serde_json::to_vec(&Cursor { offset, ..self.clone() }).unwrap_or_default())
+    }
+
+    fn decode(text: &str) -> Result<Self, ApiError> {
+        let bytes = BASE64.decode(text).map_err(|_| ApiError::bad_request("cursor is not valid".into()))?;
+        serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("cursor is not valid".into()))
+    }
+}
+
+/// `GET /entities/by-query`: filter, orderField, fullTextFilter*, cursor paging.
+async fn by_query(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let params = Params::new(raw);
+    let cursor = match params.all("cursor").first() {
+        Some(text) => Cursor::decode(text)?,
+        None => Cursor {
+            filter: params.all("filter"),
+            order_fields: params.all("orderField"),
+            full_text_filter_term: params.all("fullTextFilterTerm").first().cloned().unwrap_or_default(),
+            full_text_filter_fields: params.list("fullTextFilterFields"),
+            offset: params.number("offset")?.unwrap_or(0),
+        },
+    };
+    let limit = params.number("limit")?.unwrap_or(DEFAULT_QUERY_LIMIT);
+    let index = snapshot(&state);
+    let mut ids = index.filter(&Filter::parse(&cursor.filter).map_err(ApiError::bad_request)?);
+    index.full_text(&mut ids, &cursor.full_text_filter_term, &cursor.full_text_filter_fields);
+    let order = cursor
+        .order_fields
+        .iter()
+        .map(|o| {
+            let (field, dir) = o.split_once(',').unwrap_or((o.as_str(), "asc"));
+            Ok(OrderField { field: field.to_string(), direction: direction(dir)? })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    index.sort(&mut ids, &order);
+    let fields = params.list("fields");
+    let total = ids.len();
+    let items: Vec<Value> = ids.iter().skip(cursor.offset).take(limit).map(|&i| project(&index.entities()[i].json, &fields)).collect();
+    let mut page_info = serde_json::Map::new();
+    if cursor.offset + limit < total {
+        page_info.insert("nextCursor".into(), Value::String(cursor.encode(cursor.offset + limit)));
+    }
+    if cursor.offset > 0 {
+        page_info.insert("prevCursor".into(), Value::String(cursor.encode(cursor.offset.saturating_sub(limit))));
+    }
+    Ok(Json(json!({"items": items, "totalItems": total, "pageInfo": page_info})).into_response())
+}
+
+async fn by_name(
+    State(state): State<ApiState>,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let index = snapshot(&state);
+    let key = catalog::EntityRef::new(&kind, &namespace, &name).key();
+    match index.get(&key) {
+        Some(e) => Ok(Json(&e.json).into_response()),
+        None => Err(ApiError::not_found(format!("No entity named '{key}' found"))),
+    }
+}
+
+async fn by_uid(State(state): State<ApiState>, Path(uid): Path<String>) -> Result<Response, ApiError> {
+    let index = snapshot(&state);
+    match index.get_by_uid(&uid) {
+        Some(e) => Ok(Json(&e.json).into_response()),
+        None => Err(ApiError::not_found(format!("No entity with uid {uid}"))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ByRefs {
+    entity_refs: Vec<String>,
+    #[serde(default)]
+    fields: Vec<String>,
+}
+
+/// `POST /entities/by-refs`: items in request order, `null` for refs that are
+/// missing (or filtered out by `?filter=`).
+async fn by_refs(State(state): State<ApiState>, RawQuery(raw): RawQuery, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let request: ByRefs = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    let filter = Params::new(raw).filter()?;
+    let index = snapshot(&state);
+    let allowed: Option<HashSet<usize>> = (!filter.is_empty()).then(|| index.filter(&filter).into_iter().collect());
+    let items: Vec<Value> = request
+        .entity_refs
+        .iter()
+        .map(|text| {
+            let key = catalog::EntityRef::parse(text, None, catalog::entity_ref::DEFAULT_NAMESPACE).ok().map(|r| r.key());
+            let position = key.and_then(|k| index.position(&k));
+            match position {
+                Some(i) if allowed.as_ref().is_none_or(|a| a.contains(&i)) => project(&index.entities()[i].json, &request.fields),
+                _ => Value::Null,
+            }
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+/// `GET /entity-facets?facet=kind&facet=spec.type&filter=...`
+async fn facets(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let params = Params::new(raw);
+    let names = params.all("facet");
+    if names.is_empty() {
+        return Err(ApiError::bad_request("at least one facet parameter is required".into()));
+    }
+    let index = snapshot(&state);
+    let ids = index.filter(&params.filter()?);
+    let facets: serde_json::Map<String, Value> = index
+        .facets(&ids, &names)
+        .into_iter()
+        .map(|(name, counts)| (name, counts.into_iter().map(|(value, count)| json!({"value": value, "count": count})).collect()))
+        .collect();
+    Ok(Json(json!({ "facets": facets })).into_response())
+}
+
+/// A configured location in Backstage's shape; its id is stable.
+fn location_json(path: &std::path::Path) -> Value {
+    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string();
+    json!({ "id": catalog::index::uid_for(&format!("location:file:{target}")), "type": "file", "target": target })
+}
+
+async fn locations(State(state): State<ApiState>) -> Response {
+    let items: Vec<Value> = state.query.catalog().locations().iter().map(|p| json!({ "data": location_json(p) })).collect();
+    Json(items).into_response()
+}
+
+async fn location(State(state): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    state
+        .query
+        .catalog()
+        .locations()
+        .iter()
+        .map(|p| location_json(p))
+        .find(|l| l["id"] == id.as_str())
+        .map(|l| Json(l).into_response())
+        .ok_or_else(|| ApiError::not_found(format!("Found no location with ID {id}")))
+}
