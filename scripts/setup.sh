@@ -61,10 +61,13 @@ setup_test() {
     say "npm ci in end2end/ (Playwright without a browser download)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund)
   fi
-  if [ ! -d catalog/tests/backstage/node_modules/@backstage/catalog-model ]; then
-    say "npm ci in catalog/tests/backstage/ (Backstage's validators, the conformance reference)"
-    (cd catalog/tests/backstage && npm ci --silent --no-audit --no-fund)
-  fi
+  # Backstage's own packages are test references: its validators and its REST client.
+  for dir in catalog/tests/backstage server/tests/backstage-client; do
+    if [ ! -d "$dir/node_modules/@backstage" ]; then
+      say "npm ci in $dir/ (Backstage reference packages)"
+      (cd "$dir" && npm ci --silent --no-audit --no-fund)
+    fi
+  done
   local venv=target/otel-venv
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
     say "python venv with the OpenTelemetry SDK in $venv"
