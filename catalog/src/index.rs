@@ -117,10 +117,10 @@ impl Ids {
     }
     fn all(n: usize) -> Self {
         let mut ids = Ids(vec![u64::MAX; n.div_ceil(64)]);
-        if n % 64 != 0 {
-            if let Some(last) = ids.0.last_mut() {
-                *last = (1u64 << (n % 64)) - 1;
-            }
+        if !n.is_multiple_of(64)
+            && let Some(last) = ids.0.last_mut()
+        {
+            *last = (1u64 << (n % 64)) - 1;
         }
         ids
     }

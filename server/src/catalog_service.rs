@@ -1,28 +1,60 @@
-//! The catalog as the server holds it: loaded from its locations (files and
-//! folders), persisted in the store, and served from an in-memory
-//! [`CatalogIndex`] that is swapped atomically on every reload, so readers
-//! never wait for a reload and never see half of one.
+//! The catalog as the server holds it: loaded from its locations (the
+//! `--catalog` paths plus those registered through the API), persisted in the
+//! store, and served from an in-memory [`CatalogIndex`] swapped atomically on
+//! every reload, so readers never wait for a reload nor see half of one.
+//!
+//! Entities whose location no longer yields them are kept and marked
+//! orphaned (`backstage.io/orphan: "true"`), as Backstage does, until deleted
+//! through the API.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use anyhow::Result;
-use catalog::Diagnostic;
-use catalog::index::CatalogIndex;
+use anyhow::{Result, bail};
+use catalog::index::{CatalogIndex, uid_for};
+use catalog::{Diagnostic, Entity};
+use tokio::sync::Mutex;
 
-use crate::store::Store;
+use crate::store::{Store, StoredLocation};
+
+pub const ORPHAN_ANNOTATION: &str = "backstage.io/orphan";
+
+/// A place entities come from, in Backstage's shape.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CatalogLocation {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub location_type: String,
+    pub target: String,
+    /// Given with `--catalog` (not deletable through the API).
+    #[serde(skip)]
+    pub static_config: bool,
+}
+
+impl CatalogLocation {
+    pub fn file(path: &Path, static_config: bool) -> Self {
+        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string();
+        Self { id: uid_for(&format!("location:file:{target}")), location_type: "file".into(), target, static_config }
+    }
+}
 
 pub struct CatalogService {
     store: Store,
-    locations: RwLock<Vec<PathBuf>>,
+    static_locations: Vec<CatalogLocation>,
     index: RwLock<Arc<CatalogIndex>>,
     diagnostics: RwLock<Arc<Vec<Diagnostic>>>,
+    /// Serialises reloads (watcher, API) so each sees the previous result.
+    reloading: Mutex<()>,
+    /// Signalled when locations are added or removed (the watcher re-arms).
+    locations_changed: tokio::sync::Notify,
 }
 
 /// What one reload did.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReloadReport {
     pub entities: usize,
+    pub orphans: usize,
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
@@ -32,12 +64,23 @@ fn read<T: Clone>(lock: &RwLock<T>) -> T {
     lock.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
 }
 
+fn is_orphan(entity: &Entity) -> bool {
+    entity.metadata.annotations.get(ORPHAN_ANNOTATION).is_some_and(|v| v == "true")
+}
+
 impl CatalogService {
-    /// Starts from what the store holds (so a restart serves at once), with
-    /// `locations` to reload from.
-    pub async fn open(store: Store, locations: Vec<PathBuf>) -> Result<Self> {
+    /// Starts from what the store holds (so a restart serves at once); call
+    /// [`Self::reload`] to read the locations.
+    pub async fn open(store: Store, static_paths: Vec<PathBuf>) -> Result<Self> {
         let index = CatalogIndex::new(store.entities().await?);
-        Ok(Self { store, locations: RwLock::new(locations), index: RwLock::new(Arc::new(index)), diagnostics: RwLock::new(Arc::default()) })
+        Ok(Self {
+            store,
+            static_locations: static_paths.iter().map(|p| CatalogLocation::file(p, true)).collect(),
+            index: RwLock::new(Arc::new(index)),
+            diagnostics: RwLock::new(Arc::default()),
+            reloading: Mutex::new(()),
+            locations_changed: tokio::sync::Notify::new(),
+        })
     }
 
     /// The current catalog; cheap, and consistent for as long as it is held.
@@ -50,40 +93,127 @@ impl CatalogService {
         read(&self.diagnostics)
     }
 
-    pub fn locations(&self) -> Vec<PathBuf> {
-        read(&self.locations)
+    /// Static locations first, then registered ones.
+    pub async fn locations(&self) -> Result<Vec<CatalogLocation>> {
+        let mut all = self.static_locations.clone();
+        for stored in self.store.locations().await? {
+            all.push(CatalogLocation { id: stored.id, location_type: stored.location_type, target: stored.target, static_config: false });
+        }
+        Ok(all)
+    }
+
+    /// Completes when the set of locations next changes.
+    pub async fn locations_changed(&self) {
+        self.locations_changed.notified().await
+    }
+
+    /// Folders and files to watch for changes.
+    pub async fn watched_paths(&self) -> Result<Vec<PathBuf>> {
+        Ok(self.locations().await?.into_iter().filter(|l| l.location_type == "file").map(|l| PathBuf::from(l.target)).collect())
+    }
+
+    /// Registers a file or folder and reloads. Errors when it does not exist.
+    pub async fn add_file_location(&self, path: &Path) -> Result<(CatalogLocation, bool)> {
+        if !path.exists() {
+            bail!("no such file or folder: {}", path.display());
+        }
+        let location = CatalogLocation::file(path, false);
+        let existed = self.locations().await?.iter().any(|l| l.id == location.id);
+        if !existed {
+            let stored =
+                StoredLocation { id: location.id.clone(), location_type: location.location_type.clone(), target: location.target.clone() };
+            self.store.add_location(&stored).await?;
+            self.locations_changed.notify_one();
+        }
+        self.reload().await?;
+        Ok((location, existed))
+    }
+
+    /// Unregisters a location; its entities become orphans on the reload.
+    /// `Ok(false)` when there is no such registered location.
+    pub async fn remove_location(&self, id: &str) -> Result<bool> {
+        if self.static_locations.iter().any(|l| l.id == id) {
+            bail!("location {id} comes from --catalog and cannot be removed through the API");
+        }
+        let removed = self.store.remove_location(id).await?;
+        if removed {
+            self.locations_changed.notify_one();
+            self.reload().await?;
+        }
+        Ok(removed)
+    }
+
+    /// Deletes an entity (typically an orphan). One still produced by a
+    /// location comes back on the next reload, as in Backstage.
+    pub async fn delete_entity(&self, uid: &str) -> Result<bool> {
+        let _guard = self.reloading.lock().await;
+        let current = self.snapshot();
+        let Some(target) = current.get_by_uid(uid) else { return Ok(false) };
+        let entities: Vec<Entity> = current.entities().iter().filter(|e| e.uid != target.uid).map(|e| e.entity.clone()).collect();
+        self.persist_and_swap(entities, None).await?;
+        Ok(true)
     }
 
     /// Reads every location again, persists the result and swaps the index.
     pub async fn reload(&self) -> Result<ReloadReport> {
-        let locations = self.locations();
-        let loaded = tokio::task::spawn_blocking(move || catalog::load_paths(&locations)).await?;
+        let _guard = self.reloading.lock().await;
+        let paths = self.watched_paths().await?;
+        let loaded = tokio::task::spawn_blocking(move || catalog::load_paths(&paths)).await?;
         for diagnostic in &loaded.diagnostics {
             if diagnostic.is_error() {
                 tracing::error!("{diagnostic}");
             } else {
-                tracing::warn!("{diagnostic}");
+                tracing::debug!("{diagnostic}");
             }
+        }
+        let mut entities: Vec<Entity> = loaded.entities.into_iter().map(|p| p.entity).collect();
+        // What the previous catalog had and no location yields any more.
+        let present: HashSet<String> = entities.iter().map(|e| e.entity_ref().key()).collect();
+        let previous = self.snapshot();
+        let mut orphans = 0;
+        for old in previous.entities().iter().filter(|e| !present.contains(&e.key)) {
+            let mut entity = old.entity.clone();
+            if !is_orphan(&entity) {
+                tracing::info!("{} is orphaned: no location provides it any more", old.key);
+            }
+            entity.metadata.annotations.insert(ORPHAN_ANNOTATION.into(), "true".into());
+            entities.push(entity);
+            orphans += 1;
         }
         let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
         let report = ReloadReport {
-            entities: loaded.entities.len(),
+            entities: entities.len(),
+            orphans,
             files: loaded.files.len(),
             errors,
             warnings: loaded.diagnostics.len() - errors,
         };
-        let entities: Vec<_> = loaded.entities.into_iter().map(|p| (p.entity, format!("file:{}", p.location.file))).collect();
-        self.store.replace_catalog(&entities).await?;
-        let index = tokio::task::spawn_blocking(move || CatalogIndex::new(entities.into_iter().map(|(e, _)| e).collect())).await?;
-        *self.index.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
-        *self.diagnostics.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(loaded.diagnostics);
+        self.persist_and_swap(entities, Some(loaded.diagnostics)).await?;
         tracing::info!(
-            "catalog: {} entities from {} files ({} errors, {} warnings)",
+            "catalog: {} entities ({} orphaned) from {} files, {} errors, {} warnings",
             report.entities,
+            report.orphans,
             report.files,
             report.errors,
             report.warnings
         );
         Ok(report)
+    }
+
+    async fn persist_and_swap(&self, entities: Vec<Entity>, diagnostics: Option<Vec<Diagnostic>>) -> Result<()> {
+        let rows: Vec<(Entity, String)> = entities
+            .into_iter()
+            .map(|e| {
+                let source = e.metadata.annotations.get(catalog::load::MANAGED_BY_LOCATION).cloned().unwrap_or_default();
+                (e, source)
+            })
+            .collect();
+        self.store.replace_catalog(&rows).await?;
+        let index = tokio::task::spawn_blocking(move || CatalogIndex::new(rows.into_iter().map(|(e, _)| e).collect())).await?;
+        *self.index.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
+        if let Some(diagnostics) = diagnostics {
+            *self.diagnostics.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(diagnostics);
+        }
+        Ok(())
     }
 }

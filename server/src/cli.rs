@@ -52,6 +52,9 @@ pub struct ServeArgs {
     /// Largest accepted OTLP request body, in bytes (after decompression).
     #[arg(long, env = "MERIDIAN_MAX_OTLP_BODY_BYTES", default_value_t = collector::receiver::DEFAULT_MAX_BODY_BYTES)]
     pub max_otlp_body_bytes: usize,
+    /// Bearer token allowed to write through the API (repeatable; comma-separated in the env var).
+    #[arg(long = "api-token", env = "MERIDIAN_API_TOKEN", value_delimiter = ',', hide_env_values = true)]
+    pub api_tokens: Vec<String>,
 }
 
 impl From<ServeArgs> for ServeConfig {
@@ -65,6 +68,7 @@ impl From<ServeArgs> for ServeConfig {
             site_root: args.site_root,
             flush_interval: Duration::from_millis(args.flush_interval_ms.max(10)),
             max_otlp_body_bytes: args.max_otlp_body_bytes,
+            api_tokens: args.api_tokens.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! - [`layout`]: positions graph nodes for the UI (petgraph);
 //! - [`api`]: the REST API (Backstage-compatible catalog reads, graph);
 //! - [`web`]: the Leptos app, served with the port it needs;
+//! - [`watch`]: reloads the catalog when its files change;
 //! - [`serve`]: binds the listeners and runs it all until shutdown.
 
 pub mod api;
@@ -23,5 +24,6 @@ pub mod layout;
 pub mod query;
 pub mod serve;
 pub mod store;
+pub mod watch;
 pub mod web;
 pub mod window;

@@ -17,7 +17,7 @@ use crate::api::{self, ApiState};
 use crate::catalog_service::CatalogService;
 use crate::query::Query;
 use crate::store::Store;
-use crate::{ingest, web};
+use crate::{ingest, watch, web};
 
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
@@ -29,6 +29,8 @@ pub struct ServeConfig {
     pub site_root: String,
     pub flush_interval: Duration,
     pub max_otlp_body_bytes: usize,
+    /// Bearer tokens allowed to write through the API.
+    pub api_tokens: Vec<String>,
 }
 
 /// A running Meridian: its bound addresses and the way to stop it.
@@ -65,12 +67,15 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     catalog.reload().await?;
 
     let pipeline = Arc::new(Pipeline::new(EngineConfig::default()));
-    let query = Query::new(store.clone(), catalog);
+    let query = Query::new(store.clone(), catalog.clone());
     let shutdown = CancellationToken::new();
     let mut tasks = Vec::new();
 
     let otlp_http = collector::receiver::http::router(pipeline.clone(), config.max_otlp_body_bytes);
-    let app = api::router(ApiState { query: query.clone(), pipeline: pipeline.clone() })
+    if config.api_tokens.is_empty() {
+        tracing::info!("API writes are disabled; set --api-token to allow registering locations");
+    }
+    let app = api::router(ApiState { query: query.clone(), pipeline: pipeline.clone(), api_tokens: Arc::new(config.api_tokens.clone()) })
         .merge(otlp_http.clone())
         .merge(web::router(web::shared_port(query), &config.site_root));
 
@@ -105,6 +110,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
             tracing::error!("OTLP/gRPC receiver failed: {error}");
         }
     }));
+    tasks.push(watch::spawn(catalog, shutdown.clone())?);
     tasks.push(tokio::spawn(ingest::run_flusher(pipeline, store, config.flush_interval, shutdown.clone())));
 
     tracing::info!(

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use catalog::index::{CatalogIndex, Direction, Filter, OrderField, project};
@@ -20,7 +21,13 @@ use super::{ApiError, ApiState};
 
 const DEFAULT_QUERY_LIMIT: usize = 20;
 
-pub fn router() -> Router<ApiState> {
+/// Reads: open. Writes: the [`super::require_token`] layer guards them.
+pub fn router(state: &ApiState) -> Router<ApiState> {
+    let writes = Router::new()
+        .route("/api/catalog/locations", post(add_location))
+        .route("/api/catalog/locations/{id}", delete(remove_location))
+        .route("/api/catalog/entities/by-uid/{uid}", delete(delete_entity))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::require_token));
     Router::new()
         .route("/api/catalog/entities", get(entities))
         .route("/api/catalog/entities/by-query", get(by_query))
@@ -30,6 +37,7 @@ pub fn router() -> Router<ApiState> {
         .route("/api/catalog/entity-facets", get(facets))
         .route("/api/catalog/locations", get(locations))
         .route("/api/catalog/locations/{id}", get(location))
+        .merge(writes)
 }
 
 /// A query string with repeated keys (`filter=a&filter=b`).
@@ -226,25 +234,75 @@ async fn facets(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Resul
     Ok(Json(json!({ "facets": facets })).into_response())
 }
 
-/// A configured location in Backstage's shape; its id is stable.
-fn location_json(path: &std::path::Path) -> Value {
-    let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string();
-    json!({ "id": catalog::index::uid_for(&format!("location:file:{target}")), "type": "file", "target": target })
-}
-
-async fn locations(State(state): State<ApiState>) -> Response {
-    let items: Vec<Value> = state.query.catalog().locations().iter().map(|p| json!({ "data": location_json(p) })).collect();
-    Json(items).into_response()
+async fn locations(State(state): State<ApiState>) -> Result<Response, ApiError> {
+    let items: Vec<Value> = state.query.catalog().locations().await?.into_iter().map(|l| json!({ "data": l })).collect();
+    Ok(Json(items).into_response())
 }
 
 async fn location(State(state): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    state
-        .query
-        .catalog()
-        .locations()
-        .iter()
-        .map(|p| location_json(p))
-        .find(|l| l["id"] == id.as_str())
-        .map(|l| Json(l).into_response())
-        .ok_or_else(|| ApiError::not_found(format!("Found no location with ID {id}")))
+    match state.query.catalog().locations().await?.into_iter().find(|l| l.id == id) {
+        Some(l) => Ok(Json(l).into_response()),
+        None => Err(ApiError::not_found(format!("Found no location with ID {id}"))),
+    }
+}
+
+#[derive(Deserialize)]
+struct NewLocation {
+    #[serde(rename = "type")]
+    location_type: String,
+    target: String,
+}
+
+/// `POST /locations[?dryRun=true]` with `{type: "file", target}`: registers a
+/// file or folder (or, with dryRun, only reports what it holds).
+async fn add_location(State(state): State<ApiState>, RawQuery(raw): RawQuery, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let request: NewLocation = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
+    if request.location_type != "file" {
+        return Err(ApiError::bad_request(format!(
+            "location type `{}` is not supported yet; register a file or folder path (type `file`)",
+            request.location_type
+        )));
+    }
+    let path = std::path::PathBuf::from(&request.target);
+    if !path.is_absolute() {
+        return Err(ApiError::bad_request(format!("target `{}` must be an absolute path", request.target)));
+    }
+    if !path.exists() {
+        return Err(ApiError::not_found(format!("no such file or folder: {}", request.target)));
+    }
+    let dry_run = Params::new(raw).all("dryRun").first().is_some_and(|v| v == "true");
+    let loaded = tokio::task::spawn_blocking({
+        let path = path.clone();
+        move || catalog::load_paths(&[path])
+    })
+    .await
+    .map_err(anyhow::Error::from)?;
+    let entities: Vec<&catalog::Entity> = loaded.entities.iter().map(|p| &p.entity).collect();
+    let errors: Vec<String> = loaded.diagnostics.iter().filter(|d| d.is_error()).map(ToString::to_string).collect();
+    let catalog = state.query.catalog();
+    let (location, exists) = if dry_run {
+        let location = crate::catalog_service::CatalogLocation::file(&path, false);
+        let exists = catalog.locations().await?.iter().any(|l| l.id == location.id);
+        (location, exists)
+    } else {
+        catalog.add_file_location(&path).await?
+    };
+    let status = if dry_run || exists { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(json!({ "location": location, "entities": entities, "exists": exists, "errors": errors }))).into_response())
+}
+
+async fn remove_location(State(state): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    match state.query.catalog().remove_location(&id).await {
+        Ok(true) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Ok(false) => Err(ApiError::not_found(format!("Found no location with ID {id}"))),
+        Err(error) => Err(ApiError::bad_request(format!("{error:#}"))),
+    }
+}
+
+async fn delete_entity(State(state): State<ApiState>, Path(uid): Path<String>) -> Result<Response, ApiError> {
+    if state.query.catalog().delete_entity(&uid).await? {
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(ApiError::not_found(format!("No entity with uid {uid}")))
+    }
 }

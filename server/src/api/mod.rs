@@ -21,11 +21,13 @@ use crate::window::Window;
 pub struct ApiState {
     pub query: Query,
     pub pipeline: Arc<Pipeline>,
+    /// Bearer tokens that may write; none configured means no writes.
+    pub api_tokens: Arc<Vec<String>>,
 }
 
 pub fn router(state: ApiState) -> Router {
     Router::new()
-        .merge(catalog::router())
+        .merge(catalog::router(&state))
         .route("/api/v1/graph", get(graph))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
@@ -40,6 +42,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    pub fn unauthorized(message: String) -> Self {
+        Self { status: StatusCode::UNAUTHORIZED, name: "AuthenticationError", message }
+    }
+
     pub fn not_found(message: String) -> Self {
         Self { status: StatusCode::NOT_FOUND, name: "NotFoundError", message }
     }
@@ -77,6 +83,26 @@ async fn graph(State(state): State<ApiState>, QueryParams(params): QueryParams<G
 }
 
 /// Prometheus text format: the engine's own counters.
+/// Guards write routes: `Authorization: Bearer TOKEN` with a configured token.
+pub async fn require_token(State(state): State<ApiState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if state.api_tokens.is_empty() {
+        return ApiError::unauthorized("writes are disabled: start meridian with --api-token (or MERIDIAN_API_TOKEN) to allow them".into())
+            .into_response();
+    }
+    let presented =
+        request.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    match presented {
+        Some(token) if state.api_tokens.iter().any(|t| constant_time_eq(t.as_bytes(), token.trim().as_bytes())) => next.run(request).await,
+        Some(_) => ApiError::unauthorized("the bearer token is not valid".into()).into_response(),
+        None => ApiError::unauthorized("missing `Authorization: Bearer TOKEN` header".into()).into_response(),
+    }
+}
+
+/// Compares without revealing, through timing, how much of a token matched.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
     let c = state.pipeline.counters();
     let body = format!(

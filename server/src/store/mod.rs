@@ -28,6 +28,14 @@ pub struct Store {
     backend: Backend,
 }
 
+/// A location registered through the API.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredLocation {
+    pub id: String,
+    pub location_type: String,
+    pub target: String,
+}
+
 /// An edge over a window: the rows of its buckets merged.
 #[derive(Clone, Debug)]
 pub struct EdgeAggregate {
@@ -109,6 +117,30 @@ impl Store {
         let key = catalog::EntityRef::new(kind, namespace, name).key();
         let row = sqlx::query("SELECT body FROM entities WHERE entity_ref = $1").bind(key).fetch_optional(&self.pool).await?;
         row.map(|row| decode_entity(row.try_get("body")?)).transpose()
+    }
+
+    /// Locations registered through the API, oldest first.
+    pub async fn locations(&self) -> Result<Vec<StoredLocation>> {
+        let rows = sqlx::query("SELECT id, type, target FROM locations ORDER BY created_at, id").fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok(StoredLocation { id: r.try_get("id")?, location_type: r.try_get("type")?, target: r.try_get("target")? }))
+            .collect()
+    }
+
+    pub async fn add_location(&self, location: &StoredLocation) -> Result<()> {
+        sqlx::query("INSERT INTO locations (id, type, target, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
+            .bind(&location.id)
+            .bind(&location.location_type)
+            .bind(&location.target)
+            .bind(unix_seconds())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Returns whether a location with that id existed.
+    pub async fn remove_location(&self, id: &str) -> Result<bool> {
+        Ok(sqlx::query("DELETE FROM locations WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected() > 0)
     }
 
     pub async fn write_edge_buckets(&self, buckets: &[EdgeBucket]) -> Result<()> {

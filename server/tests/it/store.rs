@@ -1,11 +1,9 @@
 //! One storage suite, run on SQLite and on a real PostgreSQL.
 
-mod common;
-
 use std::sync::Arc;
 
+use crate::common::*;
 use collector::{ConnectionType, EdgeBucket, NodeId, new_latency_histogram};
-use common::*;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use server::store::Store;
 

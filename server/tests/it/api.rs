@@ -1,10 +1,8 @@
 //! The REST API and both OTLP receivers against a running server.
 
-mod common;
-
 use std::io::Write;
 
-use common::*;
+use crate::common::*;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;

@@ -1,11 +1,9 @@
 //! Interop: the real OpenTelemetry Python SDK exporting over OTLP/gRPC and
 //! OTLP/HTTP. The venv comes from `scripts/setup.sh test`.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 
 fn python() -> Option<std::path::PathBuf> {
     let path =

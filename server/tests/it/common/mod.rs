@@ -12,6 +12,9 @@ use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Sta
 use serde_json::Value;
 use server::serve::{Running, ServeConfig};
 
+/// The bearer token test servers accept for writes.
+pub const TEST_TOKEN: &str = "test-token";
+
 pub struct TestServer {
     pub running: Running,
     pub base: String,
@@ -40,6 +43,7 @@ pub async fn start(database_url: Option<String>, catalog: Vec<PathBuf>) -> TestS
         site_root: workspace_root().join("target/site").display().to_string(),
         flush_interval: Duration::from_millis(100),
         max_otlp_body_bytes: 1024 * 1024,
+        api_tokens: vec![TEST_TOKEN.to_string()],
     };
     let running = server::serve::start(config).await.expect("meridian starts");
     let base = format!("http://{}", running.addr);

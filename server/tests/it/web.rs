@@ -1,9 +1,7 @@
 //! Server-side rendering: every page reads without JavaScript. (Hydration is
 //! tested in a real browser, in end2end/.)
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 
 async fn page(base: &str, path: &str) -> (u16, String) {

@@ -1,0 +1,83 @@
+//! Watches the catalog's file locations and reloads when anything under them
+//! changes; re-arms itself when locations are registered or removed. Editors
+//! save in several steps, so events are debounced.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::catalog_service::CatalogService;
+
+const DEBOUNCE: Duration = Duration::from_millis(50);
+
+pub fn spawn(catalog: Arc<CatalogService>, shutdown: CancellationToken) -> Result<JoinHandle<()>> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if let Ok(event) = event
+            && !matches!(event.kind, EventKind::Access(_))
+        {
+            let _ = tx.send(());
+        }
+    })?;
+    Ok(tokio::spawn(async move {
+        let mut watching = Watching { watcher, paths: Vec::new() };
+        watching.sync(&catalog).await;
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = catalog.locations_changed() => {
+                    watching.sync(&catalog).await;
+                    continue;
+                }
+                event = rx.recv() => if event.is_none() { return },
+            }
+            tokio::time::sleep(DEBOUNCE).await;
+            while rx.try_recv().is_ok() {}
+            if let Err(error) = catalog.reload().await {
+                tracing::error!("catalog reload failed: {error:#}");
+            }
+        }
+    }))
+}
+
+struct Watching {
+    watcher: RecommendedWatcher,
+    paths: Vec<PathBuf>,
+}
+
+impl Watching {
+    /// Watches exactly the current file locations (folders recursively,
+    /// files through their folder).
+    async fn sync(&mut self, catalog: &CatalogService) {
+        let wanted: Vec<(PathBuf, RecursiveMode)> = match catalog.watched_paths().await {
+            Ok(paths) => paths
+                .into_iter()
+                .map(|p| {
+                    if p.is_dir() {
+                        (p, RecursiveMode::Recursive)
+                    } else {
+                        (p.parent().map(PathBuf::from).unwrap_or(p), RecursiveMode::NonRecursive)
+                    }
+                })
+                .collect(),
+            Err(error) => {
+                tracing::error!("cannot list catalog locations to watch: {error:#}");
+                return;
+            }
+        };
+        for old in self.paths.drain(..) {
+            let _ = self.watcher.unwatch(&old);
+        }
+        for (path, mode) in wanted {
+            match self.watcher.watch(&path, mode) {
+                Ok(()) => self.paths.push(path),
+                Err(error) => tracing::warn!("cannot watch {}: {error}", path.display()),
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The server's integration tests, one binary (linking the server once, not
+//! once per file). Each module starts real servers through `common`.
+
+mod common;
+
+mod api;
+mod backstage_client;
+mod python_sdk;
+mod registration;
+mod store;
+mod validate_cli;
+mod web;

@@ -1,0 +1,133 @@
+//! Registration: watched folders, registered locations, orphans, and the
+//! bearer tokens that guard writes.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+fn component(name: &str, description: &str) -> String {
+    format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n  description: {description}\nspec:\n  type: service\n  lifecycle: production\n  owner: team\n"
+    )
+}
+
+async fn entity(base: &str, name: &str) -> Option<Value> {
+    let (status, body) = get_json(&format!("{base}/api/catalog/entities/by-name/component/default/{name}")).await;
+    (status == 200).then_some(body)
+}
+
+/// Polls until `check` holds for the entity (or its absence), up to 10 s.
+async fn wait_for(base: &str, name: &str, check: impl Fn(Option<&Value>) -> bool) -> Duration {
+    let started = Instant::now();
+    loop {
+        let found = entity(base, name).await;
+        if check(found.as_ref()) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{name}: condition not met in 10 s; last: {found:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+#[tokio::test]
+async fn writes_need_a_valid_bearer_token() {
+    let server = start(None, vec![]).await;
+    let url = format!("{}/api/catalog/locations", server.base);
+    let body = json!({"type": "file", "target": "/tmp"});
+    let anonymous = client().post(&url).json(&body).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let error: Value = anonymous.json().await.unwrap();
+    assert_eq!(error["error"]["name"], "AuthenticationError");
+    let wrong = client().post(&url).bearer_auth("not-the-token").json(&body).send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let relative =
+        client().post(&url).bearer_auth(TEST_TOKEN).json(&json!({"type": "file", "target": "relative/path"})).send().await.unwrap();
+    assert_eq!(relative.status(), 400, "authorised, but the target must be absolute");
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn watched_folder_edits_show_up_and_removals_orphan() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yaml"), component("alpha", "first")).unwrap();
+    let server = start(None, vec![dir.path().to_path_buf()]).await;
+    assert!(entity(&server.base, "alpha").await.is_some());
+
+    std::fs::write(dir.path().join("b.yaml"), component("beta", "second")).unwrap();
+    let added = wait_for(&server.base, "beta", |e| e.is_some()).await;
+    std::fs::write(dir.path().join("a.yaml"), component("alpha", "edited")).unwrap();
+    let edited = wait_for(&server.base, "alpha", |e| e.is_some_and(|e| e["metadata"]["description"] == "edited")).await;
+    eprintln!("visible after: add {added:?}, edit {edited:?}");
+
+    std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
+    wait_for(&server.base, "beta", |e| e.is_some_and(|e| e["metadata"]["annotations"]["backstage.io/orphan"] == "true")).await;
+    let uid = entity(&server.base, "beta").await.unwrap()["metadata"]["uid"].as_str().unwrap().to_string();
+    let url = format!("{}/api/catalog/entities/by-uid/{uid}", server.base);
+    assert_eq!(client().delete(&url).send().await.unwrap().status(), 401);
+    assert_eq!(client().delete(&url).bearer_auth(TEST_TOKEN).send().await.unwrap().status(), 204);
+    assert!(entity(&server.base, "beta").await.is_none());
+    assert_eq!(client().delete(&url).bearer_auth(TEST_TOKEN).send().await.unwrap().status(), 404);
+    server.running.stop().await;
+}
+
+async fn register(base: &str, target: &Path, dry_run: bool) -> (u16, Value) {
+    let url = format!("{base}/api/catalog/locations{}", if dry_run { "?dryRun=true" } else { "" });
+    let response = client().post(url).bearer_auth(TEST_TOKEN).json(&json!({"type": "file", "target": target})).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn registered_locations_persist_and_can_be_removed() {
+    let state = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}/m.db", state.path().display());
+    let (configured, registered, preview) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    std::fs::write(configured.path().join("c.yaml"), component("configured", "from --catalog")).unwrap();
+    std::fs::write(registered.path().join("r.yaml"), component("registered", "through the API")).unwrap();
+    std::fs::write(preview.path().join("p.yaml"), component("previewed", "dry run only")).unwrap();
+
+    let server = start(Some(database.clone()), vec![configured.path().to_path_buf()]).await;
+    let (status, dry) = register(&server.base, preview.path(), true).await;
+    assert_eq!(status, 200);
+    assert_eq!(dry["entities"][0]["metadata"]["name"], "previewed");
+    assert!(entity(&server.base, "previewed").await.is_none(), "a dry run registers nothing");
+
+    let (status, created) = register(&server.base, registered.path(), false).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["entities"][0]["metadata"]["name"], "registered");
+    let id = created["location"]["id"].as_str().unwrap().to_string();
+    assert!(entity(&server.base, "registered").await.is_some());
+    let (status, again) = register(&server.base, registered.path(), false).await;
+    assert_eq!((status, again["exists"].as_bool()), (200, Some(true)), "registering twice is idempotent");
+    server.running.stop().await;
+
+    // A restart keeps the registered location.
+    let server = start(Some(database), vec![configured.path().to_path_buf()]).await;
+    let (_, locations) = get_json(&format!("{}/api/catalog/locations", server.base)).await;
+    let ids: Vec<&str> = locations.as_array().unwrap().iter().map(|l| l["data"]["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&id.as_str()));
+    let configured_id = ids.iter().find(|i| **i != id).unwrap().to_string();
+
+    // Edits under a registered location are watched too.
+    std::fs::write(registered.path().join("r2.yaml"), component("registered-two", "later")).unwrap();
+    wait_for(&server.base, "registered-two", |e| e.is_some()).await;
+
+    let remove = |id: String| {
+        let url = format!("{}/api/catalog/locations/{id}", server.base);
+        async move { client().delete(url).bearer_auth(TEST_TOKEN).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(remove(configured_id).await, 400, "--catalog locations cannot be removed through the API");
+    assert_eq!(remove(id.clone()).await, 204);
+    assert_eq!(remove(id).await, 404);
+    let orphan = entity(&server.base, "registered").await.expect("kept as an orphan");
+    assert_eq!(orphan["metadata"]["annotations"]["backstage.io/orphan"], "true");
+    assert!(entity(&server.base, "configured").await.unwrap()["metadata"]["annotations"].get("backstage.io/orphan").is_none());
+    server.running.stop().await;
+}
