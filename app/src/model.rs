@@ -78,6 +78,15 @@ pub struct EntityDetail {
     pub observed_window: String,
     pub callers: Vec<ObservedEdge>,
     pub callees: Vec<ObservedEdge>,
+    /// Problems found loading the entity: `file:line:column: message`.
+    pub problems: Vec<Problem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    /// `error` or `warning`.
+    pub level: String,
+    pub message: String,
 }
 
 /// A graph laid out on the server, ready to draw as SVG.

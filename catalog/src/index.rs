@@ -151,6 +151,26 @@ fn etag_for(json: &Value) -> String {
 
 impl CatalogIndex {
     pub fn new(entities: Vec<Entity>) -> Self {
+        Self::with_problems(entities, &[])
+    }
+
+    /// Like [`Self::new`], attaching each diagnostic that names an entity to
+    /// that entity's `status.items`, in Backstage's shape.
+    pub fn with_problems(entities: Vec<Entity>, problems: &[crate::Diagnostic]) -> Self {
+        let mut status: HashMap<&str, Vec<Value>> = HashMap::new();
+        for d in problems {
+            if let Some(entity_ref) = &d.entity_ref {
+                let level = if d.is_error() { "error" } else { "warning" };
+                let name = if d.is_error() { "InputError" } else { "Warning" };
+                let message = format!("{}: {}", d.location, d.message);
+                status.entry(entity_ref.as_str()).or_default().push(serde_json::json!({
+                    "type": "backstage.io/catalog-processing",
+                    "level": level,
+                    "message": message,
+                    "error": { "name": name, "message": message },
+                }));
+            }
+        }
         let mut index = CatalogIndex::default();
         let mut entities = entities;
         entities.sort_by_cached_key(|e| e.entity_ref().key());
@@ -164,6 +184,9 @@ impl CatalogIndex {
             let etag = etag_for(&json);
             if let Some(metadata) = json.get_mut("metadata").and_then(Value::as_object_mut) {
                 metadata.insert("etag".into(), Value::String(etag));
+            }
+            if let (Some(items), Some(object)) = (status.get(key.as_str()), json.as_object_mut()) {
+                object.insert("status".into(), serde_json::json!({ "items": items }));
             }
             let pairs = flatten(&json);
             let id = index.entities.len() as u32;

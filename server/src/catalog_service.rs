@@ -167,12 +167,18 @@ impl CatalogService {
             }
         }
         let mut entities: Vec<Entity> = loaded.entities.into_iter().map(|p| p.entity).collect();
-        // What the previous catalog had and no location yields any more.
         let present: HashSet<String> = entities.iter().map(|e| e.entity_ref().key()).collect();
+        // An entity whose new version is invalid keeps its last good version
+        // (with the error in its status), as in Backstage.
+        let rejected: HashSet<&str> = loaded.diagnostics.iter().filter(|d| d.is_error()).filter_map(|d| d.entity_ref.as_deref()).collect();
         let previous = self.snapshot();
         let mut orphans = 0;
         for old in previous.entities().iter().filter(|e| !present.contains(&e.key)) {
             let mut entity = old.entity.clone();
+            if rejected.contains(old.key.as_str()) {
+                entities.push(entity);
+                continue;
+            }
             if !is_orphan(&entity) {
                 tracing::info!("{} is orphaned: no location provides it any more", old.key);
             }
@@ -209,11 +215,12 @@ impl CatalogService {
             })
             .collect();
         self.store.replace_catalog(&rows).await?;
-        let index = tokio::task::spawn_blocking(move || CatalogIndex::new(rows.into_iter().map(|(e, _)| e).collect())).await?;
+        let diagnostics = Arc::new(diagnostics.unwrap_or_else(|| self.diagnostics().as_ref().clone()));
+        let problems = diagnostics.clone();
+        let index =
+            tokio::task::spawn_blocking(move || CatalogIndex::with_problems(rows.into_iter().map(|(e, _)| e).collect(), &problems)).await?;
         *self.index.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
-        if let Some(diagnostics) = diagnostics {
-            *self.diagnostics.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(diagnostics);
-        }
+        *self.diagnostics.write().unwrap_or_else(|p| p.into_inner()) = diagnostics;
         Ok(())
     }
 }

@@ -64,12 +64,14 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
 
     let store = Store::connect(&config.database_url).await?;
     let catalog = Arc::new(CatalogService::open(store.clone(), config.catalog.clone()).await?);
+    let shutdown = CancellationToken::new();
+    // Watch first, then load: a change made during the load triggers another.
+    let watcher = watch::spawn(catalog.clone(), shutdown.clone()).await?;
     catalog.reload().await?;
 
     let pipeline = Arc::new(Pipeline::new(EngineConfig::default()));
     let query = Query::new(store.clone(), catalog.clone());
-    let shutdown = CancellationToken::new();
-    let mut tasks = Vec::new();
+    let mut tasks = vec![watcher];
 
     let otlp_http = collector::receiver::http::router(pipeline.clone(), config.max_otlp_body_bytes);
     if config.api_tokens.is_empty() {
@@ -110,7 +112,6 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
             tracing::error!("OTLP/gRPC receiver failed: {error}");
         }
     }));
-    tasks.push(watch::spawn(catalog, shutdown.clone())?);
     tasks.push(tokio::spawn(ingest::run_flusher(pipeline, store, config.flush_interval, shutdown.clone())));
 
     tracing::info!(

@@ -15,7 +15,9 @@ use crate::catalog_service::CatalogService;
 
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
-pub fn spawn(catalog: Arc<CatalogService>, shutdown: CancellationToken) -> Result<JoinHandle<()>> {
+/// Arms the watcher on the current locations before returning (so no change
+/// made after this call is missed), then reloads on changes in a task.
+pub async fn spawn(catalog: Arc<CatalogService>, shutdown: CancellationToken) -> Result<JoinHandle<()>> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event
@@ -24,9 +26,9 @@ pub fn spawn(catalog: Arc<CatalogService>, shutdown: CancellationToken) -> Resul
             let _ = tx.send(());
         }
     })?;
+    let mut watching = Watching { watcher, paths: Vec::new() };
+    watching.sync(&catalog).await;
     Ok(tokio::spawn(async move {
-        let mut watching = Watching { watcher, paths: Vec::new() };
-        watching.sync(&catalog).await;
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => return,

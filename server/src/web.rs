@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use app::model::{EntityDetail, EntitySummary, GraphLayout, ObservedEdge, RelationView};
+use app::model::{EntityDetail, EntitySummary, GraphLayout, ObservedEdge, Problem, RelationView};
 use app::port::{PortError, PortalPort, SharedPort};
 use app::{App, shell};
 use axum::Router;
@@ -78,6 +78,18 @@ impl PortalPort for Portal {
         let Some(entity) = snapshot.get(&catalog::EntityRef::new(kind, namespace, name).key()).map(|e| &e.entity) else {
             return Ok(None);
         };
+        let key = entity.entity_ref().key();
+        let problems = self
+            .query
+            .catalog()
+            .diagnostics()
+            .iter()
+            .filter(|d| d.entity_ref.as_deref() == Some(key.as_str()))
+            .map(|d| Problem {
+                level: if d.is_error() { "error" } else { "warning" }.to_string(),
+                message: format!("{}: {}", d.location, d.message),
+            })
+            .collect();
         let (callers, callees) = match Query::node_id_for_entity(entity) {
             Some(node_id) => {
                 let window = Window::parse(ENTITY_WINDOW).map_err(PortError)?;
@@ -97,6 +109,7 @@ impl PortalPort for Portal {
             observed_window: ENTITY_WINDOW.to_string(),
             callers,
             callees,
+            problems,
         }))
     }
 

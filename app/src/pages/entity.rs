@@ -40,6 +40,11 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
                 <h1>{heading}</h1>
                 <p class="description">{s.description.clone().unwrap_or_default()}</p>
             </header>
+            {(!detail.problems.is_empty()).then(|| view! {
+                <ul class="problems" data-testid="problems">
+                    {detail.problems.into_iter().map(|p| view! { <li class=format!("problem {}", p.level)>{p.message}</li> }).collect_view()}
+                </ul>
+            })}
             <dl class="facts">
                 <dt>"Owner"</dt>
                 <dd data-testid="owner">{s.owner.clone().map(|o| view! { <a href=entity_href(&o)>{o.clone()}</a> })}</dd>

@@ -29,6 +29,7 @@ pub fn router(state: ApiState) -> Router {
     Router::new()
         .merge(catalog::router(&state))
         .route("/api/v1/graph", get(graph))
+        .route("/api/v1/catalog/problems", get(problems))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .with_state(state)
@@ -83,6 +84,12 @@ async fn graph(State(state): State<ApiState>, QueryParams(params): QueryParams<G
 }
 
 /// Prometheus text format: the engine's own counters.
+/// Every problem of the last catalog load: `file:line:column`, severity,
+/// message and entity ref.
+async fn problems(State(state): State<ApiState>) -> Response {
+    Json(state.query.catalog().diagnostics().as_ref().clone()).into_response()
+}
+
 /// Guards write routes: `Authorization: Bearer TOKEN` with a configured token.
 pub async fn require_token(State(state): State<ApiState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     if state.api_tokens.is_empty() {

@@ -66,6 +66,20 @@ async fn watched_folder_edits_show_up_and_removals_orphan() {
     let edited = wait_for(&server.base, "alpha", |e| e.is_some_and(|e| e["metadata"]["description"] == "edited")).await;
     eprintln!("visible after: add {added:?}, edit {edited:?}");
 
+    // An invalid edit keeps the last good version, with the error in its status.
+    std::fs::write(dir.path().join("a.yaml"), component("alpha", "broken").replace("owner: team\n", "")).unwrap();
+    wait_for(&server.base, "alpha", |e| e.is_some_and(|e| e["status"]["items"][0]["level"] == "error")).await;
+    let alpha = entity(&server.base, "alpha").await.unwrap();
+    assert_eq!(alpha["metadata"]["description"], "edited", "the last good version is served");
+    let message = alpha["status"]["items"][0]["message"].as_str().unwrap();
+    assert!(message.ends_with("a.yaml:6:1: spec.owner: required field is missing"), "{message}");
+    assert!(alpha["metadata"]["annotations"].get("backstage.io/orphan").is_none());
+    let (_, problems) = get_json(&format!("{}/api/v1/catalog/problems", server.base)).await;
+    assert_eq!(problems[0]["entityRef"], "component:default/alpha");
+    assert_eq!(problems[0]["location"]["line"], 6);
+    let (_, html) = (0, reqwest::get(format!("{}/catalog/default/component/alpha", server.base)).await.unwrap().text().await.unwrap());
+    assert!(html.contains("spec.owner: required field is missing"), "the entity page shows the problem");
+
     std::fs::remove_file(dir.path().join("b.yaml")).unwrap();
     wait_for(&server.base, "beta", |e| e.is_some_and(|e| e["metadata"]["annotations"]["backstage.io/orphan"] == "true")).await;
     let uid = entity(&server.base, "beta").await.unwrap()["metadata"]["uid"].as_str().unwrap().to_string();
