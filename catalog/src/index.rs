@@ -5,15 +5,21 @@
 //! - Every entity is flattened into lower-case `(key, value)` pairs, like
 //!   Backstage's search table: `kind=component`, `metadata.tags=java`,
 //!   `relations.ownedby=group:default/team-a`. Values over 200 characters are
-//!   not indexed.
+//!   not indexed. Keys and values are interned: each distinct string is held
+//!   once, pairs are two `u32`s.
+//! - Postings map each `(key, value)` to the entities that have it; filters,
+//!   facets and full-text search work on postings and bitsets, never by
+//!   walking every entity.
 //! - A [`Filter`] is a list of alternatives (ORed); each alternative is a list
 //!   of conditions (ANDed); a condition is `key=value` (several values for one
 //!   key within an alternative are ORed) or `key` alone (the field exists).
-//! - `uid` (UUID v5 of the entity ref) and `etag` (hash of the content) are
-//!   derived, so every replica agrees on them without coordination.
+//! - Entities are kept once, typed; their Backstage JSON (with `uid`, `etag`
+//!   and `status`) is produced on demand. `uid` (UUID v5 of the entity ref) and
+//!   `etag` (hash of the content) are derived, so replicas agree on them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
@@ -81,20 +87,62 @@ pub struct IndexedEntity {
     /// `kind:namespace/name`, lower case.
     pub key: String,
     pub uid: String,
-    /// The entity in Backstage's JSON shape, with `metadata.uid` and `etag`.
-    pub json: Value,
+    pub etag: String,
     pub entity: Entity,
-    pairs: Vec<(String, String)>,
+    /// `status.items` (problems), when there are any.
+    status: Option<Value>,
+    /// Interned (key id, value id) pairs.
+    pairs: Vec<(u32, u32)>,
 }
 
 impl IndexedEntity {
-    /// The first indexed value of a field (lower case), for sorting.
-    pub fn value_of(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    /// The entity in Backstage's JSON shape, with `metadata.uid`, `etag` and
+    /// `status`.
+    pub fn to_json(&self) -> Value {
+        let mut json = serde_json::to_value(&self.entity).unwrap_or(Value::Null);
+        if let Some(metadata) = json.get_mut("metadata").and_then(Value::as_object_mut) {
+            metadata.insert("uid".into(), Value::String(self.uid.clone()));
+            metadata.insert("etag".into(), Value::String(self.etag.clone()));
+        }
+        if let (Some(status), Some(object)) = (&self.status, json.as_object_mut()) {
+            object.insert("status".into(), status.clone());
+        }
+        json
+    }
+}
+
+/// The entities that have one `(key, value)`, and the value as first written.
+#[derive(Debug)]
+struct Posting {
+    original: Option<Box<str>>,
+    ids: Vec<u32>,
+}
+
+/// Distinct strings, each stored once, numbered.
+#[derive(Debug, Default)]
+struct Interner {
+    ids: HashMap<Arc<str>, u32>,
+    strings: Vec<Arc<str>>,
+}
+
+impl Interner {
+    fn intern(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        let text: Arc<str> = Arc::from(text);
+        self.strings.push(text.clone());
+        self.ids.insert(text, id);
+        id
     }
 
-    pub fn values_of<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.pairs.iter().filter(move |(k, _)| k == key).map(|(_, v)| v.as_str())
+    fn get(&self, text: &str) -> Option<u32> {
+        self.ids.get(text).copied()
+    }
+
+    fn text(&self, id: u32) -> &str {
+        &self.strings[id as usize]
     }
 }
 
@@ -103,8 +151,11 @@ pub struct CatalogIndex {
     entities: Vec<IndexedEntity>,
     by_key: HashMap<String, usize>,
     by_uid: HashMap<String, usize>,
-    /// key → value → entity ids (ascending).
-    postings: HashMap<String, HashMap<String, Vec<u32>>>,
+    keys: Interner,
+    values: Interner,
+    postings: HashMap<(u32, u32), Posting>,
+    /// Per key id: the value ids that occur with it.
+    key_values: Vec<Vec<u32>>,
 }
 
 /// A set of entity ids as a bitset: cheap AND / OR at catalog sizes.
@@ -127,6 +178,9 @@ impl Ids {
     fn insert(&mut self, id: u32) {
         self.0[id as usize / 64] |= 1 << (id % 64);
     }
+    fn contains(&self, id: usize) -> bool {
+        self.0.get(id / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
     fn and(&mut self, other: &Ids) {
         self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= b);
     }
@@ -143,10 +197,27 @@ pub fn uid_for(key: &str) -> String {
     uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("meridian:{key}").as_bytes()).to_string()
 }
 
-fn etag_for(json: &Value) -> String {
+fn etag_for(entity: &Entity) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    json.to_string().hash(&mut hasher);
+    serde_json::to_string(entity).unwrap_or_default().hash(&mut hasher);
     format!("{:016x}", hasher.finish())
+}
+
+fn status_items(problems: &[crate::Diagnostic]) -> HashMap<&str, Vec<Value>> {
+    let mut status: HashMap<&str, Vec<Value>> = HashMap::new();
+    for d in problems {
+        if let Some(entity_ref) = &d.entity_ref {
+            let (level, name) = if d.is_error() { ("error", "InputError") } else { ("warning", "Warning") };
+            let message = format!("{}: {}", d.location, d.message);
+            status.entry(entity_ref.as_str()).or_default().push(serde_json::json!({
+                "type": "backstage.io/catalog-processing",
+                "level": level,
+                "message": message,
+                "error": { "name": name, "message": message },
+            }));
+        }
+    }
+    status
 }
 
 impl CatalogIndex {
@@ -157,49 +228,41 @@ impl CatalogIndex {
     /// Like [`Self::new`], attaching each diagnostic that names an entity to
     /// that entity's `status.items`, in Backstage's shape.
     pub fn with_problems(entities: Vec<Entity>, problems: &[crate::Diagnostic]) -> Self {
-        let mut status: HashMap<&str, Vec<Value>> = HashMap::new();
-        for d in problems {
-            if let Some(entity_ref) = &d.entity_ref {
-                let level = if d.is_error() { "error" } else { "warning" };
-                let name = if d.is_error() { "InputError" } else { "Warning" };
-                let message = format!("{}: {}", d.location, d.message);
-                status.entry(entity_ref.as_str()).or_default().push(serde_json::json!({
-                    "type": "backstage.io/catalog-processing",
-                    "level": level,
-                    "message": message,
-                    "error": { "name": name, "message": message },
-                }));
-            }
-        }
+        let status = status_items(problems);
         let mut index = CatalogIndex::default();
         let mut entities = entities;
         entities.sort_by_cached_key(|e| e.entity_ref().key());
+        let mut flat = Vec::new();
         for entity in entities {
             let key = entity.entity_ref().key();
             let uid = uid_for(&key);
-            let mut json = serde_json::to_value(&entity).unwrap_or(Value::Null);
-            if let Some(metadata) = json.get_mut("metadata").and_then(Value::as_object_mut) {
-                metadata.insert("uid".into(), Value::String(uid.clone()));
-            }
-            let etag = etag_for(&json);
-            if let Some(metadata) = json.get_mut("metadata").and_then(Value::as_object_mut) {
-                metadata.insert("etag".into(), Value::String(etag));
-            }
-            if let (Some(items), Some(object)) = (status.get(key.as_str()), json.as_object_mut()) {
-                object.insert("status".into(), serde_json::json!({ "items": items }));
-            }
-            let pairs = flatten(&json);
             let id = index.entities.len() as u32;
-            for (k, v) in &pairs {
-                let list = index.postings.entry(k.clone()).or_default().entry(v.clone()).or_default();
-                if list.last() != Some(&id) {
-                    list.push(id);
+            flat.clear();
+            flatten(&entity, &mut flat);
+            let mut pairs = Vec::with_capacity(flat.len());
+            for (k, original) in flat.drain(..) {
+                let lower = original.to_lowercase();
+                let (kid, vid) = (index.keys.intern(&k), index.values.intern(&lower));
+                pairs.push((kid, vid));
+                let posting = index.postings.entry((kid, vid)).or_insert_with(|| {
+                    if index.key_values.len() <= kid as usize {
+                        index.key_values.resize(kid as usize + 1, Vec::new());
+                    }
+                    index.key_values[kid as usize].push(vid);
+                    Posting { original: (original != lower).then(|| original.into_boxed_str()), ids: Vec::new() }
+                });
+                if posting.ids.last() != Some(&id) {
+                    posting.ids.push(id);
                 }
             }
+            pairs.shrink_to_fit();
+            let etag = etag_for(&entity);
+            let entity_status = status.get(key.as_str()).map(|items| serde_json::json!({ "items": items }));
             index.by_key.insert(key.clone(), id as usize);
             index.by_uid.insert(uid.clone(), id as usize);
-            index.entities.push(IndexedEntity { key, uid, json, entity, pairs });
+            index.entities.push(IndexedEntity { key, uid, etag, entity, status: entity_status, pairs });
         }
+        index.postings.values_mut().for_each(|p| p.ids.shrink_to_fit());
         index
     }
 
@@ -229,27 +292,33 @@ impl CatalogIndex {
         self.by_uid.get(uid).map(|&i| &self.entities[i])
     }
 
+    fn postings_of(&self, key: &str) -> impl Iterator<Item = (u32, &Posting)> + '_ {
+        let kid = self.keys.get(key);
+        kid.and_then(|k| self.key_values.get(k as usize))
+            .into_iter()
+            .flatten()
+            .filter_map(move |&vid| kid.and_then(|k| self.postings.get(&(k, vid))).map(|p| (vid, p)))
+    }
+
     fn ids_for(&self, key: &str, value: Option<&str>) -> Ids {
         let mut ids = Ids::empty(self.entities.len());
-        if let Some(values) = self.postings.get(key) {
-            let lists: Vec<&Vec<u32>> = match value {
-                Some(v) => values.get(v).into_iter().collect(),
-                None => values.values().collect(),
-            };
-            for list in lists {
-                for &id in list {
-                    ids.insert(id);
+        match value {
+            Some(v) => {
+                if let (Some(k), Some(vid)) = (self.keys.get(key), self.values.get(v))
+                    && let Some(p) = self.postings.get(&(k, vid))
+                {
+                    p.ids.iter().for_each(|&id| ids.insert(id));
                 }
             }
+            None => self.postings_of(key).for_each(|(_, p)| p.ids.iter().for_each(|&id| ids.insert(id))),
         }
         ids
     }
 
-    /// Entity positions matching `filter`, in ref order.
-    pub fn filter(&self, filter: &Filter) -> Vec<usize> {
+    fn select(&self, filter: &Filter) -> Ids {
         let n = self.entities.len();
         if filter.is_empty() {
-            return (0..n).collect();
+            return Ids::all(n);
         }
         let mut result = Ids::empty(n);
         for alternative in &filter.alternatives {
@@ -268,7 +337,19 @@ impl CatalogIndex {
             }
             result.or(&matched);
         }
-        result.iter().filter(|&i| i < n).collect()
+        result
+    }
+
+    /// Entity positions matching `filter`, in ref order.
+    pub fn filter(&self, filter: &Filter) -> Vec<usize> {
+        let n = self.entities.len();
+        self.select(filter).iter().filter(|&i| i < n).collect()
+    }
+
+    /// The first indexed value (lower case) of `key` for an entity.
+    fn value_of(&self, position: usize, key: Option<u32>) -> Option<&str> {
+        let key = key?;
+        self.entities[position].pairs.iter().find(|(k, _)| *k == key).map(|&(_, v)| self.values.text(v))
     }
 
     /// Sorts positions by the given fields (missing values last), then by ref.
@@ -276,11 +357,11 @@ impl CatalogIndex {
         if order.is_empty() {
             return;
         }
+        let keys: Vec<(Option<u32>, Direction)> = order.iter().map(|o| (self.keys.get(&o.field.to_lowercase()), o.direction)).collect();
         ids.sort_by(|&a, &b| {
-            for o in order {
-                let (va, vb) = (self.entities[a].value_of(&o.field.to_lowercase()), self.entities[b].value_of(&o.field.to_lowercase()));
-                let ordering = match (va, vb) {
-                    (Some(x), Some(y)) => match o.direction {
+            for &(key, direction) in &keys {
+                let ordering = match (self.value_of(a, key), self.value_of(b, key)) {
+                    (Some(x), Some(y)) => match direction {
                         Direction::Asc => x.cmp(y),
                         Direction::Desc => y.cmp(x),
                     },
@@ -297,7 +378,8 @@ impl CatalogIndex {
     }
 
     /// Keeps positions whose `fields` (default: name, title, description,
-    /// tags, owner) contain `term`, case-insensitively.
+    /// tags, owner, display name) contain `term`, case-insensitively. Each
+    /// distinct value is tested once, not each entity.
     pub fn full_text(&self, ids: &mut Vec<usize>, term: &str, fields: &[String]) {
         let term = term.trim().to_lowercase();
         if term.is_empty() {
@@ -310,25 +392,34 @@ impl CatalogIndex {
         } else {
             fields.iter().map(|f| f.to_lowercase()).collect()
         };
-        ids.retain(|&i| fields.iter().any(|f| self.entities[i].values_of(f).any(|v| v.contains(&term))));
-    }
-
-    /// Value counts of each facet among `ids`, most frequent first.
-    pub fn facets(&self, ids: &[usize], facets: &[String]) -> BTreeMap<String, Vec<(String, usize)>> {
-        let mut out = BTreeMap::new();
-        for facet in facets {
-            let mut counts: HashMap<&str, usize> = HashMap::new();
-            for &i in ids {
-                // Each entity counts once per distinct value, with its original case.
-                let mut seen: Vec<&str> = Vec::new();
-                for value in original_values(&self.entities[i].json, facet) {
-                    if !seen.contains(&value) {
-                        seen.push(value);
-                        *counts.entry(value).or_default() += 1;
-                    }
+        let mut hits = Ids::empty(self.entities.len());
+        for field in &fields {
+            for (vid, posting) in self.postings_of(field) {
+                if self.values.text(vid).contains(&term) {
+                    posting.ids.iter().for_each(|&id| hits.insert(id));
                 }
             }
-            let mut list: Vec<(String, usize)> = counts.into_iter().map(|(v, c)| (v.to_string(), c)).collect();
+        }
+        ids.retain(|&i| hits.contains(i));
+    }
+
+    /// Value counts of each facet among the entities matching `filter`, most
+    /// frequent first, each value as first written.
+    pub fn facets(&self, filter: &Filter, facets: &[String]) -> BTreeMap<String, Vec<(String, usize)>> {
+        let selected = (!filter.is_empty()).then(|| self.select(filter));
+        let mut out = BTreeMap::new();
+        for facet in facets {
+            let mut list: Vec<(String, usize)> = self
+                .postings_of(&facet.to_lowercase())
+                .filter_map(|(vid, posting)| {
+                    let count = match &selected {
+                        None => posting.ids.len(),
+                        Some(s) => posting.ids.iter().filter(|&&id| s.contains(id as usize)).count(),
+                    };
+                    let value = posting.original.as_deref().unwrap_or_else(|| self.values.text(vid));
+                    (count > 0).then(|| (value.to_string(), count))
+                })
+                .collect();
             list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             out.insert(facet.clone(), list);
         }
@@ -336,32 +427,8 @@ impl CatalogIndex {
     }
 }
 
-/// String values at a dotted path (arrays fan out), keeping their case.
-/// Keys may themselves contain dots (`metadata.annotations.backstage.io/x`).
-pub fn original_values<'a>(json: &'a Value, path: &str) -> Vec<&'a str> {
-    let mut out = Vec::new();
-    collect_path(json, path, &mut out);
-    out
-}
-
-fn collect_path<'a>(value: &'a Value, path: &str, out: &mut Vec<&'a str>) {
-    match value {
-        Value::Array(items) => items.iter().for_each(|item| collect_path(item, path, out)),
-        Value::Object(map) if !path.is_empty() => {
-            for (key, child) in map {
-                if path.eq_ignore_ascii_case(key) {
-                    collect_path(child, "", out);
-                } else if path.len() > key.len() && path.as_bytes()[key.len()] == b'.' && path[..key.len()].eq_ignore_ascii_case(key) {
-                    collect_path(child, &path[key.len() + 1..], out);
-                }
-            }
-        }
-        Value::String(s) if path.is_empty() => out.push(s),
-        _ => {}
-    }
-}
-
 /// Keeps only `fields` (dotted paths) of an entity, as Backstage's `fields=`.
+/// Keys may themselves contain dots (`metadata.annotations.backstage.io/x`).
 pub fn project(json: &Value, fields: &[String]) -> Value {
     if fields.is_empty() {
         return json.clone();
@@ -385,28 +452,25 @@ fn copy_path(source: &Value, path: &str, target: &mut Value) {
     }
 }
 
-/// Lower-case `(key, value)` pairs of an entity's JSON, as Backstage's
-/// search table: leaves by dotted path, array items under their array's key,
-/// relations as `relations.<type>` → target ref.
-fn flatten(json: &Value) -> Vec<(String, String)> {
-    let mut pairs = Vec::new();
+/// `(key, value)` pairs of an entity, as Backstage's search table: leaves by
+/// dotted lower-case path, array items under their array's key, relations as
+/// `relations.<type>` → target ref. Values keep their case here.
+fn flatten(entity: &Entity, pairs: &mut Vec<(String, String)>) {
+    let json = serde_json::to_value(entity).unwrap_or(Value::Null);
     if let Value::Object(map) = json {
         for (key, value) in map {
             if key == "relations" {
-                for r in value.as_array().into_iter().flatten() {
-                    if let (Some(t), Some(target)) = (r.get("type").and_then(Value::as_str), r.get("targetRef").and_then(Value::as_str)) {
-                        pairs.push((format!("relations.{}", t.to_lowercase()), target.to_lowercase()));
-                    }
+                for r in &entity.relations {
+                    pairs.push((format!("relations.{}", r.relation_type.to_lowercase()), r.target_ref.clone()));
                 }
             } else {
-                walk(value, &key.to_lowercase(), &mut pairs);
+                walk(value, &key.to_lowercase(), pairs);
             }
         }
     }
-    pairs
 }
 
-fn walk(value: &Value, path: &str, pairs: &mut Vec<(String, String)>) {
+fn walk(value: Value, path: &str, pairs: &mut Vec<(String, String)>) {
     let text = match value {
         Value::Object(map) => {
             for (key, child) in map {
@@ -415,10 +479,10 @@ fn walk(value: &Value, path: &str, pairs: &mut Vec<(String, String)>) {
             return;
         }
         Value::Array(items) => {
-            items.iter().for_each(|item| walk(item, path, pairs));
+            items.into_iter().for_each(|item| walk(item, path, pairs));
             return;
         }
-        Value::String(s) => s.to_lowercase(),
+        Value::String(s) => s,
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
         Value::Null => return,
@@ -471,6 +535,7 @@ spec: {type: team, children: []}
         assert_eq!(run(&["metadata.title"]), ["Web"], "key alone: field exists");
         assert_eq!(run(&["metadata.annotations.backstage.io/techdocs-ref=dir:."]), ["checkout"]);
         assert_eq!(run(&["kind=nothing"]), Vec::<String>::new());
+        assert_eq!(run(&["no.such.key=x"]), Vec::<String>::new());
         assert!(Filter::parse(&["=x"]).is_err());
     }
 
@@ -485,17 +550,40 @@ spec: {type: team, children: []}
 
         let web = index.get("COMPONENT:default/web").unwrap();
         assert_eq!(index.get_by_uid(&web.uid).unwrap().key, "component:default/web");
-        assert_eq!(web.json["metadata"]["uid"], web.uid.as_str());
+        let json = web.to_json();
+        assert_eq!(json["metadata"]["uid"], web.uid.as_str());
+        assert_eq!(json["metadata"]["etag"], web.etag.as_str());
         assert_eq!(web.uid, uid_for("component:default/web"), "uids are stable");
-        let projected = project(&web.json, &["kind".into(), "metadata.name".into()]);
+        let projected = project(&json, &["kind".into(), "metadata.name".into()]);
         assert_eq!(projected, serde_json::json!({"kind": "Component", "metadata": {"name": "Web"}}));
 
-        let facets = index.facets(&index.filter(&Filter::default()), &["kind".into(), "metadata.tags".into()]);
-        assert_eq!(facets["kind"], [("Component".to_string(), 2), ("Group".to_string(), 1)]);
+        let facets = index.facets(&Filter::default(), &["kind".into(), "metadata.tags".into()]);
+        assert_eq!(facets["kind"], [("Component".to_string(), 2), ("Group".to_string(), 1)], "values as written");
         assert_eq!(facets["metadata.tags"].len(), 3);
+        let filtered = index.facets(&Filter::parse(&["spec.type=website"]).unwrap(), &["kind".into()]);
+        assert_eq!(filtered["kind"], [("Component".to_string(), 1)]);
 
         let mut ids = index.filter(&Filter::default());
         index.full_text(&mut ids, "STORE", &[]);
         assert_eq!(names(&index, &ids), ["Web"]);
+    }
+
+    #[test]
+    fn problems_become_status_items() {
+        let mut entities: Vec<Entity> = crate::parse_str(
+            "t",
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: g}\nspec: {type: team, children: []}\n",
+        )
+        .entities
+        .into_iter()
+        .map(|p| p.entity)
+        .collect();
+        crate::derive_relations(&mut entities);
+        let problem = crate::Diagnostic::warning(crate::Location { file: "f.yaml".into(), line: 3, column: 5 }, "look here")
+            .for_entity(Some("group:default/g".into()));
+        let index = CatalogIndex::with_problems(entities, &[problem]);
+        let json = index.get("group:default/g").unwrap().to_json();
+        assert_eq!(json["status"]["items"][0]["level"], "warning");
+        assert_eq!(json["status"]["items"][0]["message"], "f.yaml:3:5: look here");
     }
 }

@@ -159,18 +159,25 @@ fn follow_location(location: &ParsedEntity, dir: &Path, origin: &str, queue: &mu
     }
 }
 
+/// Derives relations in place (no copy of the catalog).
 fn derive_all_relations(out: &mut LoadedCatalog) {
-    let mut entities: Vec<_> = out.entities.iter().map(|p| p.entity.clone()).collect();
+    let (mut entities, origins): (Vec<_>, Vec<_>) =
+        std::mem::take(&mut out.entities).into_iter().map(|p| (p.entity, (p.location, p.kind_checked))).unzip();
     for unresolved in derive_relations(&mut entities) {
-        let parsed = &out.entities[unresolved.entity_index];
+        let entity = &entities[unresolved.entity_index];
         out.diagnostics.push(
-            Diagnostic::warning(parsed.location.clone(), format!("{}: `{}`: {}", unresolved.field, unresolved.target, unresolved.reason))
-                .for_entity(Some(parsed.entity.entity_ref().key())),
+            Diagnostic::warning(
+                origins[unresolved.entity_index].0.clone(),
+                format!("{}: `{}`: {}", unresolved.field, unresolved.target, unresolved.reason),
+            )
+            .for_entity(Some(entity.entity_ref().key())),
         );
     }
-    for (parsed, entity) in out.entities.iter_mut().zip(entities) {
-        parsed.entity = entity;
-    }
+    out.entities = entities
+        .into_iter()
+        .zip(origins)
+        .map(|(entity, (location, kind_checked))| ParsedEntity { entity, location, kind_checked })
+        .collect();
 }
 
 fn absolute(path: &Path) -> PathBuf {

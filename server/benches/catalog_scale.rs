@@ -155,6 +155,7 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
     let started = Instant::now();
     let running = server::serve::start(config).await.expect("meridian starts");
     let ingest = started.elapsed();
+    let after_ingest = peak_rss_mib();
     let base = format!("http://{}", running.addr);
     let client = reqwest::Client::new();
     let (_, count) = {
@@ -235,7 +236,7 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
         edits[2].as_secs_f64() * 1000.0,
         edits[4].as_secs_f64() * 1000.0
     );
-    println!("- peak memory (VmHWM) so far: {:.0} MiB\n", peak_rss_mib());
+    println!("- peak memory (VmHWM): {after_ingest:.0} MiB after ingest, {:.0} MiB after edits and queries\n", peak_rss_mib());
     println!("| query | requests | p50 ms | p95 ms |\n|---|---|---|---|");
     for row in rows {
         println!("{row}");
