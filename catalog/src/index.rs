@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::entity::Entity;
@@ -119,9 +120,9 @@ struct Posting {
 }
 
 /// Distinct strings, each stored once, numbered.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Interner {
-    ids: HashMap<Arc<str>, u32>,
+    ids: FxHashMap<Arc<str>, u32>,
     strings: Vec<Arc<str>>,
 }
 
@@ -153,7 +154,8 @@ pub struct CatalogIndex {
     by_uid: HashMap<String, usize>,
     keys: Interner,
     values: Interner,
-    postings: HashMap<(u32, u32), Posting>,
+    // FxHash: millions of small integer keys are hashed per build.
+    postings: FxHashMap<(u32, u32), Posting>,
     /// Per key id: the value ids that occur with it.
     key_values: Vec<Vec<u32>>,
 }
@@ -228,42 +230,73 @@ impl CatalogIndex {
     /// Like [`Self::new`], attaching each diagnostic that names an entity to
     /// that entity's `status.items`, in Backstage's shape.
     pub fn with_problems(entities: Vec<Entity>, problems: &[crate::Diagnostic]) -> Self {
+        Self::build(entities, problems, None)
+    }
+
+    /// A new index for `entities` that reuses `previous`'s work for every
+    /// entity that did not change (its interned strings and flattened pairs),
+    /// so a one-file edit of a large catalog costs little more than the file.
+    /// Strings no entity uses any more are dropped only by a full [`Self::new`].
+    pub fn rebuild(previous: &CatalogIndex, entities: Vec<Entity>, problems: &[crate::Diagnostic]) -> Self {
+        Self::build(entities, problems, Some(previous))
+    }
+
+    fn build(entities: Vec<Entity>, problems: &[crate::Diagnostic], previous: Option<&CatalogIndex>) -> Self {
         let status = status_items(problems);
         let mut index = CatalogIndex::default();
+        if let Some(previous) = previous {
+            index.keys = previous.keys.clone();
+            index.values = previous.values.clone();
+        }
         let mut entities = entities;
         entities.sort_by_cached_key(|e| e.entity_ref().key());
         let mut flat = Vec::new();
         for entity in entities {
             let key = entity.entity_ref().key();
-            let uid = uid_for(&key);
             let id = index.entities.len() as u32;
-            flat.clear();
-            flatten(&entity, &mut flat);
-            let mut pairs = Vec::with_capacity(flat.len());
-            for (k, original) in flat.drain(..) {
-                let lower = original.to_lowercase();
-                let (kid, vid) = (index.keys.intern(&k), index.values.intern(&lower));
-                pairs.push((kid, vid));
-                let posting = index.postings.entry((kid, vid)).or_insert_with(|| {
-                    if index.key_values.len() <= kid as usize {
-                        index.key_values.resize(kid as usize + 1, Vec::new());
+            let unchanged = previous.and_then(|p| p.get(&key)).filter(|old| old.entity == entity);
+            let (uid, etag, pairs) = match unchanged {
+                Some(old) => {
+                    for &(kid, vid) in &old.pairs {
+                        index.add_posting(kid, vid, id, || {
+                            previous.and_then(|p| p.postings.get(&(kid, vid))).and_then(|p| p.original.clone())
+                        });
                     }
-                    index.key_values[kid as usize].push(vid);
-                    Posting { original: (original != lower).then(|| original.into_boxed_str()), ids: Vec::new() }
-                });
-                if posting.ids.last() != Some(&id) {
-                    posting.ids.push(id);
+                    (old.uid.clone(), old.etag.clone(), old.pairs.clone())
                 }
-            }
-            pairs.shrink_to_fit();
-            let etag = etag_for(&entity);
+                None => {
+                    flat.clear();
+                    flatten(&entity, &mut flat);
+                    let mut pairs = Vec::with_capacity(flat.len());
+                    for (k, original) in flat.drain(..) {
+                        let lower = original.to_lowercase();
+                        let (kid, vid) = (index.keys.intern(&k), index.values.intern(&lower));
+                        pairs.push((kid, vid));
+                        index.add_posting(kid, vid, id, || (original != lower).then(|| original.into_boxed_str()));
+                    }
+                    (uid_for(&key), etag_for(&entity), pairs)
+                }
+            };
             let entity_status = status.get(key.as_str()).map(|items| serde_json::json!({ "items": items }));
             index.by_key.insert(key.clone(), id as usize);
             index.by_uid.insert(uid.clone(), id as usize);
             index.entities.push(IndexedEntity { key, uid, etag, entity, status: entity_status, pairs });
         }
-        index.postings.values_mut().for_each(|p| p.ids.shrink_to_fit());
         index
+    }
+
+    fn add_posting(&mut self, kid: u32, vid: u32, id: u32, original: impl FnOnce() -> Option<Box<str>>) {
+        let key_values = &mut self.key_values;
+        let posting = self.postings.entry((kid, vid)).or_insert_with(|| {
+            if key_values.len() <= kid as usize {
+                key_values.resize(kid as usize + 1, Vec::new());
+            }
+            key_values[kid as usize].push(vid);
+            Posting { original: original(), ids: Vec::new() }
+        });
+        if posting.ids.last() != Some(&id) {
+            posting.ids.push(id);
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -566,6 +599,23 @@ spec: {type: team, children: []}
         let mut ids = index.filter(&Filter::default());
         index.full_text(&mut ids, "STORE", &[]);
         assert_eq!(names(&index, &ids), ["Web"]);
+    }
+
+    #[test]
+    fn rebuild_reuses_unchanged_entities_and_sees_changes() {
+        let first = index();
+        let mut entities: Vec<Entity> = first.entities().iter().map(|e| e.entity.clone()).collect();
+        entities.retain(|e| e.metadata.name != "team-a");
+        entities.iter_mut().find(|e| e.metadata.name == "Web").unwrap().metadata.tags = vec!["vue".into()];
+        let second = CatalogIndex::rebuild(&first, entities, &[]);
+        let run = |index: &CatalogIndex, params: &[&str]| names(index, &index.filter(&Filter::parse(params).unwrap()));
+        assert_eq!(run(&second, &[]), ["checkout", "Web"]);
+        assert_eq!(run(&second, &["metadata.tags=react"]), Vec::<String>::new(), "old values are gone");
+        assert_eq!(run(&second, &["metadata.tags=vue"]), ["Web"]);
+        assert_eq!(run(&second, &["metadata.tags=java"]), ["checkout"], "reused pairs still match");
+        assert_eq!(second.get("component:default/checkout").unwrap().etag, first.get("component:default/checkout").unwrap().etag);
+        assert_ne!(second.get("component:default/web").unwrap().etag, first.get("component:default/web").unwrap().etag);
+        assert_eq!(second.facets(&Filter::default(), &["kind".into()])["kind"], [("Component".to_string(), 2)]);
     }
 
     #[test]

@@ -19,9 +19,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Location};
+use crate::entity::Entity;
 use crate::parse::{ParsedEntity, parse_str_with};
 use crate::relations::derive_relations;
-use crate::substitute::{NoUrls, UrlReader, substitute};
+use crate::substitute::{NoUrls, UrlReader, substitute_tracking};
 
 pub const MANAGED_BY_LOCATION: &str = "backstage.io/managed-by-location";
 pub const MANAGED_BY_ORIGIN_LOCATION: &str = "backstage.io/managed-by-origin-location";
@@ -45,6 +46,46 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> LoadedCatalog {
     load_paths_with(paths, &NoUrls)
 }
 
+pub fn load_paths_with<P: AsRef<Path>>(paths: &[P], urls: &dyn UrlReader) -> LoadedCatalog {
+    load_paths_cached(paths, urls, &mut LoadCache::default(), &|_| None)
+}
+
+/// What a file looked like when it was last read, and what it produced, so
+/// an unchanged file need not be read again. Entities themselves are not kept
+/// here (the caller already holds them): only their refs.
+#[derive(Debug, Default)]
+pub struct LoadCache {
+    files: HashMap<PathBuf, CachedFile>,
+}
+
+#[derive(Debug)]
+struct CachedFile {
+    stamp: Stamp,
+    /// Files read for `$text`/`$json`/`$yaml`, and how they looked.
+    dependencies: Vec<(PathBuf, Option<Stamp>)>,
+    /// Entity ref, where it starts, whether its kind was checked.
+    entities: Vec<(String, Location, bool)>,
+    /// Problems found reading the file (not those found relating entities).
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A file's length and content hash. Content, not mtime: an edit that keeps
+/// the size within one timestamp tick must not be missed, and reading every
+/// descriptor of a 50,000-entity catalog takes only tens of milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    hash: u64,
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    use std::hash::{Hash, Hasher};
+    let bytes = std::fs::read(path).ok()?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    Some(Stamp { len: bytes.len() as u64, hash: hasher.finish() })
+}
+
 struct Target {
     path: PathBuf,
     /// Walking a folder: skip non-descriptor documents.
@@ -53,7 +94,16 @@ struct Target {
     origin: String,
 }
 
-pub fn load_paths_with<P: AsRef<Path>>(paths: &[P], urls: &dyn UrlReader) -> LoadedCatalog {
+/// Loads with a cache: a file whose stamp (and whose placeholders' files'
+/// stamps) did not change since `cache` saw it yields the entities `previous`
+/// returns for its refs, without being read. `previous` must return entities
+/// as the last load produced them (relations are derived again anyway).
+pub fn load_paths_cached<P: AsRef<Path>>(
+    paths: &[P],
+    urls: &dyn UrlReader,
+    cache: &mut LoadCache,
+    previous: &dyn Fn(&str) -> Option<Entity>,
+) -> LoadedCatalog {
     let mut out = LoadedCatalog::default();
     let mut queue: VecDeque<Target> = VecDeque::new();
     for path in paths {
@@ -66,8 +116,12 @@ pub fn load_paths_with<P: AsRef<Path>>(paths: &[P], urls: &dyn UrlReader) -> Loa
         if !seen.insert(absolute(&target.path)) {
             continue;
         }
-        read_file(&target, urls, &mut queue, &mut out);
+        if !reuse_cached(&target, cache, previous, &mut queue, &mut out) {
+            read_file(&target, urls, cache, &mut queue, &mut out);
+        }
     }
+    // Forget files no longer reached.
+    cache.files.retain(|path, _| seen.contains(path));
     remove_duplicates(&mut out);
     derive_all_relations(&mut out);
     out
@@ -85,8 +139,40 @@ fn enqueue_root(path: &Path, origin: &str, queue: &mut VecDeque<Target>, diagnos
     }
 }
 
-fn read_file(target: &Target, urls: &dyn UrlReader, queue: &mut VecDeque<Target>, out: &mut LoadedCatalog) {
+/// Takes a file's entities from `previous` when nothing it depends on changed.
+fn reuse_cached(
+    target: &Target,
+    cache: &LoadCache,
+    previous: &dyn Fn(&str) -> Option<Entity>,
+    queue: &mut VecDeque<Target>,
+    out: &mut LoadedCatalog,
+) -> bool {
+    let Some(cached) = cache.files.get(&absolute(&target.path)) else { return false };
+    if stamp(&target.path) != Some(cached.stamp) || cached.dependencies.iter().any(|(path, seen)| stamp(path) != *seen) {
+        return false;
+    }
+    let mut entities = Vec::with_capacity(cached.entities.len());
+    for (key, location, kind_checked) in &cached.entities {
+        match previous(key) {
+            Some(entity) => entities.push(ParsedEntity { entity, location: location.clone(), kind_checked: *kind_checked }),
+            None => return false, // deleted meanwhile: read the file again
+        }
+    }
+    let dir = target.path.parent().unwrap_or(Path::new(".")).to_path_buf();
+    for parsed in &entities {
+        if parsed.kind_checked && parsed.entity.kind.eq_ignore_ascii_case("location") {
+            follow_location(parsed, &dir, &target.origin, queue, &mut out.diagnostics);
+        }
+    }
+    out.files.push(target.path.clone());
+    out.diagnostics.extend(cached.diagnostics.iter().cloned());
+    out.entities.extend(entities);
+    true
+}
+
+fn read_file(target: &Target, urls: &dyn UrlReader, cache: &mut LoadCache, queue: &mut VecDeque<Target>, out: &mut LoadedCatalog) {
     let name = target.path.display().to_string();
+    let file_stamp = stamp(&target.path);
     let text = match std::fs::read_to_string(&target.path) {
         Ok(text) => text,
         Err(error) => {
@@ -96,22 +182,34 @@ fn read_file(target: &Target, urls: &dyn UrlReader, queue: &mut VecDeque<Target>
     };
     out.files.push(target.path.clone());
     let parsed = parse_str_with(&name, &text, target.from_folder);
-    out.diagnostics.extend(parsed.diagnostics);
+    let mut file_diagnostics = parsed.diagnostics;
+    let mut dependencies = Vec::new();
+    let mut produced = Vec::new();
     let dir = target.path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let managed_by = format!("file:{}", absolute(&target.path).display());
     for mut parsed in parsed.entities {
         let entity_ref = Some(parsed.entity.entity_ref().key());
-        for (field, message) in substitute(&mut parsed.entity.spec, &dir, urls) {
-            out.diagnostics
+        let mut read = Vec::new();
+        for (field, message) in substitute_tracking(&mut parsed.entity.spec, &dir, urls, &mut read) {
+            file_diagnostics
                 .push(Diagnostic::warning(parsed.location.clone(), format!("{field}: {message}")).for_entity(entity_ref.clone()));
         }
+        dependencies.extend(read.into_iter().map(|path| {
+            let seen = stamp(&path);
+            (path, seen)
+        }));
         if parsed.kind_checked && parsed.entity.kind.eq_ignore_ascii_case("location") {
             follow_location(&parsed, &dir, &target.origin, queue, &mut out.diagnostics);
         }
         let annotations = &mut parsed.entity.metadata.annotations;
         annotations.entry(MANAGED_BY_LOCATION.to_string()).or_insert_with(|| managed_by.clone());
         annotations.entry(MANAGED_BY_ORIGIN_LOCATION.to_string()).or_insert_with(|| target.origin.clone());
+        produced.push((parsed.entity.entity_ref().key(), parsed.location.clone(), parsed.kind_checked));
         out.entities.push(parsed);
+    }
+    out.diagnostics.extend(file_diagnostics.iter().cloned());
+    if let Some(stamp) = file_stamp {
+        cache.files.insert(absolute(&target.path), CachedFile { stamp, dependencies, entities: produced, diagnostics: file_diagnostics });
     }
 }
 
@@ -285,6 +383,35 @@ mod tests {
         let errors: Vec<String> = loaded.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].starts_with("target `./missing.yaml` not found"));
+    }
+
+    #[test]
+    fn the_cache_reads_only_changed_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.yaml"), GROUP).unwrap();
+        std::fs::write(d.join("b.yaml"), GROUP.replace("name: team", "name: team-b")).unwrap();
+        let mut cache = LoadCache::default();
+        let first = load_paths_cached(&[d], &NoUrls, &mut cache, &|_| None);
+        assert_eq!(first.entities.len(), 2);
+        let previous: HashMap<String, Entity> = first.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
+        // Unchanged: served from `previous`, marked so we can tell.
+        let marked = |key: &str| {
+            previous.get(key).cloned().map(|mut e| {
+                e.metadata.title = Some("from cache".into());
+                e
+            })
+        };
+        let again = load_paths_cached(&[d], &NoUrls, &mut cache, &marked);
+        assert!(again.entities.iter().all(|p| p.entity.metadata.title.as_deref() == Some("from cache")));
+        // One file edited (same length, same instant): only it is read again.
+        std::fs::write(d.join("b.yaml"), GROUP.replace("name: team", "name: team-b").replace("type: team", "type: crew")).unwrap();
+        let edited = load_paths_cached(&[d], &NoUrls, &mut cache, &marked);
+        let title = |name: &str| edited.entities.iter().find(|p| p.entity.metadata.name == name).unwrap().entity.metadata.title.clone();
+        assert_eq!(title("team").as_deref(), Some("from cache"));
+        assert_eq!(title("team-b"), None, "re-read");
+        assert_eq!(edited.entities.iter().find(|p| p.entity.metadata.name == "team-b").unwrap().entity.spec_str("type"), Some("crew"));
+        assert_eq!(edited.entities[0].entity.relations, first.entities[0].entity.relations, "relations derived again");
     }
 
     #[test]

@@ -25,15 +25,36 @@ impl UrlReader for NoUrls {
 /// Replaces every placeholder in `spec`. Each failure is returned as
 /// `(field path, message)`; a failed placeholder is left as written.
 pub fn substitute(spec: &mut Map<String, Value>, base_dir: &Path, urls: &dyn UrlReader) -> Vec<(String, String)> {
+    substitute_tracking(spec, base_dir, urls, &mut Vec::new())
+}
+
+/// Like [`substitute`], also listing the local files read (so a cache knows
+/// when to read the descriptor again).
+pub fn substitute_tracking(
+    spec: &mut Map<String, Value>,
+    base_dir: &Path,
+    urls: &dyn UrlReader,
+    files: &mut Vec<std::path::PathBuf>,
+) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     for (key, value) in spec.iter_mut() {
-        walk(value, &format!("spec.{key}"), base_dir, urls, &mut problems);
+        walk(value, &format!("spec.{key}"), base_dir, urls, &mut problems, files);
     }
     problems
 }
 
-fn walk(value: &mut Value, path: &str, base_dir: &Path, urls: &dyn UrlReader, problems: &mut Vec<(String, String)>) {
+fn walk(
+    value: &mut Value,
+    path: &str,
+    base_dir: &Path,
+    urls: &dyn UrlReader,
+    problems: &mut Vec<(String, String)>,
+    files: &mut Vec<std::path::PathBuf>,
+) {
     if let Some((kind, target)) = placeholder(value) {
+        if !target.contains("://") {
+            files.push(base_dir.join(&target));
+        }
         match resolve(&kind, &target, base_dir, urls) {
             Ok(resolved) => *value = resolved,
             Err(message) => problems.push((path.to_string(), message)),
@@ -43,12 +64,12 @@ fn walk(value: &mut Value, path: &str, base_dir: &Path, urls: &dyn UrlReader, pr
     match value {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
-                walk(child, &format!("{path}.{key}"), base_dir, urls, problems);
+                walk(child, &format!("{path}.{key}"), base_dir, urls, problems, files);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter_mut().enumerate() {
-                walk(child, &format!("{path}.{i}"), base_dir, urls, problems);
+                walk(child, &format!("{path}.{i}"), base_dir, urls, problems, files);
             }
         }
         _ => {}

@@ -244,6 +244,9 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
 }
 
 fn main() {
+    if std::env::var_os("MERIDIAN_LOG").is_some() {
+        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("MERIDIAN_LOG")).try_init();
+    }
     let total: usize = std::env::var("MERIDIAN_BENCH_ENTITIES").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
     let org = Org::scaled(total);
     let dir = tempfile::tempdir().expect("temp dir");

@@ -48,6 +48,8 @@ pub struct CatalogService {
     reloading: Mutex<()>,
     /// Signalled when locations are added or removed (the watcher re-arms).
     locations_changed: tokio::sync::Notify,
+    /// What each file held last time, so a reload reads only changed files.
+    load_cache: std::sync::Mutex<catalog::load::LoadCache>,
 }
 
 /// What one reload did.
@@ -80,6 +82,7 @@ impl CatalogService {
             diagnostics: RwLock::new(Arc::default()),
             reloading: Mutex::new(()),
             locations_changed: tokio::sync::Notify::new(),
+            load_cache: std::sync::Mutex::default(),
         })
     }
 
@@ -157,8 +160,18 @@ impl CatalogService {
     /// Reads every location again, persists the result and swaps the index.
     pub async fn reload(&self) -> Result<ReloadReport> {
         let _guard = self.reloading.lock().await;
+        let started = std::time::Instant::now();
         let paths = self.watched_paths().await?;
-        let loaded = tokio::task::spawn_blocking(move || catalog::load_paths(&paths)).await?;
+        let mut cache = std::mem::take(&mut *self.load_cache.lock().unwrap_or_else(|p| p.into_inner()));
+        let current = self.snapshot();
+        let (loaded, cache) = tokio::task::spawn_blocking(move || {
+            let previous = |key: &str| current.get(key).map(|e| e.entity.clone());
+            let loaded = catalog::load::load_paths_cached(&paths, &catalog::substitute::NoUrls, &mut cache, &previous);
+            (loaded, cache)
+        })
+        .await?;
+        *self.load_cache.lock().unwrap_or_else(|p| p.into_inner()) = cache;
+        let parsed_in = started.elapsed();
         for diagnostic in &loaded.diagnostics {
             if diagnostic.is_error() {
                 tracing::error!("{diagnostic}");
@@ -194,19 +207,28 @@ impl CatalogService {
             errors,
             warnings: loaded.diagnostics.len() - errors,
         };
-        self.persist_and_swap(entities, Some(loaded.diagnostics)).await?;
+        let timings = self.persist_and_swap(entities, Some(loaded.diagnostics)).await?;
         tracing::info!(
-            "catalog: {} entities ({} orphaned) from {} files, {} errors, {} warnings",
+            "catalog: {} entities ({} orphaned) from {} files, {} errors, {} warnings; read {:?}, stored {:?}, indexed {:?}",
             report.entities,
             report.orphans,
             report.files,
             report.errors,
-            report.warnings
+            report.warnings,
+            parsed_in,
+            timings.0,
+            timings.1,
         );
         Ok(report)
     }
 
-    async fn persist_and_swap(&self, entities: Vec<Entity>, diagnostics: Option<Vec<Diagnostic>>) -> Result<()> {
+    /// Returns how long storing and indexing took.
+    async fn persist_and_swap(
+        &self,
+        entities: Vec<Entity>,
+        diagnostics: Option<Vec<Diagnostic>>,
+    ) -> Result<(std::time::Duration, std::time::Duration)> {
+        let started = std::time::Instant::now();
         let rows: Vec<(Entity, String)> = entities
             .into_iter()
             .map(|e| {
@@ -214,13 +236,23 @@ impl CatalogService {
                 (e, source)
             })
             .collect();
-        self.store.replace_catalog(&rows).await?;
+        // Write only what differs from what is stored (the current snapshot).
+        let previous = self.snapshot();
+        let changed: Vec<(Entity, String)> =
+            rows.iter().filter(|(e, _)| previous.get(&e.entity_ref().key()).is_none_or(|old| old.entity != *e)).cloned().collect();
+        let present: HashSet<String> = rows.iter().map(|(e, _)| e.entity_ref().key()).collect();
+        let removed: Vec<String> = previous.entities().iter().filter(|e| !present.contains(&e.key)).map(|e| e.key.clone()).collect();
+        self.store.apply_catalog_changes(&changed, &removed).await?;
+        let stored = started.elapsed();
         let diagnostics = Arc::new(diagnostics.unwrap_or_else(|| self.diagnostics().as_ref().clone()));
         let problems = diagnostics.clone();
         let index =
-            tokio::task::spawn_blocking(move || CatalogIndex::with_problems(rows.into_iter().map(|(e, _)| e).collect(), &problems)).await?;
-        *self.index.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(index);
+            tokio::task::spawn_blocking(move || CatalogIndex::rebuild(&previous, rows.into_iter().map(|(e, _)| e).collect(), &problems))
+                .await?;
+        let replaced = std::mem::replace(&mut *self.index.write().unwrap_or_else(|p| p.into_inner()), Arc::new(index));
+        // Freeing a large catalog takes a while; readers need not wait for it.
+        tokio::task::spawn_blocking(move || drop(replaced));
         *self.diagnostics.write().unwrap_or_else(|p| p.into_inner()) = diagnostics;
-        Ok(())
+        Ok((stored, started.elapsed() - stored))
     }
 }

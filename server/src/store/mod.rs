@@ -83,26 +83,30 @@ impl Store {
 
     /// Replaces the whole catalog with `entities` in one transaction.
     pub async fn replace_catalog(&self, entities: &[(Entity, String)]) -> Result<()> {
-        let now = unix_seconds();
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM entities").execute(&mut *tx).await?;
-        for (entity, source) in entities {
-            let entity_ref = entity.entity_ref();
-            sqlx::query(
-                "INSERT INTO entities (entity_ref, kind, namespace, name, source, body, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (entity_ref) DO UPDATE SET kind = excluded.kind, namespace = excluded.namespace, name = excluded.name,
-                 source = excluded.source, body = excluded.body, updated_at = excluded.updated_at",
-            )
-            .bind(entity_ref.key())
-            .bind(&entity.kind)
-            .bind(&entity.metadata.namespace)
-            .bind(&entity.metadata.name)
-            .bind(source)
-            .bind(serde_json::to_string(entity)?)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        upsert_entities(&mut tx, entities).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Applies a change set in one transaction: upserts `changed`, deletes the
+    /// entity refs in `removed`. An edit of one file writes one file's rows.
+    pub async fn apply_catalog_changes(&self, changed: &[(Entity, String)], removed: &[String]) -> Result<()> {
+        if changed.is_empty() && removed.is_empty() {
+            return Ok(());
         }
+        let mut tx = self.pool.begin().await?;
+        for chunk in removed.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("DELETE FROM entities WHERE entity_ref IN ({})", placeholders.join(", "));
+            let mut query = sqlx::query(&sql);
+            for key in chunk {
+                query = query.bind(key);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        upsert_entities(&mut tx, changed).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -208,6 +212,37 @@ impl Store {
         edges.sort_by(|a, b| (&a.source, &a.target).cmp(&(&b.source, &b.target)));
         Ok(edges)
     }
+}
+
+/// Multi-row upserts, 300 rows a statement (under SQLite's and PostgreSQL's
+/// bind limits), with `$n` placeholders both backends accept.
+async fn upsert_entities(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entities: &[(Entity, String)]) -> Result<()> {
+    const COLUMNS: usize = 7;
+    let now = unix_seconds();
+    for chunk in entities.chunks(300) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", (1..=COLUMNS).map(|c| format!("${}", r * COLUMNS + c)).collect::<Vec<_>>().join(", ")))
+            .collect();
+        let sql = format!(
+            "INSERT INTO entities (entity_ref, kind, namespace, name, source, body, updated_at) VALUES {}
+             ON CONFLICT (entity_ref) DO UPDATE SET kind = excluded.kind, namespace = excluded.namespace, name = excluded.name,
+             source = excluded.source, body = excluded.body, updated_at = excluded.updated_at",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for (entity, source) in chunk {
+            query = query
+                .bind(entity.entity_ref().key())
+                .bind(entity.kind.clone())
+                .bind(entity.metadata.namespace.clone())
+                .bind(entity.metadata.name.clone())
+                .bind(source.clone())
+                .bind(serde_json::to_string(entity)?)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 fn node(kind: String, name: String) -> Result<NodeId> {
