@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::RedCells;
 use crate::model::{GraphLayout, entity_href};
 
 pub const NODE_WIDTH: f64 = 150.0;
@@ -66,9 +67,7 @@ pub fn GraphSvg(layout: GraphLayout) -> impl IntoView {
                         <td>{label(&e.source)}</td>
                         <td>{label(&e.target)}</td>
                         <td>{e.connection_type}</td>
-                        <td class="num">{e.requests}</td>
-                        <td class="num">{e.errors}</td>
-                        <td class="num">{format!("{:.1} ms", e.p95_ms)}</td>
+                        <RedCells requests=e.requests errors=e.errors p95_ms=e.p95_ms />
                     </tr>
                 }).collect_view()}
             </tbody>

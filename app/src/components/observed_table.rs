@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use super::RedCells;
 use crate::model::{ObservedEdge, entity_href};
 
 /// Calls seen in traces, with their rate of errors and p95 latency.
@@ -21,9 +22,7 @@ pub fn ObservedTable(edges: Vec<ObservedEdge>, testid: &'static str) -> impl Int
                         <tr data-peer=e.peer.clone()>
                             <td>{name}</td>
                             <td>{e.connection_type}</td>
-                            <td class="num" data-testid="requests">{e.requests}</td>
-                            <td class="num">{e.errors}</td>
-                            <td class="num">{format!("{:.1} ms", e.p95_ms)}</td>
+                            <RedCells requests=e.requests errors=e.errors p95_ms=e.p95_ms />
                         </tr>
                     }
                 }).collect_view()}
