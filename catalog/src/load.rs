@@ -47,7 +47,7 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> LoadedCatalog {
 }
 
 pub fn load_paths_with<P: AsRef<Path>>(paths: &[P], urls: &dyn UrlReader) -> LoadedCatalog {
-    load_paths_cached(paths, urls, &mut LoadCache::default(), &|_| None)
+    load_paths_cached(paths, urls, &mut LoadCache::default(), &|_| None, Vec::new())
 }
 
 /// What a file looked like when it was last read, and what it produced, so
@@ -98,11 +98,15 @@ struct Target {
 /// stamps) did not change since `cache` saw it yields the entities `previous`
 /// returns for its refs, without being read. `previous` must return entities
 /// as the last load produced them (relations are derived again anyway).
+///
+/// `extra` entities (registered through an API, say) join the set before
+/// duplicates are found and relations derived.
 pub fn load_paths_cached<P: AsRef<Path>>(
     paths: &[P],
     urls: &dyn UrlReader,
     cache: &mut LoadCache,
     previous: &dyn Fn(&str) -> Option<Entity>,
+    extra: Vec<ParsedEntity>,
 ) -> LoadedCatalog {
     let mut out = LoadedCatalog::default();
     let mut queue: VecDeque<Target> = VecDeque::new();
@@ -122,6 +126,7 @@ pub fn load_paths_cached<P: AsRef<Path>>(
     }
     // Forget files no longer reached.
     cache.files.retain(|path, _| seen.contains(path));
+    out.entities.extend(extra);
     remove_duplicates(&mut out);
     derive_all_relations(&mut out);
     out
@@ -392,7 +397,7 @@ mod tests {
         std::fs::write(d.join("a.yaml"), GROUP).unwrap();
         std::fs::write(d.join("b.yaml"), GROUP.replace("name: team", "name: team-b")).unwrap();
         let mut cache = LoadCache::default();
-        let first = load_paths_cached(&[d], &NoUrls, &mut cache, &|_| None);
+        let first = load_paths_cached(&[d], &NoUrls, &mut cache, &|_| None, Vec::new());
         assert_eq!(first.entities.len(), 2);
         let previous: HashMap<String, Entity> = first.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
         // Unchanged: served from `previous`, marked so we can tell.
@@ -402,11 +407,11 @@ mod tests {
                 e
             })
         };
-        let again = load_paths_cached(&[d], &NoUrls, &mut cache, &marked);
+        let again = load_paths_cached(&[d], &NoUrls, &mut cache, &marked, Vec::new());
         assert!(again.entities.iter().all(|p| p.entity.metadata.title.as_deref() == Some("from cache")));
         // One file edited (same length, same instant): only it is read again.
         std::fs::write(d.join("b.yaml"), GROUP.replace("name: team", "name: team-b").replace("type: team", "type: crew")).unwrap();
-        let edited = load_paths_cached(&[d], &NoUrls, &mut cache, &marked);
+        let edited = load_paths_cached(&[d], &NoUrls, &mut cache, &marked, Vec::new());
         let title = |name: &str| edited.entities.iter().find(|p| p.entity.metadata.name == name).unwrap().entity.metadata.title.clone();
         assert_eq!(title("team").as_deref(), Some("from cache"));
         assert_eq!(title("team-b"), None, "re-read");

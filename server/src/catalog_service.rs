@@ -19,6 +19,19 @@ use tokio::sync::Mutex;
 use crate::store::{Store, StoredLocation};
 
 pub const ORPHAN_ANNOTATION: &str = "backstage.io/orphan";
+/// `managed-by-location` of entities registered through the API.
+pub const REGISTERED_LOCATION: &str = "meridian:api";
+
+/// What a registration did (or, in a dry run, would do).
+#[derive(Debug, serde::Serialize)]
+pub struct Registration {
+    pub applied: bool,
+    pub entities: Vec<Entity>,
+    pub added: Vec<String>,
+    pub replaced: Vec<String>,
+    /// `request:line:column` problems; any error means nothing was applied.
+    pub problems: Vec<Diagnostic>,
+}
 
 /// A place entities come from, in Backstage's shape.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -157,6 +170,42 @@ impl CatalogService {
         Ok(true)
     }
 
+    /// Entities registered through the API, as the loader takes them.
+    async fn registered_as_parsed(&self) -> Result<Vec<catalog::ParsedEntity>> {
+        Ok(self
+            .store
+            .registered_entities()
+            .await?
+            .into_iter()
+            .map(|mut entity| {
+                let key = entity.entity_ref().key();
+                entity.metadata.annotations.insert(catalog::load::MANAGED_BY_LOCATION.into(), REGISTERED_LOCATION.into());
+                entity.metadata.annotations.insert(catalog::load::MANAGED_BY_ORIGIN_LOCATION.into(), REGISTERED_LOCATION.into());
+                let location = catalog::Location { file: format!("registered:{key}"), line: 1, column: 1 };
+                catalog::ParsedEntity { entity, location, kind_checked: true }
+            })
+            .collect())
+    }
+
+    /// Registers (or replaces) the entities of a YAML text, all or none: any
+    /// error leaves the catalog as it was. With `dry_run`, only reports.
+    pub async fn register_yaml(&self, yaml: &str, dry_run: bool) -> Result<Registration> {
+        let parsed = catalog::parse_str("request", yaml);
+        let current = self.snapshot();
+        let entities: Vec<Entity> = parsed.entities.into_iter().map(|p| p.entity).collect();
+        let (mut added, mut replaced) = (Vec::new(), Vec::new());
+        for entity in &entities {
+            let key = entity.entity_ref().key();
+            if current.get(&key).is_some() { replaced.push(key) } else { added.push(key) }
+        }
+        let applied = !dry_run && !entities.is_empty() && !parsed.diagnostics.iter().any(Diagnostic::is_error);
+        if applied {
+            self.store.register_entities(&entities).await?;
+            self.reload().await?;
+        }
+        Ok(Registration { applied, entities, added, replaced, problems: parsed.diagnostics })
+    }
+
     /// Reads every location again, persists the result and swaps the index.
     pub async fn reload(&self) -> Result<ReloadReport> {
         let _guard = self.reloading.lock().await;
@@ -164,9 +213,10 @@ impl CatalogService {
         let paths = self.watched_paths().await?;
         let mut cache = std::mem::take(&mut *self.load_cache.lock().unwrap_or_else(|p| p.into_inner()));
         let current = self.snapshot();
+        let registered = self.registered_as_parsed().await?;
         let (loaded, cache) = tokio::task::spawn_blocking(move || {
             let previous = |key: &str| current.get(key).map(|e| e.entity.clone());
-            let loaded = catalog::load::load_paths_cached(&paths, &catalog::substitute::NoUrls, &mut cache, &previous);
+            let loaded = catalog::load::load_paths_cached(&paths, &catalog::substitute::NoUrls, &mut cache, &previous, registered);
             (loaded, cache)
         })
         .await?;

@@ -30,6 +30,10 @@ pub fn router(state: ApiState) -> Router {
         .merge(catalog::router(&state))
         .route("/api/v1/graph", get(graph))
         .route("/api/v1/catalog/problems", get(problems))
+        .route(
+            "/api/v1/entities",
+            axum::routing::post(register_entities).route_layer(axum::middleware::from_fn_with_state(state.clone(), require_token)),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .with_state(state)
@@ -88,6 +92,32 @@ async fn graph(State(state): State<ApiState>, QueryParams(params): QueryParams<G
 /// message and entity ref.
 async fn problems(State(state): State<ApiState>) -> Response {
     Json(state.query.catalog().diagnostics().as_ref().clone()).into_response()
+}
+
+/// `POST /api/v1/entities[?dryRun=true]` with a YAML body (one or more
+/// descriptors): registers or replaces them, all or none. 400 with the
+/// problems (`request:line:column`) when any document is invalid.
+async fn register_entities(
+    State(state): State<ApiState>,
+    QueryParams(params): QueryParams<RegisterParams>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let yaml = std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("the body must be UTF-8 YAML".into()))?;
+    let outcome = state.query.catalog().register_yaml(yaml, params.dry_run.unwrap_or(false)).await?;
+    let status = if outcome.problems.iter().any(|d| d.is_error()) || outcome.entities.is_empty() {
+        StatusCode::BAD_REQUEST
+    } else if outcome.applied && !outcome.added.is_empty() {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(outcome)).into_response())
+}
+
+#[derive(Deserialize)]
+struct RegisterParams {
+    #[serde(rename = "dryRun")]
+    dry_run: Option<bool>,
 }
 
 /// Guards write routes: `Authorization: Bearer TOKEN` with a configured token.

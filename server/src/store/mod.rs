@@ -147,6 +147,30 @@ impl Store {
         Ok(sqlx::query("DELETE FROM locations WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected() > 0)
     }
 
+    /// Entities registered through the API, in registration order.
+    pub async fn registered_entities(&self) -> Result<Vec<Entity>> {
+        let rows = sqlx::query("SELECT body FROM registered_entities ORDER BY created_at, entity_ref").fetch_all(&self.pool).await?;
+        rows.iter().map(|row| decode_entity(row.try_get("body")?)).collect()
+    }
+
+    /// Registers (or replaces) entities in one transaction.
+    pub async fn register_entities(&self, entities: &[Entity]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for entity in entities {
+            sqlx::query(
+                "INSERT INTO registered_entities (entity_ref, body, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (entity_ref) DO UPDATE SET body = excluded.body",
+            )
+            .bind(entity.entity_ref().key())
+            .bind(serde_json::to_string(entity)?)
+            .bind(unix_seconds())
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn write_edge_buckets(&self, buckets: &[EdgeBucket]) -> Result<()> {
         if buckets.is_empty() {
             return Ok(());

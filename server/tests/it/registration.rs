@@ -145,3 +145,50 @@ async fn registered_locations_persist_and_can_be_removed() {
     assert!(entity(&server.base, "configured").await.unwrap()["metadata"]["annotations"].get("backstage.io/orphan").is_none());
     server.running.stop().await;
 }
+
+async fn post_yaml(base: &str, yaml: &str, dry_run: bool) -> (u16, Value) {
+    let url = format!("{base}/api/v1/entities{}", if dry_run { "?dryRun=true" } else { "" });
+    let response =
+        client().post(url).bearer_auth(TEST_TOKEN).header("content-type", "application/yaml").body(yaml.to_string()).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn entities_registered_as_yaml_are_all_or_nothing_and_persist() {
+    let state = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}/m.db", state.path().display());
+    let server = start(Some(database.clone()), vec![]).await;
+    let two = format!("{}---\n{}", component("posted-a", "one"), component("posted-b", "two"));
+
+    let (status, preview) = post_yaml(&server.base, &two, true).await;
+    assert_eq!(status, 200);
+    assert_eq!((preview["applied"].as_bool(), preview["added"].as_array().unwrap().len()), (Some(false), 2));
+    assert!(entity(&server.base, "posted-a").await.is_none(), "a dry run changes nothing");
+
+    // One bad document: nothing is applied, and the problem names its place.
+    let bad = format!("{two}---\n{}", component("bad name", "x"));
+    let (status, refused) = post_yaml(&server.base, &bad, false).await;
+    assert_eq!(status, 400);
+    assert_eq!(refused["applied"], false);
+    assert_eq!(refused["problems"][0]["location"]["file"], "request");
+    assert_eq!(refused["problems"][0]["location"]["line"], 24);
+    assert!(entity(&server.base, "posted-a").await.is_none());
+
+    let (status, created) = post_yaml(&server.base, &two, false).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        entity(&server.base, "posted-b").await.unwrap()["metadata"]["annotations"]["backstage.io/managed-by-location"],
+        "meridian:api"
+    );
+    let (status, replaced) = post_yaml(&server.base, &component("posted-a", "changed"), false).await;
+    assert_eq!((status, replaced["replaced"][0].as_str()), (200, Some("component:default/posted-a")));
+    assert_eq!(entity(&server.base, "posted-a").await.unwrap()["metadata"]["description"], "changed");
+    let unauthorised = client().post(format!("{}/api/v1/entities", server.base)).body(two.clone()).send().await.unwrap();
+    assert_eq!(unauthorised.status(), 401);
+    server.running.stop().await;
+
+    let again = start(Some(database), vec![]).await;
+    assert_eq!(entity(&again.base, "posted-a").await.unwrap()["metadata"]["description"], "changed", "registrations persist");
+    assert!(entity(&again.base, "posted-b").await.is_some());
+    again.running.stop().await;
+}
