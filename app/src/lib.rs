@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <nav>
                         <A href="/">"Catalog"</A>
                         <A href="/graph">"Graph"</A>
+                        <A href="/register">"Register"</A>
                     </nav>
                 </header>
                 <main>
@@ -66,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <pages::NotFound /> }>
                         <Route path=StaticSegment("") view=pages::CatalogPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("graph") view=pages::GraphPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("register") view=pages::RegisterPage />
                         <Route
                             path=(StaticSegment("catalog"), ParamSegment("namespace"), ParamSegment("kind"), ParamSegment("name"))
                             view=pages::EntityPage

@@ -82,6 +82,17 @@ pub struct EntityDetail {
     pub problems: Vec<Problem>,
 }
 
+/// What registering YAML did, or (in a preview) would do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationView {
+    pub applied: bool,
+    pub entities: Vec<EntitySummary>,
+    pub added: Vec<String>,
+    pub replaced: Vec<String>,
+    /// `request:line:column: message`; any error means nothing is applied.
+    pub problems: Vec<Problem>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Problem {
     /// `error` or `warning`.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{EntityDetail, EntitySummary, GraphLayout};
+use crate::model::{EntityDetail, EntitySummary, GraphLayout, RegistrationView};
 
 /// A failure the user should see, already phrased for them.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub trait PortalPort: Send + Sync + 'static {
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError>;
     /// `window` is `5m`, `15m`, `1h`, `24h`, `7d` or any `<n><s|m|h|d>`.
     async fn graph_layout(&self, window: &str) -> Result<GraphLayout, PortError>;
+    /// Registers entities from YAML; a preview (`dry_run`) needs no token.
+    async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError>;
 }
 
 /// How the port travels in the Leptos context.

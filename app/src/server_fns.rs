@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{EntityDetail, EntitySummary, GraphLayout};
+use crate::model::{EntityDetail, EntitySummary, GraphLayout, RegistrationView};
 
 #[cfg(feature = "ssr")]
 fn port() -> Result<crate::port::SharedPort, ServerFnError> {
@@ -23,4 +23,9 @@ pub async fn fetch_entity(kind: String, namespace: String, name: String) -> Resu
 #[server(endpoint = "graph_layout")]
 pub async fn fetch_graph(window: String) -> Result<GraphLayout, ServerFnError> {
     port()?.graph_layout(&window).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "register_entities")]
+pub async fn register_entities(yaml: String, token: String, dry_run: bool) -> Result<RegistrationView, ServerFnError> {
+    port()?.register(&yaml, &token, dry_run).await.map_err(|e| ServerFnError::new(e.to_string()))
 }

@@ -77,9 +77,10 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     if config.api_tokens.is_empty() {
         tracing::info!("API writes are disabled; set --api-token to allow registering locations");
     }
-    let app = api::router(ApiState { query: query.clone(), pipeline: pipeline.clone(), api_tokens: Arc::new(config.api_tokens.clone()) })
+    let api_tokens = Arc::new(config.api_tokens.clone());
+    let app = api::router(ApiState { query: query.clone(), pipeline: pipeline.clone(), api_tokens: api_tokens.clone() })
         .merge(otlp_http.clone())
-        .merge(web::router(web::shared_port(query), &config.site_root));
+        .merge(web::router(web::shared_port(query, api_tokens), &config.site_root));
 
     let running = Running {
         addr: web_listener.local_addr()?,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use app::model::{EntityDetail, EntitySummary, GraphLayout, ObservedEdge, Problem, RelationView};
+use app::model::{EntityDetail, EntitySummary, GraphLayout, ObservedEdge, Problem, RegistrationView, RelationView};
 use app::port::{PortError, PortalPort, SharedPort};
 use app::{App, shell};
 use axum::Router;
@@ -19,11 +19,13 @@ const ENTITY_WINDOW: &str = "1h";
 
 pub struct Portal {
     query: Query,
+    /// The API tokens; registering from the UI needs one, like the REST API.
+    api_tokens: Arc<Vec<String>>,
 }
 
 impl Portal {
-    pub fn new(query: Query) -> Self {
-        Self { query }
+    pub fn new(query: Query, api_tokens: Arc<Vec<String>>) -> Self {
+        Self { query, api_tokens }
     }
 }
 
@@ -113,6 +115,28 @@ impl PortalPort for Portal {
         }))
     }
 
+    async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
+        if !dry_run && !crate::api::token_is_valid(&self.api_tokens, token) {
+            return Err(PortError(if self.api_tokens.is_empty() {
+                "Registering is disabled: start meridian with --api-token.".into()
+            } else {
+                "That API token is not valid.".into()
+            }));
+        }
+        let outcome = self.query.catalog().register_yaml(yaml, dry_run).await.map_err(port_error)?;
+        Ok(RegistrationView {
+            applied: outcome.applied,
+            entities: outcome.entities.iter().map(summary).collect(),
+            added: outcome.added,
+            replaced: outcome.replaced,
+            problems: outcome
+                .problems
+                .iter()
+                .map(|d| Problem { level: if d.is_error() { "error" } else { "warning" }.to_string(), message: d.to_string() })
+                .collect(),
+        })
+    }
+
     async fn graph_layout(&self, window: &str) -> Result<GraphLayout, PortError> {
         let parsed = Window::parse(window).map_err(PortError)?;
         let view = self.query.graph(parsed).await.map_err(port_error)?;
@@ -134,7 +158,7 @@ pub fn router(port: SharedPort, site_root: &str) -> Router {
         .with_state(options)
 }
 
-/// Convenience for callers holding a [`Query`].
-pub fn shared_port(query: Query) -> SharedPort {
-    Arc::new(Portal::new(query))
+/// The port the app gets, over the query layer.
+pub fn shared_port(query: Query, api_tokens: Arc<Vec<String>>) -> SharedPort {
+    Arc::new(Portal::new(query, api_tokens))
 }

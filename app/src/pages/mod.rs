@@ -4,10 +4,12 @@
 mod catalog;
 mod entity;
 mod graph;
+mod register;
 
 pub use catalog::CatalogPage;
 pub use entity::EntityPage;
 pub use graph::GraphPage;
+pub use register::RegisterPage;
 
 use leptos::prelude::*;
 

@@ -135,6 +135,12 @@ pub async fn require_token(State(state): State<ApiState>, request: axum::extract
     }
 }
 
+/// Whether `token` is one of the configured API tokens.
+pub fn token_is_valid(tokens: &[String], token: &str) -> bool {
+    let token = token.trim();
+    !token.is_empty() && tokens.iter().any(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
+}
+
 /// Compares without revealing, through timing, how much of a token matched.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
