@@ -206,6 +206,10 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
             client.get(format!("{base}/api/catalog/entities/by-query?fullTextFilterTerm=component%2012&limit=20"))
         })
         .await,
+        measure(&client, "search, ranked with typos (`compnent 12 servce`)", 50, |_| {
+            client.get(format!("{base}/api/v1/search?q=compnent%2012%20servce&limit=20"))
+        })
+        .await,
         measure(&client, "by-name", 500, |i| {
             client.get(format!("{base}/api/catalog/entities/by-name/component/default/component-{}", (i * 37) % n))
         })

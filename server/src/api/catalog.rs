@@ -37,6 +37,7 @@ pub fn router(state: &ApiState) -> Router<ApiState> {
         .route("/api/catalog/entity-facets", get(facets))
         .route("/api/catalog/locations", get(locations))
         .route("/api/catalog/locations/{id}", get(location))
+        .route("/api/v1/search", get(search))
         .merge(writes)
 }
 
@@ -81,6 +82,38 @@ fn direction(text: &str) -> Result<Direction, ApiError> {
 
 fn snapshot(state: &ApiState) -> Arc<CatalogIndex> {
     state.query.catalog().snapshot()
+}
+
+/// Facets `/api/v1/search` counts when none are asked for.
+const SEARCH_FACETS: &[&str] = &["kind", "spec.type", "spec.lifecycle", "relations.ownedby", "relations.partof", "metadata.tags"];
+
+/// `GET /api/v1/search?q=&filter=&facet=&limit=`: ranked, typo-tolerant
+/// search for people, with facet counts over all matches.
+async fn search(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
+    let params = Params::new(raw);
+    let text = params.all("q").first().cloned().unwrap_or_default();
+    let mut facets = params.all("facet");
+    if facets.is_empty() {
+        facets = SEARCH_FACETS.iter().map(|f| f.to_string()).collect();
+    }
+    let limit = params.number("limit")?.unwrap_or(DEFAULT_QUERY_LIMIT);
+    let index = snapshot(&state);
+    let result = index.search(&text, &params.filter()?, &facets, limit);
+    let items: Vec<Value> = result
+        .hits
+        .iter()
+        .map(|hit| {
+            let e = &index.entities()[hit.position];
+            let m = &e.entity.metadata;
+            json!({"entityRef": e.key, "kind": e.entity.kind, "name": m.name, "title": m.title, "description": m.description, "score": hit.score})
+        })
+        .collect();
+    let facets: serde_json::Map<String, Value> = result
+        .facets
+        .into_iter()
+        .map(|(name, counts)| (name, counts.into_iter().map(|(value, count)| json!({"value": value, "count": count})).collect()))
+        .collect();
+    Ok(Json(json!({ "items": items, "total": result.total, "facets": facets })).into_response())
 }
 
 /// `GET /entities?filter=&fields=&order=asc:field&offset=&limit=`

@@ -176,3 +176,19 @@ async fn observed_traffic_survives_a_restart() {
     assert_eq!(edges(&again.base).await, [("service:a".to_string(), "service:b".to_string(), 1, 0)]);
     again.running.stop().await;
 }
+
+#[tokio::test]
+async fn search_ranks_tolerates_typos_and_counts_facets() {
+    let server = start(None, vec![demo_catalog()]).await;
+    let (status, body) = get_json(&format!("{}/api/v1/search?q=prcing", server.base)).await;
+    assert_eq!(status, 200);
+    let refs: Vec<&str> = body["items"].as_array().unwrap().iter().map(|i| i["entityRef"].as_str().unwrap()).collect();
+    assert_eq!(refs.first(), Some(&"component:default/pricing"), "{body}");
+    assert!(refs.contains(&"group:default/team-pricing"));
+    let kinds = &body["facets"]["kind"];
+    assert!(kinds.as_array().unwrap().iter().any(|f| f["value"] == "Component"), "{kinds}");
+    let (_, filtered) = get_json(&format!("{}/api/v1/search?q=pricing&filter=kind=group&limit=5", server.base)).await;
+    assert_eq!(filtered["total"], 1);
+    assert_eq!(filtered["items"][0]["entityRef"], "group:default/team-pricing");
+    server.running.stop().await;
+}

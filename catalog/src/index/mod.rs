@@ -21,6 +21,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+mod search;
+
+pub use search::{SearchHit, SearchResult};
+
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
@@ -440,12 +444,17 @@ impl CatalogIndex {
     /// frequent first, each value as first written.
     pub fn facets(&self, filter: &Filter, facets: &[String]) -> BTreeMap<String, Vec<(String, usize)>> {
         let selected = (!filter.is_empty()).then(|| self.select(filter));
+        self.facets_of(selected.as_ref(), facets)
+    }
+
+    /// Facet counts over a selection (`None`: every entity).
+    fn facets_of(&self, selected: Option<&Ids>, facets: &[String]) -> BTreeMap<String, Vec<(String, usize)>> {
         let mut out = BTreeMap::new();
         for facet in facets {
             let mut list: Vec<(String, usize)> = self
                 .postings_of(&facet.to_lowercase())
                 .filter_map(|(vid, posting)| {
-                    let count = match &selected {
+                    let count = match selected {
                         None => posting.ids.len(),
                         Some(s) => posting.ids.iter().filter(|&&id| s.contains(id as usize)).count(),
                     };
