@@ -42,6 +42,51 @@ impl EntitySummary {
     }
 }
 
+/// One page of catalog search results, with facets over all matches.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchView {
+    /// Entities in the catalog.
+    pub catalog_size: usize,
+    /// Entities matching (may exceed `items.len()`).
+    pub total: usize,
+    pub items: Vec<EntitySummary>,
+    pub facets: Vec<FacetView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FacetView {
+    /// Filter key, e.g. `spec.type`.
+    pub field: String,
+    pub label: String,
+    pub values: Vec<(String, usize)>,
+}
+
+/// Percent-encodes a query-string value.
+pub fn encode_query_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(byte as char),
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
+/// A Backstage filter string (`kind=component,spec.type=service`) with
+/// `field=value` added, or removed when already there.
+pub fn toggle_filter(filter: &str, field: &str, value: &str) -> String {
+    let condition = format!("{field}={value}");
+    let mut parts: Vec<&str> = filter.split(',').filter(|p| !p.is_empty()).collect();
+    match parts.iter().position(|p| p.eq_ignore_ascii_case(&condition)) {
+        Some(i) => {
+            parts.remove(i);
+        }
+        None => parts.push(&condition),
+    }
+    parts.join(",")
+}
+
 /// `/catalog/{namespace}/{kind}/{name}` for a `kind:namespace/name` ref.
 pub fn entity_href(entity_ref: &str) -> String {
     let (kind, rest) = entity_ref.split_once(':').unwrap_or(("component", entity_ref));
@@ -137,6 +182,14 @@ pub struct LaidOutEdge {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_toggle_and_values_encode() {
+        assert_eq!(toggle_filter("", "kind", "Component"), "kind=Component");
+        assert_eq!(toggle_filter("kind=Component", "spec.type", "service"), "kind=Component,spec.type=service");
+        assert_eq!(toggle_filter("kind=Component,spec.type=service", "kind", "component"), "spec.type=service");
+        assert_eq!(encode_query_value("group:default/a b"), "group%3Adefault%2Fa%20b");
+    }
 
     #[test]
     fn hrefs_and_matching() {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{EntityDetail, EntitySummary, GraphLayout, RegistrationView};
+use crate::model::{EntityDetail, GraphLayout, RegistrationView, SearchView};
 
 /// A failure the user should see, already phrased for them.
 #[derive(Debug, Clone)]
@@ -17,7 +17,8 @@ impl std::fmt::Display for PortError {
 
 #[async_trait::async_trait]
 pub trait PortalPort: Send + Sync + 'static {
-    async fn list_entities(&self) -> Result<Vec<EntitySummary>, PortError>;
+    /// Ranked search; `filter` is a Backstage filter string (facet choices).
+    async fn search(&self, text: &str, filter: &str) -> Result<SearchView, PortError>;
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError>;
     /// `window` is `5m`, `15m`, `1h`, `24h`, `7d` or any `<n><s|m|h|d>`.
     async fn graph_layout(&self, window: &str) -> Result<GraphLayout, PortError>;

@@ -3,16 +3,11 @@
 
 use leptos::prelude::*;
 
-use crate::model::{EntityDetail, EntitySummary, GraphLayout, RegistrationView};
+use crate::model::{EntityDetail, GraphLayout, RegistrationView, SearchView};
 
 #[cfg(feature = "ssr")]
 fn port() -> Result<crate::port::SharedPort, ServerFnError> {
     use_context::<crate::port::SharedPort>().ok_or_else(|| ServerFnError::new("the server did not provide the portal port"))
-}
-
-#[server(endpoint = "list_entities")]
-pub async fn fetch_entities() -> Result<Vec<EntitySummary>, ServerFnError> {
-    port()?.list_entities().await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 #[server(endpoint = "entity")]
@@ -28,4 +23,9 @@ pub async fn fetch_graph(window: String) -> Result<GraphLayout, ServerFnError> {
 #[server(endpoint = "register_entities")]
 pub async fn register_entities(yaml: String, token: String, dry_run: bool) -> Result<RegistrationView, ServerFnError> {
     port()?.register(&yaml, &token, dry_run).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "search_catalog")]
+pub async fn search_catalog(text: String, filter: String) -> Result<SearchView, ServerFnError> {
+    port()?.search(&text, &filter).await.map_err(|e| ServerFnError::new(e.to_string()))
 }

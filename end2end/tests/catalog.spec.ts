@@ -13,7 +13,7 @@ test('filter the catalog, open a service, see traffic observed from real OTLP', 
   const rows = page.locator('[data-testid="catalog-table"] tbody tr');
   await expect(rows).toHaveCount(9);
 
-  await page.getByTestId('catalog-filter').fill('pricing');
+  await page.getByTestId('catalog-filter').fill('prcing'); // a typo: search forgives one edit
   await expect(rows).toHaveCount(2);
   await expect(page.getByTestId('catalog-count')).toHaveText('2 of 9 entities');
   await expect(page).toHaveURL(/\/$/); // filtered in the browser, no form submit

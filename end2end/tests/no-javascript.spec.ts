@@ -11,9 +11,16 @@ test('pages render on the server without JavaScript', async ({ page }) => {
   // The filter still works, as a plain GET form.
   await page.getByTestId('catalog-filter').fill('storefront');
   await page.getByTestId('catalog-filter').press('Enter');
-  await expect(page).toHaveURL(/\?q=storefront$/);
-  await expect(page.locator('[data-testid="catalog-table"] tbody tr[data-entity="system:default/storefront"]')).toHaveCount(1);
-  await expect(page.locator('[data-testid="catalog-table"] tbody tr[data-entity="component:default/pricing"]')).toHaveCount(0);
+  await expect(page).toHaveURL(/\?q=storefront/);
+  const rows = page.locator('[data-testid="catalog-table"] tbody tr');
+  await expect(rows.and(page.locator('[data-entity="system:default/storefront"]'))).toHaveCount(1);
+  await expect(rows.and(page.locator('[data-entity="component:default/pricing"]'))).toHaveCount(0);
+
+  // Facets are links: narrowing to one kind keeps the search.
+  await page.locator('[data-testid="facets"] a[data-facet="kind=Component"]').click();
+  await expect(page).toHaveURL(/q=storefront&filter=kind%3DComponent/);
+  await expect(rows.and(page.locator('[data-entity="component:default/gateway"]'))).toHaveCount(1);
+  await expect(rows.and(page.locator('[data-entity="system:default/storefront"]'))).toHaveCount(0);
 
   await page.goto('/catalog/default/component/gateway');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Gateway');

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use app::model::{EntityDetail, EntitySummary, GraphLayout, ObservedEdge, Problem, RegistrationView, RelationView};
+use app::model::{EntityDetail, EntitySummary, FacetView, GraphLayout, ObservedEdge, Problem, RegistrationView, RelationView, SearchView};
 use app::port::{PortError, PortalPort, SharedPort};
 use app::{App, shell};
 use axum::Router;
@@ -70,9 +70,34 @@ fn observed(view: &GraphView, node_id: &str) -> (Vec<ObservedEdge>, Vec<Observed
 
 #[async_trait::async_trait]
 impl PortalPort for Portal {
-    async fn list_entities(&self) -> Result<Vec<EntitySummary>, PortError> {
+    async fn search(&self, text: &str, filter: &str) -> Result<SearchView, PortError> {
+        // Facets shown beside the results, with their labels.
+        const FACETS: &[(&str, &str)] = &[
+            ("kind", "Kind"),
+            ("spec.type", "Type"),
+            ("spec.lifecycle", "Lifecycle"),
+            ("relations.ownedby", "Owner"),
+            ("metadata.tags", "Tags"),
+        ];
+        /// The UI lists at most this many results (the count says how many matched).
+        const PAGE: usize = 500;
+        let filter = catalog::index::Filter::parse(&[filter]).map_err(PortError)?;
         let snapshot = self.query.catalog().snapshot();
-        Ok(snapshot.entities().iter().map(|e| summary(&e.entity)).collect())
+        let names: Vec<String> = FACETS.iter().map(|(f, _)| f.to_string()).collect();
+        let mut result = snapshot.search(text, &filter, &names, PAGE);
+        Ok(SearchView {
+            catalog_size: snapshot.len(),
+            total: result.total,
+            items: result.hits.iter().map(|h| summary(&snapshot.entities()[h.position].entity)).collect(),
+            facets: FACETS
+                .iter()
+                .map(|(field, label)| FacetView {
+                    field: field.to_string(),
+                    label: label.to_string(),
+                    values: result.facets.remove(*field).unwrap_or_default(),
+                })
+                .collect(),
+        })
     }
 
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError> {
