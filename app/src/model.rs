@@ -19,23 +19,6 @@ pub struct EntitySummary {
 }
 
 impl EntitySummary {
-    /// Case-insensitive match of `needle` (already lower case) against the
-    /// fields a person would search by.
-    pub fn matches(&self, needle: &str) -> bool {
-        if needle.is_empty() {
-            return true;
-        }
-        let fields = [
-            Some(&self.name),
-            self.title.as_ref(),
-            self.description.as_ref(),
-            Some(&self.kind),
-            self.owner.as_ref(),
-            self.spec_type.as_ref(),
-        ];
-        fields.into_iter().flatten().any(|f| f.to_lowercase().contains(needle)) || self.tags.iter().any(|t| t.contains(needle))
-    }
-
     /// The UI path of the entity page.
     pub fn href(&self) -> String {
         entity_href(&self.entity_ref)
@@ -192,24 +175,8 @@ mod tests {
     }
 
     #[test]
-    fn hrefs_and_matching() {
+    fn hrefs() {
         assert_eq!(entity_href("component:default/checkout"), "/catalog/default/component/checkout");
-        let e = EntitySummary {
-            entity_ref: "component:default/checkout".into(),
-            kind: "Component".into(),
-            namespace: "default".into(),
-            name: "checkout".into(),
-            title: Some("Checkout Service".into()),
-            description: None,
-            spec_type: Some("service".into()),
-            lifecycle: None,
-            owner: Some("group:default/orders".into()),
-            tags: vec!["payments".into()],
-        };
-        assert!(e.matches("check"));
-        assert!(e.matches("service"));
-        assert!(e.matches("orders"));
-        assert!(e.matches("pay"));
-        assert!(!e.matches("pricing"));
+        assert_eq!(entity_href("group:ops/sre"), "/catalog/ops/group/sre");
     }
 }

@@ -41,13 +41,9 @@ impl LoadedCatalog {
     }
 }
 
-/// Loads descriptor files and folders with no URL access.
+/// Loads descriptor files and folders, with no cache and no URL access.
 pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> LoadedCatalog {
-    load_paths_with(paths, &NoUrls)
-}
-
-pub fn load_paths_with<P: AsRef<Path>>(paths: &[P], urls: &dyn UrlReader) -> LoadedCatalog {
-    load_paths_cached(paths, urls, &mut LoadCache::default(), &|_| None, Vec::new())
+    load_paths_cached(paths, &NoUrls, &mut LoadCache::default(), &|_| None, Vec::new())
 }
 
 /// What a file looked like when it was last read, and what it produced, so

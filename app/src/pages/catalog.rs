@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::ErrorBox;
+use crate::components::{ErrorBox, Loading};
 use crate::model::{SearchView, encode_query_value, entity_href, toggle_filter};
 use crate::server_fns::search_catalog;
 
@@ -32,7 +32,7 @@ pub fn CatalogPage() -> impl IntoView {
                 <input type="hidden" name="filter" value=filter />
                 <noscript><button type="submit">"Search"</button></noscript>
             </form>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match results.await {
                         Ok(view) => view! { <Results view text=text.get_untracked() filter=filter() /> }.into_any(),

@@ -81,15 +81,6 @@ impl Store {
         self.backend
     }
 
-    /// Replaces the whole catalog with `entities` in one transaction.
-    pub async fn replace_catalog(&self, entities: &[(Entity, String)]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("DELETE FROM entities").execute(&mut *tx).await?;
-        upsert_entities(&mut tx, entities).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Applies a change set in one transaction: upserts `changed`, deletes the
     /// entity refs in `removed`. An edit of one file writes one file's rows.
     pub async fn apply_catalog_changes(&self, changed: &[(Entity, String)], removed: &[String]) -> Result<()> {
@@ -114,13 +105,6 @@ impl Store {
     pub async fn entities(&self) -> Result<Vec<Entity>> {
         let rows = sqlx::query("SELECT body FROM entities ORDER BY kind, namespace, name").fetch_all(&self.pool).await?;
         rows.iter().map(|row| decode_entity(row.try_get("body")?)).collect()
-    }
-
-    /// Looks an entity up by kind, namespace and name, case-insensitively.
-    pub async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<Entity>> {
-        let key = catalog::EntityRef::new(kind, namespace, name).key();
-        let row = sqlx::query("SELECT body FROM entities WHERE entity_ref = $1").bind(key).fetch_optional(&self.pool).await?;
-        row.map(|row| decode_entity(row.try_get("body")?)).transpose()
     }
 
     /// Locations registered through the API, oldest first.

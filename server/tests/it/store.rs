@@ -24,16 +24,24 @@ fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, la
 }
 
 async fn storage_suite(store: Store) {
-    // Catalog: replace, read back, look up case-insensitively, replace again.
+    // Catalog: write, read back exactly, change one, remove the rest (in batches over 300 rows).
     let loaded = catalog::load_paths(&[demo_catalog()]);
-    let entities: Vec<_> = loaded.entities.iter().map(|p| (p.entity.clone(), "file:test".to_string())).collect();
-    store.replace_catalog(&entities).await.unwrap();
+    let mut entities: Vec<_> = loaded.entities.iter().map(|p| (p.entity.clone(), "file:test".to_string())).collect();
+    for i in 0..700 {
+        let mut extra = entities[0].0.clone();
+        extra.metadata.name = format!("generated-{i}");
+        entities.push((extra, "file:generated".to_string()));
+    }
+    store.apply_catalog_changes(&entities, &[]).await.unwrap();
     let read = store.entities().await.unwrap();
     assert_eq!(read.len(), entities.len());
-    let gateway = store.entity("COMPONENT", "Default", "GATEWAY").await.unwrap().expect("found");
-    assert_eq!(gateway, entities.iter().find(|(e, _)| e.metadata.name == "gateway").unwrap().0, "round-trips exactly");
-    store.replace_catalog(&entities[..1]).await.unwrap();
-    assert_eq!(store.entities().await.unwrap().len(), 1);
+    let gateway = entities.iter().find(|(e, _)| e.metadata.name == "gateway").unwrap().0.clone();
+    assert_eq!(read.iter().find(|e| e.metadata.name == "gateway"), Some(&gateway), "round-trips exactly");
+    let mut changed = gateway.clone();
+    changed.metadata.description = Some("changed".into());
+    let removed: Vec<String> = entities.iter().filter(|(e, _)| e.metadata.name != "gateway").map(|(e, _)| e.entity_ref().key()).collect();
+    store.apply_catalog_changes(&[(changed.clone(), "file:test".into())], &removed).await.unwrap();
+    assert_eq!(store.entities().await.unwrap(), vec![changed]);
 
     // Edges: rows of one edge merge (counts add, histograms merge); old rows are outside the window.
     store.write_edge_buckets(&[bucket(6000, "a", "b", 3, 1, 1000), bucket(6000, "a", "c", 1, 0, 10)]).await.unwrap();
