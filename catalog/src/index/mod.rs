@@ -534,8 +534,26 @@ fn walk(value: Value, path: &str, pairs: &mut Vec<(String, String)>) {
     }
 }
 
+/// Test support: entities (with relations) and an index from YAML text.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::CatalogIndex;
+    use crate::entity::Entity;
+
+    pub fn entities(text: &str) -> Vec<Entity> {
+        let mut entities: Vec<Entity> = crate::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
+        crate::derive_relations(&mut entities);
+        entities
+    }
+
+    pub fn index(text: &str) -> CatalogIndex {
+        CatalogIndex::new(entities(text))
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_support::entities;
     use super::*;
 
     fn index() -> CatalogIndex {
@@ -555,9 +573,7 @@ kind: Group
 metadata: {name: team-a}
 spec: {type: team, children: []}
 ";
-        let mut entities: Vec<Entity> = crate::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
-        crate::derive_relations(&mut entities);
-        CatalogIndex::new(entities)
+        super::test_support::index(text)
     }
 
     fn names(index: &CatalogIndex, ids: &[usize]) -> Vec<String> {
@@ -629,15 +645,7 @@ spec: {type: team, children: []}
 
     #[test]
     fn problems_become_status_items() {
-        let mut entities: Vec<Entity> = crate::parse_str(
-            "t",
-            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: g}\nspec: {type: team, children: []}\n",
-        )
-        .entities
-        .into_iter()
-        .map(|p| p.entity)
-        .collect();
-        crate::derive_relations(&mut entities);
+        let entities = entities("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: g}\nspec: {type: team, children: []}\n");
         let problem = crate::Diagnostic::warning(crate::Location { file: "f.yaml".into(), line: 3, column: 5 }, "look here")
             .for_entity(Some("group:default/g".into()));
         let index = CatalogIndex::with_problems(entities, &[problem]);

@@ -106,7 +106,6 @@ impl CatalogIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::entity::Entity;
 
     fn index() -> CatalogIndex {
         let text = "\
@@ -130,9 +129,7 @@ kind: Group
 metadata: {name: team-payments}
 spec: {type: team, children: []}
 ";
-        let mut entities: Vec<Entity> = crate::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
-        crate::derive_relations(&mut entities);
-        CatalogIndex::new(entities)
+        crate::index::test_support::index(text)
     }
 
     fn names(index: &CatalogIndex, result: &SearchResult) -> Vec<String> {
