@@ -158,17 +158,55 @@ impl Default for EngineConfig {
     }
 }
 
-/// Requests, errors and latency on one edge in one bucket.
-#[derive(Clone, Debug)]
-pub struct EdgeBucket {
-    pub bucket_start_unix_secs: u64,
+/// A directed edge of the graph: who calls whom, and how.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Edge {
     pub source: NodeId,
     pub target: NodeId,
     pub connection: ConnectionType,
+}
+
+/// Rate, errors and duration of calls on an edge over some time. Stats of
+/// shorter periods merge into those of longer ones.
+#[derive(Clone, Debug)]
+pub struct EdgeStats {
     pub requests: u64,
     pub errors: u64,
     /// Latency in microseconds.
     pub latency_us: Histogram<u64>,
+}
+
+impl Default for EdgeStats {
+    fn default() -> Self {
+        Self { requests: 0, errors: 0, latency_us: new_latency_histogram() }
+    }
+}
+
+impl EdgeStats {
+    pub fn record(&mut self, is_error: bool, duration: Duration) {
+        self.requests += 1;
+        self.errors += u64::from(is_error);
+        self.latency_us.saturating_record(duration.as_micros().max(1) as u64);
+    }
+
+    pub fn merge(&mut self, other: &EdgeStats) -> Result<(), hdrhistogram::AdditionError> {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.latency_us.add(&other.latency_us)
+    }
+
+    /// The latency at quantile `q` (0 to 1) in milliseconds; 0 with no calls.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.latency_us.is_empty() { 0.0 } else { self.latency_us.value_at_quantile(q) as f64 / 1000.0 }
+    }
+}
+
+/// The calls on one edge in one bucket.
+#[derive(Clone, Debug)]
+pub struct EdgeBucket {
+    pub bucket_start_unix_secs: u64,
+    pub edge: Edge,
+    pub stats: EdgeStats,
 }
 
 /// Counters for `/metrics` and tests.
@@ -189,7 +227,7 @@ struct Pending {
     arrived: Duration,
 }
 
-type EdgeKey = (u64, NodeId, NodeId, ConnectionType);
+type EdgeKey = (u64, Edge);
 
 pub struct Engine {
     config: EngineConfig,
@@ -299,24 +337,19 @@ impl Engine {
     ) {
         let width = self.config.bucket.as_secs().max(1);
         let bucket = start_unix_nanos / 1_000_000_000 / width * width;
-        let entry = self.buckets.entry((bucket, source.clone(), target.clone(), connection)).or_insert_with(|| EdgeBucket {
+        let edge = Edge { source, target, connection };
+        let entry = self.buckets.entry((bucket, edge.clone())).or_insert_with(|| EdgeBucket {
             bucket_start_unix_secs: bucket,
-            source,
-            target,
-            connection,
-            requests: 0,
-            errors: 0,
-            latency_us: new_latency_histogram(),
+            edge,
+            stats: EdgeStats::default(),
         });
-        entry.requests += 1;
-        entry.errors += u64::from(is_error);
-        entry.latency_us.saturating_record(duration.as_micros().max(1) as u64);
+        entry.stats.record(is_error, duration);
     }
 
     /// Hands over everything aggregated since the last drain.
     pub fn drain(&mut self) -> Vec<EdgeBucket> {
         let mut out: Vec<EdgeBucket> = self.buckets.drain().map(|(_, b)| b).collect();
-        out.sort_by(|a, b| (a.bucket_start_unix_secs, &a.source, &a.target).cmp(&(b.bucket_start_unix_secs, &b.source, &b.target)));
+        out.sort_by(|a, b| (a.bucket_start_unix_secs, &a.edge).cmp(&(b.bucket_start_unix_secs, &b.edge)));
         out
     }
 }
@@ -349,10 +382,10 @@ mod tests {
             .into_iter()
             .map(|b| {
                 (
-                    format!("{}:{}", b.source.kind.as_str(), b.source.name),
-                    format!("{}:{}", b.target.kind.as_str(), b.target.name),
-                    b.requests,
-                    b.errors,
+                    format!("{}:{}", b.edge.source.kind.as_str(), b.edge.source.name),
+                    format!("{}:{}", b.edge.target.kind.as_str(), b.edge.target.name),
+                    b.stats.requests,
+                    b.stats.errors,
                 )
             })
             .collect()
@@ -415,7 +448,7 @@ mod tests {
         let buckets = engine.drain();
         assert_eq!(buckets.len(), 1);
         assert_eq!(buckets[0].bucket_start_unix_secs, 60);
-        let p50 = buckets[0].latency_us.value_at_quantile(0.5);
+        let p50 = buckets[0].stats.latency_us.value_at_quantile(0.5);
         assert!((247_000..=253_000).contains(&p50), "{p50}");
     }
 }

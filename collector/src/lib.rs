@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod receiver;
 
 pub use engine::{
-    ConnectionType, EdgeBucket, Engine, EngineConfig, EngineCounters, NodeId, NodeKind, SpanKind, SpanRecord, new_latency_histogram,
+    ConnectionType, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, NodeId, NodeKind, SpanKind, SpanRecord,
+    new_latency_histogram,
 };
 pub use pipeline::{ExportOutcome, Pipeline};

@@ -11,8 +11,9 @@ use collector::NodeKind;
 use serde::Serialize;
 
 use crate::catalog_service::CatalogService;
-use crate::store::{EdgeAggregate, Store, unix_seconds};
+use crate::store::{Store, unix_seconds};
 use crate::window::Window;
+use collector::{Edge, EdgeStats};
 
 /// `GET /api/v1/graph`'s body.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -54,13 +55,6 @@ fn node_id(kind: NodeKind, name: &str) -> String {
     format!("{}:{name}", kind.as_str())
 }
 
-fn quantile_ms(edge: &EdgeAggregate, q: f64) -> f64 {
-    if edge.latency_us.is_empty() {
-        return 0.0;
-    }
-    edge.latency_us.value_at_quantile(q) as f64 / 1000.0
-}
-
 /// Component refs by the service name that should match them.
 fn components_by_service_name<'a>(entities: impl Iterator<Item = &'a Entity>) -> HashMap<String, String> {
     let mut map = HashMap::new();
@@ -86,7 +80,7 @@ impl Query {
         &self.catalog
     }
 
-    async fn edges(&self, window: Window) -> Result<Vec<EdgeAggregate>> {
+    async fn edges(&self, window: Window) -> Result<Vec<(Edge, EdgeStats)>> {
         let since = unix_seconds() - window.duration.as_secs() as i64;
         // Buckets are a minute wide: include the one the window starts in.
         self.store.edges_since(since - since.rem_euclid(60)).await
@@ -98,7 +92,7 @@ impl Query {
         let components = components_by_service_name(snapshot.entities().iter().map(|e| &e.entity));
         let mut nodes: HashMap<String, GraphNode> = HashMap::new();
         let mut out = GraphView::default();
-        for edge in &edges {
+        for (edge, stats) in &edges {
             for end in [&edge.source, &edge.target] {
                 let id = node_id(end.kind, &end.name);
                 nodes.entry(id.clone()).or_insert_with(|| GraphNode {
@@ -112,11 +106,11 @@ impl Query {
                 source: node_id(edge.source.kind, &edge.source.name),
                 target: node_id(edge.target.kind, &edge.target.name),
                 connection_type: edge.connection.as_str(),
-                requests: edge.requests,
-                errors: edge.errors,
-                p50_ms: quantile_ms(edge, 0.50),
-                p95_ms: quantile_ms(edge, 0.95),
-                p99_ms: quantile_ms(edge, 0.99),
+                requests: stats.requests,
+                errors: stats.errors,
+                p50_ms: stats.quantile_ms(0.50),
+                p95_ms: stats.quantile_ms(0.95),
+                p99_ms: stats.quantile_ms(0.99),
             });
         }
         out.nodes = nodes.into_values().collect();

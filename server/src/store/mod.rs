@@ -10,8 +10,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use catalog::Entity;
-use collector::{ConnectionType, EdgeBucket, NodeId, NodeKind, new_latency_histogram};
-use hdrhistogram::Histogram;
+use collector::{ConnectionType, Edge, EdgeBucket, EdgeStats, NodeId, NodeKind};
 use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
@@ -34,17 +33,6 @@ pub struct StoredLocation {
     pub id: String,
     pub location_type: String,
     pub target: String,
-}
-
-/// An edge over a window: the rows of its buckets merged.
-#[derive(Clone, Debug)]
-pub struct EdgeAggregate {
-    pub source: NodeId,
-    pub target: NodeId,
-    pub connection: ConnectionType,
-    pub requests: u64,
-    pub errors: u64,
-    pub latency_us: Histogram<u64>,
 }
 
 impl Store {
@@ -162,19 +150,19 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for b in buckets {
             let mut latency = Vec::new();
-            V2Serializer::new().serialize(&b.latency_us, &mut latency).context("cannot encode a latency histogram")?;
+            V2Serializer::new().serialize(&b.stats.latency_us, &mut latency).context("cannot encode a latency histogram")?;
             sqlx::query(
                 "INSERT INTO edge_minutes (bucket_start, source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(b.bucket_start_unix_secs as i64)
-            .bind(b.source.kind.as_str())
-            .bind(b.source.name.as_ref())
-            .bind(b.target.kind.as_str())
-            .bind(b.target.name.as_ref())
-            .bind(b.connection.as_str())
-            .bind(b.requests as i64)
-            .bind(b.errors as i64)
+            .bind(b.edge.source.kind.as_str())
+            .bind(b.edge.source.name.as_ref())
+            .bind(b.edge.target.kind.as_str())
+            .bind(b.edge.target.name.as_ref())
+            .bind(b.edge.connection.as_str())
+            .bind(b.stats.requests as i64)
+            .bind(b.stats.errors as i64)
             .bind(latency)
             .execute(&mut *tx)
             .await?;
@@ -183,8 +171,9 @@ impl Store {
         Ok(())
     }
 
-    /// Every edge with traffic in buckets starting at or after `since`.
-    pub async fn edges_since(&self, since_unix_secs: i64) -> Result<Vec<EdgeAggregate>> {
+    /// Every edge with traffic in buckets starting at or after `since`, its
+    /// buckets' stats merged; in edge order.
+    pub async fn edges_since(&self, since_unix_secs: i64) -> Result<Vec<(Edge, EdgeStats)>> {
         let rows = sqlx::query(
             "SELECT source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency
              FROM edge_minutes WHERE bucket_start >= $1",
@@ -192,7 +181,7 @@ impl Store {
         .bind(since_unix_secs)
         .fetch_all(&self.pool)
         .await?;
-        let mut merged: HashMap<(NodeId, NodeId, ConnectionType), EdgeAggregate> = HashMap::new();
+        let mut merged: HashMap<Edge, EdgeStats> = HashMap::new();
         for row in rows {
             let source = node(row.try_get("source_kind")?, row.try_get("source_name")?)?;
             let target = node(row.try_get("target_kind")?, row.try_get("target_name")?)?;
@@ -200,24 +189,17 @@ impl Store {
             let connection = ConnectionType::parse(&connection_text)
                 .with_context(|| format!("unknown connection type `{connection_text}` in the database"))?;
             let bytes: Vec<u8> = row.try_get("latency")?;
-            let histogram: Histogram<u64> =
-                Deserializer::new().deserialize(&mut bytes.as_slice()).context("corrupt latency histogram in the database")?;
             let requests: i64 = row.try_get("requests")?;
             let errors: i64 = row.try_get("errors")?;
-            let entry = merged.entry((source.clone(), target.clone(), connection)).or_insert_with(|| EdgeAggregate {
-                source,
-                target,
-                connection,
-                requests: 0,
-                errors: 0,
-                latency_us: new_latency_histogram(),
-            });
-            entry.requests += requests.max(0) as u64;
-            entry.errors += errors.max(0) as u64;
-            entry.latency_us.add(&histogram).context("cannot merge latency histograms")?;
+            let row_stats = EdgeStats {
+                requests: requests.max(0) as u64,
+                errors: errors.max(0) as u64,
+                latency_us: Deserializer::new().deserialize(&mut bytes.as_slice()).context("corrupt latency histogram in the database")?,
+            };
+            merged.entry(Edge { source, target, connection }).or_default().merge(&row_stats).context("cannot merge latency histograms")?;
         }
-        let mut edges: Vec<_> = merged.into_values().collect();
-        edges.sort_by(|a, b| (&a.source, &a.target).cmp(&(&b.source, &b.target)));
+        let mut edges: Vec<_> = merged.into_iter().collect();
+        edges.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(edges)
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::common::*;
-use collector::{ConnectionType, EdgeBucket, NodeId, new_latency_histogram};
+use collector::{ConnectionType, Edge, EdgeBucket, EdgeStats, NodeId, new_latency_histogram};
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use server::store::Store;
 
@@ -14,12 +14,12 @@ fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, la
     }
     EdgeBucket {
         bucket_start_unix_secs: start,
-        source: NodeId::service(Arc::from(source)),
-        target: NodeId::service(Arc::from(target)),
-        connection: ConnectionType::Http,
-        requests,
-        errors,
-        latency_us: latency,
+        edge: Edge {
+            source: NodeId::service(Arc::from(source)),
+            target: NodeId::service(Arc::from(target)),
+            connection: ConnectionType::Http,
+        },
+        stats: EdgeStats { requests, errors, latency_us: latency },
     }
 }
 
@@ -48,9 +48,9 @@ async fn storage_suite(store: Store) {
     store.write_edge_buckets(&[bucket(6060, "a", "b", 1, 0, 9000), bucket(60, "a", "b", 50, 50, 1)]).await.unwrap();
     let edges = store.edges_since(6000).await.unwrap();
     assert_eq!(edges.len(), 2);
-    let ab = &edges[0];
-    assert_eq!((ab.target.name.as_ref(), ab.requests, ab.errors, ab.latency_us.len()), ("b", 4, 1, 4));
-    assert!(ab.latency_us.max() >= 8900, "merged histogram keeps the slow call");
+    let (ab, ab_stats) = &edges[0];
+    assert_eq!((ab.target.name.as_ref(), ab_stats.requests, ab_stats.errors, ab_stats.latency_us.len()), ("b", 4, 1, 4));
+    assert!(ab_stats.latency_us.max() >= 8900, "merged histogram keeps the slow call");
     assert_eq!(store.edges_since(7000).await.unwrap().len(), 0);
 }
 
