@@ -74,12 +74,15 @@ struct Stamp {
     hash: u64,
 }
 
-fn stamp(path: &Path) -> Option<Stamp> {
+fn stamp_of(bytes: &[u8]) -> Stamp {
     use std::hash::{Hash, Hasher};
-    let bytes = std::fs::read(path).ok()?;
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);
-    Some(Stamp { len: bytes.len() as u64, hash: hasher.finish() })
+    Stamp { len: bytes.len() as u64, hash: hasher.finish() }
+}
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    std::fs::read(path).ok().map(|bytes| stamp_of(&bytes))
 }
 
 struct Target {
@@ -116,8 +119,17 @@ pub fn load_paths_cached<P: AsRef<Path>>(
         if !seen.insert(absolute(&target.path)) {
             continue;
         }
-        if !reuse_cached(&target, cache, previous, &mut queue, &mut out) {
-            read_file(&target, urls, cache, &mut queue, &mut out);
+        // Each file is read once: its bytes give both its stamp and its text.
+        let bytes = match std::fs::read(&target.path) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                out.diagnostics.push(Diagnostic::error(at_file(&target.path.display().to_string()), format!("cannot read file: {error}")));
+                continue;
+            }
+        };
+        let file_stamp = stamp_of(&bytes);
+        if !reuse_cached(&target, file_stamp, cache, previous, &mut queue, &mut out) {
+            read_file(&target, bytes, file_stamp, urls, cache, &mut queue, &mut out);
         }
     }
     // Forget files no longer reached.
@@ -143,13 +155,14 @@ fn enqueue_root(path: &Path, origin: &str, queue: &mut VecDeque<Target>, diagnos
 /// Takes a file's entities from `previous` when nothing it depends on changed.
 fn reuse_cached(
     target: &Target,
+    file_stamp: Stamp,
     cache: &LoadCache,
     previous: &dyn Fn(&str) -> Option<Entity>,
     queue: &mut VecDeque<Target>,
     out: &mut LoadedCatalog,
 ) -> bool {
     let Some(cached) = cache.files.get(&absolute(&target.path)) else { return false };
-    if stamp(&target.path) != Some(cached.stamp) || cached.dependencies.iter().any(|(path, seen)| stamp(path) != *seen) {
+    if file_stamp != cached.stamp || cached.dependencies.iter().any(|(path, seen)| stamp(path) != *seen) {
         return false;
     }
     let mut entities = Vec::with_capacity(cached.entities.len());
@@ -171,13 +184,20 @@ fn reuse_cached(
     true
 }
 
-fn read_file(target: &Target, urls: &dyn UrlReader, cache: &mut LoadCache, queue: &mut VecDeque<Target>, out: &mut LoadedCatalog) {
+fn read_file(
+    target: &Target,
+    bytes: Vec<u8>,
+    file_stamp: Stamp,
+    urls: &dyn UrlReader,
+    cache: &mut LoadCache,
+    queue: &mut VecDeque<Target>,
+    out: &mut LoadedCatalog,
+) {
     let name = target.path.display().to_string();
-    let file_stamp = stamp(&target.path);
-    let text = match std::fs::read_to_string(&target.path) {
+    let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(error) => {
-            out.diagnostics.push(Diagnostic::error(at_file(&name), format!("cannot read file: {error}")));
+            out.diagnostics.push(Diagnostic::error(at_file(&name), format!("cannot read file: it is not UTF-8 text ({error})")));
             return;
         }
     };
@@ -209,9 +229,9 @@ fn read_file(target: &Target, urls: &dyn UrlReader, cache: &mut LoadCache, queue
         out.entities.push(parsed);
     }
     out.diagnostics.extend(file_diagnostics.iter().cloned());
-    if let Some(stamp) = file_stamp {
-        cache.files.insert(absolute(&target.path), CachedFile { stamp, dependencies, entities: produced, diagnostics: file_diagnostics });
-    }
+    cache
+        .files
+        .insert(absolute(&target.path), CachedFile { stamp: file_stamp, dependencies, entities: produced, diagnostics: file_diagnostics });
 }
 
 fn follow_location(location: &ParsedEntity, dir: &Path, origin: &str, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
