@@ -6,14 +6,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::Result;
-use catalog::Entity;
-use collector::NodeKind;
+use catalog::entity_ref::DEFAULT_NAMESPACE;
+use catalog::index::{CatalogIndex, Filter};
+use catalog::{Entity, EntityRef};
+use collector::{Edge, EdgeStats, NodeKind};
 use serde::Serialize;
 
 use crate::catalog_service::CatalogService;
 use crate::store::{Store, unix_seconds};
 use crate::window::Window;
-use collector::{Edge, EdgeStats};
 
 /// `GET /api/v1/graph`'s body.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
@@ -55,20 +56,18 @@ fn node_id(kind: NodeKind, name: &str) -> String {
     format!("{}:{name}", kind.as_str())
 }
 
-/// Component refs by the service name that should match them.
-fn components_by_service_name<'a>(entities: impl Iterator<Item = &'a Entity>) -> HashMap<String, String> {
-    let mut map = HashMap::new();
-    for e in entities.filter(|e| e.kind.eq_ignore_ascii_case("component")) {
-        let name = e.metadata.name.to_lowercase();
-        let namespace = e.metadata.namespace.to_lowercase();
-        let entity_ref = e.entity_ref().key();
-        map.insert(format!("{namespace}/{name}"), entity_ref.clone());
-        // A bare service name matches the default namespace first.
-        if namespace == catalog::entity_ref::DEFAULT_NAMESPACE || !map.contains_key(&name) {
-            map.insert(name, entity_ref);
-        }
+/// The component a service node is: `ns/name` names it outright; a bare
+/// name is the component of that name in the default namespace, else the
+/// first (in ref order) in any namespace. Index lookups, not a scan.
+fn component_for_service(index: &CatalogIndex, service: &str) -> Option<String> {
+    let component = |namespace: &str, name: &str| index.get(&EntityRef::new("component", namespace, name).key()).map(|e| e.key.clone());
+    if let Some((namespace, name)) = service.split_once('/') {
+        return component(namespace, name);
     }
-    map
+    component(DEFAULT_NAMESPACE, service).or_else(|| {
+        let filter = Filter::parse(&[format!("kind=component,metadata.name={service}")]).ok()?;
+        index.filter(&filter).first().map(|&i| index.entities()[i].key.clone())
+    })
 }
 
 impl Query {
@@ -89,7 +88,6 @@ impl Query {
     pub async fn graph(&self, window: Window) -> Result<GraphView> {
         let edges = self.edges(window).await?;
         let snapshot = self.catalog.snapshot();
-        let components = components_by_service_name(snapshot.entities().iter().map(|e| &e.entity));
         let mut nodes: HashMap<String, GraphNode> = HashMap::new();
         let mut out = GraphView::default();
         for (edge, stats) in &edges {
@@ -99,7 +97,7 @@ impl Query {
                     id,
                     name: end.name.to_string(),
                     kind: end.kind.as_str(),
-                    entity_ref: (end.kind == NodeKind::Service).then(|| components.get(&end.name.to_lowercase()).cloned()).flatten(),
+                    entity_ref: (end.kind == NodeKind::Service).then(|| component_for_service(&snapshot, &end.name)).flatten(),
                 });
             }
             out.edges.push(GraphEdge {
@@ -150,8 +148,8 @@ metadata: {name: checkout}
 spec: {type: service, lifecycle: production, owner: team}
 ";
         let entities: Vec<Entity> = catalog::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
-        let map = components_by_service_name(entities.iter());
-        assert_eq!(map["checkout"], "component:default/checkout");
-        assert_eq!(map["shop/checkout"], "component:shop/checkout");
+        let index = CatalogIndex::new(entities);
+        assert_eq!(component_for_service(&index, "checkout").as_deref(), Some("component:default/checkout"));
+        assert_eq!(component_for_service(&index, "shop/checkout").as_deref(), Some("component:shop/checkout"));
     }
 }
