@@ -27,6 +27,16 @@ pub enum Severity {
     Warning,
 }
 
+impl Severity {
+    /// `error` or `warning`, as shown to people and in `status.items`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
 /// One problem: where, what, and which entity when that is known.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -60,11 +70,7 @@ impl Diagnostic {
 /// with the entity ref appended when known.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let level = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        write!(f, "{}: {level}: {}", self.location, self.message)?;
+        write!(f, "{}: {}: {}", self.location, self.severity.as_str(), self.message)?;
         if let Some(entity_ref) = &self.entity_ref {
             write!(f, " [{entity_ref}]")?;
         }

@@ -112,10 +112,7 @@ impl PortalPort for Portal {
             .diagnostics()
             .iter()
             .filter(|d| d.entity_ref.as_deref() == Some(key.as_str()))
-            .map(|d| Problem {
-                level: if d.is_error() { "error" } else { "warning" }.to_string(),
-                message: format!("{}: {}", d.location, d.message),
-            })
+            .map(|d| Problem { level: d.severity.as_str().to_string(), message: format!("{}: {}", d.location, d.message) })
             .collect();
         let (callers, callees) = match Query::node_id_for_entity(entity) {
             Some(node_id) => {
@@ -154,11 +151,7 @@ impl PortalPort for Portal {
             entities: outcome.entities.iter().map(summary).collect(),
             added: outcome.added,
             replaced: outcome.replaced,
-            problems: outcome
-                .problems
-                .iter()
-                .map(|d| Problem { level: if d.is_error() { "error" } else { "warning" }.to_string(), message: d.to_string() })
-                .collect(),
+            problems: outcome.problems.iter().map(|d| Problem { level: d.severity.as_str().to_string(), message: d.to_string() }).collect(),
         })
     }
 

@@ -213,7 +213,7 @@ fn status_items(problems: &[crate::Diagnostic]) -> HashMap<&str, Vec<Value>> {
     let mut status: HashMap<&str, Vec<Value>> = HashMap::new();
     for d in problems {
         if let Some(entity_ref) = &d.entity_ref {
-            let (level, name) = if d.is_error() { ("error", "InputError") } else { ("warning", "Warning") };
+            let (level, name) = (d.severity.as_str(), if d.is_error() { "InputError" } else { "Warning" });
             let message = format!("{}: {}", d.location, d.message);
             status.entry(entity_ref.as_str()).or_default().push(serde_json::json!({
                 "type": "backstage.io/catalog-processing",

@@ -108,11 +108,7 @@ async fn search(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Resul
             json!({"entityRef": e.key, "kind": e.entity.kind, "name": m.name, "title": m.title, "description": m.description, "score": hit.score})
         })
         .collect();
-    let facets: serde_json::Map<String, Value> = result
-        .facets
-        .into_iter()
-        .map(|(name, counts)| (name, counts.into_iter().map(|(value, count)| json!({"value": value, "count": count})).collect()))
-        .collect();
+    let facets = facets_json(result.facets);
     Ok(Json(json!({ "items": items, "total": result.total, "facets": facets })).into_response())
 }
 
@@ -135,6 +131,14 @@ async fn entities(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Res
     let limit = params.number("limit")?.unwrap_or(usize::MAX);
     let fields = params.list("fields");
     Ok(json_array(ids.iter().skip(offset).take(limit).map(|&i| project(&index.entities()[i].to_json(), &fields))))
+}
+
+/// Facet counts in Backstage's shape: `{facet: [{value, count}]}`.
+fn facets_json(facets: std::collections::BTreeMap<String, Vec<(String, usize)>>) -> serde_json::Map<String, Value> {
+    facets
+        .into_iter()
+        .map(|(name, counts)| (name, counts.into_iter().map(|(value, count)| json!({"value": value, "count": count})).collect()))
+        .collect()
 }
 
 /// A JSON array written item by item: a list of 40,000 entities never exists
@@ -274,11 +278,7 @@ async fn facets(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Resul
         return Err(ApiError::bad_request("at least one facet parameter is required".into()));
     }
     let index = snapshot(&state);
-    let facets: serde_json::Map<String, Value> = index
-        .facets(&params.filter()?, &names)
-        .into_iter()
-        .map(|(name, counts)| (name, counts.into_iter().map(|(value, count)| json!({"value": value, "count": count})).collect()))
-        .collect();
+    let facets = facets_json(index.facets(&params.filter()?, &names));
     Ok(Json(json!({ "facets": facets })).into_response())
 }
 
