@@ -34,5 +34,18 @@ target/debug/meridian-demo fleet --otlp-endpoint "http://127.0.0.1:$GRPC" --base
 pids+=($!)
 wait_for_edge "http://127.0.0.1:$WEB" service:catalog service:pricing 60 || { cat "$work/demo.log"; exit 1; }
 
+# A folder the Register page test registers by path.
+mkdir -p "$work/extra-catalog"
+cat >"$work/extra-catalog/catalog-info.yaml" <<'YAML'
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: from-a-folder
+spec:
+  type: service
+  lifecycle: experimental
+  owner: team-storefront
+YAML
+
 say "running Playwright"
-(cd end2end && MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" npx playwright test)
+(cd end2end && MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" MERIDIAN_E2E_LOCATION="$PWD/../$work/extra-catalog" npx playwright test)

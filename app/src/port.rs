@@ -24,6 +24,9 @@ pub trait PortalPort: Send + Sync + 'static {
     async fn graph_layout(&self, window: &str) -> Result<GraphLayout, PortError>;
     /// Registers entities from YAML; a preview (`dry_run`) needs no token.
     async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError>;
+    /// Registers a location: an absolute file or folder path on the server,
+    /// or a URL on its allow-list. A preview (`dry_run`) needs no token.
+    async fn register_location(&self, target: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError>;
 }
 
 /// How the port travels in the Leptos context.

@@ -25,6 +25,11 @@ pub async fn register_entities(yaml: String, token: String, dry_run: bool) -> Re
     port()?.register(&yaml, &token, dry_run).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
+#[server(endpoint = "register_location")]
+pub async fn register_location(target: String, token: String, dry_run: bool) -> Result<RegistrationView, ServerFnError> {
+    port()?.register_location(&target, &token, dry_run).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
 #[server(endpoint = "search_catalog")]
 pub async fn search_catalog(text: String, filter: String) -> Result<SearchView, ServerFnError> {
     port()?.search(&text, &filter).await.map_err(|e| ServerFnError::new(e.to_string()))

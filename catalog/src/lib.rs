@@ -1,4 +1,5 @@
-//! The catalog: Meridian's entity model, with no I/O beyond reading files.
+//! The catalog: Meridian's entity model, with no I/O beyond reading files
+//! (URLs are read through a [`UrlReader`] the caller provides).
 //!
 //! Teams describe their software with Backstage descriptor YAML
 //! (`catalog-info.yaml`). This crate turns that text into [`Entity`] values in
@@ -20,6 +21,7 @@ pub mod index;
 pub mod load;
 pub mod parse;
 pub mod relations;
+pub mod source;
 pub mod substitute;
 pub mod validate;
 mod yaml;
@@ -30,3 +32,4 @@ pub use entity_ref::{EntityRef, RefError};
 pub use load::{LoadedCatalog, load_paths};
 pub use parse::{ParsedEntity, ParsedFile, parse_str, parse_str_with};
 pub use relations::derive_relations;
+pub use source::{NoUrls, Source, UrlReader};

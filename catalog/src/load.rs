@@ -4,8 +4,10 @@
 //! - A folder is walked for `*.yaml` / `*.yml`; documents without `apiVersion`
 //!   and `kind` (an OpenAPI file beside the descriptors) are passed over.
 //!   A file named explicitly must hold descriptors.
-//! - A Location entity pulls in its `target` / `targets` (relative to its own
-//!   file, globs allowed). `presence: optional` targets may be missing.
+//! - A Location entity pulls in its `target` / `targets`, resolved against
+//!   its own file or URL ([`Source::resolve`]); globs are allowed for files.
+//!   `presence: optional` targets may be missing. URLs are read through the
+//!   caller's [`UrlReader`] (its allow-list decides).
 //! - Every file is read once, however many ways it is reached, so an entity
 //!   reached twice through the same file is one entity; the same entity
 //!   defined in two files is a conflict reported at both places.
@@ -22,7 +24,8 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::entity::Entity;
 use crate::parse::{ParsedEntity, parse_str_with};
 use crate::relations::derive_relations;
-use crate::substitute::{NoUrls, UrlReader, substitute_tracking};
+use crate::source::{NoUrls, Source, UrlReader};
+use crate::substitute::substitute_tracking;
 
 pub const MANAGED_BY_LOCATION: &str = "backstage.io/managed-by-location";
 pub const MANAGED_BY_ORIGIN_LOCATION: &str = "backstage.io/managed-by-origin-location";
@@ -31,8 +34,8 @@ pub const MANAGED_BY_ORIGIN_LOCATION: &str = "backstage.io/managed-by-origin-loc
 pub struct LoadedCatalog {
     pub entities: Vec<ParsedEntity>,
     pub diagnostics: Vec<Diagnostic>,
-    /// Files read, in order, each once.
-    pub files: Vec<PathBuf>,
+    /// Files and URLs read, in order, each once.
+    pub files: Vec<Source>,
 }
 
 impl LoadedCatalog {
@@ -43,7 +46,8 @@ impl LoadedCatalog {
 
 /// Loads descriptor files and folders, with no cache and no URL access.
 pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> LoadedCatalog {
-    load_paths_cached(paths, &NoUrls, &mut LoadCache::default(), &|_| None, Vec::new())
+    let roots: Vec<Source> = paths.iter().map(|p| Source::File(p.as_ref().to_path_buf())).collect();
+    load_cached(&roots, &NoUrls, &mut LoadCache::default(), &|_| None, Vec::new())
 }
 
 /// What a file looked like when it was last read, and what it produced, so
@@ -51,14 +55,22 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> LoadedCatalog {
 /// here (the caller already holds them): only their refs.
 #[derive(Debug, Default)]
 pub struct LoadCache {
-    files: HashMap<PathBuf, CachedFile>,
+    files: HashMap<Source, CachedFile>,
+}
+
+impl LoadCache {
+    /// Whether the last load read any URL (so a periodic reload is needed to
+    /// notice changes: URLs cannot be watched).
+    pub fn reads_urls(&self) -> bool {
+        self.files.iter().any(|(source, file)| source.is_url() || file.dependencies.iter().any(|(dep, _)| dep.is_url()))
+    }
 }
 
 #[derive(Debug)]
 struct CachedFile {
     stamp: Stamp,
     /// Files read for `$text`/`$json`/`$yaml`, and how they looked.
-    dependencies: Vec<(PathBuf, Option<Stamp>)>,
+    dependencies: Vec<(Source, Option<Stamp>)>,
     /// Entity ref, where it starts, whether its kind was checked.
     entities: Vec<(String, Location, bool)>,
     /// Problems found reading the file (not those found relating entities).
@@ -81,15 +93,17 @@ fn stamp_of(bytes: &[u8]) -> Stamp {
     Stamp { len: bytes.len() as u64, hash: hasher.finish() }
 }
 
-fn stamp(path: &Path) -> Option<Stamp> {
-    std::fs::read(path).ok().map(|bytes| stamp_of(&bytes))
+fn stamp(source: &Source, urls: &dyn UrlReader) -> Option<Stamp> {
+    source.read(urls).ok().map(|text| stamp_of(text.as_bytes()))
 }
 
 struct Target {
-    path: PathBuf,
+    source: Source,
     /// Walking a folder: skip non-descriptor documents.
     from_folder: bool,
-    /// `file:<path>` of the root this target was reached from.
+    /// A Location target with `presence: optional`: failing to read it is no error.
+    optional: bool,
+    /// Location reference (`file:…`, `url:…`) of the root this target was reached from.
     origin: String,
 }
 
@@ -100,8 +114,8 @@ struct Target {
 ///
 /// `extra` entities (registered through an API, say) join the set before
 /// duplicates are found and relations derived.
-pub fn load_paths_cached<P: AsRef<Path>>(
-    paths: &[P],
+pub fn load_cached(
+    roots: &[Source],
     urls: &dyn UrlReader,
     cache: &mut LoadCache,
     previous: &dyn Fn(&str) -> Option<Entity>,
@@ -109,27 +123,30 @@ pub fn load_paths_cached<P: AsRef<Path>>(
 ) -> LoadedCatalog {
     let mut out = LoadedCatalog::default();
     let mut queue: VecDeque<Target> = VecDeque::new();
-    for path in paths {
-        let path = path.as_ref();
-        let origin = format!("file:{}", absolute(path).display());
-        enqueue_root(path, &origin, &mut queue, &mut out.diagnostics);
+    for root in roots {
+        enqueue_root(root, &mut queue, &mut out.diagnostics);
     }
-    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut seen: HashSet<Source> = HashSet::new();
     while let Some(target) = queue.pop_front() {
-        if !seen.insert(absolute(&target.path)) {
+        if !seen.insert(target.source.canonical()) {
             continue;
         }
-        // Each file is read once: its bytes give both its stamp and its text.
-        let bytes = match std::fs::read(&target.path) {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                out.diagnostics.push(Diagnostic::error(at_file(&target.path.display().to_string()), format!("cannot read file: {error}")));
+        // Each file is read once: its text gives both its stamp and its entities.
+        let text = match target.source.read(urls) {
+            Ok(text) => text,
+            Err(message) if target.optional => {
+                out.diagnostics
+                    .push(Diagnostic::warning(at_file(&target.source.to_string()), format!("optional target skipped: {message}")));
+                continue;
+            }
+            Err(message) => {
+                out.diagnostics.push(Diagnostic::error(at_file(&target.source.to_string()), message));
                 continue;
             }
         };
-        let file_stamp = stamp_of(&bytes);
-        if !reuse_cached(&target, file_stamp, cache, previous, &mut queue, &mut out) {
-            read_file(&target, bytes, file_stamp, urls, cache, &mut queue, &mut out);
+        let file_stamp = stamp_of(text.as_bytes());
+        if !reuse_cached(&target, file_stamp, urls, cache, previous, &mut queue, &mut out) {
+            read_file(&target, &text, file_stamp, urls, cache, &mut queue, &mut out);
         }
     }
     // Forget files no longer reached.
@@ -140,15 +157,19 @@ pub fn load_paths_cached<P: AsRef<Path>>(
     out
 }
 
-fn enqueue_root(path: &Path, origin: &str, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
-    if path.is_file() {
-        queue.push_back(Target { path: path.to_path_buf(), from_folder: false, origin: origin.to_string() });
-    } else if path.is_dir() {
-        for file in yaml_files(path, diagnostics) {
-            queue.push_back(Target { path: file, from_folder: true, origin: origin.to_string() });
+fn enqueue_root(root: &Source, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
+    let origin = root.location_ref();
+    let target = |source, from_folder| Target { source, from_folder, optional: false, origin: origin.clone() };
+    match root {
+        Source::File(path) if path.is_dir() => {
+            for file in yaml_files(path, diagnostics) {
+                queue.push_back(target(Source::File(file), true));
+            }
         }
-    } else {
-        diagnostics.push(Diagnostic::error(at_file(&path.display().to_string()), "no such file or folder"));
+        Source::File(path) if !path.is_file() => {
+            diagnostics.push(Diagnostic::error(at_file(&path.display().to_string()), "no such file or folder"));
+        }
+        _ => queue.push_back(target(root.clone(), false)),
     }
 }
 
@@ -156,13 +177,14 @@ fn enqueue_root(path: &Path, origin: &str, queue: &mut VecDeque<Target>, diagnos
 fn reuse_cached(
     target: &Target,
     file_stamp: Stamp,
+    urls: &dyn UrlReader,
     cache: &LoadCache,
     previous: &dyn Fn(&str) -> Option<Entity>,
     queue: &mut VecDeque<Target>,
     out: &mut LoadedCatalog,
 ) -> bool {
-    let Some(cached) = cache.files.get(&absolute(&target.path)) else { return false };
-    if file_stamp != cached.stamp || cached.dependencies.iter().any(|(path, seen)| stamp(path) != *seen) {
+    let Some(cached) = cache.files.get(&target.source.canonical()) else { return false };
+    if file_stamp != cached.stamp || cached.dependencies.iter().any(|(source, seen)| stamp(source, urls) != *seen) {
         return false;
     }
     let mut entities = Vec::with_capacity(cached.entities.len());
@@ -172,13 +194,12 @@ fn reuse_cached(
             None => return false, // deleted meanwhile: read the file again
         }
     }
-    let dir = target.path.parent().unwrap_or(Path::new(".")).to_path_buf();
     for parsed in &entities {
         if parsed.kind_checked && parsed.entity.kind.eq_ignore_ascii_case("location") {
-            follow_location(parsed, &dir, &target.origin, queue, &mut out.diagnostics);
+            follow_location(parsed, &target.source, &target.origin, queue, &mut out.diagnostics);
         }
     }
-    out.files.push(target.path.clone());
+    out.files.push(target.source.clone());
     out.diagnostics.extend(cached.diagnostics.iter().cloned());
     out.entities.extend(entities);
     true
@@ -186,41 +207,35 @@ fn reuse_cached(
 
 fn read_file(
     target: &Target,
-    bytes: Vec<u8>,
+    text: &str,
     file_stamp: Stamp,
     urls: &dyn UrlReader,
     cache: &mut LoadCache,
     queue: &mut VecDeque<Target>,
     out: &mut LoadedCatalog,
 ) {
-    let name = target.path.display().to_string();
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => {
-            out.diagnostics.push(Diagnostic::error(at_file(&name), format!("cannot read file: it is not UTF-8 text ({error})")));
-            return;
-        }
-    };
-    out.files.push(target.path.clone());
-    let parsed = parse_str_with(&name, &text, target.from_folder);
+    let name = target.source.to_string();
+    out.files.push(target.source.clone());
+    let parsed = parse_str_with(&name, text, target.from_folder);
     let mut file_diagnostics = parsed.diagnostics;
     let mut dependencies = Vec::new();
     let mut produced = Vec::new();
-    let dir = target.path.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let managed_by = format!("file:{}", absolute(&target.path).display());
+    let managed_by = target.source.location_ref();
     for mut parsed in parsed.entities {
         let entity_ref = Some(parsed.entity.entity_ref().key());
         let mut read = Vec::new();
-        for (field, message) in substitute_tracking(&mut parsed.entity.spec, &dir, urls, &mut read) {
+        for (field, message) in substitute_tracking(&mut parsed.entity.spec, &target.source, urls, &mut read) {
             file_diagnostics
                 .push(Diagnostic::warning(parsed.location.clone(), format!("{field}: {message}")).for_entity(entity_ref.clone()));
         }
-        dependencies.extend(read.into_iter().map(|path| {
-            let seen = stamp(&path);
-            (path, seen)
+        // Stamped after substitution read them: one more read each, but only
+        // for files that have placeholders.
+        dependencies.extend(read.into_iter().map(|source| {
+            let seen = stamp(&source, urls);
+            (source, seen)
         }));
         if parsed.kind_checked && parsed.entity.kind.eq_ignore_ascii_case("location") {
-            follow_location(&parsed, &dir, &target.origin, queue, &mut out.diagnostics);
+            follow_location(&parsed, &target.source, &target.origin, queue, &mut out.diagnostics);
         }
         let annotations = &mut parsed.entity.metadata.annotations;
         annotations.entry(MANAGED_BY_LOCATION.to_string()).or_insert_with(|| managed_by.clone());
@@ -229,12 +244,13 @@ fn read_file(
         out.entities.push(parsed);
     }
     out.diagnostics.extend(file_diagnostics.iter().cloned());
-    cache
-        .files
-        .insert(absolute(&target.path), CachedFile { stamp: file_stamp, dependencies, entities: produced, diagnostics: file_diagnostics });
+    cache.files.insert(
+        target.source.canonical(),
+        CachedFile { stamp: file_stamp, dependencies, entities: produced, diagnostics: file_diagnostics },
+    );
 }
 
-fn follow_location(location: &ParsedEntity, dir: &Path, origin: &str, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
+fn follow_location(location: &ParsedEntity, file: &Source, origin: &str, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
     let spec = &location.entity.spec;
     let optional = spec.get("presence").and_then(Value::as_str) == Some("optional");
     let is_url_type = spec.get("type").and_then(Value::as_str) == Some("url");
@@ -245,20 +261,28 @@ fn follow_location(location: &ParsedEntity, dir: &Path, origin: &str, queue: &mu
         .chain(spec.get("targets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str));
     let entity_ref = Some(location.entity.entity_ref().key());
     let problem = |message: String| Diagnostic::error(location.location.clone(), message).for_entity(entity_ref.clone());
+    let target = |source| Target { source, from_folder: false, optional, origin: origin.to_string() };
     for text in targets {
-        if is_url_type || text.contains("://") {
-            diagnostics.push(
-                Diagnostic::warning(
-                    location.location.clone(),
-                    format!("target `{text}` was not read: URL locations are registered through the API"),
-                )
-                .for_entity(entity_ref.clone()),
-            );
+        if is_url_type && !text.contains("://") {
+            diagnostics.push(problem(format!("target `{text}` must be an absolute URL: the location has type url")));
             continue;
         }
-        let pattern = dir.join(text);
-        let is_glob = text.contains(['*', '?', '[']);
-        let matches: Vec<PathBuf> = if is_glob {
+        let source = match file.resolve(text) {
+            Ok(source) => source,
+            Err(message) => {
+                diagnostics.push(problem(format!("target {message}")));
+                continue;
+            }
+        };
+        let Source::File(pattern) = source else {
+            if text.contains(['*', '?']) {
+                diagnostics.push(problem(format!("target `{text}`: globs can only match files, not URLs")));
+            } else {
+                queue.push_back(target(source));
+            }
+            continue;
+        };
+        let matches: Vec<PathBuf> = if text.contains(['*', '?', '[']) {
             match glob::glob(&pattern.to_string_lossy()) {
                 Ok(paths) => paths.filter_map(Result::ok).filter(|p| p.is_file()).collect(),
                 Err(error) => {
@@ -274,7 +298,7 @@ fn follow_location(location: &ParsedEntity, dir: &Path, origin: &str, queue: &mu
         if matches.is_empty() && !optional {
             diagnostics.push(problem(format!("target `{text}` not found (looked for {})", pattern.display())));
         }
-        queue.extend(matches.into_iter().map(|path| Target { path, from_folder: false, origin: origin.to_string() }));
+        queue.extend(matches.into_iter().map(|path| target(Source::File(path))));
     }
 }
 
@@ -297,10 +321,6 @@ fn derive_all_relations(out: &mut LoadedCatalog) {
         .zip(origins)
         .map(|(entity, (location, kind_checked))| ParsedEntity { entity, location, kind_checked })
         .collect();
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 fn at_file(name: &str) -> Location {
@@ -413,7 +433,7 @@ mod tests {
         std::fs::write(d.join("a.yaml"), GROUP).unwrap();
         std::fs::write(d.join("b.yaml"), GROUP.replace("name: team", "name: team-b")).unwrap();
         let mut cache = LoadCache::default();
-        let first = load_paths_cached(&[d], &NoUrls, &mut cache, &|_| None, Vec::new());
+        let first = load_cached(&[Source::File(d.to_path_buf())], &NoUrls, &mut cache, &|_| None, Vec::new());
         assert_eq!(first.entities.len(), 2);
         let previous: HashMap<String, Entity> = first.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
         // Unchanged: served from `previous`, marked so we can tell.
@@ -423,16 +443,74 @@ mod tests {
                 e
             })
         };
-        let again = load_paths_cached(&[d], &NoUrls, &mut cache, &marked, Vec::new());
+        let again = load_cached(&[Source::File(d.to_path_buf())], &NoUrls, &mut cache, &marked, Vec::new());
         assert!(again.entities.iter().all(|p| p.entity.metadata.title.as_deref() == Some("from cache")));
         // One file edited (same length, same instant): only it is read again.
         std::fs::write(d.join("b.yaml"), GROUP.replace("name: team", "name: team-b").replace("type: team", "type: crew")).unwrap();
-        let edited = load_paths_cached(&[d], &NoUrls, &mut cache, &marked, Vec::new());
+        let edited = load_cached(&[Source::File(d.to_path_buf())], &NoUrls, &mut cache, &marked, Vec::new());
         let title = |name: &str| edited.entities.iter().find(|p| p.entity.metadata.name == name).unwrap().entity.metadata.title.clone();
         assert_eq!(title("team").as_deref(), Some("from cache"));
         assert_eq!(title("team-b"), None, "re-read");
         assert_eq!(edited.entities.iter().find(|p| p.entity.metadata.name == "team-b").unwrap().entity.spec_str("type"), Some("crew"));
         assert_eq!(edited.entities[0].entity.relations, first.entities[0].entity.relations, "relations derived again");
+    }
+
+    /// URLs served from a map, counting reads.
+    struct FakeUrls(HashMap<&'static str, &'static str>, std::cell::Cell<usize>);
+
+    impl UrlReader for FakeUrls {
+        fn read(&self, url: &str) -> Result<String, String> {
+            self.1.set(self.1.get() + 1);
+            self.0.get(url).map(|t| t.to_string()).ok_or_else(|| format!("404 Not Found for {url}"))
+        }
+    }
+
+    #[test]
+    fn url_locations_resolve_targets_and_placeholders_against_their_url() {
+        let api = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: api}\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team\n  definition: {$text: ./openapi.yaml}\n";
+        let urls = FakeUrls(
+            HashMap::from([
+                (
+                    "https://git.example/repo/catalog-info.yaml",
+                    "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: repo}\nspec:\n  targets: [./team.yaml, ./sub/api.yaml, ./gone.yaml, ./*.yaml]\n",
+                ),
+                ("https://git.example/repo/team.yaml", GROUP),
+                ("https://git.example/repo/sub/api.yaml", api),
+                ("https://git.example/repo/sub/openapi.yaml", "openapi: 3.0.0\n"),
+            ]),
+            std::cell::Cell::new(0),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let local = dir.path().join("all.yaml");
+        std::fs::write(&local, "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: local}\nspec:\n  type: url\n  targets: [https://git.example/repo/catalog-info.yaml, ./relative.yaml]\n").unwrap();
+        let mut cache = LoadCache::default();
+        let loaded = load_cached(&[Source::File(local.clone())], &urls, &mut cache, &|_| None, Vec::new());
+        let mut names: Vec<_> = loaded.entities.iter().map(|e| e.entity.metadata.name.as_str()).collect();
+        names.sort();
+        assert_eq!(names, ["api", "local", "repo", "team"], "{:?}", loaded.diagnostics);
+        let api = &loaded.entities.iter().find(|e| e.entity.metadata.name == "api").unwrap().entity;
+        assert_eq!(api.spec_str("definition"), Some("openapi: 3.0.0\n"), "relative to the API's own URL");
+        assert_eq!(api.metadata.annotations[MANAGED_BY_LOCATION], "url:https://git.example/repo/sub/api.yaml");
+        assert!(api.metadata.annotations[MANAGED_BY_ORIGIN_LOCATION].starts_with("file:"), "reached from the local file");
+        let mut problems: Vec<String> = loaded.diagnostics.iter().map(|d| format!("{}: {}", d.location.file, d.message)).collect();
+        problems.sort();
+        assert_eq!(problems.len(), 3, "{problems:#?}");
+        assert!(
+            problems[0].ends_with("all.yaml: target `./relative.yaml` must be an absolute URL: the location has type url"),
+            "{problems:#?}"
+        );
+        assert_eq!(problems[1], "https://git.example/repo/catalog-info.yaml: target `./*.yaml`: globs can only match files, not URLs");
+        assert_eq!(
+            problems[2],
+            "https://git.example/repo/gone.yaml: cannot read URL: 404 Not Found for https://git.example/repo/gone.yaml"
+        );
+        assert!(cache.reads_urls());
+        // Unchanged URLs are read (to see whether they changed) but not parsed again.
+        let previous: HashMap<String, Entity> = loaded.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
+        let reads = urls.1.get();
+        let again = load_cached(&[Source::File(local)], &urls, &mut cache, &|key| previous.get(key).cloned(), Vec::new());
+        assert_eq!(again.entities.len(), 4);
+        assert_eq!(urls.1.get() - reads, 5, "3 descriptors at URLs + 1 missing + 1 placeholder, each once");
     }
 
     #[test]

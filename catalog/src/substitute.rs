@@ -1,61 +1,37 @@
 //! `$text`, `$json` and `$yaml` placeholders: a `spec` value written as
 //! `{$text: ./openapi.yaml}` is replaced by that file's text (or its parsed
-//! JSON / YAML). Paths are relative to the descriptor's folder. URLs are read
-//! only for hosts on the allow-list, through a reader the caller provides
-//! (this crate does no network I/O).
-
-use std::path::Path;
+//! JSON / YAML). Paths are resolved against the descriptor (see
+//! [`Source::resolve`]); URLs are read only through the caller's
+//! [`UrlReader`], which holds the host allow-list.
 
 use serde_json::{Map, Value};
 
-/// Reads a URL for `$text`/`$json`/`$yaml`; the server provides one.
-pub trait UrlReader {
-    fn read(&self, url: &str) -> Result<String, String>;
-}
-
-/// Refuses every URL: used when no host is allowed.
-pub struct NoUrls;
-
-impl UrlReader for NoUrls {
-    fn read(&self, url: &str) -> Result<String, String> {
-        Err(format!("`{url}` was not fetched: its host is not on the URL allow-list (--allow-url-host)"))
-    }
-}
+use crate::source::{Source, UrlReader};
 
 /// Replaces every placeholder in `spec`. Each failure is returned as
 /// `(field path, message)`; a failed placeholder is left as written.
-pub fn substitute(spec: &mut Map<String, Value>, base_dir: &Path, urls: &dyn UrlReader) -> Vec<(String, String)> {
-    substitute_tracking(spec, base_dir, urls, &mut Vec::new())
+pub fn substitute(spec: &mut Map<String, Value>, base: &Source, urls: &dyn UrlReader) -> Vec<(String, String)> {
+    substitute_tracking(spec, base, urls, &mut Vec::new())
 }
 
-/// Like [`substitute`], also listing the local files read (so a cache knows
+/// Like [`substitute`], also listing the sources read (so a cache knows
 /// when to read the descriptor again).
 pub fn substitute_tracking(
     spec: &mut Map<String, Value>,
-    base_dir: &Path,
+    base: &Source,
     urls: &dyn UrlReader,
-    files: &mut Vec<std::path::PathBuf>,
+    read: &mut Vec<Source>,
 ) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     for (key, value) in spec.iter_mut() {
-        walk(value, &format!("spec.{key}"), base_dir, urls, &mut problems, files);
+        walk(value, &format!("spec.{key}"), base, urls, &mut problems, read);
     }
     problems
 }
 
-fn walk(
-    value: &mut Value,
-    path: &str,
-    base_dir: &Path,
-    urls: &dyn UrlReader,
-    problems: &mut Vec<(String, String)>,
-    files: &mut Vec<std::path::PathBuf>,
-) {
+fn walk(value: &mut Value, path: &str, base: &Source, urls: &dyn UrlReader, problems: &mut Vec<(String, String)>, read: &mut Vec<Source>) {
     if let Some((kind, target)) = placeholder(value) {
-        if !target.contains("://") {
-            files.push(base_dir.join(&target));
-        }
-        match resolve(&kind, &target, base_dir, urls) {
+        match resolve(&kind, &target, base, urls, read) {
             Ok(resolved) => *value = resolved,
             Err(message) => problems.push((path.to_string(), message)),
         }
@@ -64,12 +40,12 @@ fn walk(
     match value {
         Value::Object(map) => {
             for (key, child) in map.iter_mut() {
-                walk(child, &format!("{path}.{key}"), base_dir, urls, problems, files);
+                walk(child, &format!("{path}.{key}"), base, urls, problems, read);
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter_mut().enumerate() {
-                walk(child, &format!("{path}.{i}"), base_dir, urls, problems, files);
+                walk(child, &format!("{path}.{i}"), base, urls, problems, read);
             }
         }
         _ => {}
@@ -82,17 +58,14 @@ fn placeholder(value: &Value) -> Option<(String, String)> {
     matches!(key.as_str(), "$text" | "$json" | "$yaml").then(|| (key.clone(), target.as_str().unwrap_or_default().to_string()))
 }
 
-fn resolve(kind: &str, target: &str, base_dir: &Path, urls: &dyn UrlReader) -> Result<Value, String> {
+fn resolve(kind: &str, target: &str, base: &Source, urls: &dyn UrlReader, read: &mut Vec<Source>) -> Result<Value, String> {
     if target.is_empty() {
         return Err(format!("{kind} needs a path or URL"));
     }
-    let (text, name) = if target.contains("://") {
-        (urls.read(target)?, target.to_string())
-    } else {
-        let path = base_dir.join(target);
-        let text = std::fs::read_to_string(&path).map_err(|e| format!("{kind} `{target}`: cannot read {}: {e}", path.display()))?;
-        (text, path.display().to_string())
-    };
+    let source = base.resolve(target).map_err(|e| format!("{kind} {e}"))?;
+    read.push(source.clone());
+    let text = source.read(urls).map_err(|e| format!("{kind} `{target}` ({source}): {e}"))?;
+    let name = source.to_string();
     match kind {
         "$text" => Ok(Value::String(text)),
         "$json" => serde_json::from_str(&text).map_err(|e| format!("$json `{target}`: invalid JSON: {e}")),
@@ -117,7 +90,7 @@ mod tests {
             "plain": {"$text": "a", "other": 1},
         }))
         .unwrap();
-        let problems = substitute(&mut spec, dir.path(), &NoUrls);
+        let problems = substitute(&mut spec, &Source::File(dir.path().join("catalog-info.yaml")), &crate::source::NoUrls);
         assert_eq!(spec["definition"], "openapi: 3.0.0\ninfo: {title: T}\n");
         assert_eq!(spec["nested"]["schema"]["type"], "object");
         assert_eq!(spec["nested"]["list"][0]["info"]["title"], "T");

@@ -27,3 +27,27 @@ test('preview, fix, and register an entity from pasted YAML', async ({ page }) =
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('browser-made');
   await expect(page.getByTestId('owner')).toHaveText('group:default/team-storefront');
 });
+
+// A location (here a folder on the server; scripts/e2e.sh creates it):
+// preview lists its entities, registering loads them.
+test('preview and register a location by path', async ({ page }) => {
+  const folder = process.env.MERIDIAN_E2E_LOCATION;
+  expect(folder, 'scripts/e2e.sh sets MERIDIAN_E2E_LOCATION').toBeTruthy();
+  await page.goto('/register');
+  await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'true');
+
+  await page.getByTestId('register-target').fill('relative/folder');
+  await page.getByTestId('register-location-preview').click();
+  await expect(page.getByRole('alert')).toContainText('neither a URL nor an absolute path');
+
+  await page.getByTestId('register-target').fill(folder!);
+  await page.getByTestId('register-location-preview').click();
+  await expect(page.getByTestId('register-outcome')).toContainText('Preview: 1 would be added');
+  await expect(page.locator('[data-testid="register-outcome"] tr[data-entity="component:default/from-a-folder"]')).toBeVisible();
+
+  await page.getByTestId('register-token').fill('e2e-token');
+  await page.getByTestId('register-location-submit').click();
+  await expect(page.getByTestId('register-outcome')).toHaveAttribute('data-applied', 'true');
+  await page.getByRole('link', { name: 'component:default/from-a-folder' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('from-a-folder');
+});

@@ -151,6 +151,8 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
         flush_interval: Duration::from_secs(1),
         max_otlp_body_bytes: 1 << 20,
         api_tokens: vec![],
+        allow_url_hosts: vec![],
+        url_refresh_interval: Duration::from_secs(120),
     };
     let started = Instant::now();
     let running = server::serve::start(config).await.expect("meridian starts");

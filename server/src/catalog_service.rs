@@ -8,12 +8,12 @@
 //! through the API.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use anyhow::{Result, bail};
 use catalog::index::{CatalogIndex, uid_for};
-use catalog::{Diagnostic, Entity};
+use catalog::{Diagnostic, Entity, Source, UrlReader};
 use tokio::sync::Mutex;
 
 use crate::store::{Store, StoredLocation};
@@ -33,6 +33,17 @@ pub struct Registration {
     pub problems: Vec<Diagnostic>,
 }
 
+/// What registering a location did (or, in a dry run, would do).
+#[derive(Debug)]
+pub struct LocationRegistration {
+    pub location: CatalogLocation,
+    /// It was registered already.
+    pub exists: bool,
+    /// The location's entities and problems. Unlike YAML registration, a
+    /// location with errors is still registered: its good entities load.
+    pub registration: Registration,
+}
+
 /// A place entities come from, in Backstage's shape.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct CatalogLocation {
@@ -46,9 +57,16 @@ pub struct CatalogLocation {
 }
 
 impl CatalogLocation {
-    pub fn file(path: &Path, static_config: bool) -> Self {
-        let target = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string();
-        Self { id: uid_for(&format!("location:file:{target}")), location_type: "file".into(), target, static_config }
+    pub fn new(source: &Source, static_config: bool) -> Self {
+        let (location_type, target) = match source.canonical() {
+            Source::File(path) => ("file", path.display().to_string()),
+            Source::Url(url) => ("url", url),
+        };
+        Self { id: uid_for(&format!("location:{}", source.location_ref())), location_type: location_type.into(), target, static_config }
+    }
+
+    pub fn source(&self) -> Source {
+        if self.location_type == "url" { Source::Url(self.target.clone()) } else { Source::File(PathBuf::from(&self.target)) }
     }
 }
 
@@ -63,6 +81,7 @@ pub struct CatalogService {
     locations_changed: tokio::sync::Notify,
     /// What each file held last time, so a reload reads only changed files.
     load_cache: std::sync::Mutex<catalog::load::LoadCache>,
+    urls: Arc<dyn UrlReader + Send + Sync>,
 }
 
 /// What one reload did.
@@ -86,16 +105,17 @@ fn is_orphan(entity: &Entity) -> bool {
 impl CatalogService {
     /// Starts from what the store holds (so a restart serves at once); call
     /// [`Self::reload`] to read the locations.
-    pub async fn open(store: Store, static_paths: Vec<PathBuf>) -> Result<Self> {
+    pub async fn open(store: Store, static_paths: Vec<PathBuf>, urls: Arc<dyn UrlReader + Send + Sync>) -> Result<Self> {
         let index = CatalogIndex::new(store.entities().await?);
         Ok(Self {
             store,
-            static_locations: static_paths.iter().map(|p| CatalogLocation::file(p, true)).collect(),
+            static_locations: static_paths.iter().map(|p| CatalogLocation::new(&Source::File(p.clone()), true)).collect(),
             index: RwLock::new(Arc::new(index)),
             diagnostics: RwLock::new(Arc::default()),
             reloading: Mutex::new(()),
             locations_changed: tokio::sync::Notify::new(),
             load_cache: std::sync::Mutex::default(),
+            urls,
         })
     }
 
@@ -128,12 +148,36 @@ impl CatalogService {
         Ok(self.locations().await?.into_iter().filter(|l| l.location_type == "file").map(|l| PathBuf::from(l.target)).collect())
     }
 
-    /// Registers a file or folder and reloads. Errors when it does not exist.
-    pub async fn add_file_location(&self, path: &Path) -> Result<(CatalogLocation, bool)> {
-        if !path.exists() {
+    /// Whether the last reload read any URL: URLs cannot be watched, so the
+    /// server reloads periodically while this holds.
+    pub fn reads_urls(&self) -> bool {
+        self.load_cache.lock().unwrap_or_else(|p| p.into_inner()).reads_urls()
+    }
+
+    /// What `source` holds on its own (for a dry run or a registration's
+    /// answer); `Err` when it cannot be registered at all (no such file,
+    /// URL not allowed or unreadable).
+    async fn preview_location(&self, source: Source) -> Result<catalog::LoadedCatalog> {
+        if let Source::File(path) = &source
+            && !path.exists()
+        {
             bail!("no such file or folder: {}", path.display());
         }
-        let location = CatalogLocation::file(path, false);
+        let urls = self.urls.clone();
+        let loaded = tokio::task::spawn_blocking(move || {
+            if let Source::Url(url) = &source {
+                urls.read(url).map_err(|e| anyhow::anyhow!("cannot read {url}: {e}"))?;
+            }
+            anyhow::Ok(catalog::load::load_cached(&[source], &*urls, &mut Default::default(), &|_| None, Vec::new()))
+        })
+        .await??;
+        Ok(loaded)
+    }
+
+    /// Registers a file, folder or URL and reloads. Check it with
+    /// [`Self::preview_location`] first.
+    async fn add_location(&self, source: &Source) -> Result<(CatalogLocation, bool)> {
+        let location = CatalogLocation::new(source, false);
         let existed = self.locations().await?.iter().any(|l| l.id == location.id);
         if !existed {
             let stored =
@@ -143,6 +187,24 @@ impl CatalogService {
         }
         self.reload().await?;
         Ok((location, existed))
+    }
+
+    /// Registers a file, folder or URL (or, with `dry_run`, reports what it
+    /// holds). `Err` when it cannot be read at all.
+    pub async fn register_location(&self, source: &Source, dry_run: bool) -> Result<LocationRegistration> {
+        let loaded = self.preview_location(source.clone()).await?;
+        let current = self.snapshot();
+        let entities: Vec<Entity> = loaded.entities.into_iter().map(|p| p.entity).collect();
+        let (replaced, added) = entities.iter().map(|e| e.entity_ref().key()).partition(|key| current.get(key).is_some());
+        let (location, exists) = if dry_run {
+            let location = CatalogLocation::new(source, false);
+            let exists = self.locations().await?.iter().any(|l| l.id == location.id);
+            (location, exists)
+        } else {
+            self.add_location(source).await?
+        };
+        let registration = Registration { applied: !dry_run, entities, added, replaced, problems: loaded.diagnostics };
+        Ok(LocationRegistration { location, exists, registration })
     }
 
     /// Unregisters a location; its entities become orphans on the reload.
@@ -210,13 +272,14 @@ impl CatalogService {
     pub async fn reload(&self) -> Result<ReloadReport> {
         let _guard = self.reloading.lock().await;
         let started = std::time::Instant::now();
-        let paths = self.watched_paths().await?;
+        let roots: Vec<Source> = self.locations().await?.iter().map(CatalogLocation::source).collect();
         let mut cache = std::mem::take(&mut *self.load_cache.lock().unwrap_or_else(|p| p.into_inner()));
         let current = self.snapshot();
         let registered = self.registered_as_parsed().await?;
+        let urls = self.urls.clone();
         let (loaded, cache) = tokio::task::spawn_blocking(move || {
             let previous = |key: &str| current.get(key).map(|e| e.entity.clone());
-            let loaded = catalog::load::load_paths_cached(&paths, &catalog::substitute::NoUrls, &mut cache, &previous, registered);
+            let loaded = catalog::load::load_cached(&roots, &*urls, &mut cache, &previous, registered);
             (loaded, cache)
         })
         .await?;

@@ -55,6 +55,15 @@ pub struct ServeArgs {
     /// Bearer token allowed to write through the API (repeatable; comma-separated in the env var).
     #[arg(long = "api-token", env = "MERIDIAN_API_TOKEN", value_delimiter = ',', hide_env_values = true)]
     pub api_tokens: Vec<String>,
+    /// Host that catalog URLs (URL locations, `$text` URLs) may be read from:
+    /// `host`, `host:port` or `*.domain` (repeatable; comma-separated in the
+    /// env var). None by default: no URL is read.
+    #[arg(long = "allow-url-host", env = "MERIDIAN_ALLOW_URL_HOSTS", value_delimiter = ',')]
+    pub allow_url_hosts: Vec<String>,
+    /// How often a catalog that reads URLs reads them again, in seconds
+    /// (files are watched instead).
+    #[arg(long, env = "MERIDIAN_URL_REFRESH_SECS", default_value_t = 120)]
+    pub url_refresh_secs: u64,
 }
 
 impl From<ServeArgs> for ServeConfig {
@@ -69,6 +78,8 @@ impl From<ServeArgs> for ServeConfig {
             flush_interval: Duration::from_millis(args.flush_interval_ms.max(10)),
             max_otlp_body_bytes: args.max_otlp_body_bytes,
             api_tokens: args.api_tokens.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+            allow_url_hosts: args.allow_url_hosts,
+            url_refresh_interval: Duration::from_secs(args.url_refresh_secs.max(1)),
         }
     }
 }

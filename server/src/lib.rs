@@ -13,7 +13,9 @@
 //! - [`layout`]: positions graph nodes for the UI (petgraph);
 //! - [`api`]: the REST API (Backstage-compatible catalog reads, graph);
 //! - [`web`]: the Leptos app, served with the port it needs;
-//! - [`watch`]: reloads the catalog when its files change;
+//! - [`watch`]: reloads the catalog when its files change (and periodically
+//!   when it reads URLs);
+//! - [`url_reader`]: reads catalog URLs for hosts on the allow-list;
 //! - [`serve`]: binds the listeners and runs it all until shutdown.
 
 pub mod api;
@@ -24,6 +26,7 @@ pub mod layout;
 pub mod query;
 pub mod serve;
 pub mod store;
+pub mod url_reader;
 pub mod watch;
 pub mod web;
 pub mod window;

@@ -31,6 +31,10 @@ pub struct ServeConfig {
     pub max_otlp_body_bytes: usize,
     /// Bearer tokens allowed to write through the API.
     pub api_tokens: Vec<String>,
+    /// Hosts catalog URLs may be read from (`host`, `host:port`, `*.domain`).
+    pub allow_url_hosts: Vec<String>,
+    /// How often a catalog that reads URLs is read again.
+    pub url_refresh_interval: Duration,
 }
 
 /// A running Meridian: its bound addresses and the way to stop it.
@@ -63,15 +67,18 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let http_listener = bind(config.otlp_http_addr, "OTLP/HTTP").await?;
 
     let store = Store::connect(&config.database_url).await?;
-    let catalog = Arc::new(CatalogService::open(store.clone(), config.catalog.clone()).await?);
+    let allow = crate::url_reader::AllowList::parse(&config.allow_url_hosts).map_err(|e| anyhow::anyhow!("--allow-url-host {e}"))?;
+    let urls = Arc::new(crate::url_reader::HttpUrlReader::new(allow, tokio::runtime::Handle::current())?);
+    let catalog = Arc::new(CatalogService::open(store.clone(), config.catalog.clone(), urls).await?);
     let shutdown = CancellationToken::new();
     // Watch first, then load: a change made during the load triggers another.
     let watcher = watch::spawn(catalog.clone(), shutdown.clone()).await?;
     catalog.reload().await?;
+    let url_refresher = tokio::spawn(watch::refresh_urls(catalog.clone(), config.url_refresh_interval, shutdown.clone()));
 
     let pipeline = Arc::new(Pipeline::new(EngineConfig::default()));
     let query = Query::new(store.clone(), catalog.clone());
-    let mut tasks = vec![watcher];
+    let mut tasks = vec![watcher, url_refresher];
 
     let otlp_http = collector::receiver::http::router(pipeline.clone(), config.max_otlp_body_bytes);
     if config.api_tokens.is_empty() {

@@ -1,6 +1,7 @@
 //! Watches the catalog's file locations and reloads when anything under them
 //! changes; re-arms itself when locations are registered or removed. Editors
-//! save in several steps, so events are debounced.
+//! save in several steps, so events are debounced. URLs are read again on a
+//! timer instead ([`refresh_urls`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -80,6 +81,22 @@ impl Watching {
                 Ok(()) => self.paths.push(path),
                 Err(error) => tracing::warn!("cannot watch {}: {error}", path.display()),
             }
+        }
+    }
+}
+
+/// URLs cannot be watched: while the catalog reads any, read it all again
+/// every `interval` (unchanged files are not parsed again).
+pub async fn refresh_urls(catalog: Arc<CatalogService>, interval: Duration, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(interval) => {}
+        }
+        if catalog.reads_urls()
+            && let Err(error) = catalog.reload().await
+        {
+            tracing::error!("catalog refresh (URLs) failed: {error:#}");
         }
     }
 }

@@ -27,6 +27,18 @@ impl Portal {
     pub fn new(query: Query, api_tokens: Arc<Vec<String>>) -> Self {
         Self { query, api_tokens }
     }
+
+    /// Writes need an API token, as in the REST API; previews do not.
+    fn check_write_token(&self, token: &str, dry_run: bool) -> Result<(), PortError> {
+        if dry_run || crate::api::token_is_valid(&self.api_tokens, token) {
+            return Ok(());
+        }
+        Err(PortError(if self.api_tokens.is_empty() {
+            "Registering is disabled: start meridian with --api-token.".into()
+        } else {
+            "That API token is not valid.".into()
+        }))
+    }
 }
 
 fn port_error(error: anyhow::Error) -> PortError {
@@ -138,27 +150,38 @@ impl PortalPort for Portal {
     }
 
     async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
-        if !dry_run && !crate::api::token_is_valid(&self.api_tokens, token) {
-            return Err(PortError(if self.api_tokens.is_empty() {
-                "Registering is disabled: start meridian with --api-token.".into()
-            } else {
-                "That API token is not valid.".into()
-            }));
-        }
+        self.check_write_token(token, dry_run)?;
         let outcome = self.query.catalog().register_yaml(yaml, dry_run).await.map_err(port_error)?;
-        Ok(RegistrationView {
-            applied: outcome.applied,
-            entities: outcome.entities.iter().map(summary).collect(),
-            added: outcome.added,
-            replaced: outcome.replaced,
-            problems: outcome.problems.iter().map(|d| Problem { level: d.severity.as_str().to_string(), message: d.to_string() }).collect(),
-        })
+        Ok(registration_view(&outcome))
+    }
+
+    async fn register_location(&self, target: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
+        self.check_write_token(token, dry_run)?;
+        let target = target.trim();
+        let source = match catalog::Source::parse(target).map_err(PortError)? {
+            catalog::Source::File(path) if !path.is_absolute() => {
+                return Err(PortError(format!("`{target}` is neither a URL nor an absolute path on the server.")));
+            }
+            source => source,
+        };
+        let outcome = self.query.catalog().register_location(&source, dry_run).await.map_err(|e| PortError(format!("{e:#}")))?;
+        Ok(registration_view(&outcome.registration))
     }
 
     async fn graph_layout(&self, window: &str) -> Result<GraphLayout, PortError> {
         let parsed = Window::parse(window).map_err(PortError)?;
         let view = self.query.graph(parsed).await.map_err(port_error)?;
         Ok(layout(&view, window))
+    }
+}
+
+fn registration_view(outcome: &crate::catalog_service::Registration) -> RegistrationView {
+    RegistrationView {
+        applied: outcome.applied,
+        entities: outcome.entities.iter().map(summary).collect(),
+        added: outcome.added.clone(),
+        replaced: outcome.replaced.clone(),
+        problems: outcome.problems.iter().map(|d| Problem { level: d.severity.as_str().to_string(), message: d.to_string() }).collect(),
     }
 }
 

@@ -2,23 +2,52 @@ use leptos::prelude::*;
 
 use crate::components::ErrorBox;
 use crate::model::{RegistrationView, entity_href};
-use crate::server_fns::RegisterEntities;
+use crate::server_fns::{RegisterEntities, RegisterLocation};
 
 const EXAMPLE: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: my-service\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-storefront\n";
 
-/// Paste descriptor YAML, preview what it would register (with every problem
-/// at its line and column), then register it with an API token.
+/// Two ways in: paste descriptor YAML, or give a location (a path on the
+/// server or a URL on its allow-list). Preview shows what would be registered
+/// with every problem at its line and column; registering needs an API token.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let yaml = RwSignal::new(EXAMPLE.to_string());
+    let target = RwSignal::new(String::new());
     let token = RwSignal::new(String::new());
-    let action = ServerAction::<RegisterEntities>::new();
-    let submit =
-        move |dry_run: bool| action.dispatch(RegisterEntities { yaml: yaml.get_untracked(), token: token.get_untracked(), dry_run });
+    let from_yaml = ServerAction::<RegisterEntities>::new();
+    let from_location = ServerAction::<RegisterLocation>::new();
+    // Whichever was used last is shown.
+    let last_used_location = RwSignal::new(false);
+    let submit_yaml = move |dry_run: bool| {
+        last_used_location.set(false);
+        from_yaml.dispatch(RegisterEntities { yaml: yaml.get_untracked(), token: token.get_untracked(), dry_run });
+    };
+    let submit_location = move |dry_run: bool| {
+        last_used_location.set(true);
+        from_location.dispatch(RegisterLocation { target: target.get_untracked(), token: token.get_untracked(), dry_run });
+    };
+    let outcome = move || {
+        let result = if last_used_location.get() { from_location.value().get() } else { from_yaml.value().get() };
+        result.map(|result| match result {
+            Ok(view) => view! { <Outcome view /> }.into_any(),
+            Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
+        })
+    };
     view! {
         <section class="register">
             <h1>"Register entities"</h1>
-            <p class="hint">"Paste one or more catalog-info.yaml documents. Preview shows what would change; registering needs an API token."</p>
+            <label class="token">
+                "API token (needed to register, not to preview) "
+                <input
+                    type="password"
+                    placeholder="API token"
+                    data-testid="register-token"
+                    prop:value=move || token.get()
+                    on:input=move |ev| token.set(event_target_value(&ev))
+                />
+            </label>
+            <h2>"Paste YAML"</h2>
+            <p class="hint">"One or more catalog-info.yaml documents, registered all or none."</p>
             <textarea
                 data-testid="register-yaml"
                 rows="16"
@@ -27,20 +56,26 @@ pub fn RegisterPage() -> impl IntoView {
                 on:input=move |ev| yaml.set(event_target_value(&ev))
             ></textarea>
             <div class="register-actions">
-                <button data-testid="register-preview" on:click=move |_| { submit(true); }>"Preview"</button>
-                <input
-                    type="password"
-                    placeholder="API token"
-                    data-testid="register-token"
-                    prop:value=move || token.get()
-                    on:input=move |ev| token.set(event_target_value(&ev))
-                />
-                <button data-testid="register-submit" on:click=move |_| { submit(false); }>"Register"</button>
+                <button data-testid="register-preview" on:click=move |_| submit_yaml(true)>"Preview"</button>
+                <button data-testid="register-submit" on:click=move |_| submit_yaml(false)>"Register"</button>
             </div>
-            {move || action.value().get().map(|result| match result {
-                Ok(view) => view! { <Outcome view /> }.into_any(),
-                Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-            })}
+            <h2>"Or register a location"</h2>
+            <p class="hint">
+                "An absolute path to a file or folder on the server (watched for changes), or a URL on the server's allow-list (read again periodically)."
+            </p>
+            <div class="register-actions">
+                <input
+                    type="text"
+                    class="target"
+                    placeholder="/srv/catalog or https://git.example.com/raw/repo/catalog-info.yaml"
+                    data-testid="register-target"
+                    prop:value=move || target.get()
+                    on:input=move |ev| target.set(event_target_value(&ev))
+                />
+                <button data-testid="register-location-preview" on:click=move |_| submit_location(true)>"Preview"</button>
+                <button data-testid="register-location-submit" on:click=move |_| submit_location(false)>"Register"</button>
+            </div>
+            {outcome}
         </section>
     }
 }

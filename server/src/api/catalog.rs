@@ -301,42 +301,25 @@ struct NewLocation {
     target: String,
 }
 
-/// `POST /locations[?dryRun=true]` with `{type: "file", target}`: registers a
-/// file or folder (or, with dryRun, only reports what it holds).
+/// `POST /locations[?dryRun=true]` with `{type: "file" | "url", target}`:
+/// registers an absolute file or folder path, or a URL on the allow-list (or,
+/// with dryRun, only reports what it holds).
 async fn add_location(State(state): State<ApiState>, RawQuery(raw): RawQuery, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let request: NewLocation = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
-    if request.location_type != "file" {
-        return Err(ApiError::bad_request(format!(
-            "location type `{}` is not supported yet; register a file or folder path (type `file`)",
-            request.location_type
-        )));
-    }
-    let path = std::path::PathBuf::from(&request.target);
-    if !path.is_absolute() {
-        return Err(ApiError::bad_request(format!("target `{}` must be an absolute path", request.target)));
-    }
-    if !path.exists() {
-        return Err(ApiError::not_found(format!("no such file or folder: {}", request.target)));
-    }
-    let dry_run = Params::new(raw).all("dryRun").first().is_some_and(|v| v == "true");
-    let loaded = tokio::task::spawn_blocking({
-        let path = path.clone();
-        move || catalog::load_paths(&[path])
-    })
-    .await
-    .map_err(anyhow::Error::from)?;
-    let entities: Vec<&catalog::Entity> = loaded.entities.iter().map(|p| &p.entity).collect();
-    let errors: Vec<String> = loaded.diagnostics.iter().filter(|d| d.is_error()).map(ToString::to_string).collect();
-    let catalog = state.query.catalog();
-    let (location, exists) = if dry_run {
-        let location = crate::catalog_service::CatalogLocation::file(&path, false);
-        let exists = catalog.locations().await?.iter().any(|l| l.id == location.id);
-        (location, exists)
-    } else {
-        catalog.add_file_location(&path).await?
+    let source = match request.location_type.as_str() {
+        "file" if std::path::Path::new(&request.target).is_absolute() => catalog::Source::File(request.target.clone().into()),
+        "file" => return Err(ApiError::bad_request(format!("target `{}` must be an absolute path", request.target))),
+        "url" if request.target.contains("://") => catalog::Source::parse(&request.target).map_err(ApiError::bad_request)?,
+        "url" => return Err(ApiError::bad_request(format!("target `{}` must be an absolute http(s) URL", request.target))),
+        other => return Err(ApiError::bad_request(format!("location type `{other}` is not supported; use `file` or `url`"))),
     };
-    let status = if dry_run || exists { StatusCode::OK } else { StatusCode::CREATED };
-    Ok((status, Json(json!({ "location": location, "entities": entities, "exists": exists, "errors": errors }))).into_response())
+    let dry_run = Params::new(raw).all("dryRun").first().is_some_and(|v| v == "true");
+    let outcome = state.query.catalog().register_location(&source, dry_run).await.map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
+    let errors: Vec<String> = outcome.registration.problems.iter().filter(|d| d.is_error()).map(ToString::to_string).collect();
+    let status = if dry_run || outcome.exists { StatusCode::OK } else { StatusCode::CREATED };
+    let body =
+        json!({ "location": outcome.location, "entities": outcome.registration.entities, "exists": outcome.exists, "errors": errors });
+    Ok((status, Json(body)).into_response())
 }
 
 async fn remove_location(State(state): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {

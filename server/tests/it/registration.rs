@@ -192,3 +192,55 @@ async fn entities_registered_as_yaml_are_all_or_nothing_and_persist() {
     assert!(entity(&again.base, "posted-b").await.is_some());
     again.running.stop().await;
 }
+
+/// Serves `dir` over HTTP on 127.0.0.1 (on the test allow-list); returns its base URL.
+async fn serve_folder(dir: &Path) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn url_locations_on_the_allow_list_register_and_others_are_refused() {
+    let repo = tempfile::tempdir().unwrap();
+    let api = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: remote-api}\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team\n  definition: {$text: ./openapi.yaml}\n";
+    std::fs::write(repo.path().join("catalog-info.yaml"), format!("{}---\n{api}", component("remote", "from a URL"))).unwrap();
+    std::fs::write(repo.path().join("openapi.yaml"), "openapi: 3.0.0\n").unwrap();
+    let origin = serve_folder(repo.path()).await;
+    let server = start(None, vec![]).await;
+    let post = |body: Value, query: &'static str| {
+        let url = format!("{}/api/catalog/locations{query}", server.base);
+        async move { client().post(url).bearer_auth(TEST_TOKEN).json(&body).send().await.unwrap() }
+    };
+    let target = format!("{origin}/catalog-info.yaml");
+
+    let preview = post(json!({"type": "url", "target": target}), "?dryRun=true").await;
+    assert_eq!(preview.status(), 200);
+    let preview: Value = preview.json().await.unwrap();
+    assert_eq!(preview["entities"].as_array().unwrap().len(), 2, "{preview}");
+    assert_eq!(preview["location"]["type"], "url");
+    assert!(entity(&server.base, "remote").await.is_none(), "a dry run registers nothing");
+
+    let created = post(json!({"type": "url", "target": target}), "").await;
+    assert_eq!(created.status(), 201);
+    let remote = entity(&server.base, "remote").await.expect("registered");
+    assert_eq!(remote["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{target}"));
+    let (_, api) = get_json(&format!("{}/api/catalog/entities/by-name/api/default/remote-api", server.base)).await;
+    assert_eq!(api["spec"]["definition"], "openapi: 3.0.0\n", "the placeholder is read relative to the URL");
+    let (_, locations) = get_json(&format!("{}/api/catalog/locations", server.base)).await;
+    assert_eq!(locations[0]["data"]["target"], target.as_str());
+
+    // Not on the allow-list (same server, other name), unreadable, or not a URL: refused, with the reason.
+    let refused = post(json!({"type": "url", "target": target.replace("127.0.0.1", "localhost")}), "").await;
+    assert_eq!(refused.status(), 400);
+    let message = refused.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("host `localhost` is not on the URL allow-list (--allow-url-host)"), "{message}");
+    let missing = post(json!({"type": "url", "target": format!("{origin}/nope.yaml")}), "").await;
+    assert_eq!(missing.status(), 400);
+    let message = missing.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("HTTP 404 Not Found"), "{message}");
+    assert_eq!(post(json!({"type": "url", "target": "relative.yaml"}), "").await.status(), 400);
+    server.running.stop().await;
+}

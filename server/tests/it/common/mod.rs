@@ -44,6 +44,9 @@ pub async fn start(database_url: Option<String>, catalog: Vec<PathBuf>) -> TestS
         flush_interval: Duration::from_millis(100),
         max_otlp_body_bytes: 1024 * 1024,
         api_tokens: vec![TEST_TOKEN.to_string()],
+        // Test catalogs are served from local HTTP servers.
+        allow_url_hosts: vec!["127.0.0.1".into()],
+        url_refresh_interval: Duration::from_secs(120),
     };
     let running = server::serve::start(config).await.expect("meridian starts");
     let base = format!("http://{}", running.addr);

@@ -1,0 +1,149 @@
+//! Reading catalog URLs (URL locations, `$text` URLs) for hosts on the
+//! allow-list (`--allow-url-host`), as Backstage's `backend.reading.allow`
+//! does: a catalog file must not make the server fetch arbitrary addresses.
+//!
+//! An entry is `host` (any port), `host:port`, or `*.example.com` (any
+//! subdomain). Redirects are followed only to allowed hosts; bodies are
+//! capped and requests time out, so one slow or huge URL cannot stall or
+//! swamp a reload.
+
+use std::time::Duration;
+
+use catalog::UrlReader;
+
+/// Largest descriptor or placeholder file read from a URL.
+pub const MAX_URL_BYTES: usize = 16 * 1024 * 1024;
+const TIMEOUT: Duration = Duration::from_secs(15);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct HostPattern {
+    /// Lower case; for `*.x.com`, the suffix `.x.com`.
+    host: String,
+    wildcard: bool,
+    port: Option<u16>,
+}
+
+impl HostPattern {
+    fn parse(entry: &str) -> Result<Self, String> {
+        let entry = entry.trim().to_ascii_lowercase();
+        let (host, port) = match entry.rsplit_once(':') {
+            Some((host, port)) => (host.to_string(), Some(port.parse::<u16>().map_err(|_| format!("`{entry}`: `{port}` is not a port"))?)),
+            None => (entry.clone(), None),
+        };
+        let (host, wildcard) = match host.strip_prefix("*.") {
+            Some(rest) => (format!(".{rest}"), true),
+            None => (host, false),
+        };
+        if host.is_empty() || host.contains(['/', '*']) {
+            return Err(format!("`{entry}` is not a host, host:port or *.domain"));
+        }
+        Ok(Self { host, wildcard, port })
+    }
+
+    fn allows(&self, url: &url::Url) -> bool {
+        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else { return false };
+        let host_matches = if self.wildcard { host.ends_with(&self.host) } else { host == self.host };
+        host_matches && self.port.is_none_or(|port| url.port_or_known_default() == Some(port))
+    }
+}
+
+/// The allow-list; cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct AllowList(Vec<HostPattern>);
+
+impl AllowList {
+    pub fn parse(entries: &[String]) -> Result<Self, String> {
+        entries.iter().filter(|e| !e.trim().is_empty()).map(|e| HostPattern::parse(e)).collect::<Result<_, _>>().map(Self)
+    }
+
+    /// Why `url` may not be read, if it may not.
+    pub fn check(&self, url: &str) -> Result<url::Url, String> {
+        let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not a valid URL: {e}"))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(format!("`{url}`: only http and https URLs can be read"));
+        }
+        if !self.0.iter().any(|pattern| pattern.allows(&parsed)) {
+            let host = parsed.host_str().unwrap_or_default();
+            return Err(format!("`{url}` was not fetched: host `{host}` is not on the URL allow-list (--allow-url-host)"));
+        }
+        Ok(parsed)
+    }
+}
+
+/// Reads allowed URLs over HTTP(S). Blocking: call it from a blocking thread
+/// of the Tokio runtime (the catalog loader runs in `spawn_blocking`).
+pub struct HttpUrlReader {
+    allow: AllowList,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Handle,
+}
+
+impl HttpUrlReader {
+    pub fn new(allow: AllowList, runtime: tokio::runtime::Handle) -> anyhow::Result<Self> {
+        let redirect_allow = allow.clone();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                attempt.error("more than 5 redirects")
+            } else if let Err(message) = redirect_allow.check(attempt.url().as_str()) {
+                attempt.error(format!("redirected: {message}"))
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = reqwest::Client::builder().timeout(TIMEOUT).redirect(redirects).user_agent("meridian-catalog").build()?;
+        Ok(Self { allow, client, runtime })
+    }
+
+    async fn fetch(&self, url: url::Url) -> Result<String, String> {
+        let mut response = self.client.get(url).send().await.map_err(|e| describe(&e))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("HTTP {status}"));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
+            if body.len() + chunk.len() > MAX_URL_BYTES {
+                return Err(format!("larger than {} MiB", MAX_URL_BYTES / (1024 * 1024)));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        String::from_utf8(body).map_err(|e| format!("not UTF-8 text ({e})"))
+    }
+}
+
+impl UrlReader for HttpUrlReader {
+    fn read(&self, url: &str) -> Result<String, String> {
+        let parsed = self.allow.check(url)?;
+        self.runtime.block_on(self.fetch(parsed))
+    }
+}
+
+/// reqwest's errors name the URL but hide the cause in `source()`.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() { format!("timed out after {}s", TIMEOUT.as_secs()) } else { error.to_string() };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_list_matches_host_port_and_subdomains() {
+        let allow = AllowList::parse(&["git.example.com".into(), "*.corp.net".into(), "127.0.0.1:8080".into()]).unwrap();
+        assert!(allow.check("https://git.example.com/a.yaml").is_ok());
+        assert!(allow.check("http://GIT.example.com:9999/a.yaml").is_ok(), "any port, any case");
+        assert!(allow.check("https://raw.corp.net/a.yaml").is_ok());
+        assert!(allow.check("https://corp.net.evil.org/a.yaml").is_err());
+        assert!(allow.check("http://127.0.0.1:8080/a").is_ok());
+        assert!(allow.check("http://127.0.0.1:8081/a").unwrap_err().contains("host `127.0.0.1` is not on the URL allow-list"));
+        assert!(allow.check("file:///etc/passwd").unwrap_err().contains("only http and https"));
+        assert!(AllowList::parse(&["host:port".into()]).unwrap_err().contains("not a port"));
+        assert!(AllowList::parse(&["https://x/".into()]).is_err());
+    }
+}
