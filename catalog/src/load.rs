@@ -17,6 +17,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -109,8 +110,9 @@ struct Target {
 
 /// Loads with a cache: a file whose stamp (and whose placeholders' files'
 /// stamps) did not change since `cache` saw it yields the entities `previous`
-/// returns for its refs, without being read. `previous` must return entities
-/// as the last load produced them (relations are derived again anyway).
+/// returns for its refs, without being read (shared, not copied). `previous`
+/// must return entities as the last load produced them (relations are
+/// derived again anyway).
 ///
 /// `extra` entities (registered through an API, say) join the set before
 /// duplicates are found and relations derived.
@@ -118,7 +120,7 @@ pub fn load_cached(
     roots: &[Source],
     urls: &dyn UrlReader,
     cache: &mut LoadCache,
-    previous: &dyn Fn(&str) -> Option<Entity>,
+    previous: &dyn Fn(&str) -> Option<Arc<Entity>>,
     extra: Vec<ParsedEntity>,
 ) -> LoadedCatalog {
     let mut out = LoadedCatalog::default();
@@ -179,7 +181,7 @@ fn reuse_cached(
     file_stamp: Stamp,
     urls: &dyn UrlReader,
     cache: &LoadCache,
-    previous: &dyn Fn(&str) -> Option<Entity>,
+    previous: &dyn Fn(&str) -> Option<Arc<Entity>>,
     queue: &mut VecDeque<Target>,
     out: &mut LoadedCatalog,
 ) -> bool {
@@ -224,7 +226,9 @@ fn read_file(
     for mut parsed in parsed.entities {
         let entity_ref = Some(parsed.entity.entity_ref().key());
         let mut read = Vec::new();
-        for (field, message) in substitute_tracking(&mut parsed.entity.spec, &target.source, urls, &mut read) {
+        // Freshly parsed: not shared yet, so make_mut does not copy.
+        let entity = Arc::make_mut(&mut parsed.entity);
+        for (field, message) in substitute_tracking(&mut entity.spec, &target.source, urls, &mut read) {
             file_diagnostics
                 .push(Diagnostic::warning(parsed.location.clone(), format!("{field}: {message}")).for_entity(entity_ref.clone()));
         }
@@ -237,7 +241,7 @@ fn read_file(
         if parsed.kind_checked && parsed.entity.kind.eq_ignore_ascii_case("location") {
             follow_location(&parsed, &target.source, &target.origin, queue, &mut out.diagnostics);
         }
-        let annotations = &mut parsed.entity.metadata.annotations;
+        let annotations = &mut Arc::make_mut(&mut parsed.entity).metadata.annotations;
         annotations.entry(MANAGED_BY_LOCATION.to_string()).or_insert_with(|| managed_by.clone());
         annotations.entry(MANAGED_BY_ORIGIN_LOCATION.to_string()).or_insert_with(|| target.origin.clone());
         produced.push((parsed.entity.entity_ref().key(), parsed.location.clone(), parsed.kind_checked));
@@ -435,11 +439,12 @@ mod tests {
         let mut cache = LoadCache::default();
         let first = load_cached(&[Source::File(d.to_path_buf())], &NoUrls, &mut cache, &|_| None, Vec::new());
         assert_eq!(first.entities.len(), 2);
-        let previous: HashMap<String, Entity> = first.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
+        let previous: HashMap<String, Arc<Entity>> =
+            first.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
         // Unchanged: served from `previous`, marked so we can tell.
         let marked = |key: &str| {
             previous.get(key).cloned().map(|mut e| {
-                e.metadata.title = Some("from cache".into());
+                Arc::make_mut(&mut e).metadata.title = Some("from cache".into());
                 e
             })
         };
@@ -506,7 +511,8 @@ mod tests {
         );
         assert!(cache.reads_urls());
         // Unchanged URLs are read (to see whether they changed) but not parsed again.
-        let previous: HashMap<String, Entity> = loaded.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
+        let previous: HashMap<String, Arc<Entity>> =
+            loaded.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
         let reads = urls.1.get();
         let again = load_cached(&[Source::File(local)], &urls, &mut cache, &|key| previous.get(key).cloned(), Vec::new());
         assert_eq!(again.entities.len(), 4);

@@ -3,13 +3,17 @@
 //! the good ones beside it.
 
 use crate::diagnostic::{Diagnostic, Location};
+use std::sync::Arc;
+
 use crate::entity::Entity;
 use crate::{validate, yaml};
 
 /// An entity and where its document starts.
 #[derive(Clone, Debug)]
 pub struct ParsedEntity {
-    pub entity: Entity,
+    /// Shared: a reload hands unchanged entities from the old index to the
+    /// new one without copying them.
+    pub entity: Arc<Entity>,
     pub location: Location,
     /// False for kinds (or kind + apiVersion pairs) Meridian does not know:
     /// such entities are stored and listed without kind-specific checks.
@@ -46,7 +50,9 @@ pub fn parse_str_with(file: &str, text: &str, skip_non_descriptors: bool) -> Par
             continue;
         }
         match serde_json::from_value::<Entity>(yaml::to_json(&doc.root)) {
-            Ok(entity) => entities.push(ParsedEntity { entity, location: doc.start(), kind_checked: checked.kind_checked }),
+            Ok(entity) => {
+                entities.push(ParsedEntity { entity: Arc::new(entity), location: doc.start(), kind_checked: checked.kind_checked })
+            }
             Err(error) => diagnostics.push(
                 Diagnostic::error(doc.start(), format!("descriptor does not match the entity shape: {error}"))
                     .for_entity(checked.entity_ref),

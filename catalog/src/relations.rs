@@ -4,6 +4,7 @@
 //! exists in the set).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -59,11 +60,12 @@ pub struct UnresolvedRef {
     pub reason: String,
 }
 
-/// Replaces every entity's `relations` with those derived from the whole set.
-/// Returns the references that point nowhere: Backstage keeps such relations
+/// Replaces every entity's `relations` with those derived from the whole set
+/// (an entity whose relations did not change is left alone, and so stays
+/// shared). Returns the references that point nowhere: Backstage keeps such relations
 /// on the referring entity, and so does Meridian; the caller reports them as
 /// warnings.
-pub fn derive_relations(entities: &mut [Entity]) -> Vec<UnresolvedRef> {
+pub fn derive_relations(entities: &mut [Arc<Entity>]) -> Vec<UnresolvedRef> {
     let index: HashMap<String, usize> = entities.iter().enumerate().map(|(i, e)| (e.entity_ref().key(), i)).collect();
     let mut derived: Vec<BTreeSet<Relation>> = vec![BTreeSet::new(); entities.len()];
     let mut unresolved = Vec::new();
@@ -101,7 +103,9 @@ pub fn derive_relations(entities: &mut [Entity]) -> Vec<UnresolvedRef> {
         }
     }
     for (entity, relations) in entities.iter_mut().zip(derived) {
-        entity.relations = relations.into_iter().collect();
+        if !entity.relations.iter().eq(relations.iter()) {
+            Arc::make_mut(entity).relations = relations.into_iter().collect();
+        }
     }
     unresolved
 }
@@ -119,7 +123,7 @@ mod tests {
     use super::*;
     use crate::parse_str;
 
-    fn entities(text: &str) -> Vec<Entity> {
+    fn entities(text: &str) -> Vec<Arc<Entity>> {
         let parsed = parse_str("t.yaml", text);
         assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
         parsed.entities.into_iter().map(|p| p.entity).collect()

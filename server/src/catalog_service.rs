@@ -26,7 +26,7 @@ pub const REGISTERED_LOCATION: &str = "meridian:api";
 #[derive(Debug, serde::Serialize)]
 pub struct Registration {
     pub applied: bool,
-    pub entities: Vec<Entity>,
+    pub entities: Vec<Arc<Entity>>,
     pub added: Vec<String>,
     pub replaced: Vec<String>,
     /// `request:line:column` problems; any error means nothing was applied.
@@ -194,7 +194,7 @@ impl CatalogService {
     pub async fn register_location(&self, source: &Source, dry_run: bool) -> Result<LocationRegistration> {
         let loaded = self.preview_location(source.clone()).await?;
         let current = self.snapshot();
-        let entities: Vec<Entity> = loaded.entities.into_iter().map(|p| p.entity).collect();
+        let entities: Vec<Arc<Entity>> = loaded.entities.into_iter().map(|p| p.entity).collect();
         let (replaced, added) = entities.iter().map(|e| e.entity_ref().key()).partition(|key| current.get(key).is_some());
         let (location, exists) = if dry_run {
             let location = CatalogLocation::new(source, false);
@@ -227,7 +227,7 @@ impl CatalogService {
         let _guard = self.reloading.lock().await;
         let current = self.snapshot();
         let Some(target) = current.get_by_uid(uid) else { return Ok(false) };
-        let entities: Vec<Entity> = current.entities().iter().filter(|e| e.uid != target.uid).map(|e| e.entity.clone()).collect();
+        let entities: Vec<Arc<Entity>> = current.entities().iter().filter(|e| e.uid != target.uid).map(|e| e.entity.clone()).collect();
         self.persist_and_swap(entities, None).await?;
         Ok(true)
     }
@@ -244,7 +244,7 @@ impl CatalogService {
                 entity.metadata.annotations.insert(catalog::load::MANAGED_BY_LOCATION.into(), REGISTERED_LOCATION.into());
                 entity.metadata.annotations.insert(catalog::load::MANAGED_BY_ORIGIN_LOCATION.into(), REGISTERED_LOCATION.into());
                 let location = catalog::Location { file: format!("registered:{key}"), line: 1, column: 1 };
-                catalog::ParsedEntity { entity, location, kind_checked: true }
+                catalog::ParsedEntity { entity: Arc::new(entity), location, kind_checked: true }
             })
             .collect())
     }
@@ -254,7 +254,7 @@ impl CatalogService {
     pub async fn register_yaml(&self, yaml: &str, dry_run: bool) -> Result<Registration> {
         let parsed = catalog::parse_str("request", yaml);
         let current = self.snapshot();
-        let entities: Vec<Entity> = parsed.entities.into_iter().map(|p| p.entity).collect();
+        let entities: Vec<Arc<Entity>> = parsed.entities.into_iter().map(|p| p.entity).collect();
         let (mut added, mut replaced) = (Vec::new(), Vec::new());
         for entity in &entities {
             let key = entity.entity_ref().key();
@@ -292,7 +292,7 @@ impl CatalogService {
                 tracing::debug!("{diagnostic}");
             }
         }
-        let mut entities: Vec<Entity> = loaded.entities.into_iter().map(|p| p.entity).collect();
+        let mut entities: Vec<Arc<Entity>> = loaded.entities.into_iter().map(|p| p.entity).collect();
         let present: HashSet<String> = entities.iter().map(|e| e.entity_ref().key()).collect();
         // An entity whose new version is invalid keeps its last good version
         // (with the error in its status), as in Backstage.
@@ -307,8 +307,8 @@ impl CatalogService {
             }
             if !is_orphan(&entity) {
                 tracing::info!("{} is orphaned: no location provides it any more", old.key);
+                Arc::make_mut(&mut entity).metadata.annotations.insert(ORPHAN_ANNOTATION.into(), "true".into());
             }
-            entity.metadata.annotations.insert(ORPHAN_ANNOTATION.into(), "true".into());
             entities.push(entity);
             orphans += 1;
         }
@@ -338,30 +338,30 @@ impl CatalogService {
     /// Returns how long storing and indexing took.
     async fn persist_and_swap(
         &self,
-        entities: Vec<Entity>,
+        entities: Vec<Arc<Entity>>,
         diagnostics: Option<Vec<Diagnostic>>,
     ) -> Result<(std::time::Duration, std::time::Duration)> {
         let started = std::time::Instant::now();
-        let rows: Vec<(Entity, String)> = entities
-            .into_iter()
-            .map(|e| {
-                let source = e.metadata.annotations.get(catalog::load::MANAGED_BY_LOCATION).cloned().unwrap_or_default();
-                (e, source)
-            })
-            .collect();
-        // Write only what differs from what is stored (the current snapshot).
+        // Write only what differs from what is stored (the current snapshot);
+        // an entity still shared with it is unchanged without looking inside.
         let previous = self.snapshot();
-        let changed: Vec<(Entity, String)> =
-            rows.iter().filter(|(e, _)| previous.get(&e.entity_ref().key()).is_none_or(|old| old.entity != *e)).cloned().collect();
-        let present: HashSet<String> = rows.iter().map(|(e, _)| e.entity_ref().key()).collect();
+        let mut present = HashSet::with_capacity(entities.len());
+        let mut changed: Vec<&Entity> = Vec::new();
+        for entity in &entities {
+            let key = entity.entity_ref().key();
+            if previous.get(&key).is_none_or(|old| !Arc::ptr_eq(&old.entity, entity) && old.entity != *entity) {
+                changed.push(entity);
+            }
+            present.insert(key);
+        }
         let removed: Vec<String> = previous.entities().iter().filter(|e| !present.contains(&e.key)).map(|e| e.key.clone()).collect();
+        drop(present);
         self.store.apply_catalog_changes(&changed, &removed).await?;
+        drop(changed);
         let stored = started.elapsed();
         let diagnostics = Arc::new(diagnostics.unwrap_or_else(|| self.diagnostics().as_ref().clone()));
         let problems = diagnostics.clone();
-        let index =
-            tokio::task::spawn_blocking(move || CatalogIndex::rebuild(&previous, rows.into_iter().map(|(e, _)| e).collect(), &problems))
-                .await?;
+        let index = tokio::task::spawn_blocking(move || CatalogIndex::rebuild(&previous, entities, &problems)).await?;
         let replaced = std::mem::replace(&mut *self.index.write().unwrap_or_else(|p| p.into_inner()), Arc::new(index));
         // Freeing a large catalog takes a while; readers need not wait for it.
         tokio::task::spawn_blocking(move || drop(replaced));

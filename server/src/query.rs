@@ -147,7 +147,7 @@ kind: Component
 metadata: {name: checkout}
 spec: {type: service, lifecycle: production, owner: team}
 ";
-        let entities: Vec<Entity> = catalog::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
+        let entities: Vec<_> = catalog::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
         let index = CatalogIndex::new(entities);
         assert_eq!(component_for_service(&index, "checkout").as_deref(), Some("component:default/checkout"));
         assert_eq!(component_for_service(&index, "shop/checkout").as_deref(), Some("component:shop/checkout"));

@@ -178,7 +178,7 @@ impl PortalPort for Portal {
 fn registration_view(outcome: &crate::catalog_service::Registration) -> RegistrationView {
     RegistrationView {
         applied: outcome.applied,
-        entities: outcome.entities.iter().map(summary).collect(),
+        entities: outcome.entities.iter().map(|e| summary(e)).collect(),
         added: outcome.added.clone(),
         replaced: outcome.replaced.clone(),
         problems: outcome.problems.iter().map(|d| Problem { level: d.severity.as_str().to_string(), message: d.to_string() }).collect(),

@@ -93,7 +93,8 @@ pub struct IndexedEntity {
     pub key: String,
     pub uid: String,
     pub etag: String,
-    pub entity: Entity,
+    /// Shared with the loader and with the next index of a reload.
+    pub entity: Arc<Entity>,
     /// `status.items` (problems), when there are any.
     status: Option<Value>,
     /// Interned (key id, value id) pairs.
@@ -227,25 +228,25 @@ fn status_items(problems: &[crate::Diagnostic]) -> HashMap<&str, Vec<Value>> {
 }
 
 impl CatalogIndex {
-    pub fn new(entities: Vec<Entity>) -> Self {
+    pub fn new(entities: Vec<impl Into<Arc<Entity>>>) -> Self {
         Self::with_problems(entities, &[])
     }
 
     /// Like [`Self::new`], attaching each diagnostic that names an entity to
     /// that entity's `status.items`, in Backstage's shape.
-    pub fn with_problems(entities: Vec<Entity>, problems: &[crate::Diagnostic]) -> Self {
-        Self::build(entities, problems, None)
+    pub fn with_problems(entities: Vec<impl Into<Arc<Entity>>>, problems: &[crate::Diagnostic]) -> Self {
+        Self::build(entities.into_iter().map(Into::into).collect(), problems, None)
     }
 
     /// A new index for `entities` that reuses `previous`'s work for every
     /// entity that did not change (its interned strings and flattened pairs),
     /// so a one-file edit of a large catalog costs little more than the file.
     /// Strings no entity uses any more are dropped only by a full [`Self::new`].
-    pub fn rebuild(previous: &CatalogIndex, entities: Vec<Entity>, problems: &[crate::Diagnostic]) -> Self {
+    pub fn rebuild(previous: &CatalogIndex, entities: Vec<Arc<Entity>>, problems: &[crate::Diagnostic]) -> Self {
         Self::build(entities, problems, Some(previous))
     }
 
-    fn build(entities: Vec<Entity>, problems: &[crate::Diagnostic], previous: Option<&CatalogIndex>) -> Self {
+    fn build(entities: Vec<Arc<Entity>>, problems: &[crate::Diagnostic], previous: Option<&CatalogIndex>) -> Self {
         let status = status_items(problems);
         let mut index = CatalogIndex::default();
         if let Some(previous) = previous {
@@ -258,7 +259,7 @@ impl CatalogIndex {
         for entity in entities {
             let key = entity.entity_ref().key();
             let id = index.entities.len() as u32;
-            let unchanged = previous.and_then(|p| p.get(&key)).filter(|old| old.entity == entity);
+            let unchanged = previous.and_then(|p| p.get(&key)).filter(|old| Arc::ptr_eq(&old.entity, &entity) || old.entity == entity);
             let (uid, etag, pairs) = match unchanged {
                 Some(old) => {
                     for &(kid, vid) in &old.pairs {
@@ -539,9 +540,10 @@ fn walk(value: Value, path: &str, pairs: &mut Vec<(String, String)>) {
 pub(crate) mod test_support {
     use super::CatalogIndex;
     use crate::entity::Entity;
+    use std::sync::Arc;
 
-    pub fn entities(text: &str) -> Vec<Entity> {
-        let mut entities: Vec<Entity> = crate::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
+    pub fn entities(text: &str) -> Vec<Arc<Entity>> {
+        let mut entities: Vec<Arc<Entity>> = crate::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
         crate::derive_relations(&mut entities);
         entities
     }
@@ -629,9 +631,9 @@ spec: {type: team, children: []}
     #[test]
     fn rebuild_reuses_unchanged_entities_and_sees_changes() {
         let first = index();
-        let mut entities: Vec<Entity> = first.entities().iter().map(|e| e.entity.clone()).collect();
+        let mut entities: Vec<Arc<Entity>> = first.entities().iter().map(|e| e.entity.clone()).collect();
         entities.retain(|e| e.metadata.name != "team-a");
-        entities.iter_mut().find(|e| e.metadata.name == "Web").unwrap().metadata.tags = vec!["vue".into()];
+        Arc::make_mut(entities.iter_mut().find(|e| e.metadata.name == "Web").unwrap()).metadata.tags = vec!["vue".into()];
         let second = CatalogIndex::rebuild(&first, entities, &[]);
         let run = |index: &CatalogIndex, params: &[&str]| names(index, &index.filter(&Filter::parse(params).unwrap()));
         assert_eq!(run(&second, &[]), ["checkout", "Web"]);

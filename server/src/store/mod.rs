@@ -71,7 +71,8 @@ impl Store {
 
     /// Applies a change set in one transaction: upserts `changed`, deletes the
     /// entity refs in `removed`. An edit of one file writes one file's rows.
-    pub async fn apply_catalog_changes(&self, changed: &[(Entity, String)], removed: &[String]) -> Result<()> {
+    /// Each row's `source` is the entity's `backstage.io/managed-by-location`.
+    pub async fn apply_catalog_changes(&self, changed: &[&Entity], removed: &[String]) -> Result<()> {
         if changed.is_empty() && removed.is_empty() {
             return Ok(());
         }
@@ -126,7 +127,7 @@ impl Store {
     }
 
     /// Registers (or replaces) entities in one transaction.
-    pub async fn register_entities(&self, entities: &[Entity]) -> Result<()> {
+    pub async fn register_entities(&self, entities: &[Arc<Entity>]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         for entity in entities {
             sqlx::query(
@@ -134,7 +135,7 @@ impl Store {
                  ON CONFLICT (entity_ref) DO UPDATE SET body = excluded.body",
             )
             .bind(entity.entity_ref().key())
-            .bind(serde_json::to_string(entity)?)
+            .bind(serde_json::to_string(&**entity)?)
             .bind(unix_seconds())
             .execute(&mut *tx)
             .await?;
@@ -206,7 +207,7 @@ impl Store {
 
 /// Multi-row upserts, 300 rows a statement (under SQLite's and PostgreSQL's
 /// bind limits), with `$n` placeholders both backends accept.
-async fn upsert_entities(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entities: &[(Entity, String)]) -> Result<()> {
+async fn upsert_entities(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entities: &[&Entity]) -> Result<()> {
     const COLUMNS: usize = 7;
     let now = unix_seconds();
     for chunk in entities.chunks(300) {
@@ -220,13 +221,14 @@ async fn upsert_entities(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entities: &[
             rows.join(", ")
         );
         let mut query = sqlx::query(&sql);
-        for (entity, source) in chunk {
+        for entity in chunk {
+            let source = entity.metadata.annotations.get(catalog::load::MANAGED_BY_LOCATION).cloned().unwrap_or_default();
             query = query
                 .bind(entity.entity_ref().key())
                 .bind(entity.kind.clone())
                 .bind(entity.metadata.namespace.clone())
                 .bind(entity.metadata.name.clone())
-                .bind(source.clone())
+                .bind(source)
                 .bind(serde_json::to_string(entity)?)
                 .bind(now);
         }

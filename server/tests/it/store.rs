@@ -26,21 +26,21 @@ fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, la
 async fn storage_suite(store: Store) {
     // Catalog: write, read back exactly, change one, remove the rest (in batches over 300 rows).
     let loaded = catalog::load_paths(&[demo_catalog()]);
-    let mut entities: Vec<_> = loaded.entities.iter().map(|p| (p.entity.clone(), "file:test".to_string())).collect();
+    let mut entities: Vec<catalog::Entity> = loaded.entities.iter().map(|p| (*p.entity).clone()).collect();
     for i in 0..700 {
-        let mut extra = entities[0].0.clone();
+        let mut extra = entities[0].clone();
         extra.metadata.name = format!("generated-{i}");
-        entities.push((extra, "file:generated".to_string()));
+        entities.push(extra);
     }
-    store.apply_catalog_changes(&entities, &[]).await.unwrap();
+    store.apply_catalog_changes(&entities.iter().collect::<Vec<_>>(), &[]).await.unwrap();
     let read = store.entities().await.unwrap();
     assert_eq!(read.len(), entities.len());
-    let gateway = entities.iter().find(|(e, _)| e.metadata.name == "gateway").unwrap().0.clone();
+    let gateway = entities.iter().find(|e| e.metadata.name == "gateway").unwrap().clone();
     assert_eq!(read.iter().find(|e| e.metadata.name == "gateway"), Some(&gateway), "round-trips exactly");
     let mut changed = gateway.clone();
     changed.metadata.description = Some("changed".into());
-    let removed: Vec<String> = entities.iter().filter(|(e, _)| e.metadata.name != "gateway").map(|(e, _)| e.entity_ref().key()).collect();
-    store.apply_catalog_changes(&[(changed.clone(), "file:test".into())], &removed).await.unwrap();
+    let removed: Vec<String> = entities.iter().filter(|e| e.metadata.name != "gateway").map(|e| e.entity_ref().key()).collect();
+    store.apply_catalog_changes(&[&changed], &removed).await.unwrap();
     assert_eq!(store.entities().await.unwrap(), vec![changed]);
 
     // Edges: rows of one edge merge (counts add, histograms merge); old rows are outside the window.
