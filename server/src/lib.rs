@@ -30,3 +30,9 @@ pub mod url_reader;
 pub mod watch;
 pub mod web;
 pub mod window;
+
+// Catalog reloads allocate and free millions of small strings; with glibc's
+// allocator half their time went to malloc/free bookkeeping. Declared in the
+// library so the binary, the benchmarks and the tests all use the same one.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
