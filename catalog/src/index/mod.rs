@@ -7,7 +7,7 @@
 //!   `relations.ownedby=group:default/team-a`. Values over 200 characters are
 //!   not indexed. Keys and values are interned: each distinct string is held
 //!   once, pairs are two `u32`s.
-//! - Postings map each `(key, value)` to the entities that have it; filters,
+//! - Postings ([`postings`]) map each `(key, value)` to the entities that have it; filters,
 //!   facets and full-text search work on postings and bitsets, never by
 //!   walking every entity.
 //! - A [`Filter`] is a list of alternatives (ORed); each alternative is a list
@@ -21,7 +21,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+mod postings;
 mod search;
+
+use postings::{Postings, PostingsBuilder};
 
 pub use search::{SearchHit, SearchResult};
 
@@ -117,13 +120,6 @@ impl IndexedEntity {
     }
 }
 
-/// The entities that have one `(key, value)`, and the value as first written.
-#[derive(Debug)]
-struct Posting {
-    original: Option<Box<str>>,
-    ids: Vec<u32>,
-}
-
 /// Distinct strings, each stored once, numbered.
 #[derive(Clone, Debug, Default)]
 struct Interner {
@@ -194,10 +190,7 @@ pub struct CatalogIndex {
     by_uid: HashMap<String, usize>,
     keys: Interner,
     values: Interner,
-    // FxHash: millions of small integer keys are hashed per build.
-    postings: FxHashMap<(u32, u32), Posting>,
-    /// Per key id: the value ids that occur with it.
-    key_values: Vec<Vec<u32>>,
+    postings: Postings,
     full_text_corpus: TextCorpus,
 }
 
@@ -293,6 +286,7 @@ impl CatalogIndex {
         entities.sort_by_cached_key(|e| e.entity_ref().key());
         let full_text_keys: Vec<u32> = FULL_TEXT_FIELDS.iter().map(|f| index.keys.intern(f)).collect();
         let mut flat = Vec::new();
+        let mut postings = PostingsBuilder::with_capacity(previous.map_or(0, |p| p.postings.len()));
         for entity in entities {
             let key = entity.entity_ref().key();
             let id = index.entities.len() as u32;
@@ -300,9 +294,10 @@ impl CatalogIndex {
             let (uid, etag, pairs) = match unchanged {
                 Some(old) => {
                     for &(kid, vid) in &old.pairs {
-                        index.add_posting(kid, vid, id, || {
-                            previous.and_then(|p| p.postings.get(&(kid, vid))).and_then(|p| p.original.clone())
-                        });
+                        postings.add(kid, vid, id);
+                        if let Some(written) = previous.and_then(|p| p.postings.original(kid, vid)) {
+                            postings.add_original(kid, vid, id, || written.into());
+                        }
                     }
                     (old.uid.clone(), old.etag.clone(), old.pairs.clone())
                 }
@@ -314,12 +309,15 @@ impl CatalogIndex {
                         let lower = original.to_lowercase();
                         let (kid, vid) = (index.keys.intern(&k), index.values.intern(&lower));
                         pairs.push((kid, vid));
-                        index.add_posting(kid, vid, id, || (original != lower).then(|| original.into_boxed_str()));
+                        postings.add(kid, vid, id);
+                        if original != lower {
+                            postings.add_original(kid, vid, id, || original.into_boxed_str());
+                        }
                     }
                     (uid_for(&key), etag_for(&entity), pairs)
                 }
             };
-            for &(kid, vid) in pairs.iter().filter(|(kid, _)| full_text_keys.contains(kid)) {
+            for &(_, vid) in pairs.iter().filter(|(kid, _)| full_text_keys.contains(kid)) {
                 index.full_text_corpus.push(index.values.text(vid), id);
             }
             let entity_status = status.get(key.as_str()).map(|items| serde_json::json!({ "items": items }));
@@ -327,21 +325,8 @@ impl CatalogIndex {
             index.by_uid.insert(uid.clone(), id as usize);
             index.entities.push(IndexedEntity { key, uid, etag, entity, status: entity_status, pairs });
         }
+        index.postings = postings.finish();
         index
-    }
-
-    fn add_posting(&mut self, kid: u32, vid: u32, id: u32, original: impl FnOnce() -> Option<Box<str>>) {
-        let key_values = &mut self.key_values;
-        let posting = self.postings.entry((kid, vid)).or_insert_with(|| {
-            if key_values.len() <= kid as usize {
-                key_values.resize(kid as usize + 1, Vec::new());
-            }
-            key_values[kid as usize].push(vid);
-            Posting { original: original(), ids: Vec::new() }
-        });
-        if posting.ids.last() != Some(&id) {
-            posting.ids.push(id);
-        }
     }
 
     pub fn len(&self) -> usize {
@@ -370,25 +355,20 @@ impl CatalogIndex {
         self.by_uid.get(uid).map(|&i| &self.entities[i])
     }
 
-    fn postings_of(&self, key: &str) -> impl Iterator<Item = (u32, &Posting)> + '_ {
-        let kid = self.keys.get(key);
-        kid.and_then(|k| self.key_values.get(k as usize))
-            .into_iter()
-            .flatten()
-            .filter_map(move |&vid| kid.and_then(|k| self.postings.get(&(k, vid))).map(|p| (vid, p)))
+    /// Every value of `key` with the entities that have it.
+    fn postings_of(&self, key: &str) -> impl Iterator<Item = (u32, &[u32])> + '_ {
+        self.keys.get(key).into_iter().flat_map(|kid| self.postings.of_key(kid))
     }
 
     fn ids_for(&self, key: &str, value: Option<&str>) -> Ids {
         let mut ids = Ids::empty(self.entities.len());
         match value {
             Some(v) => {
-                if let (Some(k), Some(vid)) = (self.keys.get(key), self.values.get(v))
-                    && let Some(p) = self.postings.get(&(k, vid))
-                {
-                    p.ids.iter().for_each(|&id| ids.insert(id));
+                if let (Some(k), Some(vid)) = (self.keys.get(key), self.values.get(v)) {
+                    self.postings.get(k, vid).iter().for_each(|&id| ids.insert(id));
                 }
             }
-            None => self.postings_of(key).for_each(|(_, p)| p.ids.iter().for_each(|&id| ids.insert(id))),
+            None => self.postings_of(key).for_each(|(_, entities)| entities.iter().for_each(|&id| ids.insert(id))),
         }
         ids
     }
@@ -471,9 +451,9 @@ impl CatalogIndex {
         } else {
             let fields: Vec<&str> = if fields.is_empty() { FULL_TEXT_FIELDS.to_vec() } else { fields.iter().map(String::as_str).collect() };
             for field in fields {
-                for (vid, posting) in self.postings_of(field) {
+                for (vid, entities) in self.postings_of(field) {
                     if finder.find(self.values.text(vid).as_bytes()).is_some() {
-                        posting.ids.iter().for_each(|&id| hits.insert(id));
+                        entities.iter().for_each(|&id| hits.insert(id));
                     }
                 }
             }
@@ -492,14 +472,19 @@ impl CatalogIndex {
     fn facets_of(&self, selected: Option<&Ids>, facets: &[String]) -> BTreeMap<String, Vec<(String, usize)>> {
         let mut out = BTreeMap::new();
         for facet in facets {
+            let Some(kid) = self.keys.get(&facet.to_lowercase()) else {
+                out.insert(facet.clone(), Vec::new());
+                continue;
+            };
             let mut list: Vec<(String, usize)> = self
-                .postings_of(&facet.to_lowercase())
-                .filter_map(|(vid, posting)| {
+                .postings
+                .of_key(kid)
+                .filter_map(|(vid, entities)| {
                     let count = match selected {
-                        None => posting.ids.len(),
-                        Some(s) => posting.ids.iter().filter(|&&id| s.contains(id as usize)).count(),
+                        None => entities.len(),
+                        Some(s) => entities.iter().filter(|&&id| s.contains(id as usize)).count(),
                     };
-                    let value = posting.original.as_deref().unwrap_or_else(|| self.values.text(vid));
+                    let value = self.postings.original(kid, vid).unwrap_or_else(|| self.values.text(vid));
                     (count > 0).then(|| (value.to_string(), count))
                 })
                 .collect();

@@ -74,10 +74,10 @@ impl CatalogIndex {
         for term in &terms {
             let mut best = vec![0u32; n];
             for &(field, weight) in FIELDS {
-                for (vid, posting) in self.postings_of(field) {
+                for (vid, entities) in self.postings_of(field) {
                     let q = quality(term, self.values.text(vid));
                     if q > 0 {
-                        for &id in &posting.ids {
+                        for &id in entities {
                             let slot = &mut best[id as usize];
                             *slot = (*slot).max(q * weight);
                         }
