@@ -18,6 +18,8 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once at start: the size of the serve variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Run the web UI, REST API and OTLP receivers.
     Serve(ServeArgs),
