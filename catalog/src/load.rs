@@ -25,7 +25,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::entity::Entity;
 use crate::parse::{ParsedEntity, parse_str_with};
 use crate::relations::derive_relations;
-use crate::source::{NoUrls, Source, UrlReader};
+use crate::source::{NoUrls, Source, Stamp, UrlReader};
 use crate::substitute::substitute_tracking;
 
 pub const MANAGED_BY_LOCATION: &str = "backstage.io/managed-by-location";
@@ -78,25 +78,6 @@ struct CachedFile {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// A file's length and content hash. Content, not mtime: an edit that keeps
-/// the size within one timestamp tick must not be missed, and reading every
-/// descriptor of a 50,000-entity catalog takes only tens of milliseconds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    hash: u64,
-}
-
-fn stamp_of(bytes: &[u8]) -> Stamp {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    Stamp { len: bytes.len() as u64, hash: hasher.finish() }
-}
-
-fn stamp(source: &Source, urls: &dyn UrlReader) -> Option<Stamp> {
-    source.read(urls).ok().map(|text| stamp_of(text.as_bytes()))
-}
 
 struct Target {
     source: Source,
@@ -146,7 +127,7 @@ pub fn load_cached(
                 continue;
             }
         };
-        let file_stamp = stamp_of(text.as_bytes());
+        let file_stamp = Stamp::of(&text);
         if !reuse_cached(&target, file_stamp, urls, cache, previous, &mut queue, &mut out) {
             read_file(&target, &text, file_stamp, urls, cache, &mut queue, &mut out);
         }
@@ -186,7 +167,7 @@ fn reuse_cached(
     out: &mut LoadedCatalog,
 ) -> bool {
     let Some(cached) = cache.files.get(&target.source.canonical()) else { return false };
-    if file_stamp != cached.stamp || cached.dependencies.iter().any(|(source, seen)| stamp(source, urls) != *seen) {
+    if file_stamp != cached.stamp || cached.dependencies.iter().any(|(source, seen)| source.stamp(urls) != *seen) {
         return false;
     }
     let mut entities = Vec::with_capacity(cached.entities.len());
@@ -232,12 +213,7 @@ fn read_file(
             file_diagnostics
                 .push(Diagnostic::warning(parsed.location.clone(), format!("{field}: {message}")).for_entity(entity_ref.clone()));
         }
-        // Stamped after substitution read them: one more read each, but only
-        // for files that have placeholders.
-        dependencies.extend(read.into_iter().map(|source| {
-            let seen = stamp(&source, urls);
-            (source, seen)
-        }));
+        dependencies.extend(read);
         if parsed.kind_checked && parsed.entity.kind.eq_ignore_ascii_case("location") {
             follow_location(&parsed, &target.source, &target.origin, queue, &mut out.diagnostics);
         }

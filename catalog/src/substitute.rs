@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::source::{Source, UrlReader};
+use crate::source::{Source, Stamp, UrlReader};
 
 /// Replaces every placeholder in `spec`. Each failure is returned as
 /// `(field path, message)`; a failed placeholder is left as written.
@@ -14,13 +14,13 @@ pub fn substitute(spec: &mut Map<String, Value>, base: &Source, urls: &dyn UrlRe
     substitute_tracking(spec, base, urls, &mut Vec::new())
 }
 
-/// Like [`substitute`], also listing the sources read (so a cache knows
-/// when to read the descriptor again).
+/// Like [`substitute`], also listing the sources read and how they looked
+/// (so a cache knows when to read the descriptor again).
 pub fn substitute_tracking(
     spec: &mut Map<String, Value>,
     base: &Source,
     urls: &dyn UrlReader,
-    read: &mut Vec<Source>,
+    read: &mut Vec<(Source, Option<Stamp>)>,
 ) -> Vec<(String, String)> {
     let mut problems = Vec::new();
     for (key, value) in spec.iter_mut() {
@@ -29,7 +29,7 @@ pub fn substitute_tracking(
     problems
 }
 
-fn walk(value: &mut Value, path: &str, base: &Source, urls: &dyn UrlReader, problems: &mut Vec<(String, String)>, read: &mut Vec<Source>) {
+fn walk(value: &mut Value, path: &str, base: &Source, urls: &dyn UrlReader, problems: &mut Vec<(String, String)>, read: &mut Vec<(Source, Option<Stamp>)>) {
     if let Some((kind, target)) = placeholder(value) {
         match resolve(&kind, &target, base, urls, read) {
             Ok(resolved) => *value = resolved,
@@ -58,13 +58,21 @@ fn placeholder(value: &Value) -> Option<(String, String)> {
     matches!(key.as_str(), "$text" | "$json" | "$yaml").then(|| (key.clone(), target.as_str().unwrap_or_default().to_string()))
 }
 
-fn resolve(kind: &str, target: &str, base: &Source, urls: &dyn UrlReader, read: &mut Vec<Source>) -> Result<Value, String> {
+fn resolve(
+    kind: &str,
+    target: &str,
+    base: &Source,
+    urls: &dyn UrlReader,
+    read: &mut Vec<(Source, Option<Stamp>)>,
+) -> Result<Value, String> {
     if target.is_empty() {
         return Err(format!("{kind} needs a path or URL"));
     }
     let source = base.resolve(target).map_err(|e| format!("{kind} {e}"))?;
-    read.push(source.clone());
-    let text = source.read(urls).map_err(|e| format!("{kind} `{target}` ({source}): {e}"))?;
+    // Read once: the same text gives the value and the cache's stamp.
+    let text = source.read(urls);
+    read.push((source.clone(), text.as_deref().ok().map(Stamp::of)));
+    let text = text.map_err(|e| format!("{kind} `{target}` ({source}): {e}"))?;
     let name = source.to_string();
     match kind {
         "$text" => Ok(Value::String(text)),
