@@ -78,15 +78,24 @@ struct CachedFile {
     diagnostics: Vec<Diagnostic>,
 }
 
-
 struct Target {
+    /// As reached (names the file in diagnostics).
     source: Source,
+    /// [`Source::canonical`], computed once (a filesystem call for files):
+    /// the key of `seen` and of the cache.
+    key: Source,
     /// Walking a folder: skip non-descriptor documents.
     from_folder: bool,
     /// A Location target with `presence: optional`: failing to read it is no error.
     optional: bool,
     /// Location reference (`file:…`, `url:…`) of the root this target was reached from.
     origin: String,
+}
+
+impl Target {
+    fn new(source: Source, from_folder: bool, optional: bool, origin: &str) -> Self {
+        Self { key: source.canonical(), source, from_folder, optional, origin: origin.to_string() }
+    }
 }
 
 /// Loads with a cache: a file whose stamp (and whose placeholders' files'
@@ -111,7 +120,7 @@ pub fn load_cached(
     }
     let mut seen: HashSet<Source> = HashSet::new();
     while let Some(target) = queue.pop_front() {
-        if !seen.insert(target.source.canonical()) {
+        if !seen.insert(target.key.clone()) {
             continue;
         }
         // Each file is read once: its text gives both its stamp and its entities.
@@ -142,7 +151,7 @@ pub fn load_cached(
 
 fn enqueue_root(root: &Source, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
     let origin = root.location_ref();
-    let target = |source, from_folder| Target { source, from_folder, optional: false, origin: origin.clone() };
+    let target = |source, from_folder| Target::new(source, from_folder, false, &origin);
     match root {
         Source::File(path) if path.is_dir() => {
             for file in yaml_files(path, diagnostics) {
@@ -166,7 +175,7 @@ fn reuse_cached(
     queue: &mut VecDeque<Target>,
     out: &mut LoadedCatalog,
 ) -> bool {
-    let Some(cached) = cache.files.get(&target.source.canonical()) else { return false };
+    let Some(cached) = cache.files.get(&target.key) else { return false };
     if file_stamp != cached.stamp || cached.dependencies.iter().any(|(source, seen)| source.stamp(urls) != *seen) {
         return false;
     }
@@ -224,10 +233,9 @@ fn read_file(
         out.entities.push(parsed);
     }
     out.diagnostics.extend(file_diagnostics.iter().cloned());
-    cache.files.insert(
-        target.source.canonical(),
-        CachedFile { stamp: file_stamp, dependencies, entities: produced, diagnostics: file_diagnostics },
-    );
+    cache
+        .files
+        .insert(target.key.clone(), CachedFile { stamp: file_stamp, dependencies, entities: produced, diagnostics: file_diagnostics });
 }
 
 fn follow_location(location: &ParsedEntity, file: &Source, origin: &str, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
@@ -241,7 +249,7 @@ fn follow_location(location: &ParsedEntity, file: &Source, origin: &str, queue: 
         .chain(spec.get("targets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str));
     let entity_ref = Some(location.entity.entity_ref().key());
     let problem = |message: String| Diagnostic::error(location.location.clone(), message).for_entity(entity_ref.clone());
-    let target = |source| Target { source, from_folder: false, optional, origin: origin.to_string() };
+    let target = |source| Target::new(source, false, optional, origin);
     for text in targets {
         if is_url_type && !text.contains("://") {
             diagnostics.push(problem(format!("target `{text}` must be an absolute URL: the location has type url")));

@@ -29,7 +29,14 @@ pub fn substitute_tracking(
     problems
 }
 
-fn walk(value: &mut Value, path: &str, base: &Source, urls: &dyn UrlReader, problems: &mut Vec<(String, String)>, read: &mut Vec<(Source, Option<Stamp>)>) {
+fn walk(
+    value: &mut Value,
+    path: &str,
+    base: &Source,
+    urls: &dyn UrlReader,
+    problems: &mut Vec<(String, String)>,
+    read: &mut Vec<(Source, Option<Stamp>)>,
+) {
     if let Some((kind, target)) = placeholder(value) {
         match resolve(&kind, &target, base, urls, read) {
             Ok(resolved) => *value = resolved,
