@@ -164,13 +164,18 @@ impl CatalogService {
             bail!("no such file or folder: {}", path.display());
         }
         let urls = self.urls.clone();
-        let loaded = tokio::task::spawn_blocking(move || {
-            if let Source::Url(url) = &source {
-                urls.read(url).map_err(|e| anyhow::anyhow!("cannot read {url}: {e}"))?;
-            }
-            anyhow::Ok(catalog::load::load_cached(&[source], &*urls, &mut Default::default(), &|_| None, Vec::new()))
-        })
-        .await??;
+        let is_url = source.is_url();
+        let roots = [source];
+        let loaded =
+            tokio::task::spawn_blocking(move || catalog::load::load_cached(&roots, &*urls, &mut Default::default(), &|_| None, Vec::new()))
+                .await?;
+        // A URL that could not be read at all yields no file, only its error.
+        if is_url
+            && loaded.files.is_empty()
+            && let Some(unreadable) = loaded.diagnostics.iter().find(|d| d.is_error())
+        {
+            bail!("{}: {}", unreadable.location.file, unreadable.message);
+        }
         Ok(loaded)
     }
 
