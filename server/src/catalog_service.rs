@@ -179,37 +179,34 @@ impl CatalogService {
         Ok(loaded)
     }
 
-    /// Registers a file, folder or URL and reloads. Check it with
-    /// [`Self::preview_location`] first.
-    async fn add_location(&self, source: &Source) -> Result<(CatalogLocation, bool)> {
-        let location = CatalogLocation::new(source, false);
-        let existed = self.locations().await?.iter().any(|l| l.id == location.id);
-        if !existed {
-            let stored =
-                StoredLocation { id: location.id.clone(), location_type: location.location_type.clone(), target: location.target.clone() };
-            self.store.add_location(&stored).await?;
-            self.locations_changed.notify_one();
-        }
-        self.reload().await?;
-        Ok((location, existed))
-    }
-
     /// Registers a file, folder or URL (or, with `dry_run`, reports what it
     /// holds). `Err` when it cannot be read at all.
     pub async fn register_location(&self, source: &Source, dry_run: bool) -> Result<LocationRegistration> {
         let loaded = self.preview_location(source.clone()).await?;
-        let current = self.snapshot();
         let entities: Vec<Arc<Entity>> = loaded.entities.into_iter().map(|p| p.entity).collect();
-        let (replaced, added) = entities.iter().map(|e| e.entity_ref().key()).partition(|key| current.get(key).is_some());
-        let (location, exists) = if dry_run {
-            let location = CatalogLocation::new(source, false);
-            let exists = self.locations().await?.iter().any(|l| l.id == location.id);
-            (location, exists)
-        } else {
-            self.add_location(source).await?
-        };
+        let (added, replaced) = self.split_added_replaced(&entities);
+        let location = CatalogLocation::new(source, false);
+        let exists = self.locations().await?.iter().any(|l| l.id == location.id);
+        if !dry_run {
+            if !exists {
+                let stored = StoredLocation {
+                    id: location.id.clone(),
+                    location_type: location.location_type.clone(),
+                    target: location.target.clone(),
+                };
+                self.store.add_location(&stored).await?;
+                self.locations_changed.notify_one();
+            }
+            self.reload().await?;
+        }
         let registration = Registration { applied: !dry_run, entities, added, replaced, problems: loaded.diagnostics };
         Ok(LocationRegistration { location, exists, registration })
+    }
+
+    /// Refs of `entities` not in the catalog yet, and of those already in it.
+    fn split_added_replaced(&self, entities: &[Arc<Entity>]) -> (Vec<String>, Vec<String>) {
+        let current = self.snapshot();
+        entities.iter().map(|e| e.entity_ref().key()).partition(|key| current.get(key).is_none())
     }
 
     /// Unregisters a location; its entities become orphans on the reload.
@@ -258,13 +255,8 @@ impl CatalogService {
     /// error leaves the catalog as it was. With `dry_run`, only reports.
     pub async fn register_yaml(&self, yaml: &str, dry_run: bool) -> Result<Registration> {
         let parsed = catalog::parse_str("request", yaml);
-        let current = self.snapshot();
         let entities: Vec<Arc<Entity>> = parsed.entities.into_iter().map(|p| p.entity).collect();
-        let (mut added, mut replaced) = (Vec::new(), Vec::new());
-        for entity in &entities {
-            let key = entity.entity_ref().key();
-            if current.get(&key).is_some() { replaced.push(key) } else { added.push(key) }
-        }
+        let (added, replaced) = self.split_added_replaced(&entities);
         let applied = !dry_run && !entities.is_empty() && !parsed.diagnostics.iter().any(Diagnostic::is_error);
         if applied {
             self.store.register_entities(&entities).await?;
