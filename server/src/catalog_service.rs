@@ -230,7 +230,7 @@ impl CatalogService {
         let current = self.snapshot();
         let Some(target) = current.get_by_uid(uid) else { return Ok(false) };
         let entities: Vec<Arc<Entity>> = current.entities().iter().filter(|e| e.uid != target.uid).map(|e| e.entity.clone()).collect();
-        self.persist_and_swap(entities, None).await?;
+        self.persist_and_swap(entities, &[target.key.clone()], None).await?;
         Ok(true)
     }
 
@@ -317,7 +317,8 @@ impl CatalogService {
             errors,
             warnings: loaded.diagnostics.len() - errors,
         };
-        let timings = self.persist_and_swap(entities, Some(loaded.diagnostics)).await?;
+        // Every previous entity is kept (present, last good, or orphaned): none is removed.
+        let timings = self.persist_and_swap(entities, &[], Some(loaded.diagnostics)).await?;
         tracing::info!(
             "catalog: {} entities ({} orphaned) from {} files, {} errors, {} warnings; read {:?}, stored {:?}, indexed {:?}",
             report.entities,
@@ -332,28 +333,26 @@ impl CatalogService {
         Ok(report)
     }
 
-    /// Returns how long storing and indexing took.
+    /// Stores and serves `entities`; `removed` are the refs of the current
+    /// catalog they no longer hold. Returns how long storing and indexing took.
     async fn persist_and_swap(
         &self,
         entities: Vec<Arc<Entity>>,
+        removed: &[String],
         diagnostics: Option<Vec<Diagnostic>>,
     ) -> Result<(std::time::Duration, std::time::Duration)> {
         let started = std::time::Instant::now();
         // Write only what differs from what is stored (the current snapshot);
         // an entity still shared with it is unchanged without looking inside.
         let previous = self.snapshot();
-        let mut present = HashSet::with_capacity(entities.len());
-        let mut changed: Vec<&Entity> = Vec::new();
-        for entity in &entities {
-            let key = entity.entity_ref().key();
-            if previous.get(&key).is_none_or(|old| !Arc::ptr_eq(&old.entity, entity) && old.entity != *entity) {
-                changed.push(entity);
-            }
-            present.insert(key);
-        }
-        let removed: Vec<String> = previous.entities().iter().filter(|e| !present.contains(&e.key)).map(|e| e.key.clone()).collect();
-        drop(present);
-        self.store.apply_catalog_changes(&changed, &removed).await?;
+        let changed: Vec<&Entity> = entities
+            .iter()
+            .filter(|entity| {
+                previous.get(&entity.entity_ref().key()).is_none_or(|old| !Arc::ptr_eq(&old.entity, entity) && old.entity != **entity)
+            })
+            .map(|entity| &**entity)
+            .collect();
+        self.store.apply_catalog_changes(&changed, removed).await?;
         drop(changed);
         let stored = started.elapsed();
         let diagnostics = Arc::new(diagnostics.unwrap_or_else(|| self.diagnostics().as_ref().clone()));
