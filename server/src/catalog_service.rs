@@ -230,7 +230,7 @@ impl CatalogService {
         let current = self.snapshot();
         let Some(target) = current.get_by_uid(uid) else { return Ok(false) };
         let entities: Vec<Arc<Entity>> = current.entities().iter().filter(|e| e.uid != target.uid).map(|e| e.entity.clone()).collect();
-        self.persist_and_swap(entities, &[target.key.clone()], None).await?;
+        self.persist_and_swap(entities, std::slice::from_ref(&target.key), None).await?;
         Ok(true)
     }
 
