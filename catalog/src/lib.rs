@@ -23,6 +23,7 @@ pub mod parse;
 pub mod relations;
 pub mod source;
 pub mod substitute;
+pub mod synthetic;
 pub mod validate;
 mod yaml;
 

@@ -402,13 +402,14 @@ mod tests {
         assert_eq!(names, ["api", "root", "team", "team-b"], "each file once: {:?}", loaded.diagnostics);
         let api = &loaded.entities.iter().find(|e| e.entity.metadata.name == "api").unwrap().entity;
         assert_eq!(api.spec_str("definition"), Some("openapi: 3.0.0\n"));
-        assert!(api.metadata.annotations[MANAGED_BY_LOCATION].ends_with("api.yaml"));
+        assert!(api.annotation(MANAGED_BY_LOCATION).unwrap().ends_with("api.yaml"));
         assert_eq!(
-            api.metadata.annotations[MANAGED_BY_ORIGIN_LOCATION], api.metadata.annotations[MANAGED_BY_LOCATION],
+            api.annotation(MANAGED_BY_ORIGIN_LOCATION).unwrap(),
+            api.annotation(MANAGED_BY_LOCATION).unwrap(),
             "a root is its own origin"
         );
         let team = &loaded.entities.iter().find(|e| e.entity.metadata.name == "team").unwrap().entity;
-        assert!(team.metadata.annotations[MANAGED_BY_ORIGIN_LOCATION].ends_with("all.yaml"), "reached through all.yaml");
+        assert!(team.annotation(MANAGED_BY_ORIGIN_LOCATION).unwrap().ends_with("all.yaml"), "reached through all.yaml");
         let errors: Vec<String> = loaded.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(errors[0].starts_with("target `./missing.yaml` not found"));
@@ -479,8 +480,8 @@ mod tests {
         assert_eq!(names, ["api", "local", "repo", "team"], "{:?}", loaded.diagnostics);
         let api = &loaded.entities.iter().find(|e| e.entity.metadata.name == "api").unwrap().entity;
         assert_eq!(api.spec_str("definition"), Some("openapi: 3.0.0\n"), "relative to the API's own URL");
-        assert_eq!(api.metadata.annotations[MANAGED_BY_LOCATION], "url:https://git.example/repo/sub/api.yaml");
-        assert!(api.metadata.annotations[MANAGED_BY_ORIGIN_LOCATION].starts_with("file:"), "reached from the local file");
+        assert_eq!(api.annotation(MANAGED_BY_LOCATION).unwrap(), "url:https://git.example/repo/sub/api.yaml");
+        assert!(api.annotation(MANAGED_BY_ORIGIN_LOCATION).unwrap().starts_with("file:"), "reached from the local file");
         let mut problems: Vec<String> = loaded.diagnostics.iter().map(|d| format!("{}: {}", d.location.file, d.message)).collect();
         problems.sort();
         assert_eq!(problems.len(), 3, "{problems:#?}");

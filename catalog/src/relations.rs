@@ -3,7 +3,8 @@
 //! the entity itself and the reverse relation on the target (when the target
 //! exists in the set).
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -49,6 +50,24 @@ const RELATION_FIELDS: &[RelationField] = &[
     rel(&["user"], "memberOf", "Group", "memberOf", "hasMember"),
 ];
 
+/// Every relation type the catalog derives.
+pub const RELATION_TYPES: &[&str] = &[
+    "ownedBy",
+    "ownerOf",
+    "partOf",
+    "hasPart",
+    "providesApi",
+    "apiProvidedBy",
+    "consumesApi",
+    "apiConsumedBy",
+    "dependsOn",
+    "dependencyOf",
+    "childOf",
+    "parentOf",
+    "hasMember",
+    "memberOf",
+];
+
 /// A reference in `spec` that names no entity of the set (or cannot be parsed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnresolvedRef {
@@ -66,13 +85,16 @@ pub struct UnresolvedRef {
 /// on the referring entity, and so does Meridian; the caller reports them as
 /// warnings.
 pub fn derive_relations(entities: &mut [Arc<Entity>]) -> Vec<UnresolvedRef> {
-    let index: HashMap<String, usize> = entities.iter().enumerate().map(|(i, e)| (e.entity_ref().key(), i)).collect();
-    let mut derived: Vec<BTreeSet<Relation>> = vec![BTreeSet::new(); entities.len()];
+    // Each entity's key once; every relation to it shares that string.
+    let keys: Vec<Arc<str>> = entities.iter().map(|e| Arc::from(e.entity_ref().key())).collect();
+    let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (&**k, i)).collect();
+    // (entity, type, target) for the whole set, sorted and deduplicated
+    // below: a flat list costs far less than a set per entity.
+    let mut derived: Vec<(usize, &'static str, Arc<str>)> = Vec::new();
     let mut unresolved = Vec::new();
 
     for (i, entity) in entities.iter().enumerate() {
         let kind = entity.kind.to_lowercase();
-        let self_key = entity.entity_ref().key();
         for field in RELATION_FIELDS.iter().filter(|f| f.kinds.contains(&kind.as_str())) {
             for target_text in field_values(entity.spec.get(field.field)) {
                 let target = match EntityRef::parse(target_text, Some(field.default_kind), &entity.metadata.namespace) {
@@ -87,24 +109,34 @@ pub fn derive_relations(entities: &mut [Arc<Entity>]) -> Vec<UnresolvedRef> {
                         continue;
                     }
                 };
-                derived[i].insert(Relation { relation_type: field.forward.to_string(), target_ref: target.clone() });
-                match index.get(&target) {
+                match index.get(target.as_str()) {
                     Some(&j) => {
-                        derived[j].insert(Relation { relation_type: field.reverse.to_string(), target_ref: self_key.clone() });
+                        derived.push((i, field.forward, keys[j].clone()));
+                        derived.push((j, field.reverse, keys[i].clone()));
                     }
-                    None => unresolved.push(UnresolvedRef {
-                        entity_index: i,
-                        field: format!("spec.{}", field.field),
-                        target: target.clone(),
-                        reason: format!("no entity `{target}` in the catalog"),
-                    }),
+                    None => {
+                        derived.push((i, field.forward, Arc::from(target.as_str())));
+                        unresolved.push(UnresolvedRef {
+                            entity_index: i,
+                            field: format!("spec.{}", field.field),
+                            reason: format!("no entity `{target}` in the catalog"),
+                            target,
+                        });
+                    }
                 }
             }
         }
     }
-    for (entity, relations) in entities.iter_mut().zip(derived) {
-        if !entity.relations.iter().eq(relations.iter()) {
-            Arc::make_mut(entity).relations = relations.into_iter().collect();
+    derived.sort_unstable();
+    derived.dedup();
+    let mut derived = derived.into_iter().peekable();
+    for (i, entity) in entities.iter_mut().enumerate() {
+        let mut relations = Vec::new();
+        while let Some((_, relation_type, target_ref)) = derived.next_if(|(j, _, _)| *j == i) {
+            relations.push(Relation { relation_type: Cow::Borrowed(relation_type), target_ref });
+        }
+        if entity.relations != relations {
+            Arc::make_mut(entity).relations = relations;
         }
     }
     unresolved

@@ -4,20 +4,21 @@
 //! [`Source::resolve`]); URLs are read only through the caller's
 //! [`UrlReader`], which holds the host allow-list.
 
-use serde_json::{Map, Value};
+use litemap::LiteMap;
+use serde_json::Value;
 
 use crate::source::{Source, Stamp, UrlReader};
 
 /// Replaces every placeholder in `spec`. Each failure is returned as
 /// `(field path, message)`; a failed placeholder is left as written.
-pub fn substitute(spec: &mut Map<String, Value>, base: &Source, urls: &dyn UrlReader) -> Vec<(String, String)> {
+pub fn substitute(spec: &mut LiteMap<String, Value>, base: &Source, urls: &dyn UrlReader) -> Vec<(String, String)> {
     substitute_tracking(spec, base, urls, &mut Vec::new())
 }
 
 /// Like [`substitute`], also listing the sources read and how they looked
 /// (so a cache knows when to read the descriptor again).
 pub fn substitute_tracking(
-    spec: &mut Map<String, Value>,
+    spec: &mut LiteMap<String, Value>,
     base: &Source,
     urls: &dyn UrlReader,
     read: &mut Vec<(Source, Option<Stamp>)>,
@@ -97,7 +98,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("api.yaml"), "openapi: 3.0.0\ninfo: {title: T}\n").unwrap();
         std::fs::write(dir.path().join("schema.json"), r#"{"type": "object"}"#).unwrap();
-        let mut spec: Map<String, Value> = serde_json::from_value(serde_json::json!({
+        let mut spec: LiteMap<String, Value> = serde_json::from_value(serde_json::json!({
             "definition": {"$text": "./api.yaml"},
             "nested": {"schema": {"$json": "schema.json"}, "list": [{"$yaml": "api.yaml"}]},
             "missing": {"$text": "./nope.txt"},
@@ -106,6 +107,7 @@ mod tests {
         }))
         .unwrap();
         let problems = substitute(&mut spec, &Source::File(dir.path().join("catalog-info.yaml")), &crate::source::NoUrls);
+        let spec = serde_json::to_value(&spec).unwrap();
         assert_eq!(spec["definition"], "openapi: 3.0.0\ninfo: {title: T}\n");
         assert_eq!(spec["nested"]["schema"]["type"], "object");
         assert_eq!(spec["nested"]["list"][0]["info"]["title"], "T");

@@ -1,11 +1,14 @@
 //! Catalog at scale: a synthetic organisation of 50,000 entities (40k
 //! components, 2k APIs, 1k groups, 5k users, 1.5k systems, 500 domains, with
 //! owners, systems, APIs and dependencies between them), served by a real
-//! Meridian over HTTP.
+//! Meridian over HTTP: the `meridian` binary of this build, in its own
+//! process, so that the memory measured is the server's alone.
 //!
-//! Measures: ingest (files → parsed → relations → database → index), the time
-//! from saving an edited file to seeing the change in the API, p50/p95 of the
-//! catalog queries, and peak memory (VmHWM).
+//! Measures: ingest (process start → files parsed → relations → database →
+//! index → serving all entities), the time from saving an edited file to
+//! seeing the change in the API, p50/p95 of the catalog queries, and the
+//! server's peak memory (VmHWM). `MERIDIAN_LOG=info` makes the server print
+//! each reload's phases.
 //!
 //!     cargo bench -p server --bench catalog_scale                  # SQLite
 //!     MERIDIAN_BENCH_POSTGRES_URL=postgres://... cargo bench ...   # and PostgreSQL
@@ -13,100 +16,71 @@
 //!
 //! Figures go in BENCHMARKS.md.
 
-use std::fmt::Write as _;
+use std::net::TcpListener;
 use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use server::serve::ServeConfig;
+use catalog::synthetic::Org;
 
-struct Org {
-    components: usize,
-    apis: usize,
-    groups: usize,
-    users: usize,
-    systems: usize,
-    domains: usize,
-}
-
-impl Org {
-    fn scaled(total: usize) -> Self {
-        let f = total as f64 / 50_000.0;
-        let n = |x: f64| ((x * f).round() as usize).max(1);
-        Org { components: n(40_000.0), apis: n(2_000.0), groups: n(1_000.0), users: n(5_000.0), systems: n(1_500.0), domains: n(500.0) }
-    }
-
-    fn total(&self) -> usize {
-        self.components + self.apis + self.groups + self.users + self.systems + self.domains
-    }
-}
-
-/// Writes the organisation as a monorepo would hold it: one file per system
-/// with its components and APIs, and org files for teams and people.
+/// Writes the organisation's files under `dir`; returns how many.
 fn generate(org: &Org, dir: &Path) -> std::io::Result<usize> {
-    let mut files = 0;
-    let org_dir = dir.join("org");
-    std::fs::create_dir_all(&org_dir)?;
-    let mut text = String::new();
-    for d in 0..org.domains {
-        let _ = write!(
-            text,
-            "---\napiVersion: backstage.io/v1alpha1\nkind: Domain\nmetadata:\n  name: domain-{d}\n  description: Business domain {d}\nspec:\n  owner: team-{}\n",
-            d % org.groups
-        );
+    let files = org.files();
+    for (path, text) in &files {
+        let path = dir.join(path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
     }
-    for g in 0..org.groups {
-        let parent = if g == 0 { String::new() } else { format!("  parent: team-{}\n", (g - 1) / 10) };
-        let members: Vec<String> = (0..org.users).filter(|u| u % org.groups == g).map(|u| format!("user-{u}")).collect();
-        let _ = write!(
-            text,
-            "---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-{g}\n  title: Team {g}\nspec:\n  type: team\n{parent}  children: []\n  members: [{}]\n",
-            members.join(", ")
-        );
-    }
-    for u in 0..org.users {
-        let _ = write!(
-            text,
-            "---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: user-{u}\nspec:\n  profile:\n    displayName: User {u}\n    email: user-{u}@example.com\n  memberOf: [team-{}]\n",
-            u % org.groups
-        );
-    }
-    std::fs::write(org_dir.join("org.yaml"), &text)?;
-    files += 1;
+    Ok(files.len())
+}
 
-    let lifecycles = ["production", "experimental", "deprecated"];
-    let types = ["service", "website", "library"];
-    let languages = ["java", "go", "rust", "python", "typescript"];
-    for s in 0..org.systems {
-        let mut text = format!(
-            "apiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: system-{s}\n  description: System number {s}\nspec:\n  owner: team-{}\n  domain: domain-{}\n",
-            s % org.groups,
-            s % org.domains
-        );
-        for a in (0..org.apis).filter(|a| a % org.systems == s) {
-            let _ = write!(
-                text,
-                "---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: api-{a}\n  description: API {a} of system {s}\n  tags: [rest]\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-{}\n  system: system-{s}\n  definition: |\n    openapi: 3.0.0\n    info: {{title: API {a}, version: 1.0.0}}\n    paths: {{}}\n",
-                a % org.groups
-            );
-        }
-        for c in (0..org.components).filter(|c| c % org.systems == s) {
-            let _ = write!(
-                text,
-                "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: component-{c}\n  title: Component {c}\n  description: Handles part {c} of system {s}\n  tags: [{}, tier-{}]\n  annotations:\n    github.com/project-slug: example/component-{c}\nspec:\n  type: {}\n  lifecycle: {}\n  owner: team-{}\n  system: system-{s}\n  providesApis: [api-{}]\n  consumesApis: [api-{}]\n  dependsOn: [component:component-{}]\n",
-                languages[c % languages.len()],
-                c % 3,
-                types[c % types.len()],
-                lifecycles[c % lifecycles.len()],
-                c % org.groups,
-                c % org.apis,
-                (c * 7 + 3) % org.apis,
-                (c * 13 + 1) % org.components
-            );
-        }
-        std::fs::write(dir.join(format!("system-{s}.yaml")), text)?;
-        files += 1;
+/// A port free right now on loopback (the server binds it a moment later).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// The `meridian` binary of this build, serving `catalog_dir` from
+/// `database_url`, as its own process so that its memory is its own.
+struct Meridian {
+    child: Child,
+    base: String,
+}
+
+impl Meridian {
+    fn spawn(database_url: &str, catalog_dir: &Path) -> Self {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_meridian"))
+            .args(["serve", "--catalog"])
+            .arg(catalog_dir)
+            .args(["--database-url", database_url])
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            .args(["--otlp-grpc-addr", &format!("127.0.0.1:{}", free_port())])
+            .args(["--otlp-http-addr", &format!("127.0.0.1:{}", free_port())])
+            .env_remove("MERIDIAN_API_TOKEN")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("meridian starts");
+        Meridian { child, base: format!("http://127.0.0.1:{port}") }
     }
-    Ok(files)
+
+    /// The server's peak resident memory so far (VmHWM), in MiB.
+    fn peak_rss_mib(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
+            })
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+}
+
+impl Drop for Meridian {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
@@ -130,41 +104,24 @@ async fn measure(client: &reqwest::Client, name: &str, requests: usize, request:
     format!("| {name} | {requests} | {:.2} | {:.2} |", p50.as_secs_f64() * 1000.0, p95.as_secs_f64() * 1000.0)
 }
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
-    let localhost = "127.0.0.1:0".parse().unwrap();
-    let config = ServeConfig {
-        catalog: vec![catalog_dir.to_path_buf()],
-        database_url,
-        addr: localhost,
-        otlp_grpc_addr: localhost,
-        otlp_http_addr: localhost,
-        site_root: "target/site".into(),
-        flush_interval: Duration::from_secs(1),
-        max_otlp_body_bytes: 1 << 20,
-        api_tokens: vec![],
-        allow_url_hosts: vec![],
-        url_refresh_interval: Duration::from_secs(120),
-    };
     let started = Instant::now();
-    let running = server::serve::start(config).await.expect("meridian starts");
-    let ingest = started.elapsed();
-    let after_ingest = peak_rss_mib();
-    let base = format!("http://{}", running.addr);
+    let meridian = Meridian::spawn(&database_url, catalog_dir);
+    let base = meridian.base.clone();
     let client = reqwest::Client::new();
-    let (_, count) = {
-        let r: serde_json::Value =
-            client.get(format!("{base}/api/catalog/entities/by-query?limit=1")).send().await.unwrap().json().await.unwrap();
-        ((), r["totalItems"].as_u64().unwrap_or(0))
+    // Serving starts once the catalog is loaded; poll until every entity is there.
+    let count = loop {
+        let total = match client.get(format!("{base}/api/catalog/entities/by-query?limit=1")).send().await {
+            Ok(response) => response.json::<serde_json::Value>().await.ok().and_then(|r| r["totalItems"].as_u64()),
+            Err(_) => None,
+        };
+        if total.is_some_and(|t| t as usize >= org.total()) || started.elapsed() > Duration::from_secs(300) {
+            break total.unwrap_or(0);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     };
+    let ingest = started.elapsed();
+    let after_ingest = meridian.peak_rss_mib();
     assert_eq!(count as usize, org.total(), "every generated entity is served");
 
     // Edit one file; time until the API shows the change.
@@ -232,7 +189,8 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
         })
         .await,
     );
-    running.stop().await;
+    let after_queries = meridian.peak_rss_mib();
+    drop(meridian);
 
     edits.sort();
     println!("\n### {label}: {} entities\n", org.total());
@@ -242,7 +200,7 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
         edits[2].as_secs_f64() * 1000.0,
         edits[4].as_secs_f64() * 1000.0
     );
-    println!("- peak memory (VmHWM): {after_ingest:.0} MiB after ingest, {:.0} MiB after edits and queries\n", peak_rss_mib());
+    println!("- peak memory (VmHWM): {after_ingest:.0} MiB after ingest, {after_queries:.0} MiB after edits and queries\n");
     println!("| query | requests | p50 ms | p95 ms |\n|---|---|---|---|");
     for row in rows {
         println!("{row}");
@@ -250,9 +208,6 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
 }
 
 fn main() {
-    if std::env::var_os("MERIDIAN_LOG").is_some() {
-        let _ = tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("MERIDIAN_LOG")).try_init();
-    }
     let total: usize = std::env::var("MERIDIAN_BENCH_ENTITIES").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
     let org = Org::scaled(total);
     let dir = tempfile::tempdir().expect("temp dir");

@@ -62,7 +62,12 @@ impl CatalogLocation {
             Source::File(path) => ("file", path.display().to_string()),
             Source::Url(url) => ("url", url),
         };
-        Self { id: uid_for(&format!("location:{}", source.location_ref())), location_type: location_type.into(), target, static_config }
+        Self {
+            id: uid_for(&format!("location:{}", source.location_ref())).to_string(),
+            location_type: location_type.into(),
+            target,
+            static_config,
+        }
     }
 
     pub fn source(&self) -> Source {

@@ -139,7 +139,7 @@ impl PortalPort for Portal {
             relations: entity
                 .relations
                 .iter()
-                .map(|r| RelationView { relation_type: r.relation_type.clone(), target_ref: r.target_ref.clone() })
+                .map(|r| RelationView { relation_type: r.relation_type.to_string(), target_ref: r.target_ref.to_string() })
                 .collect(),
             annotations: entity.metadata.annotations.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             observed_window: ENTITY_WINDOW.to_string(),

@@ -28,8 +28,11 @@ use postings::{Postings, PostingsBuilder};
 
 pub use search::{SearchHit, SearchResult};
 
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde_json::{Map, Value};
+use std::hash::BuildHasher;
+use uuid::Uuid;
 
 use crate::entity::Entity;
 
@@ -94,14 +97,15 @@ pub struct OrderField {
 pub struct IndexedEntity {
     /// `kind:namespace/name`, lower case.
     pub key: String,
-    pub uid: String,
-    pub etag: String,
+    pub uid: Uuid,
+    /// A hash of the content; `metadata.etag` is its hex form.
+    etag: u64,
     /// Shared with the loader and with the next index of a reload.
     pub entity: Arc<Entity>,
     /// `status.items` (problems), when there are any.
-    status: Option<Value>,
+    status: Option<Box<Value>>,
     /// Interned (key id, value id) pairs.
-    pairs: Vec<(u32, u32)>,
+    pairs: Box<[(u32, u32)]>,
 }
 
 impl IndexedEntity {
@@ -110,41 +114,60 @@ impl IndexedEntity {
     pub fn to_json(&self) -> Value {
         let mut json = serde_json::to_value(&self.entity).unwrap_or(Value::Null);
         if let Some(metadata) = json.get_mut("metadata").and_then(Value::as_object_mut) {
-            metadata.insert("uid".into(), Value::String(self.uid.clone()));
-            metadata.insert("etag".into(), Value::String(self.etag.clone()));
+            metadata.insert("uid".into(), Value::String(self.uid.to_string()));
+            metadata.insert("etag".into(), Value::String(format!("{:016x}", self.etag)));
         }
         if let (Some(status), Some(object)) = (&self.status, json.as_object_mut()) {
-            object.insert("status".into(), status.clone());
+            object.insert("status".into(), Value::clone(status));
         }
         json
     }
 }
 
-/// Distinct strings, each stored once, numbered.
+/// Distinct strings, each stored once, numbered: one buffer of all of them
+/// back to back and a hash table of ids, so a string costs its bytes plus
+/// about ten (an allocation per string cost three times that at 50k entities).
 #[derive(Clone, Debug, Default)]
 struct Interner {
-    ids: FxHashMap<Arc<str>, u32>,
-    strings: Vec<Arc<str>>,
+    arena: Arena,
+    ids: HashTable<u32>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Arena {
+    text: String,
+    /// Where string `id` ends in `text` (it starts where the previous ends).
+    ends: Vec<u32>,
+}
+
+impl Arena {
+    fn get(&self, id: u32) -> &str {
+        let id = id as usize;
+        let start = if id == 0 { 0 } else { self.ends[id - 1] as usize };
+        &self.text[start..self.ends[id] as usize]
+    }
 }
 
 impl Interner {
     fn intern(&mut self, text: &str) -> u32 {
-        if let Some(&id) = self.ids.get(text) {
+        let hash = FxBuildHasher.hash_one(text);
+        if let Some(&id) = self.ids.find(hash, |&id| self.arena.get(id) == text) {
             return id;
         }
-        let id = self.strings.len() as u32;
-        let text: Arc<str> = Arc::from(text);
-        self.strings.push(text.clone());
-        self.ids.insert(text, id);
+        let id = self.arena.ends.len() as u32;
+        self.arena.text.push_str(text);
+        self.arena.ends.push(self.arena.text.len() as u32);
+        let arena = &self.arena;
+        self.ids.insert_unique(hash, id, |&id| FxBuildHasher.hash_one(arena.get(id)));
         id
     }
 
     fn get(&self, text: &str) -> Option<u32> {
-        self.ids.get(text).copied()
+        self.ids.find(FxBuildHasher.hash_one(text), |&id| self.arena.get(id) == text).copied()
     }
 
     fn text(&self, id: u32) -> &str {
-        &self.strings[id as usize]
+        self.arena.get(id)
     }
 }
 
@@ -186,8 +209,9 @@ impl TextCorpus {
 #[derive(Debug, Default)]
 pub struct CatalogIndex {
     entities: Vec<IndexedEntity>,
-    by_key: HashMap<String, usize>,
-    by_uid: HashMap<String, usize>,
+    /// Positions in `entities`, found by the hash of their `key`.
+    by_key: HashTable<u32>,
+    by_uid: FxHashMap<Uuid, u32>,
     keys: Interner,
     values: Interner,
     postings: Postings,
@@ -229,14 +253,14 @@ impl Ids {
 }
 
 /// The stable UUID of an entity ref.
-pub fn uid_for(key: &str) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, format!("meridian:{key}").as_bytes()).to_string()
+pub fn uid_for(key: &str) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("meridian:{key}").as_bytes())
 }
 
-fn etag_for(entity: &Entity) -> String {
+fn etag_for(entity: &Entity) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     serde_json::to_string(entity).unwrap_or_default().hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    hasher.finish()
 }
 
 fn status_items(problems: &[crate::Diagnostic]) -> HashMap<&str, Vec<Value>> {
@@ -299,7 +323,7 @@ impl CatalogIndex {
                             postings.add_original(kid, vid, id, || written.into());
                         }
                     }
-                    (old.uid.clone(), old.etag.clone(), old.pairs.clone())
+                    (old.uid, old.etag, old.pairs.clone())
                 }
                 None => {
                     flat.clear();
@@ -314,15 +338,18 @@ impl CatalogIndex {
                             postings.add_original(kid, vid, id, || original.into_boxed_str());
                         }
                     }
-                    (uid_for(&key), etag_for(&entity), pairs)
+                    (uid_for(&key), etag_for(&entity), pairs.into_boxed_slice())
                 }
             };
             for &(_, vid) in pairs.iter().filter(|(kid, _)| full_text_keys.contains(kid)) {
                 index.full_text_corpus.push(index.values.text(vid), id);
             }
-            let entity_status = status.get(key.as_str()).map(|items| serde_json::json!({ "items": items }));
-            index.by_key.insert(key.clone(), id as usize);
-            index.by_uid.insert(uid.clone(), id as usize);
+            let entity_status = status.get(key.as_str()).map(|items| Box::new(serde_json::json!({ "items": items })));
+            let entities = &index.entities;
+            index
+                .by_key
+                .insert_unique(FxBuildHasher.hash_one(key.as_str()), id, |&i| FxBuildHasher.hash_one(entities[i as usize].key.as_str()));
+            index.by_uid.insert(uid, id);
             index.entities.push(IndexedEntity { key, uid, etag, entity, status: entity_status, pairs });
         }
         index.postings = postings.finish();
@@ -343,16 +370,17 @@ impl CatalogIndex {
 
     /// By `kind:namespace/name` (any case).
     pub fn get(&self, entity_ref: &str) -> Option<&IndexedEntity> {
-        self.by_key.get(&entity_ref.to_lowercase()).map(|&i| &self.entities[i])
+        self.position(&entity_ref.to_lowercase()).map(|i| &self.entities[i])
     }
 
     /// The position of an entity (as used by [`Self::filter`]).
     pub fn position(&self, key: &str) -> Option<usize> {
-        self.by_key.get(key).copied()
+        self.by_key.find(FxBuildHasher.hash_one(key), |&i| self.entities[i as usize].key == key).map(|&i| i as usize)
     }
 
     pub fn get_by_uid(&self, uid: &str) -> Option<&IndexedEntity> {
-        self.by_uid.get(uid).map(|&i| &self.entities[i])
+        let uid = Uuid::parse_str(uid).ok()?;
+        self.by_uid.get(&uid).map(|&i| &self.entities[i as usize])
     }
 
     /// Every value of `key` with the entities that have it.
@@ -529,7 +557,7 @@ fn flatten(entity: &Entity, pairs: &mut Vec<(String, String)>) {
         for (key, value) in map {
             if key == "relations" {
                 for r in &entity.relations {
-                    pairs.push((format!("relations.{}", r.relation_type.to_lowercase()), r.target_ref.clone()));
+                    pairs.push((format!("relations.{}", r.relation_type.to_lowercase()), r.target_ref.to_string()));
                 }
             } else {
                 walk(value, &key.to_lowercase(), pairs);
@@ -634,10 +662,10 @@ spec: {type: team, children: []}
         assert_eq!(names(&index, &ids), ["Web", "team-a", "checkout"]);
 
         let web = index.get("COMPONENT:default/web").unwrap();
-        assert_eq!(index.get_by_uid(&web.uid).unwrap().key, "component:default/web");
+        assert_eq!(index.get_by_uid(&web.uid.to_string()).unwrap().key, "component:default/web");
         let json = web.to_json();
-        assert_eq!(json["metadata"]["uid"], web.uid.as_str());
-        assert_eq!(json["metadata"]["etag"], web.etag.as_str());
+        assert_eq!(json["metadata"]["uid"], web.uid.to_string());
+        assert_eq!(json["metadata"]["etag"], format!("{:016x}", web.etag));
         assert_eq!(web.uid, uid_for("component:default/web"), "uids are stable");
         let projected = project(&json, &["kind".into(), "metadata.name".into()]);
         assert_eq!(projected, serde_json::json!({"kind": "Component", "metadata": {"name": "Web"}}));
