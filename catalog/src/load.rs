@@ -227,6 +227,7 @@ fn read_file(
             follow_location(&parsed, &target.source, &target.origin, queue, &mut out.diagnostics);
         }
         let annotations = &mut Arc::make_mut(&mut parsed.entity).metadata.annotations;
+        annotations.reserve(2);
         annotations.entry(MANAGED_BY_LOCATION.to_string()).or_insert_with(|| managed_by.clone());
         annotations.entry(MANAGED_BY_ORIGIN_LOCATION.to_string()).or_insert_with(|| target.origin.clone());
         produced.push((parsed.entity.entity_ref().key(), parsed.location.clone(), parsed.kind_checked));

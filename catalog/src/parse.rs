@@ -5,6 +5,8 @@
 use crate::diagnostic::{Diagnostic, Location};
 use std::sync::Arc;
 
+use serde_json::Value;
+
 use crate::entity::Entity;
 use crate::{validate, yaml};
 
@@ -49,8 +51,22 @@ pub fn parse_str_with(file: &str, text: &str, skip_non_descriptors: bool) -> Par
         if rejected {
             continue;
         }
-        match serde_json::from_value::<Entity>(yaml::to_json(&doc.root)) {
-            Ok(entity) => {
+        let mut json = yaml::to_json(&doc.root);
+        // `spec` is moved in whole: deserializing it value by value would copy
+        // every nested value (and over-allocate each array).
+        let spec = match json.as_object_mut().and_then(|root| root.remove("spec")) {
+            Some(Value::Object(spec)) => Some(spec.into_iter().collect()),
+            Some(other) => {
+                json["spec"] = other; // not an object: let deserializing report it
+                None
+            }
+            None => None,
+        };
+        match serde_json::from_value::<Entity>(json) {
+            Ok(mut entity) => {
+                if let Some(spec) = spec {
+                    entity.spec = spec;
+                }
                 entities.push(ParsedEntity { entity: Arc::new(entity), location: doc.start(), kind_checked: checked.kind_checked })
             }
             Err(error) => diagnostics.push(

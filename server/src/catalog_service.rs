@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use anyhow::{Result, bail};
-use catalog::index::{CatalogIndex, uid_for};
+use catalog::index::{CatalogIndex, IndexedEntity, uid_for};
 use catalog::{Diagnostic, Entity, Source, UrlReader};
 use tokio::sync::Mutex;
 
@@ -295,13 +295,17 @@ impl CatalogService {
             }
         }
         let mut entities: Vec<Arc<Entity>> = loaded.entities.into_iter().map(|p| p.entity).collect();
-        let present: HashSet<String> = entities.iter().map(|e| e.entity_ref().key()).collect();
+        // Entities the previous catalog had and this load did not produce.
+        let previous = self.snapshot();
+        let missing: Vec<&IndexedEntity> = {
+            let present: HashSet<String> = entities.iter().map(|e| e.entity_ref().key()).collect();
+            previous.entities().iter().filter(|e| !present.contains(&e.key)).collect()
+        };
         // An entity whose new version is invalid keeps its last good version
         // (with the error in its status), as in Backstage.
         let rejected: HashSet<&str> = loaded.diagnostics.iter().filter(|d| d.is_error()).filter_map(|d| d.entity_ref.as_deref()).collect();
-        let previous = self.snapshot();
         let mut orphans = 0;
-        for old in previous.entities().iter().filter(|e| !present.contains(&e.key)) {
+        for old in missing {
             let mut entity = old.entity.clone();
             if rejected.contains(old.key.as_str()) {
                 entities.push(entity);
@@ -314,6 +318,7 @@ impl CatalogService {
             entities.push(entity);
             orphans += 1;
         }
+        drop(previous); // the swap below frees it off the request path
         let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
         let report = ReloadReport {
             entities: entities.len(),

@@ -104,8 +104,9 @@ pub struct IndexedEntity {
     pub entity: Arc<Entity>,
     /// `status.items` (problems), when there are any.
     status: Option<Box<Value>>,
-    /// Interned (key id, value id) pairs.
-    pairs: Box<[(u32, u32)]>,
+    /// Interned (key id, value id) pairs; shared with the next index of a
+    /// reload while the entity is unchanged.
+    pairs: Arc<[(u32, u32)]>,
 }
 
 impl IndexedEntity {
@@ -169,6 +170,22 @@ impl Interner {
     fn text(&self, id: u32) -> &str {
         self.arena.get(id)
     }
+
+    /// A copy with room for an edit's new strings, so that the first of them
+    /// does not double the buffers (a plain clone is exactly full).
+    fn with_headroom(&self) -> Self {
+        let mut copy = self.clone();
+        copy.arena.text.reserve_exact(self.arena.text.len() / 32 + 4096);
+        copy.arena.ends.reserve_exact(self.arena.ends.len() / 32 + 256);
+        copy
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.arena.text.shrink_to_fit();
+        self.arena.ends.shrink_to_fit();
+        let arena = &self.arena;
+        self.ids.shrink_to_fit(|&id| FxBuildHasher.hash_one(arena.get(id)));
+    }
 }
 
 /// Fields searched by full text when none are given.
@@ -196,6 +213,12 @@ impl TextCorpus {
         self.owners.push(owner);
         self.text.push_str(value);
         self.text.push(Self::SEPARATOR);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.starts.shrink_to_fit();
+        self.owners.shrink_to_fit();
     }
 
     fn matches(&self, finder: &memchr::memmem::Finder<'_>, hits: &mut Ids) {
@@ -304,26 +327,26 @@ impl CatalogIndex {
         let mut index = CatalogIndex::default();
         if let Some(previous) = previous {
             index.keys = previous.keys.clone();
-            index.values = previous.values.clone();
+            index.values = previous.values.with_headroom();
         }
+        index.entities.reserve_exact(entities.len());
         let mut entities = entities;
         entities.sort_by_cached_key(|e| e.entity_ref().key());
         let full_text_keys: Vec<u32> = FULL_TEXT_FIELDS.iter().map(|f| index.keys.intern(f)).collect();
         let mut flat = Vec::new();
-        let mut postings = PostingsBuilder::with_capacity(previous.map_or(0, |p| p.postings.len()));
+        let mut postings = PostingsBuilder::default();
         for entity in entities {
             let key = entity.entity_ref().key();
             let id = index.entities.len() as u32;
             let unchanged = previous.and_then(|p| p.get(&key)).filter(|old| Arc::ptr_eq(&old.entity, &entity) || old.entity == entity);
             let (uid, etag, pairs) = match unchanged {
                 Some(old) => {
-                    for &(kid, vid) in &old.pairs {
-                        postings.add(kid, vid, id);
+                    for &(kid, vid) in old.pairs.iter() {
                         if let Some(written) = previous.and_then(|p| p.postings.original(kid, vid)) {
                             postings.add_original(kid, vid, id, || written.into());
                         }
                     }
-                    (old.uid, old.etag, old.pairs.clone())
+                    (old.uid, old.etag, Arc::clone(&old.pairs))
                 }
                 None => {
                     flat.clear();
@@ -333,12 +356,11 @@ impl CatalogIndex {
                         let lower = original.to_lowercase();
                         let (kid, vid) = (index.keys.intern(&k), index.values.intern(&lower));
                         pairs.push((kid, vid));
-                        postings.add(kid, vid, id);
                         if original != lower {
                             postings.add_original(kid, vid, id, || original.into_boxed_str());
                         }
                     }
-                    (uid_for(&key), etag_for(&entity), pairs.into_boxed_slice())
+                    (uid_for(&key), etag_for(&entity), Arc::from(pairs))
                 }
             };
             for &(_, vid) in pairs.iter().filter(|(kid, _)| full_text_keys.contains(kid)) {
@@ -352,7 +374,17 @@ impl CatalogIndex {
             index.by_uid.insert(uid, id);
             index.entities.push(IndexedEntity { key, uid, etag, entity, status: entity_status, pairs });
         }
+        // Postings last, from the entities' pairs: their number is known by
+        // now, so the builder is allocated once, exactly.
+        postings.reserve_exact(index.entities.iter().map(|e| e.pairs.len()).sum());
+        for (id, entity) in index.entities.iter().enumerate() {
+            for &(kid, vid) in entity.pairs.iter() {
+                postings.add(kid, vid, id as u32);
+            }
+        }
         index.postings = postings.finish();
+        index.values.shrink_to_fit();
+        index.full_text_corpus.shrink_to_fit();
         index
     }
 

@@ -31,8 +31,8 @@ pub(super) struct PostingsBuilder {
 }
 
 impl PostingsBuilder {
-    pub fn with_capacity(pairs: usize) -> Self {
-        Self { triples: Vec::with_capacity(pairs), originals: FxHashMap::default() }
+    pub fn reserve_exact(&mut self, pairs: usize) {
+        self.triples.reserve_exact(pairs);
     }
 
     pub fn add(&mut self, key: u32, value: u32, entity: u32) {
@@ -90,11 +90,6 @@ impl Postings {
         let start = self.entries.partition_point(|e| e.key < key);
         let end = self.entries.partition_point(|e| e.key <= key);
         (start..end).map(move |at| (self.entries[at].value, self.run(at)))
-    }
-
-    /// Number of `(key, entity)` pairs held.
-    pub fn len(&self) -> usize {
-        self.ids.len()
     }
 
     pub fn original(&self, key: u32, value: u32) -> Option<&str> {
