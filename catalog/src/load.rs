@@ -264,7 +264,8 @@ fn follow_location(location: &ParsedEntity, file: &Source, origin: &str, queue: 
             }
         };
         let Source::File(pattern) = source else {
-            if text.contains(['*', '?']) {
+            // `?` starts a URL's query (`?ref=main`): only `*` marks a glob here.
+            if text.contains('*') {
                 diagnostics.push(problem(format!("target `{text}`: globs can only match files, not URLs")));
             } else {
                 queue.push_back(target(source));
@@ -463,9 +464,9 @@ mod tests {
             HashMap::from([
                 (
                     "https://git.example/repo/catalog-info.yaml",
-                    "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: repo}\nspec:\n  targets: [./team.yaml, ./sub/api.yaml, ./gone.yaml, ./*.yaml]\n",
+                    "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: repo}\nspec:\n  targets: [./team.yaml?ref=main, ./sub/api.yaml, ./gone.yaml, ./*.yaml]\n",
                 ),
-                ("https://git.example/repo/team.yaml", GROUP),
+                ("https://git.example/repo/team.yaml?ref=main", GROUP),
                 ("https://git.example/repo/sub/api.yaml", api),
                 ("https://git.example/repo/sub/openapi.yaml", "openapi: 3.0.0\n"),
             ]),
