@@ -5,9 +5,11 @@
 //!   `POST /v1/traces`) that decode requests and hand them to the pipeline;
 //! - [`otlp`]: OTLP protobuf types → compact [`engine::SpanRecord`]s
 //!   (interned service names, no attribute copies);
-//! - [`engine`]: the pure service-graph engine: pairs CLIENT and SERVER
-//!   halves by (trace id, span id) in a bounded, time-limited store and
-//!   aggregates requests, errors and latency histograms per edge and minute;
+//! - [`engine`]: the pure service-graph engine: pairs CLIENT/SERVER and
+//!   PRODUCER/CONSUMER halves by (trace id, span id) in a bounded,
+//!   time-limited store, finds database, messaging, external and user nodes,
+//!   aggregates requests, errors and latency histograms per edge, service and
+//!   operation and minute, and notices deploys (a new `service.version`);
 //! - [`pipeline`]: the engine behind a lock, shared by the receivers, drained
 //!   by the server into storage.
 //!
@@ -19,7 +21,7 @@ pub mod pipeline;
 pub mod receiver;
 
 pub use engine::{
-    ConnectionType, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, NodeId, NodeKind, SpanKind, SpanRecord,
-    new_latency_histogram,
+    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, NodeId, NodeKind, OperationBucket,
+    RedStats, ServiceBucket, SpanKind, SpanRecord, new_latency_histogram,
 };
 pub use pipeline::{ExportOutcome, Pipeline};

@@ -8,9 +8,10 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::{span, status};
 
-use crate::engine::{Name, Protocol, SpanKind, SpanRecord};
+use crate::engine::{Name, Peer, Protocol, SpanKind, SpanRecord};
 
-/// Deduplicates service names so each span holds a pointer, not a copy.
+/// Deduplicates names (services, operations, peers, versions) so each span
+/// holds a pointer, not a copy.
 #[derive(Default)]
 pub struct Interner {
     names: HashSet<Name>,
@@ -65,6 +66,19 @@ fn has_attr(attributes: &[KeyValue], key: &str) -> bool {
     attributes.iter().any(|kv| kv.key == key)
 }
 
+/// The first of `keys` present as a non-empty string (newer semantic
+/// conventions first, older names after).
+fn first_attr<'a>(attributes: &'a [KeyValue], keys: &[&str]) -> Option<&'a str> {
+    keys.iter().find_map(|key| str_attr(attributes, key).filter(|v| !v.is_empty()))
+}
+
+/// What a resource says about the service all its spans belong to.
+struct ResourceService {
+    service: Name,
+    version: Option<Name>,
+    environment: Option<Name>,
+}
+
 /// Converts a request's spans, appending usable ones to `out`.
 pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Interner, out: &mut Vec<SpanRecord>) -> Rejected {
     let mut rejected = Rejected::default();
@@ -80,9 +94,15 @@ pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Intern
                 continue;
             }
         };
+        let resource = ResourceService {
+            service,
+            version: str_attr(resource_attributes, "service.version").filter(|v| !v.is_empty()).map(|v| interner.intern(v)),
+            environment: first_attr(resource_attributes, &["deployment.environment.name", "deployment.environment"])
+                .map(|v| interner.intern(v)),
+        };
         for scope_spans in &resource_spans.scope_spans {
             for span in &scope_spans.spans {
-                match decode_span(span, &service) {
+                match decode_span(span, &resource, interner) {
                     Ok(record) => out.push(record),
                     Err(reason) => rejected.add(1, || reason),
                 }
@@ -92,7 +112,11 @@ pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Intern
     rejected
 }
 
-fn decode_span(span: &opentelemetry_proto::tonic::trace::v1::Span, service: &Name) -> Result<SpanRecord, String> {
+fn decode_span(
+    span: &opentelemetry_proto::tonic::trace::v1::Span,
+    resource: &ResourceService,
+    interner: &mut Interner,
+) -> Result<SpanRecord, String> {
     let trace_id: [u8; 16] =
         span.trace_id.as_slice().try_into().map_err(|_| format!("span has a trace_id of {} bytes, not 16", span.trace_id.len()))?;
     let span_id: [u8; 8] =
@@ -126,15 +150,51 @@ fn decode_span(span: &opentelemetry_proto::tonic::trace::v1::Span, service: &Nam
     } else {
         Protocol::Other
     };
+    let peer = (kind == SpanKind::Client).then(|| peer_of(attributes, interner)).flatten();
+    let destination = matches!(kind, SpanKind::Producer | SpanKind::Consumer)
+        .then(|| first_attr(attributes, &["messaging.destination.name", "messaging.destination", "messaging.system"]))
+        .flatten()
+        .map(|d| interner.intern(d));
     Ok(SpanRecord {
         trace_id,
         span_id,
         parent_span_id,
         kind,
-        service: service.clone(),
+        service: resource.service.clone(),
+        operation: operation_of(span, attributes, interner),
         start_unix_nanos: span.start_time_unix_nano,
         end_unix_nanos: span.end_time_unix_nano.max(span.start_time_unix_nano),
         is_error,
         protocol,
+        peer,
+        destination,
+        version: resource.version.clone(),
+        environment: resource.environment.clone(),
     })
+}
+
+/// `METHOD /route` for HTTP, `service/method` for RPC, else the span name.
+fn operation_of(span: &opentelemetry_proto::tonic::trace::v1::Span, attributes: &[KeyValue], interner: &mut Interner) -> Name {
+    let method = first_attr(attributes, &["http.request.method", "http.method"]);
+    let route = str_attr(attributes, "http.route").filter(|r| !r.is_empty());
+    if let (Some(method), Some(route)) = (method, route) {
+        return interner.intern(&format!("{method} {route}"));
+    }
+    if let Some(rpc_method) = first_attr(attributes, &["rpc.method"]) {
+        return match first_attr(attributes, &["rpc.service"]) {
+            Some(service) => interner.intern(&format!("{service}/{rpc_method}")),
+            None => interner.intern(rpc_method),
+        };
+    }
+    interner.intern(if span.name.is_empty() { "unnamed" } else { &span.name })
+}
+
+/// A database (new and old conventions), else a named remote peer.
+fn peer_of(attributes: &[KeyValue], interner: &mut Interner) -> Option<Peer> {
+    let system = first_attr(attributes, &["db.system.name", "db.system"]);
+    let namespace = first_attr(attributes, &["db.namespace", "db.name"]);
+    if let Some(database) = namespace.or(system) {
+        return Some(Peer::Database(interner.intern(database)));
+    }
+    first_attr(attributes, &["peer.service", "server.address", "net.peer.name"]).map(|peer| Peer::Remote(interner.intern(peer)))
 }

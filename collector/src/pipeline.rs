@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse};
 
-use crate::engine::{EdgeBucket, Engine, EngineConfig, EngineCounters};
+use std::collections::HashMap;
+
+use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, Name, ServiceVersion};
 use crate::otlp::{Interner, decode_request};
 
 pub struct Pipeline {
@@ -50,6 +52,7 @@ impl Pipeline {
         let accepted = spans.len() as u64;
         let now = self.now();
         let mut engine = self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        engine.count_dropped(rejected.count);
         for span in spans {
             engine.ingest(span, now);
         }
@@ -57,11 +60,26 @@ impl Pipeline {
     }
 
     /// Expires old halves and hands over the aggregated buckets.
-    pub fn drain(&self) -> Vec<EdgeBucket> {
+    pub fn drain(&self) -> Drained {
         let now = self.now();
         let mut engine = self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         engine.expire(now);
         engine.drain()
+    }
+
+    /// The version and environment of every service seen.
+    pub fn service_versions(&self) -> HashMap<Name, ServiceVersion> {
+        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).service_versions().clone()
+    }
+
+    /// See [`Engine::seed_version`].
+    pub fn seed_version(&self, service: Name, version: Name, last_seen_unix_nanos: u64) {
+        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).seed_version(service, version, last_seen_unix_nanos);
+    }
+
+    /// Halves waiting for their partner now.
+    pub fn pending(&self) -> usize {
+        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pending_len()
     }
 
     pub fn counters(&self) -> EngineCounters {

@@ -1,20 +1,32 @@
 //! From the collector pipeline into the store: drains the engine on a timer
-//! and writes its buckets in one transaction. A failed write keeps the
-//! buckets for the next attempt (bounded), so a database hiccup loses nothing.
+//! and writes what it aggregated (edges, services, operations, deploys) in
+//! one transaction. A failed write keeps it for the next attempt (bounded),
+//! so a database hiccup loses nothing.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use collector::{EdgeBucket, Pipeline};
+use collector::{Drained, Pipeline};
 use tokio_util::sync::CancellationToken;
 
 use crate::store::Store;
 
-/// At most this many buckets wait for a database that keeps failing.
+/// At most this many buckets of each sort wait for a database that keeps failing.
 const MAX_UNWRITTEN: usize = 100_000;
 
+/// Drops the oldest buckets beyond [`MAX_UNWRITTEN`] of each sort (deploys,
+/// a handful, are always kept); returns how many went.
+fn bound(unwritten: &mut Drained) -> usize {
+    fn front<T>(rows: &mut Vec<T>) -> usize {
+        let excess = rows.len().saturating_sub(MAX_UNWRITTEN);
+        rows.drain(..excess);
+        excess
+    }
+    front(&mut unwritten.edges) + front(&mut unwritten.services) + front(&mut unwritten.operations)
+}
+
 pub async fn run_flusher(pipeline: Arc<Pipeline>, store: Store, interval: Duration, shutdown: CancellationToken) {
-    let mut unwritten: Vec<EdgeBucket> = Vec::new();
+    let mut unwritten = Drained::default();
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -22,16 +34,15 @@ pub async fn run_flusher(pipeline: Arc<Pipeline>, store: Store, interval: Durati
             _ = ticker.tick() => false,
             _ = shutdown.cancelled() => true,
         };
-        unwritten.extend(pipeline.drain());
+        unwritten.append(pipeline.drain());
         if !unwritten.is_empty() {
-            match store.write_edge_buckets(&unwritten).await {
-                Ok(()) => unwritten.clear(),
+            match store.write_drained(&unwritten).await {
+                Ok(()) => unwritten = Drained::default(),
                 Err(error) => {
-                    tracing::warn!("cannot write {} edge buckets, will retry: {error:#}", unwritten.len());
-                    if unwritten.len() > MAX_UNWRITTEN {
-                        let dropped = unwritten.len() - MAX_UNWRITTEN;
-                        unwritten.drain(..dropped);
-                        tracing::error!("dropped the {dropped} oldest edge buckets: the database has been failing for too long");
+                    tracing::warn!("cannot write {} edge buckets, will retry: {error:#}", unwritten.edges.len());
+                    let dropped = bound(&mut unwritten);
+                    if dropped > 0 {
+                        tracing::error!("dropped the {dropped} oldest buckets: the database has been failing for too long");
                     }
                 }
             }

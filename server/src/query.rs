@@ -16,6 +16,13 @@ use crate::catalog_service::CatalogService;
 use crate::store::{Store, unix_seconds};
 use crate::window::Window;
 
+/// The start of the first one-minute bucket inside `window` (the one the
+/// window starts in counts whole).
+fn first_bucket(window: Window) -> i64 {
+    let since = unix_seconds() - window.duration.as_secs() as i64;
+    since - since.rem_euclid(60)
+}
+
 /// `GET /api/v1/graph`'s body.
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct GraphView {
@@ -39,6 +46,29 @@ pub struct GraphEdge {
     pub source: String,
     pub target: String,
     pub connection_type: &'static str,
+    pub requests: u64,
+    pub errors: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// `GET /api/v1/services/{name}/operations`'s body.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationsView {
+    pub service: String,
+    /// The window asked for, as written (`15m`).
+    pub window: String,
+    /// Busiest first.
+    pub operations: Vec<OperationView>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationView {
+    /// `METHOD /route`, the RPC method, or the span name.
+    pub operation: String,
     pub requests: u64,
     pub errors: u64,
     pub p50_ms: f64,
@@ -80,9 +110,27 @@ impl Query {
     }
 
     async fn edges(&self, window: Window) -> Result<Vec<(Edge, EdgeStats)>> {
-        let since = unix_seconds() - window.duration.as_secs() as i64;
-        // Buckets are a minute wide: include the one the window starts in.
-        self.store.edges_since(since - since.rem_euclid(60)).await
+        self.store.edges_since(first_bucket(window)).await
+    }
+
+    /// A service's operations (its SERVER and CONSUMER spans) over `window`.
+    pub async fn operations(&self, service: &str, window: Window, window_text: &str) -> Result<OperationsView> {
+        let operations = self.store.operations_since(service, first_bucket(window)).await?;
+        Ok(OperationsView {
+            service: service.to_string(),
+            window: window_text.to_string(),
+            operations: operations
+                .into_iter()
+                .map(|o| OperationView {
+                    operation: o.operation,
+                    requests: o.stats.requests,
+                    errors: o.stats.errors,
+                    p50_ms: o.stats.quantile_ms(0.5),
+                    p95_ms: o.stats.quantile_ms(0.95),
+                    p99_ms: o.stats.quantile_ms(0.99),
+                })
+                .collect(),
+        })
     }
 
     pub async fn graph(&self, window: Window) -> Result<GraphView> {

@@ -29,6 +29,7 @@ pub fn router(state: ApiState) -> Router {
     Router::new()
         .merge(catalog::router(&state))
         .route("/api/v1/graph", get(graph))
+        .route("/api/v1/services/{name}/operations", get(operations))
         .route("/api/v1/catalog/problems", get(problems))
         .route(
             "/api/v1/entities",
@@ -80,6 +81,17 @@ impl IntoResponse for ApiError {
 #[derive(Deserialize)]
 struct GraphParams {
     window: Option<String>,
+}
+
+/// `?window=15m` (default): RED per operation of one service.
+async fn operations(
+    State(state): State<ApiState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    QueryParams(params): QueryParams<GraphParams>,
+) -> Result<Response, ApiError> {
+    let text = params.window.as_deref().unwrap_or("15m");
+    let window = Window::parse(text).map_err(ApiError::bad_request)?;
+    Ok(Json(state.query.operations(&name, window, text).await?).into_response())
 }
 
 async fn graph(State(state): State<ApiState>, QueryParams(params): QueryParams<GraphParams>) -> Result<Response, ApiError> {
@@ -148,12 +160,20 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
     let c = state.pipeline.counters();
-    let body = format!(
-        "# HELP meridian_spans_received_total Spans accepted by the OTLP receivers.\n# TYPE meridian_spans_received_total counter\nmeridian_spans_received_total {}\n\
-         # HELP meridian_spans_paired_total Client/server halves paired into calls.\n# TYPE meridian_spans_paired_total counter\nmeridian_spans_paired_total {}\n\
-         # HELP meridian_spans_expired_total Halves that found no partner within the pairing window.\n# TYPE meridian_spans_expired_total counter\nmeridian_spans_expired_total {}\n\
-         # HELP meridian_spans_dropped_total Halves dropped because the pairing store was full.\n# TYPE meridian_spans_dropped_total counter\nmeridian_spans_dropped_total {}\n",
-        c.spans, c.paired, c.expired, c.dropped
-    );
+    let counters = [
+        ("meridian_spans_received_total", "Spans accepted by the OTLP receivers.", c.spans),
+        ("meridian_spans_paired_total", "Halves (client/server, producer/consumer) that met their partner.", c.paired),
+        ("meridian_spans_expired_total", "Halves whose pairing window passed without a partner.", c.expired),
+        ("meridian_spans_evicted_total", "Halves pushed out of the full pairing store before their window passed.", c.evicted),
+        ("meridian_spans_dropped_total", "Spans that could not be used at all (bad ids, no service.name).", c.dropped),
+    ];
+    let mut body = String::new();
+    for (name, help, value) in counters {
+        body.push_str(&format!("# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"));
+    }
+    body.push_str(&format!(
+        "# HELP meridian_spans_pending Halves waiting for their partner.\n# TYPE meridian_spans_pending gauge\nmeridian_spans_pending {}\n",
+        state.pipeline.pending()
+    ));
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }

@@ -4,16 +4,17 @@
 //! differ (`BLOB` / `BYTEA`); queries are written in the dialect both share
 //! (`$1` placeholders, `ON CONFLICT ... DO UPDATE`).
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use catalog::Entity;
-use collector::{ConnectionType, Edge, EdgeBucket, EdgeStats, NodeId, NodeKind};
-use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
+
+mod telemetry;
+
+pub use telemetry::OperationStats;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -143,66 +144,6 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-
-    pub async fn write_edge_buckets(&self, buckets: &[EdgeBucket]) -> Result<()> {
-        if buckets.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.pool.begin().await?;
-        for b in buckets {
-            let mut latency = Vec::new();
-            V2Serializer::new().serialize(&b.stats.latency_us, &mut latency).context("cannot encode a latency histogram")?;
-            sqlx::query(
-                "INSERT INTO edge_minutes (bucket_start, source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(b.bucket_start_unix_secs as i64)
-            .bind(b.edge.source.kind.as_str())
-            .bind(b.edge.source.name.as_ref())
-            .bind(b.edge.target.kind.as_str())
-            .bind(b.edge.target.name.as_ref())
-            .bind(b.edge.connection.as_str())
-            .bind(b.stats.requests as i64)
-            .bind(b.stats.errors as i64)
-            .bind(latency)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Every edge with traffic in buckets starting at or after `since`, its
-    /// buckets' stats merged; in edge order.
-    pub async fn edges_since(&self, since_unix_secs: i64) -> Result<Vec<(Edge, EdgeStats)>> {
-        let rows = sqlx::query(
-            "SELECT source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency
-             FROM edge_minutes WHERE bucket_start >= $1",
-        )
-        .bind(since_unix_secs)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut merged: HashMap<Edge, EdgeStats> = HashMap::new();
-        for row in rows {
-            let source = node(row.try_get("source_kind")?, row.try_get("source_name")?)?;
-            let target = node(row.try_get("target_kind")?, row.try_get("target_name")?)?;
-            let connection_text: String = row.try_get("connection_type")?;
-            let connection = ConnectionType::parse(&connection_text)
-                .with_context(|| format!("unknown connection type `{connection_text}` in the database"))?;
-            let bytes: Vec<u8> = row.try_get("latency")?;
-            let requests: i64 = row.try_get("requests")?;
-            let errors: i64 = row.try_get("errors")?;
-            let row_stats = EdgeStats {
-                requests: requests.max(0) as u64,
-                errors: errors.max(0) as u64,
-                latency_us: Deserializer::new().deserialize(&mut bytes.as_slice()).context("corrupt latency histogram in the database")?,
-            };
-            merged.entry(Edge { source, target, connection }).or_default().merge(&row_stats).context("cannot merge latency histograms")?;
-        }
-        let mut edges: Vec<_> = merged.into_iter().collect();
-        edges.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(edges)
-    }
 }
 
 /// Multi-row upserts, 300 rows a statement (under SQLite's and PostgreSQL's
@@ -235,11 +176,6 @@ async fn upsert_entities(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entities: &[
         query.execute(&mut **tx).await?;
     }
     Ok(())
-}
-
-fn node(kind: String, name: String) -> Result<NodeId> {
-    let kind = NodeKind::parse(&kind).with_context(|| format!("unknown node kind `{kind}` in the database"))?;
-    Ok(NodeId { kind, name: Arc::from(name) })
 }
 
 fn decode_entity(body: String) -> Result<Entity> {

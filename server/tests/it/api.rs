@@ -5,6 +5,8 @@ use std::io::Write;
 use crate::common::*;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+use opentelemetry_proto::tonic::common::v1::any_value;
+use opentelemetry_proto::tonic::trace::v1::Span;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use prost::Message;
 
@@ -190,5 +192,65 @@ async fn search_ranks_tolerates_typos_and_counts_facets() {
     let (_, filtered) = get_json(&format!("{}/api/v1/search?q=pricing&filter=kind=group&limit=5", server.base)).await;
     assert_eq!(filtered["total"], 1);
     assert_eq!(filtered["items"][0]["entityRef"], "group:default/team-pricing");
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn databases_topics_and_operations_come_from_span_attributes() {
+    let server = start(None, vec![demo_catalog()]).await;
+    let with = |mut s: Span, attributes: &[(&str, &str)]| {
+        s.attributes.extend(attributes.iter().map(|(k, v)| text(k, v)));
+        s
+    };
+    let route = [("http.route", "/items/{id}")];
+    let mut failed = with(span(1, 12, None, SpanKind::Server, false), &route);
+    failed.attributes.push(kv("http.response.status_code", any_value::Value::IntValue(503)));
+    send_spans(
+        server.running.otlp_http_addr,
+        vec![
+            // Entry points with a route: one operation, one error by status code.
+            ("gateway", with(span(1, 10, None, SpanKind::Server, false), &route)),
+            ("gateway", with(span(1, 11, None, SpanKind::Server, false), &route)),
+            ("gateway", failed),
+            // A database call, old and new conventions naming the same database.
+            ("users", with(span(2, 20, Some(1), SpanKind::Client, false), &[("db.system.name", "postgresql"), ("db.namespace", "users")])),
+            ("users", with(span(2, 21, Some(1), SpanKind::Client, false), &[("db.system", "postgresql"), ("db.name", "users")])),
+            // A queue between checkout and notifications; the consumer does not name it.
+            (
+                "checkout",
+                with(
+                    span(3, 30, Some(1), SpanKind::Producer, false),
+                    &[("messaging.system", "kafka"), ("messaging.destination.name", "orders")],
+                ),
+            ),
+            ("notifications", span(3, 31, Some(30), SpanKind::Consumer, false)),
+        ],
+    )
+    .await;
+    wait_for_edges(
+        &server.base,
+        &[
+            ("messaging:orders", "service:notifications", 1, 0),
+            ("service:checkout", "messaging:orders", 1, 0),
+            ("service:users", "database:users", 2, 0),
+            ("user:user", "service:gateway", 3, 1),
+        ],
+    )
+    .await;
+    let (status, body) = get_json(&format!("{}/api/v1/services/gateway/operations?window=5m", server.base)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["service"], "gateway");
+    let operations = body["operations"].as_array().unwrap();
+    assert_eq!(operations.len(), 1, "{body}");
+    assert_eq!(
+        (operations[0]["operation"].as_str(), operations[0]["requests"].as_u64(), operations[0]["errors"].as_u64()),
+        (Some("GET /items/{id}"), Some(3), Some(1))
+    );
+    assert!(operations[0]["p99Ms"].as_f64().unwrap() >= operations[0]["p50Ms"].as_f64().unwrap());
+    let (status, _) = get_json(&format!("{}/api/v1/services/gateway/operations?window=never", server.base)).await;
+    assert_eq!(status, 400);
+    let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("meridian_spans_received_total 7\n"), "{metrics}");
+    assert!(metrics.contains("meridian_spans_evicted_total 0\n"), "{metrics}");
     server.running.stop().await;
 }

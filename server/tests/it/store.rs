@@ -3,14 +3,15 @@
 use std::sync::Arc;
 
 use crate::common::*;
-use collector::{ConnectionType, Edge, EdgeBucket, EdgeStats, NodeId, new_latency_histogram};
+use collector::{ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, NodeId, OperationBucket, RedStats, new_latency_histogram};
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use server::store::Store;
 
 fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, latency_us: u64) -> EdgeBucket {
-    let mut latency = new_latency_histogram();
+    let (mut latency, mut server_latency) = (new_latency_histogram(), new_latency_histogram());
     for _ in 0..requests {
         latency.record(latency_us).unwrap();
+        server_latency.record(latency_us / 2 + 1).unwrap();
     }
     EdgeBucket {
         bucket_start_unix_secs: start,
@@ -19,8 +20,20 @@ fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, la
             target: NodeId::service(Arc::from(target)),
             connection: ConnectionType::Http,
         },
-        stats: EdgeStats { requests, errors, latency_us: latency },
+        stats: EdgeStats { requests, errors, latency_us: latency, server_latency_us: server_latency },
     }
+}
+
+fn edges(buckets: Vec<EdgeBucket>) -> Drained {
+    Drained { edges: buckets, ..Drained::default() }
+}
+
+fn operation(start: u64, service: &str, operation: &str, requests: u64, errors: u64, latency_us: u64) -> OperationBucket {
+    let mut stats = RedStats::default();
+    for i in 0..requests {
+        stats.record(i < errors, std::time::Duration::from_micros(latency_us));
+    }
+    OperationBucket { bucket_start_unix_secs: start, service: Arc::from(service), operation: Arc::from(operation), stats }
 }
 
 async fn storage_suite(store: Store) {
@@ -44,14 +57,45 @@ async fn storage_suite(store: Store) {
     assert_eq!(store.entities().await.unwrap(), vec![changed]);
 
     // Edges: rows of one edge merge (counts add, histograms merge); old rows are outside the window.
-    store.write_edge_buckets(&[bucket(6000, "a", "b", 3, 1, 1000), bucket(6000, "a", "c", 1, 0, 10)]).await.unwrap();
-    store.write_edge_buckets(&[bucket(6060, "a", "b", 1, 0, 9000), bucket(60, "a", "b", 50, 50, 1)]).await.unwrap();
+    store.write_drained(&edges(vec![bucket(6000, "a", "b", 3, 1, 1000), bucket(6000, "a", "c", 1, 0, 10)])).await.unwrap();
+    store.write_drained(&edges(vec![bucket(6060, "a", "b", 1, 0, 9000), bucket(60, "a", "b", 50, 50, 1)])).await.unwrap();
     let edges = store.edges_since(6000).await.unwrap();
     assert_eq!(edges.len(), 2);
     let (ab, ab_stats) = &edges[0];
     assert_eq!((ab.target.name.as_ref(), ab_stats.requests, ab_stats.errors, ab_stats.latency_us.len()), ("b", 4, 1, 4));
     assert!(ab_stats.latency_us.max() >= 8900, "merged histogram keeps the slow call");
+    assert_eq!(ab_stats.server_latency_us.len(), 4, "the callee's side is kept too");
+    assert!((4400..=4600).contains(&ab_stats.server_latency_us.max()), "{}", ab_stats.server_latency_us.max());
     assert_eq!(store.edges_since(7000).await.unwrap().len(), 0);
+
+    // Operations: merged per operation over the window, busiest first; other services apart.
+    let drained = Drained {
+        operations: vec![
+            operation(6000, "shop", "GET /items", 3, 0, 2000),
+            operation(6000, "shop", "POST /orders", 2, 1, 9000),
+            operation(6000, "other", "GET /items", 7, 0, 1),
+            operation(60, "shop", "GET /items", 9, 9, 1),
+        ],
+        deploys: vec![Deploy {
+            service: Arc::from("shop"),
+            at_unix_nanos: 6_000_000_000_000,
+            from_version: Arc::from("1.0"),
+            to_version: Arc::from("1.1"),
+            environment: None,
+        }],
+        ..Drained::default()
+    };
+    store.write_drained(&drained).await.unwrap();
+    store
+        .write_drained(&Drained { operations: vec![operation(6060, "shop", "GET /items", 1, 1, 4000)], ..Drained::default() })
+        .await
+        .unwrap();
+    let operations = store.operations_since("shop", 6000).await.unwrap();
+    let summary: Vec<(&str, u64, u64)> = operations.iter().map(|o| (o.operation.as_str(), o.stats.requests, o.stats.errors)).collect();
+    assert_eq!(summary, [("GET /items", 4, 1), ("POST /orders", 2, 1)]);
+    assert!((3900..=4100).contains(&operations[0].stats.latency_us.max()));
+    assert_eq!(store.deploys("shop").await.unwrap(), drained.deploys);
+    assert!(store.deploys("other").await.unwrap().is_empty());
 }
 
 #[tokio::test]

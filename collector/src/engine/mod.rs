@@ -1,0 +1,392 @@
+//! The service-graph engine: pure code, no I/O, no clock of its own.
+//!
+//! Spans in; per-minute buckets of edges, services and operations out, with
+//! detected deploys. How each span kind becomes graph:
+//!
+//! - **CLIENT → SERVER**: the client half waits under (trace id, span id),
+//!   the server half under (trace id, parent span id), in any order, across
+//!   requests and transports, until its partner comes or the pairing window
+//!   passes. A pair in two services is one call on the edge between them
+//!   (both sides' durations kept); in one service it is no edge.
+//! - **Databases**: a CLIENT span naming a database is an edge to a
+//!   `database` node at once (databases are not instrumented).
+//! - **External**: a CLIENT span never paired within the window that names
+//!   `peer.service` / `server.address` becomes an edge to an `external` node.
+//! - **Entry points**: a SERVER span with no parent, or whose parent never
+//!   shows up as a CLIENT span of another service, is an edge from `user`.
+//! - **Messaging**: PRODUCER and CONSUMER spans naming their destination make
+//!   producer → topic and topic → consumer edges at once; a half that does
+//!   not name it waits (keyed like CLIENT/SERVER) for its partner's, and if
+//!   neither names it the edge goes straight from producer to consumer.
+//! - **Service and operation RED**: every SERVER and CONSUMER span counts for
+//!   its service and operation (calls inside a service included).
+//!
+//! The pending store is bounded: when full, expired halves go first, then the
+//! oldest sixteenth (evicted). An unpaired half that leaves either way still
+//! yields what it can (an external or user edge), and is counted.
+
+mod model;
+mod stats;
+mod versions;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+pub use model::{ConnectionType, Edge, Name, NodeId, NodeKind, Peer, Protocol, SpanKind, SpanRecord};
+pub use stats::{Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, new_latency_histogram, quantile_ms};
+pub use versions::{QUIET_PERIOD_NANOS, ServiceVersion};
+
+use versions::Versions;
+
+#[derive(Clone, Debug)]
+pub struct EngineConfig {
+    /// How long a half waits for its partner.
+    pub pairing_window: Duration,
+    /// At most this many halves wait at once.
+    pub max_pending: usize,
+    /// Width of a metrics bucket.
+    pub bucket: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self { pairing_window: Duration::from_secs(10), max_pending: 100_000, bucket: Duration::from_secs(60) }
+    }
+}
+
+/// Counters for `/metrics` and tests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EngineCounters {
+    /// Spans taken.
+    pub spans: u64,
+    /// Halves that met their partner.
+    pub paired: u64,
+    /// Halves whose window passed without a partner.
+    pub expired: u64,
+    /// Halves pushed out of a full pending store before their window passed.
+    pub evicted: u64,
+    /// Spans that could not be used at all (bad ids, no service name).
+    pub dropped: u64,
+}
+
+/// Which half of a call a waiting span is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Half {
+    Client,
+    Server,
+    Producer,
+    Consumer,
+}
+
+impl Half {
+    fn partner(self) -> Half {
+        match self {
+            Half::Client => Half::Server,
+            Half::Server => Half::Client,
+            Half::Producer => Half::Consumer,
+            Half::Consumer => Half::Producer,
+        }
+    }
+}
+
+/// One half of a call, waiting for the other.
+#[derive(Debug)]
+struct Pending {
+    half: Half,
+    span: SpanRecord,
+    /// Engine time (caller's clock) when it arrived.
+    arrived: Duration,
+}
+
+/// (trace id, span id of the calling span).
+type PairKey = ([u8; 16], [u8; 8]);
+
+pub struct Engine {
+    config: EngineConfig,
+    pending: HashMap<PairKey, Pending>,
+    edges: HashMap<(u64, Edge), EdgeStats>,
+    services: HashMap<(u64, Name), RedStats>,
+    operations: HashMap<(u64, Name, Name), RedStats>,
+    deploys: Vec<Deploy>,
+    versions: Versions,
+    counters: EngineCounters,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Self {
+        Self {
+            config,
+            pending: HashMap::new(),
+            edges: HashMap::new(),
+            services: HashMap::new(),
+            operations: HashMap::new(),
+            deploys: Vec::new(),
+            versions: Versions::default(),
+            counters: EngineCounters::default(),
+        }
+    }
+
+    pub fn counters(&self) -> EngineCounters {
+        self.counters
+    }
+
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Counts spans rejected before they reached the engine.
+    pub fn count_dropped(&mut self, spans: u64) {
+        self.counters.dropped += spans;
+    }
+
+    /// The version and environment of every service seen.
+    pub fn service_versions(&self) -> &HashMap<Name, ServiceVersion> {
+        self.versions.current()
+    }
+
+    /// Tells the engine a version an earlier run saw (so a restart does not
+    /// take the next span of a known version for a deploy).
+    pub fn seed_version(&mut self, service: Name, version: Name, last_seen_unix_nanos: u64) {
+        self.versions.seed(service, version, last_seen_unix_nanos);
+    }
+
+    /// Takes one span. `now` is the caller's monotonic clock, used only for
+    /// the pairing window.
+    pub fn ingest(&mut self, span: SpanRecord, now: Duration) {
+        self.counters.spans += 1;
+        if let Some(deploy) = self.versions.observe(&span) {
+            self.deploys.push(deploy);
+        }
+        if matches!(span.kind, SpanKind::Server | SpanKind::Consumer) {
+            let bucket = self.bucket_of(span.start_unix_nanos);
+            let duration = span.duration();
+            self.services.entry((bucket, span.service.clone())).or_default().record(span.is_error, duration);
+            self.operations.entry((bucket, span.service.clone(), span.operation.clone())).or_default().record(span.is_error, duration);
+        }
+        match span.kind {
+            SpanKind::Server => match span.parent_span_id {
+                None => self.record_entry(&span),
+                Some(parent) => self.pair_or_wait((span.trace_id, parent), Half::Server, span, now),
+            },
+            SpanKind::Client => match &span.peer {
+                Some(Peer::Database(database)) => {
+                    let target = NodeId::new(NodeKind::Database, database.clone());
+                    let source = NodeId::service(span.service.clone());
+                    self.record_edge(
+                        span.start_unix_nanos,
+                        source,
+                        target,
+                        ConnectionType::Database,
+                        span.is_error,
+                        Some(span.duration()),
+                        None,
+                    );
+                }
+                _ => self.pair_or_wait((span.trace_id, span.span_id), Half::Client, span, now),
+            },
+            SpanKind::Producer => self.messaging((span.trace_id, span.span_id), Half::Producer, span, now),
+            SpanKind::Consumer => match span.parent_span_id {
+                Some(parent) => self.messaging((span.trace_id, parent), Half::Consumer, span, now),
+                None => {
+                    if let Some(topic) = span.destination.clone() {
+                        self.messaging_edge(&span, Half::Consumer, &topic);
+                    }
+                }
+            },
+            SpanKind::Internal | SpanKind::Unspecified => {}
+        }
+    }
+
+    fn bucket_of(&self, start_unix_nanos: u64) -> u64 {
+        let width = self.config.bucket.as_secs().max(1);
+        start_unix_nanos / 1_000_000_000 / width * width
+    }
+
+    /// The waiting partner of `half` under `key`, if there is one.
+    fn take_partner(&mut self, key: PairKey, half: Half) -> Option<Pending> {
+        match self.pending.remove(&key) {
+            Some(waiting) if waiting.half == half.partner() => Some(waiting),
+            Some(same_side) => {
+                // A duplicate of this half: the newer one replaces it below.
+                self.pending.insert(key, same_side);
+                None
+            }
+            None => None,
+        }
+    }
+
+    fn pair_or_wait(&mut self, key: PairKey, half: Half, span: SpanRecord, now: Duration) {
+        if let Some(partner) = self.take_partner(key, half) {
+            self.counters.paired += 1;
+            self.complete(Pending { half, span, arrived: now }, partner);
+            return;
+        }
+        self.wait(key, half, span, now);
+    }
+
+    fn wait(&mut self, key: PairKey, half: Half, span: SpanRecord, now: Duration) {
+        if !self.pending.contains_key(&key) && self.pending.len() >= self.config.max_pending {
+            self.make_room(now);
+            if self.pending.len() >= self.config.max_pending {
+                // No room at all (a store of size 0): the half leaves at once.
+                self.counters.evicted += 1;
+                self.finish_unpaired(Pending { half, span, arrived: now });
+                return;
+            }
+        }
+        self.pending.insert(key, Pending { half, span, arrived: now });
+    }
+
+    /// A PRODUCER or CONSUMER span: a half naming its topic records its
+    /// own edge at once; either way it waits for its partner, which may need
+    /// the topic from it.
+    fn messaging(&mut self, key: PairKey, half: Half, span: SpanRecord, now: Duration) {
+        if let Some(topic) = span.destination.clone() {
+            self.messaging_edge(&span, half, &topic);
+        }
+        match self.take_partner(key, half) {
+            Some(partner) => {
+                self.counters.paired += 1;
+                let this = Pending { half, span, arrived: now };
+                match (this.span.destination.clone(), partner.span.destination.clone()) {
+                    (Some(topic), None) => self.messaging_edge(&partner.span, partner.half, &topic),
+                    (None, Some(topic)) => self.messaging_edge(&this.span, this.half, &topic),
+                    (None, None) => self.complete(this, partner),
+                    (Some(_), Some(_)) => {} // both recorded their own edges
+                }
+            }
+            None => self.wait(key, half, span, now),
+        }
+    }
+
+    /// producer → topic, or topic → consumer.
+    fn messaging_edge(&mut self, span: &SpanRecord, half: Half, topic: &Name) {
+        let (service, topic) = (NodeId::service(span.service.clone()), NodeId::new(NodeKind::Messaging, topic.clone()));
+        let duration = Some(span.duration());
+        match half {
+            Half::Producer => {
+                self.record_edge(span.start_unix_nanos, service, topic, ConnectionType::Messaging, span.is_error, duration, None)
+            }
+            _ => self.record_edge(span.start_unix_nanos, topic, service, ConnectionType::Messaging, span.is_error, None, duration),
+        }
+    }
+
+    /// Two halves of one call met.
+    fn complete(&mut self, a: Pending, b: Pending) {
+        let (caller, callee) = if matches!(a.half, Half::Client | Half::Producer) { (a.span, b.span) } else { (b.span, a.span) };
+        if caller.service == callee.service {
+            return; // a call inside one service: its own metrics only
+        }
+        let connection = if a.half == Half::Producer || a.half == Half::Consumer {
+            ConnectionType::Messaging
+        } else {
+            ConnectionType::of_call(&caller, &callee)
+        };
+        self.record_edge(
+            caller.start_unix_nanos,
+            NodeId::service(caller.service.clone()),
+            NodeId::service(callee.service.clone()),
+            connection,
+            caller.is_error || callee.is_error,
+            Some(caller.duration()),
+            Some(callee.duration()),
+        );
+    }
+
+    /// A SERVER span nobody instrumented called.
+    fn record_entry(&mut self, span: &SpanRecord) {
+        let connection = ConnectionType::of_call(span, span);
+        let target = NodeId::service(span.service.clone());
+        self.record_edge(span.start_unix_nanos, NodeId::user(), target, connection, span.is_error, None, Some(span.duration()));
+    }
+
+    /// What a half that never met its partner still says.
+    fn finish_unpaired(&mut self, waiting: Pending) {
+        let span = waiting.span;
+        match waiting.half {
+            Half::Client => {
+                if let Some(Peer::Remote(peer)) = &span.peer {
+                    let (source, target) = (NodeId::service(span.service.clone()), NodeId::new(NodeKind::External, peer.clone()));
+                    let connection = ConnectionType::of_call(&span, &span);
+                    self.record_edge(span.start_unix_nanos, source, target, connection, span.is_error, Some(span.duration()), None);
+                }
+            }
+            Half::Server => self.record_entry(&span),
+            Half::Producer | Half::Consumer => {}
+        }
+    }
+
+    /// Forgets halves older than the pairing window (after taking what they
+    /// say). Call about once a second.
+    pub fn expire(&mut self, now: Duration) {
+        let window = self.config.pairing_window;
+        let expired: Vec<Pending> = self.pending.extract_if(|_, p| now.saturating_sub(p.arrived) >= window).map(|(_, p)| p).collect();
+        self.counters.expired += expired.len() as u64;
+        for waiting in expired {
+            self.finish_unpaired(waiting);
+        }
+    }
+
+    /// Frees room in a full store: expired halves first, else the oldest
+    /// sixteenth at once (so a store under pressure costs O(1) a span on
+    /// average, not a scan each).
+    fn make_room(&mut self, now: Duration) {
+        self.expire(now);
+        if self.pending.len() < self.config.max_pending || self.pending.is_empty() {
+            return;
+        }
+        let count = (self.pending.len() / 16).max(1);
+        let mut arrivals: Vec<Duration> = self.pending.values().map(|p| p.arrived).collect();
+        let cutoff = *arrivals.select_nth_unstable(count - 1).1;
+        let evicted: Vec<Pending> = self.pending.extract_if(|_, p| p.arrived <= cutoff).map(|(_, p)| p).collect();
+        self.counters.evicted += evicted.len() as u64;
+        for waiting in evicted {
+            self.finish_unpaired(waiting);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record_edge(
+        &mut self,
+        start_unix_nanos: u64,
+        source: NodeId,
+        target: NodeId,
+        connection: ConnectionType,
+        is_error: bool,
+        caller: Option<Duration>,
+        callee: Option<Duration>,
+    ) {
+        let bucket = self.bucket_of(start_unix_nanos);
+        self.edges.entry((bucket, Edge { source, target, connection })).or_default().record(is_error, caller, callee);
+    }
+
+    /// Hands over everything aggregated since the last drain.
+    pub fn drain(&mut self) -> Drained {
+        let mut edges: Vec<EdgeBucket> =
+            self.edges.drain().map(|((bucket_start_unix_secs, edge), stats)| EdgeBucket { bucket_start_unix_secs, edge, stats }).collect();
+        edges.sort_by(|a, b| (a.bucket_start_unix_secs, &a.edge).cmp(&(b.bucket_start_unix_secs, &b.edge)));
+        let mut services: Vec<ServiceBucket> = self
+            .services
+            .drain()
+            .map(|((bucket_start_unix_secs, service), stats)| ServiceBucket { bucket_start_unix_secs, service, stats })
+            .collect();
+        services.sort_by(|a, b| (a.bucket_start_unix_secs, &a.service).cmp(&(b.bucket_start_unix_secs, &b.service)));
+        let mut operations: Vec<OperationBucket> = self
+            .operations
+            .drain()
+            .map(|((bucket_start_unix_secs, service, operation), stats)| OperationBucket {
+                bucket_start_unix_secs,
+                service,
+                operation,
+                stats,
+            })
+            .collect();
+        operations.sort_by(|a, b| {
+            (a.bucket_start_unix_secs, &a.service, &a.operation).cmp(&(b.bucket_start_unix_secs, &b.service, &b.operation))
+        });
+        Drained { edges, services, operations, deploys: std::mem::take(&mut self.deploys) }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+//! What the engine reads (spans, reduced to what it needs) and what it
+//! produces (nodes and edges of the service graph).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Interned text (service, operation and node names): cheap to clone and compare.
+pub type Name = Arc<str>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SpanKind {
+    Unspecified,
+    Internal,
+    Server,
+    Client,
+    Producer,
+    Consumer,
+}
+
+/// What a span says about the protocol of the call it is part of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    Http,
+    Rpc,
+    Other,
+}
+
+/// Whom a CLIENT span calls, as far as the span itself says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Peer {
+    /// A database (`db.system.name` / `db.system` with `db.namespace` /
+    /// `db.name`): named by its namespace, else its system. Never paired.
+    Database(Name),
+    /// `peer.service`, else `server.address`: the `external` node this call
+    /// becomes if no instrumented server answers it within the window.
+    Remote(Name),
+}
+
+/// The parts of a span the engine needs, nothing more.
+#[derive(Clone, Debug)]
+pub struct SpanRecord {
+    pub trace_id: [u8; 16],
+    pub span_id: [u8; 8],
+    pub parent_span_id: Option<[u8; 8]>,
+    pub kind: SpanKind,
+    /// `service.namespace/service.name`, or `service.name` alone.
+    pub service: Name,
+    /// `METHOD /route`, the RPC method, or the span name.
+    pub operation: Name,
+    pub start_unix_nanos: u64,
+    pub end_unix_nanos: u64,
+    /// Status ERROR, or an HTTP status of 500 or more on a SERVER span.
+    pub is_error: bool,
+    pub protocol: Protocol,
+    pub peer: Option<Peer>,
+    /// `messaging.system/messaging.destination.name` of a PRODUCER or CONSUMER span.
+    pub destination: Option<Name>,
+    /// `service.version` of the resource.
+    pub version: Option<Name>,
+    /// `deployment.environment.name` (or the older `deployment.environment`).
+    pub environment: Option<Name>,
+}
+
+impl SpanRecord {
+    pub fn duration(&self) -> Duration {
+        Duration::from_nanos(self.end_unix_nanos.saturating_sub(self.start_unix_nanos))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeKind {
+    Service,
+    Database,
+    Messaging,
+    External,
+    User,
+}
+
+impl NodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Service => "service",
+            NodeKind::Database => "database",
+            NodeKind::Messaging => "messaging",
+            NodeKind::External => "external",
+            NodeKind::User => "user",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "service" => NodeKind::Service,
+            "database" => NodeKind::Database,
+            "messaging" => NodeKind::Messaging,
+            "external" => NodeKind::External,
+            "user" => NodeKind::User,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConnectionType {
+    Http,
+    Rpc,
+    Messaging,
+    Database,
+    Virtual,
+}
+
+impl ConnectionType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionType::Http => "http",
+            ConnectionType::Rpc => "rpc",
+            ConnectionType::Messaging => "messaging",
+            ConnectionType::Database => "database",
+            ConnectionType::Virtual => "virtual",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "http" => ConnectionType::Http,
+            "rpc" => ConnectionType::Rpc,
+            "messaging" => ConnectionType::Messaging,
+            "database" => ConnectionType::Database,
+            "virtual" => ConnectionType::Virtual,
+            _ => return None,
+        })
+    }
+
+    /// The connection a call between two instrumented spans is.
+    pub fn of_call(a: &SpanRecord, b: &SpanRecord) -> Self {
+        if a.protocol == Protocol::Rpc || b.protocol == Protocol::Rpc { ConnectionType::Rpc } else { ConnectionType::Http }
+    }
+}
+
+/// A node of the graph: a service, or something seen only from the outside.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId {
+    pub kind: NodeKind,
+    pub name: Name,
+}
+
+impl NodeId {
+    pub fn new(kind: NodeKind, name: Name) -> Self {
+        Self { kind, name }
+    }
+
+    pub fn service(name: Name) -> Self {
+        Self::new(NodeKind::Service, name)
+    }
+
+    pub fn user() -> Self {
+        Self::new(NodeKind::User, Arc::from("user"))
+    }
+}
+
+/// A directed edge of the graph: who calls whom, and how.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Edge {
+    pub source: NodeId,
+    pub target: NodeId,
+    pub connection: ConnectionType,
+}

@@ -1,0 +1,159 @@
+//! Rate, errors and duration, mergeable: stats of one minute merge into an
+//! hour, and those of many flushes into one answer. Latency lives in HDR
+//! histograms (1 µs to 1 h, 2 significant digits: 1% error).
+
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+
+use super::model::{Edge, Name};
+
+pub fn new_latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("static histogram bounds are valid")
+}
+
+fn record_latency(histogram: &mut Histogram<u64>, duration: Duration) {
+    histogram.saturating_record(duration.as_micros().max(1) as u64);
+}
+
+/// The latency at quantile `q` (0 to 1) in milliseconds; 0 when empty.
+pub fn quantile_ms(histogram: &Histogram<u64>, q: f64) -> f64 {
+    if histogram.is_empty() { 0.0 } else { histogram.value_at_quantile(q) as f64 / 1000.0 }
+}
+
+/// Requests, errors and latency of a service or one of its operations.
+#[derive(Clone, Debug)]
+pub struct RedStats {
+    pub requests: u64,
+    pub errors: u64,
+    /// Latency in microseconds.
+    pub latency_us: Histogram<u64>,
+}
+
+impl Default for RedStats {
+    fn default() -> Self {
+        Self { requests: 0, errors: 0, latency_us: new_latency_histogram() }
+    }
+}
+
+impl RedStats {
+    pub fn record(&mut self, is_error: bool, duration: Duration) {
+        self.requests += 1;
+        self.errors += u64::from(is_error);
+        record_latency(&mut self.latency_us, duration);
+    }
+
+    pub fn merge(&mut self, other: &RedStats) -> Result<(), hdrhistogram::AdditionError> {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.latency_us.add(&other.latency_us)
+    }
+
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        quantile_ms(&self.latency_us, q)
+    }
+}
+
+/// The calls on an edge: as the caller saw them and, where the callee is
+/// instrumented, as the callee did.
+#[derive(Clone, Debug)]
+pub struct EdgeStats {
+    pub requests: u64,
+    pub errors: u64,
+    /// The caller's duration (the client or producer span); for calls from
+    /// the `user` node, whose caller is not instrumented, the callee's.
+    pub latency_us: Histogram<u64>,
+    /// The callee's own duration (the server span), where there is one.
+    pub server_latency_us: Histogram<u64>,
+}
+
+impl Default for EdgeStats {
+    fn default() -> Self {
+        Self { requests: 0, errors: 0, latency_us: new_latency_histogram(), server_latency_us: new_latency_histogram() }
+    }
+}
+
+impl EdgeStats {
+    /// One call, with the durations known of it (at least one).
+    pub fn record(&mut self, is_error: bool, client: Option<Duration>, server: Option<Duration>) {
+        self.requests += 1;
+        self.errors += u64::from(is_error);
+        if let Some(duration) = client.or(server) {
+            record_latency(&mut self.latency_us, duration);
+        }
+        if let Some(duration) = server {
+            record_latency(&mut self.server_latency_us, duration);
+        }
+    }
+
+    pub fn merge(&mut self, other: &EdgeStats) -> Result<(), hdrhistogram::AdditionError> {
+        self.requests += other.requests;
+        self.errors += other.errors;
+        self.latency_us.add(&other.latency_us)?;
+        self.server_latency_us.add(&other.server_latency_us)
+    }
+
+    /// The caller-side latency at quantile `q`, in milliseconds.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        quantile_ms(&self.latency_us, q)
+    }
+}
+
+/// The calls on one edge in one bucket.
+#[derive(Clone, Debug)]
+pub struct EdgeBucket {
+    pub bucket_start_unix_secs: u64,
+    pub edge: Edge,
+    pub stats: EdgeStats,
+}
+
+/// One service's own work (its SERVER and CONSUMER spans) in one bucket.
+#[derive(Clone, Debug)]
+pub struct ServiceBucket {
+    pub bucket_start_unix_secs: u64,
+    pub service: Name,
+    pub stats: RedStats,
+}
+
+/// One operation of a service in one bucket.
+#[derive(Clone, Debug)]
+pub struct OperationBucket {
+    pub bucket_start_unix_secs: u64,
+    pub service: Name,
+    pub operation: Name,
+    pub stats: RedStats,
+}
+
+/// A change of a service's `service.version`, as first seen in its spans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deploy {
+    pub service: Name,
+    /// Start of the first span of the new version.
+    pub at_unix_nanos: u64,
+    pub from_version: Name,
+    pub to_version: Name,
+    pub environment: Option<Name>,
+}
+
+/// Everything aggregated since the last drain, sorted by bucket then key.
+#[derive(Debug, Default)]
+pub struct Drained {
+    pub edges: Vec<EdgeBucket>,
+    pub services: Vec<ServiceBucket>,
+    pub operations: Vec<OperationBucket>,
+    pub deploys: Vec<Deploy>,
+}
+
+impl Drained {
+    pub fn is_empty(&self) -> bool {
+        self.edges.is_empty() && self.services.is_empty() && self.operations.is_empty() && self.deploys.is_empty()
+    }
+
+    /// Adds a later drain's contents (for a flush that has to be retried).
+    pub fn append(&mut self, mut later: Drained) {
+        self.edges.append(&mut later.edges);
+        self.services.append(&mut later.services);
+        self.operations.append(&mut later.operations);
+        self.deploys.append(&mut later.deploys);
+    }
+}

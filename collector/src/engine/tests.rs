@@ -1,0 +1,294 @@
+use std::sync::Arc;
+
+use super::*;
+
+fn span(service: &str, kind: SpanKind, trace: u8, id: u8, parent: Option<u8>, error: bool) -> SpanRecord {
+    SpanRecord {
+        trace_id: [trace; 16],
+        span_id: [id; 8],
+        parent_span_id: parent.map(|p| [p; 8]),
+        kind,
+        service: Arc::from(service),
+        operation: Arc::from("GET /items"),
+        start_unix_nanos: 120_000_000_000 + u64::from(id) * 1_000_000,
+        end_unix_nanos: 120_000_000_000 + u64::from(id) * 1_000_000 + 5_000_000,
+        is_error: error,
+        protocol: Protocol::Http,
+        peer: None,
+        destination: None,
+        version: None,
+        environment: None,
+    }
+}
+
+fn with_peer(mut s: SpanRecord, peer: Peer) -> SpanRecord {
+    s.peer = Some(peer);
+    s
+}
+
+fn with_destination(mut s: SpanRecord, topic: &str) -> SpanRecord {
+    s.destination = Some(Arc::from(topic));
+    s
+}
+
+fn name(text: &str) -> Name {
+    Arc::from(text)
+}
+
+/// (source, target, connection, requests, errors) of every edge drained.
+fn edges(drained: &Drained) -> Vec<(String, String, &'static str, u64, u64)> {
+    drained
+        .edges
+        .iter()
+        .map(|b| {
+            (
+                format!("{}:{}", b.edge.source.kind.as_str(), b.edge.source.name),
+                format!("{}:{}", b.edge.target.kind.as_str(), b.edge.target.name),
+                b.edge.connection.as_str(),
+                b.stats.requests,
+                b.stats.errors,
+            )
+        })
+        .collect()
+}
+
+fn edge(source: &str, target: &str, connection: &'static str, requests: u64, errors: u64) -> (String, String, &'static str, u64, u64) {
+    (source.to_string(), target.to_string(), connection, requests, errors)
+}
+
+#[test]
+fn halves_pair_in_either_order() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let now = Duration::ZERO;
+    // client first
+    engine.ingest(span("gateway", SpanKind::Client, 1, 10, Some(1), false), now);
+    engine.ingest(span("catalog", SpanKind::Server, 1, 11, Some(10), false), now);
+    // server first, with an error on the server side
+    engine.ingest(span("catalog", SpanKind::Server, 2, 21, Some(20), true), now);
+    engine.ingest(span("gateway", SpanKind::Client, 2, 20, Some(2), false), now);
+    // entry point
+    engine.ingest(span("gateway", SpanKind::Server, 3, 30, None, false), now);
+    assert_eq!(engine.pending_len(), 0);
+    assert_eq!(engine.counters().paired, 2);
+    let drained = engine.drain();
+    assert_eq!(
+        edges(&drained),
+        [edge("service:gateway", "service:catalog", "http", 2, 1), edge("user:user", "service:gateway", "http", 1, 0)]
+    );
+    assert!(engine.drain().is_empty(), "drain hands buckets over once");
+}
+
+#[test]
+fn both_sides_durations_are_kept() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut client = span("a", SpanKind::Client, 1, 10, None, false);
+    client.end_unix_nanos = client.start_unix_nanos + 40_000_000;
+    let mut server = span("b", SpanKind::Server, 1, 11, Some(10), false);
+    server.end_unix_nanos = server.start_unix_nanos + 30_000_000;
+    engine.ingest(server, Duration::ZERO);
+    engine.ingest(client, Duration::ZERO);
+    let drained = engine.drain();
+    let stats = &drained.edges[0].stats;
+    assert!((39.0..=41.0).contains(&stats.quantile_ms(0.5)), "{}", stats.quantile_ms(0.5));
+    assert!((29.0..=31.0).contains(&quantile_ms(&stats.server_latency_us, 0.5)));
+}
+
+#[test]
+fn calls_inside_one_service_are_not_edges_but_count_for_the_service() {
+    let mut engine = Engine::new(EngineConfig::default());
+    engine.ingest(span("a", SpanKind::Client, 1, 10, Some(1), false), Duration::ZERO);
+    engine.ingest(span("a", SpanKind::Server, 1, 11, Some(10), false), Duration::ZERO);
+    assert_eq!(engine.counters().paired, 1);
+    let drained = engine.drain();
+    assert!(drained.edges.is_empty());
+    assert_eq!(drained.services.len(), 1);
+    assert_eq!((&*drained.services[0].service, drained.services[0].stats.requests), ("a", 1));
+}
+
+#[test]
+fn service_and_operation_red_come_from_server_spans() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut post = span("shop", SpanKind::Server, 1, 1, None, true);
+    post.operation = name("POST /orders");
+    engine.ingest(post, Duration::ZERO);
+    engine.ingest(span("shop", SpanKind::Server, 2, 2, None, false), Duration::ZERO);
+    engine.ingest(span("shop", SpanKind::Server, 3, 3, None, false), Duration::ZERO);
+    engine.ingest(span("shop", SpanKind::Internal, 3, 4, Some(3), true), Duration::ZERO);
+    let drained = engine.drain();
+    assert_eq!((drained.services[0].stats.requests, drained.services[0].stats.errors), (3, 1), "internal spans are not requests");
+    let operations: Vec<(&str, u64, u64)> = drained.operations.iter().map(|o| (&*o.operation, o.stats.requests, o.stats.errors)).collect();
+    assert_eq!(operations, [("GET /items", 2, 0), ("POST /orders", 1, 1)]);
+}
+
+#[test]
+fn database_calls_are_edges_to_database_nodes_at_once() {
+    let mut engine = Engine::new(EngineConfig::default());
+    engine.ingest(with_peer(span("users", SpanKind::Client, 1, 10, Some(1), false), Peer::Database(name("users_db"))), Duration::ZERO);
+    assert_eq!(engine.pending_len(), 0, "a database call never waits");
+    assert_eq!(edges(&engine.drain()), [edge("service:users", "database:users_db", "database", 1, 0)]);
+}
+
+#[test]
+fn unanswered_calls_to_a_named_peer_become_external_nodes_after_the_window() {
+    let mut engine = Engine::new(EngineConfig::default());
+    engine.ingest(with_peer(span("payments", SpanKind::Client, 1, 10, Some(1), true), Peer::Remote(name("stripe"))), Duration::ZERO);
+    // a client span naming nothing just expires
+    engine.ingest(span("payments", SpanKind::Client, 1, 11, Some(1), false), Duration::ZERO);
+    assert!(engine.drain().edges.is_empty(), "still within the window");
+    engine.expire(Duration::from_secs(11));
+    assert_eq!(engine.counters().expired, 2);
+    assert_eq!(edges(&engine.drain()), [edge("service:payments", "external:stripe", "http", 1, 1)]);
+}
+
+#[test]
+fn a_named_peer_that_is_instrumented_is_a_service() {
+    let mut engine = Engine::new(EngineConfig::default());
+    engine.ingest(with_peer(span("a", SpanKind::Client, 1, 10, None, false), Peer::Remote(name("b"))), Duration::ZERO);
+    engine.ingest(span("b", SpanKind::Server, 1, 11, Some(10), false), Duration::ZERO);
+    engine.expire(Duration::from_secs(60));
+    assert_eq!(edges(&engine.drain()), [edge("service:a", "service:b", "http", 1, 0)]);
+}
+
+#[test]
+fn a_server_span_whose_caller_never_shows_up_is_an_entry_point() {
+    let mut engine = Engine::new(EngineConfig::default());
+    // parent from a browser's traceparent: no CLIENT span will come
+    engine.ingest(span("gateway", SpanKind::Server, 1, 11, Some(99), false), Duration::ZERO);
+    engine.expire(Duration::from_secs(10));
+    assert_eq!(edges(&engine.drain()), [edge("user:user", "service:gateway", "http", 1, 0)]);
+}
+
+#[test]
+fn messaging_goes_through_a_topic_node() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let producer = with_destination(span("checkout", SpanKind::Producer, 1, 10, Some(1), false), "kafka/orders");
+    let consumer = with_destination(span("notifications", SpanKind::Consumer, 1, 11, Some(10), false), "kafka/orders");
+    engine.ingest(consumer, Duration::ZERO);
+    engine.ingest(producer, Duration::ZERO);
+    assert_eq!(engine.pending_len(), 0, "the halves met");
+    assert_eq!(engine.counters().paired, 1);
+    assert_eq!(
+        edges(&engine.drain()),
+        [
+            edge("service:checkout", "messaging:kafka/orders", "messaging", 1, 0),
+            edge("messaging:kafka/orders", "service:notifications", "messaging", 1, 0),
+        ]
+    );
+}
+
+#[test]
+fn a_consumer_that_does_not_name_the_topic_learns_it_from_its_producer() {
+    let mut engine = Engine::new(EngineConfig::default());
+    engine.ingest(span("notifications", SpanKind::Consumer, 1, 11, Some(10), false), Duration::ZERO);
+    engine.ingest(with_destination(span("checkout", SpanKind::Producer, 1, 10, Some(1), false), "kafka/orders"), Duration::ZERO);
+    // and in the other order
+    engine.ingest(with_destination(span("checkout", SpanKind::Producer, 4, 40, Some(1), false), "kafka/orders"), Duration::ZERO);
+    engine.ingest(span("notifications", SpanKind::Consumer, 4, 41, Some(40), false), Duration::ZERO);
+    assert_eq!(engine.counters().paired, 2);
+    assert_eq!(
+        edges(&engine.drain()),
+        [
+            edge("service:checkout", "messaging:kafka/orders", "messaging", 2, 0),
+            edge("messaging:kafka/orders", "service:notifications", "messaging", 2, 0),
+        ]
+    );
+    // neither names it: producer → consumer directly
+    engine.ingest(span("checkout", SpanKind::Producer, 2, 20, Some(2), false), Duration::ZERO);
+    engine.ingest(span("notifications", SpanKind::Consumer, 2, 21, Some(20), false), Duration::ZERO);
+    assert_eq!(edges(&engine.drain()), [edge("service:checkout", "service:notifications", "messaging", 1, 0)]);
+}
+
+#[test]
+fn a_full_store_expires_first_then_evicts_the_oldest_and_keeps_what_they_say() {
+    let config = EngineConfig { pairing_window: Duration::from_secs(10), max_pending: 2, ..EngineConfig::default() };
+    let mut engine = Engine::new(config);
+    engine.ingest(with_peer(span("a", SpanKind::Client, 1, 1, None, false), Peer::Remote(name("x"))), Duration::ZERO);
+    engine.ingest(span("a", SpanKind::Client, 1, 2, None, false), Duration::from_secs(5));
+    engine.ingest(span("a", SpanKind::Client, 1, 3, None, false), Duration::from_secs(6));
+    assert_eq!(engine.counters().evicted, 1, "full and nothing old enough to expire: the oldest goes");
+    assert_eq!(edges(&engine.drain()), [edge("service:a", "external:x", "http", 1, 0)], "evicted, not forgotten");
+    engine.ingest(span("a", SpanKind::Client, 1, 4, None, false), Duration::from_millis(15_500));
+    assert_eq!(engine.counters().expired, 1, "span 2 expired to make room");
+    assert_eq!(engine.pending_len(), 2);
+    engine.expire(Duration::from_secs(30));
+    assert_eq!(engine.pending_len(), 0);
+    assert_eq!(engine.counters().expired, 3);
+}
+
+#[test]
+fn latency_and_buckets() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut client = span("a", SpanKind::Client, 1, 10, None, false);
+    client.start_unix_nanos = 61_000_000_000;
+    client.end_unix_nanos = 61_250_000_000;
+    engine.ingest(client, Duration::ZERO);
+    engine.ingest(span("b", SpanKind::Server, 1, 11, Some(10), false), Duration::ZERO);
+    let drained = engine.drain();
+    assert_eq!(drained.edges.len(), 1);
+    assert_eq!(drained.edges[0].bucket_start_unix_secs, 60);
+    let p50 = drained.edges[0].stats.latency_us.value_at_quantile(0.5);
+    assert!((247_000..=253_000).contains(&p50), "{p50}");
+}
+
+#[test]
+fn a_new_service_version_is_a_deploy_and_a_rolling_overlap_is_not_two() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let at = |version: &str, minute: u64| {
+        let mut s = span("payments", SpanKind::Server, 1, 1, None, false);
+        s.version = Some(name(version));
+        s.environment = Some(name("production"));
+        s.start_unix_nanos = minute * 60_000_000_000;
+        s.end_unix_nanos = s.start_unix_nanos + 1_000_000;
+        s
+    };
+    engine.ingest(at("1.0", 1), Duration::ZERO);
+    assert!(engine.drain().deploys.is_empty(), "the first version seen replaced nothing");
+    // rolling deploy: both versions interleave, out of order
+    for (version, minute) in [("1.1", 3), ("1.0", 4), ("1.1", 4), ("1.0", 2), ("1.1", 5)] {
+        engine.ingest(at(version, minute), Duration::ZERO);
+    }
+    let deploys = engine.drain().deploys;
+    assert_eq!(deploys.len(), 1, "{deploys:?}");
+    assert_eq!((&*deploys[0].from_version, &*deploys[0].to_version, deploys[0].at_unix_nanos), ("1.0", "1.1", 3 * 60_000_000_000));
+    assert_eq!(deploys[0].environment.as_deref(), Some("production"));
+    // a rollback long after: 1.0 again
+    engine.ingest(at("1.0", 60), Duration::ZERO);
+    let deploys = engine.drain().deploys;
+    assert_eq!(deploys.iter().map(|d| (&*d.from_version, &*d.to_version)).collect::<Vec<_>>(), [("1.1", "1.0")]);
+    assert_eq!(engine.service_versions()[&name("payments")].version.as_deref(), Some("1.0"));
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        /// However the spans of a set of calls are ordered and split into
+        /// exports, each call is counted once on its edge.
+        #[test]
+        fn halves_pair_whatever_the_order(calls in 1usize..40, seed in any::<u64>(), errors in proptest::collection::vec(any::<bool>(), 40)) {
+            let mut spans = Vec::new();
+            for (call, &error) in errors.iter().enumerate().take(calls) {
+                let trace = call as u8;
+                spans.push(span("front", SpanKind::Client, trace, 1, None, error));
+                spans.push(span("back", SpanKind::Server, trace, 2, Some(1), false));
+            }
+            // a deterministic shuffle from the seed
+            let mut state = seed | 1;
+            for i in (1..spans.len()).rev() {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                spans.swap(i, (state % (i as u64 + 1)) as usize);
+            }
+            let mut engine = Engine::new(EngineConfig::default());
+            for (i, s) in spans.into_iter().enumerate() {
+                engine.ingest(s, Duration::from_millis(i as u64));
+            }
+            let expected_errors = errors[..calls].iter().filter(|e| **e).count() as u64;
+            prop_assert_eq!(engine.pending_len(), 0);
+            prop_assert_eq!(edges(&engine.drain()), vec![edge("service:front", "service:back", "http", calls as u64, expected_errors)]);
+        }
+    }
+}
