@@ -66,6 +66,14 @@ pub struct ServeArgs {
     /// (files are watched instead).
     #[arg(long, env = "MERIDIAN_URL_REFRESH_SECS", default_value_t = 120)]
     pub url_refresh_secs: u64,
+    /// How long half of a call (a client span, say) waits for its other
+    /// half before it counts on its own, in milliseconds.
+    #[arg(long, env = "MERIDIAN_PAIRING_WINDOW_MS", default_value_t = 10_000)]
+    pub pairing_window_ms: u64,
+    /// At most this many halves wait at once; when full, expired ones go
+    /// first, then the oldest.
+    #[arg(long, env = "MERIDIAN_MAX_PENDING_SPANS", default_value_t = 100_000)]
+    pub max_pending_spans: usize,
 }
 
 impl From<ServeArgs> for ServeConfig {
@@ -82,6 +90,11 @@ impl From<ServeArgs> for ServeConfig {
             api_tokens: args.api_tokens.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
             allow_url_hosts: args.allow_url_hosts,
             url_refresh_interval: Duration::from_secs(args.url_refresh_secs.max(1)),
+            engine: collector::EngineConfig {
+                pairing_window: Duration::from_millis(args.pairing_window_ms.max(1)),
+                max_pending: args.max_pending_spans,
+                ..collector::EngineConfig::default()
+            },
         }
     }
 }

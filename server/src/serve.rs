@@ -35,6 +35,8 @@ pub struct ServeConfig {
     pub allow_url_hosts: Vec<String>,
     /// How often a catalog that reads URLs is read again.
     pub url_refresh_interval: Duration,
+    /// Pairing window, pending-store size and bucket width of the collector.
+    pub engine: EngineConfig,
 }
 
 /// A running Meridian: its bound addresses and the way to stop it.
@@ -76,7 +78,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     catalog.reload().await?;
     let url_refresher = tokio::spawn(watch::refresh_urls(catalog.clone(), config.url_refresh_interval, shutdown.clone()));
 
-    let pipeline = Arc::new(Pipeline::new(EngineConfig::default()));
+    let pipeline = Arc::new(Pipeline::new(config.engine.clone()));
     let query = Query::new(store.clone(), catalog.clone());
     let mut tasks = vec![watcher, url_refresher];
 

@@ -224,6 +224,11 @@ async fn databases_topics_and_operations_come_from_span_attributes() {
                 ),
             ),
             ("notifications", span(3, 31, Some(30), SpanKind::Consumer, false)),
+            // A call nobody instrumented answers: an external node once the window passes.
+            (
+                "payments",
+                with(span(4, 40, Some(1), SpanKind::Client, true), &[("peer.service", "stripe"), ("server.address", "api.stripe.com")]),
+            ),
         ],
     )
     .await;
@@ -232,6 +237,7 @@ async fn databases_topics_and_operations_come_from_span_attributes() {
         &[
             ("messaging:orders", "service:notifications", 1, 0),
             ("service:checkout", "messaging:orders", 1, 0),
+            ("service:payments", "external:stripe", 1, 1),
             ("service:users", "database:users", 2, 0),
             ("user:user", "service:gateway", 3, 1),
         ],
@@ -250,7 +256,8 @@ async fn databases_topics_and_operations_come_from_span_attributes() {
     let (status, _) = get_json(&format!("{}/api/v1/services/gateway/operations?window=never", server.base)).await;
     assert_eq!(status, 400);
     let metrics = reqwest::get(format!("{}/metrics", server.base)).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("meridian_spans_received_total 7\n"), "{metrics}");
+    assert!(metrics.contains("meridian_spans_received_total 8\n"), "{metrics}");
+    assert!(metrics.contains("meridian_spans_expired_total 1\n"), "{metrics}");
     assert!(metrics.contains("meridian_spans_evicted_total 0\n"), "{metrics}");
     server.running.stop().await;
 }

@@ -47,6 +47,8 @@ pub async fn start(database_url: Option<String>, catalog: Vec<PathBuf>) -> TestS
         // Test catalogs are served from local HTTP servers.
         allow_url_hosts: vec!["127.0.0.1".into()],
         url_refresh_interval: Duration::from_secs(120),
+        // Short, so that unanswered calls become external nodes within a test.
+        engine: collector::EngineConfig { pairing_window: Duration::from_secs(2), ..collector::EngineConfig::default() },
     };
     let running = server::serve::start(config).await.expect("meridian starts");
     let base = format!("http://{}", running.addr);
