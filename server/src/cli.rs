@@ -74,6 +74,13 @@ pub struct ServeArgs {
     /// first, then the oldest.
     #[arg(long, env = "MERIDIAN_MAX_PENDING_SPANS", default_value_t = 100_000)]
     pub max_pending_spans: usize,
+    /// How long one-minute buckets of observed traffic are kept, in hours
+    /// (longer windows are answered from hour buckets).
+    #[arg(long, env = "MERIDIAN_MINUTE_RETENTION_HOURS", default_value_t = 48)]
+    pub minute_retention_hours: u64,
+    /// How long one-hour buckets are kept, in days.
+    #[arg(long, env = "MERIDIAN_HOUR_RETENTION_DAYS", default_value_t = 90)]
+    pub hour_retention_days: u64,
 }
 
 impl From<ServeArgs> for ServeConfig {
@@ -94,6 +101,10 @@ impl From<ServeArgs> for ServeConfig {
                 pairing_window: Duration::from_millis(args.pairing_window_ms.max(1)),
                 max_pending: args.max_pending_spans,
                 ..collector::EngineConfig::default()
+            },
+            retention: crate::ingest::Retention {
+                minutes: Duration::from_secs(args.minute_retention_hours.max(1) * 3600),
+                hours: Duration::from_secs(args.hour_retention_days.max(1) * 86_400),
             },
         }
     }

@@ -52,3 +52,41 @@ pub async fn run_flusher(pipeline: Arc<Pipeline>, store: Store, interval: Durati
         }
     }
 }
+
+/// How long observed traffic is kept: minute buckets, then hour buckets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    pub minutes: Duration,
+    pub hours: Duration,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self { minutes: Duration::from_secs(48 * 3600), hours: Duration::from_secs(90 * 86_400) }
+    }
+}
+
+/// An hour is rolled up this long after it ends, so spans that arrive late
+/// (pairing window, exporters' batching, flushes) are in it.
+const ROLLUP_GRACE: Duration = Duration::from_secs(10 * 60);
+const ROLLUP_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// Rolls complete hours up and applies retention, at start and every five minutes.
+pub async fn run_rollups(store: Store, retention: Retention, shutdown: CancellationToken) {
+    let mut ticker = tokio::time::interval(ROLLUP_EVERY);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = shutdown.cancelled() => return,
+        }
+        let keep = |d: Duration| d.as_secs() as i64;
+        match store.roll_up(crate::store::unix_seconds(), keep(ROLLUP_GRACE), keep(retention.minutes), keep(retention.hours)).await {
+            Ok(report) if report.hours > 0 || report.deleted_rows > 0 => {
+                tracing::info!("traffic roll-up: {} hours merged, {} old rows deleted", report.hours, report.deleted_rows);
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!("traffic roll-up failed, will retry: {error:#}"),
+        }
+    }
+}

@@ -37,6 +37,8 @@ pub struct ServeConfig {
     pub url_refresh_interval: Duration,
     /// Pairing window, pending-store size and bucket width of the collector.
     pub engine: EngineConfig,
+    /// How long minute and hour buckets are kept.
+    pub retention: crate::ingest::Retention,
 }
 
 /// A running Meridian: its bound addresses and the way to stop it.
@@ -122,6 +124,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
             tracing::error!("OTLP/gRPC receiver failed: {error}");
         }
     }));
+    tasks.push(tokio::spawn(ingest::run_rollups(store.clone(), config.retention, shutdown.clone())));
     tasks.push(tokio::spawn(ingest::run_flusher(pipeline, store, config.flush_interval, shutdown.clone())));
 
     tracing::info!(

@@ -1,18 +1,48 @@
-//! What the collector measured: per-minute rows of edges, services and
-//! operations (latency as HDR histograms in their compact V2 encoding), and
-//! detected deploys. Each flush appends rows; reads merge the rows of a
-//! window (histograms merge exactly).
+//! What the collector measured: rows of edges, services and operations per
+//! minute and per hour (latency as HDR histograms in their compact V2
+//! encoding), and detected deploys. Each flush appends minute rows; once an
+//! hour is complete (plus a grace period for late spans) its minutes are
+//! merged into hour rows; minutes are kept 48 h and hours 90 d by default.
+//! Reads merge the rows of a window (histograms merge exactly): hours up to
+//! where the roll-up has got, minutes after it, so nothing counts twice.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use collector::{ConnectionType, Deploy, Drained, Edge, EdgeStats, NodeId, NodeKind, RedStats};
+use collector::{ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, NodeId, NodeKind, OperationBucket, RedStats, ServiceBucket};
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use sqlx::Row;
 
 use super::{Store, unix_seconds};
+
+/// Bucket width of a family of tables.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    Minute,
+    Hour,
+}
+
+impl Resolution {
+    fn table(self, family: &str) -> String {
+        match self {
+            Resolution::Minute => format!("{family}_minutes"),
+            Resolution::Hour => format!("{family}_hours"),
+        }
+    }
+}
+
+const HOUR: i64 = 3600;
+
+/// What one roll-up pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RollupReport {
+    /// Hours merged from minutes in this pass.
+    pub hours: u64,
+    /// Minute and hour rows deleted for being older than their retention.
+    pub deleted_rows: u64,
+}
 
 /// One operation of a service over a window.
 #[derive(Clone, Debug)]
@@ -41,6 +71,59 @@ fn count(row: &sqlx::any::AnyRow, column: &str) -> Result<u64> {
     Ok(row.try_get::<i64, _>(column)?.max(0) as u64)
 }
 
+fn red(row: &sqlx::any::AnyRow) -> Result<RedStats> {
+    Ok(RedStats {
+        requests: count(row, "requests")?,
+        errors: count(row, "errors")?,
+        latency_us: decode(&row.try_get::<Vec<u8>, _>("latency")?)?,
+    })
+}
+
+/// Minute buckets merged into hour buckets (keys and stats kept apart per hour).
+fn to_hours(minutes: Drained) -> Result<Drained> {
+    let hour = |start: u64| start - start % HOUR as u64;
+    let mut edges: HashMap<(u64, Edge), EdgeStats> = HashMap::new();
+    for b in minutes.edges {
+        edges.entry((hour(b.bucket_start_unix_secs), b.edge)).or_default().merge(&b.stats).context("cannot merge latency histograms")?;
+    }
+    let mut services: HashMap<(u64, collector::engine::Name), RedStats> = HashMap::new();
+    for b in minutes.services {
+        services
+            .entry((hour(b.bucket_start_unix_secs), b.service))
+            .or_default()
+            .merge(&b.stats)
+            .context("cannot merge latency histograms")?;
+    }
+    let mut operations: HashMap<(u64, collector::engine::Name, collector::engine::Name), RedStats> = HashMap::new();
+    for b in minutes.operations {
+        operations
+            .entry((hour(b.bucket_start_unix_secs), b.service, b.operation))
+            .or_default()
+            .merge(&b.stats)
+            .context("cannot merge latency histograms")?;
+    }
+    Ok(Drained {
+        edges: edges
+            .into_iter()
+            .map(|((bucket_start_unix_secs, edge), stats)| EdgeBucket { bucket_start_unix_secs, edge, stats })
+            .collect(),
+        services: services
+            .into_iter()
+            .map(|((bucket_start_unix_secs, service), stats)| ServiceBucket { bucket_start_unix_secs, service, stats })
+            .collect(),
+        operations: operations
+            .into_iter()
+            .map(|((bucket_start_unix_secs, service, operation), stats)| OperationBucket {
+                bucket_start_unix_secs,
+                service,
+                operation,
+                stats,
+            })
+            .collect(),
+        deploys: Vec::new(),
+    })
+}
+
 impl Store {
     /// Writes one drain of the engine in one transaction: all of it or none.
     pub async fn write_drained(&self, drained: &Drained) -> Result<()> {
@@ -48,60 +131,7 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        for b in &drained.edges {
-            sqlx::query(
-                "INSERT INTO edge_minutes (bucket_start, source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency, server_latency)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            )
-            .bind(b.bucket_start_unix_secs as i64)
-            .bind(b.edge.source.kind.as_str())
-            .bind(b.edge.source.name.as_ref())
-            .bind(b.edge.target.kind.as_str())
-            .bind(b.edge.target.name.as_ref())
-            .bind(b.edge.connection.as_str())
-            .bind(b.stats.requests as i64)
-            .bind(b.stats.errors as i64)
-            .bind(encode(&b.stats.latency_us)?)
-            .bind(encode(&b.stats.server_latency_us)?)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for b in &drained.services {
-            sqlx::query("INSERT INTO service_minutes (bucket_start, service, requests, errors, latency) VALUES ($1, $2, $3, $4, $5)")
-                .bind(b.bucket_start_unix_secs as i64)
-                .bind(b.service.as_ref())
-                .bind(b.stats.requests as i64)
-                .bind(b.stats.errors as i64)
-                .bind(encode(&b.stats.latency_us)?)
-                .execute(&mut *tx)
-                .await?;
-        }
-        for b in &drained.operations {
-            sqlx::query(
-                "INSERT INTO operation_minutes (bucket_start, service, operation, requests, errors, latency) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(b.bucket_start_unix_secs as i64)
-            .bind(b.service.as_ref())
-            .bind(b.operation.as_ref())
-            .bind(b.stats.requests as i64)
-            .bind(b.stats.errors as i64)
-            .bind(encode(&b.stats.latency_us)?)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for d in &drained.deploys {
-            sqlx::query(
-                "INSERT INTO deploys (service, at_unix_nanos, from_version, to_version, environment, detected_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(d.service.as_ref())
-            .bind(d.at_unix_nanos as i64)
-            .bind(d.from_version.as_ref())
-            .bind(d.to_version.as_ref())
-            .bind(d.environment.as_deref())
-            .bind(unix_seconds())
-            .execute(&mut *tx)
-            .await?;
-        }
+        insert_buckets(&mut tx, drained, Resolution::Minute).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -109,31 +139,11 @@ impl Store {
     /// Every edge with traffic in buckets starting at or after `since`, its
     /// buckets' stats merged; in edge order.
     pub async fn edges_since(&self, since_unix_secs: i64) -> Result<Vec<(Edge, EdgeStats)>> {
-        let rows = sqlx::query(
-            "SELECT source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency, server_latency
-             FROM edge_minutes WHERE bucket_start >= $1",
-        )
-        .bind(since_unix_secs)
-        .fetch_all(&self.pool)
-        .await?;
         let mut merged: HashMap<Edge, EdgeStats> = HashMap::new();
-        for row in rows {
-            let source = node(row.try_get("source_kind")?, row.try_get("source_name")?)?;
-            let target = node(row.try_get("target_kind")?, row.try_get("target_name")?)?;
-            let connection_text: String = row.try_get("connection_type")?;
-            let connection = ConnectionType::parse(&connection_text)
-                .with_context(|| format!("unknown connection type `{connection_text}` in the database"))?;
-            let server_latency: Option<Vec<u8>> = row.try_get("server_latency")?;
-            let row_stats = EdgeStats {
-                requests: count(&row, "requests")?,
-                errors: count(&row, "errors")?,
-                latency_us: decode(&row.try_get::<Vec<u8>, _>("latency")?)?,
-                server_latency_us: match server_latency {
-                    Some(bytes) => decode(&bytes)?,
-                    None => collector::new_latency_histogram(),
-                },
-            };
-            merged.entry(Edge { source, target, connection }).or_default().merge(&row_stats).context("cannot merge latency histograms")?;
+        for (resolution, from, to) in self.plan(since_unix_secs).await? {
+            for bucket in self.edge_rows(resolution, from, to).await? {
+                merged.entry(bucket.edge).or_default().merge(&bucket.stats).context("cannot merge latency histograms")?;
+            }
         }
         let mut edges: Vec<_> = merged.into_iter().collect();
         edges.sort_by(|a, b| a.0.cmp(&b.0));
@@ -143,25 +153,175 @@ impl Store {
     /// One service's operations with traffic in buckets starting at or after
     /// `since`, merged per operation; busiest first.
     pub async fn operations_since(&self, service: &str, since_unix_secs: i64) -> Result<Vec<OperationStats>> {
-        let rows =
-            sqlx::query("SELECT operation, requests, errors, latency FROM operation_minutes WHERE service = $1 AND bucket_start >= $2")
-                .bind(service)
-                .bind(since_unix_secs)
-                .fetch_all(&self.pool)
-                .await?;
         let mut merged: HashMap<String, RedStats> = HashMap::new();
-        for row in rows {
-            let row_stats = RedStats {
-                requests: count(&row, "requests")?,
-                errors: count(&row, "errors")?,
-                latency_us: decode(&row.try_get::<Vec<u8>, _>("latency")?)?,
-            };
-            merged.entry(row.try_get("operation")?).or_default().merge(&row_stats).context("cannot merge latency histograms")?;
+        for (resolution, from, to) in self.plan(since_unix_secs).await? {
+            for bucket in self.operation_rows(resolution, from, to, Some(service)).await? {
+                merged.entry(bucket.operation.to_string()).or_default().merge(&bucket.stats).context("cannot merge latency histograms")?;
+            }
         }
         let mut operations: Vec<OperationStats> =
             merged.into_iter().map(|(operation, stats)| OperationStats { operation, stats }).collect();
         operations.sort_by(|a, b| b.stats.requests.cmp(&a.stats.requests).then_with(|| a.operation.cmp(&b.operation)));
         Ok(operations)
+    }
+
+    /// Which tables cover a read from `since` to now, without overlap: hours
+    /// (from the hour `since` falls in) up to where the roll-up has got,
+    /// minutes after that.
+    async fn plan(&self, since: i64) -> Result<Vec<(Resolution, i64, i64)>> {
+        Ok(match self.rolled_up_until().await? {
+            Some(done) if since < done => {
+                vec![(Resolution::Hour, since - since.rem_euclid(HOUR), done), (Resolution::Minute, done, i64::MAX)]
+            }
+            _ => vec![(Resolution::Minute, since, i64::MAX)],
+        })
+    }
+
+    async fn rolled_up_until(&self) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT done_until FROM rollups WHERE name = 'telemetry'").fetch_optional(&self.pool).await?;
+        Ok(row.map(|row| row.try_get::<i64, _>("done_until")).transpose()?)
+    }
+
+    async fn edge_rows(&self, resolution: Resolution, from: i64, to: i64) -> Result<Vec<EdgeBucket>> {
+        let rows = sqlx::query(&format!(
+            "SELECT bucket_start, source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency, server_latency
+             FROM {} WHERE bucket_start >= $1 AND bucket_start < $2",
+            resolution.table("edge")
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let source = node(row.try_get("source_kind")?, row.try_get("source_name")?)?;
+                let target = node(row.try_get("target_kind")?, row.try_get("target_name")?)?;
+                let connection_text: String = row.try_get("connection_type")?;
+                let connection = ConnectionType::parse(&connection_text)
+                    .with_context(|| format!("unknown connection type `{connection_text}` in the database"))?;
+                let server_latency: Option<Vec<u8>> = row.try_get("server_latency")?;
+                let stats = EdgeStats {
+                    requests: count(row, "requests")?,
+                    errors: count(row, "errors")?,
+                    latency_us: decode(&row.try_get::<Vec<u8>, _>("latency")?)?,
+                    server_latency_us: match server_latency {
+                        Some(bytes) => decode(&bytes)?,
+                        None => collector::new_latency_histogram(),
+                    },
+                };
+                Ok(EdgeBucket { bucket_start_unix_secs: count(row, "bucket_start")?, edge: Edge { source, target, connection }, stats })
+            })
+            .collect()
+    }
+
+    async fn service_rows(&self, resolution: Resolution, from: i64, to: i64) -> Result<Vec<ServiceBucket>> {
+        let rows = sqlx::query(&format!(
+            "SELECT bucket_start, service, requests, errors, latency FROM {} WHERE bucket_start >= $1 AND bucket_start < $2",
+            resolution.table("service")
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ServiceBucket {
+                    bucket_start_unix_secs: count(row, "bucket_start")?,
+                    service: Arc::from(row.try_get::<String, _>("service")?),
+                    stats: red(row)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn operation_rows(&self, resolution: Resolution, from: i64, to: i64, service: Option<&str>) -> Result<Vec<OperationBucket>> {
+        let table = resolution.table("operation");
+        let query = match service {
+            Some(_) => format!(
+                "SELECT bucket_start, service, operation, requests, errors, latency FROM {table} WHERE bucket_start >= $1 AND bucket_start < $2 AND service = $3"
+            ),
+            None => format!(
+                "SELECT bucket_start, service, operation, requests, errors, latency FROM {table} WHERE bucket_start >= $1 AND bucket_start < $2"
+            ),
+        };
+        let mut query = sqlx::query(&query).bind(from).bind(to);
+        if let Some(service) = service {
+            query = query.bind(service);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OperationBucket {
+                    bucket_start_unix_secs: count(row, "bucket_start")?,
+                    service: Arc::from(row.try_get::<String, _>("service")?),
+                    operation: Arc::from(row.try_get::<String, _>("operation")?),
+                    stats: red(row)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Merges every complete hour (complete `grace_secs` ago, so late spans
+    /// are in) not yet rolled up into hour rows, then deletes minute rows
+    /// older than `keep_minutes_secs` (only those already rolled up) and hour
+    /// rows older than `keep_hours_secs`. Safe to run from several replicas:
+    /// the hours and the new watermark are written in one transaction that
+    /// starts by moving the watermark, so a second runner finds it moved.
+    pub async fn roll_up(&self, now: i64, grace_secs: i64, keep_minutes_secs: i64, keep_hours_secs: i64) -> Result<RollupReport> {
+        let until = (now - grace_secs).div_euclid(HOUR) * HOUR;
+        let done = match self.rolled_up_until().await? {
+            Some(done) => done,
+            None => self.oldest_minute().await?.map_or(until, |oldest| oldest.div_euclid(HOUR) * HOUR).min(until),
+        };
+        let mut report = RollupReport::default();
+        let mut tx = self.pool.begin().await?;
+        // Claim the range first: a concurrent runner's claim of the same range fails or waits.
+        let claimed = sqlx::query(
+            "INSERT INTO rollups (name, done_until) VALUES ('telemetry', $1)
+             ON CONFLICT (name) DO UPDATE SET done_until = excluded.done_until WHERE rollups.done_until = $2",
+        )
+        .bind(until.max(done))
+        .bind(done)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 1 && done < until {
+            let minutes = Drained {
+                edges: self.edge_rows(Resolution::Minute, done, until).await?,
+                services: self.service_rows(Resolution::Minute, done, until).await?,
+                operations: self.operation_rows(Resolution::Minute, done, until, None).await?,
+                deploys: Vec::new(),
+            };
+            insert_buckets(&mut tx, &to_hours(minutes)?, Resolution::Hour).await?;
+            report.hours = ((until - done) / HOUR) as u64;
+        }
+        tx.commit().await?;
+        let minutes_before = (now - keep_minutes_secs).min(until.max(done));
+        for family in ["edge", "service", "operation"] {
+            for (table, before) in
+                [(Resolution::Minute.table(family), minutes_before), (Resolution::Hour.table(family), now - keep_hours_secs)]
+            {
+                report.deleted_rows += sqlx::query(&format!("DELETE FROM {table} WHERE bucket_start < $1"))
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+            }
+        }
+        Ok(report)
+    }
+
+    async fn oldest_minute(&self) -> Result<Option<i64>> {
+        let mut oldest: Option<i64> = None;
+        for family in ["edge", "service", "operation"] {
+            let row = sqlx::query(&format!("SELECT MIN(bucket_start) AS oldest FROM {}", Resolution::Minute.table(family)))
+                .fetch_one(&self.pool)
+                .await?;
+            if let Some(value) = row.try_get::<Option<i64>, _>("oldest")? {
+                oldest = Some(oldest.map_or(value, |o| o.min(value)));
+            }
+        }
+        Ok(oldest)
     }
 
     /// The deploys detected for one service, oldest first.
@@ -184,4 +344,65 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Appends `drained`'s buckets to the tables of `resolution` (deploys have
+/// one table).
+async fn insert_buckets(tx: &mut sqlx::Transaction<'_, sqlx::Any>, drained: &Drained, resolution: Resolution) -> Result<()> {
+    let (edges, services, operations) = (resolution.table("edge"), resolution.table("service"), resolution.table("operation"));
+    for b in &drained.edges {
+        sqlx::query(&format!(
+            "INSERT INTO {edges} (bucket_start, source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency, server_latency)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+            .bind(b.bucket_start_unix_secs as i64)
+            .bind(b.edge.source.kind.as_str())
+            .bind(b.edge.source.name.as_ref())
+            .bind(b.edge.target.kind.as_str())
+            .bind(b.edge.target.name.as_ref())
+            .bind(b.edge.connection.as_str())
+            .bind(b.stats.requests as i64)
+            .bind(b.stats.errors as i64)
+            .bind(encode(&b.stats.latency_us)?)
+            .bind(encode(&b.stats.server_latency_us)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for b in &drained.services {
+        sqlx::query(&format!("INSERT INTO {services} (bucket_start, service, requests, errors, latency) VALUES ($1, $2, $3, $4, $5)"))
+            .bind(b.bucket_start_unix_secs as i64)
+            .bind(b.service.as_ref())
+            .bind(b.stats.requests as i64)
+            .bind(b.stats.errors as i64)
+            .bind(encode(&b.stats.latency_us)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for b in &drained.operations {
+        sqlx::query(&format!(
+            "INSERT INTO {operations} (bucket_start, service, operation, requests, errors, latency) VALUES ($1, $2, $3, $4, $5, $6)"
+        ))
+        .bind(b.bucket_start_unix_secs as i64)
+        .bind(b.service.as_ref())
+        .bind(b.operation.as_ref())
+        .bind(b.stats.requests as i64)
+        .bind(b.stats.errors as i64)
+        .bind(encode(&b.stats.latency_us)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for d in &drained.deploys {
+        sqlx::query(
+                "INSERT INTO deploys (service, at_unix_nanos, from_version, to_version, environment, detected_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(d.service.as_ref())
+            .bind(d.at_unix_nanos as i64)
+            .bind(d.from_version.as_ref())
+            .bind(d.to_version.as_ref())
+            .bind(d.environment.as_deref())
+            .bind(unix_seconds())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }

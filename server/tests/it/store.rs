@@ -96,6 +96,31 @@ async fn storage_suite(store: Store) {
     assert!((3900..=4100).contains(&operations[0].stats.latency_us.max()));
     assert_eq!(store.deploys("shop").await.unwrap(), drained.deploys);
     assert!(store.deploys("other").await.unwrap().is_empty());
+
+    // Roll-ups: complete hours become hour rows, old minutes go, reads give the same totals.
+    let totals = |edges: Vec<(Edge, EdgeStats)>| -> Vec<(String, u64, u64, u64)> {
+        edges.into_iter().map(|(e, s)| (e.target.name.to_string(), s.requests, s.errors, s.server_latency_us.len())).collect()
+    };
+    let all_before = totals(store.edges_since(0).await.unwrap());
+    assert_eq!(all_before, [("b".to_string(), 54, 51, 54), ("c".to_string(), 1, 0, 1)]);
+    let (now, grace, hour) = (3 * 3600 + 600, 600, 3600);
+    let report = store.roll_up(now, grace, hour, 90 * 86_400).await.unwrap();
+    assert_eq!(report.hours, 3, "hours 0, 1 and 2 are complete");
+    assert!(report.deleted_rows >= 5, "minutes older than an hour, all rolled up, are gone: {report:?}");
+    assert_eq!(totals(store.edges_since(0).await.unwrap()), all_before, "the same totals from hour rows");
+    let since_6000 = totals(store.edges_since(6000).await.unwrap());
+    assert_eq!(since_6000, [("b".to_string(), 4, 1, 4), ("c".to_string(), 1, 0, 1)], "the hour 6000 falls in");
+    let summary: Vec<(String, u64, u64)> =
+        store.operations_since("shop", 6000).await.unwrap().into_iter().map(|o| (o.operation, o.stats.requests, o.stats.errors)).collect();
+    assert_eq!(summary, [("GET /items".to_string(), 4, 1), ("POST /orders".to_string(), 2, 1)]);
+    // New minutes after the roll-up are read beside the hours, not instead of them.
+    store.write_drained(&Drained { edges: vec![bucket(11_000, "a", "b", 2, 0, 100)], ..Drained::default() }).await.unwrap();
+    assert_eq!(totals(store.edges_since(0).await.unwrap())[0], ("b".to_string(), 56, 51, 56));
+    assert_eq!(store.roll_up(now, grace, hour, 90 * 86_400).await.unwrap().hours, 0, "nothing is rolled up twice");
+    assert_eq!(totals(store.edges_since(0).await.unwrap())[0], ("b".to_string(), 56, 51, 56));
+    // Hours expire after their retention too.
+    store.roll_up(now, grace, hour, 0).await.unwrap();
+    assert_eq!(totals(store.edges_since(0).await.unwrap()), [("b".to_string(), 2, 0, 2)], "only the recent minutes are left");
 }
 
 #[tokio::test]

@@ -49,6 +49,7 @@ pub async fn start(database_url: Option<String>, catalog: Vec<PathBuf>) -> TestS
         url_refresh_interval: Duration::from_secs(120),
         // Short, so that unanswered calls become external nodes within a test.
         engine: collector::EngineConfig { pairing_window: Duration::from_secs(2), ..collector::EngineConfig::default() },
+        retention: server::ingest::Retention::default(),
     };
     let running = server::serve::start(config).await.expect("meridian starts");
     let base = format!("http://{}", running.addr);
