@@ -57,6 +57,11 @@ pub struct ServeArgs {
     /// Bearer token allowed to write through the API (repeatable; comma-separated in the env var).
     #[arg(long = "api-token", env = "MERIDIAN_API_TOKEN", value_delimiter = ',', hide_env_values = true)]
     pub api_tokens: Vec<String>,
+    /// Bearer token OTLP exporters must send (repeatable; comma-separated in
+    /// the env var). None by default: the receivers accept any exporter, as
+    /// the OpenTelemetry Collector does.
+    #[arg(long = "otlp-token", env = "MERIDIAN_OTLP_TOKEN", value_delimiter = ',', hide_env_values = true)]
+    pub otlp_tokens: Vec<String>,
     /// Host that catalog URLs (URL locations, `$text` URLs) may be read from:
     /// `host`, `host:port` or `*.domain` (repeatable; comma-separated in the
     /// env var). None by default: no URL is read.
@@ -83,6 +88,11 @@ pub struct ServeArgs {
     pub hour_retention_days: u64,
 }
 
+/// Trimmed, without empty ones (`MERIDIAN_API_TOKEN=` means none).
+fn tokens(raw: Vec<String>) -> Vec<String> {
+    raw.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
+}
+
 impl From<ServeArgs> for ServeConfig {
     fn from(args: ServeArgs) -> Self {
         ServeConfig {
@@ -94,7 +104,8 @@ impl From<ServeArgs> for ServeConfig {
             site_root: args.site_root,
             flush_interval: Duration::from_millis(args.flush_interval_ms.max(10)),
             max_otlp_body_bytes: args.max_otlp_body_bytes,
-            api_tokens: args.api_tokens.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect(),
+            api_tokens: tokens(args.api_tokens),
+            otlp_tokens: tokens(args.otlp_tokens),
             allow_url_hosts: args.allow_url_hosts,
             url_refresh_interval: Duration::from_secs(args.url_refresh_secs.max(1)),
             engine: collector::EngineConfig {

@@ -31,6 +31,8 @@ pub struct ServeConfig {
     pub max_otlp_body_bytes: usize,
     /// Bearer tokens allowed to write through the API.
     pub api_tokens: Vec<String>,
+    /// Bearer tokens OTLP exports must carry; none: exports are open.
+    pub otlp_tokens: Vec<String>,
     /// Hosts catalog URLs may be read from (`host`, `host:port`, `*.domain`).
     pub allow_url_hosts: Vec<String>,
     /// How often a catalog that reads URLs is read again.
@@ -84,7 +86,9 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let query = Query::new(store.clone(), catalog.clone());
     let mut tasks = vec![watcher, url_refresher];
 
-    let otlp_http = collector::receiver::http::router(pipeline.clone(), config.max_otlp_body_bytes);
+    let receiver =
+        collector::receiver::ReceiverConfig { max_body_bytes: config.max_otlp_body_bytes, tokens: config.otlp_tokens.clone().into() };
+    let otlp_http = collector::receiver::http::router(pipeline.clone(), &receiver);
     if config.api_tokens.is_empty() {
         tracing::info!("API writes are disabled; set --api-token to allow registering locations");
     }
@@ -115,7 +119,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         }
     }));
     let stop = shutdown.clone();
-    let grpc = collector::receiver::grpc::service(pipeline.clone(), config.max_otlp_body_bytes);
+    let grpc = collector::receiver::grpc::service(pipeline.clone(), &receiver);
     tasks.push(tokio::spawn(async move {
         let incoming = tokio_stream::wrappers::TcpListenerStream::new(grpc_listener);
         if let Err(error) =

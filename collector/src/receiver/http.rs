@@ -13,6 +13,7 @@ use axum::routing::post;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
+use super::ReceiverConfig;
 use crate::pipeline::Pipeline;
 
 const PROTOBUF: &str = "application/x-protobuf";
@@ -30,15 +31,15 @@ pub struct RpcStatus {
 #[derive(Clone)]
 struct HttpReceiver {
     pipeline: Arc<Pipeline>,
-    max_body_bytes: usize,
+    config: ReceiverConfig,
 }
 
 /// A router serving `POST /v1/traces`; merge it into any axum app.
-pub fn router(pipeline: Arc<Pipeline>, max_body_bytes: usize) -> Router {
+pub fn router(pipeline: Arc<Pipeline>, config: &ReceiverConfig) -> Router {
     Router::new()
         .route("/v1/traces", post(export))
-        .layer(DefaultBodyLimit::max(max_body_bytes))
-        .with_state(HttpReceiver { pipeline, max_body_bytes })
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .with_state(HttpReceiver { pipeline, config: config.clone() })
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -60,19 +61,22 @@ async fn export(State(receiver): State<HttpReceiver>, headers: HeaderMap, body: 
             );
         }
     };
+    if let Some(reason) = receiver.config.refusal(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+        return error(encoding, StatusCode::UNAUTHORIZED, reason.to_string());
+    }
     let gzip = match headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) {
         None | Some("identity") => false,
         Some("gzip") => true,
         Some(other) => return error(encoding, StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-encoding `{other}`")),
     };
     let body = if gzip {
-        match gunzip(&body, receiver.max_body_bytes) {
+        match gunzip(&body, receiver.config.max_body_bytes) {
             Ok(body) => Bytes::from(body),
             Err(GunzipError::TooLarge) => {
                 return error(
                     encoding,
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("decompressed body exceeds {} bytes", receiver.max_body_bytes),
+                    format!("decompressed body exceeds {} bytes", receiver.config.max_body_bytes),
                 );
             }
             Err(GunzipError::Invalid(e)) => return error(encoding, StatusCode::BAD_REQUEST, format!("invalid gzip body: {e}")),
@@ -115,9 +119,11 @@ fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, GunzipError> {
 }
 
 fn error(encoding: Encoding, status: StatusCode, message: String) -> Response {
-    // gRPC codes: INVALID_ARGUMENT for bad input, RESOURCE_EXHAUSTED for size.
+    // gRPC codes: INVALID_ARGUMENT for bad input, RESOURCE_EXHAUSTED for
+    // size, UNAUTHENTICATED for a missing or wrong token.
     let code = match status {
         StatusCode::PAYLOAD_TOO_LARGE => 8,
+        StatusCode::UNAUTHORIZED => 16,
         StatusCode::INTERNAL_SERVER_ERROR => 13,
         _ => 3,
     };

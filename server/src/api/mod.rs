@@ -141,22 +141,14 @@ pub async fn require_token(State(state): State<ApiState>, request: axum::extract
     let presented =
         request.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     match presented {
-        Some(token) if state.api_tokens.iter().any(|t| constant_time_eq(t.as_bytes(), token.trim().as_bytes())) => next.run(request).await,
+        Some(token) if token_is_valid(&state.api_tokens, token) => next.run(request).await,
         Some(_) => ApiError::unauthorized("the bearer token is not valid".into()).into_response(),
         None => ApiError::unauthorized("missing `Authorization: Bearer TOKEN` header".into()).into_response(),
     }
 }
 
-/// Whether `token` is one of the configured API tokens.
-pub fn token_is_valid(tokens: &[String], token: &str) -> bool {
-    let token = token.trim();
-    !token.is_empty() && tokens.iter().any(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
-}
-
-/// Compares without revealing, through timing, how much of a token matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+/// Whether `token` is one of the configured API tokens (one rule for the API and OTLP).
+pub use collector::receiver::token_is_valid;
 
 async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
     let c = state.pipeline.counters();

@@ -261,3 +261,33 @@ async fn databases_topics_and_operations_come_from_span_attributes() {
     assert!(metrics.contains("meridian_spans_evicted_total 0\n"), "{metrics}");
     server.running.stop().await;
 }
+
+#[tokio::test]
+async fn otlp_tokens_are_checked_on_both_transports_when_configured() {
+    let server = start_with(None, vec![], |config| config.otlp_tokens = vec!["s3cret".into()]).await;
+    let body = request("gateway", vec![span(1, 1, None, SpanKind::Server, false)]).encode_to_vec();
+    let http = format!("http://{}/v1/traces", server.running.otlp_http_addr);
+    let send = |token: Option<&'static str>| {
+        let mut request = reqwest::Client::new().post(&http).header("content-type", PROTOBUF).body(body.clone());
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.send()
+    };
+    for (token, expected) in [(None, "missing `Authorization: Bearer TOKEN` header"), (Some("wrong"), "the bearer token is not valid")] {
+        let response = send(token).await.unwrap();
+        assert_eq!(response.status(), 401);
+        let status = collector::receiver::http::RpcStatus::decode(response.bytes().await.unwrap()).unwrap();
+        assert_eq!((status.code, status.message.as_str()), (16, expected));
+    }
+    assert_eq!(send(Some("s3cret")).await.unwrap().status(), 200);
+
+    let mut client = TraceServiceClient::connect(format!("http://{}", server.running.otlp_grpc_addr)).await.unwrap();
+    let refused = client.export(request("gateway", vec![span(2, 2, None, SpanKind::Server, false)])).await.unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::Unauthenticated);
+    let mut authorized = tonic::Request::new(request("gateway", vec![span(3, 3, None, SpanKind::Server, false)]));
+    authorized.metadata_mut().insert("authorization", "Bearer s3cret".parse().unwrap());
+    client.export(authorized).await.unwrap();
+    wait_for_edges(&server.base, &[("user:user", "service:gateway", 2, 0)]).await;
+    server.running.stop().await;
+}

@@ -31,10 +31,15 @@ pub fn demo_catalog() -> PathBuf {
 
 /// Starts Meridian on SQLite in a temporary folder, or on `database_url`.
 pub async fn start(database_url: Option<String>, catalog: Vec<PathBuf>) -> TestServer {
+    start_with(database_url, catalog, |_| {}).await
+}
+
+/// [`start`], with `adjust` changing the configuration first.
+pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adjust: impl FnOnce(&mut ServeConfig)) -> TestServer {
     let dir = tempfile::tempdir().expect("temp dir");
     let database_url = database_url.unwrap_or_else(|| format!("sqlite://{}/meridian.db", dir.path().display()));
     let localhost = "127.0.0.1:0".parse().expect("address");
-    let config = ServeConfig {
+    let mut config = ServeConfig {
         catalog,
         database_url,
         addr: localhost,
@@ -44,6 +49,7 @@ pub async fn start(database_url: Option<String>, catalog: Vec<PathBuf>) -> TestS
         flush_interval: Duration::from_millis(100),
         max_otlp_body_bytes: 1024 * 1024,
         api_tokens: vec![TEST_TOKEN.to_string()],
+        otlp_tokens: vec![],
         // Test catalogs are served from local HTTP servers.
         allow_url_hosts: vec!["127.0.0.1".into()],
         url_refresh_interval: Duration::from_secs(120),
@@ -51,6 +57,7 @@ pub async fn start(database_url: Option<String>, catalog: Vec<PathBuf>) -> TestS
         engine: collector::EngineConfig { pairing_window: Duration::from_secs(2), ..collector::EngineConfig::default() },
         retention: server::ingest::Retention::default(),
     };
+    adjust(&mut config);
     let running = server::serve::start(config).await.expect("meridian starts");
     let base = format!("http://{}", running.addr);
     TestServer { running, base, _dir: dir }
