@@ -79,6 +79,39 @@ struct ResourceService {
     environment: Option<Name>,
 }
 
+/// OTLP/JSON → request. proto3's JSON mapping lets 64-bit integers be
+/// numbers or strings; the generated types take strings only, so a body that
+/// fails to parse is retried with such numbers turned into strings (the
+/// usual body takes the fast path once).
+pub fn decode_json(body: &[u8]) -> Result<ExportTraceServiceRequest, String> {
+    let first_error = match serde_json::from_slice(body) {
+        Ok(request) => return Ok(request),
+        Err(error) => error,
+    };
+    let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))?;
+    stringify_64_bit_integers(&mut value);
+    serde_json::from_value(value).map_err(|_| format!("invalid OTLP/JSON body: {first_error}"))
+}
+
+/// The 64-bit integer fields of trace requests.
+const SIXTY_FOUR_BIT_FIELDS: &[&str] = &["startTimeUnixNano", "endTimeUnixNano", "timeUnixNano", "intValue"];
+
+fn stringify_64_bit_integers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if child.is_number() && SIXTY_FOUR_BIT_FIELDS.contains(&key.as_str()) {
+                    *child = serde_json::Value::String(child.to_string());
+                } else {
+                    stringify_64_bit_integers(child);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(stringify_64_bit_integers),
+        _ => {}
+    }
+}
+
 /// Converts a request's spans, appending usable ones to `out`.
 pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Interner, out: &mut Vec<SpanRecord>) -> Rejected {
     let mut rejected = Rejected::default();
@@ -197,4 +230,62 @@ fn peer_of(attributes: &[KeyValue], interner: &mut Interner) -> Option<Peer> {
         return Some(Peer::Database(interner.intern(database)));
     }
     first_attr(attributes, &["peer.service", "server.address", "net.peer.name"]).map(|peer| Peer::Remote(interner.intern(peer)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(json: &str) -> (Vec<SpanRecord>, Rejected) {
+        let request = decode_json(json.as_bytes()).expect("valid OTLP/JSON");
+        let mut spans = Vec::new();
+        let rejected = decode_request(&request, &mut Interner::default(), &mut spans);
+        (spans, rejected)
+    }
+
+    /// OTLP/JSON as the specification allows it: hex ids in either case,
+    /// 64-bit integers as strings or numbers, integer enums, unknown fields.
+    #[test]
+    fn otlp_json_variants_decode_alike() {
+        let json = r#"{"resourceSpans": [{"resource": {"attributes": [
+                {"key": "service.name", "value": {"stringValue": "shop"}},
+                {"key": "service.version", "value": {"stringValue": "2.1"}},
+                {"key": "deployment.environment", "value": {"stringValue": "staging"}}],
+              "someFutureField": 1},
+            "scopeSpans": [{"scope": {"name": "x"}, "spans": [
+              {"traceId": "5B8EFFF798038103D269B633813FC60C", "spanId": "EEE19B7EC3C1B174", "name": "GET /orders/{id}",
+               "kind": 2, "startTimeUnixNano": "1544712660000000000", "endTimeUnixNano": 1544712661000000000,
+               "attributes": [{"key": "http.request.method", "value": {"stringValue": "GET"}},
+                              {"key": "http.route", "value": {"stringValue": "/orders/{id}"}},
+                              {"key": "http.response.status_code", "value": {"intValue": "503"}}],
+               "status": {"code": 2}, "unknownSpanField": {"nested": true}},
+              {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b175", "parentSpanId": "eee19b7ec3c1b174",
+               "name": "SELECT orders", "kind": 3, "startTimeUnixNano": 1544712660100000000, "endTimeUnixNano": "1544712660200000000",
+               "attributes": [{"key": "db.system", "value": {"stringValue": "postgresql"}},
+                              {"key": "db.name", "value": {"stringValue": "orders"}}]}]}]}]}"#;
+        let (spans, rejected) = decode(json);
+        assert_eq!(rejected, Rejected::default());
+        assert_eq!(spans.len(), 2);
+        let (server, client) = (&spans[0], &spans[1]);
+        assert_eq!(server.trace_id, client.trace_id, "upper- and lower-case hex are the same id");
+        assert_eq!(client.parent_span_id, Some(server.span_id));
+        assert_eq!((server.kind, &*server.operation, server.is_error), (SpanKind::Server, "GET /orders/{id}", true));
+        assert_eq!(server.end_unix_nanos - server.start_unix_nanos, 1_000_000_000, "string and number timestamps");
+        assert_eq!((server.version.as_deref(), server.environment.as_deref()), (Some("2.1"), Some("staging")));
+        assert_eq!(client.peer, Some(Peer::Database(Arc::from("orders"))));
+    }
+
+    #[test]
+    fn unusable_spans_are_counted_with_the_first_reason_and_the_rest_kept() {
+        let json = r#"{"resourceSpans": [
+            {"resource": {"attributes": []}, "scopeSpans": [{"spans": [
+              {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "kind": 2}]}]},
+            {"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "shop"}}]}, "scopeSpans": [{"spans": [
+              {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7e", "kind": 2},
+              {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b176", "kind": 2}]}]}]}"#;
+        let (spans, rejected) = decode(json);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(rejected.count, 2);
+        assert_eq!(rejected.first_reason.as_deref(), Some("resource has no service.name attribute"));
+    }
 }

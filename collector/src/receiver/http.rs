@@ -86,7 +86,7 @@ async fn export(State(receiver): State<HttpReceiver>, headers: HeaderMap, body: 
     };
     let request = match encoding {
         Encoding::Protobuf => ExportTraceServiceRequest::decode(body).map_err(|e| format!("invalid protobuf body: {e}")),
-        Encoding::Json => serde_json::from_slice::<ExportTraceServiceRequest>(&body).map_err(|e| format!("invalid JSON body: {e}")),
+        Encoding::Json => crate::otlp::decode_json(&body),
     };
     let request = match request {
         Ok(request) => request,
