@@ -1,7 +1,11 @@
 //! The engine shared by the receivers: decode outside the lock, ingest
-//! inside it. The server drains it into storage on a timer.
+//! inside it. The server drains it into storage on a timer. An admission
+//! budget bounds the request bytes being worked on at once: beyond it the
+//! receivers answer "retry later", as the OTLP specification asks of an
+//! overloaded server, instead of queueing without bound.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse};
@@ -11,10 +15,64 @@ use std::collections::HashMap;
 use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, Name, ServiceVersion};
 use crate::otlp::{Interner, decode_request};
 
+/// Default admission budget: request bytes being worked on at once.
+pub const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 64 * 1024 * 1024;
+
+/// How long a refused exporter is asked to wait.
+pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+
 pub struct Pipeline {
     engine: Mutex<Engine>,
     interner: Mutex<Interner>,
     started: Instant,
+    admission: Admission,
+}
+
+/// Request bytes admitted and not yet done, against a budget.
+pub struct Admission {
+    in_flight: AtomicUsize,
+    budget: usize,
+    refused: AtomicU64,
+}
+
+/// An admitted request's share of the budget, given back on drop.
+pub struct Admitted<'a> {
+    admission: &'a Admission,
+    bytes: usize,
+}
+
+impl Admission {
+    fn new(budget: usize) -> Self {
+        Self { in_flight: AtomicUsize::new(0), budget, refused: AtomicU64::new(0) }
+    }
+
+    /// Admits `bytes` of work if the budget allows (a request larger than
+    /// the whole budget is admitted when nothing else is in flight, or it
+    /// could never pass).
+    pub fn try_admit(&self, bytes: usize) -> Option<Admitted<'_>> {
+        let mut current = self.in_flight.load(Ordering::Acquire);
+        loop {
+            if current > 0 && current.saturating_add(bytes) > self.budget {
+                self.refused.fetch_add(1, Ordering::Relaxed);
+                return None;
+            }
+            match self.in_flight.compare_exchange_weak(current, current + bytes, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return Some(Admitted { admission: self, bytes }),
+                Err(now) => current = now,
+            }
+        }
+    }
+
+    /// Exports refused for overload so far.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        self.admission.in_flight.fetch_sub(self.bytes, Ordering::AcqRel);
+    }
 }
 
 /// What happened to one export request.
@@ -36,7 +94,22 @@ impl ExportOutcome {
 
 impl Pipeline {
     pub fn new(config: EngineConfig) -> Self {
-        Self { engine: Mutex::new(Engine::new(config)), interner: Mutex::new(Interner::default()), started: Instant::now() }
+        Self {
+            engine: Mutex::new(Engine::new(config)),
+            interner: Mutex::new(Interner::default()),
+            started: Instant::now(),
+            admission: Admission::new(DEFAULT_MAX_IN_FLIGHT_BYTES),
+        }
+    }
+
+    /// The same with another admission budget.
+    pub fn with_max_in_flight_bytes(mut self, bytes: usize) -> Self {
+        self.admission = Admission::new(bytes);
+        self
+    }
+
+    pub fn admission(&self) -> &Admission {
+        &self.admission
     }
 
     fn now(&self) -> Duration {
@@ -84,5 +157,24 @@ impl Pipeline {
 
     pub fn counters(&self) -> EngineCounters {
         self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).counters()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admission_refuses_beyond_the_budget_and_frees_on_drop() {
+        let pipeline = Pipeline::new(EngineConfig::default()).with_max_in_flight_bytes(100);
+        let first = pipeline.admission().try_admit(60).expect("room");
+        assert!(pipeline.admission().try_admit(50).is_none(), "60 + 50 > 100");
+        let second = pipeline.admission().try_admit(40).expect("60 + 40 fits");
+        drop(first);
+        drop(second);
+        let huge = pipeline.admission().try_admit(1000);
+        assert!(huge.is_some(), "larger than the budget, but alone");
+        assert!(pipeline.admission().try_admit(1).is_none());
+        assert_eq!(pipeline.admission().refused(), 2);
     }
 }

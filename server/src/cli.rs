@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// Largest accepted OTLP request body, in bytes (after decompression).
     #[arg(long, env = "MERIDIAN_MAX_OTLP_BODY_BYTES", default_value_t = collector::receiver::DEFAULT_MAX_BODY_BYTES)]
     pub max_otlp_body_bytes: usize,
+    /// OTLP request bytes being worked on at once; beyond, exporters get
+    /// HTTP 503 + Retry-After / gRPC UNAVAILABLE + RetryInfo.
+    #[arg(long, env = "MERIDIAN_MAX_IN_FLIGHT_BYTES", default_value_t = collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES)]
+    pub max_in_flight_bytes: usize,
     /// Bearer token allowed to write through the API (repeatable; comma-separated in the env var).
     #[arg(long = "api-token", env = "MERIDIAN_API_TOKEN", value_delimiter = ',', hide_env_values = true)]
     pub api_tokens: Vec<String>,
@@ -104,6 +108,7 @@ impl From<ServeArgs> for ServeConfig {
             site_root: args.site_root,
             flush_interval: Duration::from_millis(args.flush_interval_ms.max(10)),
             max_otlp_body_bytes: args.max_otlp_body_bytes,
+            max_in_flight_bytes: args.max_in_flight_bytes,
             api_tokens: tokens(args.api_tokens),
             otlp_tokens: tokens(args.otlp_tokens),
             allow_url_hosts: args.allow_url_hosts,

@@ -29,6 +29,8 @@ pub struct ServeConfig {
     pub site_root: String,
     pub flush_interval: Duration,
     pub max_otlp_body_bytes: usize,
+    /// OTLP request bytes worked on at once; beyond, exporters are told to retry.
+    pub max_in_flight_bytes: usize,
     /// Bearer tokens allowed to write through the API.
     pub api_tokens: Vec<String>,
     /// Bearer tokens OTLP exports must carry; none: exports are open.
@@ -82,7 +84,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     catalog.reload().await?;
     let url_refresher = tokio::spawn(watch::refresh_urls(catalog.clone(), config.url_refresh_interval, shutdown.clone()));
 
-    let pipeline = Arc::new(Pipeline::new(config.engine.clone()));
+    let pipeline = Arc::new(Pipeline::new(config.engine.clone()).with_max_in_flight_bytes(config.max_in_flight_bytes));
     let query = Query::new(store.clone(), catalog.clone());
     let mut tasks = vec![watcher, url_refresher];
 

@@ -8,8 +8,11 @@ use tonic::codec::CompressionEncoding;
 use tonic::service::interceptor::InterceptedService;
 use tonic::{Request, Response, Status};
 
+use prost::Message;
+use tonic_types::{ErrorDetails, StatusExt};
+
 use super::ReceiverConfig;
-use crate::pipeline::Pipeline;
+use crate::pipeline::{Pipeline, RETRY_AFTER};
 
 pub struct GrpcReceiver {
     pipeline: Arc<Pipeline>,
@@ -18,6 +21,15 @@ pub struct GrpcReceiver {
 #[tonic::async_trait]
 impl TraceService for GrpcReceiver {
     async fn export(&self, request: Request<ExportTraceServiceRequest>) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        // tonic has decoded the message by now (bounded by the size limit and
+        // HTTP/2 stream limits); the budget bounds the work that follows.
+        let Some(_admitted) = self.pipeline.admission().try_admit(request.get_ref().encoded_len()) else {
+            return Err(Status::with_error_details(
+                tonic::Code::Unavailable,
+                "overloaded: retry later",
+                ErrorDetails::with_retry_info(Some(RETRY_AFTER)),
+            ));
+        };
         let outcome = self.pipeline.export(request.get_ref());
         Ok(Response::new(outcome.into_response()))
     }
@@ -44,4 +56,24 @@ pub fn service(pipeline: Arc<Pipeline>, config: &ReceiverConfig) -> InterceptedS
         .send_compressed(CompressionEncoding::Gzip)
         .max_decoding_message_size(config.max_body_bytes);
     InterceptedService::new(server, TokenCheck(config.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::EngineConfig;
+
+    #[tokio::test]
+    async fn an_overloaded_receiver_asks_for_a_retry() {
+        let pipeline = Arc::new(Pipeline::new(EngineConfig::default()).with_max_in_flight_bytes(10));
+        let receiver = GrpcReceiver { pipeline: pipeline.clone() };
+        let held = pipeline.admission().try_admit(10);
+        let mut request = ExportTraceServiceRequest::default();
+        request.resource_spans.push(Default::default());
+        let status = receiver.export(Request::new(request.clone())).await.expect_err("over budget");
+        assert_eq!(status.code(), tonic::Code::Unavailable);
+        assert_eq!(status.get_details_retry_info().and_then(|r| r.retry_delay), Some(RETRY_AFTER));
+        drop(held);
+        assert!(receiver.export(Request::new(request)).await.is_ok(), "room again");
+    }
 }

@@ -158,6 +158,7 @@ async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
         ("meridian_spans_expired_total", "Halves whose pairing window passed without a partner.", c.expired),
         ("meridian_spans_evicted_total", "Halves pushed out of the full pairing store before their window passed.", c.evicted),
         ("meridian_spans_dropped_total", "Spans that could not be used at all (bad ids, no service.name).", c.dropped),
+        ("meridian_exports_refused_total", "OTLP exports refused for overload (asked to retry).", state.pipeline.admission().refused()),
     ];
     let mut body = String::new();
     for (name, help, value) in counters {

@@ -48,6 +48,7 @@ pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adj
         site_root: workspace_root().join("target/site").display().to_string(),
         flush_interval: Duration::from_millis(100),
         max_otlp_body_bytes: 1024 * 1024,
+        max_in_flight_bytes: collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES,
         api_tokens: vec![TEST_TOKEN.to_string()],
         otlp_tokens: vec![],
         // Test catalogs are served from local HTTP servers.
