@@ -76,6 +76,12 @@ impl Entity {
         EntityRef::new(&self.kind, &self.metadata.namespace, &self.metadata.name)
     }
 
+    /// `kind:namespace/name`, lower case: what [`EntityRef::key`] gives,
+    /// without copying the parts first.
+    pub fn key(&self) -> String {
+        crate::entity_ref::key_of(&self.kind, &self.metadata.namespace, &self.metadata.name)
+    }
+
     /// An annotation's value, if present.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.metadata.annotations.get(key).map(String::as_str)

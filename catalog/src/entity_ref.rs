@@ -59,13 +59,24 @@ impl EntityRef {
 
     /// The canonical lower-case key, `kind:namespace/name`.
     pub fn key(&self) -> String {
-        self.to_string()
+        key_of(&self.kind, &self.namespace, &self.name)
     }
+}
+
+/// `kind:namespace/name` in lower case, built in one allocation (a reload
+/// computes it for every entity several times).
+pub fn key_of(kind: &str, namespace: &str, name: &str) -> String {
+    let mut key = String::with_capacity(kind.len() + namespace.len() + name.len() + 2);
+    for (part, separator) in [(kind, Some(':')), (namespace, Some('/')), (name, None)] {
+        key.extend(part.chars().flat_map(char::to_lowercase));
+        key.extend(separator);
+    }
+    key
 }
 
 impl fmt::Display for EntityRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}/{}", self.kind.to_lowercase(), self.namespace.to_lowercase(), self.name.to_lowercase())
+        f.write_str(&self.key())
     }
 }
 

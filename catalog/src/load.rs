@@ -214,7 +214,7 @@ fn read_file(
     let mut produced = Vec::new();
     let managed_by = target.source.location_ref();
     for mut parsed in parsed.entities {
-        let entity_ref = Some(parsed.entity.entity_ref().key());
+        let entity_ref = Some(parsed.entity.key());
         let mut read = Vec::new();
         // Freshly parsed: not shared yet, so make_mut does not copy.
         let entity = Arc::make_mut(&mut parsed.entity);
@@ -227,10 +227,9 @@ fn read_file(
             follow_location(&parsed, &target.source, &target.origin, queue, &mut out.diagnostics);
         }
         let annotations = &mut Arc::make_mut(&mut parsed.entity).metadata.annotations;
-        annotations.reserve(2);
         annotations.entry(MANAGED_BY_LOCATION.to_string()).or_insert_with(|| managed_by.clone());
         annotations.entry(MANAGED_BY_ORIGIN_LOCATION.to_string()).or_insert_with(|| target.origin.clone());
-        produced.push((parsed.entity.entity_ref().key(), parsed.location.clone(), parsed.kind_checked));
+        produced.push((parsed.entity.key(), parsed.location.clone(), parsed.kind_checked));
         out.entities.push(parsed);
     }
     out.diagnostics.extend(file_diagnostics.iter().cloned());
@@ -248,7 +247,7 @@ fn follow_location(location: &ParsedEntity, file: &Source, origin: &str, queue: 
         .and_then(Value::as_str)
         .into_iter()
         .chain(spec.get("targets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str));
-    let entity_ref = Some(location.entity.entity_ref().key());
+    let entity_ref = Some(location.entity.key());
     let problem = |message: String| Diagnostic::error(location.location.clone(), message).for_entity(entity_ref.clone());
     let target = |source| Target::new(source, false, optional, origin);
     for text in targets {
@@ -303,7 +302,7 @@ fn derive_all_relations(out: &mut LoadedCatalog) {
                 origins[unresolved.entity_index].0.clone(),
                 format!("{}: `{}`: {}", unresolved.field, unresolved.target, unresolved.reason),
             )
-            .for_entity(Some(entity.entity_ref().key())),
+            .for_entity(Some(entity.key())),
         );
     }
     out.entities = entities
@@ -339,7 +338,7 @@ fn remove_duplicates(out: &mut LoadedCatalog) {
     let mut first_seen: HashMap<String, Location> = HashMap::new();
     let mut kept = Vec::with_capacity(out.entities.len());
     for parsed in std::mem::take(&mut out.entities) {
-        let key = parsed.entity.entity_ref().key();
+        let key = parsed.entity.key();
         match first_seen.get(&key) {
             Some(first) => {
                 out.diagnostics.push(
@@ -426,8 +425,7 @@ mod tests {
         let mut cache = LoadCache::default();
         let first = load_cached(&[Source::File(d.to_path_buf())], &NoUrls, &mut cache, &|_| None, Vec::new());
         assert_eq!(first.entities.len(), 2);
-        let previous: HashMap<String, Arc<Entity>> =
-            first.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
+        let previous: HashMap<String, Arc<Entity>> = first.entities.iter().map(|p| (p.entity.key(), p.entity.clone())).collect();
         // Unchanged: served from `previous`, marked so we can tell.
         let marked = |key: &str| {
             previous.get(key).cloned().map(|mut e| {
@@ -498,8 +496,7 @@ mod tests {
         );
         assert!(cache.reads_urls());
         // Unchanged URLs are read (to see whether they changed) but not parsed again.
-        let previous: HashMap<String, Arc<Entity>> =
-            loaded.entities.iter().map(|p| (p.entity.entity_ref().key(), p.entity.clone())).collect();
+        let previous: HashMap<String, Arc<Entity>> = loaded.entities.iter().map(|p| (p.entity.key(), p.entity.clone())).collect();
         let reads = urls.1.get();
         let again = load_cached(&[Source::File(local)], &urls, &mut cache, &|key| previous.get(key).cloned(), Vec::new());
         assert_eq!(again.entities.len(), 4);

@@ -92,7 +92,7 @@ pub struct UnresolvedRef {
 /// warnings.
 pub fn derive_relations(entities: &mut [Arc<Entity>]) -> Vec<UnresolvedRef> {
     // Each entity's key once; every relation to it shares that string.
-    let keys: Vec<Arc<str>> = entities.iter().map(|e| Arc::from(e.entity_ref().key())).collect();
+    let keys: Vec<Arc<str>> = entities.iter().map(|e| Arc::from(e.key())).collect();
     let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (&**k, i)).collect();
     // (entity, type, target) for the whole set, sorted and deduplicated
     // below: a flat list of 24-byte rows costs far less than a set per entity.

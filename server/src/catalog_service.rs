@@ -211,7 +211,7 @@ impl CatalogService {
     /// Refs of `entities` not in the catalog yet, and of those already in it.
     fn split_added_replaced(&self, entities: &[Arc<Entity>]) -> (Vec<String>, Vec<String>) {
         let current = self.snapshot();
-        entities.iter().map(|e| e.entity_ref().key()).partition(|key| current.get(key).is_none())
+        entities.iter().map(|e| e.key()).partition(|key| current.get(key).is_none())
     }
 
     /// Unregisters a location; its entities become orphans on the reload.
@@ -247,7 +247,7 @@ impl CatalogService {
             .await?
             .into_iter()
             .map(|mut entity| {
-                let key = entity.entity_ref().key();
+                let key = entity.key();
                 entity.metadata.annotations.insert(catalog::load::MANAGED_BY_LOCATION.into(), REGISTERED_LOCATION.into());
                 entity.metadata.annotations.insert(catalog::load::MANAGED_BY_ORIGIN_LOCATION.into(), REGISTERED_LOCATION.into());
                 let location = catalog::Location { file: format!("registered:{key}"), line: 1, column: 1 };
@@ -298,7 +298,7 @@ impl CatalogService {
         // Entities the previous catalog had and this load did not produce.
         let previous = self.snapshot();
         let missing: Vec<&IndexedEntity> = {
-            let present: HashSet<String> = entities.iter().map(|e| e.entity_ref().key()).collect();
+            let present: HashSet<String> = entities.iter().map(|e| e.key()).collect();
             previous.entities().iter().filter(|e| !present.contains(&e.key)).collect()
         };
         // An entity whose new version is invalid keeps its last good version
@@ -357,9 +357,7 @@ impl CatalogService {
         let previous = self.snapshot();
         let changed: Vec<&Entity> = entities
             .iter()
-            .filter(|entity| {
-                previous.get(&entity.entity_ref().key()).is_none_or(|old| !Arc::ptr_eq(&old.entity, entity) && old.entity != **entity)
-            })
+            .filter(|entity| previous.get(&entity.key()).is_none_or(|old| !Arc::ptr_eq(&old.entity, entity) && old.entity != **entity))
             .map(|entity| &**entity)
             .collect();
         self.store.apply_catalog_changes(&changed, removed).await?;

@@ -48,7 +48,7 @@ fn port_error(error: anyhow::Error) -> PortError {
 
 pub fn summary(entity: &Entity) -> EntitySummary {
     EntitySummary {
-        entity_ref: entity.entity_ref().key(),
+        entity_ref: entity.key(),
         kind: entity.kind.clone(),
         namespace: entity.metadata.namespace.clone(),
         name: entity.metadata.name.clone(),
@@ -117,7 +117,7 @@ impl PortalPort for Portal {
         let Some(entity) = snapshot.get(&catalog::EntityRef::new(kind, namespace, name).key()).map(|e| &e.entity) else {
             return Ok(None);
         };
-        let key = entity.entity_ref().key();
+        let key = entity.key();
         let problems = self
             .query
             .catalog()

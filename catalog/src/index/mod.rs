@@ -330,13 +330,12 @@ impl CatalogIndex {
             index.values = previous.values.with_headroom();
         }
         index.entities.reserve_exact(entities.len());
-        let mut entities = entities;
-        entities.sort_by_cached_key(|e| e.entity_ref().key());
+        let mut entities: Vec<(String, Arc<Entity>)> = entities.into_iter().map(|e| (e.key(), e)).collect();
+        entities.sort_by(|a, b| a.0.cmp(&b.0));
         let full_text_keys: Vec<u32> = FULL_TEXT_FIELDS.iter().map(|f| index.keys.intern(f)).collect();
         let mut flat = Vec::new();
         let mut postings = PostingsBuilder::default();
-        for entity in entities {
-            let key = entity.entity_ref().key();
+        for (key, entity) in entities {
             let id = index.entities.len() as u32;
             let unchanged = previous.and_then(|p| p.get(&key)).filter(|old| Arc::ptr_eq(&old.entity, &entity) || old.entity == entity);
             let (uid, etag, pairs) = match unchanged {

@@ -135,7 +135,7 @@ impl Store {
                 "INSERT INTO registered_entities (entity_ref, body, created_at) VALUES ($1, $2, $3)
                  ON CONFLICT (entity_ref) DO UPDATE SET body = excluded.body",
             )
-            .bind(entity.entity_ref().key())
+            .bind(entity.key())
             .bind(serde_json::to_string(&**entity)?)
             .bind(unix_seconds())
             .execute(&mut *tx)
@@ -165,7 +165,7 @@ async fn upsert_entities(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entities: &[
         for entity in chunk {
             let source = entity.metadata.annotations.get(catalog::load::MANAGED_BY_LOCATION).cloned().unwrap_or_default();
             query = query
-                .bind(entity.entity_ref().key())
+                .bind(entity.key())
                 .bind(entity.kind.clone())
                 .bind(entity.metadata.namespace.clone())
                 .bind(entity.metadata.name.clone())

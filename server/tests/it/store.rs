@@ -52,7 +52,7 @@ async fn storage_suite(store: Store) {
     assert_eq!(read.iter().find(|e| e.metadata.name == "gateway"), Some(&gateway), "round-trips exactly");
     let mut changed = gateway.clone();
     changed.metadata.description = Some("changed".into());
-    let removed: Vec<String> = entities.iter().filter(|e| e.metadata.name != "gateway").map(|e| e.entity_ref().key()).collect();
+    let removed: Vec<String> = entities.iter().filter(|e| e.metadata.name != "gateway").map(|e| e.key()).collect();
     store.apply_catalog_changes(&[&changed], &removed).await.unwrap();
     assert_eq!(store.entities().await.unwrap(), vec![changed]);
 
