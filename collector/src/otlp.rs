@@ -15,6 +15,8 @@ use crate::engine::{Name, Peer, Protocol, SpanKind, SpanRecord};
 #[derive(Default)]
 pub struct Interner {
     names: HashSet<Name>,
+    /// Where joined names are assembled, so a known one costs no allocation.
+    scratch: String,
 }
 
 impl Interner {
@@ -24,6 +26,18 @@ impl Interner {
         }
         let name: Name = Arc::from(text);
         self.names.insert(name.clone());
+        name
+    }
+
+    /// `first`, `separator` and `second` as one name (`GET /orders`, `ns/name`).
+    pub fn intern_joined(&mut self, first: &str, separator: char, second: &str) -> Name {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        scratch.push_str(first);
+        scratch.push(separator);
+        scratch.push_str(second);
+        let name = self.intern(&scratch);
+        self.scratch = scratch;
         name
     }
 }
@@ -120,7 +134,7 @@ pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Intern
         let total: usize = resource_spans.scope_spans.iter().map(|s| s.spans.len()).sum();
         // service.namespace + service.name is the service identity.
         let service = match (str_attr(resource_attributes, "service.name"), str_attr(resource_attributes, "service.namespace")) {
-            (Some(name), Some(ns)) if !name.is_empty() && !ns.is_empty() => interner.intern(&format!("{ns}/{name}")),
+            (Some(name), Some(ns)) if !name.is_empty() && !ns.is_empty() => interner.intern_joined(ns, '/', name),
             (Some(name), _) if !name.is_empty() => interner.intern(name),
             _ => {
                 rejected.add(total, || "resource has no service.name attribute".to_string());
@@ -129,7 +143,7 @@ pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Intern
         };
         let resource = ResourceService {
             service,
-            version: str_attr(resource_attributes, "service.version").filter(|v| !v.is_empty()).map(|v| interner.intern(v)),
+            version: first_attr(resource_attributes, &["service.version"]).map(|v| interner.intern(v)),
             environment: first_attr(resource_attributes, &["deployment.environment.name", "deployment.environment"])
                 .map(|v| interner.intern(v)),
         };
@@ -211,11 +225,11 @@ fn operation_of(span: &opentelemetry_proto::tonic::trace::v1::Span, attributes: 
     let method = first_attr(attributes, &["http.request.method", "http.method"]);
     let route = str_attr(attributes, "http.route").filter(|r| !r.is_empty());
     if let (Some(method), Some(route)) = (method, route) {
-        return interner.intern(&format!("{method} {route}"));
+        return interner.intern_joined(method, ' ', route);
     }
     if let Some(rpc_method) = first_attr(attributes, &["rpc.method"]) {
         return match first_attr(attributes, &["rpc.service"]) {
-            Some(service) => interner.intern(&format!("{service}/{rpc_method}")),
+            Some(service) => interner.intern_joined(service, '/', rpc_method),
             None => interner.intern(rpc_method),
         };
     }

@@ -202,17 +202,13 @@ impl Engine {
         start_unix_nanos / 1_000_000_000 / width * width
     }
 
-    /// The waiting partner of `half` under `key`, if there is one.
+    /// The waiting partner of `half` under `key`, if there is one (a
+    /// waiting duplicate of `half` itself stays, to be replaced by the caller).
     fn take_partner(&mut self, key: PairKey, half: Half) -> Option<Pending> {
-        match self.pending.remove(&key) {
-            Some(waiting) if waiting.half == half.partner() => Some(waiting),
-            Some(same_side) => {
-                // A duplicate of this half: the newer one replaces it below.
-                self.pending.insert(key, same_side);
-                None
-            }
-            None => None,
+        if self.pending.get(&key)?.half != half.partner() {
+            return None;
         }
+        self.pending.remove(&key)
     }
 
     fn pair_or_wait(&mut self, key: PairKey, half: Half, span: SpanRecord, now: Duration) {
