@@ -199,12 +199,12 @@ impl Store {
                 let connection_text: String = row.try_get("connection_type")?;
                 let connection = ConnectionType::parse(&connection_text)
                     .with_context(|| format!("unknown connection type `{connection_text}` in the database"))?;
-                let server_latency: Option<Vec<u8>> = row.try_get("server_latency")?;
+                let caller = red(row)?;
                 let stats = EdgeStats {
-                    requests: count(row, "requests")?,
-                    errors: count(row, "errors")?,
-                    latency_us: decode(&row.try_get::<Vec<u8>, _>("latency")?)?,
-                    server_latency_us: match server_latency {
+                    requests: caller.requests,
+                    errors: caller.errors,
+                    latency_us: caller.latency_us,
+                    server_latency_us: match row.try_get::<Option<Vec<u8>>, _>("server_latency")? {
                         Some(bytes) => decode(&bytes)?,
                         None => collector::new_latency_histogram(),
                     },
@@ -235,15 +235,11 @@ impl Store {
     }
 
     async fn operation_rows(&self, resolution: Resolution, from: i64, to: i64, service: Option<&str>) -> Result<Vec<OperationBucket>> {
-        let table = resolution.table("operation");
-        let query = match service {
-            Some(_) => format!(
-                "SELECT bucket_start, service, operation, requests, errors, latency FROM {table} WHERE bucket_start >= $1 AND bucket_start < $2 AND service = $3"
-            ),
-            None => format!(
-                "SELECT bucket_start, service, operation, requests, errors, latency FROM {table} WHERE bucket_start >= $1 AND bucket_start < $2"
-            ),
-        };
+        let query = format!(
+            "SELECT bucket_start, service, operation, requests, errors, latency FROM {} WHERE bucket_start >= $1 AND bucket_start < $2{}",
+            resolution.table("operation"),
+            if service.is_some() { " AND service = $3" } else { "" }
+        );
         let mut query = sqlx::query(&query).bind(from).bind(to);
         if let Some(service) = service {
             query = query.bind(service);
