@@ -22,6 +22,6 @@ pub mod receiver;
 
 pub use engine::{
     ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, NodeId, NodeKind, OperationBucket,
-    RedStats, ServiceBucket, SpanKind, SpanRecord, new_latency_histogram,
+    RedStats, ServiceBucket, SpanKind, SpanRecord, VersionSeen, new_latency_histogram,
 };
 pub use pipeline::{ExportOutcome, Pipeline};

@@ -12,7 +12,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess
 
 use std::collections::HashMap;
 
-use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, Name, ServiceVersion};
+use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, Name, ServiceVersion, VersionSeen};
 use crate::otlp::{Interner, decode_request};
 
 /// Default admission budget: request bytes being worked on at once.
@@ -146,8 +146,8 @@ impl Pipeline {
     }
 
     /// See [`Engine::seed_version`].
-    pub fn seed_version(&self, service: Name, version: Name, last_seen_unix_nanos: u64) {
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).seed_version(service, version, last_seen_unix_nanos);
+    pub fn seed_version(&self, known: VersionSeen) {
+        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).seed_version(known);
     }
 
     /// Halves waiting for their partner now.

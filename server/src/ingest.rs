@@ -1,7 +1,8 @@
-//! From the collector pipeline into the store: drains the engine on a timer
-//! and writes what it aggregated (edges, services, operations, deploys) in
-//! one transaction. A failed write keeps it for the next attempt (bounded),
-//! so a database hiccup loses nothing.
+//! From the collector pipeline into the store: drains the engine on a timer,
+//! hands its edges to the live graph, and writes what it aggregated (edges,
+//! services, operations, deploys, versions seen) in one transaction. A
+//! failed write keeps it for the next attempt (bounded), so a database
+//! hiccup loses nothing.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,8 @@ use std::time::Duration;
 use collector::{Drained, Pipeline};
 use tokio_util::sync::CancellationToken;
 
-use crate::store::Store;
+use crate::live::{HORIZON_SECS, Live};
+use crate::store::{Store, unix_seconds};
 
 /// At most this many buckets of each sort wait for a database that keeps failing.
 const MAX_UNWRITTEN: usize = 100_000;
@@ -25,8 +27,24 @@ fn bound(unwritten: &mut Drained) -> usize {
     front(&mut unwritten.edges) + front(&mut unwritten.services) + front(&mut unwritten.operations)
 }
 
-pub async fn run_flusher(pipeline: Arc<Pipeline>, store: Store, interval: Duration, shutdown: CancellationToken) {
+/// Fills the live graph with the last hour of stored minutes and tells the
+/// engine which service versions ran before (so a restart neither forgets
+/// the graph nor takes a known version for a deploy).
+pub async fn restore(pipeline: &Pipeline, live: &Live, store: &Store) -> anyhow::Result<()> {
+    let now = unix_seconds().max(0) as u64;
+    let minutes = store.edge_minutes_since(now.saturating_sub(HORIZON_SECS) as i64).await?;
+    live.apply(&minutes, now)?;
+    let versions = store.service_versions().await?;
+    tracing::info!("restored {} edge minutes and {} service versions", minutes.len(), versions.len());
+    for version in versions {
+        pipeline.seed_version(version);
+    }
+    Ok(())
+}
+
+pub async fn run_flusher(pipeline: Arc<Pipeline>, live: Arc<Live>, store: Store, interval: Duration, shutdown: CancellationToken) {
     let mut unwritten = Drained::default();
+    let mut minute = unix_seconds() / 60;
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -34,7 +52,15 @@ pub async fn run_flusher(pipeline: Arc<Pipeline>, store: Store, interval: Durati
             _ = ticker.tick() => false,
             _ = shutdown.cancelled() => true,
         };
-        unwritten.append(pipeline.drain());
+        let drained = pipeline.drain();
+        if let Err(error) = live.apply(&drained.edges, unix_seconds().max(0) as u64) {
+            tracing::warn!("the live graph could not take a flush: {error:#}");
+        }
+        if unix_seconds() / 60 != minute {
+            minute = unix_seconds() / 60;
+            live.tick();
+        }
+        unwritten.append(drained);
         if !unwritten.is_empty() {
             match store.write_drained(&unwritten).await {
                 Ok(()) => unwritten = Drained::default(),

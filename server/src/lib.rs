@@ -8,6 +8,8 @@
 //!   schema and one code path for both;
 //! - [`ingest`]: wires the OTLP receivers to the collector pipeline and
 //!   flushes its buckets into the store;
+//! - [`live`]: the last hour of the observed graph in memory (petgraph),
+//!   behind the server-sent event stream;
 //! - [`query`]: the query layer, the only place where catalog and observed
 //!   graph meet;
 //! - [`layout`]: positions graph nodes for the UI (petgraph);
@@ -23,6 +25,7 @@ pub mod catalog_service;
 pub mod cli;
 pub mod ingest;
 pub mod layout;
+pub mod live;
 pub mod query;
 pub mod serve;
 pub mod store;

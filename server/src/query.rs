@@ -13,6 +13,7 @@ use collector::{Edge, EdgeStats, NodeKind};
 use serde::Serialize;
 
 use crate::catalog_service::CatalogService;
+use crate::live::{HORIZON_SECS, Live};
 use crate::store::{Store, unix_seconds};
 use crate::window::Window;
 
@@ -80,6 +81,7 @@ pub struct OperationView {
 pub struct Query {
     store: Store,
     catalog: Arc<CatalogService>,
+    live: Arc<Live>,
 }
 
 fn node_id(kind: NodeKind, name: &str) -> String {
@@ -101,16 +103,16 @@ fn component_for_service(index: &CatalogIndex, service: &str) -> Option<String> 
 }
 
 impl Query {
-    pub fn new(store: Store, catalog: Arc<CatalogService>) -> Self {
-        Self { store, catalog }
+    pub fn new(store: Store, catalog: Arc<CatalogService>, live: Arc<Live>) -> Self {
+        Self { store, catalog, live }
     }
 
     pub fn catalog(&self) -> &CatalogService {
         &self.catalog
     }
 
-    async fn edges(&self, window: Window) -> Result<Vec<(Edge, EdgeStats)>> {
-        self.store.edges_since(first_bucket(window)).await
+    pub fn live(&self) -> &Live {
+        &self.live
     }
 
     /// A service's operations (its SERVER and CONSUMER spans) over `window`.
@@ -133,12 +135,23 @@ impl Query {
         })
     }
 
+    /// The graph over `window`, from the database (every replica's traffic).
     pub async fn graph(&self, window: Window) -> Result<GraphView> {
-        let edges = self.edges(window).await?;
+        Ok(self.graph_of(&self.store.edges_since(first_bucket(window)).await?))
+    }
+
+    /// The graph over `window` (at most [`HORIZON_SECS`]) from the live graph in memory.
+    pub fn live_graph(&self, window: Window) -> Result<GraphView> {
+        anyhow::ensure!(window.duration.as_secs() <= HORIZON_SECS, "the live graph reaches back {HORIZON_SECS} s");
+        Ok(self.graph_of(&self.live.edges_since(first_bucket(window).max(0) as u64)?))
+    }
+
+    /// Nodes and edges of `edges`, services joined to their components.
+    fn graph_of(&self, edges: &[(Edge, EdgeStats)]) -> GraphView {
         let snapshot = self.catalog.snapshot();
         let mut nodes: HashMap<String, GraphNode> = HashMap::new();
         let mut out = GraphView::default();
-        for (edge, stats) in &edges {
+        for (edge, stats) in edges {
             for end in [&edge.source, &edge.target] {
                 let id = node_id(end.kind, &end.name);
                 nodes.entry(id.clone()).or_insert_with(|| GraphNode {
@@ -161,7 +174,7 @@ impl Query {
         }
         out.nodes = nodes.into_values().collect();
         out.nodes.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(out)
+        out
     }
 
     /// The graph node id a catalog entity appears as, if it is a component.

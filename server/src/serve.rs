@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, ApiState};
 use crate::catalog_service::CatalogService;
+use crate::live::Live;
 use crate::query::Query;
 use crate::store::Store;
 use crate::{ingest, watch, web};
@@ -85,7 +86,9 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let url_refresher = tokio::spawn(watch::refresh_urls(catalog.clone(), config.url_refresh_interval, shutdown.clone()));
 
     let pipeline = Arc::new(Pipeline::new(config.engine.clone()).with_max_in_flight_bytes(config.max_in_flight_bytes));
-    let query = Query::new(store.clone(), catalog.clone());
+    let live = Arc::new(Live::new(shutdown.clone()));
+    ingest::restore(&pipeline, &live, &store).await.context("cannot restore the observed graph from the database")?;
+    let query = Query::new(store.clone(), catalog.clone(), live.clone());
     let mut tasks = vec![watcher, url_refresher];
 
     let receiver =
@@ -131,7 +134,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         }
     }));
     tasks.push(tokio::spawn(ingest::run_rollups(store.clone(), config.retention, shutdown.clone())));
-    tasks.push(tokio::spawn(ingest::run_flusher(pipeline, store, config.flush_interval, shutdown.clone())));
+    tasks.push(tokio::spawn(ingest::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone())));
 
     tracing::info!(
         "Meridian is up: UI and API http://{}  OTLP/gRPC {}  OTLP/HTTP http://{}/v1/traces",

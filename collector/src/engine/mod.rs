@@ -33,7 +33,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 pub use model::{ConnectionType, Edge, Name, NodeId, NodeKind, Peer, Protocol, SpanKind, SpanRecord};
-pub use stats::{Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, new_latency_histogram, quantile_ms};
+pub use stats::{
+    Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, VersionSeen, new_latency_histogram, quantile_ms,
+};
 pub use versions::{QUIET_PERIOD_NANOS, ServiceVersion};
 
 use versions::Versions;
@@ -146,8 +148,8 @@ impl Engine {
 
     /// Tells the engine a version an earlier run saw (so a restart does not
     /// take the next span of a known version for a deploy).
-    pub fn seed_version(&mut self, service: Name, version: Name, last_seen_unix_nanos: u64) {
-        self.versions.seed(service, version, last_seen_unix_nanos);
+    pub fn seed_version(&mut self, known: VersionSeen) {
+        self.versions.seed(known);
     }
 
     /// Takes one span. `now` is the caller's monotonic clock, used only for
@@ -380,7 +382,7 @@ impl Engine {
         operations.sort_by(|a, b| {
             (a.bucket_start_unix_secs, &a.service, &a.operation).cmp(&(b.bucket_start_unix_secs, &b.service, &b.operation))
         });
-        Drained { edges, services, operations, deploys: std::mem::take(&mut self.deploys) }
+        Drained { edges, services, operations, deploys: std::mem::take(&mut self.deploys), versions: self.versions.take_changed() }
     }
 }
 

@@ -135,6 +135,17 @@ pub struct Deploy {
     pub environment: Option<Name>,
 }
 
+/// The latest sighting of one version of a service: kept by the store so a
+/// restarted engine knows what ran before (see `Engine::seed_version`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionSeen {
+    pub service: Name,
+    pub version: Name,
+    pub environment: Option<Name>,
+    /// Start of the newest span of this version.
+    pub last_seen_unix_nanos: u64,
+}
+
 /// Everything aggregated since the last drain, sorted by bucket then key.
 #[derive(Debug, Default)]
 pub struct Drained {
@@ -142,11 +153,17 @@ pub struct Drained {
     pub services: Vec<ServiceBucket>,
     pub operations: Vec<OperationBucket>,
     pub deploys: Vec<Deploy>,
+    /// Versions seen since the last drain.
+    pub versions: Vec<VersionSeen>,
 }
 
 impl Drained {
     pub fn is_empty(&self) -> bool {
-        self.edges.is_empty() && self.services.is_empty() && self.operations.is_empty() && self.deploys.is_empty()
+        self.edges.is_empty()
+            && self.services.is_empty()
+            && self.operations.is_empty()
+            && self.deploys.is_empty()
+            && self.versions.is_empty()
     }
 
     /// Adds a later drain's contents (for a flush that has to be retried).
@@ -155,5 +172,6 @@ impl Drained {
         self.services.append(&mut later.services);
         self.operations.append(&mut later.operations);
         self.deploys.append(&mut later.deploys);
+        self.versions.append(&mut later.versions);
     }
 }

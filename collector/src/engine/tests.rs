@@ -258,6 +258,36 @@ fn a_new_service_version_is_a_deploy_and_a_rolling_overlap_is_not_two() {
     assert_eq!(engine.service_versions()[&name("payments")].version.as_deref(), Some("1.0"));
 }
 
+#[test]
+fn versions_seen_are_drained_once_and_a_seeded_engine_knows_them() {
+    let at = |version: &str, minute: u64| {
+        let mut s = span("payments", SpanKind::Server, 1, 1, None, false);
+        s.version = Some(name(version));
+        s.start_unix_nanos = minute * 60_000_000_000;
+        s.end_unix_nanos = s.start_unix_nanos + 1_000_000;
+        s
+    };
+    let mut engine = Engine::new(EngineConfig::default());
+    engine.ingest(at("1.0", 1), Duration::ZERO);
+    engine.ingest(at("1.0", 2), Duration::ZERO);
+    let versions = engine.drain().versions;
+    assert_eq!(
+        versions,
+        [VersionSeen { service: name("payments"), version: name("1.0"), environment: None, last_seen_unix_nanos: 2 * 60_000_000_000 }]
+    );
+    engine.ingest(at("1.0", 1), Duration::ZERO);
+    assert!(engine.drain().versions.is_empty(), "an older sighting is no news");
+
+    // After a restart: the known version is no deploy, a new one is a deploy from it.
+    let mut restarted = Engine::new(EngineConfig::default());
+    restarted.seed_version(versions[0].clone());
+    restarted.ingest(at("1.0", 3), Duration::ZERO);
+    assert!(restarted.drain().deploys.is_empty());
+    restarted.ingest(at("1.1", 4), Duration::ZERO);
+    let deploys = restarted.drain().deploys;
+    assert_eq!(deploys.iter().map(|d| (&*d.from_version, &*d.to_version)).collect::<Vec<_>>(), [("1.0", "1.1")]);
+}
+
 mod properties {
     use proptest::prelude::*;
 

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::model::{Name, SpanRecord};
-use super::stats::Deploy;
+use super::stats::{Deploy, VersionSeen};
 
 /// A version absent this long and then seen again is a new deploy (a rollback, say).
 pub const QUIET_PERIOD_NANOS: u64 = 10 * 60 * 1_000_000_000;
@@ -22,10 +22,20 @@ pub struct ServiceVersion {
     pub last_seen_unix_nanos: u64,
 }
 
+/// One version of one service: when it last ran, and whether that is news
+/// the store has not had yet.
+#[derive(Debug)]
+struct Seen {
+    version: Name,
+    environment: Option<Name>,
+    last_seen_unix_nanos: u64,
+    changed: bool,
+}
+
 #[derive(Default)]
 pub struct Versions {
-    /// Per service: every version seen, with the start of its newest span.
-    seen: HashMap<Name, Vec<(Name, u64)>>,
+    /// Per service: every version seen.
+    seen: HashMap<Name, Vec<Seen>>,
     current: HashMap<Name, ServiceVersion>,
 }
 
@@ -43,10 +53,17 @@ impl Versions {
         }
         let version = span.version.as_ref()?;
         let seen = self.seen.entry(span.service.clone()).or_default();
-        let deploy = match seen.iter().position(|(v, _)| v == version) {
+        let deploy = match seen.iter().position(|s| s.version == *version) {
             Some(i) => {
-                let last = seen[i].1;
-                seen[i].1 = last.max(at);
+                let entry = &mut seen[i];
+                let last = entry.last_seen_unix_nanos;
+                if at > last {
+                    entry.last_seen_unix_nanos = at;
+                    entry.changed = true;
+                    if span.environment.is_some() {
+                        entry.environment.clone_from(&span.environment);
+                    }
+                }
                 if at <= last.saturating_add(QUIET_PERIOD_NANOS) {
                     return None;
                 }
@@ -54,7 +71,12 @@ impl Versions {
                 Self::latest_other(seen, version)
             }
             None => {
-                seen.push((version.clone(), at));
+                seen.push(Seen {
+                    version: version.clone(),
+                    environment: span.environment.clone(),
+                    last_seen_unix_nanos: at,
+                    changed: true,
+                });
                 Self::latest_other(seen, version)
             }
         };
@@ -70,8 +92,8 @@ impl Versions {
     /// The version other than `version` seen most recently (spans arrive
     /// out of order: the old version may have newer spans than the first of
     /// the new one).
-    fn latest_other(seen: &[(Name, u64)], version: &Name) -> Option<Name> {
-        seen.iter().filter(|(v, _)| v != version).max_by_key(|(_, last)| *last).map(|(v, _)| v.clone())
+    fn latest_other(seen: &[Seen], version: &Name) -> Option<Name> {
+        seen.iter().filter(|s| s.version != *version).max_by_key(|s| s.last_seen_unix_nanos).map(|s| s.version.clone())
     }
 
     /// Version and environment of every service seen, by service.
@@ -79,12 +101,36 @@ impl Versions {
         &self.current
     }
 
-    /// Starts from what an earlier run knew (after a restart).
-    pub fn seed(&mut self, service: Name, version: Name, last_seen_unix_nanos: u64) {
-        let seen = self.seen.entry(service).or_default();
-        match seen.iter_mut().find(|(v, _)| *v == version) {
-            Some(entry) => entry.1 = entry.1.max(last_seen_unix_nanos),
-            None => seen.push((version, last_seen_unix_nanos)),
+    /// Versions whose last sighting moved since the last call, for the store.
+    pub fn take_changed(&mut self) -> Vec<VersionSeen> {
+        let mut changed = Vec::new();
+        for (service, versions) in &mut self.seen {
+            for seen in versions.iter_mut().filter(|s| s.changed) {
+                seen.changed = false;
+                changed.push(VersionSeen {
+                    service: service.clone(),
+                    version: seen.version.clone(),
+                    environment: seen.environment.clone(),
+                    last_seen_unix_nanos: seen.last_seen_unix_nanos,
+                });
+            }
+        }
+        changed.sort_by(|a, b| (&a.service, &a.version).cmp(&(&b.service, &b.version)));
+        changed
+    }
+
+    /// Starts from what an earlier run knew (after a restart): known
+    /// versions are not deploys, and a new one is a deploy from the latest.
+    pub fn seed(&mut self, known: VersionSeen) {
+        let seen = self.seen.entry(known.service).or_default();
+        match seen.iter_mut().find(|s| s.version == known.version) {
+            Some(entry) => entry.last_seen_unix_nanos = entry.last_seen_unix_nanos.max(known.last_seen_unix_nanos),
+            None => seen.push(Seen {
+                version: known.version,
+                environment: known.environment,
+                last_seen_unix_nanos: known.last_seen_unix_nanos,
+                changed: false,
+            }),
         }
     }
 }

@@ -29,6 +29,7 @@ pub fn router(state: ApiState) -> Router {
     Router::new()
         .merge(catalog::router(&state))
         .route("/api/v1/graph", get(graph))
+        .route("/api/v1/graph/stream", get(graph_stream))
         .route("/api/v1/services/{name}/operations", get(operations))
         .route("/api/v1/catalog/problems", get(problems))
         .route(
@@ -99,7 +100,48 @@ async fn graph(State(state): State<ApiState>, QueryParams(params): QueryParams<G
     Ok(Json(state.query.graph(window).await?).into_response())
 }
 
-/// Prometheus text format: the engine's own counters.
+/// Server-sent events: `event: graph` with the body of `GET /api/v1/graph`
+/// for `?window=` (default 15m, at most 1h), from the live graph: once at
+/// once, then whenever it changed (new traffic, or a minute slid out of the
+/// window), at most once a second.
+async fn graph_stream(State(state): State<ApiState>, QueryParams(params): QueryParams<GraphParams>) -> Result<Response, ApiError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let text = params.window.unwrap_or_else(|| "15m".into());
+    let window = Window::parse(&text).map_err(ApiError::bad_request)?;
+    if window.duration.as_secs() > crate::live::HORIZON_SECS {
+        return Err(ApiError::bad_request(format!(
+            "window `{text}`: the live stream covers at most 1h; use GET /api/v1/graph?window={text}"
+        )));
+    }
+    let changes = state.query.live().subscribe();
+    let events =
+        futures::stream::unfold((state.query, changes, None::<tokio::time::Instant>), move |(query, mut changes, last)| async move {
+            if let Some(last) = last {
+                let live = query.live();
+                tokio::select! {
+                    changed = changes.changed() => changed.ok()?,
+                    _ = live.closed() => return None,
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep_until(last + STREAM_MIN_INTERVAL) => {}
+                    _ = live.closed() => return None,
+                }
+            }
+            changes.mark_unchanged();
+            let event = match query.live_graph(window) {
+                Ok(view) => {
+                    Event::default().event("graph").json_data(view).unwrap_or_else(|e| Event::default().event("error").data(e.to_string()))
+                }
+                Err(error) => Event::default().event("error").data(format!("{error:#}")),
+            };
+            Some((Ok::<_, std::convert::Infallible>(event), (query, changes, Some(tokio::time::Instant::now()))))
+        });
+    Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
+}
+
+/// The stream's rate limit: changes within it are sent together.
+const STREAM_MIN_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Every problem of the last catalog load: `file:line:column`, severity,
 /// message and entity ref.
 async fn problems(State(state): State<ApiState>) -> Response {
@@ -150,6 +192,7 @@ pub async fn require_token(State(state): State<ApiState>, request: axum::extract
 /// Whether `token` is one of the configured API tokens (one rule for the API and OTLP).
 pub use collector::receiver::token_is_valid;
 
+/// Prometheus text format: the engine's own counters.
 async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
     let c = state.pipeline.counters();
     let counters = [

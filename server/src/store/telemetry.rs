@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use collector::{ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, NodeId, NodeKind, OperationBucket, RedStats, ServiceBucket};
+use collector::{
+    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, NodeId, NodeKind, OperationBucket, RedStats, ServiceBucket, VersionSeen,
+};
 use hdrhistogram::Histogram;
 use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use sqlx::Row;
@@ -121,6 +123,7 @@ fn to_hours(minutes: Drained) -> Result<Drained> {
             })
             .collect(),
         deploys: Vec::new(),
+        versions: Vec::new(),
     })
 }
 
@@ -287,6 +290,7 @@ impl Store {
                 services: self.service_rows(Resolution::Minute, done, until).await?,
                 operations: self.operation_rows(Resolution::Minute, done, until, None).await?,
                 deploys: Vec::new(),
+                versions: Vec::new(),
             };
             insert_buckets(&mut tx, &to_hours(minutes)?, Resolution::Hour).await?;
             report.hours = ((until - done) / HOUR) as u64;
@@ -318,6 +322,29 @@ impl Store {
             }
         }
         Ok(oldest)
+    }
+
+    /// Every version of every service ever seen, with its latest sighting.
+    pub async fn service_versions(&self) -> Result<Vec<VersionSeen>> {
+        let rows =
+            sqlx::query("SELECT service, version, environment, last_seen_unix_nanos FROM service_versions ORDER BY service, version")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(VersionSeen {
+                    service: Arc::from(row.try_get::<String, _>("service")?),
+                    version: Arc::from(row.try_get::<String, _>("version")?),
+                    environment: row.try_get::<Option<String>, _>("environment")?.map(Arc::from),
+                    last_seen_unix_nanos: count(row, "last_seen_unix_nanos")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Edge minute rows from `since` on (the live graph's start after a restart).
+    pub async fn edge_minutes_since(&self, since_unix_secs: i64) -> Result<Vec<EdgeBucket>> {
+        self.edge_rows(Resolution::Minute, since_unix_secs, i64::MAX).await
     }
 
     /// The deploys detected for one service, oldest first.
@@ -399,6 +426,22 @@ async fn insert_buckets(tx: &mut sqlx::Transaction<'_, sqlx::Any>, drained: &Dra
             .bind(unix_seconds())
             .execute(&mut **tx)
             .await?;
+    }
+    for v in &drained.versions {
+        // Portable upsert: the newest sighting wins, an environment once known stays.
+        sqlx::query(
+            "INSERT INTO service_versions (service, version, environment, last_seen_unix_nanos) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (service, version) DO UPDATE SET
+                 environment = COALESCE(excluded.environment, service_versions.environment),
+                 last_seen_unix_nanos = CASE WHEN excluded.last_seen_unix_nanos > service_versions.last_seen_unix_nanos
+                     THEN excluded.last_seen_unix_nanos ELSE service_versions.last_seen_unix_nanos END",
+        )
+        .bind(v.service.as_ref())
+        .bind(v.version.as_ref())
+        .bind(v.environment.as_deref())
+        .bind(v.last_seen_unix_nanos as i64)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod backstage_client;
+mod live;
 mod python_sdk;
 mod registration;
 mod store;

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use crate::common::*;
-use collector::{ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, NodeId, OperationBucket, RedStats, new_latency_histogram};
+use collector::{
+    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, NodeId, OperationBucket, RedStats, VersionSeen, new_latency_histogram,
+};
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use server::store::Store;
 
@@ -96,6 +98,20 @@ async fn storage_suite(store: Store) {
     assert!((3900..=4100).contains(&operations[0].stats.latency_us.max()));
     assert_eq!(store.deploys("shop").await.unwrap(), drained.deploys);
     assert!(store.deploys("other").await.unwrap().is_empty());
+
+    // Versions seen: the newest sighting wins, a known environment stays.
+    let seen = |version: &str, environment: Option<&str>, at: u64| VersionSeen {
+        service: Arc::from("shop"),
+        version: Arc::from(version),
+        environment: environment.map(Arc::from),
+        last_seen_unix_nanos: at,
+    };
+    store
+        .write_drained(&Drained { versions: vec![seen("1.0", Some("prod"), 50), seen("1.1", None, 70)], ..Drained::default() })
+        .await
+        .unwrap();
+    store.write_drained(&Drained { versions: vec![seen("1.0", None, 40), seen("1.1", None, 90)], ..Drained::default() }).await.unwrap();
+    assert_eq!(store.service_versions().await.unwrap(), [seen("1.0", Some("prod"), 50), seen("1.1", None, 90)]);
 
     // Roll-ups: complete hours become hour rows, old minutes go, reads give the same totals.
     let totals = |edges: Vec<(Edge, EdgeStats)>| -> Vec<(String, u64, u64, u64)> {

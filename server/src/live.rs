@@ -1,0 +1,305 @@
+//! The live service graph: the last hour of observed edges, minute by
+//! minute, in memory (a petgraph `StableDiGraph`), fed by every flush and
+//! filled from the database's minute rows at start, so a restart shows the
+//! same graph. Subscribers (the server-sent event stream) learn of changes
+//! through a watch channel, which coalesces them; the stream itself sends
+//! at most once a second.
+//!
+//! Decision: the stream shows what this process received (plus what it read
+//! at start). `GET /api/v1/graph` reads the database, which is the truth
+//! across replicas; with one replica the two agree (tested).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use anyhow::{Context, Result};
+use collector::{ConnectionType, Edge, EdgeBucket, EdgeStats, NodeId};
+use hdrhistogram::Histogram;
+use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
+use petgraph::visit::{EdgeRef, IntoEdgeReferences};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// How far back the live graph reaches: the longest window the stream serves.
+pub const HORIZON_SECS: u64 = 3600;
+
+/// A latency histogram reduced to its non-empty buckets (value, count).
+/// A minute of one edge fills a few dozen; a full HDR histogram of
+/// Meridian's range is 3,328 counters (26 KB), too much for 60 minutes of
+/// every edge.
+#[derive(Clone, Debug, Default)]
+struct SparseLatency(Box<[(u64, u64)]>);
+
+impl SparseLatency {
+    fn of(histogram: &Histogram<u64>) -> Self {
+        Self(histogram.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect())
+    }
+
+    fn add_to(&self, histogram: &mut Histogram<u64>) -> Result<()> {
+        for &(value, count) in &self.0 {
+            histogram.record_n(value, count).context("latency outside the histogram's range")?;
+        }
+        Ok(())
+    }
+}
+
+/// One minute of one edge.
+#[derive(Clone, Debug)]
+struct Minute {
+    start_unix_secs: u64,
+    requests: u64,
+    errors: u64,
+    latency: SparseLatency,
+    server_latency: SparseLatency,
+}
+
+impl Minute {
+    fn of(start_unix_secs: u64, stats: &EdgeStats) -> Self {
+        Self {
+            start_unix_secs,
+            requests: stats.requests,
+            errors: stats.errors,
+            latency: SparseLatency::of(&stats.latency_us),
+            server_latency: SparseLatency::of(&stats.server_latency_us),
+        }
+    }
+
+    fn add_to(&self, stats: &mut EdgeStats) -> Result<()> {
+        stats.requests += self.requests;
+        stats.errors += self.errors;
+        self.latency.add_to(&mut stats.latency_us)?;
+        self.server_latency.add_to(&mut stats.server_latency_us)
+    }
+}
+
+/// An edge's weight: how it connects, and its minutes, oldest first.
+#[derive(Debug)]
+struct LiveEdge {
+    connection: ConnectionType,
+    minutes: VecDeque<Minute>,
+}
+
+/// The graph itself; pure, no clock of its own.
+#[derive(Default)]
+pub struct LiveGraph {
+    graph: StableDiGraph<NodeId, LiveEdge>,
+    nodes: HashMap<NodeId, NodeIndex>,
+}
+
+impl LiveGraph {
+    fn node(&mut self, id: &NodeId) -> NodeIndex {
+        if let Some(&index) = self.nodes.get(id) {
+            return index;
+        }
+        let index = self.graph.add_node(id.clone());
+        self.nodes.insert(id.clone(), index);
+        index
+    }
+
+    fn edge(&mut self, edge: &Edge) -> EdgeIndex {
+        let (source, target) = (self.node(&edge.source), self.node(&edge.target));
+        if let Some(existing) = self.graph.edges_connecting(source, target).find(|e| e.weight().connection == edge.connection) {
+            return existing.id();
+        }
+        self.graph.add_edge(source, target, LiveEdge { connection: edge.connection, minutes: VecDeque::new() })
+    }
+
+    /// Adds minute buckets (from a flush or the database), merging with
+    /// what the same minute already holds.
+    pub fn add(&mut self, buckets: &[EdgeBucket]) -> Result<()> {
+        for bucket in buckets {
+            let index = self.edge(&bucket.edge);
+            let minutes = &mut self.graph[index].minutes;
+            let start = bucket.bucket_start_unix_secs;
+            let at = minutes.partition_point(|m| m.start_unix_secs < start);
+            match minutes.get_mut(at) {
+                Some(minute) if minute.start_unix_secs == start => {
+                    let mut merged = bucket.stats.clone();
+                    minute.add_to(&mut merged)?;
+                    *minute = Minute::of(start, &merged);
+                }
+                _ => minutes.insert(at, Minute::of(start, &bucket.stats)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Forgets minutes that start before `oldest_unix_secs`, then edges
+    /// with none left and nodes with no edges. Whether anything went.
+    pub fn forget_before(&mut self, oldest_unix_secs: u64) -> bool {
+        let mut changed = false;
+        let mut empty = Vec::new();
+        for index in self.graph.edge_indices().collect::<Vec<_>>() {
+            let minutes = &mut self.graph[index].minutes;
+            while minutes.front().is_some_and(|m| m.start_unix_secs < oldest_unix_secs) {
+                minutes.pop_front();
+                changed = true;
+            }
+            if minutes.is_empty() {
+                empty.push(index);
+            }
+        }
+        for index in empty {
+            self.graph.remove_edge(index);
+        }
+        let lonely: Vec<_> = self.graph.node_indices().filter(|&n| self.graph.neighbors_undirected(n).next().is_none()).collect();
+        for index in lonely {
+            if let Some(id) = self.graph.remove_node(index) {
+                self.nodes.remove(&id);
+            }
+        }
+        changed
+    }
+
+    /// Every edge with traffic in minutes starting at or after `since`,
+    /// merged over them; in edge order (as `Store::edges_since`).
+    pub fn edges_since(&self, since_unix_secs: u64) -> Result<Vec<(Edge, EdgeStats)>> {
+        let mut out = Vec::new();
+        for edge in self.graph.edge_references() {
+            let mut stats = EdgeStats::default();
+            for minute in edge.weight().minutes.iter().filter(|m| m.start_unix_secs >= since_unix_secs) {
+                minute.add_to(&mut stats)?;
+            }
+            if stats.requests > 0 {
+                let (source, target) = (self.graph[edge.source()].clone(), self.graph[edge.target()].clone());
+                out.push((Edge { source, target, connection: edge.weight().connection }, stats));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.graph.node_count()
+    }
+}
+
+/// The live graph shared by the flusher (writer) and the stream (readers).
+pub struct Live {
+    graph: Mutex<LiveGraph>,
+    /// Bumped on every change; subscribers wait on it.
+    generation: watch::Sender<u64>,
+    /// Cancelled when the server stops: streams end, so a graceful shutdown
+    /// does not wait forever on open connections.
+    closed: CancellationToken,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self::new(CancellationToken::new())
+    }
+}
+
+impl Live {
+    pub fn new(closed: CancellationToken) -> Self {
+        Self { graph: Mutex::new(LiveGraph::default()), generation: watch::Sender::new(0), closed }
+    }
+
+    /// Resolves when the server stops.
+    pub async fn closed(&self) {
+        self.closed.cancelled().await
+    }
+
+    fn graph(&self) -> std::sync::MutexGuard<'_, LiveGraph> {
+        // A panic while holding the lock cannot leave the graph half-written
+        // in a way that matters more than losing live updates would.
+        self.graph.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn bump(&self) {
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// Takes a flush's edge buckets (and the time, to forget what is past the horizon).
+    pub fn apply(&self, buckets: &[EdgeBucket], now_unix_secs: u64) -> Result<()> {
+        let mut graph = self.graph();
+        let forgot = graph.forget_before(now_unix_secs.saturating_sub(HORIZON_SECS));
+        if !buckets.is_empty() {
+            graph.add(buckets)?;
+        }
+        drop(graph);
+        if forgot || !buckets.is_empty() {
+            self.bump();
+        }
+        Ok(())
+    }
+
+    /// A new minute started: every window slid, so subscribers look again.
+    pub fn tick(&self) {
+        self.bump();
+    }
+
+    pub fn edges_since(&self, since_unix_secs: u64) -> Result<Vec<(Edge, EdgeStats)>> {
+        self.graph().edges_since(since_unix_secs)
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.generation.subscribe()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use collector::NodeKind;
+
+    use super::*;
+
+    fn bucket(minute: u64, source: &str, target: &str, requests: u64, latency_ms: u64) -> EdgeBucket {
+        let mut stats = EdgeStats::default();
+        for _ in 0..requests {
+            stats.record(false, Some(Duration::from_millis(latency_ms)), Some(Duration::from_millis(latency_ms / 2)));
+        }
+        EdgeBucket {
+            bucket_start_unix_secs: minute * 60,
+            edge: Edge {
+                source: NodeId::service(Arc::from(source)),
+                target: NodeId::new(NodeKind::Service, Arc::from(target)),
+                connection: ConnectionType::Http,
+            },
+            stats,
+        }
+    }
+
+    #[test]
+    fn minutes_merge_windows_select_and_the_past_is_forgotten() {
+        let mut graph = LiveGraph::default();
+        graph.add(&[bucket(10, "a", "b", 2, 10), bucket(11, "a", "b", 3, 100), bucket(11, "b", "c", 1, 5)]).unwrap();
+        graph.add(&[bucket(11, "a", "b", 1, 100), bucket(9, "a", "b", 4, 1)]).unwrap();
+
+        let all = graph.edges_since(0).unwrap();
+        assert_eq!(
+            all.iter().map(|(e, s)| (&*e.source.name, &*e.target.name, s.requests)).collect::<Vec<_>>(),
+            [("a", "b", 10), ("b", "c", 1)]
+        );
+        let recent = graph.edges_since(11 * 60).unwrap();
+        let (_, ab) = &recent[0];
+        assert_eq!(ab.requests, 4);
+        // Sparse latency round-trips within the histogram's precision.
+        assert!((99.0..=101.0).contains(&ab.quantile_ms(0.5)), "{}", ab.quantile_ms(0.5));
+        assert!((49.0..=51.0).contains(&collector::engine::quantile_ms(&ab.server_latency_us, 0.5)));
+
+        assert!(graph.forget_before(11 * 60));
+        assert_eq!(graph.edges_since(0).unwrap().iter().map(|(_, s)| s.requests).collect::<Vec<_>>(), [4, 1]);
+        assert!(graph.forget_before(12 * 60));
+        assert!(graph.edges_since(0).unwrap().is_empty());
+        assert_eq!(graph.node_count(), 0, "nodes without edges go too");
+        assert!(!graph.forget_before(12 * 60));
+    }
+
+    #[tokio::test]
+    async fn subscribers_hear_of_changes_but_not_of_nothing() {
+        let live = Live::default();
+        let mut changes = live.subscribe();
+        live.apply(&[], 0).unwrap();
+        assert!(!changes.has_changed().unwrap());
+        live.apply(&[bucket(1, "a", "b", 1, 1)], 120).unwrap();
+        assert!(changes.has_changed().unwrap());
+        changes.mark_unchanged();
+        live.apply(&[], 120 + HORIZON_SECS).unwrap();
+        assert!(changes.has_changed().unwrap(), "the minute left the horizon");
+        assert!(live.edges_since(0).unwrap().is_empty());
+    }
+}
