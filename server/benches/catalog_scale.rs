@@ -16,12 +16,13 @@
 //!
 //! Figures go in BENCHMARKS.md.
 
-use std::net::TcpListener;
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use catalog::synthetic::Org;
+use support::Meridian;
 
 /// Writes the organisation's files under `dir`; returns how many.
 fn generate(org: &Org, dir: &Path) -> std::io::Result<usize> {
@@ -34,53 +35,6 @@ fn generate(org: &Org, dir: &Path) -> std::io::Result<usize> {
         std::fs::write(path, text)?;
     }
     Ok(files.len())
-}
-
-/// A port free right now on loopback (the server binds it a moment later).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
-/// The `meridian` binary of this build, serving `catalog_dir` from
-/// `database_url`, as its own process so that its memory is its own.
-struct Meridian {
-    child: Child,
-    base: String,
-}
-
-impl Meridian {
-    fn spawn(database_url: &str, catalog_dir: &Path) -> Self {
-        let port = free_port();
-        let child = Command::new(env!("CARGO_BIN_EXE_meridian"))
-            .args(["serve", "--catalog"])
-            .arg(catalog_dir)
-            .args(["--database-url", database_url])
-            .args(["--addr", &format!("127.0.0.1:{port}")])
-            .args(["--otlp-grpc-addr", &format!("127.0.0.1:{}", free_port())])
-            .args(["--otlp-http-addr", &format!("127.0.0.1:{}", free_port())])
-            .env_remove("MERIDIAN_API_TOKEN")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("meridian starts");
-        Meridian { child, base: format!("http://127.0.0.1:{port}") }
-    }
-
-    /// The server's peak resident memory so far (VmHWM), in MiB.
-    fn peak_rss_mib(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
-            })
-            .map_or(0.0, |kb| kb / 1024.0)
-    }
-}
-
-impl Drop for Meridian {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
@@ -106,7 +60,8 @@ async fn measure(client: &reqwest::Client, name: &str, requests: usize, request:
 
 async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
     let started = Instant::now();
-    let meridian = Meridian::spawn(&database_url, catalog_dir);
+    let catalog = catalog_dir.to_string_lossy();
+    let meridian = Meridian::spawn(&database_url, None, &["--catalog", &catalog]);
     let base = meridian.base.clone();
     let client = reqwest::Client::new();
     // Serving starts once the catalog is loaded; poll until every entity is there.

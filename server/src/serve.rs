@@ -119,6 +119,9 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     }));
     let stop = shutdown.clone();
     tasks.push(tokio::spawn(async move {
+        let http_listener = axum::serve::ListenerExt::tap_io(http_listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         if let Err(error) = axum::serve(http_listener, otlp_http).with_graceful_shutdown(stop.cancelled_owned()).await {
             tracing::error!("OTLP/HTTP receiver failed: {error}");
         }
@@ -126,7 +129,13 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let stop = shutdown.clone();
     let grpc = collector::receiver::grpc::service(pipeline.clone(), &receiver);
     tasks.push(tokio::spawn(async move {
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(grpc_listener);
+        // Without TCP_NODELAY a small response waits on the client's delayed
+        // ACK (40 ms): h2load measured 1,300 exports/s instead of thousands.
+        let incoming = tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(grpc_listener), |stream| {
+            stream.inspect(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            })
+        });
         if let Err(error) =
             tonic::transport::Server::builder().add_service(grpc).serve_with_incoming_shutdown(incoming, stop.cancelled_owned()).await
         {

@@ -1,0 +1,61 @@
+//! The collector's work per core, in process: the bare protobuf decode rate
+//! of realistic export requests (the shop of `collector::synthetic`, about
+//! 50 spans each), and the rate through decode → pair → aggregate of the
+//! same payloads in the same run, on one thread. The server benchmark
+//! (`cargo bench -p server --bench otlp_ingest`) adds the network.
+//!
+//!     cargo bench -p collector --bench pipeline
+//!
+//! Figures go in BENCHMARKS.md.
+
+use std::time::{Duration, Instant};
+
+use collector::synthetic::{export_request, span_count};
+use collector::{EngineConfig, Pipeline};
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
+
+/// Distinct requests cycled through (fresh trace ids in each).
+const PAYLOADS: u64 = 2_000;
+const RUN: Duration = Duration::from_secs(5);
+
+/// Runs `work` over the payloads, round after round, for about [`RUN`]; spans per second.
+fn rate(payloads: &[Vec<u8>], spans_per_round: usize, mut work: impl FnMut(&[u8])) -> f64 {
+    let started = Instant::now();
+    let mut rounds = 0;
+    while started.elapsed() < RUN {
+        for payload in payloads {
+            work(payload);
+        }
+        rounds += 1;
+    }
+    (rounds * spans_per_round) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn main() {
+    let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
+    let payloads: Vec<Vec<u8>> = (0..PAYLOADS).map(|seed| export_request(seed, 50, start).encode_to_vec()).collect();
+    let spans: usize = payloads.iter().map(|p| span_count(&ExportTraceServiceRequest::decode(p.as_slice()).expect("own payload"))).sum();
+    let bytes: usize = payloads.iter().map(Vec::len).sum();
+    println!("{PAYLOADS} requests, {:.1} spans and {} bytes each", spans as f64 / PAYLOADS as f64, bytes / PAYLOADS as usize);
+
+    let decode = rate(&payloads, spans, |p| {
+        std::hint::black_box(ExportTraceServiceRequest::decode(p).expect("own payload"));
+    });
+    println!("bare protobuf decode:             {:>10.0} spans/s", decode);
+
+    let pipeline = Pipeline::new(EngineConfig::default());
+    let mut last_drain = Instant::now();
+    let full = rate(&payloads, spans, |p| {
+        let request = ExportTraceServiceRequest::decode(p).expect("own payload");
+        std::hint::black_box(pipeline.export(&request));
+        // As the server does: drain once a second.
+        if last_drain.elapsed() >= Duration::from_secs(1) {
+            std::hint::black_box(pipeline.drain());
+            last_drain = Instant::now();
+        }
+    });
+    let counters = pipeline.counters();
+    println!("decode → pair → aggregate:        {:>10.0} spans/s ({:.0}% of bare decode)", full, 100.0 * full / decode);
+    println!("  paired {} of {} spans, {} pending, {} evicted", counters.paired, counters.spans, pipeline.pending(), counters.evicted);
+}

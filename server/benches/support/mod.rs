@@ -1,0 +1,106 @@
+//! What the server benchmarks share: the `meridian` binary of this build in
+//! its own process (so the memory measured is the server's alone), on free
+//! loopback ports, optionally pinned to one core.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+
+/// A port free right now on loopback (the server binds it a moment later).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+pub struct Meridian {
+    child: Child,
+    /// `http://127.0.0.1:PORT` of the UI and API.
+    pub base: String,
+    pub otlp_grpc: String,
+    pub otlp_http: String,
+}
+
+impl Meridian {
+    /// `meridian serve` on `database_url` with `args` added, pinned to
+    /// `core` if given (with `taskset`, from util-linux).
+    pub fn spawn(database_url: &str, core: Option<usize>, args: &[&str]) -> Self {
+        let (port, grpc, http) = (free_port(), free_port(), free_port());
+        let binary = env!("CARGO_BIN_EXE_meridian");
+        let mut command = match core {
+            Some(core) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", &core.to_string(), binary]);
+                c
+            }
+            None => Command::new(binary),
+        };
+        let child = command
+            .arg("serve")
+            .args(["--database-url", database_url])
+            .args(["--addr", &format!("127.0.0.1:{port}")])
+            .args(["--otlp-grpc-addr", &format!("127.0.0.1:{grpc}")])
+            .args(["--otlp-http-addr", &format!("127.0.0.1:{http}")])
+            .args(args)
+            .env_remove("MERIDIAN_API_TOKEN")
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("meridian starts");
+        Meridian {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            otlp_grpc: format!("127.0.0.1:{grpc}"),
+            otlp_http: format!("127.0.0.1:{http}"),
+        }
+    }
+
+    /// A field of the server's `/proc/PID/status` (the first word of its value).
+    fn status(&self, field: &str) -> Option<String> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status.lines().find(|l| l.starts_with(field)).and_then(|l| l.split_whitespace().nth(1)).map(str::to_string)
+    }
+
+    fn status_mib(&self, field: &str) -> f64 {
+        self.status(field).and_then(|kb| kb.parse::<f64>().ok()).map_or(0.0, |kb| kb / 1024.0)
+    }
+
+    /// The cores the server may run on (to show the pinning took).
+    pub fn cpus_allowed(&self) -> String {
+        self.status("Cpus_allowed_list:").unwrap_or_default()
+    }
+
+    /// The server's peak resident memory so far (VmHWM), in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        self.status_mib("VmHWM:")
+    }
+
+    /// The server's resident memory now (VmRSS), in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        self.status_mib("VmRSS:")
+    }
+
+    /// Waits until the API answers (the catalog is loaded and serving).
+    pub async fn ready(&self, client: &reqwest::Client) {
+        for _ in 0..3000 {
+            if client.get(format!("{}/healthz", self.base)).send().await.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("meridian did not start within 30 s");
+    }
+
+    /// One counter or gauge from `/metrics`.
+    pub async fn metric(&self, client: &reqwest::Client, name: &str) -> u64 {
+        let text = client.get(format!("{}/metrics", self.base)).send().await.expect("GET /metrics").text().await.expect("metrics body");
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics"))
+    }
+}
+
+impl Drop for Meridian {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
