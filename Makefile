@@ -1,5 +1,5 @@
 # The two commands of the README. Each installs what it needs first.
-.PHONY: demo test lint
+.PHONY: demo test lint fuzz
 
 demo: ## Build and run Meridian with the demo fleet; UI at http://127.0.0.1:3000
 	@scripts/demo.sh
@@ -10,3 +10,6 @@ test: ## Every test: Rust (SQLite + PostgreSQL), Python SDK interop, browser
 lint: ## Clippy on the server side and the browser side
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p app --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+
+fuzz: ## Fuzz the OTLP decoders (protobuf, JSON, gzip) for 5 minutes each
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} scripts/fuzz.sh

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::{span, status};
+use prost::Message;
 
 use crate::engine::{Name, Peer, Protocol, SpanKind, SpanRecord};
 
@@ -97,6 +98,43 @@ struct ResourceService {
 /// numbers or strings; the generated types take strings only, so a body that
 /// fails to parse is retried with such numbers turned into strings (the
 /// usual body takes the fast path once).
+/// How an OTLP/HTTP body is encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyFormat {
+    Protobuf,
+    Json,
+}
+
+/// Why a body could not be decoded: over the size limit (413), or not a
+/// valid request (400).
+#[derive(Debug, PartialEq, Eq)]
+pub enum BodyError {
+    TooLarge(String),
+    Invalid(String),
+}
+
+/// An OTLP/HTTP body (gzip-compressed or not) into a request. Pure: the
+/// HTTP receiver and the fuzz targets both come through here.
+pub fn decode_body(body: bytes::Bytes, format: BodyFormat, gzip: bool, max_bytes: usize) -> Result<ExportTraceServiceRequest, BodyError> {
+    let body = if gzip { bytes::Bytes::from(gunzip(&body, max_bytes)?) } else { body };
+    match format {
+        BodyFormat::Protobuf => ExportTraceServiceRequest::decode(body).map_err(|e| BodyError::Invalid(format!("invalid protobuf body: {e}"))),
+        BodyFormat::Json => decode_json(&body).map_err(BodyError::Invalid),
+    }
+}
+
+/// Decompresses at most `limit` bytes, so a small bomb cannot exhaust memory.
+fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, BodyError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let mut decoder = flate2::read::GzDecoder::new(body).take(limit as u64 + 1);
+    decoder.read_to_end(&mut out).map_err(|e| BodyError::Invalid(format!("invalid gzip body: {e}")))?;
+    if out.len() > limit {
+        return Err(BodyError::TooLarge(format!("decompressed body exceeds {limit} bytes")));
+    }
+    Ok(out)
+}
+
 pub fn decode_json(body: &[u8]) -> Result<ExportTraceServiceRequest, String> {
     let first_error = match serde_json::from_slice(body) {
         Ok(request) => return Ok(request),

@@ -1,19 +1,17 @@
 //! OTLP/HTTP: `POST /v1/traces` with protobuf or JSON bodies, optionally
 //! gzip-compressed; the answer comes in the request's content type.
 
-use std::io::Read;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
 use super::ReceiverConfig;
+use crate::otlp::{BodyError, BodyFormat, decode_body};
 use crate::pipeline::{Pipeline, RETRY_AFTER};
 
 const PROTOBUF: &str = "application/x-protobuf";
@@ -39,22 +37,16 @@ pub fn router(pipeline: Arc<Pipeline>, config: &ReceiverConfig) -> Router {
     Router::new().route("/v1/traces", post(export)).with_state(HttpReceiver { pipeline, config: config.clone() })
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Encoding {
-    Protobuf,
-    Json,
-}
-
 async fn export(State(receiver): State<HttpReceiver>, request: axum::extract::Request) -> Response {
     let (parts, body) = request.into_parts();
     let headers = &parts.headers;
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let encoding = match content_type.split(';').next().unwrap_or("").trim() {
-        PROTOBUF => Encoding::Protobuf,
-        JSON => Encoding::Json,
+        PROTOBUF => BodyFormat::Protobuf,
+        JSON => BodyFormat::Json,
         other => {
             return error(
-                Encoding::Protobuf,
+                BodyFormat::Protobuf,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 format!("unsupported content-type `{other}`; use {PROTOBUF} or {JSON}"),
             );
@@ -82,53 +74,19 @@ async fn export(State(receiver): State<HttpReceiver>, request: axum::extract::Re
         Some("gzip") => true,
         Some(other) => return error(encoding, StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-encoding `{other}`")),
     };
-    let body = if gzip {
-        match gunzip(&body, receiver.config.max_body_bytes) {
-            Ok(body) => Bytes::from(body),
-            Err(GunzipError::TooLarge) => {
-                return error(
-                    encoding,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("decompressed body exceeds {} bytes", receiver.config.max_body_bytes),
-                );
-            }
-            Err(GunzipError::Invalid(e)) => return error(encoding, StatusCode::BAD_REQUEST, format!("invalid gzip body: {e}")),
-        }
-    } else {
-        body
-    };
-    let request = match encoding {
-        Encoding::Protobuf => ExportTraceServiceRequest::decode(body).map_err(|e| format!("invalid protobuf body: {e}")),
-        Encoding::Json => crate::otlp::decode_json(&body),
-    };
-    let request = match request {
+    let request = match decode_body(body, encoding, gzip, max_body_bytes) {
         Ok(request) => request,
-        Err(message) => return error(encoding, StatusCode::BAD_REQUEST, message),
+        Err(BodyError::TooLarge(message)) => return error(encoding, StatusCode::PAYLOAD_TOO_LARGE, message),
+        Err(BodyError::Invalid(message)) => return error(encoding, StatusCode::BAD_REQUEST, message),
     };
     let response = receiver.pipeline.export(&request).into_response();
     match encoding {
-        Encoding::Protobuf => ([(header::CONTENT_TYPE, PROTOBUF)], response.encode_to_vec()).into_response(),
-        Encoding::Json => match serde_json::to_vec(&response) {
+        BodyFormat::Protobuf => ([(header::CONTENT_TYPE, PROTOBUF)], response.encode_to_vec()).into_response(),
+        BodyFormat::Json => match serde_json::to_vec(&response) {
             Ok(body) => ([(header::CONTENT_TYPE, JSON)], body).into_response(),
             Err(e) => error(encoding, StatusCode::INTERNAL_SERVER_ERROR, format!("cannot encode response: {e}")),
         },
     }
-}
-
-enum GunzipError {
-    TooLarge,
-    Invalid(std::io::Error),
-}
-
-/// Decompresses at most `limit` bytes, so a small bomb cannot exhaust memory.
-fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, GunzipError> {
-    let mut out = Vec::new();
-    let mut decoder = flate2::read::GzDecoder::new(body).take(limit as u64 + 1);
-    decoder.read_to_end(&mut out).map_err(GunzipError::Invalid)?;
-    if out.len() > limit {
-        return Err(GunzipError::TooLarge);
-    }
-    Ok(out)
 }
 
 /// Whether reading a body failed because it was over the limit.
@@ -144,13 +102,13 @@ fn too_large(error: &axum::Error) -> bool {
 }
 
 /// 503 with `Retry-After`: the admission budget is spent.
-fn overloaded(encoding: Encoding) -> Response {
+fn overloaded(encoding: BodyFormat) -> Response {
     let mut response = error(encoding, StatusCode::SERVICE_UNAVAILABLE, "overloaded: retry later".to_string());
     response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER.as_secs()));
     response
 }
 
-fn error(encoding: Encoding, status: StatusCode, message: String) -> Response {
+fn error(encoding: BodyFormat, status: StatusCode, message: String) -> Response {
     // gRPC codes: INVALID_ARGUMENT for bad input, RESOURCE_EXHAUSTED for
     // size, UNAUTHENTICATED for a missing or wrong token.
     let code = match status {
@@ -162,8 +120,8 @@ fn error(encoding: Encoding, status: StatusCode, message: String) -> Response {
     };
     let body = RpcStatus { code, message };
     match encoding {
-        Encoding::Protobuf => (status, [(header::CONTENT_TYPE, PROTOBUF)], body.encode_to_vec()).into_response(),
-        Encoding::Json => (status, [(header::CONTENT_TYPE, JSON)], serde_json::to_vec(&body).unwrap_or_default()).into_response(),
+        BodyFormat::Protobuf => (status, [(header::CONTENT_TYPE, PROTOBUF)], body.encode_to_vec()).into_response(),
+        BodyFormat::Json => (status, [(header::CONTENT_TYPE, JSON)], serde_json::to_vec(&body).unwrap_or_default()).into_response(),
     }
 }
 
@@ -171,6 +129,7 @@ fn error(encoding: Encoding, status: StatusCode, message: String) -> Response {
 mod tests {
     use super::*;
     use crate::EngineConfig;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
     use tower::ServiceExt;
 
     fn post(body: Vec<u8>) -> axum::extract::Request {

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Fuzzes the OTLP decoders (protobuf, JSON, the gzip path) with cargo-fuzz
+# (libFuzzer + AddressSanitizer), each for FUZZ_SECONDS (default 20: the
+# smoke run of `make test`; `make fuzz` runs 300). Seeds come from
+# collector::synthetic; a crash leaves its input in fuzz/artifacts/ and
+# fails the run.
+#
+#   scripts/fuzz.sh                 every target
+#   scripts/fuzz.sh otlp_json       one target
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCRIPT_NAME=fuzz; . scripts/lib.sh
+
+CARGO_FUZZ_VERSION=0.13.1
+SECONDS_EACH=${FUZZ_SECONDS:-20}
+TARGETS=("$@")
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(otlp_protobuf otlp_json otlp_gzip)
+
+if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
+  say "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes, once)"
+  cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION"
+fi
+# libFuzzer's sanitizer flags are unstable (-Z): use a nightly toolchain when
+# one is installed, else the stable one with RUSTC_BOOTSTRAP (no download).
+if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+  TOOLCHAIN=(+nightly)
+else
+  TOOLCHAIN=()
+  export RUSTC_BOOTSTRAP=1
+fi
+
+corpus=target/fuzz-corpus
+say "seed corpus from collector::synthetic in $corpus/"
+cargo run --quiet --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-seeds --bin seeds -- "$corpus"
+
+for target in "${TARGETS[@]}"; do
+  say "$target for ${SECONDS_EACH}s"
+  log=target/fuzz-$target.log
+  if ! cargo "${TOOLCHAIN[@]}" fuzz run --fuzz-dir fuzz --target-dir target/fuzz "$target" "$corpus/$target" -- \
+    -max_total_time="$SECONDS_EACH" -max_len=65536 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "error: $target failed (full log: $log; a failing input is in fuzz/artifacts/$target/, reproduce with: cargo +nightly fuzz run --fuzz-dir fuzz $target FILE)" >&2
+    exit 1
+  fi
+  grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$log" | sed 's/^/  /'
+done
+say "no target found a failing input"
