@@ -118,7 +118,9 @@ pub enum BodyError {
 pub fn decode_body(body: bytes::Bytes, format: BodyFormat, gzip: bool, max_bytes: usize) -> Result<ExportTraceServiceRequest, BodyError> {
     let body = if gzip { bytes::Bytes::from(gunzip(&body, max_bytes)?) } else { body };
     match format {
-        BodyFormat::Protobuf => ExportTraceServiceRequest::decode(body).map_err(|e| BodyError::Invalid(format!("invalid protobuf body: {e}"))),
+        BodyFormat::Protobuf => {
+            ExportTraceServiceRequest::decode(body).map_err(|e| BodyError::Invalid(format!("invalid protobuf body: {e}")))
+        }
         BodyFormat::Json => decode_json(&body).map_err(BodyError::Invalid),
     }
 }
