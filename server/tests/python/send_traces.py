@@ -10,7 +10,8 @@ exactly as an instrumented HTTP hop or a message header does.
   database: user -> py-db-service (2 requests), which queries PostgreSQL `orders`
             3 times (new conventions, one failing) and Redis twice (old `db.system`)
   queue:    py-producer -> rabbitmq `orders-queue` -> py-consumer, 4 messages,
-            producer over gRPC, consumer over HTTP, context carried in the message
+            producer over gRPC, consumer over HTTP, both gzip-compressed,
+            context carried in the message
   external: py-payments calls `payment-provider` twice; nothing answers in traces
   late:     py-late-client -> py-late-server, 2 calls: the server's half is
             exported first and the client's a second later, over the other transport
@@ -22,7 +23,10 @@ import json
 import time
 import urllib.request
 
+import grpc as grpc_lib
+
 from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter as GrpcExporter
+from opentelemetry.exporter.otlp.proto.http import Compression as HttpCompression
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter as HttpExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -162,7 +166,9 @@ def main():
         providers += [client, server]
     db = provider("py-db-service", http())
     database(db)
-    producer, consumer = provider("py-producer", grpc()), provider("py-consumer", http())
+    # gzip on both transports for this pair.
+    producer = provider("py-producer", GrpcExporter(endpoint=f"http://{args.grpc}", insecure=True, compression=grpc_lib.Compression.Gzip))
+    consumer = provider("py-consumer", HttpExporter(endpoint=f"http://{args.http}/v1/traces", compression=HttpCompression.Gzip))
     queue(producer, consumer, 4)
     payments = provider("py-payments", grpc())
     external(payments, 2)
