@@ -90,6 +90,29 @@ pub struct ServeArgs {
     /// How long one-hour buckets are kept, in days.
     #[arg(long, env = "MERIDIAN_HOUR_RETENTION_DAYS", default_value_t = 90)]
     pub hour_retention_days: u64,
+    /// Export Meridian's own request spans over OTLP/gRPC, so it shows in
+    /// its own graph (service `meridian`).
+    #[arg(long, env = "MERIDIAN_SELF_TELEMETRY")]
+    pub self_telemetry: bool,
+    /// Where `--self-telemetry` sends spans (OTLP/gRPC URL); default: this
+    /// Meridian's own OTLP/gRPC receiver.
+    #[arg(long, env = "MERIDIAN_SELF_TELEMETRY_ENDPOINT")]
+    pub self_telemetry_endpoint: Option<String>,
+}
+
+impl ServeArgs {
+    /// The OTLP/gRPC URL self-telemetry exports to, when it is on.
+    fn self_telemetry_endpoint(&self) -> Option<String> {
+        self.self_telemetry.then(|| {
+            self.self_telemetry_endpoint.clone().unwrap_or_else(|| {
+                let mut own = self.otlp_grpc_addr;
+                if own.ip().is_unspecified() {
+                    own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                format!("http://{own}")
+            })
+        })
+    }
 }
 
 /// Trimmed, without empty ones (`MERIDIAN_API_TOKEN=` means none).
@@ -122,6 +145,7 @@ impl From<ServeArgs> for ServeConfig {
                 minutes: Duration::from_secs(args.minute_retention_hours.max(1) * 3600),
                 hours: Duration::from_secs(args.hour_retention_days.max(1) * 86_400),
             },
+            trace_requests: args.self_telemetry,
         }
     }
 }
@@ -137,7 +161,6 @@ pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate(args) => validate(&args.paths),
         Command::Serve(args) => {
-            init_logging();
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,
                 Err(error) => {
@@ -145,7 +168,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match runtime.block_on(serve_until_signal(args.into())) {
+            match runtime.block_on(serve_with_logging(args)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     tracing::error!("{error:#}");
@@ -157,9 +180,30 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MERIDIAN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+fn log_filter() -> tracing_subscriber::EnvFilter {
+    tracing_subscriber::EnvFilter::try_from_env("MERIDIAN_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+}
+
+/// Logging (and self-telemetry when asked), then serving until a signal.
+async fn serve_with_logging(args: ServeArgs) -> anyhow::Result<()> {
+    let provider = match args.self_telemetry_endpoint() {
+        Some(endpoint) => {
+            let provider = crate::self_telemetry::init(&endpoint, log_filter())?;
+            tracing::info!("self-telemetry: request spans go to {endpoint}");
+            Some(provider)
+        }
+        None => {
+            let _ = tracing_subscriber::fmt().with_env_filter(log_filter()).with_target(false).try_init();
+            None
+        }
+    };
+    let served = serve_until_signal(args.into()).await;
+    if let Some(provider) = provider
+        && let Err(error) = provider.shutdown()
+    {
+        tracing::warn!("self-telemetry could not flush its last spans: {error}");
+    }
+    served
 }
 
 async fn serve_until_signal(config: ServeConfig) -> anyhow::Result<()> {

@@ -18,6 +18,8 @@
 //! - [`watch`]: reloads the catalog when its files change (and periodically
 //!   when it reads URLs);
 //! - [`url_reader`]: reads catalog URLs for hosts on the allow-list;
+//! - [`self_telemetry`]: Meridian's own request spans, exported over OTLP
+//!   when asked (`--self-telemetry`);
 //! - [`serve`]: binds the listeners and runs it all until shutdown.
 
 pub mod api;
@@ -27,6 +29,7 @@ pub mod ingest;
 pub mod layout;
 pub mod live;
 pub mod query;
+pub mod self_telemetry;
 pub mod serve;
 pub mod store;
 pub mod url_reader;

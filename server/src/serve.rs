@@ -44,6 +44,9 @@ pub struct ServeConfig {
     pub engine: EngineConfig,
     /// How long minute and hour buckets are kept.
     pub retention: crate::ingest::Retention,
+    /// A SERVER span per API and UI request (for `--self-telemetry`; the
+    /// spans go wherever the global tracing subscriber sends them).
+    pub trace_requests: bool,
 }
 
 /// A running Meridian: its bound addresses and the way to stop it.
@@ -98,9 +101,13 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         tracing::info!("API writes are disabled; set --api-token to allow registering locations");
     }
     let api_tokens = Arc::new(config.api_tokens.clone());
-    let app = api::router(ApiState { query: query.clone(), pipeline: pipeline.clone(), api_tokens: api_tokens.clone() })
-        .merge(otlp_http.clone())
+    let mut app = api::router(ApiState { query: query.clone(), pipeline: pipeline.clone(), api_tokens: api_tokens.clone() })
         .merge(web::router(web::shared_port(query, api_tokens), &config.site_root));
+    if config.trace_requests {
+        app = app.route_layer(axum::middleware::from_fn(crate::self_telemetry::trace_request));
+    }
+    // The OTLP route is merged after the trace layer: Meridian does not trace its own exports.
+    let app = app.merge(otlp_http.clone());
 
     let running = Running {
         addr: web_listener.local_addr()?,

@@ -8,6 +8,7 @@ mod backstage_client;
 mod live;
 mod python_sdk;
 mod registration;
+mod self_telemetry;
 mod store;
 mod validate_cli;
 mod web;

@@ -57,6 +57,8 @@ pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adj
         // Short, so that unanswered calls become external nodes within a test.
         engine: collector::EngineConfig { pairing_window: Duration::from_secs(2), ..collector::EngineConfig::default() },
         retention: server::ingest::Retention::default(),
+        // Exercised everywhere (the spans go nowhere without a subscriber).
+        trace_requests: true,
     };
     adjust(&mut config);
     let running = server::serve::start(config).await.expect("meridian starts");
