@@ -30,7 +30,8 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 step "Starting Meridian (database: ./data/meridian.db)"
-LEPTOS_SITE_ROOT=target/site setsid target/release/meridian serve --catalog demo/catalog \
+# --self-telemetry: Meridian shows in its own graph beside the fleet.
+LEPTOS_SITE_ROOT=target/site setsid target/release/meridian serve --catalog demo/catalog --self-telemetry \
   > >(trap '' INT; exec sed -u 's/^/[meridian] /') 2>&1 &
 meridian_pid=$!
 wait_for_url http://127.0.0.1:3000/healthz 30
