@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse};
 
-use std::collections::HashMap;
-
-use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, Name, ServiceVersion, VersionSeen};
+use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, VersionSeen};
 use crate::otlp::{Interner, decode_request};
 
 /// Default admission budget: request bytes being worked on at once.
@@ -138,11 +136,6 @@ impl Pipeline {
         let mut engine = self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         engine.expire(now);
         engine.drain()
-    }
-
-    /// The version and environment of every service seen.
-    pub fn service_versions(&self) -> HashMap<Name, ServiceVersion> {
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).service_versions().clone()
     }
 
     /// See [`Engine::seed_version`].

@@ -142,7 +142,7 @@ impl Engine {
     }
 
     /// The version and environment of every service seen.
-    pub fn service_versions(&self) -> &HashMap<Name, ServiceVersion> {
+    pub fn service_versions(&self) -> HashMap<Name, ServiceVersion> {
         self.versions.current()
     }
 

@@ -3,7 +3,7 @@
 //! A rolling deploy runs two versions side by side, and spans arrive out of
 //! order, so "the version of the last span" would flap. A deploy is recorded
 //! when a version appears that the service has not run for a while
-//! ([`QUIET_PERIOD`]), from the version seen most recently before it. The
+//! ([`QUIET_PERIOD_NANOS`]), from the version seen most recently before it. The
 //! first version ever seen is not a deploy (there is nothing it replaced).
 
 use std::collections::HashMap;
@@ -14,6 +14,11 @@ use super::stats::{Deploy, VersionSeen};
 /// A version absent this long and then seen again is a new deploy (a rollback, say).
 pub const QUIET_PERIOD_NANOS: u64 = 10 * 60 * 1_000_000_000;
 
+/// The store hears of a version's newer sightings at most this often: a
+/// restart needs to know what ran, not to the second (the quiet period is
+/// ten minutes), and a row per service and flush would be I/O for nothing.
+const REPORT_EVERY_NANOS: u64 = 60 * 1_000_000_000;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ServiceVersion {
     /// The version of the newest span seen (by start time).
@@ -22,44 +27,45 @@ pub struct ServiceVersion {
     pub last_seen_unix_nanos: u64,
 }
 
-/// One version of one service: when it last ran, and whether that is news
-/// the store has not had yet.
+/// One version of one service: when it last ran, and what the store has
+/// been told of that.
 #[derive(Debug)]
 struct Seen {
     version: Name,
     environment: Option<Name>,
     last_seen_unix_nanos: u64,
-    changed: bool,
+    /// The sighting last handed to the store; `None`: never.
+    reported_unix_nanos: Option<u64>,
+}
+
+impl Seen {
+    fn is_news(&self) -> bool {
+        self.reported_unix_nanos.is_none_or(|reported| self.last_seen_unix_nanos >= reported.saturating_add(REPORT_EVERY_NANOS))
+    }
 }
 
 #[derive(Default)]
 pub struct Versions {
     /// Per service: every version seen.
     seen: HashMap<Name, Vec<Seen>>,
-    current: HashMap<Name, ServiceVersion>,
 }
 
 impl Versions {
     /// Notes the span's version; returns a deploy if it starts one.
     pub fn observe(&mut self, span: &SpanRecord) -> Option<Deploy> {
         let at = span.start_unix_nanos;
-        let current = self.current.entry(span.service.clone()).or_default();
-        if at >= current.last_seen_unix_nanos {
-            current.last_seen_unix_nanos = at;
-            current.version.clone_from(&span.version);
-            if span.environment.is_some() {
-                current.environment.clone_from(&span.environment);
-            }
-        }
         let version = span.version.as_ref()?;
-        let seen = self.seen.entry(span.service.clone()).or_default();
+        // Look up before inserting: most spans are of a service already seen.
+        let seen = match self.seen.get_mut(&span.service) {
+            Some(seen) => seen,
+            None => self.seen.entry(span.service.clone()).or_default(),
+        };
         let deploy = match seen.iter().position(|s| s.version == *version) {
             Some(i) => {
                 let entry = &mut seen[i];
                 let last = entry.last_seen_unix_nanos;
                 if at > last {
                     entry.last_seen_unix_nanos = at;
-                    entry.changed = true;
                     if span.environment.is_some() {
                         entry.environment.clone_from(&span.environment);
                     }
@@ -75,7 +81,7 @@ impl Versions {
                     version: version.clone(),
                     environment: span.environment.clone(),
                     last_seen_unix_nanos: at,
-                    changed: true,
+                    reported_unix_nanos: None,
                 });
                 Self::latest_other(seen, version)
             }
@@ -96,17 +102,29 @@ impl Versions {
         seen.iter().filter(|s| s.version != *version).max_by_key(|s| s.last_seen_unix_nanos).map(|s| s.version.clone())
     }
 
-    /// Version and environment of every service seen, by service.
-    pub fn current(&self) -> &HashMap<Name, ServiceVersion> {
-        &self.current
+    /// Per service, the version of its newest span and its environment.
+    pub fn current(&self) -> HashMap<Name, ServiceVersion> {
+        self.seen
+            .iter()
+            .filter_map(|(service, versions)| {
+                let newest = versions.iter().max_by_key(|s| s.last_seen_unix_nanos)?;
+                let current = ServiceVersion {
+                    version: Some(newest.version.clone()),
+                    environment: newest.environment.clone(),
+                    last_seen_unix_nanos: newest.last_seen_unix_nanos,
+                };
+                Some((service.clone(), current))
+            })
+            .collect()
     }
 
-    /// Versions whose last sighting moved since the last call, for the store.
+    /// Versions new since the last call, or seen again a minute or more
+    /// after what was last reported, for the store.
     pub fn take_changed(&mut self) -> Vec<VersionSeen> {
         let mut changed = Vec::new();
         for (service, versions) in &mut self.seen {
-            for seen in versions.iter_mut().filter(|s| s.changed) {
-                seen.changed = false;
+            for seen in versions.iter_mut().filter(|s| s.is_news()) {
+                seen.reported_unix_nanos = Some(seen.last_seen_unix_nanos);
                 changed.push(VersionSeen {
                     service: service.clone(),
                     version: seen.version.clone(),
@@ -129,7 +147,7 @@ impl Versions {
                 version: known.version,
                 environment: known.environment,
                 last_seen_unix_nanos: known.last_seen_unix_nanos,
-                changed: false,
+                reported_unix_nanos: Some(known.last_seen_unix_nanos),
             }),
         }
     }
