@@ -44,7 +44,6 @@ pub async fn restore(pipeline: &Pipeline, live: &Live, store: &Store) -> anyhow:
 
 pub async fn run_flusher(pipeline: Arc<Pipeline>, live: Arc<Live>, store: Store, interval: Duration, shutdown: CancellationToken) {
     let mut unwritten = Drained::default();
-    let mut minute = unix_seconds() / 60;
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -55,10 +54,6 @@ pub async fn run_flusher(pipeline: Arc<Pipeline>, live: Arc<Live>, store: Store,
         let drained = pipeline.drain();
         if let Err(error) = live.apply(&drained.edges, unix_seconds().max(0) as u64) {
             tracing::warn!("the live graph could not take a flush: {error:#}");
-        }
-        if unix_seconds() / 60 != minute {
-            minute = unix_seconds() / 60;
-            live.tick();
         }
         unwritten.append(drained);
         if !unwritten.is_empty() {

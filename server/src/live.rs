@@ -84,6 +84,8 @@ struct LiveEdge {
 pub struct LiveGraph {
     graph: StableDiGraph<NodeId, LiveEdge>,
     nodes: HashMap<NodeId, NodeIndex>,
+    /// The minute (unix seconds / 60) of the last update.
+    minute: u64,
 }
 
 impl LiveGraph {
@@ -210,23 +212,21 @@ impl Live {
         self.generation.send_modify(|g| *g += 1);
     }
 
-    /// Takes a flush's edge buckets (and the time, to forget what is past the horizon).
+    /// Takes a flush's edge buckets (and the time, to forget what is past
+    /// the horizon). Subscribers look again when anything changed, and when
+    /// a new minute started (every window slid).
     pub fn apply(&self, buckets: &[EdgeBucket], now_unix_secs: u64) -> Result<()> {
         let mut graph = self.graph();
         let forgot = graph.forget_before(now_unix_secs.saturating_sub(HORIZON_SECS));
         if !buckets.is_empty() {
             graph.add(buckets)?;
         }
+        let new_minute = std::mem::replace(&mut graph.minute, now_unix_secs / 60) != now_unix_secs / 60;
         drop(graph);
-        if forgot || !buckets.is_empty() {
+        if forgot || new_minute || !buckets.is_empty() {
             self.bump();
         }
         Ok(())
-    }
-
-    /// A new minute started: every window slid, so subscribers look again.
-    pub fn tick(&self) {
-        self.bump();
     }
 
     pub fn edges_since(&self, since_unix_secs: u64) -> Result<Vec<(Edge, EdgeStats)>> {
