@@ -110,6 +110,12 @@ impl Pipeline {
         &self.admission
     }
 
+    /// The engine; a panic in another holder does not stop ingest (the
+    /// engine's maps stay consistent between spans).
+    fn engine(&self) -> std::sync::MutexGuard<'_, Engine> {
+        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn now(&self) -> Duration {
         self.started.elapsed()
     }
@@ -122,7 +128,7 @@ impl Pipeline {
         };
         let accepted = spans.len() as u64;
         let now = self.now();
-        let mut engine = self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut engine = self.engine();
         engine.count_dropped(rejected.count);
         for span in spans {
             engine.ingest(span, now);
@@ -133,23 +139,23 @@ impl Pipeline {
     /// Expires old halves and hands over the aggregated buckets.
     pub fn drain(&self) -> Drained {
         let now = self.now();
-        let mut engine = self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut engine = self.engine();
         engine.expire(now);
         engine.drain()
     }
 
     /// See [`Engine::seed_version`].
     pub fn seed_version(&self, known: VersionSeen) {
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).seed_version(known);
+        self.engine().seed_version(known);
     }
 
     /// Halves waiting for their partner now.
     pub fn pending(&self) -> usize {
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pending_len()
+        self.engine().pending_len()
     }
 
     pub fn counters(&self) -> EngineCounters {
-        self.engine.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).counters()
+        self.engine().counters()
     }
 }
 
