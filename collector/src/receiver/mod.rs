@@ -25,16 +25,20 @@ impl Default for ReceiverConfig {
 }
 
 impl ReceiverConfig {
-    /// Why a request with this `Authorization` header value may not export, if it may not.
+    /// Why a request with this `Authorization` header value may not export,
+    /// if it may not (no tokens configured: every exporter may).
     fn refusal(&self, authorization: Option<&str>) -> Option<&'static str> {
-        if self.tokens.is_empty() {
-            return None;
-        }
-        match authorization.and_then(|v| v.strip_prefix("Bearer ")) {
-            Some(token) if token_is_valid(&self.tokens, token) => None,
-            Some(_) => Some("the bearer token is not valid"),
-            None => Some("missing `Authorization: Bearer TOKEN` header"),
-        }
+        if self.tokens.is_empty() { None } else { bearer_refusal(&self.tokens, authorization) }
+    }
+}
+
+/// Why this `Authorization` header value does not carry one of `tokens`, if
+/// it does not. The one rule for OTLP and for the API's writes.
+pub fn bearer_refusal(tokens: &[String], authorization: Option<&str>) -> Option<&'static str> {
+    match authorization.and_then(|v| v.strip_prefix("Bearer ")) {
+        Some(token) if token_is_valid(tokens, token) => None,
+        Some(_) => Some("the bearer token is not valid"),
+        None => Some("missing `Authorization: Bearer TOKEN` header"),
     }
 }
 

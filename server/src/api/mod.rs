@@ -180,12 +180,10 @@ pub async fn require_token(State(state): State<ApiState>, request: axum::extract
         return ApiError::unauthorized("writes are disabled: start meridian with --api-token (or MERIDIAN_API_TOKEN) to allow them".into())
             .into_response();
     }
-    let presented =
-        request.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    match presented {
-        Some(token) if token_is_valid(&state.api_tokens, token) => next.run(request).await,
-        Some(_) => ApiError::unauthorized("the bearer token is not valid".into()).into_response(),
-        None => ApiError::unauthorized("missing `Authorization: Bearer TOKEN` header".into()).into_response(),
+    let authorization = request.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    match collector::receiver::bearer_refusal(&state.api_tokens, authorization) {
+        None => next.run(request).await,
+        Some(reason) => ApiError::unauthorized(reason.into()).into_response(),
     }
 }
 
