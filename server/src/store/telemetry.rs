@@ -185,16 +185,23 @@ impl Store {
         Ok(row.map(|row| row.try_get::<i64, _>("done_until")).transpose()?)
     }
 
+    /// `bucket_start` and `columns` of the rows of `table` whose bucket
+    /// starts in `from..to`, of one service if given.
+    async fn bucket_rows(&self, columns: &str, table: String, from: i64, to: i64, service: Option<&str>) -> Result<Vec<sqlx::any::AnyRow>> {
+        let sql = format!(
+            "SELECT bucket_start, {columns} FROM {table} WHERE bucket_start >= $1 AND bucket_start < $2{}",
+            if service.is_some() { " AND service = $3" } else { "" }
+        );
+        let mut query = sqlx::query(&sql).bind(from).bind(to);
+        if let Some(service) = service {
+            query = query.bind(service);
+        }
+        Ok(query.fetch_all(&self.pool).await?)
+    }
+
     async fn edge_rows(&self, resolution: Resolution, from: i64, to: i64) -> Result<Vec<EdgeBucket>> {
-        let rows = sqlx::query(&format!(
-            "SELECT bucket_start, source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency, server_latency
-             FROM {} WHERE bucket_start >= $1 AND bucket_start < $2",
-            resolution.table("edge")
-        ))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
+        let columns = "source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency, server_latency";
+        let rows = self.bucket_rows(columns, resolution.table("edge"), from, to, None).await?;
         rows.iter()
             .map(|row| {
                 let source = node(row.try_get("source_kind")?, row.try_get("source_name")?)?;
@@ -218,14 +225,7 @@ impl Store {
     }
 
     async fn service_rows(&self, resolution: Resolution, from: i64, to: i64) -> Result<Vec<ServiceBucket>> {
-        let rows = sqlx::query(&format!(
-            "SELECT bucket_start, service, requests, errors, latency FROM {} WHERE bucket_start >= $1 AND bucket_start < $2",
-            resolution.table("service")
-        ))
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = self.bucket_rows("service, requests, errors, latency", resolution.table("service"), from, to, None).await?;
         rows.iter()
             .map(|row| {
                 Ok(ServiceBucket {
@@ -238,16 +238,8 @@ impl Store {
     }
 
     async fn operation_rows(&self, resolution: Resolution, from: i64, to: i64, service: Option<&str>) -> Result<Vec<OperationBucket>> {
-        let query = format!(
-            "SELECT bucket_start, service, operation, requests, errors, latency FROM {} WHERE bucket_start >= $1 AND bucket_start < $2{}",
-            resolution.table("operation"),
-            if service.is_some() { " AND service = $3" } else { "" }
-        );
-        let mut query = sqlx::query(&query).bind(from).bind(to);
-        if let Some(service) = service {
-            query = query.bind(service);
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let columns = "service, operation, requests, errors, latency";
+        let rows = self.bucket_rows(columns, resolution.table("operation"), from, to, service).await?;
         rows.iter()
             .map(|row| {
                 Ok(OperationBucket {
