@@ -21,9 +21,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+mod interner;
 mod postings;
 mod search;
 
+use interner::{Interner, LayeredInterner};
 use postings::{Postings, PostingsBuilder};
 
 pub use search::{SearchHit, SearchResult};
@@ -125,69 +127,6 @@ impl IndexedEntity {
     }
 }
 
-/// Distinct strings, each stored once, numbered: one buffer of all of them
-/// back to back and a hash table of ids, so a string costs its bytes plus
-/// about ten (an allocation per string cost three times that at 50k entities).
-#[derive(Clone, Debug, Default)]
-struct Interner {
-    arena: Arena,
-    ids: HashTable<u32>,
-}
-
-#[derive(Clone, Debug, Default)]
-struct Arena {
-    text: String,
-    /// Where string `id` ends in `text` (it starts where the previous ends).
-    ends: Vec<u32>,
-}
-
-impl Arena {
-    fn get(&self, id: u32) -> &str {
-        let id = id as usize;
-        let start = if id == 0 { 0 } else { self.ends[id - 1] as usize };
-        &self.text[start..self.ends[id] as usize]
-    }
-}
-
-impl Interner {
-    fn intern(&mut self, text: &str) -> u32 {
-        let hash = FxBuildHasher.hash_one(text);
-        if let Some(&id) = self.ids.find(hash, |&id| self.arena.get(id) == text) {
-            return id;
-        }
-        let id = self.arena.ends.len() as u32;
-        self.arena.text.push_str(text);
-        self.arena.ends.push(self.arena.text.len() as u32);
-        let arena = &self.arena;
-        self.ids.insert_unique(hash, id, |&id| FxBuildHasher.hash_one(arena.get(id)));
-        id
-    }
-
-    fn get(&self, text: &str) -> Option<u32> {
-        self.ids.find(FxBuildHasher.hash_one(text), |&id| self.arena.get(id) == text).copied()
-    }
-
-    fn text(&self, id: u32) -> &str {
-        self.arena.get(id)
-    }
-
-    /// A copy with room for an edit's new strings, so that the first of them
-    /// does not double the buffers (a plain clone is exactly full).
-    fn with_headroom(&self) -> Self {
-        let mut copy = self.clone();
-        copy.arena.text.reserve_exact(self.arena.text.len() / 32 + 4096);
-        copy.arena.ends.reserve_exact(self.arena.ends.len() / 32 + 256);
-        copy
-    }
-
-    fn shrink_to_fit(&mut self) {
-        self.arena.text.shrink_to_fit();
-        self.arena.ends.shrink_to_fit();
-        let arena = &self.arena;
-        self.ids.shrink_to_fit(|&id| FxBuildHasher.hash_one(arena.get(id)));
-    }
-}
-
 /// Fields searched by full text when none are given.
 const FULL_TEXT_FIELDS: &[&str] =
     &["metadata.name", "metadata.title", "metadata.description", "metadata.tags", "spec.owner", "spec.profile.displayname"];
@@ -236,7 +175,8 @@ pub struct CatalogIndex {
     by_key: HashTable<u32>,
     by_uid: FxHashMap<Uuid, u32>,
     keys: Interner,
-    values: Interner,
+    /// Shared with the previous and next index of a reload (see [`LayeredInterner`]).
+    values: LayeredInterner,
     postings: Postings,
     full_text_corpus: TextCorpus,
 }
@@ -327,7 +267,7 @@ impl CatalogIndex {
         let mut index = CatalogIndex::default();
         if let Some(previous) = previous {
             index.keys = previous.keys.clone();
-            index.values = previous.values.with_headroom();
+            index.values = previous.values.for_next_index();
         }
         index.entities.reserve_exact(entities.len());
         let mut entities: Vec<(String, Arc<Entity>)> = entities.into_iter().map(|e| (e.key(), e)).collect();
@@ -382,7 +322,7 @@ impl CatalogIndex {
             }
         }
         index.postings = postings.finish();
-        index.values.shrink_to_fit();
+        index.values.freeze();
         index.full_text_corpus.shrink_to_fit();
         index
     }
