@@ -1,7 +1,8 @@
-//! Starts every demo service as a child process (its output prefixed with
-//! its name), waits until each answers, then sends steady load to the
-//! gateway. Ctrl-C or `--duration` stops everything.
+//! `meridian-demo fleet`: every process of the shop as a child process (its
+//! output prefixed with its name), the load once all answer; Ctrl-C or
+//! `--duration` stops everything, services first so they flush their spans.
 
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -9,65 +10,61 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+use crate::layout::{Layout, Process};
 use crate::telemetry::Protocol;
 
 #[derive(clap::Args, Debug)]
 pub struct FleetArgs {
-    /// Where services send OTLP (gRPC by default).
+    /// Where services send OTLP (gRPC by default; any OTLP collector works).
     #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", default_value = "http://127.0.0.1:4317")]
     pub otlp_endpoint: String,
     #[arg(long, value_enum, default_value = "grpc")]
     pub otlp_protocol: Protocol,
-    /// First port; services take consecutive ports from here.
+    /// First port; the processes take consecutive ports from here (11 in all).
     #[arg(long, default_value_t = 7100)]
     pub base_port: u16,
-    /// Requests per second sent to the gateway.
-    #[arg(long, default_value_t = 5.0)]
+    /// Shopper requests per second sent to the gateway.
+    #[arg(long, default_value_t = 10.0)]
     pub rate: f64,
     /// Stop after this many seconds (default: run until Ctrl-C).
     #[arg(long)]
     pub duration: Option<u64>,
-    /// Share of pricing requests that fail, to show errors in the graph.
+    /// Where the services keep their databases.
+    #[arg(long, default_value = "data/demo")]
+    pub data_dir: PathBuf,
+    /// Share of pricing requests that fail with a transient error (its callers retry).
     #[arg(long, default_value_t = 0.05)]
-    pub pricing_error_rate: f64,
+    pub pricing_error_share: f64,
 }
-
-/// The fleet: name and whom it calls (by index into this list).
-const SERVICES: &[(&str, Option<usize>)] = &[("gateway", Some(1)), ("catalog", Some(2)), ("pricing", None)];
 
 pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot find the meridian-demo executable")?;
+    let layout = Layout { base_port: args.base_port };
     let mut children: Vec<Child> = Vec::new();
-    for (index, (name, downstream)) in SERVICES.iter().enumerate() {
-        let port = args.base_port + index as u16;
+    for process in Process::ALL {
         let mut command = Command::new(&exe);
         command
-            .args(["service", "--name", name, "--port", &port.to_string(), "--otlp-endpoint", &args.otlp_endpoint])
-            .arg("--otlp-protocol")
-            .arg(match args.otlp_protocol {
-                Protocol::Grpc => "grpc",
-                Protocol::Http => "http",
-            })
+            .args(["service", "--name", process.name(), "--base-port", &args.base_port.to_string()])
+            .arg("--data-dir")
+            .arg(&args.data_dir)
+            .args(["--otlp-endpoint", &args.otlp_endpoint, "--otlp-protocol", args.otlp_protocol.as_str()])
+            .args(initial_faults(process, &args))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        if let Some(d) = downstream {
-            command.args(["--downstream", &format!("http://127.0.0.1:{}", args.base_port + *d as u16)]);
-        }
-        if *name == "pricing" {
-            command.args(["--error-rate", &args.pricing_error_rate.to_string()]);
-        }
-        let mut child = command.spawn().with_context(|| format!("cannot start {name}"))?;
-        prefix_output(name, &mut child);
+        let mut child = command.spawn().with_context(|| format!("cannot start {process}"))?;
+        prefix_output(process.name(), &mut child);
         children.push(child);
     }
     let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
-    for (index, (name, _)) in SERVICES.iter().enumerate() {
-        wait_until_healthy(&client, name, args.base_port + index as u16).await?;
+    for process in Process::ALL {
+        if let Err(error) = wait_until_healthy(&client, process, layout).await {
+            stop_children(children).await;
+            return Err(error);
+        }
     }
-    println!("[fleet] all services up; sending {} req/s to http://127.0.0.1:{}", args.rate, args.base_port);
-
-    let load = load(client, args.base_port, args.rate);
+    let gateway = layout.url(Process::Gateway);
+    println!("[fleet] all {} processes up; {} shopper requests a second to {gateway}", Process::ALL.len(), args.rate);
     let stop = async {
         match args.duration {
             Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,
@@ -75,12 +72,22 @@ pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
         }
     };
     tokio::select! {
-        _ = load => {},
+        _ = crate::load::run(gateway, args.rate) => {},
         _ = stop => println!("[fleet] duration reached"),
-        _ = crate::service::shutdown_signal() => println!("[fleet] stopping"),
+        _ = crate::shutdown_signal() => println!("[fleet] stopping"),
     }
     stop_children(children).await;
     Ok(())
+}
+
+/// Real systems are never perfectly healthy: pricing fails now and then
+/// (its callers retry), the outside provider is sometimes slow or down.
+fn initial_faults(process: Process, args: &FleetArgs) -> Vec<String> {
+    match process {
+        Process::Pricing => vec!["--error-share".into(), args.pricing_error_share.to_string()],
+        Process::PaymentProvider => ["--error-share", "0.02", "--latency-ms", "1500", "--latency-share", "0.02"].map(String::from).to_vec(),
+        _ => Vec::new(),
+    }
 }
 
 fn prefix_output(name: &'static str, child: &mut Child) {
@@ -102,32 +109,18 @@ fn prefix_output(name: &'static str, child: &mut Child) {
     }
 }
 
-async fn wait_until_healthy(client: &reqwest::Client, name: &str, port: u16) -> anyhow::Result<()> {
-    let url = format!("http://127.0.0.1:{port}/health");
-    for _ in 0..100 {
+async fn wait_until_healthy(client: &reqwest::Client, process: Process, layout: Layout) -> anyhow::Result<()> {
+    let url = format!("{}/health", layout.url(process));
+    for _ in 0..150 {
         if client.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    anyhow::bail!("{name} did not answer on {url} within 10 s")
+    anyhow::bail!("{process} did not answer on {url} within 15 s")
 }
 
-async fn load(client: reqwest::Client, gateway_port: u16, rate: f64) {
-    let mut ticker = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(0.1)));
-    let mut id: u32 = 0;
-    loop {
-        ticker.tick().await;
-        id = (id + 1) % 50;
-        let url = format!("http://127.0.0.1:{gateway_port}/products/{id}");
-        let client = client.clone();
-        tokio::spawn(async move {
-            let _ = client.get(url).send().await;
-        });
-    }
-}
-
-/// Asks each service to stop (SIGTERM, so it flushes its spans), then waits.
+/// Asks each process to stop (SIGTERM, so it flushes its spans), then waits.
 async fn stop_children(children: Vec<Child>) {
     for child in &children {
         if let Some(pid) = child.id() {

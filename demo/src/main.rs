@@ -1,21 +1,31 @@
-//! `meridian-demo`: the demo fleet.
+//! `meridian-demo`: the demo fleet, a small shop that behaves like
+//! production (see `services/mod.rs` for who calls whom).
 //!
-//! - `meridian-demo fleet` starts every service as its own process, waits
-//!   until each answers, then drives load at the gateway; Ctrl-C stops all.
-//! - `meridian-demo service --name NAME ...` runs one service (the fleet
+//! - `meridian-demo fleet` starts every process, waits until each answers,
+//!   then drives a shopper load at the gateway; Ctrl-C stops all.
+//! - `meridian-demo service --name NAME ...` runs one process (the fleet
 //!   starts these; you can too).
 //!
 //! Services are plain axum servers instrumented with `tracing` +
-//! `tracing-opentelemetry` + `opentelemetry-otlp`; nothing Meridian-specific.
+//! `tracing-opentelemetry` + `opentelemetry-otlp`; nothing Meridian-specific,
+//! so the fleet runs against any OTLP collector.
 
+mod db;
+mod faults;
 mod fleet;
+mod http;
+mod layout;
+mod load;
+mod queue;
+mod resilience;
 mod service;
+mod services;
 mod telemetry;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "meridian-demo", about = "Demo microservices that send OTLP traces")]
+#[command(name = "meridian-demo", about = "A demo shop of microservices that send OTLP traces")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -23,9 +33,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run all services and the load generator.
+    /// Run every process of the shop and the shopper load.
     Fleet(fleet::FleetArgs),
-    /// Run one service.
+    /// Run one process.
     Service(service::ServiceArgs),
 }
 
@@ -34,5 +44,14 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Fleet(args) => fleet::run(args).await,
         Command::Service(args) => service::run(args).await,
+    }
+}
+
+/// Ctrl-C or SIGTERM: either way, stop cleanly (and flush spans).
+pub async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await } } => {},
     }
 }

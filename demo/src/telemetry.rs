@@ -1,52 +1,161 @@
 //! OpenTelemetry set-up shared by every demo service: a tracer provider with
-//! the service's resource, W3C trace-context propagation, and helpers to
-//! carry context in HTTP headers.
+//! the service's resource, W3C trace-context propagation, helpers to carry
+//! context in HTTP headers and queue messages, and "deploys": swapping the
+//! provider for one with a new `service.version` while the process runs.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector};
-use opentelemetry::trace::TracerProvider as _;
-use opentelemetry::{KeyValue, global};
+use opentelemetry::trace::{SpanBuilder, TracerProvider as _};
+use opentelemetry::{Context, KeyValue, global};
 use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Protocol {
     Grpc,
     Http,
 }
 
-/// Installs logging and tracing for `service` and returns the provider, to be
-/// shut down (flushing spans) on exit.
-pub fn init(service: &str, version: &str, endpoint: &str, protocol: Protocol) -> anyhow::Result<SdkTracerProvider> {
-    global::set_text_map_propagator(TraceContextPropagator::new());
-    let exporter = match protocol {
-        Protocol::Grpc => opentelemetry_otlp::SpanExporter::builder().with_tonic().with_endpoint(endpoint).build()?,
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Grpc => "grpc",
+            Protocol::Http => "http",
+        }
+    }
+}
+
+/// Where spans go: `endpoint` is the collector's base URL (`:4317` for
+/// gRPC, `:4318` for HTTP; `/v1/traces` is added for HTTP).
+#[derive(Clone, Debug)]
+pub struct Export {
+    pub endpoint: String,
+    pub protocol: Protocol,
+}
+
+/// The tracer the tracing layer uses: whichever provider is current. A
+/// deploy swaps the provider behind it (`tracing_subscriber::reload` cannot
+/// be used: it hides the layer that `OpenTelemetrySpanExt` needs to reach).
+/// A span keeps the provider it started with, so its version is the one it
+/// ran under.
+#[derive(Clone)]
+struct CurrentTracer(Arc<RwLock<SdkTracer>>);
+
+impl opentelemetry::trace::Tracer for CurrentTracer {
+    type Span = opentelemetry_sdk::trace::Span;
+
+    fn build_with_context(&self, builder: SpanBuilder, parent_cx: &Context) -> Self::Span {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).build_with_context(builder, parent_cx)
+    }
+}
+
+/// The running telemetry of one service; [`Self::deploy`] restarts it with
+/// another version, as a real deploy would.
+pub struct Telemetry {
+    service: String,
+    export: Export,
+    tracer: CurrentTracer,
+    current: Mutex<(String, SdkTracerProvider)>,
+}
+
+/// How long a replaced provider still takes the spans started before the
+/// deploy (longer than any request of the demo), before it is flushed.
+const DRAIN: Duration = Duration::from_secs(30);
+
+impl Telemetry {
+    /// Installs logging and tracing for `service` at `version`.
+    pub fn init(service: &str, version: &str, export: Export) -> anyhow::Result<Self> {
+        global::set_text_map_propagator(TraceContextPropagator::new());
+        let provider = provider(service, version, &export)?;
+        let tracer = CurrentTracer(Arc::new(RwLock::new(provider.tracer("meridian-demo"))));
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        tracing_subscriber::registry()
+            .with(filter)
+            .with(tracing_subscriber::fmt::layer().with_target(false).without_time())
+            .with(tracing_opentelemetry::layer().with_tracer(tracer.clone()))
+            .try_init()?;
+        Ok(Telemetry { service: service.to_string(), export, tracer, current: Mutex::new((version.to_string(), provider)) })
+    }
+
+    pub fn version(&self) -> String {
+        self.current.lock().unwrap_or_else(|p| p.into_inner()).0.clone()
+    }
+
+    /// New spans carry `version` from now on.
+    pub fn deploy(&self, version: &str) -> anyhow::Result<()> {
+        let provider = provider(&self.service, version, &self.export)?;
+        *self.tracer.0.write().unwrap_or_else(|p| p.into_inner()) = provider.tracer("meridian-demo");
+        let (_, old) = std::mem::replace(&mut *self.current.lock().unwrap_or_else(|p| p.into_inner()), (version.to_string(), provider));
+        tokio::spawn(async move {
+            tokio::time::sleep(DRAIN).await;
+            // Flushing blocks on the exporter: off the async threads.
+            let _ = tokio::task::spawn_blocking(move || old.shutdown()).await;
+        });
+        Ok(())
+    }
+
+    /// Flushes buffered spans (on exit).
+    pub fn shutdown(&self) {
+        if let Err(error) = self.current.lock().unwrap_or_else(|p| p.into_inner()).1.shutdown() {
+            tracing::warn!("telemetry shutdown: {error}");
+        }
+    }
+}
+
+fn provider(service: &str, version: &str, export: &Export) -> anyhow::Result<SdkTracerProvider> {
+    let exporter = match export.protocol {
+        Protocol::Grpc => opentelemetry_otlp::SpanExporter::builder().with_tonic().with_endpoint(&export.endpoint).build()?,
         Protocol::Http => opentelemetry_otlp::SpanExporter::builder()
             .with_http()
-            .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
+            .with_endpoint(format!("{}/v1/traces", export.endpoint.trim_end_matches('/')))
             .with_headers(Default::default())
             .build()?,
     };
     let resource = Resource::builder()
         .with_service_name(service.to_string())
-        .with_attributes([KeyValue::new("service.version", version.to_string()), KeyValue::new("deployment.environment.name", "demo")])
+        .with_attributes([
+            KeyValue::new("service.version", version.to_string()),
+            KeyValue::new("deployment.environment.name", "demo"),
+        ])
         .build();
-    let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
-    let tracer = provider.tracer("meridian-demo");
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::registry()
-        .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_target(false).without_time())
-        .with(tracing_opentelemetry::layer().with_tracer(tracer))
-        .try_init()?;
-    Ok(provider)
+    Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
 }
 
-pub struct HeaderExtractor<'a>(pub &'a HeaderMap);
+/// The trace context of `span` as W3C headers.
+pub fn inject(span: &tracing::Span) -> HashMap<String, String> {
+    let mut carrier = HashMap::new();
+    global::get_text_map_propagator(|p| p.inject_context(&span.context(), &mut carrier));
+    carrier
+}
+
+/// The caller's context from W3C headers (`traceparent`, `tracestate`).
+pub fn extract(headers: &HeaderMap) -> Context {
+    global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)))
+}
+
+/// The producer's context from a message's headers.
+pub fn extract_map(carrier: &HashMap<String, String>) -> Context {
+    global::get_text_map_propagator(|p| p.extract(carrier))
+}
+
+pub fn headers_of(carrier: HashMap<String, String>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    for (key, value) in carrier {
+        HeaderInjector(&mut headers).set(&key, value);
+    }
+    headers
+}
+
+struct HeaderExtractor<'a>(&'a HeaderMap);
 
 impl Extractor for HeaderExtractor<'_> {
     fn get(&self, key: &str) -> Option<&str> {
@@ -58,7 +167,7 @@ impl Extractor for HeaderExtractor<'_> {
     }
 }
 
-pub struct HeaderInjector<'a>(pub &'a mut HeaderMap);
+struct HeaderInjector<'a>(&'a mut HeaderMap);
 
 impl Injector for HeaderInjector<'_> {
     fn set(&mut self, key: &str, value: String) {

@@ -1,0 +1,82 @@
+//! Who runs where: every process of the fleet on a port of its own,
+//! consecutive from one base port, so the services find each other from
+//! `--base-port` alone (and two fleets can run side by side).
+
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Process {
+    Gateway,
+    Users,
+    Catalog,
+    Pricing,
+    Inventory,
+    Checkout,
+    Payments,
+    Notifications,
+    /// Running, but nobody put it in the catalog (on purpose).
+    Recommendations,
+    /// The message broker (uninstrumented infrastructure).
+    Queue,
+    /// The outside payment provider's stand-in (uninstrumented).
+    PaymentProvider,
+}
+
+impl Process {
+    pub const ALL: [Process; 11] = [
+        Process::Gateway,
+        Process::Users,
+        Process::Catalog,
+        Process::Pricing,
+        Process::Inventory,
+        Process::Checkout,
+        Process::Payments,
+        Process::Notifications,
+        Process::Recommendations,
+        Process::Queue,
+        Process::PaymentProvider,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Process::Gateway => "gateway",
+            Process::Users => "users",
+            Process::Catalog => "catalog",
+            Process::Pricing => "pricing",
+            Process::Inventory => "inventory",
+            Process::Checkout => "checkout",
+            Process::Payments => "payments",
+            Process::Notifications => "notifications",
+            Process::Recommendations => "recommendations",
+            Process::Queue => "queue",
+            Process::PaymentProvider => "payment-provider",
+        }
+    }
+
+    /// Sends telemetry (the outside provider and the broker do not).
+    pub fn is_instrumented(self) -> bool {
+        !matches!(self, Process::Queue | Process::PaymentProvider)
+    }
+}
+
+impl fmt::Display for Process {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Layout {
+    pub base_port: u16,
+}
+
+impl Layout {
+    pub fn port(self, process: Process) -> u16 {
+        let index = Process::ALL.iter().position(|p| *p == process).unwrap_or(0);
+        self.base_port + index as u16
+    }
+
+    pub fn url(self, process: Process) -> String {
+        format!("http://127.0.0.1:{}", self.port(process))
+    }
+}
