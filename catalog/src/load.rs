@@ -2,7 +2,8 @@
 //! of entities with relations, plus every problem found on the way.
 //!
 //! - A folder is walked for `*.yaml` / `*.yml`; documents without `apiVersion`
-//!   and `kind` (an OpenAPI file beside the descriptors) are passed over.
+//!   and `kind` (an OpenAPI file beside the descriptors), and OpenSLO
+//!   documents (`apiVersion: openslo/...`), are passed over.
 //!   A file named explicitly must hold descriptors.
 //! - A Location entity pulls in its `target` / `targets`, resolved against
 //!   its own file or URL ([`Source::resolve`]); globs are allowed for files.

@@ -153,6 +153,17 @@ spec:
     }
 
     #[test]
+    fn a_folder_walk_passes_over_openslo_documents_but_not_misspelt_descriptors() {
+        let text = "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: gateway-availability}\nspec: {}\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: Gropu\nmetadata: {name: typo}\n";
+        let walked = parse_str_with("catalog-info.yaml", text, true);
+        assert_eq!(walked.entities.iter().map(|e| e.entity.metadata.name.as_str()).collect::<Vec<_>>(), ["team-a", "typo"]);
+        assert_eq!(walked.diagnostics.len(), 1, "the unknown kind is kept and reported: {:?}", walked.diagnostics);
+        assert!(walked.diagnostics[0].to_string().starts_with("catalog-info.yaml:12:"), "{}", walked.diagnostics[0]);
+        let named = parse_str("catalog-info.yaml", text);
+        assert!(named.diagnostics.len() >= 2, "a file named explicitly must hold descriptors only: {:?}", named.diagnostics);
+    }
+
+    #[test]
     fn broken_yaml_is_reported_not_panicked() {
         let parsed = parse_str("b.yaml", "kind: [\n");
         assert!(parsed.entities.is_empty());

@@ -116,10 +116,21 @@ fn describe_load_error(error: &LoadError) -> (usize, usize, String) {
     (marker.line().max(1), marker.column().max(1), message)
 }
 
-/// A document with `apiVersion` or `kind` at its root is meant as a descriptor.
+/// A document with `apiVersion` or `kind` at its root is meant as a
+/// descriptor, unless its `apiVersion` is another specification's.
 pub fn looks_like_descriptor(root: &Node) -> bool {
-    root.as_mapping().is_some_and(|m| m.get_node("apiVersion").is_some() || m.get_node("kind").is_some())
+    let Some(mapping) = root.as_mapping() else { return false };
+    // Another specification's documents kept beside the descriptors (OpenSLO
+    // SLOs) are not entities; the SLO reader takes them.
+    let api_version = mapping.get_scalar("apiVersion").map(|s| s.as_str().to_ascii_lowercase());
+    if api_version.is_some_and(|v| FOREIGN_API_VERSIONS.iter().any(|prefix| v.starts_with(prefix))) {
+        return false;
+    }
+    mapping.get_node("apiVersion").is_some() || mapping.get_node("kind").is_some()
 }
+
+/// `apiVersion` prefixes of documents that are not catalog descriptors.
+const FOREIGN_API_VERSIONS: &[&str] = &["openslo/"];
 
 /// Parses the first document of a YAML text into JSON (for `$yaml`).
 pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, String> {
