@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SCRIPT_NAME=e2e; . scripts/lib.sh
 
 WEB=3300 GRPC=43170 HTTP=43180 DEMO_PORT=7400
-require_ports $WEB $GRPC $HTTP $DEMO_PORT $((DEMO_PORT + 1)) $((DEMO_PORT + 2))
+require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 10)))
 [ -x target/debug/meridian ] && [ -x target/debug/meridian-demo ] && [ -f target/site/pkg/meridian.js ] \
   || { echo "error: build first: cargo leptos build && cargo build -p demo" >&2; exit 1; }
 
@@ -23,16 +23,18 @@ trap cleanup EXIT
 say "starting Meridian on :$WEB (logs in $work/meridian.log)"
 LEPTOS_SITE_ROOT=target/site MERIDIAN_LOG=warn target/debug/meridian serve \
   --catalog demo/catalog --database-url "sqlite://$work/meridian.db" \
-  --api-token e2e-token --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
+  --api-token e2e-token --self-telemetry --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
   >"$work/meridian.log" 2>&1 &
 pids+=($!)
 wait_for_url "http://127.0.0.1:$WEB/healthz" 30 || { cat "$work/meridian.log"; exit 1; }
 
 say "starting the demo fleet (logs in $work/demo.log)"
-target/debug/meridian-demo fleet --otlp-endpoint "http://127.0.0.1:$GRPC" --base-port $DEMO_PORT --rate 10 \
+fleet_started=$(date +%s%3N)
+target/debug/meridian-demo fleet --otlp-endpoint "http://127.0.0.1:$GRPC" --base-port $DEMO_PORT --rate 10 --data-dir "$work/demo-data" \
   >"$work/demo.log" 2>&1 &
 pids+=($!)
-wait_for_edge "http://127.0.0.1:$WEB" service:catalog service:pricing 60 || { cat "$work/demo.log"; exit 1; }
+# The first calls through the whole shop; the browser tests wait for the rest.
+wait_for_edge "http://127.0.0.1:$WEB" service:gateway service:catalog 60 || { cat "$work/demo.log"; exit 1; }
 
 # A folder the Register page test registers by path.
 mkdir -p "$work/extra-catalog"
@@ -48,4 +50,4 @@ spec:
 YAML
 
 say "running Playwright"
-(cd end2end && MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" MERIDIAN_E2E_LOCATION="$PWD/../$work/extra-catalog" npx playwright test)
+(cd end2end && MERIDIAN_E2E_FLEET_STARTED=$fleet_started MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" MERIDIAN_E2E_LOCATION="$PWD/../$work/extra-catalog" npx playwright test)

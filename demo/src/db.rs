@@ -28,7 +28,11 @@ impl Db {
             .create_if_missing(true)
             .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
             .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await.with_context(|| format!("cannot open {}", file.display()))?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open {}", file.display()))?;
         for statement in schema {
             sqlx::query(statement).execute(&pool).await.with_context(|| format!("{name}: {statement}"))?;
         }
@@ -37,7 +41,13 @@ impl Db {
 
     /// Runs `query` (built from `sql`) inside a span named
     /// `OPERATION collection`, as the conventions name database spans.
-    pub async fn traced<T>(&self, operation: &str, collection: &str, sql: &str, query: impl Future<Output = Result<T, sqlx::Error>>) -> Result<T, sqlx::Error> {
+    pub async fn traced<T>(
+        &self,
+        operation: &str,
+        collection: &str,
+        sql: &str,
+        query: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, sqlx::Error> {
         let span = tracing::info_span!(
             "db",
             otel.name = format!("{operation} {collection}"),

@@ -81,9 +81,6 @@ mod tests {
     #[test]
     fn the_mix_has_the_documented_shares() {
         let count = |action| (0..100).filter(|&d| pick(d) == action).count();
-        assert_eq!(
-            [Action::Browse, Action::Search, Action::View, Action::AddToCart, Action::Checkout].map(count),
-            [30, 20, 30, 14, 6]
-        );
+        assert_eq!([Action::Browse, Action::Search, Action::View, Action::AddToCart, Action::Checkout].map(count), [30, 20, 30, 14, 6]);
     }
 }

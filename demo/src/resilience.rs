@@ -35,8 +35,12 @@ pub struct CircuitBreaker {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BreakerState {
-    Closed { failures: u32 },
-    Open { until: Instant },
+    Closed {
+        failures: u32,
+    },
+    Open {
+        until: Instant,
+    },
     /// A trial call is out; others are refused until it reports.
     HalfOpen,
 }

@@ -77,7 +77,8 @@ impl Telemetry {
         global::set_text_map_propagator(TraceContextPropagator::new());
         let provider = provider(service, version, &export)?;
         let tracer = CurrentTracer(Arc::new(RwLock::new(provider.tracer("meridian-demo"))));
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+        let filter =
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
         tracing_subscriber::registry()
             .with(filter)
             .with(tracing_subscriber::fmt::layer().with_target(false).without_time())
@@ -122,10 +123,7 @@ fn provider(service: &str, version: &str, export: &Export) -> anyhow::Result<Sdk
     };
     let resource = Resource::builder()
         .with_service_name(service.to_string())
-        .with_attributes([
-            KeyValue::new("service.version", version.to_string()),
-            KeyValue::new("deployment.environment.name", "demo"),
-        ])
+        .with_attributes([KeyValue::new("service.version", version.to_string()), KeyValue::new("deployment.environment.name", "demo")])
         .build();
     Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
 }

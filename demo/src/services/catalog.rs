@@ -69,7 +69,8 @@ async fn list(State(catalog): State<Catalog>, Query(page): Query<Page>) -> Answe
     const SQL: &str = "SELECT id, name, category, description FROM products ORDER BY id LIMIT ? OFFSET ?";
     let limit = page.limit.unwrap_or(20).clamp(1, 100);
     let db = &catalog.db;
-    let rows: Vec<Row> = db.traced("SELECT", "products", SQL, sqlx::query_as(SQL).bind(limit).bind(page.offset.max(0)).fetch_all(&db.pool)).await?;
+    let rows: Vec<Row> =
+        db.traced("SELECT", "products", SQL, sqlx::query_as(SQL).bind(limit).bind(page.offset.max(0)).fetch_all(&db.pool)).await?;
     let ids: Vec<String> = rows.iter().map(|r| r.0.to_string()).collect();
     let prices = catalog.pricing.get_with_retries(&format!("/prices?ids={}", ids.join(",")), PRICING_RETRIES).await?;
     let products: Vec<Value> = rows.into_iter().map(to_json).collect();
@@ -106,6 +107,7 @@ async fn search(State(catalog): State<Catalog>, Query(search): Query<Search>) ->
     const SQL: &str = "SELECT id, name, category, description FROM products WHERE name LIKE ? OR category LIKE ? ORDER BY id LIMIT 20";
     let pattern = format!("%{}%", search.q.trim());
     let db = &catalog.db;
-    let rows: Vec<Row> = db.traced("SELECT", "products", SQL, sqlx::query_as(SQL).bind(&pattern).bind(&pattern).fetch_all(&db.pool)).await?;
+    let rows: Vec<Row> =
+        db.traced("SELECT", "products", SQL, sqlx::query_as(SQL).bind(&pattern).bind(&pattern).fetch_all(&db.pool)).await?;
     Ok(Json(json!({ "query": search.q, "results": rows.into_iter().map(to_json).collect::<Vec<_>>() })))
 }

@@ -89,7 +89,8 @@ async fn place(State(checkout): State<Checkout>, Json(request): Json<PlaceOrder>
 async fn order(State(checkout): State<Checkout>, Path(id): Path<i64>) -> Answer {
     const SQL: &str = "SELECT user_id, total_cents, status, created_at FROM orders WHERE id = ?";
     let db = &checkout.db;
-    let row: Option<(i64, i64, String, String)> = db.traced("SELECT", "orders", SQL, sqlx::query_as(SQL).bind(id).fetch_optional(&db.pool)).await?;
+    let row: Option<(i64, i64, String, String)> =
+        db.traced("SELECT", "orders", SQL, sqlx::query_as(SQL).bind(id).fetch_optional(&db.pool)).await?;
     let (user_id, total_cents, status, created_at) = row.ok_or_else(|| ApiError::not_found(format!("order {id}")))?;
     Ok(Json(json!({ "order_id": id, "user_id": user_id, "total_cents": total_cents, "status": status, "created_at": created_at })))
 }

@@ -91,7 +91,8 @@ async fn product(State(gateway): State<Gateway>, Path(id): Path<u32>, headers: H
         }
     };
     let (product_path, related_path) = (format!("/products/{id}"), format!("/products/{id}/related"));
-    let (product, related, recommended) = tokio::join!(gateway.catalog.get(&product_path), gateway.catalog.get(&related_path), recommendations);
+    let (product, related, recommended) =
+        tokio::join!(gateway.catalog.get(&product_path), gateway.catalog.get(&related_path), recommendations);
     let mut product = product?;
     product["related"] = related.map_or(Value::Null, |r| r["related"].clone());
     product["recommended"] = recommended.map_or(Value::Null, |r| r["products"].clone());

@@ -48,11 +48,19 @@ async fn reserve(State(db): State<Db>, Json(request): Json<Reservation>) -> Answ
     const RECORD: &str = "INSERT INTO reservations (product_id, quantity) VALUES (?, ?)";
     let mut tx = db.traced("BEGIN", "stock", "BEGIN", db.pool.begin()).await?;
     for item in &request.items {
-        let taken = db.traced("UPDATE", "stock", TAKE, sqlx::query(TAKE).bind(item.quantity).bind(item.product_id).bind(item.quantity).execute(&mut *tx)).await?;
+        let taken = db
+            .traced(
+                "UPDATE",
+                "stock",
+                TAKE,
+                sqlx::query(TAKE).bind(item.quantity).bind(item.product_id).bind(item.quantity).execute(&mut *tx),
+            )
+            .await?;
         if taken.rows_affected() == 0 {
             return Err(ApiError::new(StatusCode::CONFLICT, format!("product {} is short of {}", item.product_id, item.quantity)));
         }
-        db.traced("INSERT", "reservations", RECORD, sqlx::query(RECORD).bind(item.product_id).bind(item.quantity).execute(&mut *tx)).await?;
+        db.traced("INSERT", "reservations", RECORD, sqlx::query(RECORD).bind(item.product_id).bind(item.quantity).execute(&mut *tx))
+            .await?;
     }
     db.traced("COMMIT", "stock", "COMMIT", tx.commit()).await?;
     Ok(Json(json!({ "reserved": request.items.len() })))

@@ -49,6 +49,10 @@ pub async fn router(process: Process, context: &Context) -> anyhow::Result<Route
 fn parse_ids(text: &str) -> Result<Vec<i64>, crate::http::ApiError> {
     text.split(',')
         .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse::<i64>().map_err(|_| crate::http::ApiError::new(axum::http::StatusCode::BAD_REQUEST, format!("`{s}` is not an id"))))
+        .map(|s| {
+            s.trim()
+                .parse::<i64>()
+                .map_err(|_| crate::http::ApiError::new(axum::http::StatusCode::BAD_REQUEST, format!("`{s}` is not an id")))
+        })
         .collect()
 }

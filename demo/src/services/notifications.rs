@@ -46,8 +46,10 @@ struct ByOrder {
 }
 
 async fn list(State(db): State<Db>, Query(by): Query<ByOrder>) -> Answer {
-    const SQL: &str = "SELECT order_id, email, subject, sent_at FROM notifications WHERE ?1 IS NULL OR order_id = ?1 ORDER BY id DESC LIMIT 50";
-    let rows: Vec<(i64, String, String, String)> = db.traced("SELECT", "notifications", SQL, sqlx::query_as(SQL).bind(by.order_id).fetch_all(&db.pool)).await?;
+    const SQL: &str =
+        "SELECT order_id, email, subject, sent_at FROM notifications WHERE ?1 IS NULL OR order_id = ?1 ORDER BY id DESC LIMIT 50";
+    let rows: Vec<(i64, String, String, String)> =
+        db.traced("SELECT", "notifications", SQL, sqlx::query_as(SQL).bind(by.order_id).fetch_all(&db.pool)).await?;
     let list: Vec<Value> = rows.into_iter().map(|(o, e, s, t)| json!({ "order_id": o, "email": e, "subject": s, "sent_at": t })).collect();
     Ok(Json(json!({ "notifications": list })))
 }

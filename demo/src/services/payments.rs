@@ -56,14 +56,23 @@ async fn charge(State(payments): State<Payments>, Json(charge): Json<Charge>) ->
     let (status, reference, answer) = match outcome {
         Ok(receipt) => ("captured", receipt["id"].as_str().map(str::to_string), StatusCode::CREATED),
         Err(reason) => {
-            tracing::warn!("order {}: provider unavailable ({reason}, breaker {:?}); charge deferred", charge.order_id, payments.breaker.state());
+            tracing::warn!(
+                "order {}: provider unavailable ({reason}, breaker {:?}); charge deferred",
+                charge.order_id,
+                payments.breaker.state()
+            );
             ("deferred", None, StatusCode::ACCEPTED)
         }
     };
     const SQL: &str = "INSERT INTO charges (order_id, amount_cents, status, provider_ref) VALUES (?, ?, ?, ?) RETURNING id";
     let db = &payments.db;
     let id: i64 = db
-        .traced("INSERT", "charges", SQL, sqlx::query_scalar(SQL).bind(charge.order_id).bind(charge.amount_cents).bind(status).bind(&reference).fetch_one(&db.pool))
+        .traced(
+            "INSERT",
+            "charges",
+            SQL,
+            sqlx::query_scalar(SQL).bind(charge.order_id).bind(charge.amount_cents).bind(status).bind(&reference).fetch_one(&db.pool),
+        )
         .await?;
     Ok((answer, Json(json!({ "id": id, "order_id": charge.order_id, "status": status, "provider_ref": reference }))))
 }

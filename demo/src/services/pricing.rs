@@ -41,6 +41,7 @@ async fn prices(State(db): State<Db>, Query(query): Query<Ids>) -> Answer {
     const SQL: &str = "SELECT product_id, cents, currency FROM prices WHERE product_id IN (SELECT value FROM json_each(?))";
     let list = serde_json::to_string(&ids).unwrap_or_default();
     let rows: Vec<(i64, i64, String)> = db.traced("SELECT", "prices", SQL, sqlx::query_as(SQL).bind(list).fetch_all(&db.pool)).await?;
-    let prices: Vec<_> = rows.into_iter().map(|(id, cents, currency)| json!({ "product_id": id, "cents": cents, "currency": currency })).collect();
+    let prices: Vec<_> =
+        rows.into_iter().map(|(id, cents, currency)| json!({ "product_id": id, "cents": cents, "currency": currency })).collect();
     Ok(Json(json!({ "prices": prices })))
 }

@@ -30,7 +30,8 @@ pub async fn router(context: &Context) -> anyhow::Result<Router> {
 
 async fn user(State(db): State<Db>, Path(id): Path<i64>) -> Answer {
     const SQL: &str = "SELECT id, name, email, tier FROM users WHERE id = ?";
-    let row: Option<(i64, String, String, String)> = db.traced("SELECT", "users", SQL, sqlx::query_as(SQL).bind(id).fetch_optional(&db.pool)).await?;
+    let row: Option<(i64, String, String, String)> =
+        db.traced("SELECT", "users", SQL, sqlx::query_as(SQL).bind(id).fetch_optional(&db.pool)).await?;
     let (id, name, email, tier) = row.ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
     Ok(Json(json!({ "id": id, "name": name, "email": email, "tier": tier })))
 }

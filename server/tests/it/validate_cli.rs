@@ -32,7 +32,12 @@ fn the_demo_catalog_is_valid() {
     let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/catalog");
     let (code, stdout, stderr) = validate(&[&demo]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.is_empty(), "no problems expected: {stdout}");
+    // Imperfect on purpose (demo/catalog/services.yaml): one owner is a team that no longer exists.
+    let problems: Vec<&str> = stdout.lines().collect();
+    assert_eq!(problems.len(), 1, "{stdout}");
+    assert!(problems[0].ends_with("warning: spec.owner: `group:default/team-messaging`: no entity `group:default/team-messaging` in the catalog [component:default/notifications]"), "{stdout}");
+    assert!(problems[0].contains("services.yaml:"), "{stdout}");
+    assert!(stderr.contains("42 valid entities, 0 errors, 1 warnings"), "{stderr}");
 }
 
 #[test]
