@@ -19,10 +19,25 @@ use rustc_hash::FxBuildHasher;
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct Interner {
+    arena: Arena,
+    ids: HashTable<u32>,
+}
+
+/// The strings back to back; apart from `ids` so the table can be changed
+/// while the arena is read (its rehashing needs each id's text).
+#[derive(Clone, Debug, Default)]
+struct Arena {
     text: String,
     /// Where string `id` ends in `text` (it starts where the previous ends).
     ends: Vec<u32>,
-    ids: HashTable<u32>,
+}
+
+impl Arena {
+    fn get(&self, id: u32) -> &str {
+        let id = id as usize;
+        let start = if id == 0 { 0 } else { self.ends[id - 1] as usize };
+        &self.text[start..self.ends[id] as usize]
+    }
 }
 
 fn hash(text: &str) -> u64 {
@@ -31,17 +46,15 @@ fn hash(text: &str) -> u64 {
 
 impl Interner {
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.arena.ends.len()
     }
 
     pub fn text(&self, id: u32) -> &str {
-        let id = id as usize;
-        let start = if id == 0 { 0 } else { self.ends[id - 1] as usize };
-        &self.text[start..self.ends[id] as usize]
+        self.arena.get(id)
     }
 
     pub fn get(&self, text: &str) -> Option<u32> {
-        self.ids.find(hash(text), |&id| self.text(id) == text).copied()
+        self.ids.find(hash(text), |&id| self.arena.get(id) == text).copied()
     }
 
     pub fn intern(&mut self, text: &str) -> u32 {
@@ -53,42 +66,31 @@ impl Interner {
 
     /// Appends a string known not to be here yet.
     fn push_new(&mut self, text: &str) -> u32 {
-        let id = self.ends.len() as u32;
-        self.text.push_str(text);
-        self.ends.push(self.text.len() as u32);
-        let (buffer, ends) = (&self.text, &self.ends);
-        let text_of = |id: u32| {
-            let id = id as usize;
-            &buffer[if id == 0 { 0 } else { ends[id - 1] as usize }..ends[id] as usize]
-        };
-        self.ids.insert_unique(hash(text), id, |&id| hash(text_of(id)));
+        let id = self.len() as u32;
+        self.arena.text.push_str(text);
+        self.arena.ends.push(self.arena.text.len() as u32);
+        let arena = &self.arena;
+        self.ids.insert_unique(hash(text), id, |&id| hash(arena.get(id)));
         id
     }
 
     /// Appends every string of `other` in order (none of them is here yet),
     /// so `other`'s id `i` becomes `self.len() + i`.
     fn append(&mut self, other: &Interner) {
-        self.text.reserve_exact(other.text.len());
-        self.ends.reserve_exact(other.len());
-        let text = &self.text;
-        let ends = &self.ends;
-        self.ids.reserve(other.len(), |&id| {
-            let id = id as usize;
-            hash(&text[if id == 0 { 0 } else { ends[id - 1] as usize }..ends[id] as usize])
-        });
+        self.arena.text.reserve_exact(other.arena.text.len());
+        self.arena.ends.reserve_exact(other.len());
+        let arena = &self.arena;
+        self.ids.reserve(other.len(), |&id| hash(arena.get(id)));
         for id in 0..other.len() as u32 {
             self.push_new(other.text(id));
         }
     }
 
     pub fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.ends.shrink_to_fit();
-        let (buffer, ends) = (&self.text, &self.ends);
-        self.ids.shrink_to_fit(|&id| {
-            let id = id as usize;
-            hash(&buffer[if id == 0 { 0 } else { ends[id - 1] as usize }..ends[id] as usize])
-        });
+        self.arena.text.shrink_to_fit();
+        self.arena.ends.shrink_to_fit();
+        let arena = &self.arena;
+        self.ids.shrink_to_fit(|&id| hash(arena.get(id)));
     }
 }
 
@@ -149,7 +151,7 @@ impl LayeredInterner {
             Some(base) => base.append(&added),
             None => {
                 let mut merged = Interner::default();
-                merged.text.reserve_exact(self.base.text.len() + added.text.len());
+                merged.arena.text.reserve_exact(self.base.arena.text.len() + added.arena.text.len());
                 merged.append(&self.base);
                 merged.append(&added);
                 self.base = Arc::new(merged);
