@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use opentelemetry_http::{HeaderExtractor, HeaderInjector};
 use serde_json::{Value, json};
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -41,7 +42,7 @@ pub async fn serve(State(switches): State<Arc<Switches>>, request: Request, next
         demo.fault = Empty,
         otel.status_code = Empty,
     );
-    let _ = span.set_parent(telemetry::extract(request.headers()));
+    let _ = span.set_parent(telemetry::extract(&HeaderExtractor(request.headers())));
     let response = async {
         let (delay, fail) = switches.faults().draw();
         if let Some(delay) = delay {
@@ -207,7 +208,8 @@ impl Downstream {
             error.type = Empty,
             otel.status_code = Empty,
         );
-        let headers = telemetry::headers_of(telemetry::inject(&span));
+        let mut headers = HeaderMap::new();
+        telemetry::inject(&span, &mut HeaderInjector(&mut headers));
         let mut request = self.client.request(method, &url).headers(headers).timeout(self.timeout);
         if let Some(body) = body {
             request = request.json(body);

@@ -117,7 +117,9 @@ fn messaging_span(kind: &'static str, operation: &'static str, queue: &str, brok
 /// Publishes `body` to `queue` in a PRODUCER span; its context rides in the headers.
 pub async fn publish(client: &reqwest::Client, broker: &str, queue: &str, body: Value) -> anyhow::Result<u64> {
     let span = messaging_span("producer", "send", queue, broker);
-    let message = Message { id: 0, headers: telemetry::inject(&span), body };
+    let mut headers = HashMap::new();
+    telemetry::inject(&span, &mut headers);
+    let message = Message { id: 0, headers, body };
     let url = format!("{broker}/queues/{queue}/messages");
     let result: anyhow::Result<u64> = async {
         let response = client.post(&url).json(&message).timeout(Duration::from_secs(2)).send().await?.error_for_status()?;
@@ -158,7 +160,7 @@ where
         };
         let span = messaging_span("consumer", "process", queue, &broker);
         span.record("messaging.message.id", message.id.to_string());
-        let _ = span.set_parent(telemetry::extract_map(&message.headers));
+        let _ = span.set_parent(telemetry::extract(&message.headers));
         if let Err(error) = handle(message.body).instrument(span.clone()).await {
             tracing::warn!(parent: &span, "message {} of {queue} failed: {error}", message.id);
             span.record("otel.status_code", "ERROR");

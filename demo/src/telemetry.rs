@@ -3,11 +3,9 @@
 //! context in HTTP headers and queue messages, and "deploys": swapping the
 //! provider for one with a new `service.version` while the process runs.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::trace::{SpanBuilder, TracerProvider as _};
 use opentelemetry::{Context, KeyValue, global};
@@ -42,19 +40,39 @@ pub struct Export {
     pub protocol: Protocol,
 }
 
+/// What runs now: the version, its provider, and that provider's tracer.
+struct Current {
+    version: String,
+    provider: SdkTracerProvider,
+    tracer: SdkTracer,
+}
+
+impl Current {
+    fn new(service: &str, version: &str, export: &Export) -> anyhow::Result<Self> {
+        let provider = provider(service, version, export)?;
+        Ok(Current { version: version.to_string(), tracer: provider.tracer("meridian-demo"), provider })
+    }
+}
+
 /// The tracer the tracing layer uses: whichever provider is current. A
 /// deploy swaps the provider behind it (`tracing_subscriber::reload` cannot
 /// be used: it hides the layer that `OpenTelemetrySpanExt` needs to reach).
 /// A span keeps the provider it started with, so its version is the one it
 /// ran under.
 #[derive(Clone)]
-struct CurrentTracer(Arc<RwLock<SdkTracer>>);
+struct CurrentTracer(Arc<RwLock<Current>>);
+
+impl CurrentTracer {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Current> {
+        self.0.read().unwrap_or_else(|p| p.into_inner())
+    }
+}
 
 impl opentelemetry::trace::Tracer for CurrentTracer {
     type Span = opentelemetry_sdk::trace::Span;
 
     fn build_with_context(&self, builder: SpanBuilder, parent_cx: &Context) -> Self::Span {
-        self.0.read().unwrap_or_else(|p| p.into_inner()).build_with_context(builder, parent_cx)
+        self.read().tracer.build_with_context(builder, parent_cx)
     }
 }
 
@@ -63,8 +81,7 @@ impl opentelemetry::trace::Tracer for CurrentTracer {
 pub struct Telemetry {
     service: String,
     export: Export,
-    tracer: CurrentTracer,
-    current: Mutex<(String, SdkTracerProvider)>,
+    current: CurrentTracer,
 }
 
 /// How long a replaced provider still takes the spans started before the
@@ -75,38 +92,36 @@ impl Telemetry {
     /// Installs logging and tracing for `service` at `version`.
     pub fn init(service: &str, version: &str, export: Export) -> anyhow::Result<Self> {
         global::set_text_map_propagator(TraceContextPropagator::new());
-        let provider = provider(service, version, &export)?;
-        let tracer = CurrentTracer(Arc::new(RwLock::new(provider.tracer("meridian-demo"))));
+        let current = CurrentTracer(Arc::new(RwLock::new(Current::new(service, version, &export)?)));
         let filter =
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
         tracing_subscriber::registry()
             .with(filter)
             .with(tracing_subscriber::fmt::layer().with_target(false).without_time())
-            .with(tracing_opentelemetry::layer().with_tracer(tracer.clone()))
+            .with(tracing_opentelemetry::layer().with_tracer(current.clone()))
             .try_init()?;
-        Ok(Telemetry { service: service.to_string(), export, tracer, current: Mutex::new((version.to_string(), provider)) })
+        Ok(Telemetry { service: service.to_string(), export, current })
     }
 
     pub fn version(&self) -> String {
-        self.current.lock().unwrap_or_else(|p| p.into_inner()).0.clone()
+        self.current.read().version.clone()
     }
 
     /// New spans carry `version` from now on.
     pub fn deploy(&self, version: &str) -> anyhow::Result<()> {
-        let provider = provider(&self.service, version, &self.export)?;
-        *self.tracer.0.write().unwrap_or_else(|p| p.into_inner()) = provider.tracer("meridian-demo");
-        let (_, old) = std::mem::replace(&mut *self.current.lock().unwrap_or_else(|p| p.into_inner()), (version.to_string(), provider));
+        let next = Current::new(&self.service, version, &self.export)?;
+        let old = std::mem::replace(&mut *self.current.0.write().unwrap_or_else(|p| p.into_inner()), next);
         tokio::spawn(async move {
             tokio::time::sleep(DRAIN).await;
             // Flushing blocks on the exporter: off the async threads.
-            let _ = tokio::task::spawn_blocking(move || old.shutdown()).await;
+            let _ = tokio::task::spawn_blocking(move || old.provider.shutdown()).await;
         });
         Ok(())
     }
 
     /// Flushes buffered spans (on exit).
     pub fn shutdown(&self) {
-        if let Err(error) = self.current.lock().unwrap_or_else(|p| p.into_inner()).1.shutdown() {
+        if let Err(error) = self.current.read().provider.shutdown() {
             tracing::warn!("telemetry shutdown: {error}");
         }
     }
@@ -128,49 +143,13 @@ fn provider(service: &str, version: &str, export: &Export) -> anyhow::Result<Sdk
     Ok(SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build())
 }
 
-/// The trace context of `span` as W3C headers.
-pub fn inject(span: &tracing::Span) -> HashMap<String, String> {
-    let mut carrier = HashMap::new();
-    global::get_text_map_propagator(|p| p.inject_context(&span.context(), &mut carrier));
-    carrier
+/// Writes the trace context of `span` into a carrier (HTTP headers, a
+/// message's headers) as W3C `traceparent` / `tracestate`.
+pub fn inject(span: &tracing::Span, carrier: &mut dyn Injector) {
+    global::get_text_map_propagator(|p| p.inject_context(&span.context(), carrier));
 }
 
-/// The caller's context from W3C headers (`traceparent`, `tracestate`).
-pub fn extract(headers: &HeaderMap) -> Context {
-    global::get_text_map_propagator(|p| p.extract(&HeaderExtractor(headers)))
-}
-
-/// The producer's context from a message's headers.
-pub fn extract_map(carrier: &HashMap<String, String>) -> Context {
+/// The caller's (or producer's) context from a carrier.
+pub fn extract(carrier: &dyn Extractor) -> Context {
     global::get_text_map_propagator(|p| p.extract(carrier))
-}
-
-pub fn headers_of(carrier: HashMap<String, String>) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    for (key, value) in carrier {
-        HeaderInjector(&mut headers).set(&key, value);
-    }
-    headers
-}
-
-struct HeaderExtractor<'a>(&'a HeaderMap);
-
-impl Extractor for HeaderExtractor<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.to_str().ok())
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(HeaderName::as_str).collect()
-    }
-}
-
-struct HeaderInjector<'a>(&'a mut HeaderMap);
-
-impl Injector for HeaderInjector<'_> {
-    fn set(&mut self, key: &str, value: String) {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(key.as_bytes()), HeaderValue::from_str(&value)) {
-            self.0.insert(name, value);
-        }
-    }
 }
