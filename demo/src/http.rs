@@ -43,20 +43,7 @@ pub async fn serve(State(switches): State<Arc<Switches>>, request: Request, next
         otel.status_code = Empty,
     );
     let _ = span.set_parent(telemetry::extract(&HeaderExtractor(request.headers())));
-    let response = async {
-        let (delay, fail) = switches.faults().draw();
-        if let Some(delay) = delay {
-            tracing::Span::current().record("demo.fault", "latency");
-            tokio::time::sleep(delay).await;
-        }
-        if fail {
-            tracing::Span::current().record("demo.fault", "error");
-            return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "injected fault").into_response();
-        }
-        next.run(request).await
-    }
-    .instrument(span.clone())
-    .await;
+    let response = with_faults(&switches, StatusCode::INTERNAL_SERVER_ERROR, request, next).instrument(span.clone()).await;
     let status = response.status();
     span.record("http.response.status_code", status.as_u16());
     if status.is_server_error() {
@@ -65,14 +52,23 @@ pub async fn serve(State(switches): State<Arc<Switches>>, request: Request, next
     response
 }
 
-/// Middleware of the uninstrumented outside services: the faults, no span.
+/// Middleware of the uninstrumented outside services: the faults, no span
+/// (an outside service fails as a gateway would, with 502).
 pub async fn faults_only(State(switches): State<Arc<Switches>>, request: Request, next: Next) -> Response {
+    with_faults(&switches, StatusCode::BAD_GATEWAY, request, next).await
+}
+
+/// The service's faults on one request: maybe a delay, then maybe `failure`
+/// instead of the handler's answer; noted on the current span, if any.
+async fn with_faults(switches: &Switches, failure: StatusCode, request: Request, next: Next) -> Response {
     let (delay, fail) = switches.faults().draw();
     if let Some(delay) = delay {
+        tracing::Span::current().record("demo.fault", "latency");
         tokio::time::sleep(delay).await;
     }
     if fail {
-        return ApiError::new(StatusCode::BAD_GATEWAY, "injected fault").into_response();
+        tracing::Span::current().record("demo.fault", "error");
+        return ApiError::new(failure, "injected fault").into_response();
     }
     next.run(request).await
 }
@@ -148,6 +144,9 @@ impl CallError {
 pub struct Downstream {
     client: reqwest::Client,
     base: String,
+    /// `server.address` and `server.port` of every call, from `base`.
+    address: String,
+    port: u16,
     timeout: Duration,
     /// For uninstrumented outside services: `peer.service` names them.
     peer_service: Option<&'static str>,
@@ -155,7 +154,17 @@ pub struct Downstream {
 
 impl Downstream {
     pub fn new(base: &str, timeout: Duration) -> Self {
-        Downstream { client: reqwest::Client::new(), base: base.trim_end_matches('/').to_string(), timeout, peer_service: None }
+        let url = reqwest::Url::parse(base).ok();
+        let address = url.as_ref().and_then(|u| u.host_str()).unwrap_or(base).to_string();
+        let port = url.as_ref().and_then(reqwest::Url::port_or_known_default).unwrap_or(80);
+        Downstream {
+            client: reqwest::Client::new(),
+            base: base.trim_end_matches('/').to_string(),
+            address,
+            port,
+            timeout,
+            peer_service: None,
+        }
     }
 
     /// An outside service that sends no telemetry: the span names it.
@@ -193,15 +202,14 @@ impl Downstream {
 
     async fn send(&self, method: Method, path: &str, body: Option<&Value>, resend: u32) -> Result<Value, CallError> {
         let url = format!("{}{path}", self.base);
-        let (address, port) = address_of(&self.base);
         let span = tracing::info_span!(
             "call",
             otel.name = %method,
             otel.kind = "client",
             http.request.method = %method,
             url.full = %url,
-            server.address = %address,
-            server.port = port,
+            server.address = %self.address,
+            server.port = self.port,
             peer.service = self.peer_service,
             http.request.resend_count = (resend > 0).then_some(resend),
             http.response.status_code = Empty,
@@ -249,23 +257,18 @@ impl Downstream {
     }
 }
 
-/// Host and port of `http://host:port`.
-fn address_of(base: &str) -> (String, u16) {
-    let authority = base.split("://").nth(1).unwrap_or(base).split('/').next().unwrap_or("");
-    match authority.rsplit_once(':') {
-        Some((host, port)) => (host.to_string(), port.parse().unwrap_or(80)),
-        None => (authority.to_string(), 80),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn addresses_and_transient_errors() {
-        assert_eq!(address_of("http://127.0.0.1:7103"), ("127.0.0.1".into(), 7103));
-        assert_eq!(address_of("http://pay.example"), ("pay.example".into(), 80));
+        let address = |base| {
+            let d = Downstream::new(base, Duration::from_secs(1));
+            (d.address, d.port)
+        };
+        assert_eq!(address("http://127.0.0.1:7103"), ("127.0.0.1".into(), 7103));
+        assert_eq!(address("http://pay.example"), ("pay.example".into(), 80));
         let status = |status| CallError::Status { url: "u".into(), status, body: String::new() };
         assert!(status(503).is_transient() && status(429).is_transient());
         assert!(!status(404).is_transient());
