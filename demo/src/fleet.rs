@@ -7,7 +7,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::Context;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::layout::{Layout, Process};
@@ -92,20 +92,21 @@ fn initial_faults(process: Process, args: &FleetArgs) -> Vec<String> {
 
 fn prefix_output(name: &'static str, child: &mut Child) {
     if let Some(out) = child.stdout.take() {
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(out).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                println!("[{name}] {line}");
-            }
-        });
+        tokio::spawn(forward(name, out, false));
     }
     if let Some(err) = child.stderr.take() {
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(err).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                eprintln!("[{name}] {line}");
-            }
-        });
+        tokio::spawn(forward(name, err, true));
+    }
+}
+
+/// Copies a child's output line by line, each line prefixed with its name.
+async fn forward(name: &'static str, output: impl AsyncRead + Unpin, to_stderr: bool) {
+    let mut lines = BufReader::new(output).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        match to_stderr {
+            true => eprintln!("[{name}] {line}"),
+            false => println!("[{name}] {line}"),
+        }
     }
 }
 

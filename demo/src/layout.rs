@@ -71,9 +71,9 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// In declaration order (the order of [`Process::ALL`]).
     pub fn port(self, process: Process) -> u16 {
-        let index = Process::ALL.iter().position(|p| *p == process).unwrap_or(0);
-        self.base_port + index as u16
+        self.base_port + process as u16
     }
 
     pub fn url(self, process: Process) -> String {

@@ -44,15 +44,3 @@ pub async fn router(process: Process, context: &Context) -> anyhow::Result<Route
         Process::PaymentProvider => Ok(payment_provider::router()),
     }
 }
-
-/// A query parameter list of ids, `1,2,3`.
-fn parse_ids(text: &str) -> Result<Vec<i64>, crate::http::ApiError> {
-    text.split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| {
-            s.trim()
-                .parse::<i64>()
-                .map_err(|_| crate::http::ApiError::new(axum::http::StatusCode::BAD_REQUEST, format!("`{s}` is not an id")))
-        })
-        .collect()
-}

@@ -2,6 +2,7 @@
 //! (a share of 503s), so its callers' retries show in the traces.
 
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -36,7 +37,7 @@ struct Ids {
 }
 
 async fn prices(State(db): State<Db>, Query(query): Query<Ids>) -> Answer {
-    let ids = super::parse_ids(&query.ids)?;
+    let ids = parse_ids(&query.ids)?;
     // One statement for the whole page: `json_each` expands the id list.
     const SQL: &str = "SELECT product_id, cents, currency FROM prices WHERE product_id IN (SELECT value FROM json_each(?))";
     let list = serde_json::to_string(&ids).unwrap_or_default();
@@ -44,4 +45,12 @@ async fn prices(State(db): State<Db>, Query(query): Query<Ids>) -> Answer {
     let prices: Vec<_> =
         rows.into_iter().map(|(id, cents, currency)| json!({ "product_id": id, "cents": cents, "currency": currency })).collect();
     Ok(Json(json!({ "prices": prices })))
+}
+
+/// A query parameter list of ids, `1,2,3`.
+fn parse_ids(text: &str) -> Result<Vec<i64>, ApiError> {
+    text.split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse::<i64>().map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, format!("`{s}` is not an id"))))
+        .collect()
 }
