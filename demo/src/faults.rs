@@ -79,10 +79,11 @@ pub struct DeployRequest {
     pub regression: Regression,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct AdminState {
     pub service: String,
-    pub version: String,
+    /// None for the uninstrumented processes (no telemetry, no version).
+    pub version: Option<String>,
     pub faults: Faults,
 }
 
@@ -108,7 +109,7 @@ impl Switches {
     }
 
     fn state(&self) -> AdminState {
-        let version = self.telemetry.as_ref().map_or_else(|| "-".to_string(), |t| t.version());
+        let version = self.telemetry.as_ref().map(|t| t.version());
         AdminState { service: self.service.clone(), version, faults: self.faults() }
     }
 }

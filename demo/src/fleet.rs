@@ -1,6 +1,7 @@
 //! `meridian-demo fleet`: every process of the shop as a child process (its
 //! output prefixed with its name), the load once all answer; Ctrl-C or
 //! `--duration` stops everything, services first so they flush their spans.
+//! The control endpoint ([`crate::control`]) listens beside them.
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -20,7 +21,8 @@ pub struct FleetArgs {
     pub otlp_endpoint: String,
     #[arg(long, value_enum, default_value = "grpc")]
     pub otlp_protocol: Protocol,
-    /// First port; the processes take consecutive ports from here (11 in all).
+    /// First port; the processes take consecutive ports from here (11 in
+    /// all), the control endpoint the next one (7111 by default).
     #[arg(long, default_value_t = 7100)]
     pub base_port: u16,
     /// Shopper requests per second sent to the gateway.
@@ -40,6 +42,7 @@ pub struct FleetArgs {
 pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("cannot find the meridian-demo executable")?;
     let layout = Layout { base_port: args.base_port };
+    let control_routes = crate::control::router(layout)?;
     let mut children: Vec<Child> = Vec::new();
     for process in Process::ALL {
         let mut command = Command::new(&exe);
@@ -63,8 +66,18 @@ pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
             return Err(error);
         }
     }
+    let control_addr = std::net::SocketAddr::from(([127, 0, 0, 1], layout.control_port()));
+    let control = match tokio::net::TcpListener::bind(control_addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            stop_children(children).await;
+            anyhow::bail!("the fleet's control endpoint cannot listen on {control_addr}: {error}");
+        }
+    };
+    tokio::spawn(async move { axum::serve(control, control_routes).await });
     let gateway = layout.url(Process::Gateway);
     println!("[fleet] all {} processes up; {} shopper requests a second to {gateway}", Process::ALL.len(), args.rate);
+    println!("[fleet] faults and deploys: http://{control_addr}/fleet (Meridian's Demo page with --demo-fleet http://{control_addr})");
     let stop = async {
         match args.duration {
             Some(seconds) => tokio::time::sleep(Duration::from_secs(seconds)).await,

@@ -79,4 +79,9 @@ impl Layout {
     pub fn url(self, process: Process) -> String {
         format!("http://127.0.0.1:{}", self.port(process))
     }
+
+    /// The fleet's control endpoint, on the port after the last process.
+    pub fn control_port(self) -> u16 {
+        self.base_port + Process::ALL.len() as u16
+    }
 }

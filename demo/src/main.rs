@@ -10,6 +10,7 @@
 //! `tracing-opentelemetry` + `opentelemetry-otlp`; nothing Meridian-specific,
 //! so the fleet runs against any OTLP collector.
 
+mod control;
 mod db;
 mod faults;
 mod fleet;
