@@ -9,7 +9,7 @@ use anyhow::Result;
 use catalog::entity_ref::DEFAULT_NAMESPACE;
 use catalog::index::{CatalogIndex, Filter};
 use catalog::{Entity, EntityRef};
-use collector::{Edge, EdgeStats, NodeKind};
+use collector::{Deploy, Edge, EdgeStats, NodeKind, RedStats};
 use serde::Serialize;
 
 use crate::catalog_service::CatalogService;
@@ -133,6 +133,21 @@ impl Query {
                 })
                 .collect(),
         })
+    }
+
+    /// What each service served (SERVER and CONSUMER spans) over `window`, by name.
+    pub async fn services(&self, window: Window) -> Result<Vec<(Arc<str>, RedStats)>> {
+        self.store.services_since(first_bucket(window)).await
+    }
+
+    /// The latest `limit` deploys of any service, newest first.
+    pub async fn recent_deploys(&self, limit: u32) -> Result<Vec<Deploy>> {
+        self.store.recent_deploys(limit).await
+    }
+
+    /// The component a service is (its ref), if the catalog has one.
+    pub fn component_of_service(&self, service: &str) -> Option<String> {
+        component_for_service(&self.catalog.snapshot(), service)
     }
 
     /// The graph over `window`, from the database (every replica's traffic).

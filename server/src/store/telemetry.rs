@@ -168,6 +168,20 @@ impl Store {
         Ok(operations)
     }
 
+    /// Every service's served requests (its SERVER and CONSUMER spans) in
+    /// buckets starting at or after `since`, merged per service; by name.
+    pub async fn services_since(&self, since_unix_secs: i64) -> Result<Vec<(Arc<str>, RedStats)>> {
+        let mut merged: HashMap<Arc<str>, RedStats> = HashMap::new();
+        for (resolution, from, to) in self.plan(since_unix_secs).await? {
+            for bucket in self.service_rows(resolution, from, to).await? {
+                merged.entry(bucket.service).or_default().merge(&bucket.stats).context("cannot merge latency histograms")?;
+            }
+        }
+        let mut services: Vec<_> = merged.into_iter().collect();
+        services.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(services)
+    }
+
     /// Which tables cover a read from `since` to now, without overlap: hours
     /// (from the hour `since` falls in) up to where the roll-up has got,
     /// minutes after that.
@@ -341,24 +355,26 @@ impl Store {
 
     /// The deploys detected for one service, oldest first.
     pub async fn deploys(&self, service: &str) -> Result<Vec<Deploy>> {
-        let rows = sqlx::query(
-            "SELECT at_unix_nanos, from_version, to_version, environment FROM deploys WHERE service = $1 ORDER BY at_unix_nanos",
-        )
-        .bind(service)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(Deploy {
-                    service: Arc::from(service),
-                    at_unix_nanos: count(row, "at_unix_nanos")?,
-                    from_version: Arc::from(row.try_get::<String, _>("from_version")?),
-                    to_version: Arc::from(row.try_get::<String, _>("to_version")?),
-                    environment: row.try_get::<Option<String>, _>("environment")?.map(Arc::from),
-                })
-            })
-            .collect()
+        let sql =
+            "SELECT service, at_unix_nanos, from_version, to_version, environment FROM deploys WHERE service = $1 ORDER BY at_unix_nanos";
+        sqlx::query(sql).bind(service).fetch_all(&self.pool).await?.iter().map(deploy).collect()
     }
+
+    /// The latest `limit` deploys of any service, newest first.
+    pub async fn recent_deploys(&self, limit: u32) -> Result<Vec<Deploy>> {
+        let sql = "SELECT service, at_unix_nanos, from_version, to_version, environment FROM deploys ORDER BY at_unix_nanos DESC LIMIT $1";
+        sqlx::query(sql).bind(i64::from(limit)).fetch_all(&self.pool).await?.iter().map(deploy).collect()
+    }
+}
+
+fn deploy(row: &sqlx::any::AnyRow) -> Result<Deploy> {
+    Ok(Deploy {
+        service: Arc::from(row.try_get::<String, _>("service")?),
+        at_unix_nanos: count(row, "at_unix_nanos")?,
+        from_version: Arc::from(row.try_get::<String, _>("from_version")?),
+        to_version: Arc::from(row.try_get::<String, _>("to_version")?),
+        environment: row.try_get::<Option<String>, _>("environment")?.map(Arc::from),
+    })
 }
 
 /// Appends `drained`'s buckets to the tables of `resolution` (deploys have

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use crate::common::*;
 use collector::{
-    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, NodeId, OperationBucket, RedStats, VersionSeen, new_latency_histogram,
+    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, NodeId, OperationBucket, RedStats, ServiceBucket, VersionSeen,
+    new_latency_histogram,
 };
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use server::store::Store;
@@ -98,6 +99,21 @@ async fn storage_suite(store: Store) {
     assert!((3900..=4100).contains(&operations[0].stats.latency_us.max()));
     assert_eq!(store.deploys("shop").await.unwrap(), drained.deploys);
     assert!(store.deploys("other").await.unwrap().is_empty());
+    let later = Deploy { service: Arc::from("other"), at_unix_nanos: 6_060_000_000_000, ..drained.deploys[0].clone() };
+    store.write_drained(&Drained { deploys: vec![later.clone()], ..Drained::default() }).await.unwrap();
+    assert_eq!(store.recent_deploys(10).await.unwrap(), [later.clone(), drained.deploys[0].clone()], "newest first");
+    assert_eq!(store.recent_deploys(1).await.unwrap(), [later]);
+
+    // Services: what each served, merged over the window; by name.
+    let served = |start: u64, service: &str, requests: u64, errors: u64| {
+        let stats = operation(start, service, "-", requests, errors, 3000).stats;
+        ServiceBucket { bucket_start_unix_secs: start, service: Arc::from(service), stats }
+    };
+    let services = vec![served(6000, "shop", 5, 1), served(6060, "shop", 2, 2), served(6000, "other", 1, 0), served(60, "shop", 9, 9)];
+    store.write_drained(&Drained { services, ..Drained::default() }).await.unwrap();
+    let services = store.services_since(6000).await.unwrap();
+    let summary: Vec<(&str, u64, u64)> = services.iter().map(|(name, s)| (name.as_ref(), s.requests, s.errors)).collect();
+    assert_eq!(summary, [("other", 1, 0), ("shop", 7, 3)]);
 
     // Versions seen: the newest sighting wins, a known environment stays.
     let seen = |version: &str, environment: Option<&str>, at: u64| VersionSeen {
