@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 SCRIPT_NAME=e2e; . scripts/lib.sh
 
 WEB=3300 GRPC=43170 HTTP=43180 DEMO_PORT=7400
-require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 10)))
+require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 11))) # the fleet's 11 processes and its control endpoint
 [ -x target/debug/meridian ] && [ -x target/debug/meridian-demo ] && [ -f target/site/pkg/meridian.js ] \
   || { echo "error: build first: cargo leptos build && cargo build -p demo" >&2; exit 1; }
 
@@ -23,7 +23,7 @@ trap cleanup EXIT
 say "starting Meridian on :$WEB (logs in $work/meridian.log)"
 LEPTOS_SITE_ROOT=target/site MERIDIAN_LOG=warn target/debug/meridian serve \
   --catalog demo/catalog --database-url "sqlite://$work/meridian.db" \
-  --api-token e2e-token --self-telemetry --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
+  --api-token e2e-token --self-telemetry --demo-fleet http://127.0.0.1:$((DEMO_PORT + 11)) --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
   >"$work/meridian.log" 2>&1 &
 pids+=($!)
 wait_for_url "http://127.0.0.1:$WEB/healthz" 30 || { cat "$work/meridian.log"; exit 1; }

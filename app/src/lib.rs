@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
     // which is how browser tests know controls are live.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    let demo_mode = Resource::new(|| (), |_| server_fns::demo_mode());
 
     view! {
         <Stylesheet id="leptos" href="/pkg/meridian.css" />
@@ -59,6 +60,12 @@ pub fn App() -> impl IntoView {
                         <A href="/">"Catalog"</A>
                         <A href="/graph">"Graph"</A>
                         <A href="/register">"Register"</A>
+                        // Demo mode only (`--demo-fleet`).
+                        <Suspense>
+                            {move || Suspend::new(async move {
+                                demo_mode.await.unwrap_or(false).then(|| view! { <A href="/demo">"Demo"</A> })
+                            })}
+                        </Suspense>
                     </nav>
                 </header>
                 <main>
@@ -68,6 +75,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=pages::CatalogPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("graph") view=pages::GraphPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("register") view=pages::RegisterPage />
+                        <Route path=StaticSegment("demo") view=pages::DemoPage ssr=SsrMode::Async />
                         <Route
                             path=(StaticSegment("catalog"), ParamSegment("namespace"), ParamSegment("kind"), ParamSegment("name"))
                             view=pages::EntityPage

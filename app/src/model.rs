@@ -162,6 +162,112 @@ pub struct LaidOutEdge {
     pub y2: f64,
 }
 
+/// The Demo page: the demo fleet's processes, their switches, and what
+/// Meridian observes of each (demo mode only).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DemoView {
+    /// The window `observed` covers (`5m`).
+    pub window: String,
+    pub processes: Vec<DemoProcess>,
+    /// Deploys Meridian detected from `service.version` changes, newest first.
+    pub deploys: Vec<DeployView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DemoProcess {
+    pub name: String,
+    /// Sends telemetry, so it can be deployed.
+    pub instrumented: bool,
+    /// The running version, as the process reports it (None: no answer).
+    pub version: Option<String>,
+    pub faults: Option<DemoFaults>,
+    /// Why the process's state is unknown.
+    pub unreachable: Option<String>,
+    /// The component of that name, when the catalog has one.
+    pub entity_ref: Option<String>,
+    /// Requests it served in the window, as Meridian saw them.
+    pub observed: Option<ObservedLoad>,
+}
+
+/// A process's fault switches; also the body the fleet takes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DemoFaults {
+    /// Added to a request's handling, in milliseconds...
+    pub latency_ms: u64,
+    /// ...for this share of requests (0–1).
+    pub latency_share: f64,
+    /// Share of requests answered with an error (0–1).
+    pub error_share: f64,
+}
+
+impl DemoFaults {
+    /// From the Demo page's inputs: whole milliseconds and percentages.
+    pub fn from_inputs(latency_ms: &str, latency_percent: &str, error_percent: &str) -> Result<Self, String> {
+        let percent = |text: &str, what: &str| -> Result<f64, String> {
+            match text.trim().parse::<f64>() {
+                Ok(p) if (0.0..=100.0).contains(&p) => Ok(p / 100.0),
+                _ => Err(format!("{what} must be a percentage from 0 to 100, not `{}`", text.trim())),
+            }
+        };
+        let latency_ms = match latency_ms.trim().parse::<u64>() {
+            Ok(ms) if ms <= 60_000 => ms,
+            _ => return Err(format!("Added latency must be whole milliseconds from 0 to 60000, not `{}`", latency_ms.trim())),
+        };
+        Ok(DemoFaults {
+            latency_ms,
+            latency_share: percent(latency_percent, "The share of slow requests")?,
+            error_share: percent(error_percent, "The share of failing requests")?,
+        })
+    }
+
+    /// `none`, or what requests suffer: `+400 ms for 50 %, 20 % errors`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if self.latency_ms > 0 && self.latency_share > 0.0 {
+            parts.push(format!("+{} ms for {}", self.latency_ms, percent(self.latency_share)));
+        }
+        if self.error_share > 0.0 {
+            parts.push(format!("{} errors", percent(self.error_share)));
+        }
+        if parts.is_empty() { "none".to_string() } else { parts.join(", ") }
+    }
+}
+
+/// A share as a percentage without noise (`0.05` → `5 %`, `0.125` → `12.5 %`).
+pub fn percent(share: f64) -> String {
+    format!("{} %", (share * 1000.0).round() / 10.0)
+}
+
+/// The version a deploy suggests next: the minor part raised (`1.0.0` →
+/// `1.1.0`, `2.3` → `2.4`), else `-next` appended.
+pub fn next_version(version: &str) -> String {
+    let numbers: Option<Vec<u64>> = version.split('.').map(|part| part.parse().ok()).collect();
+    match numbers {
+        Some(mut numbers) if numbers.len() >= 2 => {
+            numbers[1] = numbers[1].saturating_add(1);
+            numbers[2..].fill(0);
+            numbers.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+        }
+        _ => format!("{version}-next"),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ObservedLoad {
+    pub requests: u64,
+    pub errors: u64,
+    pub p95_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeployView {
+    pub service: String,
+    pub from_version: String,
+    pub to_version: String,
+    /// Seconds between the deploy and when the page was made.
+    pub seconds_ago: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +284,29 @@ mod tests {
     fn hrefs() {
         assert_eq!(entity_href("component:default/checkout"), "/catalog/default/component/checkout");
         assert_eq!(entity_href("group:ops/sre"), "/catalog/ops/group/sre");
+    }
+
+    #[test]
+    fn demo_inputs_are_checked_and_described() {
+        let faults = DemoFaults::from_inputs(" 400", "50", "12.5").unwrap();
+        assert_eq!(faults, DemoFaults { latency_ms: 400, latency_share: 0.5, error_share: 0.125 });
+        assert_eq!(faults.describe(), "+400 ms for 50 %, 12.5 % errors");
+        assert_eq!(DemoFaults::default().describe(), "none");
+        assert_eq!(DemoFaults::from_inputs("0", "0", "100").unwrap().describe(), "100 % errors");
+        assert_eq!(
+            DemoFaults::from_inputs("10", "150", "0").unwrap_err(),
+            "The share of slow requests must be a percentage from 0 to 100, not `150`"
+        );
+        assert!(DemoFaults::from_inputs("-1", "0", "0").unwrap_err().starts_with("Added latency"));
+        assert!(DemoFaults::from_inputs("0", "0", "lots").unwrap_err().contains("`lots`"));
+    }
+
+    #[test]
+    fn the_next_version_raises_the_minor_part() {
+        assert_eq!(next_version("1.0.0"), "1.1.0");
+        assert_eq!(next_version("1.9.3"), "1.10.0");
+        assert_eq!(next_version("2.3"), "2.4");
+        assert_eq!(next_version("canary"), "canary-next");
+        assert_eq!(next_version("v1.2.0"), "v1.2.0-next");
     }
 }

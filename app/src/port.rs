@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::model::{EntityDetail, GraphLayout, RegistrationView, SearchView};
+use crate::model::{DemoFaults, DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView};
 
 /// A failure the user should see, already phrased for them.
 #[derive(Debug, Clone)]
@@ -27,6 +27,14 @@ pub trait PortalPort: Send + Sync + 'static {
     /// Registers a location: an absolute file or folder path on the server,
     /// or a URL on its allow-list. A preview (`dry_run`) needs no token.
     async fn register_location(&self, target: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError>;
+    /// Demo mode (`--demo-fleet`): shows the Demo page and its link.
+    fn demo_mode(&self) -> bool;
+    /// The demo fleet's processes, their switches and what Meridian observes
+    /// of each; `None` outside demo mode.
+    async fn demo(&self) -> Result<Option<DemoView>, PortError>;
+    async fn demo_set_faults(&self, process: &str, faults: DemoFaults) -> Result<(), PortError>;
+    /// `regression`: `none`, `errors` or `latency`.
+    async fn demo_deploy(&self, process: &str, version: &str, regression: &str) -> Result<(), PortError>;
 }
 
 /// How the port travels in the Leptos context.

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{EntityDetail, GraphLayout, RegistrationView, SearchView};
+use crate::model::{DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView};
 
 #[cfg(feature = "ssr")]
 fn port() -> Result<crate::port::SharedPort, ServerFnError> {
@@ -33,4 +33,26 @@ pub async fn register_location(target: String, token: String, dry_run: bool) -> 
 #[server(endpoint = "search_catalog")]
 pub async fn search_catalog(text: String, filter: String) -> Result<SearchView, ServerFnError> {
     port()?.search(&text, &filter).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "demo_mode")]
+pub async fn demo_mode() -> Result<bool, ServerFnError> {
+    Ok(port()?.demo_mode())
+}
+
+#[server(endpoint = "demo")]
+pub async fn fetch_demo() -> Result<Option<DemoView>, ServerFnError> {
+    port()?.demo().await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+/// Shares are 0–1 (the page converts from percent).
+#[server(endpoint = "demo_faults")]
+pub async fn set_demo_faults(process: String, latency_ms: u64, latency_share: f64, error_share: f64) -> Result<(), ServerFnError> {
+    let faults = crate::model::DemoFaults { latency_ms, latency_share, error_share };
+    port()?.demo_set_faults(&process, faults).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "demo_deploy")]
+pub async fn deploy_demo(process: String, version: String, regression: String) -> Result<(), ServerFnError> {
+    port()?.demo_deploy(&process, &version, &regression).await.map_err(|e| ServerFnError::new(e.to_string()))
 }

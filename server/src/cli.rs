@@ -98,6 +98,11 @@ pub struct ServeArgs {
     /// Meridian's own OTLP/gRPC receiver.
     #[arg(long, env = "MERIDIAN_SELF_TELEMETRY_ENDPOINT")]
     pub self_telemetry_endpoint: Option<String>,
+    /// Demo mode: the control endpoint of `meridian-demo fleet` (its base
+    /// port + 11, `http://127.0.0.1:7111` by default). Adds the Demo page,
+    /// which injects faults and deploys versions in the fleet.
+    #[arg(long, env = "MERIDIAN_DEMO_FLEET")]
+    pub demo_fleet: Option<String>,
 }
 
 impl ServeArgs {
@@ -146,6 +151,7 @@ impl From<ServeArgs> for ServeConfig {
                 hours: Duration::from_secs(args.hour_retention_days.max(1) * 86_400),
             },
             trace_requests: args.self_telemetry,
+            demo_fleet: args.demo_fleet,
         }
     }
 }

@@ -25,6 +25,7 @@
 pub mod api;
 pub mod catalog_service;
 pub mod cli;
+pub mod demo_fleet;
 pub mod ingest;
 pub mod layout;
 pub mod live;

@@ -47,6 +47,8 @@ pub struct ServeConfig {
     /// A SERVER span per API and UI request (for `--self-telemetry`; the
     /// spans go wherever the global tracing subscriber sends them).
     pub trace_requests: bool,
+    /// Demo mode: the demo fleet's control endpoint (`http://127.0.0.1:7111`).
+    pub demo_fleet: Option<String>,
 }
 
 /// A running Meridian: its bound addresses and the way to stop it.
@@ -92,6 +94,10 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let store = Store::connect(&config.database_url).await?;
     let allow = crate::url_reader::AllowList::parse(&config.allow_url_hosts).map_err(|e| anyhow::anyhow!("--allow-url-host {e}"))?;
     let urls = Arc::new(crate::url_reader::HttpUrlReader::new(allow, tokio::runtime::Handle::current())?);
+    let demo_fleet = config.demo_fleet.as_deref().map(crate::demo_fleet::DemoFleet::new).transpose()?;
+    if let Some(fleet) = &demo_fleet {
+        tracing::info!("demo mode: the Demo page drives the fleet at {}", fleet.url());
+    }
     let catalog = Arc::new(CatalogService::open(store.clone(), config.catalog.clone(), urls).await?);
     let shutdown = CancellationToken::new();
     // Watch first, then load: a change made during the load triggers another.
@@ -113,7 +119,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     }
     let api_tokens = Arc::new(config.api_tokens.clone());
     let mut app = api::router(ApiState { query: query.clone(), pipeline: pipeline.clone(), api_tokens: api_tokens.clone() })
-        .merge(web::router(web::shared_port(query, api_tokens), &config.site_root));
+        .merge(web::router(web::shared_port(query, api_tokens, demo_fleet), &config.site_root));
     if config.trace_requests {
         app = app.route_layer(axum::middleware::from_fn(crate::self_telemetry::trace_request));
     }

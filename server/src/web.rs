@@ -1,15 +1,21 @@
 //! Serves the Leptos app and implements the port it defines.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use app::model::{EntityDetail, EntitySummary, FacetView, GraphLayout, ObservedEdge, Problem, RegistrationView, RelationView, SearchView};
+use app::model::{
+    DemoFaults, DemoProcess, DemoView, DeployView, EntityDetail, EntitySummary, FacetView, GraphLayout, ObservedEdge, ObservedLoad,
+    Problem, RegistrationView, RelationView, SearchView,
+};
 use app::port::{PortError, PortalPort, SharedPort};
 use app::{App, shell};
 use axum::Router;
 use catalog::Entity;
+use collector::RedStats;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
+use crate::demo_fleet::{DemoFleet, Regression};
 use crate::layout::layout;
 use crate::query::{GraphView, Query};
 use crate::window::Window;
@@ -17,15 +23,26 @@ use crate::window::Window;
 /// The window entity pages show observed calls for.
 const ENTITY_WINDOW: &str = "1h";
 
+/// The window the Demo page shows each service's traffic over.
+const DEMO_WINDOW: &str = "5m";
+/// The Demo page lists this many of the latest deploys.
+const DEMO_DEPLOYS: u32 = 10;
+
 pub struct Portal {
     query: Query,
     /// The API tokens; registering from the UI needs one, like the REST API.
     api_tokens: Arc<Vec<String>>,
+    /// Demo mode: the demo fleet's control endpoint.
+    demo: Option<DemoFleet>,
 }
 
 impl Portal {
-    pub fn new(query: Query, api_tokens: Arc<Vec<String>>) -> Self {
-        Self { query, api_tokens }
+    pub fn new(query: Query, api_tokens: Arc<Vec<String>>, demo: Option<DemoFleet>) -> Self {
+        Self { query, api_tokens, demo }
+    }
+
+    fn demo_fleet(&self) -> Result<&DemoFleet, PortError> {
+        self.demo.as_ref().ok_or_else(|| PortError("Meridian is not in demo mode: start it with --demo-fleet URL (make demo does).".into()))
     }
 
     /// Writes need an API token, as in the REST API; previews do not.
@@ -168,6 +185,56 @@ impl PortalPort for Portal {
         Ok(registration_view(&outcome.registration))
     }
 
+    fn demo_mode(&self) -> bool {
+        self.demo.is_some()
+    }
+
+    async fn demo(&self) -> Result<Option<DemoView>, PortError> {
+        let Some(fleet) = &self.demo else { return Ok(None) };
+        let processes = fleet.processes().await.map_err(PortError)?;
+        let window = Window::parse(DEMO_WINDOW).map_err(PortError)?;
+        let served: HashMap<Arc<str>, RedStats> = self.query.services(window).await.map_err(port_error)?.into_iter().collect();
+        let deploys = self.query.recent_deploys(DEMO_DEPLOYS).await.map_err(port_error)?;
+        let now_nanos = crate::store::unix_seconds().max(0) as u64 * 1_000_000_000;
+        Ok(Some(DemoView {
+            window: DEMO_WINDOW.to_string(),
+            processes: processes
+                .into_iter()
+                .map(|p| DemoProcess {
+                    entity_ref: self.query.component_of_service(&p.name),
+                    observed: served.get(p.name.as_str()).map(|s| ObservedLoad {
+                        requests: s.requests,
+                        errors: s.errors,
+                        p95_ms: s.quantile_ms(0.95),
+                    }),
+                    version: p.state.as_ref().and_then(|s| s.version.clone()),
+                    faults: p.state.map(|s| s.faults),
+                    unreachable: p.error,
+                    instrumented: p.instrumented,
+                    name: p.name,
+                })
+                .collect(),
+            deploys: deploys
+                .iter()
+                .map(|d| DeployView {
+                    service: d.service.to_string(),
+                    from_version: d.from_version.to_string(),
+                    to_version: d.to_version.to_string(),
+                    seconds_ago: now_nanos.saturating_sub(d.at_unix_nanos) / 1_000_000_000,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn demo_set_faults(&self, process: &str, faults: DemoFaults) -> Result<(), PortError> {
+        self.demo_fleet()?.set_faults(process, faults).await.map_err(PortError)
+    }
+
+    async fn demo_deploy(&self, process: &str, version: &str, regression: &str) -> Result<(), PortError> {
+        let regression = Regression::parse(regression).map_err(PortError)?;
+        self.demo_fleet()?.deploy(process, version, regression).await.map_err(PortError)
+    }
+
     async fn graph_layout(&self, window: &str) -> Result<GraphLayout, PortError> {
         let parsed = Window::parse(window).map_err(PortError)?;
         let view = self.query.graph(parsed).await.map_err(port_error)?;
@@ -200,6 +267,6 @@ pub fn router(port: SharedPort, site_root: &str) -> Router {
 }
 
 /// The port the app gets, over the query layer.
-pub fn shared_port(query: Query, api_tokens: Arc<Vec<String>>) -> SharedPort {
-    Arc::new(Portal::new(query, api_tokens))
+pub fn shared_port(query: Query, api_tokens: Arc<Vec<String>>, demo: Option<DemoFleet>) -> SharedPort {
+    Arc::new(Portal::new(query, api_tokens, demo))
 }

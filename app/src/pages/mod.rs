@@ -2,11 +2,13 @@
 //! with components.
 
 mod catalog;
+mod demo;
 mod entity;
 mod graph;
 mod register;
 
 pub use catalog::CatalogPage;
+pub use demo::DemoPage;
 pub use entity::EntityPage;
 pub use graph::GraphPage;
 pub use register::RegisterPage;

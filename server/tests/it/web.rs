@@ -51,3 +51,30 @@ async fn pages_render_on_the_server() {
     assert!(html.contains("Not found"));
     server.running.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_page_needs_demo_mode_and_names_an_unreachable_fleet() {
+    let plain = start(None, vec![demo_catalog()]).await;
+    let (_, catalog) = page(&plain.base, "/").await;
+    assert!(!catalog.contains("href=\"/demo\""), "no Demo link outside demo mode");
+    let (status, demo) = page(&plain.base, "/demo").await;
+    assert_eq!(status, 200);
+    assert!(demo.contains("data-testid=\"demo-off\"") && demo.contains("--demo-fleet"), "says how to turn it on: {demo:.2000}");
+    assert!(!demo.contains("data-testid=\"demo-switches\""), "no switches outside demo mode");
+    plain.running.stop().await;
+
+    // A fleet address nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let fleet_url = format!("http://{closed}");
+    let demo_mode = start_with(None, vec![demo_catalog()], |c| c.demo_fleet = Some(fleet_url.clone())).await;
+    let (_, catalog) = page(&demo_mode.base, "/").await;
+    assert!(catalog.contains("href=\"/demo\""), "the Demo link in demo mode");
+    let (status, demo) = page(&demo_mode.base, "/demo").await;
+    assert_eq!(status, 200);
+    assert!(!demo.contains("<template"), "rendered in place");
+    assert!(
+        demo.contains(&format!("the demo fleet at {fleet_url}/ did not answer")) && demo.contains("meridian-demo fleet"),
+        "names the fleet and what to start: {demo:.3000}"
+    );
+    demo_mode.running.stop().await;
+}

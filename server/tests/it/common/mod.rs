@@ -59,6 +59,7 @@ pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adj
         retention: server::ingest::Retention::default(),
         // Exercised everywhere (the spans go nowhere without a subscriber).
         trace_requests: true,
+        demo_fleet: None,
     };
     adjust(&mut config);
     let running = server::serve::start(config).await.expect("meridian starts");
