@@ -1,14 +1,13 @@
 //! The entity in Backstage's JSON shape: what the REST API returns and the
 //! database stores.
-
 //!
 //! Memory matters here: a large catalog holds every entity at once. Maps are
 //! sorted vectors (`LiteMap`: a component's `spec` or annotations take a few
-//! hundred bytes instead of a `BTreeMap` node each), and a relation's type is
-//! a static string and its target shared with the target entity's own key.
+//! hundred bytes instead of a `BTreeMap` node each), and strings every entity
+//! repeats (a relation's type and target, known `spec` field names, the
+//! managed-by annotations) are shared `Arc<str>`s.
 
-use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use litemap::LiteMap;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -22,8 +21,8 @@ pub struct Entity {
     pub api_version: String,
     pub kind: String,
     pub metadata: Metadata,
-    #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
-    pub spec: LiteMap<String, Value>,
+    #[serde(default, skip_serializing_if = "LiteMap::is_empty", deserialize_with = "spec")]
+    pub spec: Spec,
     #[serde(default)]
     pub relations: Vec<Relation>,
 }
@@ -40,8 +39,11 @@ pub struct Metadata {
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
     pub labels: LiteMap<String, String>,
+    /// Shared strings: every entity of a file carries the same
+    /// `managed-by-location` annotations (keys and values), so they are one
+    /// allocation each, not one per entity.
     #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
-    pub annotations: LiteMap<String, String>,
+    pub annotations: LiteMap<Arc<str>, Arc<str>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -59,16 +61,58 @@ pub fn default_namespace() -> String {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Relation {
-    /// One of the catalog's own types (static), or as read if unknown.
+    /// One of the catalog's own types (a string shared by every relation of
+    /// that type), or as read if unknown.
     #[serde(rename = "type", deserialize_with = "relation_type")]
-    pub relation_type: Cow<'static, str>,
+    pub relation_type: Arc<str>,
     /// `kind:namespace/name`, lower case; shared with the target's key.
     pub target_ref: Arc<str>,
 }
 
-fn relation_type<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Cow<'static, str>, D::Error> {
+/// An entity's `spec`: field names are shared strings when they are ones
+/// Backstage's kinds define (every entity repeats them).
+pub type Spec = LiteMap<Arc<str>, Value>;
+
+/// The `spec` fields of Backstage's kinds.
+const KNOWN_SPEC_FIELDS: [&str; 22] = [
+    "type",
+    "lifecycle",
+    "owner",
+    "system",
+    "domain",
+    "providesApis",
+    "consumesApis",
+    "dependsOn",
+    "dependencyOf",
+    "subcomponentOf",
+    "subdomainOf",
+    "parent",
+    "children",
+    "members",
+    "memberOf",
+    "profile",
+    "definition",
+    "target",
+    "targets",
+    "presence",
+    "remotes",
+    "implementsApis",
+];
+static SHARED_SPEC_FIELDS: LazyLock<[Arc<str>; 22]> = LazyLock::new(|| KNOWN_SPEC_FIELDS.map(Arc::from));
+
+/// A `spec` field name: the shared string when it is a known field.
+pub fn spec_field(name: &str) -> Arc<str> {
+    SHARED_SPEC_FIELDS.iter().find(|field| ***field == *name).cloned().unwrap_or_else(|| Arc::from(name))
+}
+
+fn spec<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Spec, D::Error> {
+    let fields = LiteMap::<String, Value>::deserialize(deserializer)?;
+    Ok(fields.into_iter().map(|(name, value)| (spec_field(&name), value)).collect())
+}
+
+fn relation_type<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
     let name = String::deserialize(deserializer)?;
-    Ok(crate::relations::RELATION_TYPES.iter().find(|t| **t == name).map_or(Cow::Owned(name), |t| Cow::Borrowed(*t)))
+    Ok(crate::relations::shared_relation_type(&name).unwrap_or_else(|| Arc::from(name)))
 }
 
 impl Entity {
@@ -84,7 +128,7 @@ impl Entity {
 
     /// An annotation's value, if present.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.metadata.annotations.get(key).map(String::as_str)
+        self.metadata.annotations.get(key).map(|value| &**value)
     }
 
     /// A string field of `spec`, if present.
@@ -94,6 +138,6 @@ impl Entity {
 
     /// Targets of relations of one type, in order.
     pub fn relation_targets<'a>(&'a self, relation_type: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.relations.iter().filter(move |r| r.relation_type == relation_type).map(|r| &*r.target_ref)
+        self.relations.iter().filter(move |r| *r.relation_type == *relation_type).map(|r| &*r.target_ref)
     }
 }

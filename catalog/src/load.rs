@@ -18,7 +18,7 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::Value;
 
@@ -89,15 +89,19 @@ struct Target {
     from_folder: bool,
     /// A Location target with `presence: optional`: failing to read it is no error.
     optional: bool,
-    /// Location reference (`file:…`, `url:…`) of the root this target was reached from.
-    origin: String,
+    /// Location reference (`file:…`, `url:…`) of the root this target was
+    /// reached from; one string shared by every entity under that root.
+    origin: Arc<str>,
 }
 
 impl Target {
-    fn new(source: Source, from_folder: bool, optional: bool, origin: &str) -> Self {
-        Self { key: source.canonical(), source, from_folder, optional, origin: origin.to_string() }
+    fn new(source: Source, from_folder: bool, optional: bool, origin: &Arc<str>) -> Self {
+        Self { key: source.canonical(), source, from_folder, optional, origin: origin.clone() }
     }
 }
+
+/// The keys of the two annotations every loaded entity carries, shared.
+static MANAGED_BY_KEYS: LazyLock<[Arc<str>; 2]> = LazyLock::new(|| [Arc::from(MANAGED_BY_LOCATION), Arc::from(MANAGED_BY_ORIGIN_LOCATION)]);
 
 /// Loads with a cache: a file whose stamp (and whose placeholders' files'
 /// stamps) did not change since `cache` saw it yields the entities `previous`
@@ -151,7 +155,7 @@ pub fn load_cached(
 }
 
 fn enqueue_root(root: &Source, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
-    let origin = root.location_ref();
+    let origin: Arc<str> = root.location_ref().into();
     let target = |source, from_folder| Target::new(source, from_folder, false, &origin);
     match root {
         Source::File(path) if path.is_dir() => {
@@ -213,7 +217,8 @@ fn read_file(
     let mut file_diagnostics = parsed.diagnostics;
     let mut dependencies = Vec::new();
     let mut produced = Vec::new();
-    let managed_by = target.source.location_ref();
+    // One string for every entity of this file.
+    let managed_by: Arc<str> = target.source.location_ref().into();
     for mut parsed in parsed.entities {
         let entity_ref = Some(parsed.entity.key());
         let mut read = Vec::new();
@@ -228,8 +233,9 @@ fn read_file(
             follow_location(&parsed, &target.source, &target.origin, queue, &mut out.diagnostics);
         }
         let annotations = &mut Arc::make_mut(&mut parsed.entity).metadata.annotations;
-        annotations.entry(MANAGED_BY_LOCATION.to_string()).or_insert_with(|| managed_by.clone());
-        annotations.entry(MANAGED_BY_ORIGIN_LOCATION.to_string()).or_insert_with(|| target.origin.clone());
+        let [location_key, origin_key] = &*MANAGED_BY_KEYS;
+        annotations.entry(location_key.clone()).or_insert_with(|| managed_by.clone());
+        annotations.entry(origin_key.clone()).or_insert_with(|| target.origin.clone());
         produced.push((parsed.entity.key(), parsed.location.clone(), parsed.kind_checked));
         out.entities.push(parsed);
     }
@@ -239,7 +245,13 @@ fn read_file(
         .insert(target.key.clone(), CachedFile { stamp: file_stamp, dependencies, entities: produced, diagnostics: file_diagnostics });
 }
 
-fn follow_location(location: &ParsedEntity, file: &Source, origin: &str, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
+fn follow_location(
+    location: &ParsedEntity,
+    file: &Source,
+    origin: &Arc<str>,
+    queue: &mut VecDeque<Target>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     let spec = &location.entity.spec;
     let optional = spec.get("presence").and_then(Value::as_str) == Some("optional");
     let is_url_type = spec.get("type").and_then(Value::as_str) == Some("url");
@@ -365,6 +377,32 @@ mod tests {
     use super::*;
 
     const GROUP: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team\nspec:\n  type: team\n  children: []\n";
+
+    /// What keeps a large catalog small: strings every entity repeats are
+    /// one allocation, not one per entity.
+    #[test]
+    fn repeated_strings_are_shared_between_entities() {
+        let component = |name: &str| {
+            format!(
+                "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {name}}}\nspec: {{type: service, lifecycle: production, owner: team}}\n---\n"
+            )
+        };
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("all.yaml"), format!("{}{}{GROUP}", component("a"), component("b"))).unwrap();
+        let loaded = load_paths(&[dir.path()]);
+        assert!(!loaded.has_errors(), "{:?}", loaded.diagnostics);
+        let [a, b] = [&loaded.entities[0].entity, &loaded.entities[1].entity];
+        let same = |what: &str, pick: &dyn Fn(&Entity) -> Arc<str>| assert!(Arc::ptr_eq(&pick(a), &pick(b)), "{what} is one string");
+        for annotation in [MANAGED_BY_LOCATION, MANAGED_BY_ORIGIN_LOCATION] {
+            let entry = |e: &Entity| e.metadata.annotations.iter().find(|(k, _)| &***k == annotation).map(|(k, v)| (k.clone(), v.clone()));
+            same(annotation, &|e| entry(e).unwrap().0);
+            same(&format!("the value of {annotation}"), &|e| entry(e).unwrap().1);
+        }
+        same("a spec field name", &|e| e.spec.iter().find(|(k, _)| &***k == "lifecycle").unwrap().0.clone());
+        let owned_by = |e: &Entity| e.relations.iter().find(|r| &*r.relation_type == "ownedBy").unwrap().clone();
+        same("a relation type", &|e| owned_by(e).relation_type);
+        same("a relation target", &|e| owned_by(e).target_ref);
+    }
 
     #[test]
     fn folders_are_walked_and_duplicates_reported_on_both_sides() {

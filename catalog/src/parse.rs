@@ -55,7 +55,7 @@ pub fn parse_str_with(file: &str, text: &str, skip_non_descriptors: bool) -> Par
         // `spec` is moved in whole: deserializing it value by value would copy
         // every nested value (and over-allocate each array).
         let spec = match json.as_object_mut().and_then(|root| root.remove("spec")) {
-            Some(Value::Object(spec)) => Some(spec.into_iter().collect()),
+            Some(Value::Object(spec)) => Some(spec.into_iter().map(|(name, value)| (crate::entity::spec_field(&name), value)).collect()),
             Some(other) => {
                 json["spec"] = other; // not an object: let deserializing report it
                 None

@@ -3,9 +3,8 @@
 //! the entity itself and the reverse relation on the target (when the target
 //! exists in the set).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde_json::Value;
 
@@ -68,6 +67,14 @@ pub const RELATION_TYPES: &[&str] = &[
     "partOf",
     "providesApi",
 ];
+
+/// [`RELATION_TYPES`] as shared strings: every relation of a type points at one.
+static SHARED_RELATION_TYPES: LazyLock<Vec<Arc<str>>> = LazyLock::new(|| RELATION_TYPES.iter().map(|t| Arc::from(*t)).collect());
+
+/// The shared string of one of the catalog's own relation types.
+pub fn shared_relation_type(name: &str) -> Option<Arc<str>> {
+    RELATION_TYPES.binary_search(&name).ok().map(|i| SHARED_RELATION_TYPES[i].clone())
+}
 
 /// The position of a relation type in [`RELATION_TYPES`].
 fn type_number(name: &str) -> u8 {
@@ -142,7 +149,7 @@ pub fn derive_relations(entities: &mut [Arc<Entity>]) -> Vec<UnresolvedRef> {
         let relations: Vec<Relation> = derived[..count]
             .iter()
             .map(|(_, relation_type, target_ref)| Relation {
-                relation_type: Cow::Borrowed(RELATION_TYPES[*relation_type as usize]),
+                relation_type: SHARED_RELATION_TYPES[*relation_type as usize].clone(),
                 target_ref: Arc::clone(target_ref),
             })
             .collect();

@@ -4,21 +4,21 @@
 //! [`Source::resolve`]); URLs are read only through the caller's
 //! [`UrlReader`], which holds the host allow-list.
 
-use litemap::LiteMap;
 use serde_json::Value;
 
+use crate::entity::Spec;
 use crate::source::{Source, Stamp, UrlReader};
 
 /// Replaces every placeholder in `spec`. Each failure is returned as
 /// `(field path, message)`; a failed placeholder is left as written.
-pub fn substitute(spec: &mut LiteMap<String, Value>, base: &Source, urls: &dyn UrlReader) -> Vec<(String, String)> {
+pub fn substitute(spec: &mut Spec, base: &Source, urls: &dyn UrlReader) -> Vec<(String, String)> {
     substitute_tracking(spec, base, urls, &mut Vec::new())
 }
 
 /// Like [`substitute`], also listing the sources read and how they looked
 /// (so a cache knows when to read the descriptor again).
 pub fn substitute_tracking(
-    spec: &mut LiteMap<String, Value>,
+    spec: &mut Spec,
     base: &Source,
     urls: &dyn UrlReader,
     read: &mut Vec<(Source, Option<Stamp>)>,
@@ -98,7 +98,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("api.yaml"), "openapi: 3.0.0\ninfo: {title: T}\n").unwrap();
         std::fs::write(dir.path().join("schema.json"), r#"{"type": "object"}"#).unwrap();
-        let mut spec: LiteMap<String, Value> = serde_json::from_value(serde_json::json!({
+        let mut spec: Spec = serde_json::from_value(serde_json::json!({
             "definition": {"$text": "./api.yaml"},
             "nested": {"schema": {"$json": "schema.json"}, "list": [{"$yaml": "api.yaml"}]},
             "missing": {"$text": "./nope.txt"},

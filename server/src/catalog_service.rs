@@ -104,7 +104,7 @@ fn read<T: Clone>(lock: &RwLock<T>) -> T {
 }
 
 fn is_orphan(entity: &Entity) -> bool {
-    entity.metadata.annotations.get(ORPHAN_ANNOTATION).is_some_and(|v| v == "true")
+    entity.annotation(ORPHAN_ANNOTATION) == Some("true")
 }
 
 impl CatalogService {

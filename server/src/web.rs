@@ -158,7 +158,7 @@ impl PortalPort for Portal {
                 .iter()
                 .map(|r| RelationView { relation_type: r.relation_type.to_string(), target_ref: r.target_ref.to_string() })
                 .collect(),
-            annotations: entity.metadata.annotations.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            annotations: entity.metadata.annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             observed_window: ENTITY_WINDOW.to_string(),
             callers,
             callees,

@@ -163,7 +163,7 @@ async fn upsert_entities(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entities: &[
         );
         let mut query = sqlx::query(&sql);
         for entity in chunk {
-            let source = entity.metadata.annotations.get(catalog::load::MANAGED_BY_LOCATION).cloned().unwrap_or_default();
+            let source = entity.annotation(catalog::load::MANAGED_BY_LOCATION).unwrap_or_default().to_string();
             query = query
                 .bind(entity.key())
                 .bind(entity.kind.clone())
