@@ -7,6 +7,7 @@
 //! where the roll-up has got, minutes after it, so nothing counts twice.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -81,29 +82,33 @@ fn red(row: &sqlx::any::AnyRow) -> Result<RedStats> {
     })
 }
 
+/// The stats of equal keys merged into one by `merge` (counts add,
+/// histograms merge exactly); the first of each key is kept as it is.
+fn merged<K: Eq + std::hash::Hash, S>(
+    rows: impl IntoIterator<Item = (K, S)>,
+    merge: impl Fn(&mut S, &S) -> Result<(), hdrhistogram::AdditionError>,
+) -> Result<HashMap<K, S>> {
+    let mut merged: HashMap<K, S> = HashMap::new();
+    for (key, stats) in rows {
+        match merged.entry(key) {
+            Entry::Occupied(mut entry) => merge(entry.get_mut(), &stats).context("cannot merge latency histograms")?,
+            Entry::Vacant(entry) => {
+                entry.insert(stats);
+            }
+        }
+    }
+    Ok(merged)
+}
+
 /// Minute buckets merged into hour buckets (keys and stats kept apart per hour).
 fn to_hours(minutes: Drained) -> Result<Drained> {
     let hour = |start: u64| start - start % HOUR as u64;
-    let mut edges: HashMap<(u64, Edge), EdgeStats> = HashMap::new();
-    for b in minutes.edges {
-        edges.entry((hour(b.bucket_start_unix_secs), b.edge)).or_default().merge(&b.stats).context("cannot merge latency histograms")?;
-    }
-    let mut services: HashMap<(u64, collector::engine::Name), RedStats> = HashMap::new();
-    for b in minutes.services {
-        services
-            .entry((hour(b.bucket_start_unix_secs), b.service))
-            .or_default()
-            .merge(&b.stats)
-            .context("cannot merge latency histograms")?;
-    }
-    let mut operations: HashMap<(u64, collector::engine::Name, collector::engine::Name), RedStats> = HashMap::new();
-    for b in minutes.operations {
-        operations
-            .entry((hour(b.bucket_start_unix_secs), b.service, b.operation))
-            .or_default()
-            .merge(&b.stats)
-            .context("cannot merge latency histograms")?;
-    }
+    let edges = merged(minutes.edges.into_iter().map(|b| ((hour(b.bucket_start_unix_secs), b.edge), b.stats)), EdgeStats::merge)?;
+    let services = merged(minutes.services.into_iter().map(|b| ((hour(b.bucket_start_unix_secs), b.service), b.stats)), RedStats::merge)?;
+    let operations = merged(
+        minutes.operations.into_iter().map(|b| ((hour(b.bucket_start_unix_secs), b.service, b.operation), b.stats)),
+        RedStats::merge,
+    )?;
     Ok(Drained {
         edges: edges
             .into_iter()
@@ -142,13 +147,11 @@ impl Store {
     /// Every edge with traffic in buckets starting at or after `since`, its
     /// buckets' stats merged; in edge order.
     pub async fn edges_since(&self, since_unix_secs: i64) -> Result<Vec<(Edge, EdgeStats)>> {
-        let mut merged: HashMap<Edge, EdgeStats> = HashMap::new();
+        let mut rows = Vec::new();
         for (resolution, from, to) in self.plan(since_unix_secs).await? {
-            for bucket in self.edge_rows(resolution, from, to).await? {
-                merged.entry(bucket.edge).or_default().merge(&bucket.stats).context("cannot merge latency histograms")?;
-            }
+            rows.extend(self.edge_rows(resolution, from, to).await?.into_iter().map(|b| (b.edge, b.stats)));
         }
-        let mut edges: Vec<_> = merged.into_iter().collect();
+        let mut edges: Vec<_> = merged(rows, EdgeStats::merge)?.into_iter().collect();
         edges.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(edges)
     }
@@ -156,14 +159,14 @@ impl Store {
     /// One service's operations with traffic in buckets starting at or after
     /// `since`, merged per operation; busiest first.
     pub async fn operations_since(&self, service: &str, since_unix_secs: i64) -> Result<Vec<OperationStats>> {
-        let mut merged: HashMap<String, RedStats> = HashMap::new();
+        let mut rows = Vec::new();
         for (resolution, from, to) in self.plan(since_unix_secs).await? {
-            for bucket in self.operation_rows(resolution, from, to, Some(service)).await? {
-                merged.entry(bucket.operation.to_string()).or_default().merge(&bucket.stats).context("cannot merge latency histograms")?;
-            }
+            rows.extend(self.operation_rows(resolution, from, to, Some(service)).await?.into_iter().map(|b| (b.operation, b.stats)));
         }
-        let mut operations: Vec<OperationStats> =
-            merged.into_iter().map(|(operation, stats)| OperationStats { operation, stats }).collect();
+        let mut operations: Vec<OperationStats> = merged(rows, RedStats::merge)?
+            .into_iter()
+            .map(|(operation, stats)| OperationStats { operation: operation.to_string(), stats })
+            .collect();
         operations.sort_by(|a, b| b.stats.requests.cmp(&a.stats.requests).then_with(|| a.operation.cmp(&b.operation)));
         Ok(operations)
     }
@@ -171,13 +174,11 @@ impl Store {
     /// Every service's served requests (its SERVER and CONSUMER spans) in
     /// buckets starting at or after `since`, merged per service; by name.
     pub async fn services_since(&self, since_unix_secs: i64) -> Result<Vec<(Arc<str>, RedStats)>> {
-        let mut merged: HashMap<Arc<str>, RedStats> = HashMap::new();
+        let mut rows = Vec::new();
         for (resolution, from, to) in self.plan(since_unix_secs).await? {
-            for bucket in self.service_rows(resolution, from, to).await? {
-                merged.entry(bucket.service).or_default().merge(&bucket.stats).context("cannot merge latency histograms")?;
-            }
+            rows.extend(self.service_rows(resolution, from, to).await?.into_iter().map(|b| (b.service, b.stats)));
         }
-        let mut services: Vec<_> = merged.into_iter().collect();
+        let mut services: Vec<_> = merged(rows, RedStats::merge)?.into_iter().collect();
         services.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(services)
     }
