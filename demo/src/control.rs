@@ -50,7 +50,7 @@ pub fn router(layout: Layout) -> anyhow::Result<Router> {
 }
 
 async fn list(State(control): State<Control>) -> Json<Vec<ProcessEntry>> {
-    let entries = Process::ALL.map(|process| {
+    let entries = Process::all().iter().map(|&process| {
         let control = control.clone();
         async move {
             let url = control.layout.url(process);
@@ -80,8 +80,8 @@ async fn forward_deploy(State(control): State<Control>, Path(name): Path<String>
 }
 
 async fn forward(control: &Control, name: &str, method: reqwest::Method, switch: &str, body: Bytes) -> Response {
-    let Some(process) = Process::ALL.into_iter().find(|p| p.name() == name) else {
-        let known: Vec<&str> = Process::ALL.iter().map(|p| p.name()).collect();
+    let Ok(process) = <Process as clap::ValueEnum>::from_str(name, false) else {
+        let known: Vec<&str> = Process::all().iter().map(|p| p.name()).collect();
         return (StatusCode::NOT_FOUND, format!("no process named `{name}`; the fleet runs {}", known.join(", "))).into_response();
     };
     let url = format!("{}/admin/{switch}", control.layout.url(process));

@@ -44,7 +44,7 @@ pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
     let layout = Layout { base_port: args.base_port };
     let control_routes = crate::control::router(layout)?;
     let mut children: Vec<Child> = Vec::new();
-    for process in Process::ALL {
+    for &process in Process::all() {
         let mut command = Command::new(&exe);
         command
             .args(["service", "--name", process.name(), "--base-port", &args.base_port.to_string()])
@@ -60,7 +60,7 @@ pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
         children.push(child);
     }
     let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
-    for process in Process::ALL {
+    for &process in Process::all() {
         if let Err(error) = wait_until_healthy(&client, process, layout).await {
             stop_children(children).await;
             return Err(error);
@@ -76,7 +76,7 @@ pub async fn run(args: FleetArgs) -> anyhow::Result<()> {
     };
     tokio::spawn(async move { axum::serve(control, control_routes).await });
     let gateway = layout.url(Process::Gateway);
-    println!("[fleet] all {} processes up; {} shopper requests a second to {gateway}", Process::ALL.len(), args.rate);
+    println!("[fleet] all {} processes up; {} shopper requests a second to {gateway}", Process::all().len(), args.rate);
     println!("[fleet] faults and deploys: http://{control_addr}/fleet (Meridian's Demo page with --demo-fleet http://{control_addr})");
     let stop = async {
         match args.duration {

@@ -23,19 +23,10 @@ pub enum Process {
 }
 
 impl Process {
-    pub const ALL: [Process; 11] = [
-        Process::Gateway,
-        Process::Users,
-        Process::Catalog,
-        Process::Pricing,
-        Process::Inventory,
-        Process::Checkout,
-        Process::Payments,
-        Process::Notifications,
-        Process::Recommendations,
-        Process::Queue,
-        Process::PaymentProvider,
-    ];
+    /// Every process, in declaration order (clap derives the list).
+    pub fn all() -> &'static [Process] {
+        <Process as clap::ValueEnum>::value_variants()
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -71,7 +62,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// In declaration order (the order of [`Process::ALL`]).
+    /// In declaration order (the order of [`Process::all`]).
     pub fn port(self, process: Process) -> u16 {
         self.base_port + process as u16
     }
@@ -82,6 +73,6 @@ impl Layout {
 
     /// The fleet's control endpoint, on the port after the last process.
     pub fn control_port(self) -> u16 {
-        self.base_port + Process::ALL.len() as u16
+        self.base_port + Process::all().len() as u16
     }
 }
