@@ -224,18 +224,19 @@ impl DemoFaults {
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if self.latency_ms > 0 && self.latency_share > 0.0 {
-            parts.push(format!("+{} ms for {}", self.latency_ms, percent(self.latency_share)));
+            parts.push(format!("+{} ms for {} %", self.latency_ms, as_percent(self.latency_share)));
         }
         if self.error_share > 0.0 {
-            parts.push(format!("{} errors", percent(self.error_share)));
+            parts.push(format!("{} % errors", as_percent(self.error_share)));
         }
         if parts.is_empty() { "none".to_string() } else { parts.join(", ") }
     }
 }
 
-/// A share as a percentage without noise (`0.05` → `5 %`, `0.125` → `12.5 %`).
-pub fn percent(share: f64) -> String {
-    format!("{} %", (share * 1000.0).round() / 10.0)
+/// A share as a percentage to one decimal, without noise (`0.05` → `5`,
+/// `0.125` → `12.5`): for display and for the page's inputs alike.
+pub fn as_percent(share: f64) -> f64 {
+    (share * 1000.0).round() / 10.0
 }
 
 /// The version a deploy suggests next: the minor part raised (`1.0.0` →

@@ -3,7 +3,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::components::{ErrorBox, Loading};
-use crate::model::{DemoFaults, DemoProcess, DemoView, DeployView, entity_href, next_version};
+use crate::model::{DemoFaults, DemoProcess, DemoView, DeployView, as_percent, entity_href, next_version};
 use crate::server_fns::{DeployDemo, SetDemoFaults, demo_mode, fetch_demo};
 
 /// How often the page reads the fleet and Meridian's observations again.
@@ -99,8 +99,8 @@ impl SwitchForm {
         let faults = process.faults.unwrap_or_default();
         self.process.set(process.name.clone());
         self.latency_ms.set(faults.latency_ms.to_string());
-        self.latency_percent.set(format!("{}", (faults.latency_share * 1000.0).round() / 10.0));
-        self.error_percent.set(format!("{}", (faults.error_share * 1000.0).round() / 10.0));
+        self.latency_percent.set(as_percent(faults.latency_share).to_string());
+        self.error_percent.set(as_percent(faults.error_share).to_string());
         self.version.set(process.version.as_deref().map(next_version).unwrap_or_default());
         self.outcome.set(None);
     }
