@@ -191,10 +191,13 @@ impl PortalPort for Portal {
 
     async fn demo(&self) -> Result<Option<DemoView>, PortError> {
         let Some(fleet) = &self.demo else { return Ok(None) };
-        let processes = fleet.processes().await.map_err(PortError)?;
         let window = Window::parse(DEMO_WINDOW).map_err(PortError)?;
-        let served: HashMap<Arc<str>, RedStats> = self.query.services(window).await.map_err(port_error)?.into_iter().collect();
-        let deploys = self.query.recent_deploys(DEMO_DEPLOYS).await.map_err(port_error)?;
+        // The page asks every few seconds: the fleet and the database at once.
+        let (processes, served, deploys) =
+            tokio::join!(fleet.processes(), self.query.services(window), self.query.recent_deploys(DEMO_DEPLOYS));
+        let processes = processes.map_err(PortError)?;
+        let served: HashMap<Arc<str>, RedStats> = served.map_err(port_error)?.into_iter().collect();
+        let deploys = deploys.map_err(port_error)?;
         let now_nanos = crate::store::unix_seconds().max(0) as u64 * 1_000_000_000;
         Ok(Some(DemoView {
             window: DEMO_WINDOW.to_string(),
