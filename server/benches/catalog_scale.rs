@@ -106,6 +106,7 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
     }
     std::fs::write(&file, &original).unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let after_edits = meridian.peak_rss_mib();
 
     let n = org.components;
     let mut rows = vec![
@@ -155,7 +156,9 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
         edits[2].as_secs_f64() * 1000.0,
         edits[4].as_secs_f64() * 1000.0
     );
-    println!("- peak memory (VmHWM): {after_ingest:.0} MiB after ingest, {after_queries:.0} MiB after edits and queries\n");
+    println!(
+        "- peak memory (VmHWM): {after_ingest:.0} MiB after ingest, {after_edits:.0} MiB after edits, {after_queries:.0} MiB after queries\n"
+    );
     println!("| query | requests | p50 ms | p95 ms |\n|---|---|---|---|");
     for row in rows {
         println!("{row}");

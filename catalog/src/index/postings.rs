@@ -3,6 +3,10 @@
 //! single entity-id array. At 50,000 entities (500k distinct pairs, nearly
 //! all held by one entity) this takes ~12 MB where a hash map of vectors took
 //! ~70 MB, and a key's values are one contiguous slice (facets, full text).
+//!
+//! Built by a counting sort on the key (keys are few) and a sort of each
+//! key's `(value, entity)` pairs, with every array allocated once at its
+//! final size: the build's peak is what decides the catalog's peak memory.
 
 use rustc_hash::FxHashMap;
 
@@ -18,60 +22,100 @@ struct Entry {
 pub(super) struct Postings {
     entries: Vec<Entry>,
     ids: Vec<u32>,
-    /// The value as written, for pairs whose written form is not lower case.
-    originals: FxHashMap<(u32, u32), Box<str>>,
+    originals: Originals,
 }
 
-/// Collects `(key, value, entity)` triples; [`Self::finish`] builds the postings.
-#[derive(Default)]
-pub(super) struct PostingsBuilder {
-    triples: Vec<(u32, u32, u32)>,
-    /// Candidates for `originals`: the lowest entity id wins.
-    originals: FxHashMap<(u32, u32), (u32, Box<str>)>,
-}
+/// The value as written, for pairs whose written form is not lower case:
+/// the spelling of the lowest entity id that has the pair.
+#[derive(Debug, Default)]
+pub(super) struct Originals(FxHashMap<(u32, u32), (u32, Box<str>)>);
 
-impl PostingsBuilder {
-    pub fn reserve_exact(&mut self, pairs: usize) {
-        self.triples.reserve_exact(pairs);
-    }
-
-    pub fn add(&mut self, key: u32, value: u32, entity: u32) {
-        self.triples.push((key, value, entity));
-    }
-
-    /// `written` is how `entity` wrote the value (when not in lower case).
-    pub fn add_original(&mut self, key: u32, value: u32, entity: u32, written: impl FnOnce() -> Box<str>) {
-        let slot = self.originals.entry((key, value));
-        match slot {
-            std::collections::hash_map::Entry::Occupied(mut seen) if seen.get().0 > entity => {
+impl Originals {
+    /// `written` is how `entity` wrote the value of `(key, value)`.
+    pub fn offer(&mut self, key: u32, value: u32, entity: u32, written: impl FnOnce() -> Box<str>) {
+        use std::collections::hash_map::Entry;
+        match self.0.entry((key, value)) {
+            Entry::Occupied(mut seen) if seen.get().0 > entity => {
                 seen.insert((entity, written()));
             }
-            std::collections::hash_map::Entry::Occupied(_) => {}
-            std::collections::hash_map::Entry::Vacant(free) => {
+            Entry::Occupied(_) => {}
+            Entry::Vacant(free) => {
                 free.insert((entity, written()));
             }
         }
     }
 
-    pub fn finish(mut self) -> Postings {
-        self.triples.sort_unstable();
-        self.triples.dedup();
-        let mut entries: Vec<Entry> = Vec::new();
-        let mut ids = Vec::with_capacity(self.triples.len());
-        for &(key, value, entity) in &self.triples {
-            match entries.last_mut() {
-                Some(last) if last.key == key && last.value == value => last.end += 1,
-                _ => entries.push(Entry { key, value, end: ids.len() as u32 + 1 }),
-            }
-            ids.push(entity);
-        }
-        entries.shrink_to_fit();
-        let originals = self.originals.into_iter().map(|(pair, (_, written))| (pair, written)).collect();
-        Postings { entries, ids, originals }
+    pub fn get(&self, key: u32, value: u32) -> Option<&str> {
+        self.0.get(&(key, value)).map(|(_, written)| &**written)
     }
 }
 
 impl Postings {
+    /// The postings of `entities`: each entity's id (ascending) and its
+    /// `(key, value)` pairs (a pair repeated in one entity counts once).
+    /// `entities` is walked twice.
+    pub fn build<'a, I>(entities: impl Fn() -> I, originals: Originals) -> Postings
+    where
+        I: Iterator<Item = (u32, &'a [(u32, u32)])>,
+    {
+        // Counting sort by key: `key_ends[k]` is where key k's bucket ends.
+        let mut key_ends: Vec<usize> = Vec::new();
+        for &(key, _) in entities().flat_map(|(_, pairs)| pairs) {
+            let key = key as usize;
+            if key >= key_ends.len() {
+                key_ends.resize(key + 1, 0);
+            }
+            key_ends[key] += 1;
+        }
+        let mut next = Vec::with_capacity(key_ends.len());
+        let mut total = 0;
+        for count in &mut key_ends {
+            next.push(total);
+            total += *count;
+            *count = total;
+        }
+        let mut buckets = vec![[0u32; 2]; total];
+        for (entity, pairs) in entities() {
+            for &(key, value) in pairs {
+                let at = &mut next[key as usize];
+                buckets[*at] = [value, entity];
+                *at += 1;
+            }
+        }
+        drop(next);
+        // Within a key: by value, then entity (so each run is ascending).
+        let ranges = || key_ends.iter().scan(0, |start, &end| Some((std::mem::replace(start, end), end)));
+        let (mut distinct_pairs, mut distinct_ids) = (0, 0);
+        for (start, end) in ranges() {
+            let bucket = &mut buckets[start..end];
+            bucket.sort_unstable();
+            for (i, row) in bucket.iter().enumerate() {
+                let previous = i.checked_sub(1).map(|i| bucket[i]);
+                distinct_ids += usize::from(previous != Some(*row));
+                distinct_pairs += usize::from(previous.map(|p| p[0]) != Some(row[0]));
+            }
+        }
+        let mut entries: Vec<Entry> = Vec::with_capacity(distinct_pairs);
+        let mut ids = Vec::with_capacity(distinct_ids);
+        for (key, (start, end)) in ranges().enumerate() {
+            let bucket = &buckets[start..end];
+            for (i, &[value, entity]) in bucket.iter().enumerate() {
+                let previous = i.checked_sub(1).map(|i| bucket[i]);
+                if previous == Some([value, entity]) {
+                    continue;
+                }
+                if previous.map(|p| p[0]) != Some(value) {
+                    entries.push(Entry { key: key as u32, value, end: ids.len() as u32 });
+                }
+                ids.push(entity);
+                if let Some(last) = entries.last_mut() {
+                    last.end += 1;
+                }
+            }
+        }
+        Postings { entries, ids, originals }
+    }
+
     fn run(&self, at: usize) -> &[u32] {
         let start = if at == 0 { 0 } else { self.entries[at - 1].end as usize };
         &self.ids[start..self.entries[at].end as usize]
@@ -85,7 +129,7 @@ impl Postings {
         }
     }
 
-    /// Every value of `key` with its entities.
+    /// Every value of `key` (ascending) with its entities.
     pub fn of_key(&self, key: u32) -> impl Iterator<Item = (u32, &[u32])> + '_ {
         let start = self.entries.partition_point(|e| e.key < key);
         let end = self.entries.partition_point(|e| e.key <= key);
@@ -93,7 +137,7 @@ impl Postings {
     }
 
     pub fn original(&self, key: u32, value: u32) -> Option<&str> {
-        self.originals.get(&(key, value)).map(|s| &**s)
+        self.originals.get(key, value)
     }
 }
 
@@ -103,18 +147,21 @@ mod tests {
 
     #[test]
     fn runs_are_grouped_sorted_and_deduplicated() {
-        let mut builder = PostingsBuilder::default();
-        for (k, v, e) in [(1, 7, 3), (0, 2, 1), (1, 7, 0), (1, 7, 3), (1, 5, 2), (2, 1, 9)] {
-            builder.add(k, v, e);
-        }
-        builder.add_original(1, 7, 3, || "Seven (3)".into());
-        builder.add_original(1, 7, 0, || "Seven (0)".into());
-        let postings = builder.finish();
-        assert_eq!(postings.get(1, 7), [0, 3]);
+        let entities: Vec<(u32, Vec<(u32, u32)>)> =
+            vec![(0, vec![(1, 7)]), (1, vec![(0, 2)]), (2, vec![(1, 5)]), (3, vec![(1, 7), (1, 7)]), (9, vec![(2, 1)])];
+        let mut originals = Originals::default();
+        originals.offer(1, 7, 3, || "Seven (3)".into());
+        originals.offer(1, 7, 0, || "Seven (0)".into());
+        originals.offer(1, 7, 2, || "Seven (2)".into());
+        let postings = Postings::build(|| entities.iter().map(|(id, pairs)| (*id, &pairs[..])), originals);
+        assert_eq!(postings.get(1, 7), [0, 3], "a pair repeated in one entity counts once");
         assert_eq!(postings.get(1, 6), [] as [u32; 0]);
+        assert_eq!(postings.get(2, 1), [9]);
         assert_eq!(postings.of_key(1).collect::<Vec<_>>(), [(5, &[2][..]), (7, &[0, 3][..])]);
+        assert_eq!(postings.of_key(0).collect::<Vec<_>>(), [(2, &[1][..])]);
         assert_eq!(postings.of_key(3).count(), 0);
         assert_eq!(postings.original(1, 7), Some("Seven (0)"), "the lowest entity's spelling");
         assert_eq!(postings.original(0, 2), None);
+        assert_eq!((postings.entries.capacity(), postings.ids.capacity()), (4, 5), "allocated at their final size");
     }
 }

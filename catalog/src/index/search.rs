@@ -74,10 +74,10 @@ impl CatalogIndex {
         for term in &terms {
             let mut best = vec![0u32; n];
             for &(field, weight) in FIELDS {
-                for (vid, entities) in self.postings_of(field) {
+                for (vid, run) in self.postings_of(field) {
                     let q = quality(term, self.values.text(vid));
                     if q > 0 {
-                        for &id in entities {
+                        for id in run.positions() {
                             let slot = &mut best[id as usize];
                             *slot = (*slot).max(q * weight);
                         }
