@@ -3,9 +3,9 @@
 //! the entity itself and the reverse relation on the target (when the target
 //! exists in the set).
 
-use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::entity::{Entity, Relation};
@@ -81,6 +81,31 @@ fn type_number(name: &str) -> u8 {
     RELATION_TYPES.binary_search(&name).map_or(u8::MAX, |i| i as u8)
 }
 
+/// What [`derive_relations`] works on: entities, or anything holding one
+/// (the loader's parsed entities, so it need not take them apart).
+pub trait HoldsEntity {
+    fn entity(&self) -> &Arc<Entity>;
+    fn entity_mut(&mut self) -> &mut Arc<Entity>;
+}
+
+impl HoldsEntity for Arc<Entity> {
+    fn entity(&self) -> &Arc<Entity> {
+        self
+    }
+    fn entity_mut(&mut self) -> &mut Arc<Entity> {
+        self
+    }
+}
+
+impl HoldsEntity for crate::ParsedEntity {
+    fn entity(&self) -> &Arc<Entity> {
+        &self.entity
+    }
+    fn entity_mut(&mut self) -> &mut Arc<Entity> {
+        &mut self.entity
+    }
+}
+
 /// A reference in `spec` that names no entity of the set (or cannot be parsed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnresolvedRef {
@@ -97,18 +122,24 @@ pub struct UnresolvedRef {
 /// shared). Returns the references that point nowhere: Backstage keeps such relations
 /// on the referring entity, and so does Meridian; the caller reports them as
 /// warnings.
-pub fn derive_relations(entities: &mut [Arc<Entity>]) -> Vec<UnresolvedRef> {
+pub fn derive_relations<T: HoldsEntity>(items: &mut [T]) -> Vec<UnresolvedRef> {
+    let entities = || items.iter().map(HoldsEntity::entity);
     // Each entity's key once; every relation to it shares that string.
-    let keys: Vec<Arc<str>> = entities.iter().map(|e| Arc::from(e.key())).collect();
-    let index: HashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (&**k, i)).collect();
+    let keys: Vec<Arc<str>> = entities().map(|e| Arc::from(e.key())).collect();
+    let index: FxHashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (&**k, i)).collect();
     // (entity, type, target) for the whole set, sorted and deduplicated
-    // below: a flat list of 24-byte rows costs far less than a set per entity.
-    let mut derived: Vec<(u32, u8, Arc<str>)> = Vec::new();
+    // below: a flat list of 12-byte rows costs far less than a set per
+    // entity. A target is an entity's index, or `entities.len()` plus an
+    // index into `elsewhere` (targets outside the set). Sized once (each
+    // reference yields at most two rows): grown by doubling, it would be
+    // the largest allocation of a reload.
+    let references: usize = entities().flat_map(|e| relation_fields(e).map(|field| field_values(e.spec.get(field.field)).len())).sum();
+    let mut derived: Vec<(u32, u8, u32)> = Vec::with_capacity(2 * references);
+    let mut elsewhere: Vec<Arc<str>> = Vec::new();
     let mut unresolved = Vec::new();
 
-    for (i, entity) in entities.iter().enumerate() {
-        let kind = entity.kind.to_lowercase();
-        for field in RELATION_FIELDS.iter().filter(|f| f.kinds.contains(&kind.as_str())) {
+    for (i, entity) in entities().enumerate() {
+        for field in relation_fields(entity) {
             let (forward, reverse) = (type_number(field.forward), type_number(field.reverse));
             for target_text in field_values(entity.spec.get(field.field)) {
                 let target = match EntityRef::parse(target_text, Some(field.default_kind), &entity.metadata.namespace) {
@@ -125,11 +156,12 @@ pub fn derive_relations(entities: &mut [Arc<Entity>]) -> Vec<UnresolvedRef> {
                 };
                 match index.get(target.as_str()) {
                     Some(&j) => {
-                        derived.push((i as u32, forward, keys[j].clone()));
-                        derived.push((j as u32, reverse, keys[i].clone()));
+                        derived.push((i as u32, forward, j as u32));
+                        derived.push((j as u32, reverse, i as u32));
                     }
                     None => {
-                        derived.push((i as u32, forward, Arc::from(target.as_str())));
+                        derived.push((i as u32, forward, (keys.len() + elsewhere.len()) as u32));
+                        elsewhere.push(Arc::from(target.as_str()));
                         unresolved.push(UnresolvedRef {
                             entity_index: i,
                             field: format!("spec.{}", field.field),
@@ -141,16 +173,17 @@ pub fn derive_relations(entities: &mut [Arc<Entity>]) -> Vec<UnresolvedRef> {
             }
         }
     }
-    derived.sort_unstable();
-    derived.dedup();
+    let target = |t: u32| keys.get(t as usize).unwrap_or_else(|| &elsewhere[t as usize - keys.len()]);
+    derived.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| target(a.2).cmp(target(b.2))));
+    derived.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1) && target(a.2) == target(b.2));
     let mut derived = derived.as_slice();
-    for (i, entity) in entities.iter_mut().enumerate() {
+    for (i, entity) in items.iter_mut().map(HoldsEntity::entity_mut).enumerate() {
         let count = derived.partition_point(|(j, _, _)| *j as usize == i);
         let relations: Vec<Relation> = derived[..count]
             .iter()
-            .map(|(_, relation_type, target_ref)| Relation {
-                relation_type: SHARED_RELATION_TYPES[*relation_type as usize].clone(),
-                target_ref: Arc::clone(target_ref),
+            .map(|&(_, relation_type, target_ref)| Relation {
+                relation_type: SHARED_RELATION_TYPES[relation_type as usize].clone(),
+                target_ref: Arc::clone(target(target_ref)),
             })
             .collect();
         derived = &derived[count..];
@@ -159,6 +192,11 @@ pub fn derive_relations(entities: &mut [Arc<Entity>]) -> Vec<UnresolvedRef> {
         }
     }
     unresolved
+}
+
+/// The spec fields of `entity`'s kind that name other entities.
+fn relation_fields(entity: &Entity) -> impl Iterator<Item = &'static RelationField> + '_ {
+    RELATION_FIELDS.iter().filter(|f| f.kinds.iter().any(|kind| entity.kind.eq_ignore_ascii_case(kind)))
 }
 
 fn field_values(value: Option<&Value>) -> Vec<&str> {
