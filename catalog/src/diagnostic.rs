@@ -1,13 +1,15 @@
 //! Problems found in descriptor files, each pointing at the text that caused it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 /// Where in a source file a problem is. Lines and columns are 1-based.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
-    pub file: String,
+    /// Shared by every location in one file (a catalog holds one per entity).
+    pub file: Arc<str>,
     pub line: usize,
     pub column: usize,
 }

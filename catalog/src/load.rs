@@ -119,6 +119,8 @@ pub fn load_cached(
     extra: Vec<ParsedEntity>,
 ) -> LoadedCatalog {
     let mut out = LoadedCatalog::default();
+    // As many as last time, most likely: sized once instead of by doubling.
+    out.entities.reserve_exact(cache.files.values().map(|file| file.entities.len()).sum::<usize>() + extra.len());
     let mut queue: VecDeque<Target> = VecDeque::new();
     for root in roots {
         enqueue_root(root, &mut queue, &mut out.diagnostics);
@@ -306,27 +308,20 @@ fn follow_location(
 
 /// Derives relations in place (no copy of the catalog).
 fn derive_all_relations(out: &mut LoadedCatalog) {
-    let (mut entities, origins): (Vec<_>, Vec<_>) =
-        std::mem::take(&mut out.entities).into_iter().map(|p| (p.entity, (p.location, p.kind_checked))).unzip();
-    for unresolved in derive_relations(&mut entities) {
-        let entity = &entities[unresolved.entity_index];
+    for unresolved in derive_relations(&mut out.entities) {
+        let parsed = &out.entities[unresolved.entity_index];
         out.diagnostics.push(
             Diagnostic::warning(
-                origins[unresolved.entity_index].0.clone(),
+                parsed.location.clone(),
                 format!("{}: `{}`: {}", unresolved.field, unresolved.target, unresolved.reason),
             )
-            .for_entity(Some(entity.key())),
+            .for_entity(Some(parsed.entity.key())),
         );
     }
-    out.entities = entities
-        .into_iter()
-        .zip(origins)
-        .map(|(entity, (location, kind_checked))| ParsedEntity { entity, location, kind_checked })
-        .collect();
 }
 
 fn at_file(name: &str) -> Location {
-    Location { file: name.to_string(), line: 1, column: 1 }
+    Location { file: name.into(), line: 1, column: 1 }
 }
 
 fn yaml_files(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {

@@ -5,6 +5,8 @@
 //! document's line offset is remembered. Anchors and aliases are not
 //! supported by `marked-yaml`; such a document gets a clear error.
 
+use std::sync::Arc;
+
 use marked_yaml::{LoadError, Node};
 use serde_json::{Map, Number, Value};
 
@@ -15,7 +17,7 @@ pub struct Document {
     pub root: Node,
     /// Added to the parser's 1-based line numbers to get file lines.
     pub line_offset: usize,
-    pub file: String,
+    pub file: Arc<str>,
 }
 
 impl Document {
@@ -42,6 +44,7 @@ impl Document {
 pub fn parse_documents(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
     let mut documents = Vec::new();
     let mut diagnostics = Vec::new();
+    let file: Arc<str> = file.into();
     for chunk in split_documents(text) {
         if chunk.text.trim().is_empty() || is_only_comments(&chunk.text) {
             continue;
@@ -49,10 +52,10 @@ pub fn parse_documents(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic
         // prevent_coercion records whether a scalar was quoted, for to_json.
         let options = marked_yaml::LoaderOptions::default().prevent_coercion(true);
         match marked_yaml::parse_yaml_with_options(0, &chunk.text, options) {
-            Ok(root) => documents.push(Document { root, line_offset: chunk.line_offset, file: file.to_string() }),
+            Ok(root) => documents.push(Document { root, line_offset: chunk.line_offset, file: file.clone() }),
             Err(error) => {
                 let (line, column, message) = describe_load_error(&error);
-                diagnostics.push(Diagnostic::error(Location { file: file.to_string(), line: line + chunk.line_offset, column }, message));
+                diagnostics.push(Diagnostic::error(Location { file: file.clone(), line: line + chunk.line_offset, column }, message));
             }
         }
     }

@@ -250,7 +250,7 @@ impl CatalogService {
                 let key = entity.key();
                 entity.metadata.annotations.insert(catalog::load::MANAGED_BY_LOCATION.into(), REGISTERED_LOCATION.into());
                 entity.metadata.annotations.insert(catalog::load::MANAGED_BY_ORIGIN_LOCATION.into(), REGISTERED_LOCATION.into());
-                let location = catalog::Location { file: format!("registered:{key}"), line: 1, column: 1 };
+                let location = catalog::Location { file: format!("registered:{key}").into(), line: 1, column: 1 };
                 catalog::ParsedEntity { entity: Arc::new(entity), location, kind_checked: true }
             })
             .collect())
