@@ -298,8 +298,14 @@ impl CatalogService {
         // Entities the previous catalog had and this load did not produce.
         let previous = self.snapshot();
         let missing: Vec<&IndexedEntity> = {
-            let present: HashSet<String> = entities.iter().map(|e| e.key()).collect();
-            previous.entities().iter().filter(|e| !present.contains(&e.key)).collect()
+            // By position (a byte each), not a set of every key as a string.
+            let mut present = vec![false; previous.len()];
+            for entity in &entities {
+                if let Some(at) = previous.position(&entity.key()) {
+                    present[at] = true;
+                }
+            }
+            previous.entities().iter().zip(present).filter(|(_, present)| !present).map(|(entity, _)| entity).collect()
         };
         // An entity whose new version is invalid keeps its last good version
         // (with the error in its status), as in Backstage.
