@@ -35,7 +35,7 @@ use postings::Originals;
 pub use search::{SearchHit, SearchResult};
 
 use hashbrown::HashTable;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::FxBuildHasher;
 use serde_json::{Map, Value};
 use std::hash::BuildHasher;
 use uuid::Uuid;
@@ -140,7 +140,8 @@ pub struct CatalogIndex {
     entities: Vec<IndexedEntity>,
     /// Positions in `entities`, found by the hash of their `key`.
     by_key: HashTable<u32>,
-    by_uid: FxHashMap<Uuid, u32>,
+    /// Positions in `entities`, found by the hash of their `uid`.
+    by_uid: HashTable<u32>,
     keys: Interner,
     /// Shared with the previous and next index of a reload (see [`LayeredInterner`]).
     values: LayeredInterner,
@@ -246,7 +247,9 @@ impl CatalogIndex {
             index.values = previous.values.for_next_index();
         }
         index.entities.reserve_exact(entities.len());
-        index.by_uid.reserve(entities.len());
+        // Sized once; both tables are empty, so nothing is rehashed.
+        index.by_key.reserve(entities.len(), |_| 0);
+        index.by_uid.reserve(entities.len(), |_| 0);
         let mut entities: Vec<(String, Arc<Entity>)> = entities.into_iter().map(|e| (e.key(), e)).collect();
         entities.sort_by(|a, b| a.0.cmp(&b.0));
         let full_text_keys: Vec<u32> = FULL_TEXT_FIELDS.iter().map(|f| index.keys.intern(f)).collect();
@@ -288,7 +291,7 @@ impl CatalogIndex {
             index
                 .by_key
                 .insert_unique(FxBuildHasher.hash_one(key.as_str()), id, |&i| FxBuildHasher.hash_one(entities[i as usize].key.as_str()));
-            index.by_uid.insert(uid, id);
+            index.by_uid.insert_unique(FxBuildHasher.hash_one(uid), id, |&i| FxBuildHasher.hash_one(entities[i as usize].uid));
             index.entities.push(IndexedEntity { key, uid, etag, entity, status: entity_status, pairs });
         }
         // Done with new strings: shrink them before the postings are built
@@ -366,7 +369,7 @@ impl CatalogIndex {
 
     pub fn get_by_uid(&self, uid: &str) -> Option<&IndexedEntity> {
         let uid = Uuid::parse_str(uid).ok()?;
-        self.by_uid.get(&uid).map(|&i| &self.entities[i as usize])
+        self.by_uid.find(FxBuildHasher.hash_one(uid), |&i| self.entities[i as usize].uid == uid).map(|&i| &self.entities[i as usize])
     }
 
     /// Every value of `key` with the entities that have it.
