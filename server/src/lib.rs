@@ -43,3 +43,31 @@ pub mod window;
 // library so the binary, the benchmarks and the tests all use the same one.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Makes mimalloc hand freed pages back to the OS at once instead of after
+/// 10 ms. A reload frees tens of MB on a blocking-pool thread that then
+/// sleeps, and a sleeping thread never runs its delayed purges: they stayed
+/// resident until that thread allocated again (50,000 entities: 215 → 199
+/// MiB peak after edits). Costs nothing measurable on OTLP ingest (BENCHMARKS.md).
+pub fn tune_allocator() {
+    // SAFETY: sets a plain integer option; mimalloc reads it on each purge.
+    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
+}
+
+/// `mi_option_purge_delay` in mimalloc v2's `mimalloc.h` (the Rust bindings
+/// name no constant for it).
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_allocator_option_set_is_the_purge_delay() {
+        // SAFETY: reads a plain integer option.
+        let read = || unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+            assert_eq!(read(), 10, "mimalloc's documented default purge delay: the option number is right");
+        }
+        super::tune_allocator();
+        assert_eq!(read(), 0);
+    }
+}

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    server::tune_allocator();
     let cli = server::cli::Cli::parse();
     server::cli::run(cli)
 }
