@@ -10,6 +10,9 @@
 //! - Postings ([`postings`]) map each `(key, value)` to the entities that have it; filters,
 //!   facets and full-text search work on postings and bitsets, never by
 //!   walking every entity.
+//! - A reload builds a new index beside the one serving; the postings and
+//!   full-text corpus of entities unchanged since the last full build are
+//!   shared between them, not built again ([`layers`]).
 //! - A [`Filter`] is a list of alternatives (ORed); each alternative is a list
 //!   of conditions (ANDed); a condition is `key=value` (several values for one
 //!   key within an alternative are ORed) or `key` alone (the field exists).
