@@ -311,11 +311,8 @@ fn derive_all_relations(out: &mut LoadedCatalog) {
     for unresolved in derive_relations(&mut out.entities) {
         let parsed = &out.entities[unresolved.entity_index];
         out.diagnostics.push(
-            Diagnostic::warning(
-                parsed.location.clone(),
-                format!("{}: `{}`: {}", unresolved.field, unresolved.target, unresolved.reason),
-            )
-            .for_entity(Some(parsed.entity.key())),
+            Diagnostic::warning(parsed.location.clone(), format!("{}: `{}`: {}", unresolved.field, unresolved.target, unresolved.reason))
+                .for_entity(Some(parsed.entity.key())),
         );
     }
 }

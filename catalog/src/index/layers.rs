@@ -53,11 +53,7 @@ pub(super) struct SegmentEntity<'a> {
 impl Layers {
     /// Builds a segment from `entities` (ids ascending). `full_text` tells
     /// which pairs go into the corpus and gives their text.
-    fn segment<'a>(
-        entities: &[SegmentEntity<'a>],
-        originals: Originals,
-        full_text: &dyn Fn(u32, u32) -> Option<&'a str>,
-    ) -> Segment {
+    fn segment<'a>(entities: &[SegmentEntity<'a>], originals: Originals, full_text: &dyn Fn(u32, u32) -> Option<&'a str>) -> Segment {
         let postings = Postings::build(|| entities.iter().map(|e| (e.id, e.pairs)), originals);
         let corpus = TextCorpus::build(|| {
             entities.iter().flat_map(|e| e.pairs.iter().filter_map(move |&(key, value)| full_text(key, value).map(|text| (e.id, text))))
@@ -79,11 +75,7 @@ impl Layers {
         originals: Originals,
         full_text: &dyn Fn(u32, u32) -> Option<&'a str>,
     ) -> Self {
-        Layers {
-            base: Arc::clone(&previous.base),
-            base_positions: Some(base_positions),
-            delta: Self::segment(delta, originals, full_text),
-        }
+        Layers { base: Arc::clone(&previous.base), base_positions: Some(base_positions), delta: Self::segment(delta, originals, full_text) }
     }
 
     /// Entities in the base.

@@ -704,7 +704,9 @@ spec: {type: team, children: []}
     fn org(numbers: &[usize], tag: impl Fn(usize) -> &'static str) -> Vec<Arc<Entity>> {
         let mut text = String::new();
         for team in 0..3 {
-            text += &format!("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: team-{team}}}\nspec: {{type: team, children: []}}\n---\n");
+            text += &format!(
+                "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: team-{team}}}\nspec: {{type: team, children: []}}\n---\n"
+            );
         }
         for &n in numbers {
             let (title, kind) = (if n % 2 == 0 { "Alpha" } else { "Beta" }, if n % 4 == 0 { "website" } else { "service" });
@@ -763,7 +765,15 @@ spec: {type: team, children: []}
             kotlin.extend([round * 7 + 1, round * 7 + 2]);
             numbers.retain(|&n| n != round * 7 + 3);
             numbers.push(100 + round);
-            let entities = org(&numbers, |n| if kotlin.contains(&n) { "Kotlin" } else if n % 5 == 0 { "Java" } else { "go" });
+            let entities = org(&numbers, |n| {
+                if kotlin.contains(&n) {
+                    "Kotlin"
+                } else if n % 5 == 0 {
+                    "Java"
+                } else {
+                    "go"
+                }
+            });
             let next = CatalogIndex::rebuild(&index, entities.clone(), &[]);
             assert_eq!(answers(&next), answers(&CatalogIndex::new(entities)), "round {round}");
             if next.layers.shares_base_with(&index.layers) {

@@ -50,6 +50,11 @@ impl Originals {
     }
 }
 
+/// Consecutive ranges ending at each of `ends`, the first starting at 0.
+fn ranges(ends: &[usize]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    ends.iter().scan(0, |start, &end| Some(std::mem::replace(start, end)..end))
+}
+
 impl Postings {
     /// The postings of `entities`: each entity's id (ascending) and its
     /// `(key, value)` pairs (a pair repeated in one entity counts once).
@@ -84,33 +89,31 @@ impl Postings {
         }
         drop(next);
         // Within a key: by value, then entity (so each run is ascending).
-        let ranges = || key_ends.iter().scan(0, |start, &end| Some((std::mem::replace(start, end), end)));
-        let (mut distinct_pairs, mut distinct_ids) = (0, 0);
-        for (start, end) in ranges() {
-            let bucket = &mut buckets[start..end];
-            bucket.sort_unstable();
-            for (i, row) in bucket.iter().enumerate() {
-                let previous = i.checked_sub(1).map(|i| bucket[i]);
-                distinct_ids += usize::from(previous != Some(*row));
-                distinct_pairs += usize::from(previous.map(|p| p[0]) != Some(row[0]));
-            }
+        for range in ranges(&key_ends) {
+            buckets[range].sort_unstable();
         }
+        // Each distinct (key, value, entity) once, and whether it starts a new
+        // (key, value): walked once to size the arrays, once to fill them.
+        let (buckets, key_ends) = (&buckets, &key_ends);
+        let rows = || {
+            ranges(key_ends).enumerate().flat_map(move |(key, range)| {
+                let bucket = &buckets[range];
+                bucket.iter().enumerate().filter_map(move |(i, &[value, entity])| {
+                    let previous = i.checked_sub(1).map(|p| bucket[p]);
+                    (previous != Some([value, entity])).then(|| (key as u32, value, entity, previous.map(|p| p[0]) != Some(value)))
+                })
+            })
+        };
+        let (distinct_ids, distinct_pairs) = rows().fold((0, 0), |(ids, pairs), (.., new_pair)| (ids + 1, pairs + usize::from(new_pair)));
         let mut entries: Vec<Entry> = Vec::with_capacity(distinct_pairs);
         let mut ids = Vec::with_capacity(distinct_ids);
-        for (key, (start, end)) in ranges().enumerate() {
-            let bucket = &buckets[start..end];
-            for (i, &[value, entity]) in bucket.iter().enumerate() {
-                let previous = i.checked_sub(1).map(|i| bucket[i]);
-                if previous == Some([value, entity]) {
-                    continue;
-                }
-                if previous.map(|p| p[0]) != Some(value) {
-                    entries.push(Entry { key: key as u32, value, end: ids.len() as u32 });
-                }
-                ids.push(entity);
-                if let Some(last) = entries.last_mut() {
-                    last.end += 1;
-                }
+        for (key, value, entity, new_pair) in rows() {
+            if new_pair {
+                entries.push(Entry { key, value, end: ids.len() as u32 });
+            }
+            ids.push(entity);
+            if let Some(last) = entries.last_mut() {
+                last.end += 1;
             }
         }
         Postings { entries, ids, originals }
