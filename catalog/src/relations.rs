@@ -133,7 +133,7 @@ pub fn derive_relations<T: HoldsEntity>(items: &mut [T]) -> Vec<UnresolvedRef> {
     // index into `elsewhere` (targets outside the set). Sized once (each
     // reference yields at most two rows): grown by doubling, it would be
     // the largest allocation of a reload.
-    let references: usize = entities().flat_map(|e| relation_fields(e).map(|field| field_values(e.spec.get(field.field)).len())).sum();
+    let references: usize = entities().flat_map(|e| relation_fields(e).map(|field| field_values(e.spec.get(field.field)).count())).sum();
     let mut derived: Vec<(u32, u8, u32)> = Vec::with_capacity(2 * references);
     let mut elsewhere: Vec<Arc<str>> = Vec::new();
     let mut unresolved = Vec::new();
@@ -199,12 +199,15 @@ fn relation_fields(entity: &Entity) -> impl Iterator<Item = &'static RelationFie
     RELATION_FIELDS.iter().filter(|f| f.kinds.iter().any(|kind| entity.kind.eq_ignore_ascii_case(kind)))
 }
 
-fn field_values(value: Option<&Value>) -> Vec<&str> {
-    match value {
-        Some(Value::String(s)) => vec![s.as_str()],
-        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-        _ => Vec::new(),
-    }
+/// The strings of a field: itself, or its array's string items (no
+/// allocation: the counting pass walks every entity's fields too).
+fn field_values(value: Option<&Value>) -> impl Iterator<Item = &str> {
+    let (single, items) = match value {
+        Some(Value::String(s)) => (Some(s.as_str()), None),
+        Some(Value::Array(items)) => (None, Some(items.iter().filter_map(Value::as_str))),
+        _ => (None, None),
+    };
+    single.into_iter().chain(items.into_iter().flatten())
 }
 
 #[cfg(test)]
