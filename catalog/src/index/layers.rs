@@ -79,7 +79,7 @@ impl Layers {
     }
 
     /// Entities in the base.
-    pub fn base_len(&self) -> usize {
+    fn base_len(&self) -> usize {
         self.base.len as usize
     }
 
