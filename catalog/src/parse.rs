@@ -39,13 +39,28 @@ pub fn parse_str(file: &str, text: &str) -> ParsedFile {
 /// neither `apiVersion` nor `kind` (an OpenAPI file next to the descriptors
 /// in a watched folder, say) are passed over silently.
 pub fn parse_str_with(file: &str, text: &str, skip_non_descriptors: bool) -> ParsedFile {
-    let (documents, mut diagnostics) = yaml::parse_documents(file, text);
     let mut entities = Vec::new();
-    for doc in &documents {
+    let diagnostics = parse_each(file, text, skip_non_descriptors, |entity| entities.push(entity));
+    ParsedFile { entities, diagnostics }
+}
+
+/// Like [`parse_str_with`], handing each entity to `on_entity` as soon as its
+/// document is parsed: a file of thousands of documents is never held as
+/// thousands of node trees and entities at once. Returns the diagnostics.
+pub fn parse_each(file: &str, text: &str, skip_non_descriptors: bool, mut on_entity: impl FnMut(ParsedEntity)) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    for doc in yaml::documents(file, text) {
+        let doc = match doc {
+            Ok(doc) => doc,
+            Err(problem) => {
+                diagnostics.push(problem);
+                continue;
+            }
+        };
         if skip_non_descriptors && !yaml::looks_like_descriptor(&doc.root) {
             continue;
         }
-        let checked = validate::check(doc);
+        let checked = validate::check(&doc);
         let rejected = checked.diagnostics.iter().any(Diagnostic::is_error);
         diagnostics.extend(checked.diagnostics);
         if rejected {
@@ -67,7 +82,7 @@ pub fn parse_str_with(file: &str, text: &str, skip_non_descriptors: bool) -> Par
                 if let Some(spec) = spec {
                     entity.spec = spec;
                 }
-                entities.push(ParsedEntity { entity: Arc::new(entity), location: doc.start(), kind_checked: checked.kind_checked })
+                on_entity(ParsedEntity { entity: Arc::new(entity), location: doc.start(), kind_checked: checked.kind_checked })
             }
             Err(error) => diagnostics.push(
                 Diagnostic::error(doc.start(), format!("descriptor does not match the entity shape: {error}"))
@@ -75,7 +90,7 @@ pub fn parse_str_with(file: &str, text: &str, skip_non_descriptors: bool) -> Par
             ),
         }
     }
-    ParsedFile { entities, diagnostics }
+    diagnostics
 }
 
 #[cfg(test)]

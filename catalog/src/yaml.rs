@@ -39,27 +39,23 @@ impl Document {
     }
 }
 
-/// Splits a YAML stream into documents and parses each one. A document that
-/// fails to parse yields a diagnostic; the others are unaffected.
-pub fn parse_documents(file: &str, text: &str) -> (Vec<Document>, Vec<Diagnostic>) {
-    let mut documents = Vec::new();
-    let mut diagnostics = Vec::new();
+/// Splits a YAML stream into documents and parses each one as it is taken,
+/// so a file of thousands of documents never holds all their node trees. A
+/// document that fails to parse yields a diagnostic; the others are
+/// unaffected.
+pub fn documents(file: &str, text: &str) -> impl Iterator<Item = Result<Document, Diagnostic>> {
     let file: Arc<str> = file.into();
-    for chunk in split_documents(text) {
-        if chunk.text.trim().is_empty() || is_only_comments(&chunk.text) {
-            continue;
-        }
+    split_documents(text).into_iter().filter(|chunk| !chunk.text.trim().is_empty() && !is_only_comments(&chunk.text)).map(move |chunk| {
         // prevent_coercion records whether a scalar was quoted, for to_json.
         let options = marked_yaml::LoaderOptions::default().prevent_coercion(true);
         match marked_yaml::parse_yaml_with_options(0, &chunk.text, options) {
-            Ok(root) => documents.push(Document { root, line_offset: chunk.line_offset, file: file.clone() }),
+            Ok(root) => Ok(Document { root, line_offset: chunk.line_offset, file: file.clone() }),
             Err(error) => {
                 let (line, column, message) = describe_load_error(&error);
-                diagnostics.push(Diagnostic::error(Location { file: file.clone(), line: line + chunk.line_offset, column }, message));
+                Err(Diagnostic::error(Location { file: file.clone(), line: line + chunk.line_offset, column }, message))
             }
         }
-    }
-    (documents, diagnostics)
+    })
 }
 
 struct Chunk {
@@ -137,11 +133,13 @@ const FOREIGN_API_VERSIONS: &[&str] = &["openslo/"];
 
 /// Parses the first document of a YAML text into JSON (for `$yaml`).
 pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, String> {
-    let (documents, diagnostics) = parse_documents(file, text);
-    if let Some(d) = diagnostics.first() {
-        return Err(d.to_string());
+    let mut first = None;
+    for document in documents(file, text) {
+        // A problem in any document fails the whole text, as a parser of the full stream would.
+        let document = document.map_err(|problem| problem.to_string())?;
+        first.get_or_insert_with(|| to_json(&document.root));
     }
-    Ok(documents.first().map(|d| to_json(&d.root)).unwrap_or(Value::Null))
+    Ok(first.unwrap_or(Value::Null))
 }
 
 /// The JSON value of a node. Plain (unquoted) scalars follow YAML's core
@@ -194,7 +192,9 @@ mod tests {
     #[test]
     fn documents_keep_their_file_lines() {
         let text = "a: 1\n---\nb: 2\nc: [x\n---\nd: 4\n";
-        let (docs, diags) = parse_documents("f.yaml", text);
+        let (docs, diags): (Vec<_>, Vec<_>) = documents("f.yaml", text).partition(Result::is_ok);
+        let docs: Vec<Document> = docs.into_iter().flatten().collect();
+        let diags: Vec<Diagnostic> = diags.into_iter().filter_map(Result::err).collect();
         assert_eq!(docs.len(), 2);
         let d = &docs[1];
         let node = d.root.as_mapping().unwrap().get_node("d").unwrap();
@@ -205,8 +205,8 @@ mod tests {
 
     #[test]
     fn scalars_are_typed_like_yaml() {
-        let (docs, _) = parse_documents("f", "a: 1\nb: '1'\nc: true\nd: 1.5\ne: ~\nf: text\n");
-        let v = to_json(&docs[0].root);
+        let doc = documents("f", "a: 1\nb: '1'\nc: true\nd: 1.5\ne: ~\nf: text\n").next().unwrap().unwrap();
+        let v = to_json(&doc.root);
         assert_eq!(v["a"], Value::from(1));
         assert_eq!(v["b"], Value::from("1"));
         assert_eq!(v["c"], Value::from(true));

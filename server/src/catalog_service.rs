@@ -108,8 +108,10 @@ fn is_orphan(entity: &Entity) -> bool {
 }
 
 impl CatalogService {
-    /// Starts from what the store holds (so a restart serves at once); call
-    /// [`Self::reload`] to read the locations.
+    /// Starts from what the store holds; call [`Self::reload`] to read the
+    /// locations. The stored catalog is what a reload compares with: which
+    /// entities are now orphans, which keep their last good version, and
+    /// (shared, not read twice) which are unchanged.
     pub async fn open(store: Store, static_paths: Vec<PathBuf>, urls: Arc<dyn UrlReader + Send + Sync>) -> Result<Self> {
         let index = CatalogIndex::new(store.entities().await?);
         Ok(Self {

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use catalog::Entity;
+use futures::TryStreamExt;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
@@ -92,9 +93,16 @@ impl Store {
         Ok(())
     }
 
+    /// Every stored entity. Rows are decoded as they arrive: all of a large
+    /// catalog's JSON bodies at once would cost as much again as the entities.
     pub async fn entities(&self) -> Result<Vec<Entity>> {
-        let rows = sqlx::query("SELECT body FROM entities ORDER BY kind, namespace, name").fetch_all(&self.pool).await?;
-        rows.iter().map(|row| decode_entity(row.try_get("body")?)).collect()
+        let mut rows = sqlx::query("SELECT body FROM entities ORDER BY kind, namespace, name").fetch(&self.pool);
+        let mut entities = Vec::new();
+        let mut decoder = catalog::StoredEntityDecoder::default();
+        while let Some(row) = rows.try_next().await? {
+            entities.push(decode_entity(&mut decoder, row.try_get("body")?)?);
+        }
+        Ok(entities)
     }
 
     /// Locations registered through the API, oldest first.
@@ -124,7 +132,8 @@ impl Store {
     /// Entities registered through the API, in registration order.
     pub async fn registered_entities(&self) -> Result<Vec<Entity>> {
         let rows = sqlx::query("SELECT body FROM registered_entities ORDER BY created_at, entity_ref").fetch_all(&self.pool).await?;
-        rows.iter().map(|row| decode_entity(row.try_get("body")?)).collect()
+        let mut decoder = catalog::StoredEntityDecoder::default();
+        rows.iter().map(|row| decode_entity(&mut decoder, row.try_get("body")?)).collect()
     }
 
     /// Registers (or replaces) entities in one transaction.
@@ -178,8 +187,8 @@ async fn upsert_entities(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entities: &[
     Ok(())
 }
 
-fn decode_entity(body: String) -> Result<Entity> {
-    serde_json::from_str(&body).context("corrupt entity JSON in the database")
+fn decode_entity(decoder: &mut catalog::StoredEntityDecoder, body: &str) -> Result<Entity> {
+    decoder.decode(body).context("corrupt entity JSON in the database")
 }
 
 pub fn unix_seconds() -> i64 {
