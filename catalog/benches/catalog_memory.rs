@@ -35,9 +35,12 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // Counted as a move (the new block allocated before the old one is
+        // freed), which is what a large block's realloc does: growing a big
+        // buffer by doubling briefly holds both.
+        PEAK.fetch_max(LIVE.load(Ordering::Relaxed) + new_size, Ordering::Relaxed);
         if new_size >= layout.size() {
-            let live = LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed) + new_size - layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
+            LIVE.fetch_add(new_size - layout.size(), Ordering::Relaxed);
         } else {
             LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
         }
@@ -69,7 +72,6 @@ fn main() {
     let total: usize = std::env::var("MERIDIAN_BENCH_ENTITIES").ok().and_then(|v| v.parse().ok()).unwrap_or(50_000);
     let org = Org::scaled(total);
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut json_bytes = 0;
     for (path, text) in org.files() {
         let path = dir.path().join(path);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("folder");
@@ -85,9 +87,6 @@ fn main() {
     let load_peak = peak() - base;
     let (entities, diagnostics): (Vec<_>, _) = (loaded.entities.into_iter().map(|p| p.entity).collect(), loaded.diagnostics);
     let cache_and_entities = live() - base;
-    for entity in &entities {
-        json_bytes += serde_json::to_vec(entity.as_ref()).map_or(0, |j| j.len());
-    }
 
     reset_peak();
     let before_index = live();
@@ -114,6 +113,33 @@ fn main() {
     let reload_peak = peak() - base;
     assert_eq!(rebuilt.len(), org.total());
     let after_reload = live() - base;
+    // As the database stores them, for the restart below.
+    let stored: Vec<String> = rebuilt.entities().iter().map(|e| serde_json::to_string(&*e.entity).expect("entity JSON")).collect();
+    let json_bytes: usize = stored.iter().map(String::len).sum();
+    drop(rebuilt);
+    drop(cache);
+
+    // A restart: the stored entities decoded one by one and indexed, then the
+    // files read with an empty cache (what the server does on start).
+    let base = live();
+    reset_peak();
+    let mut decoder = catalog::StoredEntityDecoder::default();
+    let decoded: Vec<catalog::Entity> = stored.iter().map(|json| decoder.decode(json).expect("stored entity decodes")).collect();
+    drop(decoder);
+    let restart_decoded = live() - base;
+    let index = CatalogIndex::new(decoded);
+    let restart_open_peak = peak() - base;
+    let restart_opened = live() - base;
+    reset_peak();
+    let mut cache = LoadCache::default();
+    let previous = |key: &str| index.get(key).map(|e| Arc::clone(&e.entity));
+    let reloaded = load_cached(&roots, &NoUrls, &mut cache, &previous, Vec::new());
+    let entities: Vec<_> = reloaded.entities.into_iter().map(|p| p.entity).collect();
+    let rebuilt = CatalogIndex::rebuild(&index, entities, &reloaded.diagnostics);
+    drop(index);
+    let restart_peak = peak() - base;
+    assert_eq!(rebuilt.len(), org.total());
+    let after_restart = live() - base;
 
     println!("catalog live heap, {} entities ({:.0} MiB as compact JSON):\n", org.total(), mib(json_bytes));
     println!("| measure | MiB |\n|---|---|");
@@ -125,4 +151,9 @@ fn main() {
     println!("| peak of a one-file reload, loading (files, relations) | {:.0} |", mib(reload_load_peak));
     println!("| peak of a one-file reload | {:.0} |", mib(reload_peak));
     println!("| steady state after the reload | {:.0} |", mib(after_reload));
+    println!("| restart: stored entities decoded | {:.0} |", mib(restart_decoded));
+    println!("| restart: peak while indexing them | {:.0} |", mib(restart_open_peak));
+    println!("| restart: stored entities indexed | {:.0} |", mib(restart_opened));
+    println!("| restart: peak of reading the files | {:.0} |", mib(restart_peak));
+    println!("| restart: steady state after | {:.0} |", mib(after_restart));
 }
