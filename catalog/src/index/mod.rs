@@ -362,7 +362,17 @@ impl CatalogIndex {
 
     /// By `kind:namespace/name` (any case).
     pub fn get(&self, entity_ref: &str) -> Option<&IndexedEntity> {
-        self.position(&entity_ref.to_lowercase()).map(|i| &self.entities[i])
+        // Reloads look up every entity by its key, already lower case: no copy then.
+        let lowers_to_itself = |c: char| {
+            let mut lower = c.to_lowercase();
+            lower.next() == Some(c) && lower.next().is_none()
+        };
+        let key = if entity_ref.chars().all(lowers_to_itself) {
+            std::borrow::Cow::Borrowed(entity_ref)
+        } else {
+            std::borrow::Cow::Owned(entity_ref.to_lowercase())
+        };
+        self.position(&key).map(|i| &self.entities[i])
     }
 
     /// The position of an entity (as used by [`Self::filter`]).
