@@ -126,6 +126,7 @@ pub fn load_cached(
     for root in roots {
         enqueue_root(root, &mut queue, &mut out.diagnostics);
     }
+    let known = Known { urls, previous };
     let mut seen: HashSet<Source> = HashSet::new();
     while let Some(target) = queue.pop_front() {
         if !seen.insert(target.key.clone()) {
@@ -145,7 +146,6 @@ pub fn load_cached(
             }
         };
         let file_stamp = Stamp::of(&text);
-        let known = Known { urls, previous };
         if !reuse_cached(&target, file_stamp, &known, cache, &mut queue, &mut out) {
             read_file(&target, &text, file_stamp, &known, cache, &mut queue, &mut out);
         }
