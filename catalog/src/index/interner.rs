@@ -135,7 +135,7 @@ impl LayeredInterner {
     /// eighth of it (the first build's all do, without a copy); otherwise
     /// they stay apart and only shrink.
     pub fn freeze(&mut self) {
-        if self.added.len() <= self.base.len() / 8 {
+        if !super::outgrows_base(self.added.len(), self.base.len()) {
             self.added.shrink_to_fit();
             return;
         }

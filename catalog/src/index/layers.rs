@@ -86,7 +86,7 @@ impl Layers {
     /// Whether a next index with `delta` entities outside the base should
     /// build a new base instead.
     pub fn needs_new_base(&self, delta: usize) -> bool {
-        self.base.len == 0 || delta > self.base_len() / 8
+        self.base.len == 0 || super::outgrows_base(delta, self.base_len())
     }
 
     /// The base id of each of this index's positions (`positions` of them),

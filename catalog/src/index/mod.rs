@@ -134,6 +134,15 @@ impl IndexedEntity {
     }
 }
 
+/// Whether `added` entries kept apart from a shared base of `base` entries
+/// should be merged into a new base: once they are more than an eighth of
+/// it. The value strings ([`interner`]) and the postings ([`layers`]) both
+/// follow it: the full copy is paid rarely, and the part kept apart stays
+/// small enough to read beside the base at little cost.
+fn outgrows_base(added: usize, base: usize) -> bool {
+    added > base / 8
+}
+
 /// Fields searched by full text when none are given.
 const FULL_TEXT_FIELDS: &[&str] =
     &["metadata.name", "metadata.title", "metadata.description", "metadata.tags", "spec.owner", "spec.profile.displayname"];
