@@ -7,99 +7,51 @@
 //!   `relations.ownedby=group:default/team-a`. Values over 200 characters are
 //!   not indexed. Keys and values are interned: each distinct string is held
 //!   once, pairs are two `u32`s.
-//! - Postings ([`postings`]) map each `(key, value)` to the entities that have it; filters,
-//!   facets and full-text search work on postings and bitsets, never by
-//!   walking every entity.
+//! - Postings ([`postings`]) map each `(key, value)` to the entities that
+//!   have it; filters ([`filter`]), facets ([`facets`]), full-text and
+//!   ranked search ([`search`]) work on postings and bitsets ([`bitset`]),
+//!   never by walking every entity.
 //! - A reload builds a new index beside the one serving; the postings and
 //!   full-text corpus of entities unchanged since the last full build are
 //!   shared between them, not built again ([`layers`]).
-//! - A [`Filter`] is a list of alternatives (ORed); each alternative is a list
-//!   of conditions (ANDed); a condition is `key=value` (several values for one
-//!   key within an alternative are ORed) or `key` alone (the field exists).
+//! - Entities become pairs in [`flatten`]; [`order`] sorts and [`project`]
+//!   trims their JSON (`fields=`).
 //! - Entities are kept once, typed; their Backstage JSON (with `uid`, `etag`
 //!   and `status`) is produced on demand. `uid` (UUID v5 of the entity ref) and
 //!   `etag` (hash of the content) are derived, so replicas agree on them.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
+mod bitset;
 mod corpus;
+mod facets;
+mod filter;
+mod flatten;
 mod interner;
 mod layers;
+mod order;
 mod postings;
+mod project;
 mod search;
 
-use corpus::TextCorpus;
+use flatten::flatten;
 use interner::{Interner, LayeredInterner};
-use layers::{Layers, Run, SegmentEntity};
+use layers::{Layers, SegmentEntity};
 use postings::Originals;
 
+pub use filter::{Condition, Filter, FilterError};
+pub use order::{Direction, OrderField};
+pub use project::project;
 pub use search::{SearchHit, SearchResult};
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
-use serde_json::{Map, Value};
-use std::hash::BuildHasher;
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::entity::Entity;
-
-const MAX_VALUE_LENGTH: usize = 200;
-
-/// `kind=component,spec.type=service` per alternative; alternatives ORed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Filter {
-    pub alternatives: Vec<Vec<Condition>>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Condition {
-    pub key: String,
-    /// `None`: the field only has to exist.
-    pub value: Option<String>,
-}
-
-impl Filter {
-    /// Parses Backstage's `filter` query parameters (one string per parameter).
-    pub fn parse<S: AsRef<str>>(params: &[S]) -> Result<Self, String> {
-        let mut alternatives = Vec::new();
-        for param in params {
-            let mut conditions = Vec::new();
-            for part in param.as_ref().split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let (key, value) = match part.split_once('=') {
-                    Some((k, v)) => (k.trim(), Some(v.trim().to_lowercase())),
-                    None => (part, None),
-                };
-                if key.is_empty() {
-                    return Err(format!("filter `{}` has an empty key", param.as_ref()));
-                }
-                conditions.push(Condition { key: key.to_lowercase(), value });
-            }
-            if !conditions.is_empty() {
-                alternatives.push(conditions);
-            }
-        }
-        Ok(Self { alternatives })
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.alternatives.is_empty()
-    }
-}
-
-/// Sort direction for [`OrderField`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Direction {
-    Asc,
-    Desc,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OrderField {
-    pub field: String,
-    pub direction: Direction,
-}
 
 /// One entity as the index keeps it.
 #[derive(Debug)]
@@ -162,40 +114,6 @@ pub struct CatalogIndex {
     layers: Layers,
 }
 
-/// A set of entity ids as a bitset: cheap AND / OR at catalog sizes.
-#[derive(Clone)]
-struct Ids(Vec<u64>);
-
-impl Ids {
-    fn empty(n: usize) -> Self {
-        Ids(vec![0; n.div_ceil(64)])
-    }
-    fn all(n: usize) -> Self {
-        let mut ids = Ids(vec![u64::MAX; n.div_ceil(64)]);
-        if !n.is_multiple_of(64)
-            && let Some(last) = ids.0.last_mut()
-        {
-            *last = (1u64 << (n % 64)) - 1;
-        }
-        ids
-    }
-    fn insert(&mut self, id: u32) {
-        self.0[id as usize / 64] |= 1 << (id % 64);
-    }
-    fn contains(&self, id: usize) -> bool {
-        self.0.get(id / 64).is_some_and(|w| w & (1 << (id % 64)) != 0)
-    }
-    fn and(&mut self, other: &Ids) {
-        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= b);
-    }
-    fn or(&mut self, other: &Ids) {
-        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= b);
-    }
-    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(w, &bits)| (0..64).filter(move |b| bits & (1 << b) != 0).map(move |b| w * 64 + b))
-    }
-}
-
 /// Where an entity of a new index comes from.
 enum Origin {
     /// New, or different from the previous index's version.
@@ -210,9 +128,7 @@ pub fn uid_for(key: &str) -> Uuid {
 }
 
 fn etag_for(entity: &Entity) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    serde_json::to_string(entity).unwrap_or_default().hash(&mut hasher);
-    hasher.finish()
+    crate::stable_hash(&serde_json::to_vec(entity).unwrap_or_default())
 }
 
 fn status_items(problems: &[crate::Diagnostic]) -> HashMap<&str, Vec<Value>> {
@@ -392,210 +308,6 @@ impl CatalogIndex {
     pub fn get_by_uid(&self, uid: &str) -> Option<&IndexedEntity> {
         let uid = Uuid::parse_str(uid).ok()?;
         self.by_uid.find(FxBuildHasher.hash_one(uid), |&i| self.entities[i as usize].uid == uid).map(|&i| &self.entities[i as usize])
-    }
-
-    /// Every value of `key` with the entities that have it.
-    fn postings_of(&self, key: &str) -> impl Iterator<Item = (u32, Run<'_>)> + '_ {
-        self.keys.get(key).into_iter().flat_map(|kid| self.layers.of_key(kid))
-    }
-
-    fn ids_for(&self, key: &str, value: Option<&str>) -> Ids {
-        let mut ids = Ids::empty(self.entities.len());
-        match value {
-            Some(v) => {
-                if let (Some(k), Some(vid)) = (self.keys.get(key), self.values.get(v)) {
-                    self.layers.get(k, vid).for_each(|id| ids.insert(id));
-                }
-            }
-            None => self.postings_of(key).for_each(|(_, run)| run.positions().for_each(|id| ids.insert(id))),
-        }
-        ids
-    }
-
-    fn select(&self, filter: &Filter) -> Ids {
-        let n = self.entities.len();
-        if filter.is_empty() {
-            return Ids::all(n);
-        }
-        let mut result = Ids::empty(n);
-        for alternative in &filter.alternatives {
-            // Conditions on the same key are alternatives of one another.
-            let mut by_key: BTreeMap<&str, Vec<Option<&str>>> = BTreeMap::new();
-            for c in alternative {
-                by_key.entry(&c.key).or_default().push(c.value.as_deref());
-            }
-            let mut matched = Ids::all(n);
-            for (key, values) in by_key {
-                let mut any = Ids::empty(n);
-                for value in values {
-                    any.or(&self.ids_for(key, value));
-                }
-                matched.and(&any);
-            }
-            result.or(&matched);
-        }
-        result
-    }
-
-    /// Entity positions matching `filter`, in ref order.
-    pub fn filter(&self, filter: &Filter) -> Vec<usize> {
-        let n = self.entities.len();
-        self.select(filter).iter().filter(|&i| i < n).collect()
-    }
-
-    /// The first indexed value (lower case) of `key` for an entity.
-    fn value_of(&self, position: usize, key: Option<u32>) -> Option<&str> {
-        let key = key?;
-        self.entities[position].pairs.iter().find(|(k, _)| *k == key).map(|&(_, v)| self.values.text(v))
-    }
-
-    /// Sorts positions by the given fields (missing values last), then by ref.
-    pub fn sort(&self, ids: &mut [usize], order: &[OrderField]) {
-        if order.is_empty() {
-            return;
-        }
-        let keys: Vec<(Option<u32>, Direction)> = order.iter().map(|o| (self.keys.get(&o.field.to_lowercase()), o.direction)).collect();
-        ids.sort_by(|&a, &b| {
-            for &(key, direction) in &keys {
-                let ordering = match (self.value_of(a, key), self.value_of(b, key)) {
-                    (Some(x), Some(y)) => match direction {
-                        Direction::Asc => x.cmp(y),
-                        Direction::Desc => y.cmp(x),
-                    },
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (None, None) => std::cmp::Ordering::Equal,
-                };
-                if ordering.is_ne() {
-                    return ordering;
-                }
-            }
-            a.cmp(&b)
-        });
-    }
-
-    /// Keeps positions whose `fields` (default: name, title, description,
-    /// tags, owner, display name) contain `term`, case-insensitively. Each
-    /// distinct value is tested once, not each entity.
-    pub fn full_text(&self, ids: &mut Vec<usize>, term: &str, fields: &[String]) {
-        let term = term.trim().to_lowercase();
-        if term.is_empty() {
-            return;
-        }
-        let fields: Vec<String> = fields.iter().map(|f| f.to_lowercase()).collect();
-        let finder = memchr::memmem::Finder::new(term.as_bytes());
-        let mut hits = Ids::empty(self.entities.len());
-        if (fields.is_empty() || fields == FULL_TEXT_FIELDS) && !term.contains(TextCorpus::SEPARATOR) {
-            self.layers.full_text_matches(&finder).for_each(|id| hits.insert(id));
-        } else {
-            let fields: Vec<&str> = if fields.is_empty() { FULL_TEXT_FIELDS.to_vec() } else { fields.iter().map(String::as_str).collect() };
-            for field in fields {
-                for (vid, run) in self.postings_of(field) {
-                    if finder.find(self.values.text(vid).as_bytes()).is_some() {
-                        run.positions().for_each(|id| hits.insert(id));
-                    }
-                }
-            }
-        }
-        ids.retain(|&i| hits.contains(i));
-    }
-
-    /// Value counts of each facet among the entities matching `filter`, most
-    /// frequent first, each value as first written.
-    pub fn facets(&self, filter: &Filter, facets: &[String]) -> BTreeMap<String, Vec<(String, usize)>> {
-        let selected = (!filter.is_empty()).then(|| self.select(filter));
-        self.facets_of(selected.as_ref(), facets)
-    }
-
-    /// Facet counts over a selection (`None`: every entity).
-    fn facets_of(&self, selected: Option<&Ids>, facets: &[String]) -> BTreeMap<String, Vec<(String, usize)>> {
-        let mut out = BTreeMap::new();
-        for facet in facets {
-            let Some(kid) = self.keys.get(&facet.to_lowercase()) else {
-                out.insert(facet.clone(), Vec::new());
-                continue;
-            };
-            let mut list: Vec<(String, usize)> = self
-                .layers
-                .of_key(kid)
-                .filter_map(|(vid, run)| {
-                    let count = match selected {
-                        None => run.len(),
-                        Some(s) => run.positions().filter(|&id| s.contains(id as usize)).count(),
-                    };
-                    let value = self.layers.original(kid, vid).unwrap_or_else(|| self.values.text(vid));
-                    (count > 0).then(|| (value.to_string(), count))
-                })
-                .collect();
-            list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-            out.insert(facet.clone(), list);
-        }
-        out
-    }
-}
-
-/// Keeps only `fields` (dotted paths) of an entity, as Backstage's `fields=`.
-/// Keys may themselves contain dots (`metadata.annotations.backstage.io/x`).
-pub fn project(json: &Value, fields: &[String]) -> Value {
-    if fields.is_empty() {
-        return json.clone();
-    }
-    let mut out = Value::Object(Map::new());
-    for field in fields {
-        copy_path(json, field, &mut out);
-    }
-    out
-}
-
-fn copy_path(source: &Value, path: &str, target: &mut Value) {
-    let (Value::Object(map), Value::Object(out)) = (source, &mut *target) else { return };
-    for (key, child) in map {
-        if path == key {
-            out.insert(key.clone(), child.clone());
-        } else if path.len() > key.len() && path.as_bytes()[key.len()] == b'.' && path.starts_with(key.as_str()) && child.is_object() {
-            let slot = out.entry(key.clone()).or_insert_with(|| Value::Object(Map::new()));
-            copy_path(child, &path[key.len() + 1..], slot);
-        }
-    }
-}
-
-/// `(key, value)` pairs of an entity, as Backstage's search table: leaves by
-/// dotted lower-case path, array items under their array's key, relations as
-/// `relations.<type>` → target ref. Values keep their case here.
-fn flatten(entity: &Entity, pairs: &mut Vec<(String, String)>) {
-    let json = serde_json::to_value(entity).unwrap_or(Value::Null);
-    if let Value::Object(map) = json {
-        for (key, value) in map {
-            if key == "relations" {
-                for r in &entity.relations {
-                    pairs.push((format!("relations.{}", r.relation_type.to_lowercase()), r.target_ref.to_string()));
-                }
-            } else {
-                walk(value, &key.to_lowercase(), pairs);
-            }
-        }
-    }
-}
-
-fn walk(value: Value, path: &str, pairs: &mut Vec<(String, String)>) {
-    let text = match value {
-        Value::Object(map) => {
-            for (key, child) in map {
-                walk(child, &format!("{path}.{}", key.to_lowercase()), pairs);
-            }
-            return;
-        }
-        Value::Array(items) => {
-            items.into_iter().for_each(|item| walk(item, path, pairs));
-            return;
-        }
-        Value::String(s) => s,
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::Null => return,
-    };
-    if text.len() <= MAX_VALUE_LENGTH && path.len() <= MAX_VALUE_LENGTH {
-        pairs.push((path.to_string(), text));
     }
 }
 

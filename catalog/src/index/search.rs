@@ -10,7 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{CatalogIndex, Filter, Ids};
+use super::bitset::Ids;
+use super::{CatalogIndex, Filter};
 
 const FIELDS: &[(&str, u32)] = &[
     ("metadata.name", 10),
