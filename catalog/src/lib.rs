@@ -17,6 +17,7 @@
 pub mod diagnostic;
 pub mod entity;
 pub mod entity_ref;
+mod hash;
 pub mod index;
 pub mod load;
 pub mod parse;
@@ -30,7 +31,8 @@ mod yaml;
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use entity::{Entity, Metadata, Relation, StoredEntityDecoder};
 pub use entity_ref::{EntityRef, RefError};
+pub use hash::stable_hash;
 pub use load::{LoadedCatalog, load_paths};
 pub use parse::{ParsedEntity, ParsedFile, parse_str, parse_str_with};
 pub use relations::derive_relations;
-pub use source::{NoUrls, Source, UrlReader};
+pub use source::{NoUrls, Source, SourceError, UrlError, UrlReader};

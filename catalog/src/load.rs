@@ -141,7 +141,7 @@ pub fn load_cached(
                 continue;
             }
             Err(message) => {
-                out.diagnostics.push(Diagnostic::error(at_file(&target.source.to_string()), message));
+                out.diagnostics.push(Diagnostic::error(at_file(&target.source.to_string()), message.to_string()));
                 continue;
             }
         };
@@ -378,6 +378,7 @@ fn remove_duplicates(out: &mut LoadedCatalog) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::UrlError;
 
     const GROUP: &str = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team\nspec:\n  type: team\n  children: []\n";
 
@@ -517,9 +518,9 @@ mod tests {
     struct FakeUrls(HashMap<&'static str, &'static str>, std::cell::Cell<usize>);
 
     impl UrlReader for FakeUrls {
-        fn read(&self, url: &str) -> Result<String, String> {
+        fn read(&self, url: &str) -> Result<String, UrlError> {
             self.1.set(self.1.get() + 1);
-            self.0.get(url).map(|t| t.to_string()).ok_or_else(|| format!("404 Not Found for {url}"))
+            self.0.get(url).map(|t| t.to_string()).ok_or(UrlError::Status(404))
         }
     }
 
@@ -558,10 +559,7 @@ mod tests {
             "{problems:#?}"
         );
         assert_eq!(problems[1], "https://git.example/repo/catalog-info.yaml: target `./*.yaml`: globs can only match files, not URLs");
-        assert_eq!(
-            problems[2],
-            "https://git.example/repo/gone.yaml: cannot read URL: 404 Not Found for https://git.example/repo/gone.yaml"
-        );
+        assert_eq!(problems[2], "https://git.example/repo/gone.yaml: cannot read URL: HTTP 404");
         assert!(cache.reads_urls());
         // Unchanged URLs are read (to see whether they changed) but not parsed again.
         let previous: HashMap<String, Arc<Entity>> = loaded.entities.iter().map(|p| (p.entity.key(), p.entity.clone())).collect();

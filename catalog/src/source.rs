@@ -12,22 +12,64 @@ use std::path::{Path, PathBuf};
 /// Reads a URL; the server provides one that enforces the host allow-list.
 /// This crate does no network I/O itself.
 pub trait UrlReader {
-    fn read(&self, url: &str) -> Result<String, String>;
+    fn read(&self, url: &str) -> Result<String, UrlError>;
+}
+
+/// Why a [`UrlReader`] returned no text for a URL.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// The reader's allow-list does not name the URL's host.
+    #[error("`{url}` was not fetched: host `{host}` is not on the URL allow-list (--allow-url-host)")]
+    NotAllowed { url: String, host: String },
+    /// Not an absolute http(s) URL.
+    #[error(transparent)]
+    Invalid(#[from] SourceError),
+    /// The server answered with a status other than success.
+    #[error("HTTP {0}")]
+    Status(u16),
+    #[error("larger than {} MiB", .0 / (1024 * 1024))]
+    TooLarge(usize),
+    #[error("timed out after {0}s")]
+    TimedOut(u64),
+    #[error("not UTF-8 text")]
+    NotText,
+    /// Connection, TLS, redirect or protocol failure, as the client words it.
+    #[error("{0}")]
+    Transport(String),
+}
+
+/// Why a target could not be resolved or read.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error("`{written}` is not a valid URL: {reason}")]
+    InvalidUrl { written: String, reason: url::ParseError },
+    #[error("`{0}` has no host")]
+    NoHost(String),
+    #[error("`{written}`: only http and https URLs can be read, not {scheme}")]
+    Scheme { written: String, scheme: String },
+    /// The file could not be read (its `io::ErrorKind` and the OS's words).
+    #[error("cannot read file: {message}")]
+    File { kind: std::io::ErrorKind, message: String },
+    #[error("cannot read file: it is not UTF-8 text ({0})")]
+    NotUtf8(std::string::FromUtf8Error),
+    #[error("cannot read URL: {0}")]
+    Url(Box<UrlError>),
 }
 
 /// Refuses every URL: used when no host is allowed.
 pub struct NoUrls;
 
 impl UrlReader for NoUrls {
-    fn read(&self, url: &str) -> Result<String, String> {
-        Err(format!("`{url}` was not fetched: its host is not on the URL allow-list (--allow-url-host)"))
+    fn read(&self, url: &str) -> Result<String, UrlError> {
+        let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+        Err(UrlError::NotAllowed { url: url.to_string(), host })
     }
 }
 
 /// A text's length and content hash: how a file or URL looked when read.
 /// Content, not mtime: an edit that keeps the size within one timestamp tick
-/// must not be missed, and hashing every descriptor of a 50,000-entity
-/// catalog takes only tens of milliseconds.
+/// must not be missed, and hashing every descriptor of a large catalog is
+/// cheap next to reading it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stamp {
     len: u64,
@@ -36,10 +78,7 @@ pub struct Stamp {
 
 impl Stamp {
     pub fn of(text: &str) -> Stamp {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        text.as_bytes().hash(&mut hasher);
-        Stamp { len: text.len() as u64, hash: hasher.finish() }
+        Stamp { len: text.len() as u64, hash: crate::stable_hash(text.as_bytes()) }
     }
 }
 
@@ -53,27 +92,27 @@ pub enum Source {
 impl Source {
     /// A target as given from outside (a flag, the API): a URL when it has
     /// a scheme, else a path.
-    pub fn parse(target: &str) -> Result<Source, String> {
-        if target.contains("://") { parse_url(target, None) } else { Ok(Source::File(PathBuf::from(target))) }
+    pub fn parse(target: &str) -> Result<Source, SourceError> {
+        if target.contains("://") { Ok(Source::Url(parse_url(target, None)?.into())) } else { Ok(Source::File(PathBuf::from(target))) }
     }
 
     /// `written` inside this source, resolved against it.
-    pub fn resolve(&self, written: &str) -> Result<Source, String> {
+    pub fn resolve(&self, written: &str) -> Result<Source, SourceError> {
         match self {
-            _ if written.contains("://") => parse_url(written, None),
+            _ if written.contains("://") => Ok(Source::Url(parse_url(written, None)?.into())),
             Source::File(path) => Ok(Source::File(path.parent().unwrap_or(Path::new(".")).join(written))),
-            Source::Url(base) => parse_url(written, Some(base)),
+            Source::Url(base) => Ok(Source::Url(parse_url(written, Some(base))?.into())),
         }
     }
 
     /// The text; `urls` decides whether a URL may be read.
-    pub fn read(&self, urls: &dyn UrlReader) -> Result<String, String> {
+    pub fn read(&self, urls: &dyn UrlReader) -> Result<String, SourceError> {
         match self {
             Source::File(path) => {
-                let bytes = std::fs::read(path).map_err(|e| format!("cannot read file: {e}"))?;
-                String::from_utf8(bytes).map_err(|e| format!("cannot read file: it is not UTF-8 text ({e})"))
+                let bytes = std::fs::read(path).map_err(|e| SourceError::File { kind: e.kind(), message: e.to_string() })?;
+                String::from_utf8(bytes).map_err(SourceError::NotUtf8)
             }
-            Source::Url(url) => urls.read(url).map_err(|e| format!("cannot read URL: {e}")),
+            Source::Url(url) => urls.read(url).map_err(|e| SourceError::Url(Box::new(e))),
         }
     }
 
@@ -112,16 +151,17 @@ impl fmt::Display for Source {
     }
 }
 
-fn parse_url(written: &str, base: Option<&str>) -> Result<Source, String> {
+/// `written` as an absolute http(s) URL (joined to `base` when given).
+pub fn parse_url(written: &str, base: Option<&str>) -> Result<url::Url, SourceError> {
     let parsed = match base {
         Some(base) => url::Url::parse(base).and_then(|base| base.join(written)),
         None => url::Url::parse(written),
     }
-    .map_err(|e| format!("`{written}` is not a valid URL: {e}"))?;
+    .map_err(|reason| SourceError::InvalidUrl { written: written.to_string(), reason })?;
     match parsed.scheme() {
-        "http" | "https" if parsed.host_str().is_some() => Ok(Source::Url(parsed.to_string())),
-        "http" | "https" => Err(format!("`{written}` has no host")),
-        scheme => Err(format!("`{written}`: only http and https URLs can be read, not {scheme}")),
+        "http" | "https" if parsed.host_str().is_some() => Ok(parsed),
+        "http" | "https" => Err(SourceError::NoHost(written.to_string())),
+        scheme => Err(SourceError::Scheme { written: written.to_string(), scheme: scheme.to_string() }),
     }
 }
 
@@ -138,7 +178,7 @@ mod tests {
         assert_eq!(url.resolve("./api/openapi.yaml").unwrap(), Source::Url("https://h/repo/api/openapi.yaml".into()));
         // From a URL, even an absolute path stays on that host: never a local file.
         assert_eq!(url.resolve("/etc/passwd").unwrap(), Source::Url("https://h/etc/passwd".into()));
-        assert!(file.resolve("ftp://h/x").unwrap_err().contains("only http and https"));
+        assert!(file.resolve("ftp://h/x").unwrap_err().to_string().contains("only http and https"));
         assert_eq!(Source::parse("http://h:8080/a").unwrap().location_ref(), "url:http://h:8080/a");
     }
 }

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use catalog::UrlReader;
+use catalog::{UrlError, UrlReader};
 
 /// Largest descriptor or placeholder file read from a URL.
 pub const MAX_URL_BYTES: usize = 16 * 1024 * 1024;
@@ -57,14 +57,11 @@ impl AllowList {
     }
 
     /// Why `url` may not be read, if it may not.
-    pub fn check(&self, url: &str) -> Result<url::Url, String> {
-        let parsed = url::Url::parse(url).map_err(|e| format!("`{url}` is not a valid URL: {e}"))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(format!("`{url}`: only http and https URLs can be read"));
-        }
+    pub fn check(&self, url: &str) -> Result<url::Url, UrlError> {
+        let parsed = catalog::source::parse_url(url, None)?;
         if !self.0.iter().any(|pattern| pattern.allows(&parsed)) {
-            let host = parsed.host_str().unwrap_or_default();
-            return Err(format!("`{url}` was not fetched: host `{host}` is not on the URL allow-list (--allow-url-host)"));
+            let host = parsed.host_str().unwrap_or_default().to_string();
+            return Err(UrlError::NotAllowed { url: url.to_string(), host });
         }
         Ok(parsed)
     }
@@ -84,8 +81,8 @@ impl HttpUrlReader {
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 5 {
                 attempt.error("more than 5 redirects")
-            } else if let Err(message) = redirect_allow.check(attempt.url().as_str()) {
-                attempt.error(format!("redirected: {message}"))
+            } else if let Err(refusal) = redirect_allow.check(attempt.url().as_str()) {
+                attempt.error(format!("redirected: {refusal}"))
             } else {
                 attempt.follow()
             }
@@ -94,39 +91,42 @@ impl HttpUrlReader {
         Ok(Self { allow, client, runtime })
     }
 
-    async fn fetch(&self, url: url::Url) -> Result<String, String> {
+    async fn fetch(&self, url: url::Url) -> Result<String, UrlError> {
         let mut response = self.client.get(url).send().await.map_err(|e| describe(&e))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(format!("HTTP {status}"));
+            return Err(UrlError::Status(status.as_u16()));
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
             if body.len() + chunk.len() > MAX_URL_BYTES {
-                return Err(format!("larger than {} MiB", MAX_URL_BYTES / (1024 * 1024)));
+                return Err(UrlError::TooLarge(MAX_URL_BYTES));
             }
             body.extend_from_slice(&chunk);
         }
-        String::from_utf8(body).map_err(|e| format!("not UTF-8 text ({e})"))
+        String::from_utf8(body).map_err(|_| UrlError::NotText)
     }
 }
 
 impl UrlReader for HttpUrlReader {
-    fn read(&self, url: &str) -> Result<String, String> {
+    fn read(&self, url: &str) -> Result<String, UrlError> {
         let parsed = self.allow.check(url)?;
         self.runtime.block_on(self.fetch(parsed))
     }
 }
 
 /// reqwest's errors name the URL but hide the cause in `source()`.
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() { format!("timed out after {}s", TIMEOUT.as_secs()) } else { error.to_string() };
+fn describe(error: &reqwest::Error) -> UrlError {
+    if error.is_timeout() {
+        return UrlError::TimedOut(TIMEOUT.as_secs());
+    }
+    let mut text = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         text.push_str(&format!(": {cause}"));
         source = cause.source();
     }
-    text
+    UrlError::Transport(text)
 }
 
 #[cfg(test)]
@@ -141,8 +141,8 @@ mod tests {
         assert!(allow.check("https://raw.corp.net/a.yaml").is_ok());
         assert!(allow.check("https://corp.net.evil.org/a.yaml").is_err());
         assert!(allow.check("http://127.0.0.1:8080/a").is_ok());
-        assert!(allow.check("http://127.0.0.1:8081/a").unwrap_err().contains("host `127.0.0.1` is not on the URL allow-list"));
-        assert!(allow.check("file:///etc/passwd").unwrap_err().contains("only http and https"));
+        assert!(allow.check("http://127.0.0.1:8081/a").unwrap_err().to_string().contains("host `127.0.0.1` is not on the URL allow-list"));
+        assert!(allow.check("file:///etc/passwd").unwrap_err().to_string().contains("only http and https"));
         assert!(AllowList::parse(&["host:port".into()]).unwrap_err().contains("not a port"));
         assert!(AllowList::parse(&["https://x/".into()]).is_err());
     }

@@ -110,7 +110,7 @@ impl PortalPort for Portal {
         ];
         /// The UI lists at most this many results (the count says how many matched).
         const PAGE: usize = 500;
-        let filter = catalog::index::Filter::parse(&[filter]).map_err(PortError)?;
+        let filter = catalog::index::Filter::parse(&[filter]).map_err(|e| PortError(e.to_string()))?;
         let snapshot = self.query.catalog().snapshot();
         let names: Vec<String> = FACETS.iter().map(|(f, _)| f.to_string()).collect();
         let mut result = snapshot.search(text, &filter, &names, PAGE);
@@ -175,7 +175,7 @@ impl PortalPort for Portal {
     async fn register_location(&self, target: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
         self.check_write_token(token, dry_run)?;
         let target = target.trim();
-        let source = match catalog::Source::parse(target).map_err(PortError)? {
+        let source = match catalog::Source::parse(target).map_err(|e| PortError(e.to_string()))? {
             catalog::Source::File(path) if !path.is_absolute() => {
                 return Err(PortError(format!("`{target}` is neither a URL nor an absolute path on the server.")));
             }

@@ -68,7 +68,7 @@ impl Params {
     }
 
     fn filter(&self) -> Result<Filter, ApiError> {
-        Filter::parse(&self.all("filter")).map_err(ApiError::bad_request)
+        Filter::parse(&self.all("filter")).map_err(|e| ApiError::bad_request(e.to_string()))
     }
 }
 
@@ -210,7 +210,7 @@ async fn by_query(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Res
     };
     let limit = params.number("limit")?.unwrap_or(DEFAULT_QUERY_LIMIT);
     let index = snapshot(&state);
-    let mut ids = index.filter(&Filter::parse(&cursor.filter).map_err(ApiError::bad_request)?);
+    let mut ids = index.filter(&Filter::parse(&cursor.filter).map_err(|e| ApiError::bad_request(e.to_string()))?);
     index.full_text(&mut ids, &cursor.full_text_filter_term, &cursor.full_text_filter_fields);
     let order = cursor
         .order_fields
@@ -323,7 +323,9 @@ async fn add_location(State(state): State<ApiState>, RawQuery(raw): RawQuery, bo
     let source = match request.location_type.as_str() {
         "file" if std::path::Path::new(&request.target).is_absolute() => catalog::Source::File(request.target.clone().into()),
         "file" => return Err(ApiError::bad_request(format!("target `{}` must be an absolute path", request.target))),
-        "url" if request.target.contains("://") => catalog::Source::parse(&request.target).map_err(ApiError::bad_request)?,
+        "url" if request.target.contains("://") => {
+            catalog::Source::parse(&request.target).map_err(|e| ApiError::bad_request(e.to_string()))?
+        }
         "url" => return Err(ApiError::bad_request(format!("target `{}` must be an absolute http(s) URL", request.target))),
         other => return Err(ApiError::bad_request(format!("location type `{other}` is not supported; use `file` or `url`"))),
     };
