@@ -123,10 +123,31 @@ pub struct RegistrationView {
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Problem {
-    /// `error` or `warning`.
-    pub level: String,
+    pub level: Level,
     pub message: String,
 }
+
+/// How bad a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+impl Level {
+    /// `error` or `warning`: the CSS class and the word shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        }
+    }
+}
+
+/// The size of a node's box in a [`GraphLayout`]: the server lays out with
+/// it, the graph component draws with it.
+pub const NODE_WIDTH: f64 = 150.0;
+pub const NODE_HEIGHT: f64 = 40.0;
 
 /// A graph laid out on the server, ready to draw as SVG.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -250,6 +271,38 @@ pub fn next_version(version: &str) -> String {
             numbers.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
         }
         _ => format!("{version}-next"),
+    }
+}
+
+/// What a demo deploy brings with it. The demo fleet's control endpoint
+/// takes the same lower-case names (its own type, on the other side of the
+/// wire).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DemoRegression {
+    #[default]
+    None,
+    /// A share of requests fail.
+    Errors,
+    /// A share of requests are slower.
+    Latency,
+}
+
+impl DemoRegression {
+    pub const ALL: [DemoRegression; 3] = [DemoRegression::None, DemoRegression::Errors, DemoRegression::Latency];
+
+    /// The wire name, also the form's option value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DemoRegression::None => "none",
+            DemoRegression::Errors => "errors",
+            DemoRegression::Latency => "latency",
+        }
+    }
+
+    /// From a form's option value; anything else is no regression.
+    pub fn from_form(value: &str) -> Self {
+        Self::ALL.into_iter().find(|r| r.as_str() == value).unwrap_or_default()
     }
 }
 

@@ -3,15 +3,37 @@
 
 use std::sync::Arc;
 
-use crate::model::{DemoFaults, DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView};
+use crate::model::{DemoFaults, DemoRegression, DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView};
 
-/// A failure the user should see, already phrased for them.
-#[derive(Debug, Clone)]
-pub struct PortError(pub String);
+/// Why the server could not do what a page asked, by class. Messages are
+/// phrased for the person using the page; `Internal` says only that
+/// something failed (the server logs why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PortError {
+    /// What was entered is wrong; the message says how.
+    Invalid(String),
+    NotFound(String),
+    /// A write without a valid API token.
+    Unauthorized(String),
+    /// The request conflicts with how Meridian is configured.
+    Conflict(String),
+    /// Something Meridian needs cannot be reached now (its database, the
+    /// demo fleet); the message says what.
+    Unavailable(String),
+    /// Something failed on the server.
+    Internal,
+}
 
 impl std::fmt::Display for PortError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            PortError::Invalid(message)
+            | PortError::NotFound(message)
+            | PortError::Unauthorized(message)
+            | PortError::Conflict(message)
+            | PortError::Unavailable(message) => f.write_str(message),
+            PortError::Internal => f.write_str("Something went wrong on the server; its log has the details."),
+        }
     }
 }
 
@@ -33,8 +55,7 @@ pub trait PortalPort: Send + Sync + 'static {
     /// of each; `None` outside demo mode.
     async fn demo(&self) -> Result<Option<DemoView>, PortError>;
     async fn demo_set_faults(&self, process: &str, faults: DemoFaults) -> Result<(), PortError>;
-    /// `regression`: `none`, `errors` or `latency`.
-    async fn demo_deploy(&self, process: &str, version: &str, regression: &str) -> Result<(), PortError>;
+    async fn demo_deploy(&self, process: &str, version: &str, regression: DemoRegression) -> Result<(), PortError>;
 }
 
 /// How the port travels in the Leptos context.

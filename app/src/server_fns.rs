@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView};
+use crate::model::{DemoRegression, DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView};
 
 #[cfg(feature = "ssr")]
 fn port() -> Result<crate::port::SharedPort, ServerFnError> {
@@ -53,6 +53,6 @@ pub async fn set_demo_faults(process: String, latency_ms: u64, latency_share: f6
 }
 
 #[server(endpoint = "demo_deploy")]
-pub async fn deploy_demo(process: String, version: String, regression: String) -> Result<(), ServerFnError> {
-    port()?.demo_deploy(&process, &version, &regression).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn deploy_demo(process: String, version: String, regression: DemoRegression) -> Result<(), ServerFnError> {
+    port()?.demo_deploy(&process, &version, regression).await.map_err(|e| ServerFnError::new(e.to_string()))
 }

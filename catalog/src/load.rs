@@ -520,7 +520,7 @@ mod tests {
     impl UrlReader for FakeUrls {
         fn read(&self, url: &str) -> Result<String, UrlError> {
             self.1.set(self.1.get() + 1);
-            self.0.get(url).map(|t| t.to_string()).ok_or(UrlError::Status(404))
+            self.0.get(url).map(|t| t.to_string()).ok_or_else(|| UrlError::Status { code: 404, reason: "Not Found".into() })
         }
     }
 
@@ -559,7 +559,7 @@ mod tests {
             "{problems:#?}"
         );
         assert_eq!(problems[1], "https://git.example/repo/catalog-info.yaml: target `./*.yaml`: globs can only match files, not URLs");
-        assert_eq!(problems[2], "https://git.example/repo/gone.yaml: cannot read URL: HTTP 404");
+        assert_eq!(problems[2], "https://git.example/repo/gone.yaml: cannot read URL: HTTP 404 Not Found");
         assert!(cache.reads_urls());
         // Unchanged URLs are read (to see whether they changed) but not parsed again.
         let previous: HashMap<String, Arc<Entity>> = loaded.entities.iter().map(|p| (p.entity.key(), p.entity.clone())).collect();

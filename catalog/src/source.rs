@@ -24,9 +24,9 @@ pub enum UrlError {
     /// Not an absolute http(s) URL.
     #[error(transparent)]
     Invalid(#[from] SourceError),
-    /// The server answered with a status other than success.
-    #[error("HTTP {0}")]
-    Status(u16),
+    /// The server answered with a status other than success (and its reason phrase, if any).
+    #[error("HTTP {code} {reason}")]
+    Status { code: u16, reason: String },
     #[error("larger than {} MiB", .0 / (1024 * 1024))]
     TooLarge(usize),
     #[error("timed out after {0}s")]

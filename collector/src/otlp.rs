@@ -107,9 +107,11 @@ pub enum BodyFormat {
 
 /// Why a body could not be decoded: over the size limit (413), or not a
 /// valid request (400).
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum BodyError {
+    #[error("{0}")]
     TooLarge(String),
+    #[error("{0}")]
     Invalid(String),
 }
 

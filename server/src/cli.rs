@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::serve::{self, ServeConfig};
+use crate::traffic;
 
 #[derive(Parser, Debug)]
 #[command(name = "meridian", version, about = "Service catalog and live dependency graph")]
@@ -34,29 +35,32 @@ pub struct ServeArgs {
     #[arg(long = "catalog", env = "MERIDIAN_CATALOG", value_delimiter = ',')]
     pub catalog: Vec<PathBuf>,
     /// sqlite://PATH (created if missing) or postgres://USER:PASS@HOST/DB.
-    #[arg(long, env = "MERIDIAN_DATABASE_URL", default_value = "sqlite://./data/meridian.db")]
+    #[arg(long, env = "MERIDIAN_DATABASE_URL", default_value = serve::DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// Address of the web UI and REST API.
-    #[arg(long, env = "MERIDIAN_ADDR", default_value = "127.0.0.1:3000")]
+    #[arg(long, env = "MERIDIAN_ADDR", default_value_t = serve::DEFAULT_ADDR)]
     pub addr: SocketAddr,
     /// Address of the OTLP/gRPC receiver.
-    #[arg(long, env = "MERIDIAN_OTLP_GRPC_ADDR", default_value = "127.0.0.1:4317")]
+    #[arg(long, env = "MERIDIAN_OTLP_GRPC_ADDR", default_value_t = serve::DEFAULT_OTLP_GRPC_ADDR)]
     pub otlp_grpc_addr: SocketAddr,
     /// Address of the OTLP/HTTP receiver (`POST /v1/traces`).
-    #[arg(long, env = "MERIDIAN_OTLP_HTTP_ADDR", default_value = "127.0.0.1:4318")]
+    #[arg(long, env = "MERIDIAN_OTLP_HTTP_ADDR", default_value_t = serve::DEFAULT_OTLP_HTTP_ADDR)]
     pub otlp_http_addr: SocketAddr,
     /// Folder with the built web assets (`pkg/`), as cargo-leptos lays it out.
-    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = serve::DEFAULT_SITE_ROOT)]
     pub site_root: String,
-    /// How often observed traffic is written to the database, in milliseconds.
-    #[arg(long, env = "MERIDIAN_FLUSH_INTERVAL_MS", default_value_t = 1000)]
+    /// How often observed traffic is written to the database, in milliseconds (at least 10).
+    #[arg(long, env = "MERIDIAN_FLUSH_INTERVAL_MS", default_value_t = millis(traffic::DEFAULT_FLUSH_INTERVAL),
+          value_parser = clap::value_parser!(u64).range(10..))]
     pub flush_interval_ms: u64,
     /// Largest accepted OTLP request body, in bytes (after decompression).
-    #[arg(long, env = "MERIDIAN_MAX_OTLP_BODY_BYTES", default_value_t = collector::receiver::DEFAULT_MAX_BODY_BYTES)]
+    #[arg(long, env = "MERIDIAN_MAX_OTLP_BODY_BYTES", default_value_t = collector::receiver::DEFAULT_MAX_BODY_BYTES,
+          value_parser = positive_usize())]
     pub max_otlp_body_bytes: usize,
     /// OTLP request bytes being worked on at once; beyond, exporters get
     /// HTTP 503 + Retry-After / gRPC UNAVAILABLE + RetryInfo.
-    #[arg(long, env = "MERIDIAN_MAX_IN_FLIGHT_BYTES", default_value_t = collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES)]
+    #[arg(long, env = "MERIDIAN_MAX_IN_FLIGHT_BYTES", default_value_t = collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES,
+          value_parser = positive_usize())]
     pub max_in_flight_bytes: usize,
     /// Bearer token allowed to write through the API (repeatable; comma-separated in the env var).
     #[arg(long = "api-token", env = "MERIDIAN_API_TOKEN", value_delimiter = ',', hide_env_values = true)]
@@ -73,22 +77,27 @@ pub struct ServeArgs {
     pub allow_url_hosts: Vec<String>,
     /// How often a catalog that reads URLs reads them again, in seconds
     /// (files are watched instead).
-    #[arg(long, env = "MERIDIAN_URL_REFRESH_SECS", default_value_t = 120)]
+    #[arg(long, env = "MERIDIAN_URL_REFRESH_SECS", default_value_t = serve::DEFAULT_URL_REFRESH.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub url_refresh_secs: u64,
     /// How long half of a call (a client span, say) waits for its other
     /// half before it counts on its own, in milliseconds.
-    #[arg(long, env = "MERIDIAN_PAIRING_WINDOW_MS", default_value_t = 10_000)]
+    #[arg(long, env = "MERIDIAN_PAIRING_WINDOW_MS", default_value_t = millis(collector::engine::DEFAULT_PAIRING_WINDOW),
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub pairing_window_ms: u64,
     /// At most this many halves wait at once; when full, expired ones go
     /// first, then the oldest.
-    #[arg(long, env = "MERIDIAN_MAX_PENDING_SPANS", default_value_t = 100_000)]
+    #[arg(long, env = "MERIDIAN_MAX_PENDING_SPANS", default_value_t = collector::engine::DEFAULT_MAX_PENDING,
+          value_parser = positive_usize())]
     pub max_pending_spans: usize,
     /// How long one-minute buckets of observed traffic are kept, in hours
     /// (longer windows are answered from hour buckets).
-    #[arg(long, env = "MERIDIAN_MINUTE_RETENTION_HOURS", default_value_t = 48)]
+    #[arg(long, env = "MERIDIAN_MINUTE_RETENTION_HOURS", default_value_t = traffic::rollups::DEFAULT_MINUTE_RETENTION.as_secs() / HOUR,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub minute_retention_hours: u64,
     /// How long one-hour buckets are kept, in days.
-    #[arg(long, env = "MERIDIAN_HOUR_RETENTION_DAYS", default_value_t = 90)]
+    #[arg(long, env = "MERIDIAN_HOUR_RETENTION_DAYS", default_value_t = traffic::rollups::DEFAULT_HOUR_RETENTION.as_secs() / DAY,
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub hour_retention_days: u64,
     /// Export Meridian's own request spans over OTLP/gRPC, so it shows in
     /// its own graph (service `meridian`).
@@ -103,6 +112,18 @@ pub struct ServeArgs {
     /// which injects faults and deploys versions in the fleet.
     #[arg(long, env = "MERIDIAN_DEMO_FLEET")]
     pub demo_fleet: Option<String>,
+}
+
+const HOUR: u64 = 3600;
+const DAY: u64 = 24 * HOUR;
+
+fn millis(duration: Duration) -> u64 {
+    duration.as_millis() as u64
+}
+
+/// A count of at least 1: clap refuses 0 naming the flag, the value and the range.
+fn positive_usize() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..)
 }
 
 impl ServeArgs {
@@ -120,11 +141,7 @@ impl ServeArgs {
     }
 }
 
-/// Trimmed, without empty ones (`MERIDIAN_API_TOKEN=` means none).
-fn tokens(raw: Vec<String>) -> Vec<String> {
-    raw.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect()
-}
-
+/// Values were checked by clap as they were parsed; nothing is clamped here.
 impl From<ServeArgs> for ServeConfig {
     fn from(args: ServeArgs) -> Self {
         ServeConfig {
@@ -134,21 +151,21 @@ impl From<ServeArgs> for ServeConfig {
             otlp_grpc_addr: args.otlp_grpc_addr,
             otlp_http_addr: args.otlp_http_addr,
             site_root: args.site_root,
-            flush_interval: Duration::from_millis(args.flush_interval_ms.max(10)),
+            flush_interval: Duration::from_millis(args.flush_interval_ms),
             max_otlp_body_bytes: args.max_otlp_body_bytes,
             max_in_flight_bytes: args.max_in_flight_bytes,
-            api_tokens: tokens(args.api_tokens),
-            otlp_tokens: tokens(args.otlp_tokens),
+            api_tokens: args.api_tokens,
+            otlp_tokens: args.otlp_tokens,
             allow_url_hosts: args.allow_url_hosts,
-            url_refresh_interval: Duration::from_secs(args.url_refresh_secs.max(1)),
+            url_refresh_interval: Duration::from_secs(args.url_refresh_secs),
             engine: collector::EngineConfig {
-                pairing_window: Duration::from_millis(args.pairing_window_ms.max(1)),
+                pairing_window: Duration::from_millis(args.pairing_window_ms),
                 max_pending: args.max_pending_spans,
                 ..collector::EngineConfig::default()
             },
-            retention: crate::ingest::Retention {
-                minutes: Duration::from_secs(args.minute_retention_hours.max(1) * 3600),
-                hours: Duration::from_secs(args.hour_retention_days.max(1) * 86_400),
+            retention: crate::traffic::Retention {
+                minutes: Duration::from_secs(args.minute_retention_hours * HOUR),
+                hours: Duration::from_secs(args.hour_retention_days * DAY),
             },
             trace_requests: args.self_telemetry,
             demo_fleet: args.demo_fleet,
@@ -194,7 +211,7 @@ fn log_filter() -> tracing_subscriber::EnvFilter {
 async fn serve_with_logging(args: ServeArgs) -> anyhow::Result<()> {
     let provider = match args.self_telemetry_endpoint() {
         Some(endpoint) => {
-            let provider = crate::self_telemetry::init(&endpoint, log_filter())?;
+            let provider = crate::http::self_telemetry::init(&endpoint, log_filter())?;
             tracing::info!("self-telemetry: request spans go to {endpoint}");
             Some(provider)
         }

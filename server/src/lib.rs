@@ -1,42 +1,27 @@
 //! The Meridian server: everything with I/O around the pure catalog and
-//! collector crates.
+//! collector crates, in rooms that follow the data path (ARCHITECTURE.md
+//! has the map and the rules between them):
 //!
-//! - [`cli`]: `meridian serve` and `meridian validate`, flags and `MERIDIAN_*` env;
-//! - [`catalog_service`]: the catalog loaded from its locations, persisted,
+//! - [`traffic`]: the collector pipeline drained into the store and the
+//!   live graph; roll-ups and retention;
+//! - [`catalog`]: the catalog loaded from its locations, persisted, watched,
 //!   and served from an in-memory index swapped atomically on reload;
 //! - [`store`]: sqlx storage, SQLite by default, PostgreSQL for scale, one
 //!   schema and one code path for both;
-//! - [`ingest`]: wires the OTLP receivers to the collector pipeline and
-//!   flushes its buckets into the store;
-//! - [`live`]: the last hour of the observed graph in memory (petgraph),
-//!   behind the server-sent event stream;
-//! - [`query`]: the query layer, the only place where catalog and observed
-//!   graph meet;
-//! - [`layout`]: positions graph nodes for the UI (petgraph);
-//! - [`api`]: the REST API (Backstage-compatible catalog reads, graph);
-//! - [`web`]: the Leptos app, served with the port it needs;
-//! - [`watch`]: reloads the catalog when its files change (and periodically
-//!   when it reads URLs);
-//! - [`url_reader`]: reads catalog URLs for hosts on the allow-list;
-//! - [`self_telemetry`]: Meridian's own request spans, exported over OTLP
-//!   when asked (`--self-telemetry`);
-//! - [`serve`]: binds the listeners and runs it all until shutdown.
+//! - [`core`]: the application core, where catalog and observed graph meet;
+//!   plain data and one error enum for every adapter;
+//! - [`http`]: the adapters on the web port: REST API, the web app's port,
+//!   auth, self-telemetry;
+//! - [`cli`] and [`serve`]: flags, defaults and validation; binding the
+//!   listeners and running it all until shutdown.
 
-pub mod api;
-pub mod catalog_service;
+pub mod catalog;
 pub mod cli;
-pub mod demo_fleet;
-pub mod ingest;
-pub mod layout;
-pub mod live;
-pub mod query;
-pub mod self_telemetry;
+pub mod core;
+pub mod http;
 pub mod serve;
 pub mod store;
-pub mod url_reader;
-pub mod watch;
-pub mod web;
-pub mod window;
+pub mod traffic;
 
 // Catalog reloads allocate and free millions of small strings; with glibc's
 // allocator half their time went to malloc/free bookkeeping. Declared in the
@@ -51,16 +36,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// - Transparent huge pages off for the process (`PR_SET_THP_DISABLE`).
 ///   mimalloc asks for huge pages on its arenas (`MADV_HUGEPAGE`); touching
 ///   one byte of a 2 MiB huge page makes all of it resident, so the half-used
-///   pages of a reload's peak counted in full (50,000 entities, SQLite: 198 →
-///   181 MiB peak after edits, ingest no slower). A process-wide switch, not
+///   pages of a reload's peak counted in full. A process-wide switch, not
 ///   mimalloc's own option, because that one is read when the first arena is
 ///   mapped, which happens before `main`.
 /// - mimalloc's purge delay 0: freed pages go back to the OS at once instead
-///   of after 10 ms. A reload frees tens of MB on a blocking-pool thread that
+///   of after a delay. A reload frees a lot on a blocking-pool thread that
 ///   then sleeps, and a sleeping thread never runs its delayed purges: they
-///   stayed resident until that thread allocated again (215 → 199 MiB).
+///   stayed resident until that thread allocated again.
 ///
-/// Neither costs anything measurable on OTLP ingest (BENCHMARKS.md).
+/// BENCHMARKS.md has what each saves, and that OTLP ingest is no slower.
 pub fn tune_allocator() {
     // SAFETY: prctl with integer arguments touches no memory of ours. On a
     // kernel without the option (before 3.15) it fails and nothing changes.

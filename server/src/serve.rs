@@ -1,8 +1,9 @@
 //! `meridian serve`: binds every listener first (so port clashes fail fast
-//! and tests can ask for port 0), loads the catalog, then runs the web server,
-//! both OTLP receivers and the flusher until shutdown.
+//! and tests can ask for port 0), loads the catalog, then runs the web
+//! server, both OTLP receivers, the flusher and the roll-ups until shutdown.
+//! The defaults of every setting are here, once; the CLI shows them.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,12 +14,28 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{self, ApiState};
-use crate::catalog_service::CatalogService;
-use crate::live::Live;
-use crate::query::Query;
+use crate::catalog::{AllowList, CatalogService, HttpUrlReader, watch};
+use crate::core::Core;
+use crate::http::auth::Tokens;
+use crate::http::web::demo_fleet::DemoFleet;
+use crate::http::{self, WebPort};
 use crate::store::Store;
-use crate::{ingest, watch, web};
+use crate::traffic::{self, Live, Retention};
+
+/// Web UI and REST API: loopback by default, like the OpenTelemetry Collector's listeners.
+pub const DEFAULT_ADDR: SocketAddr = loopback(3000);
+pub const DEFAULT_OTLP_GRPC_ADDR: SocketAddr = loopback(4317);
+pub const DEFAULT_OTLP_HTTP_ADDR: SocketAddr = loopback(4318);
+/// Embedded SQLite, created on first start.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/meridian.db";
+/// Where cargo-leptos puts the built app.
+pub const DEFAULT_SITE_ROOT: &str = "target/site";
+/// How often a catalog that reads URLs reads them again.
+pub const DEFAULT_URL_REFRESH: Duration = Duration::from_secs(120);
+
+const fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
+}
 
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
@@ -43,12 +60,36 @@ pub struct ServeConfig {
     /// Pairing window, pending-store size and bucket width of the collector.
     pub engine: EngineConfig,
     /// How long minute and hour buckets are kept.
-    pub retention: crate::ingest::Retention,
+    pub retention: Retention,
     /// A SERVER span per API and UI request (for `--self-telemetry`; the
     /// spans go wherever the global tracing subscriber sends them).
     pub trace_requests: bool,
     /// Demo mode: the demo fleet's control endpoint (`http://127.0.0.1:7111`).
     pub demo_fleet: Option<String>,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            catalog: Vec::new(),
+            database_url: DEFAULT_DATABASE_URL.to_string(),
+            addr: DEFAULT_ADDR,
+            otlp_grpc_addr: DEFAULT_OTLP_GRPC_ADDR,
+            otlp_http_addr: DEFAULT_OTLP_HTTP_ADDR,
+            site_root: DEFAULT_SITE_ROOT.to_string(),
+            flush_interval: traffic::DEFAULT_FLUSH_INTERVAL,
+            max_otlp_body_bytes: collector::receiver::DEFAULT_MAX_BODY_BYTES,
+            max_in_flight_bytes: collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES,
+            api_tokens: Vec::new(),
+            otlp_tokens: Vec::new(),
+            allow_url_hosts: Vec::new(),
+            url_refresh_interval: DEFAULT_URL_REFRESH,
+            engine: EngineConfig::default(),
+            retention: Retention::default(),
+            trace_requests: false,
+            demo_fleet: None,
+        }
+    }
 }
 
 /// A running Meridian: its bound addresses and the way to stop it.
@@ -72,8 +113,8 @@ impl Running {
 }
 
 /// Without TCP_NODELAY a small response waits on the client's delayed ACK
-/// (40 ms): h2load measured 1,300 OTLP/gRPC exports/s instead of thousands.
-/// Every listener sets it (the web port serves OTLP/HTTP too).
+/// (40 ms), which throttled OTLP/gRPC exports. Every listener sets it (the
+/// web port serves OTLP/HTTP too).
 fn set_no_delay(tcp: &tokio::net::TcpStream) {
     let _ = tcp.set_nodelay(true);
 }
@@ -91,40 +132,43 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let grpc_listener = bind(config.otlp_grpc_addr, "OTLP/gRPC").await?;
     let http_listener = bind(config.otlp_http_addr, "OTLP/HTTP").await?;
 
+    let allow = AllowList::parse(&config.allow_url_hosts).context("--allow-url-host")?;
+    let demo_fleet = config.demo_fleet.as_deref().map(DemoFleet::new).transpose()?;
     let store = Store::connect(&config.database_url).await?;
-    let allow = crate::url_reader::AllowList::parse(&config.allow_url_hosts).map_err(|e| anyhow::anyhow!("--allow-url-host {e}"))?;
-    let urls = Arc::new(crate::url_reader::HttpUrlReader::new(allow, tokio::runtime::Handle::current())?);
-    let demo_fleet = config.demo_fleet.as_deref().map(crate::demo_fleet::DemoFleet::new).transpose()?;
+    let urls = Arc::new(HttpUrlReader::new(allow, tokio::runtime::Handle::current()).context("cannot make the URL reader's client")?);
     if let Some(fleet) = &demo_fleet {
         tracing::info!("demo mode: the Demo page drives the fleet at {}", fleet.url());
     }
     let catalog = Arc::new(CatalogService::open(store.clone(), config.catalog.clone(), urls).await?);
     let shutdown = CancellationToken::new();
     // Watch first, then load: a change made during the load triggers another.
-    let watcher = watch::spawn(catalog.clone(), shutdown.clone()).await?;
+    let watcher = watch::spawn(catalog.clone(), shutdown.clone()).await.context("cannot watch the catalog's files")?;
     catalog.reload().await?;
     let url_refresher = tokio::spawn(watch::refresh_urls(catalog.clone(), config.url_refresh_interval, shutdown.clone()));
 
     let pipeline = Arc::new(Pipeline::new(config.engine.clone()).with_max_in_flight_bytes(config.max_in_flight_bytes));
     let live = Arc::new(Live::new(shutdown.clone()));
-    ingest::restore(&pipeline, &live, &store).await.context("cannot restore the observed graph from the database")?;
-    let query = Query::new(store.clone(), catalog.clone(), live.clone());
+    traffic::restore(&pipeline, &live, &store).await.context("cannot restore the observed graph from the database")?;
+    let core = Core::new(store.clone(), catalog, live.clone());
     let mut tasks = vec![watcher, url_refresher];
 
-    let receiver =
-        collector::receiver::ReceiverConfig { max_body_bytes: config.max_otlp_body_bytes, tokens: config.otlp_tokens.clone().into() };
+    let receiver = collector::receiver::ReceiverConfig {
+        max_body_bytes: config.max_otlp_body_bytes,
+        authenticate: Some(Arc::new(Tokens::for_exports(&config.otlp_tokens))),
+    };
     let otlp_http = collector::receiver::http::router(pipeline.clone(), &receiver);
-    if config.api_tokens.is_empty() {
+    let write_tokens = Tokens::for_writes(&config.api_tokens);
+    if write_tokens.is_empty() {
         tracing::info!("API writes are disabled; set --api-token to allow registering locations");
     }
-    let api_tokens = Arc::new(config.api_tokens.clone());
-    let mut app = api::router(ApiState { query: query.clone(), pipeline: pipeline.clone(), api_tokens: api_tokens.clone() })
-        .merge(web::router(web::shared_port(query, api_tokens, demo_fleet), &config.site_root));
-    if config.trace_requests {
-        app = app.route_layer(axum::middleware::from_fn(crate::self_telemetry::trace_request));
-    }
-    // The OTLP route is merged after the trace layer: Meridian does not trace its own exports.
-    let app = app.merge(otlp_http.clone());
+    let web_port = WebPort {
+        pipeline: pipeline.clone(),
+        write_tokens,
+        demo_fleet,
+        site_root: config.site_root.clone(),
+        trace_requests: config.trace_requests,
+    };
+    let app = http::router(core, web_port, otlp_http.clone());
 
     let running = Running {
         addr: web_listener.local_addr()?,
@@ -159,8 +203,8 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
             tracing::error!("OTLP/gRPC receiver failed: {error}");
         }
     }));
-    tasks.push(tokio::spawn(ingest::run_rollups(store.clone(), config.retention, shutdown.clone())));
-    tasks.push(tokio::spawn(ingest::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone())));
+    tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, shutdown.clone())));
+    tasks.push(tokio::spawn(traffic::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone())));
 
     tracing::info!(
         "Meridian is up: UI and API http://{}  OTLP/gRPC {}  OTLP/HTTP http://{}/v1/traces",

@@ -1,10 +1,7 @@
 use leptos::prelude::*;
 
 use super::RedCells;
-use crate::model::{GraphLayout, entity_href};
-
-pub const NODE_WIDTH: f64 = 150.0;
-pub const NODE_HEIGHT: f64 = 40.0;
+use crate::model::{GraphLayout, NODE_HEIGHT, NODE_WIDTH, entity_href};
 
 /// Draws a server-computed layout: nodes as labelled boxes, edges as arrows
 /// labelled with request and error counts. A table of the same edges follows

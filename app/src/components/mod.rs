@@ -8,6 +8,8 @@ pub use observed_table::ObservedTable;
 
 use leptos::prelude::*;
 
+use crate::model::Problem;
+
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }
@@ -21,6 +23,18 @@ pub fn RedCells(requests: u64, errors: u64, p95_ms: f64) -> impl IntoView {
         <td class="num">{errors}</td>
         <td class="num">{format!("{p95_ms:.1} ms")}</td>
     }
+}
+
+/// Problems found with descriptors, each at its `file:line:column`; nothing when there are none.
+#[component]
+pub fn Problems(problems: Vec<Problem>, testid: &'static str) -> impl IntoView {
+    (!problems.is_empty()).then(|| {
+        view! {
+            <ul class="problems" data-testid=testid>
+                {problems.into_iter().map(|p| view! { <li class=format!("problem {}", p.level.as_str())>{p.message}</li> }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 #[component]

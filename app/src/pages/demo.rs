@@ -3,7 +3,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use crate::components::{ErrorBox, Loading};
-use crate::model::{DemoFaults, DemoProcess, DemoView, DeployView, as_percent, entity_href, next_version};
+use crate::model::{DemoFaults, DemoProcess, DemoRegression, DemoView, DeployView, as_percent, entity_href, next_version};
 use crate::server_fns::{DeployDemo, SetDemoFaults, demo_mode, fetch_demo};
 
 /// How often the page reads the fleet and Meridian's observations again.
@@ -76,7 +76,7 @@ struct SwitchForm {
     latency_percent: RwSignal<String>,
     error_percent: RwSignal<String>,
     version: RwSignal<String>,
-    regression: RwSignal<String>,
+    regression: RwSignal<DemoRegression>,
     /// The outcome of the last switch (or why it was not sent).
     outcome: RwSignal<Option<Result<String, String>>>,
 }
@@ -89,7 +89,7 @@ impl SwitchForm {
             latency_percent: RwSignal::new("0".into()),
             error_percent: RwSignal::new("0".into()),
             version: RwSignal::new(String::new()),
-            regression: RwSignal::new("none".into()),
+            regression: RwSignal::new(DemoRegression::None),
             outcome: RwSignal::new(None),
         }
     }
@@ -278,12 +278,12 @@ fn SwitchPanel(form: SwitchForm, set_faults: ServerAction<SetDemoFaults>, deploy
                     " carrying "
                     <select
                         data-testid="demo-regression"
-                        prop:value=move || form.regression.get()
-                        on:change=move |ev| form.regression.set(event_target_value(&ev))
+                        prop:value=move || form.regression.get().as_str()
+                        on:change=move |ev| form.regression.set(DemoRegression::from_form(&event_target_value(&ev)))
                     >
-                        <option value="none">"no regression"</option>
-                        <option value="errors">"an error regression (20 % fail)"</option>
-                        <option value="latency">"a latency regression (+400 ms for half)"</option>
+                        <option value=DemoRegression::None.as_str()>"no regression"</option>
+                        <option value=DemoRegression::Errors.as_str()>"an error regression (20 % fail)"</option>
+                        <option value=DemoRegression::Latency.as_str()>"a latency regression (+400 ms for half)"</option>
                     </select>
                 </label>
                 <div class="actions">

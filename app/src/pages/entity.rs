@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ErrorBox, Loading, ObservedTable};
+use crate::components::{ErrorBox, Loading, ObservedTable, Problems};
 use crate::model::{EntityDetail, entity_href};
 use crate::pages::NotFound;
 use crate::server_fns::fetch_entity;
@@ -40,11 +40,7 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
                 <h1>{heading}</h1>
                 <p class="description">{s.description.clone().unwrap_or_default()}</p>
             </header>
-            {(!detail.problems.is_empty()).then(|| view! {
-                <ul class="problems" data-testid="problems">
-                    {detail.problems.into_iter().map(|p| view! { <li class=format!("problem {}", p.level)>{p.message}</li> }).collect_view()}
-                </ul>
-            })}
+            <Problems problems=detail.problems testid="problems" />
             <dl class="facts">
                 <dt>"Owner"</dt>
                 <dd data-testid="owner">{s.owner.clone().map(|o| view! { <a href=entity_href(&o)>{o.clone()}</a> })}</dd>

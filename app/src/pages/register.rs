@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
-use crate::components::ErrorBox;
-use crate::model::{RegistrationView, entity_href};
+use crate::components::{ErrorBox, Problems};
+use crate::model::{Level, RegistrationView, entity_href};
 use crate::server_fns::{RegisterEntities, RegisterLocation};
 
 const EXAMPLE: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: my-service\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-storefront\n";
@@ -83,7 +83,7 @@ pub fn RegisterPage() -> impl IntoView {
 #[component]
 fn Outcome(view: RegistrationView) -> impl IntoView {
     let RegistrationView { applied, entities, added, replaced, problems } = view;
-    let has_errors = problems.iter().any(|p| p.level == "error");
+    let has_errors = problems.iter().any(|p| p.level == Level::Error);
     let verdict = match (applied, has_errors) {
         (true, _) => format!("Registered: {} added, {} replaced.", added.len(), replaced.len()),
         (false, true) => "Nothing was registered: fix the errors below.".to_string(),
@@ -92,11 +92,7 @@ fn Outcome(view: RegistrationView) -> impl IntoView {
     view! {
         <div class="outcome" data-testid="register-outcome" data-applied=applied.to_string()>
             <p class="verdict">{verdict}</p>
-            {(!problems.is_empty()).then(|| view! {
-                <ul class="problems" data-testid="register-problems">
-                    {problems.into_iter().map(|p| view! { <li class=format!("problem {}", p.level)>{p.message}</li> }).collect_view()}
-                </ul>
-            })}
+            <Problems problems testid="register-problems" />
             {(!entities.is_empty()).then(|| view! {
                 <table class="entities">
                     <thead><tr><th>"Entity"</th><th>"Owner"</th><th>"Change"</th></tr></thead>

@@ -40,6 +40,13 @@ pub use versions::{QUIET_PERIOD_NANOS, ServiceVersion};
 
 use versions::Versions;
 
+/// How long half of a call waits for its partner by default.
+pub const DEFAULT_PAIRING_WINDOW: Duration = Duration::from_secs(10);
+/// How many halves may wait at once by default.
+pub const DEFAULT_MAX_PENDING: usize = 100_000;
+/// Width of a metrics bucket.
+pub const BUCKET: Duration = Duration::from_secs(60);
+
 #[derive(Clone, Debug)]
 pub struct EngineConfig {
     /// How long a half waits for its partner.
@@ -52,7 +59,7 @@ pub struct EngineConfig {
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { pairing_window: Duration::from_secs(10), max_pending: 100_000, bucket: Duration::from_secs(60) }
+        Self { pairing_window: DEFAULT_PAIRING_WINDOW, max_pending: DEFAULT_MAX_PENDING, bucket: BUCKET }
     }
 }
 

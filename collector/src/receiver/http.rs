@@ -53,7 +53,7 @@ async fn export(State(receiver): State<HttpReceiver>, request: axum::extract::Re
         }
     };
     if let Some(reason) = receiver.config.refusal(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
-        return error(encoding, StatusCode::UNAUTHORIZED, reason.to_string());
+        return error(encoding, StatusCode::UNAUTHORIZED, reason);
     }
     // Admitted before the body is read, so overload costs no memory.
     let max_body_bytes = receiver.config.max_body_bytes;

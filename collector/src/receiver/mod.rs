@@ -9,46 +9,43 @@ use std::sync::Arc;
 /// Default largest accepted request body (after decompression): 16 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
+/// Whether an exporter may export: the receivers ask, the server decides
+/// (with its bearer tokens, say). Without one, every exporter may, as with
+/// the OpenTelemetry Collector.
+pub trait Authenticate: Send + Sync {
+    /// `Err` with the reason sent back to the exporter when an export
+    /// carrying this `Authorization` header value is refused.
+    fn authenticate(&self, authorization: Option<&str>) -> Result<(), String>;
+}
+
 /// What both receivers enforce.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ReceiverConfig {
     /// Largest accepted request body, after decompression.
     pub max_body_bytes: usize,
-    /// When not empty, exports need `Authorization: Bearer` one of these.
-    pub tokens: Arc<[String]>,
+    /// Who may export; `None`: anyone.
+    pub authenticate: Option<Arc<dyn Authenticate>>,
 }
 
 impl Default for ReceiverConfig {
     fn default() -> Self {
-        Self { max_body_bytes: DEFAULT_MAX_BODY_BYTES, tokens: Arc::from([]) }
+        Self { max_body_bytes: DEFAULT_MAX_BODY_BYTES, authenticate: None }
+    }
+}
+
+impl std::fmt::Debug for ReceiverConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReceiverConfig")
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("authenticated", &self.authenticate.is_some())
+            .finish()
     }
 }
 
 impl ReceiverConfig {
     /// Why a request with this `Authorization` header value may not export,
-    /// if it may not (no tokens configured: every exporter may).
-    fn refusal(&self, authorization: Option<&str>) -> Option<&'static str> {
-        if self.tokens.is_empty() { None } else { bearer_refusal(&self.tokens, authorization) }
+    /// if it may not.
+    fn refusal(&self, authorization: Option<&str>) -> Option<String> {
+        self.authenticate.as_ref().and_then(|auth| auth.authenticate(authorization).err())
     }
-}
-
-/// Why this `Authorization` header value does not carry one of `tokens`, if
-/// it does not. The one rule for OTLP and for the API's writes.
-pub fn bearer_refusal(tokens: &[String], authorization: Option<&str>) -> Option<&'static str> {
-    match authorization.and_then(|v| v.strip_prefix("Bearer ")) {
-        Some(token) if token_is_valid(tokens, token) => None,
-        Some(_) => Some("the bearer token is not valid"),
-        None => Some("missing `Authorization: Bearer TOKEN` header"),
-    }
-}
-
-/// Whether `token` is one of `tokens` (compared in constant time).
-pub fn token_is_valid(tokens: &[String], token: &str) -> bool {
-    let token = token.trim();
-    !token.is_empty() && tokens.iter().any(|t| constant_time_eq(t.as_bytes(), token.as_bytes()))
-}
-
-/// Compares without revealing, through timing, how much of a token matched.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

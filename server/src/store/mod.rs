@@ -3,19 +3,31 @@
 //! replicas). Each backend has its own migrations folder because DDL types
 //! differ (`BLOB` / `BYTEA`); queries are written in the dialect both share
 //! (`$1` placeholders, `ON CONFLICT ... DO UPDATE`).
+//!
+//! - [`catalog`]: entities, registered locations, entities registered through the API;
+//! - [`buckets`]: observed traffic per minute and per hour (edges, services,
+//!   operations), one read, merge and insert path for all three, and the roll-up;
+//! - [`deploys`]: deploys detected in traces and every service version seen;
+//! - `insert`: batched multi-row inserts, shared by all of them.
+//!
+//! This room knows SQL and the collector's and catalog's value types, and
+//! nothing above it: no index, no HTTP. Its errors ([`StoreError`]) tell an
+//! outage from a bug, so callers can answer "try again" or log.
 
 use std::path::Path;
-use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
-use catalog::Entity;
-use futures::TryStreamExt;
+use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{AnyPool, Row};
 
-mod telemetry;
+mod buckets;
+mod catalog;
+mod deploys;
+mod error;
+mod insert;
 
-pub use telemetry::OperationStats;
+pub use buckets::{OperationStats, RollupReport};
+pub use catalog::StoredLocation;
+pub use error::StoreError;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -29,32 +41,24 @@ pub struct Store {
     backend: Backend,
 }
 
-/// A location registered through the API.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredLocation {
-    pub id: String,
-    pub location_type: String,
-    pub target: String,
-}
-
 impl Store {
     /// Connects and applies migrations. For SQLite the file and its folder are
     /// created when missing.
-    pub async fn connect(url: &str) -> Result<Self> {
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = if url.starts_with("sqlite:") {
             (Backend::Sqlite, prepare_sqlite_url(url)?)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             (Backend::Postgres, url.to_string())
         } else {
-            bail!("unsupported database URL `{url}`: use sqlite://PATH or postgres://...");
+            return Err(StoreError::UnsupportedUrl(redact(url)));
         };
         let max_connections = if url.contains(":memory:") { 1 } else { 8 };
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .connect(&url)
             .await
-            .with_context(|| format!("cannot connect to {}", redact(&url)))?;
+            .map_err(|source| StoreError::Connect { url: redact(&url), source })?;
         if backend == Backend::Sqlite {
             // WAL lets readers proceed while the flusher writes.
             sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await.ok();
@@ -63,7 +67,7 @@ impl Store {
             Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
-        migrator.run(&pool).await.context("cannot apply database migrations")?;
+        migrator.run(&pool).await?;
         Ok(Self { pool, backend })
     }
 
@@ -71,124 +75,22 @@ impl Store {
         self.backend
     }
 
-    /// Applies a change set in one transaction: upserts `changed`, deletes the
-    /// entity refs in `removed`. An edit of one file writes one file's rows.
-    /// Each row's `source` is the entity's `backstage.io/managed-by-location`.
-    pub async fn apply_catalog_changes(&self, changed: &[&Entity], removed: &[String]) -> Result<()> {
-        if changed.is_empty() && removed.is_empty() {
-            return Ok(());
-        }
-        let mut tx = self.pool.begin().await?;
-        for chunk in removed.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("DELETE FROM entities WHERE entity_ref IN ({})", placeholders.join(", "));
-            let mut query = sqlx::query(&sql);
-            for key in chunk {
-                query = query.bind(key);
-            }
-            query.execute(&mut *tx).await?;
-        }
-        upsert_entities(&mut tx, changed).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Every stored entity. Rows are decoded as they arrive: all of a large
-    /// catalog's JSON bodies at once would cost as much again as the entities.
-    pub async fn entities(&self) -> Result<Vec<Entity>> {
-        let mut rows = sqlx::query("SELECT body FROM entities ORDER BY kind, namespace, name").fetch(&self.pool);
-        let mut entities = Vec::new();
-        let mut decoder = catalog::StoredEntityDecoder::default();
-        while let Some(row) = rows.try_next().await? {
-            entities.push(decode_entity(&mut decoder, row.try_get("body")?)?);
-        }
-        Ok(entities)
-    }
-
-    /// Locations registered through the API, oldest first.
-    pub async fn locations(&self) -> Result<Vec<StoredLocation>> {
-        let rows = sqlx::query("SELECT id, type, target FROM locations ORDER BY created_at, id").fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|r| Ok(StoredLocation { id: r.try_get("id")?, location_type: r.try_get("type")?, target: r.try_get("target")? }))
-            .collect()
-    }
-
-    pub async fn add_location(&self, location: &StoredLocation) -> Result<()> {
-        sqlx::query("INSERT INTO locations (id, type, target, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING")
-            .bind(&location.id)
-            .bind(&location.location_type)
-            .bind(&location.target)
-            .bind(unix_seconds())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Returns whether a location with that id existed.
-    pub async fn remove_location(&self, id: &str) -> Result<bool> {
-        Ok(sqlx::query("DELETE FROM locations WHERE id = $1").bind(id).execute(&self.pool).await?.rows_affected() > 0)
-    }
-
-    /// Entities registered through the API, in registration order.
-    pub async fn registered_entities(&self) -> Result<Vec<Entity>> {
-        let rows = sqlx::query("SELECT body FROM registered_entities ORDER BY created_at, entity_ref").fetch_all(&self.pool).await?;
-        let mut decoder = catalog::StoredEntityDecoder::default();
-        rows.iter().map(|row| decode_entity(&mut decoder, row.try_get("body")?)).collect()
-    }
-
-    /// Registers (or replaces) entities in one transaction.
-    pub async fn register_entities(&self, entities: &[Arc<Entity>]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for entity in entities {
-            sqlx::query(
-                "INSERT INTO registered_entities (entity_ref, body, created_at) VALUES ($1, $2, $3)
-                 ON CONFLICT (entity_ref) DO UPDATE SET body = excluded.body",
-            )
-            .bind(entity.key())
-            .bind(serde_json::to_string(&**entity)?)
-            .bind(unix_seconds())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+    /// Closes every connection; later calls fail as [`StoreError::Unavailable`].
+    pub async fn close(&self) {
+        self.pool.close().await
     }
 }
 
-/// Multi-row upserts, 300 rows a statement (under SQLite's and PostgreSQL's
-/// bind limits), with `$n` placeholders both backends accept.
-async fn upsert_entities(tx: &mut sqlx::Transaction<'_, sqlx::Any>, entities: &[&Entity]) -> Result<()> {
-    const COLUMNS: usize = 7;
-    let now = unix_seconds();
-    for chunk in entities.chunks(300) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", (1..=COLUMNS).map(|c| format!("${}", r * COLUMNS + c)).collect::<Vec<_>>().join(", ")))
-            .collect();
-        let sql = format!(
-            "INSERT INTO entities (entity_ref, kind, namespace, name, source, body, updated_at) VALUES {}
-             ON CONFLICT (entity_ref) DO UPDATE SET kind = excluded.kind, namespace = excluded.namespace, name = excluded.name,
-             source = excluded.source, body = excluded.body, updated_at = excluded.updated_at",
-            rows.join(", ")
-        );
-        let mut query = sqlx::query(&sql);
-        for entity in chunk {
-            let source = entity.annotation(catalog::load::MANAGED_BY_LOCATION).unwrap_or_default().to_string();
-            query = query
-                .bind(entity.key())
-                .bind(entity.kind.clone())
-                .bind(entity.metadata.namespace.clone())
-                .bind(entity.metadata.name.clone())
-                .bind(source)
-                .bind(serde_json::to_string(entity)?)
-                .bind(now);
-        }
-        query.execute(&mut **tx).await?;
-    }
-    Ok(())
+/// A count column (never negative when Meridian wrote it).
+fn count(row: &sqlx::any::AnyRow, column: &str) -> Result<u64, StoreError> {
+    use sqlx::Row;
+    Ok(row.try_get::<i64, _>(column)?.max(0) as u64)
 }
 
-fn decode_entity(decoder: &mut catalog::StoredEntityDecoder, body: &str) -> Result<Entity> {
-    decoder.decode(body).context("corrupt entity JSON in the database")
+/// A text column as a shared name.
+fn text(row: &sqlx::any::AnyRow, column: &str) -> Result<std::sync::Arc<str>, StoreError> {
+    use sqlx::Row;
+    Ok(std::sync::Arc::from(row.try_get::<String, _>(column)?))
 }
 
 pub fn unix_seconds() -> i64 {
@@ -196,14 +98,14 @@ pub fn unix_seconds() -> i64 {
 }
 
 /// Adds `mode=rwc` (create if missing) and creates the file's folder.
-fn prepare_sqlite_url(url: &str) -> Result<String> {
+fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let path = rest.split('?').next().unwrap_or("");
     if !path.is_empty()
         && path != ":memory:"
         && let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(parent).with_context(|| format!("cannot create database folder {}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| StoreError::CreateFolder { path: parent.to_path_buf(), source })?;
     }
     Ok(if url.contains("mode=") {
         url.to_string()

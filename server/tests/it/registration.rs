@@ -137,7 +137,7 @@ async fn registered_locations_persist_and_can_be_removed() {
         let url = format!("{}/api/catalog/locations/{id}", server.base);
         async move { client().delete(url).bearer_auth(TEST_TOKEN).send().await.unwrap().status().as_u16() }
     };
-    assert_eq!(remove(configured_id).await, 400, "--catalog locations cannot be removed through the API");
+    assert_eq!(remove(configured_id).await, 409, "--catalog locations cannot be removed through the API");
     assert_eq!(remove(id.clone()).await, 204);
     assert_eq!(remove(id).await, 404);
     let orphan = entity(&server.base, "registered").await.expect("kept as an orphan");

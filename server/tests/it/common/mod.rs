@@ -48,18 +48,14 @@ pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adj
         site_root: workspace_root().join("target/site").display().to_string(),
         flush_interval: Duration::from_millis(100),
         max_otlp_body_bytes: 1024 * 1024,
-        max_in_flight_bytes: collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES,
         api_tokens: vec![TEST_TOKEN.to_string()],
-        otlp_tokens: vec![],
         // Test catalogs are served from local HTTP servers.
         allow_url_hosts: vec!["127.0.0.1".into()],
-        url_refresh_interval: Duration::from_secs(120),
         // Short, so that unanswered calls become external nodes within a test.
         engine: collector::EngineConfig { pairing_window: Duration::from_secs(2), ..collector::EngineConfig::default() },
-        retention: server::ingest::Retention::default(),
         // Exercised everywhere (the spans go nowhere without a subscriber).
         trace_requests: true,
-        demo_fleet: None,
+        ..ServeConfig::default()
     };
     adjust(&mut config);
     let running = server::serve::start(config).await.expect("meridian starts");

@@ -5,14 +5,11 @@
 
 use std::collections::HashMap;
 
-use app::model::{GraphLayout, LaidOutEdge, LaidOutNode};
+use app::model::{GraphLayout, LaidOutEdge, LaidOutNode, NODE_HEIGHT, NODE_WIDTH};
 use petgraph::algo::{condensation, toposort};
 use petgraph::graph::DiGraph;
 
-use crate::query::GraphView;
-
-const NODE_WIDTH: f64 = 150.0;
-const NODE_HEIGHT: f64 = 40.0;
+use crate::core::GraphView;
 const COLUMN_GAP: f64 = 110.0;
 const ROW_GAP: f64 = 40.0;
 const MARGIN: f64 = 30.0;
@@ -70,7 +67,7 @@ pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
         .map(|(i, n)| LaidOutNode {
             id: n.id.clone(),
             name: n.name.clone(),
-            kind: n.kind.to_string(),
+            kind: n.kind.as_str().to_string(),
             entity_ref: n.entity_ref.clone(),
             x: xy[i].0,
             y: xy[i].1,
@@ -95,7 +92,7 @@ pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
             Some(LaidOutEdge {
                 source: e.source.clone(),
                 target: e.target.clone(),
-                connection_type: e.connection_type.to_string(),
+                connection_type: e.connection_type.as_str().to_string(),
                 requests: e.requests,
                 errors: e.errors,
                 p95_ms: e.p95_ms,
@@ -118,20 +115,24 @@ pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::query::{GraphEdge, GraphNode};
+    use crate::core::{GraphEdge, GraphNode};
+    use collector::{ConnectionType, NodeKind};
 
     fn view(edges: &[(&str, &str)]) -> GraphView {
         let mut names: Vec<&str> = edges.iter().flat_map(|(a, b)| [*a, *b]).collect();
         names.sort();
         names.dedup();
         GraphView {
-            nodes: names.iter().map(|n| GraphNode { id: n.to_string(), name: n.to_string(), kind: "service", entity_ref: None }).collect(),
+            nodes: names
+                .iter()
+                .map(|n| GraphNode { id: n.to_string(), name: n.to_string(), kind: NodeKind::Service, entity_ref: None })
+                .collect(),
             edges: edges
                 .iter()
                 .map(|(a, b)| GraphEdge {
                     source: a.to_string(),
                     target: b.to_string(),
-                    connection_type: "http",
+                    connection_type: ConnectionType::Http,
                     requests: 1,
                     errors: 0,
                     p50_ms: 1.0,

@@ -11,12 +11,32 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
-use anyhow::{Result, bail};
 use catalog::index::{CatalogIndex, IndexedEntity, uid_for};
 use catalog::{Diagnostic, Entity, Source, UrlReader};
 use tokio::sync::Mutex;
 
-use crate::store::{Store, StoredLocation};
+use crate::store::{Store, StoreError, StoredLocation};
+
+/// Why a catalog operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// A file location to register does not exist.
+    #[error("no such file or folder: {}", .0.display())]
+    NoSuchPath(PathBuf),
+    /// A URL location that cannot be read at all (not allowed, unreachable).
+    #[error("{target}: {message}")]
+    Unreadable { target: String, message: String },
+    /// Locations given with `--catalog` belong to the configuration.
+    #[error("location {0} comes from --catalog and cannot be removed through the API")]
+    Configured(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The loader's blocking task panicked or was cancelled.
+    #[error("the catalog loader failed: {0}")]
+    Loader(#[from] tokio::task::JoinError),
+}
+
+type Result<T> = std::result::Result<T, CatalogError>;
 
 pub const ORPHAN_ANNOTATION: &str = "backstage.io/orphan";
 /// `managed-by-location` of entities registered through the API.
@@ -168,7 +188,7 @@ impl CatalogService {
         if let Source::File(path) = &source
             && !path.exists()
         {
-            bail!("no such file or folder: {}", path.display());
+            return Err(CatalogError::NoSuchPath(path.clone()));
         }
         let urls = self.urls.clone();
         let is_url = source.is_url();
@@ -181,7 +201,7 @@ impl CatalogService {
             && loaded.files.is_empty()
             && let Some(unreadable) = loaded.diagnostics.iter().find(|d| d.is_error())
         {
-            bail!("{}: {}", unreadable.location.file, unreadable.message);
+            return Err(CatalogError::Unreadable { target: unreadable.location.file.to_string(), message: unreadable.message.clone() });
         }
         Ok(loaded)
     }
@@ -220,7 +240,7 @@ impl CatalogService {
     /// `Ok(false)` when there is no such registered location.
     pub async fn remove_location(&self, id: &str) -> Result<bool> {
         if self.static_locations.iter().any(|l| l.id == id) {
-            bail!("location {id} comes from --catalog and cannot be removed through the API");
+            return Err(CatalogError::Configured(id.to_string()));
         }
         let removed = self.store.remove_location(id).await?;
         if removed {

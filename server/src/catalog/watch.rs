@@ -7,18 +7,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Result;
 use notify::{EventKind, RecommendedWatcher, RecursiveMode, Watcher};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::catalog_service::CatalogService;
+use super::service::CatalogService;
 
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// Arms the watcher on the current locations before returning (so no change
 /// made after this call is missed), then reloads on changes in a task.
-pub async fn spawn(catalog: Arc<CatalogService>, shutdown: CancellationToken) -> Result<JoinHandle<()>> {
+pub async fn spawn(catalog: Arc<CatalogService>, shutdown: CancellationToken) -> notify::Result<JoinHandle<()>> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
     let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         if let Ok(event) = event

@@ -24,10 +24,13 @@ struct HostPattern {
 }
 
 impl HostPattern {
-    fn parse(entry: &str) -> Result<Self, String> {
+    fn parse(entry: &str) -> Result<Self, AllowListError> {
         let entry = entry.trim().to_ascii_lowercase();
         let (host, port) = match entry.rsplit_once(':') {
-            Some((host, port)) => (host.to_string(), Some(port.parse::<u16>().map_err(|_| format!("`{entry}`: `{port}` is not a port"))?)),
+            Some((host, port)) => {
+                let port = port.parse::<u16>().map_err(|_| AllowListError::Port { entry: entry.clone(), port: port.to_string() })?;
+                (host.to_string(), Some(port))
+            }
             None => (entry.clone(), None),
         };
         let (host, wildcard) = match host.strip_prefix("*.") {
@@ -35,7 +38,7 @@ impl HostPattern {
             None => (host, false),
         };
         if host.is_empty() || host.contains(['/', '*']) {
-            return Err(format!("`{entry}` is not a host, host:port or *.domain"));
+            return Err(AllowListError::NotAHost(entry));
         }
         Ok(Self { host, wildcard, port })
     }
@@ -47,12 +50,21 @@ impl HostPattern {
     }
 }
 
+/// An `--allow-url-host` entry that is not one.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AllowListError {
+    #[error("`{entry}`: `{port}` is not a port")]
+    Port { entry: String, port: String },
+    #[error("`{0}` is not a host, host:port or *.domain")]
+    NotAHost(String),
+}
+
 /// The allow-list; cheap to clone.
 #[derive(Clone, Debug, Default)]
 pub struct AllowList(Vec<HostPattern>);
 
 impl AllowList {
-    pub fn parse(entries: &[String]) -> Result<Self, String> {
+    pub fn parse(entries: &[String]) -> Result<Self, AllowListError> {
         entries.iter().filter(|e| !e.trim().is_empty()).map(|e| HostPattern::parse(e)).collect::<Result<_, _>>().map(Self)
     }
 
@@ -76,7 +88,7 @@ pub struct HttpUrlReader {
 }
 
 impl HttpUrlReader {
-    pub fn new(allow: AllowList, runtime: tokio::runtime::Handle) -> anyhow::Result<Self> {
+    pub fn new(allow: AllowList, runtime: tokio::runtime::Handle) -> reqwest::Result<Self> {
         let redirect_allow = allow.clone();
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 5 {
@@ -95,7 +107,7 @@ impl HttpUrlReader {
         let mut response = self.client.get(url).send().await.map_err(|e| describe(&e))?;
         let status = response.status();
         if !status.is_success() {
-            return Err(UrlError::Status(status.as_u16()));
+            return Err(UrlError::Status { code: status.as_u16(), reason: status.canonical_reason().unwrap_or_default().to_string() });
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| describe(&e))? {
@@ -143,7 +155,7 @@ mod tests {
         assert!(allow.check("http://127.0.0.1:8080/a").is_ok());
         assert!(allow.check("http://127.0.0.1:8081/a").unwrap_err().to_string().contains("host `127.0.0.1` is not on the URL allow-list"));
         assert!(allow.check("file:///etc/passwd").unwrap_err().to_string().contains("only http and https"));
-        assert!(AllowList::parse(&["host:port".into()]).unwrap_err().contains("not a port"));
+        assert!(AllowList::parse(&["host:port".into()]).unwrap_err().to_string().contains("not a port"));
         assert!(AllowList::parse(&["https://x/".into()]).is_err());
     }
 }

@@ -10,8 +10,11 @@ use std::time::Duration;
 use collector::{Drained, Pipeline};
 use tokio_util::sync::CancellationToken;
 
-use crate::live::{HORIZON_SECS, Live};
-use crate::store::{Store, unix_seconds};
+use super::live::{HORIZON, Live};
+use crate::store::{Store, StoreError, unix_seconds};
+
+/// How often the engine is drained into the store by default.
+pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// At most this many buckets of each sort wait for a database that keeps failing.
 const MAX_UNWRITTEN: usize = 100_000;
@@ -30,10 +33,10 @@ fn bound(unwritten: &mut Drained) -> usize {
 /// Fills the live graph with the last hour of stored minutes and tells the
 /// engine which service versions ran before (so a restart neither forgets
 /// the graph nor takes a known version for a deploy).
-pub async fn restore(pipeline: &Pipeline, live: &Live, store: &Store) -> anyhow::Result<()> {
+pub async fn restore(pipeline: &Pipeline, live: &Live, store: &Store) -> Result<(), StoreError> {
     let now = unix_seconds().max(0) as u64;
-    let minutes = store.edge_minutes_since(now.saturating_sub(HORIZON_SECS) as i64).await?;
-    live.apply(&minutes, now)?;
+    let minutes = store.edge_minutes_since(now.saturating_sub(HORIZON.as_secs()) as i64).await?;
+    live.apply(&minutes, now);
     let versions = store.service_versions().await?;
     tracing::info!("restored {} edge minutes and {} service versions", minutes.len(), versions.len());
     for version in versions {
@@ -52,15 +55,13 @@ pub async fn run_flusher(pipeline: Arc<Pipeline>, live: Arc<Live>, store: Store,
             _ = shutdown.cancelled() => true,
         };
         let drained = pipeline.drain();
-        if let Err(error) = live.apply(&drained.edges, unix_seconds().max(0) as u64) {
-            tracing::warn!("the live graph could not take a flush: {error:#}");
-        }
+        live.apply(&drained.edges, unix_seconds().max(0) as u64);
         unwritten.append(drained);
         if !unwritten.is_empty() {
             match store.write_drained(&unwritten).await {
                 Ok(()) => unwritten = Drained::default(),
                 Err(error) => {
-                    tracing::warn!("cannot write {} edge buckets, will retry: {error:#}", unwritten.edges.len());
+                    tracing::warn!("cannot write {} edge buckets, will retry: {error}", unwritten.edges.len());
                     let dropped = bound(&mut unwritten);
                     if dropped > 0 {
                         tracing::error!("dropped the {dropped} oldest buckets: the database has been failing for too long");
@@ -70,44 +71,6 @@ pub async fn run_flusher(pipeline: Arc<Pipeline>, live: Arc<Live>, store: Store,
         }
         if stopping {
             return;
-        }
-    }
-}
-
-/// How long observed traffic is kept: minute buckets, then hour buckets.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Retention {
-    pub minutes: Duration,
-    pub hours: Duration,
-}
-
-impl Default for Retention {
-    fn default() -> Self {
-        Self { minutes: Duration::from_secs(48 * 3600), hours: Duration::from_secs(90 * 86_400) }
-    }
-}
-
-/// An hour is rolled up this long after it ends, so spans that arrive late
-/// (pairing window, exporters' batching, flushes) are in it.
-const ROLLUP_GRACE: Duration = Duration::from_secs(10 * 60);
-const ROLLUP_EVERY: Duration = Duration::from_secs(5 * 60);
-
-/// Rolls complete hours up and applies retention, at start and every five minutes.
-pub async fn run_rollups(store: Store, retention: Retention, shutdown: CancellationToken) {
-    let mut ticker = tokio::time::interval(ROLLUP_EVERY);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => {}
-            _ = shutdown.cancelled() => return,
-        }
-        let keep = |d: Duration| d.as_secs() as i64;
-        match store.roll_up(crate::store::unix_seconds(), keep(ROLLUP_GRACE), keep(retention.minutes), keep(retention.hours)).await {
-            Ok(report) if report.hours > 0 || report.deleted_rows > 0 => {
-                tracing::info!("traffic roll-up: {} hours merged, {} old rows deleted", report.hours, report.deleted_rows);
-            }
-            Ok(_) => {}
-            Err(error) => tracing::warn!("traffic roll-up failed, will retry: {error:#}"),
         }
     }
 }

@@ -18,16 +18,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ApiError, ApiState};
+use crate::core::location_source;
+use crate::http::auth::require_write_token;
 
+/// Items a page holds when the request does not say (Backstage's default).
 const DEFAULT_QUERY_LIMIT: usize = 20;
 
-/// Reads: open. Writes: the [`super::require_token`] layer guards them.
+/// Reads: open. Writes: [`require_write_token`] guards them.
 pub fn router(state: &ApiState) -> Router<ApiState> {
     let writes = Router::new()
         .route("/api/catalog/locations", post(add_location))
         .route("/api/catalog/locations/{id}", delete(remove_location))
         .route("/api/catalog/entities/by-uid/{uid}", delete(delete_entity))
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), super::require_token));
+        .route_layer(axum::middleware::from_fn_with_state(state.write_tokens.clone(), require_write_token));
     Router::new()
         .route("/api/catalog/entities", get(entities))
         .route("/api/catalog/entities/by-query", get(by_query))
@@ -68,7 +71,7 @@ impl Params {
     }
 
     fn filter(&self) -> Result<Filter, ApiError> {
-        Filter::parse(&self.all("filter")).map_err(|e| ApiError::bad_request(e.to_string()))
+        Ok(Filter::parse(&self.all("filter")).map_err(crate::core::Error::from)?)
     }
 }
 
@@ -81,35 +84,26 @@ fn direction(text: &str) -> Result<Direction, ApiError> {
 }
 
 fn snapshot(state: &ApiState) -> Arc<CatalogIndex> {
-    state.query.catalog().snapshot()
+    state.core.catalog()
 }
-
-/// Facets `/api/v1/search` counts when none are asked for.
-const SEARCH_FACETS: &[&str] = &["kind", "spec.type", "spec.lifecycle", "relations.ownedby", "relations.partof", "metadata.tags"];
 
 /// `GET /api/v1/search?q=&filter=&facet=&limit=`: ranked, typo-tolerant
 /// search for people, with facet counts over all matches.
 async fn search(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let params = Params::new(raw);
     let text = params.all("q").first().cloned().unwrap_or_default();
-    let mut facets = params.all("facet");
-    if facets.is_empty() {
-        facets = SEARCH_FACETS.iter().map(|f| f.to_string()).collect();
-    }
     let limit = params.number("limit")?.unwrap_or(DEFAULT_QUERY_LIMIT);
-    let index = snapshot(&state);
-    let result = index.search(&text, &params.filter()?, &facets, limit);
-    let items: Vec<Value> = result
+    let answer = state.core.search(&text, &params.filter()?, &params.all("facet"), limit);
+    let items: Vec<Value> = answer
         .hits
         .iter()
         .map(|hit| {
-            let e = &index.entities()[hit.position];
-            let m = &e.entity.metadata;
-            json!({"entityRef": e.key, "kind": e.entity.kind, "name": m.name, "title": m.title, "description": m.description, "score": hit.score})
+            let (e, m) = (&hit.entity, &hit.entity.metadata);
+            json!({"entityRef": hit.entity_ref, "kind": e.kind, "name": m.name, "title": m.title, "description": m.description, "score": hit.score})
         })
         .collect();
-    let facets = facets_json(result.facets);
-    Ok(Json(json!({ "items": items, "total": result.total, "facets": facets })).into_response())
+    let facets = facets_json(answer.facets);
+    Ok(Json(json!({ "items": items, "total": answer.total, "facets": facets })).into_response())
 }
 
 /// `GET /entities?filter=&fields=&order=asc:field&offset=&limit=`
@@ -190,8 +184,8 @@ impl Cursor {
     }
 
     fn decode(text: &str) -> Result<Self, ApiError> {
-        let bytes = BASE64.decode(text).map_err(|_| ApiError::bad_request("cursor is not valid".into()))?;
-        serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("cursor is not valid".into()))
+        let bytes = BASE64.decode(text).map_err(|_| ApiError::bad_request("cursor is not valid"))?;
+        serde_json::from_slice(&bytes).map_err(|_| ApiError::bad_request("cursor is not valid"))
     }
 }
 
@@ -210,7 +204,7 @@ async fn by_query(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Res
     };
     let limit = params.number("limit")?.unwrap_or(DEFAULT_QUERY_LIMIT);
     let index = snapshot(&state);
-    let mut ids = index.filter(&Filter::parse(&cursor.filter).map_err(|e| ApiError::bad_request(e.to_string()))?);
+    let mut ids = index.filter(&Filter::parse(&cursor.filter).map_err(crate::core::Error::from)?);
     index.full_text(&mut ids, &cursor.full_text_filter_term, &cursor.full_text_filter_fields);
     let order = cursor
         .order_fields
@@ -289,7 +283,7 @@ async fn facets(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Resul
     let params = Params::new(raw);
     let names = params.all("facet");
     if names.is_empty() {
-        return Err(ApiError::bad_request("at least one facet parameter is required".into()));
+        return Err(ApiError::bad_request("at least one facet parameter is required"));
     }
     let index = snapshot(&state);
     let facets = facets_json(index.facets(&params.filter()?, &names));
@@ -297,15 +291,12 @@ async fn facets(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Resul
 }
 
 async fn locations(State(state): State<ApiState>) -> Result<Response, ApiError> {
-    let items: Vec<Value> = state.query.catalog().locations().await?.into_iter().map(|l| json!({ "data": l })).collect();
+    let items: Vec<Value> = state.core.locations().await?.into_iter().map(|l| json!({ "data": l })).collect();
     Ok(Json(items).into_response())
 }
 
 async fn location(State(state): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    match state.query.catalog().locations().await?.into_iter().find(|l| l.id == id) {
-        Some(l) => Ok(Json(l).into_response()),
-        None => Err(ApiError::not_found(format!("Found no location with ID {id}"))),
-    }
+    Ok(Json(state.core.location(&id).await?).into_response())
 }
 
 #[derive(Deserialize)]
@@ -320,17 +311,9 @@ struct NewLocation {
 /// with dryRun, only reports what it holds).
 async fn add_location(State(state): State<ApiState>, RawQuery(raw): RawQuery, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let request: NewLocation = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
-    let source = match request.location_type.as_str() {
-        "file" if std::path::Path::new(&request.target).is_absolute() => catalog::Source::File(request.target.clone().into()),
-        "file" => return Err(ApiError::bad_request(format!("target `{}` must be an absolute path", request.target))),
-        "url" if request.target.contains("://") => {
-            catalog::Source::parse(&request.target).map_err(|e| ApiError::bad_request(e.to_string()))?
-        }
-        "url" => return Err(ApiError::bad_request(format!("target `{}` must be an absolute http(s) URL", request.target))),
-        other => return Err(ApiError::bad_request(format!("location type `{other}` is not supported; use `file` or `url`"))),
-    };
+    let source = location_source(Some(&request.location_type), &request.target)?;
     let dry_run = Params::new(raw).all("dryRun").first().is_some_and(|v| v == "true");
-    let outcome = state.query.catalog().register_location(&source, dry_run).await.map_err(|e| ApiError::bad_request(format!("{e:#}")))?;
+    let outcome = state.core.register_location(&source, dry_run).await?;
     let errors: Vec<String> = outcome.registration.problems.iter().filter(|d| d.is_error()).map(ToString::to_string).collect();
     let status = if dry_run || outcome.exists { StatusCode::OK } else { StatusCode::CREATED };
     let body =
@@ -339,17 +322,11 @@ async fn add_location(State(state): State<ApiState>, RawQuery(raw): RawQuery, bo
 }
 
 async fn remove_location(State(state): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    match state.query.catalog().remove_location(&id).await {
-        Ok(true) => Ok(StatusCode::NO_CONTENT.into_response()),
-        Ok(false) => Err(ApiError::not_found(format!("Found no location with ID {id}"))),
-        Err(error) => Err(ApiError::bad_request(format!("{error:#}"))),
-    }
+    state.core.remove_location(&id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn delete_entity(State(state): State<ApiState>, Path(uid): Path<String>) -> Result<Response, ApiError> {
-    if state.query.catalog().delete_entity(&uid).await? {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(ApiError::not_found(format!("No entity with uid {uid}")))
-    }
+    state.core.delete_entity(&uid).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -8,8 +8,7 @@
 
 use std::time::Duration;
 
-use anyhow::Context;
-use app::model::DemoFaults;
+use app::model::{DemoFaults, DemoRegression};
 use reqwest::Url;
 use serde::Deserialize;
 
@@ -29,31 +28,18 @@ pub struct ProcessState {
     pub faults: DemoFaults,
 }
 
-/// What a deploy may carry (the fleet's names).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Regression {
-    None,
-    Errors,
-    Latency,
-}
+/// How long the fleet has to answer.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 
-impl Regression {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text {
-            "none" | "" => Ok(Regression::None),
-            "errors" => Ok(Regression::Errors),
-            "latency" => Ok(Regression::Latency),
-            other => Err(format!("unknown regression `{other}`: choose none, errors or latency")),
-        }
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Regression::None => "none",
-            Regression::Errors => "errors",
-            Regression::Latency => "latency",
-        }
-    }
+/// A `--demo-fleet` value Meridian cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum DemoFleetUrlError {
+    #[error("--demo-fleet `{url}` is not a URL: {reason}")]
+    NotAUrl { url: String, reason: url::ParseError },
+    #[error("--demo-fleet `{0}` must be an http(s) URL")]
+    Scheme(String),
+    #[error("cannot make an HTTP client for the demo fleet: {0}")]
+    Client(reqwest::Error),
 }
 
 #[derive(Debug)]
@@ -64,10 +50,12 @@ pub struct DemoFleet {
 
 impl DemoFleet {
     /// `url` is the control endpoint, e.g. `http://127.0.0.1:7111`.
-    pub fn new(url: &str) -> anyhow::Result<Self> {
-        let base = Url::parse(url).with_context(|| format!("--demo-fleet `{url}` is not a URL"))?;
-        anyhow::ensure!(matches!(base.scheme(), "http" | "https"), "--demo-fleet `{url}` must be an http(s) URL");
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build()?;
+    pub fn new(url: &str) -> Result<Self, DemoFleetUrlError> {
+        let base = Url::parse(url).map_err(|reason| DemoFleetUrlError::NotAUrl { url: url.to_string(), reason })?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(DemoFleetUrlError::Scheme(url.to_string()));
+        }
+        let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build().map_err(DemoFleetUrlError::Client)?;
         Ok(DemoFleet { base, client })
     }
 
@@ -84,36 +72,49 @@ impl DemoFleet {
         url
     }
 
-    pub async fn processes(&self) -> Result<Vec<FleetProcess>, String> {
+    pub async fn processes(&self) -> Result<Vec<FleetProcess>, FleetError> {
         let response = self.client.get(self.endpoint(&[])).send().await.map_err(|e| self.unreachable(e))?;
         let response = checked(response).await?;
-        response.json().await.map_err(|e| format!("the demo fleet at {} sent a list Meridian cannot read: {e}", self.base))
+        response.json().await.map_err(|e| FleetError::Unreadable { url: self.base.to_string(), reason: e.to_string() })
     }
 
-    pub async fn set_faults(&self, process: &str, faults: DemoFaults) -> Result<(), String> {
+    pub async fn set_faults(&self, process: &str, faults: DemoFaults) -> Result<(), FleetError> {
         let request = self.client.put(self.endpoint(&[process, "faults"])).json(&faults);
         checked(request.send().await.map_err(|e| self.unreachable(e))?).await.map(drop)
     }
 
-    pub async fn deploy(&self, process: &str, version: &str, regression: Regression) -> Result<(), String> {
-        let body = serde_json::json!({ "version": version, "regression": regression.as_str() });
+    pub async fn deploy(&self, process: &str, version: &str, regression: DemoRegression) -> Result<(), FleetError> {
+        let body = serde_json::json!({ "version": version, "regression": regression });
         let request = self.client.post(self.endpoint(&[process, "deploy"])).json(&body);
         checked(request.send().await.map_err(|e| self.unreachable(e))?).await.map(drop)
     }
 
-    fn unreachable(&self, error: reqwest::Error) -> String {
-        format!("the demo fleet at {} did not answer ({error}); is `meridian-demo fleet` running?", self.base)
+    fn unreachable(&self, error: reqwest::Error) -> FleetError {
+        FleetError::Unreachable { url: self.base.to_string(), reason: error.to_string() }
     }
 }
 
-/// A refusal becomes its message (the fleet words it for people).
-async fn checked(response: reqwest::Response) -> Result<reqwest::Response, String> {
+/// Why the fleet did not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    /// No answer: the fleet is not running, or not at that address.
+    #[error("the demo fleet at {url} did not answer ({reason}); is `meridian-demo fleet` running?")]
+    Unreachable { url: String, reason: String },
+    /// An answer Meridian cannot read.
+    #[error("the demo fleet at {url} sent a list Meridian cannot read: {reason}")]
+    Unreadable { url: String, reason: String },
+    /// The fleet refused; it words its refusals for people.
+    #[error("{0}")]
+    Refused(String),
+}
+
+async fn checked(response: reqwest::Response) -> Result<reqwest::Response, FleetError> {
     if response.status().is_success() {
         return Ok(response);
     }
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    Err(if text.trim().is_empty() { format!("the demo fleet answered {status}") } else { text.trim().to_string() })
+    Err(FleetError::Refused(if text.trim().is_empty() { format!("the demo fleet answered {status}") } else { text.trim().to_string() }))
 }
 
 #[cfg(test)]
@@ -130,10 +131,8 @@ mod tests {
     }
 
     #[test]
-    fn bad_urls_and_regressions_are_named() {
+    fn bad_urls_are_named() {
         assert!(DemoFleet::new("127.0.0.1:7111").unwrap_err().to_string().contains("--demo-fleet"));
         assert!(DemoFleet::new("ftp://x").unwrap_err().to_string().contains("http(s)"));
-        assert_eq!(Regression::parse("latency"), Ok(Regression::Latency));
-        assert_eq!(Regression::parse("slow").unwrap_err(), "unknown regression `slow`: choose none, errors or latency");
     }
 }

@@ -12,7 +12,8 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use anyhow::{Context, Result};
+use std::time::Duration;
+
 use collector::{ConnectionType, Edge, EdgeBucket, EdgeStats, NodeId};
 use hdrhistogram::Histogram;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
@@ -21,11 +22,11 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 /// How far back the live graph reaches: the longest window the stream serves.
-pub const HORIZON_SECS: u64 = 3600;
+pub const HORIZON: Duration = Duration::from_secs(3600);
 
 /// A latency histogram reduced to its non-empty buckets (value, count).
 /// A minute of one edge fills a few dozen; a full HDR histogram of
-/// Meridian's range is 3,328 counters (26 KB), too much for 60 minutes of
+/// Meridian's range has thousands of counters, too much for 60 minutes of
 /// every edge.
 #[derive(Clone, Debug, Default)]
 struct SparseLatency(Box<[(u64, u64)]>);
@@ -35,11 +36,11 @@ impl SparseLatency {
         Self(histogram.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect())
     }
 
-    fn add_to(&self, histogram: &mut Histogram<u64>) -> Result<()> {
+    /// The values came from a histogram of the same range, so none saturates.
+    fn add_to(&self, histogram: &mut Histogram<u64>) {
         for &(value, count) in &self.0 {
-            histogram.record_n(value, count).context("latency outside the histogram's range")?;
+            histogram.saturating_record_n(value, count);
         }
-        Ok(())
     }
 }
 
@@ -64,11 +65,11 @@ impl Minute {
         }
     }
 
-    fn add_to(&self, stats: &mut EdgeStats) -> Result<()> {
+    fn add_to(&self, stats: &mut EdgeStats) {
         stats.requests += self.requests;
         stats.errors += self.errors;
-        self.latency.add_to(&mut stats.latency_us)?;
-        self.server_latency.add_to(&mut stats.server_latency_us)
+        self.latency.add_to(&mut stats.latency_us);
+        self.server_latency.add_to(&mut stats.server_latency_us);
     }
 }
 
@@ -108,7 +109,7 @@ impl LiveGraph {
 
     /// Adds minute buckets (from a flush or the database), merging with
     /// what the same minute already holds.
-    pub fn add(&mut self, buckets: &[EdgeBucket]) -> Result<()> {
+    pub fn add(&mut self, buckets: &[EdgeBucket]) {
         for bucket in buckets {
             let index = self.edge(&bucket.edge);
             let minutes = &mut self.graph[index].minutes;
@@ -117,13 +118,12 @@ impl LiveGraph {
             match minutes.get_mut(at) {
                 Some(minute) if minute.start_unix_secs == start => {
                     let mut merged = bucket.stats.clone();
-                    minute.add_to(&mut merged)?;
+                    minute.add_to(&mut merged);
                     *minute = Minute::of(start, &merged);
                 }
                 _ => minutes.insert(at, Minute::of(start, &bucket.stats)),
             }
         }
-        Ok(())
     }
 
     /// Forgets minutes that start before `oldest_unix_secs`, then edges
@@ -155,12 +155,12 @@ impl LiveGraph {
 
     /// Every edge with traffic in minutes starting at or after `since`,
     /// merged over them; in edge order (as `Store::edges_since`).
-    pub fn edges_since(&self, since_unix_secs: u64) -> Result<Vec<(Edge, EdgeStats)>> {
+    pub fn edges_since(&self, since_unix_secs: u64) -> Vec<(Edge, EdgeStats)> {
         let mut out = Vec::new();
         for edge in self.graph.edge_references() {
             let mut stats = EdgeStats::default();
             for minute in edge.weight().minutes.iter().filter(|m| m.start_unix_secs >= since_unix_secs) {
-                minute.add_to(&mut stats)?;
+                minute.add_to(&mut stats);
             }
             if stats.requests > 0 {
                 let (source, target) = (self.graph[edge.source()].clone(), self.graph[edge.target()].clone());
@@ -168,7 +168,7 @@ impl LiveGraph {
             }
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(out)
+        out
     }
 
     pub fn node_count(&self) -> usize {
@@ -215,21 +215,20 @@ impl Live {
     /// Takes a flush's edge buckets (and the time, to forget what is past
     /// the horizon). Subscribers look again when anything changed, and when
     /// a new minute started (every window slid).
-    pub fn apply(&self, buckets: &[EdgeBucket], now_unix_secs: u64) -> Result<()> {
+    pub fn apply(&self, buckets: &[EdgeBucket], now_unix_secs: u64) {
         let mut graph = self.graph();
-        let forgot = graph.forget_before(now_unix_secs.saturating_sub(HORIZON_SECS));
+        let forgot = graph.forget_before(now_unix_secs.saturating_sub(HORIZON.as_secs()));
         if !buckets.is_empty() {
-            graph.add(buckets)?;
+            graph.add(buckets);
         }
         let new_minute = std::mem::replace(&mut graph.minute, now_unix_secs / 60) != now_unix_secs / 60;
         drop(graph);
         if forgot || new_minute || !buckets.is_empty() {
             self.bump();
         }
-        Ok(())
     }
 
-    pub fn edges_since(&self, since_unix_secs: u64) -> Result<Vec<(Edge, EdgeStats)>> {
+    pub fn edges_since(&self, since_unix_secs: u64) -> Vec<(Edge, EdgeStats)> {
         self.graph().edges_since(since_unix_secs)
     }
 
@@ -241,7 +240,6 @@ impl Live {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::time::Duration;
 
     use collector::NodeKind;
 
@@ -266,15 +264,15 @@ mod tests {
     #[test]
     fn minutes_merge_windows_select_and_the_past_is_forgotten() {
         let mut graph = LiveGraph::default();
-        graph.add(&[bucket(10, "a", "b", 2, 10), bucket(11, "a", "b", 3, 100), bucket(11, "b", "c", 1, 5)]).unwrap();
-        graph.add(&[bucket(11, "a", "b", 1, 100), bucket(9, "a", "b", 4, 1)]).unwrap();
+        graph.add(&[bucket(10, "a", "b", 2, 10), bucket(11, "a", "b", 3, 100), bucket(11, "b", "c", 1, 5)]);
+        graph.add(&[bucket(11, "a", "b", 1, 100), bucket(9, "a", "b", 4, 1)]);
 
-        let all = graph.edges_since(0).unwrap();
+        let all = graph.edges_since(0);
         assert_eq!(
             all.iter().map(|(e, s)| (&*e.source.name, &*e.target.name, s.requests)).collect::<Vec<_>>(),
             [("a", "b", 10), ("b", "c", 1)]
         );
-        let recent = graph.edges_since(11 * 60).unwrap();
+        let recent = graph.edges_since(11 * 60);
         let (_, ab) = &recent[0];
         assert_eq!(ab.requests, 4);
         // Sparse latency round-trips within the histogram's precision.
@@ -282,9 +280,9 @@ mod tests {
         assert!((49.0..=51.0).contains(&collector::engine::quantile_ms(&ab.server_latency_us, 0.5)));
 
         assert!(graph.forget_before(11 * 60));
-        assert_eq!(graph.edges_since(0).unwrap().iter().map(|(_, s)| s.requests).collect::<Vec<_>>(), [4, 1]);
+        assert_eq!(graph.edges_since(0).iter().map(|(_, s)| s.requests).collect::<Vec<_>>(), [4, 1]);
         assert!(graph.forget_before(12 * 60));
-        assert!(graph.edges_since(0).unwrap().is_empty());
+        assert!(graph.edges_since(0).is_empty());
         assert_eq!(graph.node_count(), 0, "nodes without edges go too");
         assert!(!graph.forget_before(12 * 60));
     }
@@ -293,13 +291,13 @@ mod tests {
     async fn subscribers_hear_of_changes_but_not_of_nothing() {
         let live = Live::default();
         let mut changes = live.subscribe();
-        live.apply(&[], 0).unwrap();
+        live.apply(&[], 0);
         assert!(!changes.has_changed().unwrap());
-        live.apply(&[bucket(1, "a", "b", 1, 1)], 120).unwrap();
+        live.apply(&[bucket(1, "a", "b", 1, 1)], 120);
         assert!(changes.has_changed().unwrap());
         changes.mark_unchanged();
-        live.apply(&[], 120 + HORIZON_SECS).unwrap();
+        live.apply(&[], 120 + HORIZON.as_secs());
         assert!(changes.has_changed().unwrap(), "the minute left the horizon");
-        assert!(live.edges_since(0).unwrap().is_empty());
+        assert!(live.edges_since(0).is_empty());
     }
 }

@@ -1,0 +1,19 @@
+//! The catalog as the server holds it:
+//!
+//! - [`service`]: locations (the `--catalog` paths and those registered
+//!   through the API) → `catalog::load` → changed rows persisted → a new
+//!   in-memory index swapped in atomically, so readers never wait for a
+//!   reload nor see half of one; registration of YAML and locations;
+//! - [`watch`]: reloads when watched files change, and periodically while
+//!   URLs are in use;
+//! - [`url_reader`]: reads URLs, only for hosts on the allow-list.
+//!
+//! This room never reads the observed graph; the two meet in [`crate::core`].
+//! It writes the store's catalog tables and nothing else.
+
+pub mod service;
+pub mod url_reader;
+pub mod watch;
+
+pub use service::{CatalogError, CatalogLocation, CatalogService, LocationRegistration, Registration, ReloadReport};
+pub use url_reader::{AllowList, HttpUrlReader};

@@ -1,0 +1,181 @@
+//! The observed graph over a window, with each service node joined to the
+//! Component it is: a service named `N` (or `ns/N` when it sets
+//! `service.namespace`) is the Component named `N` in the default
+//! namespace, else the first of that name in any namespace.
+
+use std::collections::HashMap;
+
+use catalog::entity_ref::DEFAULT_NAMESPACE;
+use catalog::index::{CatalogIndex, Condition, Filter};
+use catalog::{Entity, EntityRef};
+use collector::{ConnectionType, Edge, EdgeStats, NodeId, NodeKind};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::{Core, Error, Window};
+use crate::store::unix_seconds;
+use crate::traffic::HORIZON;
+
+/// `GET /api/v1/graph`'s body.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+pub struct GraphView {
+    pub nodes: Vec<GraphNode>,
+    pub edges: Vec<GraphEdge>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphNode {
+    /// `<kind>:<name>`, unique across kinds (a service and a database may share a name).
+    pub id: String,
+    pub name: String,
+    pub kind: NodeKind,
+    pub entity_ref: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GraphEdge {
+    pub source: String,
+    pub target: String,
+    pub connection_type: ConnectionType,
+    pub requests: u64,
+    pub errors: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+/// A node's id in views: `<kind>:<name>`.
+pub fn node_id(node: &NodeId) -> String {
+    format!("{}:{}", node.kind.as_str(), node.name)
+}
+
+/// The graph node a catalog entity appears as, if it is a component: the
+/// service of its name (`namespace/name` outside the default namespace).
+pub fn node_of_entity(entity: &Entity) -> Option<NodeId> {
+    if !entity.kind.eq_ignore_ascii_case("component") {
+        return None;
+    }
+    let name = if entity.metadata.namespace.eq_ignore_ascii_case(DEFAULT_NAMESPACE) {
+        entity.metadata.name.clone()
+    } else {
+        format!("{}/{}", entity.metadata.namespace, entity.metadata.name)
+    };
+    Some(NodeId::service(name.into()))
+}
+
+/// The component a service node is (its ref): `ns/name` names it outright;
+/// a bare name is the component of that name in the default namespace,
+/// else the first (in ref order) in any namespace. Index lookups, not a scan.
+pub fn component_for_service(index: &CatalogIndex, service: &str) -> Option<String> {
+    let component = |namespace: &str, name: &str| index.get(&EntityRef::new("component", namespace, name).key()).map(|e| e.key.clone());
+    if let Some((namespace, name)) = service.split_once('/') {
+        return component(namespace, name);
+    }
+    component(DEFAULT_NAMESPACE, service).or_else(|| {
+        let filter = Filter::all_of([Condition::equals("kind", "component"), Condition::equals("metadata.name", service)]);
+        index.filter(&filter).first().map(|&i| index.entities()[i].key.clone())
+    })
+}
+
+/// A node as views show it, joined to its component when it is a service.
+pub fn graph_node(index: &CatalogIndex, node: &NodeId) -> GraphNode {
+    GraphNode {
+        id: node_id(node),
+        name: node.name.to_string(),
+        kind: node.kind,
+        entity_ref: (node.kind == NodeKind::Service).then(|| component_for_service(index, &node.name)).flatten(),
+    }
+}
+
+impl Core {
+    /// The graph over `window`, from the database (every replica's traffic).
+    pub async fn graph(&self, window: Window) -> Result<GraphView, Error> {
+        Ok(self.graph_of(&self.store.edges_since(window.first_bucket(unix_seconds())).await?))
+    }
+
+    /// The graph over `window` (at most [`HORIZON`]) from this process's live graph.
+    pub fn live_graph(&self, window: Window) -> Result<GraphView, Error> {
+        if window.duration > HORIZON {
+            return Err(Error::Invalid(format!(
+                "window `{window}`: the live stream covers at most {}; use GET /api/v1/graph?window={window}",
+                Window { duration: HORIZON }
+            )));
+        }
+        Ok(self.graph_of(&self.live.edges_since(window.first_bucket(unix_seconds()).max(0) as u64)))
+    }
+
+    /// Changes of the live graph (a counter that moves on each).
+    pub fn graph_changes(&self) -> watch::Receiver<u64> {
+        self.live.subscribe()
+    }
+
+    /// Resolves when the server stops (so streams can end).
+    pub async fn closed(&self) {
+        self.live.closed().await
+    }
+
+    /// The component a service is (its ref), if the catalog has one.
+    pub fn component_of_service(&self, service: &str) -> Option<String> {
+        component_for_service(&self.catalog.snapshot(), service)
+    }
+
+    /// Nodes and edges of `edges`, services joined to their components.
+    fn graph_of(&self, edges: &[(Edge, EdgeStats)]) -> GraphView {
+        let snapshot = self.catalog.snapshot();
+        let mut nodes: HashMap<&NodeId, GraphNode> = HashMap::new();
+        let mut out = GraphView::default();
+        for (edge, stats) in edges {
+            for end in [&edge.source, &edge.target] {
+                nodes.entry(end).or_insert_with(|| graph_node(&snapshot, end));
+            }
+            out.edges.push(GraphEdge {
+                source: node_id(&edge.source),
+                target: node_id(&edge.target),
+                connection_type: edge.connection,
+                requests: stats.requests,
+                errors: stats.errors,
+                p50_ms: stats.quantile_ms(0.50),
+                p95_ms: stats.quantile_ms(0.95),
+                p99_ms: stats.quantile_ms(0.99),
+            });
+        }
+        out.nodes = nodes.into_values().collect();
+        out.nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_match_components_preferring_the_default_namespace() {
+        let text = "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: Checkout, namespace: shop}
+spec: {type: service, lifecycle: production, owner: team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: checkout}
+spec: {type: service, lifecycle: production, owner: team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: only-here, namespace: shop}
+spec: {type: service, lifecycle: production, owner: team}
+";
+        let entities: Vec<_> = catalog::parse_str("t", text).entities.into_iter().map(|p| p.entity).collect();
+        let index = CatalogIndex::new(entities);
+        assert_eq!(component_for_service(&index, "checkout").as_deref(), Some("component:default/checkout"));
+        assert_eq!(component_for_service(&index, "shop/checkout").as_deref(), Some("component:shop/checkout"));
+        assert_eq!(component_for_service(&index, "only-here").as_deref(), Some("component:shop/only-here"));
+        // A name is a value, never filter text: formatted into a filter string,
+        // this one would have matched `only-here` (one key's values are ORed).
+        assert_eq!(component_for_service(&index, "zzz,metadata.name=only-here"), None);
+    }
+}

@@ -1,0 +1,52 @@
+//! The application core: what Meridian answers, as plain data, to any
+//! adapter (the REST API, the web app's port). It is the one place where the
+//! declared catalog and the observed graph meet; SLOs, deploy history and
+//! insights join here too.
+//!
+//! - [`graph`]: the observed graph over a window (from the store, or live
+//!   from memory), service nodes joined to their components;
+//! - [`entity`]: one entity with its problems and the calls observed to and
+//!   from its node;
+//! - [`services`]: RED per service and per operation;
+//! - [`deploys`]: deploys detected in traces;
+//! - [`catalog`]: ranked search, problems, locations, registration;
+//! - [`window`]: time windows (`15m`, `7d`);
+//! - [`error`]: [`Error`], one enum by class that each adapter maps once.
+//!
+//! Rules: no HTTP, no Leptos, no SQL. The core calls the catalog room, the
+//! store and the live graph; nothing below it calls the core.
+
+pub mod catalog;
+pub mod deploys;
+pub mod entity;
+pub mod error;
+pub mod graph;
+pub mod services;
+pub mod window;
+
+use std::sync::Arc;
+
+pub use catalog::{Facet, Found, SEARCH_FACETS, SearchAnswer, location_source};
+pub use entity::{EntityOverview, ObservedCall, ObservedCalls};
+pub use error::Error;
+pub use graph::{GraphEdge, GraphNode, GraphView};
+pub use services::{OperationView, OperationsView};
+pub use window::Window;
+
+use crate::catalog::CatalogService;
+use crate::store::Store;
+use crate::traffic::Live;
+
+/// The core, cheap to clone; every adapter holds one.
+#[derive(Clone)]
+pub struct Core {
+    store: Store,
+    catalog: Arc<CatalogService>,
+    live: Arc<Live>,
+}
+
+impl Core {
+    pub fn new(store: Store, catalog: Arc<CatalogService>, live: Arc<Live>) -> Self {
+        Self { store, catalog, live }
+    }
+}

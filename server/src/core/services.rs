@@ -1,0 +1,60 @@
+//! What services served: RED (requests, errors, duration) per service and
+//! per operation over a window, from their SERVER and CONSUMER spans.
+
+use std::sync::Arc;
+
+use collector::RedStats;
+use serde::Serialize;
+
+use super::{Core, Error, Window};
+use crate::store::unix_seconds;
+
+/// `GET /api/v1/services/{name}/operations`'s body.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationsView {
+    pub service: String,
+    /// The window, as [`Window`] writes it (`15m`).
+    pub window: String,
+    /// Busiest first.
+    pub operations: Vec<OperationView>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationView {
+    /// `METHOD /route`, the RPC method, or the span name.
+    pub operation: String,
+    pub requests: u64,
+    pub errors: u64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+}
+
+impl Core {
+    /// A service's operations (its SERVER and CONSUMER spans) over `window`.
+    pub async fn operations(&self, service: &str, window: Window) -> Result<OperationsView, Error> {
+        let operations = self.store.operations_since(service, window.first_bucket(unix_seconds())).await?;
+        Ok(OperationsView {
+            service: service.to_string(),
+            window: window.to_string(),
+            operations: operations
+                .into_iter()
+                .map(|o| OperationView {
+                    operation: o.operation,
+                    requests: o.stats.requests,
+                    errors: o.stats.errors,
+                    p50_ms: o.stats.quantile_ms(0.5),
+                    p95_ms: o.stats.quantile_ms(0.95),
+                    p99_ms: o.stats.quantile_ms(0.99),
+                })
+                .collect(),
+        })
+    }
+
+    /// What each service served over `window`, by name.
+    pub async fn services(&self, window: Window) -> Result<Vec<(Arc<str>, RedStats)>, Error> {
+        Ok(self.store.services_since(window.first_bucket(unix_seconds())).await?)
+    }
+}

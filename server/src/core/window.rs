@@ -1,0 +1,87 @@
+//! Time windows such as `5m`, `15m`, `1h`, `24h`, `7d`.
+
+use std::fmt;
+use std::time::Duration;
+
+/// The longest window any query may ask for: as long as hour buckets are kept by default.
+pub const MAX_WINDOW: Duration = crate::traffic::rollups::DEFAULT_HOUR_RETENTION;
+
+/// A positive window of at most [`MAX_WINDOW`], written `<n><s|m|h|d>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub duration: Duration,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    #[error("window `{0}`: expected a number followed by s, m, h or d, e.g. 15m")]
+    NotANumber(String),
+    #[error("window `{0}`: unit must be s, m, h or d")]
+    Unit(String),
+    #[error("window `{0}`: must be more than 0 and at most {max}", max = Window { duration: MAX_WINDOW })]
+    OutOfRange(String),
+}
+
+impl Window {
+    pub fn parse(text: &str) -> Result<Self, WindowError> {
+        let text = text.trim();
+        let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let number: u64 = number.parse().map_err(|_| WindowError::NotANumber(text.to_string()))?;
+        let seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => return Err(WindowError::Unit(text.to_string())),
+        };
+        let duration = Duration::from_secs(number.saturating_mul(seconds));
+        if duration.is_zero() || duration > MAX_WINDOW {
+            return Err(WindowError::OutOfRange(text.to_string()));
+        }
+        Ok(Self { duration })
+    }
+
+    /// Unix seconds where the window starts: the start of the minute bucket
+    /// it begins in (that bucket counts whole).
+    pub fn first_bucket(self, now_unix_secs: i64) -> i64 {
+        let since = now_unix_secs - self.duration.as_secs() as i64;
+        since - since.rem_euclid(60)
+    }
+}
+
+/// In the largest unit that writes it whole: `15m`, `1h`, `90s`, `7d`.
+impl fmt::Display for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let seconds = self.duration.as_secs();
+        let (number, unit) = [(86_400, "d"), (3600, "h"), (60, "m")]
+            .into_iter()
+            .find(|(size, _)| seconds.is_multiple_of(*size))
+            .map_or((seconds, "s"), |(size, unit)| (seconds / size, unit));
+        write!(f, "{number}{unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_shows_and_rejects() {
+        assert_eq!(Window::parse("15m").unwrap().duration, Duration::from_secs(900));
+        assert_eq!(Window::parse("7d").unwrap().duration, Duration::from_secs(604_800));
+        for (text, shown) in [("15m", "15m"), ("60m", "1h"), ("90s", "90s"), ("48h", "2d"), ("25h", "25h")] {
+            assert_eq!(Window::parse(text).unwrap().to_string(), shown);
+        }
+        for bad in ["", "m", "15", "0m", "15w", "-1h", "91d", "1.5h"] {
+            assert!(Window::parse(bad).is_err(), "{bad}");
+        }
+        assert_eq!(Window::parse("91d").unwrap_err().to_string(), "window `91d`: must be more than 0 and at most 90d");
+    }
+
+    #[test]
+    fn the_first_bucket_is_the_minute_the_window_starts_in() {
+        let window = Window::parse("2m").unwrap();
+        assert_eq!(window.first_bucket(1_000), 840, "1000 - 120 = 880, in the minute from 840");
+    }
+}

@@ -1,0 +1,47 @@
+//! Everything that speaks HTTP to people and programs on the web port: the
+//! REST API ([`api`]), the web app and its port ([`web`]), bearer-token
+//! auth for writes ([`auth`]) and Meridian's own request spans
+//! ([`self_telemetry`]). Adapters only: each handler parses, calls the
+//! [`Core`], and maps the answer (and each core error class, once) to its
+//! protocol. Nothing here reads the store or the catalog service directly.
+//!
+//! The OTLP receivers are the collector's own adapters; the web port serves
+//! `POST /v1/traces` too, merged in by [`router`].
+
+pub mod api;
+pub mod auth;
+pub mod self_telemetry;
+pub mod web;
+
+use std::sync::Arc;
+
+use axum::Router;
+use collector::Pipeline;
+
+use self::auth::Tokens;
+use self::web::demo_fleet::DemoFleet;
+use crate::core::Core;
+
+/// What the web port serves besides the core.
+pub struct WebPort {
+    pub pipeline: Arc<Pipeline>,
+    pub write_tokens: Tokens,
+    /// Demo mode: the fleet's control endpoint.
+    pub demo_fleet: Option<DemoFleet>,
+    /// Where the built app's assets are (`pkg/`).
+    pub site_root: String,
+    /// A SERVER span per API and UI request (`--self-telemetry`).
+    pub trace_requests: bool,
+}
+
+/// The web port's routes: API, app and `otlp_http` (never traced, so
+/// Meridian does not feed on its own exports).
+pub fn router(core: Core, port: WebPort, otlp_http: Router) -> Router {
+    let api = api::router(api::ApiState { core: core.clone(), pipeline: port.pipeline, write_tokens: port.write_tokens.clone() });
+    let app = web::router(web::shared_port(core, port.write_tokens, port.demo_fleet), &port.site_root);
+    let mut routes = api.merge(app);
+    if port.trace_requests {
+        routes = routes.route_layer(axum::middleware::from_fn(self_telemetry::trace_request));
+    }
+    routes.merge(otlp_http)
+}

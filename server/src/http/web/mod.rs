@@ -1,0 +1,274 @@
+//! The web app: serves the Leptos pages, server functions and assets, and
+//! implements the port the app defines ([`Portal`]) over the core. Core
+//! answers become the app's view models here; core errors become
+//! [`PortError`]s in one place ([`port_error`]).
+//!
+//! - [`layout`]: positions graph nodes for the app's SVG (petgraph);
+//! - [`demo_fleet`]: the demo fleet's control endpoint, behind the Demo page.
+
+pub mod demo_fleet;
+pub mod layout;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use app::model::{
+    DemoFaults, DemoProcess, DemoRegression, DemoView, DeployView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level,
+    ObservedEdge, ObservedLoad, Problem, RegistrationView, RelationView, SearchView,
+};
+use app::port::{PortError, PortalPort, SharedPort};
+use app::{App, shell};
+use axum::Router;
+use catalog::{Diagnostic, Entity};
+use collector::RedStats;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+
+use self::demo_fleet::{DemoFleet, FleetError};
+use self::layout::layout;
+use super::auth::{AuthError, Tokens};
+use crate::core::{self, Core, ObservedCall, SEARCH_FACETS, Window, location_source};
+
+/// The window entity pages show observed calls for.
+const ENTITY_WINDOW: &str = "1h";
+/// The window the Demo page shows each service's traffic over.
+const DEMO_WINDOW: &str = "5m";
+/// The Demo page lists this many of the latest deploys.
+const DEMO_DEPLOYS: u32 = 10;
+/// The catalog page lists at most this many results (its count says how many matched).
+const SEARCH_PAGE: usize = 500;
+
+pub struct Portal {
+    core: Core,
+    /// Registering from the UI needs a write token, as the REST API does.
+    write_tokens: Tokens,
+    /// Demo mode: the demo fleet's control endpoint.
+    demo: Option<DemoFleet>,
+}
+
+impl Portal {
+    pub fn new(core: Core, write_tokens: Tokens, demo: Option<DemoFleet>) -> Self {
+        Self { core, write_tokens, demo }
+    }
+
+    fn demo_fleet(&self) -> Result<&DemoFleet, PortError> {
+        self.demo
+            .as_ref()
+            .ok_or_else(|| PortError::Conflict("Meridian is not in demo mode: start it with --demo-fleet URL (make demo does).".into()))
+    }
+
+    /// Writes need a write token, as in the REST API; previews do not.
+    fn check_write_token(&self, token: &str, dry_run: bool) -> Result<(), PortError> {
+        if dry_run {
+            return Ok(());
+        }
+        self.write_tokens.check_token(token).map_err(|refusal| {
+            PortError::Unauthorized(match refusal {
+                AuthError::WritesDisabled => "Registering is disabled: start meridian with --api-token.".into(),
+                AuthError::MissingHeader | AuthError::InvalidToken => "That API token is not valid.".into(),
+            })
+        })
+    }
+}
+
+/// The one mapping from the core's error classes to the port's.
+fn port_error(error: core::Error) -> PortError {
+    error.log("page request failed");
+    match error {
+        core::Error::Invalid(message) => PortError::Invalid(message),
+        core::Error::NotFound(message) => PortError::NotFound(message),
+        core::Error::Conflict(message) => PortError::Conflict(message),
+        core::Error::Unavailable(_) => {
+            PortError::Unavailable("Meridian cannot reach its database right now. Try again in a few seconds.".into())
+        }
+        core::Error::Internal(_) => PortError::Internal,
+    }
+}
+
+/// The fleet's refusals are the user's to fix; no answer is an outage.
+fn fleet_error(error: FleetError) -> PortError {
+    match error {
+        FleetError::Refused(_) => PortError::Invalid(error.to_string()),
+        FleetError::Unreachable { .. } | FleetError::Unreadable { .. } => PortError::Unavailable(error.to_string()),
+    }
+}
+
+fn window(text: &str) -> Result<Window, PortError> {
+    Window::parse(text).map_err(|e| port_error(e.into()))
+}
+
+pub fn summary(entity: &Entity) -> EntitySummary {
+    EntitySummary {
+        entity_ref: entity.key(),
+        kind: entity.kind.clone(),
+        namespace: entity.metadata.namespace.clone(),
+        name: entity.metadata.name.clone(),
+        title: entity.metadata.title.clone(),
+        description: entity.metadata.description.clone(),
+        spec_type: entity.spec_str("type").map(str::to_string),
+        lifecycle: entity.spec_str("lifecycle").map(str::to_string),
+        owner: entity.relation_targets("ownedBy").next().map(str::to_string),
+        tags: entity.metadata.tags.clone(),
+    }
+}
+
+fn problem(diagnostic: &Diagnostic) -> Problem {
+    Problem { level: if diagnostic.is_error() { Level::Error } else { Level::Warning }, message: diagnostic.to_string() }
+}
+
+fn observed_edge(call: ObservedCall) -> ObservedEdge {
+    ObservedEdge {
+        peer: call.peer.name,
+        peer_kind: call.peer.kind.as_str().to_string(),
+        peer_entity_ref: call.peer.entity_ref,
+        connection_type: call.connection.as_str().to_string(),
+        requests: call.requests,
+        errors: call.errors,
+        p95_ms: call.p95_ms,
+    }
+}
+
+#[async_trait::async_trait]
+impl PortalPort for Portal {
+    async fn search(&self, text: &str, filter: &str) -> Result<SearchView, PortError> {
+        let filter = catalog::index::Filter::parse(&[filter]).map_err(|e| port_error(e.into()))?;
+        let mut answer = self.core.search(text, &filter, &[], SEARCH_PAGE);
+        Ok(SearchView {
+            catalog_size: answer.catalog_size,
+            total: answer.total,
+            items: answer.hits.iter().map(|hit| summary(&hit.entity)).collect(),
+            facets: SEARCH_FACETS
+                .iter()
+                .map(|facet| FacetView {
+                    field: facet.field.to_string(),
+                    label: facet.label.to_string(),
+                    values: answer.facets.remove(facet.field).unwrap_or_default(),
+                })
+                .collect(),
+        })
+    }
+
+    async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError> {
+        let observed_window = window(ENTITY_WINDOW)?;
+        let Some(overview) = self.core.entity(kind, namespace, name, observed_window).await.map_err(port_error)? else {
+            return Ok(None);
+        };
+        let entity = &overview.entity;
+        let (callers, callees) = match overview.observed {
+            Some(calls) => (calls.callers.into_iter().map(observed_edge).collect(), calls.callees.into_iter().map(observed_edge).collect()),
+            None => (Vec::new(), Vec::new()),
+        };
+        Ok(Some(EntityDetail {
+            summary: summary(entity),
+            relations: entity
+                .relations
+                .iter()
+                .map(|r| RelationView { relation_type: r.relation_type.to_string(), target_ref: r.target_ref.to_string() })
+                .collect(),
+            annotations: entity.metadata.annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            observed_window: observed_window.to_string(),
+            callers,
+            callees,
+            problems: overview.problems.iter().map(problem).collect(),
+        }))
+    }
+
+    async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
+        self.check_write_token(token, dry_run)?;
+        let outcome = self.core.register_yaml(yaml, dry_run).await.map_err(port_error)?;
+        Ok(registration_view(&outcome))
+    }
+
+    async fn register_location(&self, target: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
+        self.check_write_token(token, dry_run)?;
+        let source = location_source(None, target).map_err(port_error)?;
+        let outcome = self.core.register_location(&source, dry_run).await.map_err(port_error)?;
+        Ok(registration_view(&outcome.registration))
+    }
+
+    fn demo_mode(&self) -> bool {
+        self.demo.is_some()
+    }
+
+    async fn demo(&self) -> Result<Option<DemoView>, PortError> {
+        let Some(fleet) = &self.demo else { return Ok(None) };
+        let demo_window = window(DEMO_WINDOW)?;
+        // The page asks every few seconds: the fleet and the database at once.
+        let (processes, served, deploys) =
+            tokio::join!(fleet.processes(), self.core.services(demo_window), self.core.recent_deploys(DEMO_DEPLOYS));
+        let processes = processes.map_err(fleet_error)?;
+        let served: HashMap<Arc<str>, RedStats> = served.map_err(port_error)?.into_iter().collect();
+        let deploys = deploys.map_err(port_error)?;
+        let now_nanos = crate::store::unix_seconds().max(0) as u64 * 1_000_000_000;
+        Ok(Some(DemoView {
+            window: demo_window.to_string(),
+            processes: processes
+                .into_iter()
+                .map(|p| DemoProcess {
+                    entity_ref: self.core.component_of_service(&p.name),
+                    observed: served.get(p.name.as_str()).map(|s| ObservedLoad {
+                        requests: s.requests,
+                        errors: s.errors,
+                        p95_ms: s.quantile_ms(0.95),
+                    }),
+                    version: p.state.as_ref().and_then(|s| s.version.clone()),
+                    faults: p.state.map(|s| s.faults),
+                    unreachable: p.error,
+                    instrumented: p.instrumented,
+                    name: p.name,
+                })
+                .collect(),
+            deploys: deploys
+                .iter()
+                .map(|d| DeployView {
+                    service: d.service.to_string(),
+                    from_version: d.from_version.to_string(),
+                    to_version: d.to_version.to_string(),
+                    seconds_ago: now_nanos.saturating_sub(d.at_unix_nanos) / 1_000_000_000,
+                })
+                .collect(),
+        }))
+    }
+
+    async fn demo_set_faults(&self, process: &str, faults: DemoFaults) -> Result<(), PortError> {
+        self.demo_fleet()?.set_faults(process, faults).await.map_err(fleet_error)
+    }
+
+    async fn demo_deploy(&self, process: &str, version: &str, regression: DemoRegression) -> Result<(), PortError> {
+        self.demo_fleet()?.deploy(process, version, regression).await.map_err(fleet_error)
+    }
+
+    async fn graph_layout(&self, window_text: &str) -> Result<GraphLayout, PortError> {
+        let view = self.core.graph(window(window_text)?).await.map_err(port_error)?;
+        Ok(layout(&view, window_text))
+    }
+}
+
+fn registration_view(outcome: &crate::catalog::Registration) -> RegistrationView {
+    RegistrationView {
+        applied: outcome.applied,
+        entities: outcome.entities.iter().map(|e| summary(e)).collect(),
+        added: outcome.added.clone(),
+        replaced: outcome.replaced.clone(),
+        problems: outcome.problems.iter().map(problem).collect(),
+    }
+}
+
+/// The app's pages, server functions and static files (`site_root/pkg`).
+pub fn router(port: SharedPort, site_root: &str) -> Router {
+    let options = LeptosOptions::builder().output_name("meridian").site_root(site_root).site_pkg_dir("pkg").build();
+    let routes = generate_route_list(App);
+    let provide_port = move || provide_context(port.clone());
+    Router::new()
+        .leptos_routes_with_context(&options, routes, provide_port, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(options)
+}
+
+/// The port the app gets, over the core.
+pub fn shared_port(core: Core, write_tokens: Tokens, demo: Option<DemoFleet>) -> SharedPort {
+    Arc::new(Portal::new(core, write_tokens, demo))
+}

@@ -1,0 +1,488 @@
+//! What the collector measured, in three families of bucket tables: edges,
+//! services and operations, each per minute (`<family>_minutes`) and per hour
+//! (`<family>_hours`), latency as HDR histograms in their compact V2
+//! encoding. Each flush appends minute rows; once an hour is complete (plus
+//! a grace period for late spans) its minutes are merged into hour rows.
+//! Reads merge the rows of a window (histograms merge exactly): hours up to
+//! where the roll-up has got, minutes after it, so nothing counts twice.
+//!
+//! The three families share one path ([`Family`]): reading rows (streamed
+//! and merged as they arrive), merging by key, inserting in batches, rolling
+//! up. A family says only which columns hold its key and its stats.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use collector::{ConnectionType, Drained, Edge, EdgeBucket, EdgeStats, NodeId, NodeKind, OperationBucket, RedStats, ServiceBucket};
+use futures::TryStreamExt;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::insert::{AnyQuery, Insert};
+use super::{Store, StoreError, count, text};
+
+/// Bucket width of a family's table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Resolution {
+    Minute,
+    Hour,
+}
+
+impl Resolution {
+    fn table<F: Family>(self) -> String {
+        match self {
+            Resolution::Minute => format!("{}_minutes", F::NAME),
+            Resolution::Hour => format!("{}_hours", F::NAME),
+        }
+    }
+}
+
+const HOUR: i64 = 3600;
+
+/// One family of bucket tables, and the bucket type a row of it is.
+trait Family: Sized {
+    /// The tables are `{NAME}_minutes` and `{NAME}_hours`.
+    const NAME: &'static str;
+    /// The columns after `bucket_start`, in the order [`Family::bind`] binds them.
+    const COLUMNS: &'static [&'static str];
+    /// What a row is about: rows of one key merge.
+    type Key: Eq + Hash;
+
+    fn start(&self) -> u64;
+    fn set_start(&mut self, start: u64);
+    fn key(&self) -> Self::Key;
+    /// Adds `other`'s counts and latency (same key).
+    fn merge(&mut self, other: &Self) -> Result<(), StoreError>;
+    /// Binds [`Family::COLUMNS`].
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError>;
+    /// A row of `bucket_start` and [`Family::COLUMNS`].
+    fn read(row: &AnyRow) -> Result<Self, StoreError>;
+}
+
+/// Which rows of a family a read takes, besides their time range. Values are
+/// bound, never written into the SQL.
+#[derive(Clone, Copy, Debug)]
+enum Rows<'a> {
+    All,
+    /// Operations of one service.
+    OfService(&'a str),
+    /// Edges into or out of one node.
+    Touching(&'a NodeId),
+}
+
+impl Rows<'_> {
+    /// The condition, with placeholders from `$3` on (`$1` and `$2` are the time range).
+    fn condition(self) -> &'static str {
+        match self {
+            Rows::All => "",
+            Rows::OfService(_) => " AND service = $3",
+            Rows::Touching(_) => " AND ((source_kind = $3 AND source_name = $4) OR (target_kind = $3 AND target_name = $4))",
+        }
+    }
+
+    fn bind(self, query: AnyQuery<'_>) -> AnyQuery<'_> {
+        match self {
+            Rows::All => query,
+            Rows::OfService(service) => query.bind(service.to_string()),
+            Rows::Touching(node) => query.bind(node.kind.as_str()).bind(node.name.to_string()),
+        }
+    }
+}
+
+fn encode(histogram: &Histogram<u64>) -> Result<Vec<u8>, StoreError> {
+    let mut bytes = Vec::new();
+    V2Serializer::new()
+        .serialize(histogram, &mut bytes)
+        .map_err(|e| StoreError::Encode { what: "a latency histogram".into(), reason: format!("{e:?}") })?;
+    Ok(bytes)
+}
+
+fn decode(bytes: &[u8]) -> Result<Histogram<u64>, StoreError> {
+    let mut reader = bytes;
+    Deserializer::new().deserialize(&mut reader).map_err(|e| StoreError::Corrupt(format!("latency histogram: {e:?}")))
+}
+
+fn merged_histograms(result: Result<(), hdrhistogram::AdditionError>) -> Result<(), StoreError> {
+    result.map_err(|e| StoreError::Corrupt(format!("latency histograms that do not merge: {e:?}")))
+}
+
+fn node(kind: String, name: String) -> Result<NodeId, StoreError> {
+    let kind = NodeKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("unknown node kind `{kind}`")))?;
+    Ok(NodeId { kind, name: Arc::from(name) })
+}
+
+/// `requests`, `errors` and `latency`, as services and operations store them.
+fn red(row: &AnyRow) -> Result<RedStats, StoreError> {
+    Ok(RedStats {
+        requests: count(row, "requests")?,
+        errors: count(row, "errors")?,
+        latency_us: decode(&row.try_get::<Vec<u8>, _>("latency")?)?,
+    })
+}
+
+fn bind_red<'q>(query: AnyQuery<'q>, stats: &RedStats) -> Result<AnyQuery<'q>, StoreError> {
+    Ok(query.bind(stats.requests as i64).bind(stats.errors as i64).bind(encode(&stats.latency_us)?))
+}
+
+impl Family for EdgeBucket {
+    const NAME: &'static str = "edge";
+    const COLUMNS: &'static [&'static str] =
+        &["source_kind", "source_name", "target_kind", "target_name", "connection_type", "requests", "errors", "latency", "server_latency"];
+    type Key = Edge;
+
+    fn start(&self) -> u64 {
+        self.bucket_start_unix_secs
+    }
+    fn set_start(&mut self, start: u64) {
+        self.bucket_start_unix_secs = start;
+    }
+    fn key(&self) -> Edge {
+        self.edge.clone()
+    }
+    fn merge(&mut self, other: &Self) -> Result<(), StoreError> {
+        merged_histograms(self.stats.merge(&other.stats))
+    }
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError> {
+        let (source, target) = (&self.edge.source, &self.edge.target);
+        Ok(query
+            .bind(source.kind.as_str())
+            .bind(source.name.to_string())
+            .bind(target.kind.as_str())
+            .bind(target.name.to_string())
+            .bind(self.edge.connection.as_str())
+            .bind(self.stats.requests as i64)
+            .bind(self.stats.errors as i64)
+            .bind(encode(&self.stats.latency_us)?)
+            .bind(encode(&self.stats.server_latency_us)?))
+    }
+    fn read(row: &AnyRow) -> Result<Self, StoreError> {
+        let source = node(row.try_get("source_kind")?, row.try_get("source_name")?)?;
+        let target = node(row.try_get("target_kind")?, row.try_get("target_name")?)?;
+        let connection_text: String = row.try_get("connection_type")?;
+        let connection = ConnectionType::parse(&connection_text)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown connection type `{connection_text}`")))?;
+        let caller = red(row)?;
+        let stats = EdgeStats {
+            requests: caller.requests,
+            errors: caller.errors,
+            latency_us: caller.latency_us,
+            // NULL in rows written before the callee's side was kept.
+            server_latency_us: match row.try_get::<Option<Vec<u8>>, _>("server_latency")? {
+                Some(bytes) => decode(&bytes)?,
+                None => collector::new_latency_histogram(),
+            },
+        };
+        Ok(EdgeBucket { bucket_start_unix_secs: count(row, "bucket_start")?, edge: Edge { source, target, connection }, stats })
+    }
+}
+
+impl Family for ServiceBucket {
+    const NAME: &'static str = "service";
+    const COLUMNS: &'static [&'static str] = &["service", "requests", "errors", "latency"];
+    type Key = Arc<str>;
+
+    fn start(&self) -> u64 {
+        self.bucket_start_unix_secs
+    }
+    fn set_start(&mut self, start: u64) {
+        self.bucket_start_unix_secs = start;
+    }
+    fn key(&self) -> Arc<str> {
+        self.service.clone()
+    }
+    fn merge(&mut self, other: &Self) -> Result<(), StoreError> {
+        merged_histograms(self.stats.merge(&other.stats))
+    }
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError> {
+        bind_red(query.bind(self.service.to_string()), &self.stats)
+    }
+    fn read(row: &AnyRow) -> Result<Self, StoreError> {
+        Ok(ServiceBucket { bucket_start_unix_secs: count(row, "bucket_start")?, service: text(row, "service")?, stats: red(row)? })
+    }
+}
+
+impl Family for OperationBucket {
+    const NAME: &'static str = "operation";
+    const COLUMNS: &'static [&'static str] = &["service", "operation", "requests", "errors", "latency"];
+    type Key = (Arc<str>, Arc<str>);
+
+    fn start(&self) -> u64 {
+        self.bucket_start_unix_secs
+    }
+    fn set_start(&mut self, start: u64) {
+        self.bucket_start_unix_secs = start;
+    }
+    fn key(&self) -> Self::Key {
+        (self.service.clone(), self.operation.clone())
+    }
+    fn merge(&mut self, other: &Self) -> Result<(), StoreError> {
+        merged_histograms(self.stats.merge(&other.stats))
+    }
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError> {
+        bind_red(query.bind(self.service.to_string()).bind(self.operation.to_string()), &self.stats)
+    }
+    fn read(row: &AnyRow) -> Result<Self, StoreError> {
+        Ok(OperationBucket {
+            bucket_start_unix_secs: count(row, "bucket_start")?,
+            service: text(row, "service")?,
+            operation: text(row, "operation")?,
+            stats: red(row)?,
+        })
+    }
+}
+
+/// Buckets merged per key: the first of each key is kept and the others
+/// added to it.
+struct Merged<K, F>(HashMap<K, F>);
+
+impl<K: Eq + Hash, F: Family> Merged<K, F> {
+    fn new() -> Self {
+        Self(HashMap::new())
+    }
+
+    fn add(&mut self, key: K, bucket: F) -> Result<(), StoreError> {
+        match self.0.entry(key) {
+            Entry::Occupied(mut kept) => kept.get_mut().merge(&bucket),
+            Entry::Vacant(slot) => {
+                slot.insert(bucket);
+                Ok(())
+            }
+        }
+    }
+
+    fn into_buckets(self) -> impl Iterator<Item = F> {
+        self.0.into_values()
+    }
+}
+
+/// Minute buckets merged into hour buckets (keys kept apart per hour).
+fn to_hours<F: Family>(minutes: Vec<F>) -> Result<Vec<F>, StoreError> {
+    let mut hours = Merged::new();
+    for mut bucket in minutes {
+        let start = bucket.start();
+        bucket.set_start(start - start % HOUR as u64);
+        hours.add((bucket.start(), bucket.key()), bucket)?;
+    }
+    Ok(hours.into_buckets().collect())
+}
+
+/// Appends `buckets` to their family's table of `resolution`.
+async fn insert<F: Family>(tx: &mut sqlx::Transaction<'_, sqlx::Any>, buckets: &[F], resolution: Resolution) -> Result<(), StoreError> {
+    let table = resolution.table::<F>();
+    let columns: Vec<&str> = std::iter::once("bucket_start").chain(F::COLUMNS.iter().copied()).collect();
+    let insert = Insert { table: &table, columns: &columns, on_conflict: "" };
+    insert.run(tx, buckets, |query, bucket| bucket.bind(query.bind(bucket.start() as i64))).await
+}
+
+/// One operation of a service over a window.
+#[derive(Clone, Debug)]
+pub struct OperationStats {
+    pub operation: String,
+    pub stats: RedStats,
+}
+
+/// What one roll-up pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RollupReport {
+    /// Hours merged from minutes in this pass.
+    pub hours: u64,
+    /// Minute and hour rows deleted for being older than their retention.
+    pub deleted_rows: u64,
+}
+
+impl Store {
+    /// Writes one drain of the engine in one transaction: all of it or none.
+    pub async fn write_drained(&self, drained: &Drained) -> Result<(), StoreError> {
+        if drained.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        insert(&mut tx, &drained.edges, Resolution::Minute).await?;
+        insert(&mut tx, &drained.services, Resolution::Minute).await?;
+        insert(&mut tx, &drained.operations, Resolution::Minute).await?;
+        self.insert_deploys(&mut tx, drained).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every edge with traffic in buckets starting at or after `since`, its
+    /// stats merged over them; in edge order.
+    pub async fn edges_since(&self, since_unix_secs: i64) -> Result<Vec<(Edge, EdgeStats)>, StoreError> {
+        self.edges(since_unix_secs, Rows::All).await
+    }
+
+    /// [`Self::edges_since`] for the edges into or out of one node only.
+    pub async fn edges_touching(&self, node: &NodeId, since_unix_secs: i64) -> Result<Vec<(Edge, EdgeStats)>, StoreError> {
+        self.edges(since_unix_secs, Rows::Touching(node)).await
+    }
+
+    async fn edges(&self, since: i64, rows: Rows<'_>) -> Result<Vec<(Edge, EdgeStats)>, StoreError> {
+        let mut edges: Vec<(Edge, EdgeStats)> =
+            self.merged_since::<EdgeBucket>(since, rows).await?.into_iter().map(|b| (b.edge, b.stats)).collect();
+        edges.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(edges)
+    }
+
+    /// One service's operations with traffic in buckets starting at or after
+    /// `since`, merged per operation; busiest first.
+    pub async fn operations_since(&self, service: &str, since_unix_secs: i64) -> Result<Vec<OperationStats>, StoreError> {
+        let buckets = self.merged_since::<OperationBucket>(since_unix_secs, Rows::OfService(service)).await?;
+        let mut operations: Vec<OperationStats> =
+            buckets.into_iter().map(|b| OperationStats { operation: b.operation.to_string(), stats: b.stats }).collect();
+        operations.sort_by(|a, b| b.stats.requests.cmp(&a.stats.requests).then_with(|| a.operation.cmp(&b.operation)));
+        Ok(operations)
+    }
+
+    /// Every service's served requests (its SERVER and CONSUMER spans) in
+    /// buckets starting at or after `since`, merged per service; by name.
+    pub async fn services_since(&self, since_unix_secs: i64) -> Result<Vec<(Arc<str>, RedStats)>, StoreError> {
+        let buckets = self.merged_since::<ServiceBucket>(since_unix_secs, Rows::All).await?;
+        let mut services: Vec<_> = buckets.into_iter().map(|b| (b.service, b.stats)).collect();
+        services.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(services)
+    }
+
+    /// Edge minute rows from `since` on, unmerged (the live graph's start after a restart).
+    pub async fn edge_minutes_since(&self, since_unix_secs: i64) -> Result<Vec<EdgeBucket>, StoreError> {
+        let mut buckets = Vec::new();
+        self.each_row::<EdgeBucket>(Resolution::Minute, since_unix_secs, i64::MAX, Rows::All, |bucket| {
+            buckets.push(bucket);
+            Ok(())
+        })
+        .await?;
+        Ok(buckets)
+    }
+
+    /// The buckets of family `F` from `since` to now merged per key: hours up
+    /// to where the roll-up has got, minutes after that.
+    async fn merged_since<F: Family>(&self, since: i64, rows: Rows<'_>) -> Result<Vec<F>, StoreError> {
+        let mut merged = Merged::new();
+        for (resolution, from, to) in self.plan(since).await? {
+            self.each_row::<F>(resolution, from, to, rows, |bucket| merged.add(bucket.key(), bucket)).await?;
+        }
+        Ok(merged.into_buckets().collect())
+    }
+
+    /// Calls `take` with each bucket of `F`'s `resolution` table starting in
+    /// `from..to`, as rows arrive (a window's rows are never all held).
+    async fn each_row<F: Family>(
+        &self,
+        resolution: Resolution,
+        from: i64,
+        to: i64,
+        rows: Rows<'_>,
+        mut take: impl FnMut(F) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "SELECT bucket_start, {} FROM {} WHERE bucket_start >= $1 AND bucket_start < $2{}",
+            F::COLUMNS.join(", "),
+            resolution.table::<F>(),
+            rows.condition()
+        );
+        let mut stream = rows.bind(sqlx::query(&sql).bind(from).bind(to)).fetch(&self.pool);
+        while let Some(row) = stream.try_next().await? {
+            take(F::read(&row)?)?;
+        }
+        Ok(())
+    }
+
+    /// Which tables cover a read from `since` to now, without overlap: hours
+    /// (from the hour `since` falls in) up to where the roll-up has got,
+    /// minutes after that.
+    async fn plan(&self, since: i64) -> Result<Vec<(Resolution, i64, i64)>, StoreError> {
+        Ok(match self.rolled_up_until().await? {
+            Some(done) if since < done => {
+                vec![(Resolution::Hour, since - since.rem_euclid(HOUR), done), (Resolution::Minute, done, i64::MAX)]
+            }
+            _ => vec![(Resolution::Minute, since, i64::MAX)],
+        })
+    }
+
+    async fn rolled_up_until(&self) -> Result<Option<i64>, StoreError> {
+        let row = sqlx::query("SELECT done_until FROM rollups WHERE name = 'telemetry'").fetch_optional(&self.pool).await?;
+        Ok(row.map(|row| row.try_get::<i64, _>("done_until")).transpose()?)
+    }
+
+    /// Merges every complete hour (complete `grace_secs` ago, so late spans
+    /// are in) not yet rolled up into hour rows, then deletes minute rows
+    /// older than `keep_minutes_secs` (only those already rolled up) and hour
+    /// rows older than `keep_hours_secs`. Safe to run from several replicas:
+    /// the hours and the new watermark are written in one transaction that
+    /// starts by moving the watermark, so a second runner finds it moved.
+    pub async fn roll_up(
+        &self,
+        now: i64,
+        grace_secs: i64,
+        keep_minutes_secs: i64,
+        keep_hours_secs: i64,
+    ) -> Result<RollupReport, StoreError> {
+        let until = (now - grace_secs).div_euclid(HOUR) * HOUR;
+        let done = match self.rolled_up_until().await? {
+            Some(done) => done,
+            None => self.oldest_minute().await?.map_or(until, |oldest| oldest.div_euclid(HOUR) * HOUR).min(until),
+        };
+        let mut report = RollupReport::default();
+        let mut tx = self.pool.begin().await?;
+        // Claim the range first: a concurrent runner's claim of the same range fails or waits.
+        let claimed = sqlx::query(
+            "INSERT INTO rollups (name, done_until) VALUES ('telemetry', $1)
+             ON CONFLICT (name) DO UPDATE SET done_until = excluded.done_until WHERE rollups.done_until = $2",
+        )
+        .bind(until.max(done))
+        .bind(done)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if claimed == 1 && done < until {
+            self.roll_up_family::<EdgeBucket>(&mut tx, done, until).await?;
+            self.roll_up_family::<ServiceBucket>(&mut tx, done, until).await?;
+            self.roll_up_family::<OperationBucket>(&mut tx, done, until).await?;
+            report.hours = ((until - done) / HOUR) as u64;
+        }
+        tx.commit().await?;
+        let minutes_before = (now - keep_minutes_secs).min(until.max(done));
+        report.deleted_rows += self.delete_before::<EdgeBucket>(minutes_before, now - keep_hours_secs).await?;
+        report.deleted_rows += self.delete_before::<ServiceBucket>(minutes_before, now - keep_hours_secs).await?;
+        report.deleted_rows += self.delete_before::<OperationBucket>(minutes_before, now - keep_hours_secs).await?;
+        Ok(report)
+    }
+
+    async fn roll_up_family<F: Family>(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, from: i64, to: i64) -> Result<(), StoreError> {
+        let mut minutes = Vec::new();
+        self.each_row::<F>(Resolution::Minute, from, to, Rows::All, |bucket| {
+            minutes.push(bucket);
+            Ok(())
+        })
+        .await?;
+        insert(tx, &to_hours(minutes)?, Resolution::Hour).await
+    }
+
+    /// Deletes `F`'s minute rows before `minutes` and hour rows before `hours`.
+    async fn delete_before<F: Family>(&self, minutes: i64, hours: i64) -> Result<u64, StoreError> {
+        let mut deleted = 0;
+        for (resolution, before) in [(Resolution::Minute, minutes), (Resolution::Hour, hours)] {
+            let sql = format!("DELETE FROM {} WHERE bucket_start < $1", resolution.table::<F>());
+            deleted += sqlx::query(&sql).bind(before).execute(&self.pool).await?.rows_affected();
+        }
+        Ok(deleted)
+    }
+
+    async fn oldest_minute(&self) -> Result<Option<i64>, StoreError> {
+        let mut oldest: Option<i64> = None;
+        for table in [
+            Resolution::Minute.table::<EdgeBucket>(),
+            Resolution::Minute.table::<ServiceBucket>(),
+            Resolution::Minute.table::<OperationBucket>(),
+        ] {
+            let row = sqlx::query(&format!("SELECT MIN(bucket_start) AS oldest FROM {table}")).fetch_one(&self.pool).await?;
+            if let Some(value) = row.try_get::<Option<i64>, _>("oldest")? {
+                oldest = Some(oldest.map_or(value, |o| o.min(value)));
+            }
+        }
+        Ok(oldest)
+    }
+}

@@ -1,0 +1,95 @@
+//! Deploys detected from `service.version` changes in traces, and every
+//! version each service has run (what a restarted engine seeds its deploy
+//! detection from).
+
+use std::sync::Arc;
+
+use collector::{Deploy, Drained, VersionSeen};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::insert::Insert;
+use super::{Store, StoreError, count, text, unix_seconds};
+
+fn deploy(row: &AnyRow) -> Result<Deploy, StoreError> {
+    Ok(Deploy {
+        service: text(row, "service")?,
+        at_unix_nanos: count(row, "at_unix_nanos")?,
+        from_version: text(row, "from_version")?,
+        to_version: text(row, "to_version")?,
+        environment: row.try_get::<Option<String>, _>("environment")?.map(Arc::from),
+    })
+}
+
+impl Store {
+    /// The deploys and versions of a drain, in the caller's transaction.
+    pub(super) async fn insert_deploys(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, drained: &Drained) -> Result<(), StoreError> {
+        let detected_at = unix_seconds();
+        let deploys = Insert {
+            table: "deploys",
+            columns: &["service", "at_unix_nanos", "from_version", "to_version", "environment", "detected_at"],
+            on_conflict: "",
+        };
+        deploys
+            .run(tx, &drained.deploys, |query, d| {
+                Ok(query
+                    .bind(d.service.to_string())
+                    .bind(d.at_unix_nanos as i64)
+                    .bind(d.from_version.to_string())
+                    .bind(d.to_version.to_string())
+                    .bind(d.environment.as_deref().map(str::to_string))
+                    .bind(detected_at))
+            })
+            .await?;
+        for v in &drained.versions {
+            // One row at a time: a drain may see a version twice (a retried
+            // flush), and one statement may not update a row twice. The newest
+            // sighting wins; an environment once known stays.
+            sqlx::query(
+                "INSERT INTO service_versions (service, version, environment, last_seen_unix_nanos) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (service, version) DO UPDATE SET
+                     environment = COALESCE(excluded.environment, service_versions.environment),
+                     last_seen_unix_nanos = CASE WHEN excluded.last_seen_unix_nanos > service_versions.last_seen_unix_nanos
+                         THEN excluded.last_seen_unix_nanos ELSE service_versions.last_seen_unix_nanos END",
+            )
+            .bind(v.service.as_ref())
+            .bind(v.version.as_ref())
+            .bind(v.environment.as_deref())
+            .bind(v.last_seen_unix_nanos as i64)
+            .execute(&mut **tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Every version of every service ever seen, with its latest sighting.
+    pub async fn service_versions(&self) -> Result<Vec<VersionSeen>, StoreError> {
+        let rows =
+            sqlx::query("SELECT service, version, environment, last_seen_unix_nanos FROM service_versions ORDER BY service, version")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(VersionSeen {
+                    service: text(row, "service")?,
+                    version: text(row, "version")?,
+                    environment: row.try_get::<Option<String>, _>("environment")?.map(Arc::from),
+                    last_seen_unix_nanos: count(row, "last_seen_unix_nanos")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The deploys detected for one service, oldest first.
+    pub async fn deploys(&self, service: &str) -> Result<Vec<Deploy>, StoreError> {
+        let sql =
+            "SELECT service, at_unix_nanos, from_version, to_version, environment FROM deploys WHERE service = $1 ORDER BY at_unix_nanos";
+        sqlx::query(sql).bind(service).fetch_all(&self.pool).await?.iter().map(deploy).collect()
+    }
+
+    /// The latest `limit` deploys of any service, newest first.
+    pub async fn recent_deploys(&self, limit: u32) -> Result<Vec<Deploy>, StoreError> {
+        let sql = "SELECT service, at_unix_nanos, from_version, to_version, environment FROM deploys ORDER BY at_unix_nanos DESC LIMIT $1";
+        sqlx::query(sql).bind(i64::from(limit)).fetch_all(&self.pool).await?.iter().map(deploy).collect()
+    }
+}
