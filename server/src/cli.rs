@@ -51,16 +51,16 @@ pub struct ServeArgs {
     pub site_root: String,
     /// How often observed traffic is written to the database, in milliseconds (at least 10).
     #[arg(long, env = "MERIDIAN_FLUSH_INTERVAL_MS", default_value_t = millis(traffic::DEFAULT_FLUSH_INTERVAL),
-          value_parser = clap::value_parser!(u64).range(10..))]
+          value_parser = at_least(10u64))]
     pub flush_interval_ms: u64,
     /// Largest accepted OTLP request body, in bytes (after decompression).
     #[arg(long, env = "MERIDIAN_MAX_OTLP_BODY_BYTES", default_value_t = collector::receiver::DEFAULT_MAX_BODY_BYTES,
-          value_parser = positive_usize())]
+          value_parser = at_least(1usize))]
     pub max_otlp_body_bytes: usize,
     /// OTLP request bytes being worked on at once; beyond, exporters get
     /// HTTP 503 + Retry-After / gRPC UNAVAILABLE + RetryInfo.
     #[arg(long, env = "MERIDIAN_MAX_IN_FLIGHT_BYTES", default_value_t = collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES,
-          value_parser = positive_usize())]
+          value_parser = at_least(1usize))]
     pub max_in_flight_bytes: usize,
     /// Bearer token allowed to write through the API (repeatable; comma-separated in the env var).
     #[arg(long = "api-token", env = "MERIDIAN_API_TOKEN", value_delimiter = ',', hide_env_values = true)]
@@ -78,26 +78,26 @@ pub struct ServeArgs {
     /// How often a catalog that reads URLs reads them again, in seconds
     /// (files are watched instead).
     #[arg(long, env = "MERIDIAN_URL_REFRESH_SECS", default_value_t = serve::DEFAULT_URL_REFRESH.as_secs(),
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least(1u64))]
     pub url_refresh_secs: u64,
     /// How long half of a call (a client span, say) waits for its other
     /// half before it counts on its own, in milliseconds.
     #[arg(long, env = "MERIDIAN_PAIRING_WINDOW_MS", default_value_t = millis(collector::engine::DEFAULT_PAIRING_WINDOW),
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least(1u64))]
     pub pairing_window_ms: u64,
     /// At most this many halves wait at once; when full, expired ones go
     /// first, then the oldest.
     #[arg(long, env = "MERIDIAN_MAX_PENDING_SPANS", default_value_t = collector::engine::DEFAULT_MAX_PENDING,
-          value_parser = positive_usize())]
+          value_parser = at_least(1usize))]
     pub max_pending_spans: usize,
     /// How long one-minute buckets of observed traffic are kept, in hours
     /// (longer windows are answered from hour buckets).
     #[arg(long, env = "MERIDIAN_MINUTE_RETENTION_HOURS", default_value_t = traffic::rollups::DEFAULT_MINUTE_RETENTION.as_secs() / HOUR,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least(1u64))]
     pub minute_retention_hours: u64,
     /// How long one-hour buckets are kept, in days.
     #[arg(long, env = "MERIDIAN_HOUR_RETENTION_DAYS", default_value_t = traffic::rollups::DEFAULT_HOUR_RETENTION.as_secs() / DAY,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = at_least(1u64))]
     pub hour_retention_days: u64,
     /// Export Meridian's own request spans over OTLP/gRPC, so it shows in
     /// its own graph (service `meridian`).
@@ -121,9 +121,19 @@ fn millis(duration: Duration) -> u64 {
     duration.as_millis() as u64
 }
 
-/// A count of at least 1: clap refuses 0 naming the flag, the value and the range.
-fn positive_usize() -> clap::builder::RangedU64ValueParser<usize> {
-    clap::builder::RangedU64ValueParser::new().range(1..)
+/// A whole number of at least `min`. Refused values are refused at start:
+/// clap names the flag and the value (`invalid value '0' for
+/// '--max-pending-spans': must be at least 1`), for an env var too.
+fn at_least<T>(min: T) -> impl clap::builder::TypedValueParser<Value = T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy + Clone + Send + Sync + 'static,
+{
+    move |text: &str| -> Result<T, String> {
+        match text.trim().parse::<T>() {
+            Ok(value) if value >= min => Ok(value),
+            _ => Err(format!("must be a whole number of at least {min}")),
+        }
+    }
 }
 
 impl ServeArgs {

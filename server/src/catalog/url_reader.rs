@@ -26,6 +26,11 @@ struct HostPattern {
 impl HostPattern {
     fn parse(entry: &str) -> Result<Self, AllowListError> {
         let entry = entry.trim().to_ascii_lowercase();
+        if let Ok(url) = url::Url::parse(&entry)
+            && let Some(host) = url.host_str()
+        {
+            return Err(AllowListError::Url { host: host.to_string(), entry });
+        }
         let (host, port) = match entry.rsplit_once(':') {
             Some((host, port)) => {
                 let port = port.parse::<u16>().map_err(|_| AllowListError::Port { entry: entry.clone(), port: port.to_string() })?;
@@ -53,6 +58,8 @@ impl HostPattern {
 /// An `--allow-url-host` entry that is not one.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AllowListError {
+    #[error("`{entry}` is a URL: give its host alone (`{host}`)")]
+    Url { entry: String, host: String },
     #[error("`{entry}`: `{port}` is not a port")]
     Port { entry: String, port: String },
     #[error("`{0}` is not a host, host:port or *.domain")]
@@ -156,6 +163,9 @@ mod tests {
         assert!(allow.check("http://127.0.0.1:8081/a").unwrap_err().to_string().contains("host `127.0.0.1` is not on the URL allow-list"));
         assert!(allow.check("file:///etc/passwd").unwrap_err().to_string().contains("only http and https"));
         assert!(AllowList::parse(&["host:port".into()]).unwrap_err().to_string().contains("not a port"));
-        assert!(AllowList::parse(&["https://x/".into()]).is_err());
+        assert_eq!(
+            AllowList::parse(&["https://x.org/".into()]).unwrap_err().to_string(),
+            "`https://x.org/` is a URL: give its host alone (`x.org`)"
+        );
     }
 }

@@ -5,10 +5,12 @@ mod common;
 
 mod api;
 mod backstage_client;
+mod errors;
 mod live;
 mod python_sdk;
 mod registration;
 mod self_telemetry;
+mod serve_cli;
 mod store;
 mod validate_cli;
 mod web;
