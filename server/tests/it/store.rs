@@ -70,6 +70,10 @@ async fn storage_suite(store: Store) {
     assert_eq!(ab_stats.server_latency_us.len(), 4, "the callee's side is kept too");
     assert!((4400..=4600).contains(&ab_stats.server_latency_us.max()), "{}", ab_stats.server_latency_us.max());
     assert_eq!(store.edges_since(7000).await.unwrap().len(), 0);
+    // One node's edges, and only those: into or out of it.
+    let touching = store.edges_touching(&NodeId::service(Arc::from("c")), 6000).await.unwrap();
+    assert_eq!(touching.iter().map(|(e, s)| (&*e.source.name, &*e.target.name, s.requests)).collect::<Vec<_>>(), [("a", "c", 1)]);
+    assert_eq!(store.edges_touching(&NodeId::service(Arc::from("a")), 6000).await.unwrap().len(), 2);
 
     // Operations: merged per operation over the window, busiest first; other services apart.
     let drained = Drained {
@@ -153,6 +157,13 @@ async fn storage_suite(store: Store) {
     // Hours expire after their retention too.
     store.roll_up(now, grace, hour, 0).await.unwrap();
     assert_eq!(totals(store.edges_since(0).await.unwrap()), [("b".to_string(), 2, 0, 2)], "only the recent minutes are left");
+
+    // A drain of many rows is written in several statements, all in one transaction.
+    let many: Vec<EdgeBucket> = (0..1000).map(|i| bucket(20_000, &format!("s{i}"), "t", 1 + i % 3, 0, 500)).collect();
+    let expected: u64 = many.iter().map(|b| b.stats.requests).sum();
+    store.write_drained(&Drained { edges: many, ..Drained::default() }).await.unwrap();
+    let read = store.edges_since(20_000).await.unwrap();
+    assert_eq!((read.len(), read.iter().map(|(_, s)| s.requests).sum::<u64>()), (1000, expected));
 }
 
 #[tokio::test]
