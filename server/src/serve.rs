@@ -112,9 +112,9 @@ impl Running {
     }
 }
 
-/// Without TCP_NODELAY a small response waits on the client's delayed ACK
-/// (40 ms), which throttled OTLP/gRPC exports. Every listener sets it (the
-/// web port serves OTLP/HTTP too).
+/// Without TCP_NODELAY a small response waits on the client's delayed ACK,
+/// which throttled OTLP/gRPC exports (BENCHMARKS.md). Every listener sets it
+/// (the web port serves OTLP/HTTP too).
 fn set_no_delay(tcp: &tokio::net::TcpStream) {
     let _ = tcp.set_nodelay(true);
 }

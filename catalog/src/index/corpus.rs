@@ -1,7 +1,7 @@
 //! The default full-text fields of a set of entities, lower case, in one
-//! buffer, so a query is one SIMD substring scan over a few MB instead of a
-//! hash lookup and a scattered string per value (10 ms → well under 1 ms at
-//! 50k entities).
+//! buffer, so a query is one SIMD substring scan over contiguous memory
+//! instead of a hash lookup and a scattered string per value (BENCHMARKS.md
+//! has the full-text query times).
 
 /// Values, each followed by [`Self::SEPARATOR`] (a term never spans two).
 #[derive(Debug, Default)]

@@ -3,7 +3,7 @@
 //!
 //! [`Interner`] keeps every string back to back in one buffer plus a hash
 //! table of ids: a string costs its bytes and about ten more (a separate
-//! allocation per string cost three times that at 50,000 entities).
+//! allocation per string cost several times that).
 //!
 //! [`LayeredInterner`] holds the values, the large set: a frozen base shared
 //! by successive indexes of reloads, and the strings added since. A reload

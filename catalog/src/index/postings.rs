@@ -1,8 +1,8 @@
 //! Which entities have each `(key, value)` pair, in compressed-sparse-row
 //! form: one sorted array of `(key, value)` entries, each owning a run of a
-//! single entity-id array. At 50,000 entities (500k distinct pairs, nearly
-//! all held by one entity) this takes ~12 MB where a hash map of vectors took
-//! ~70 MB, and a key's values are one contiguous slice (facets, full text).
+//! single entity-id array. Most pairs are held by one entity, so this is a
+//! fraction of the size of a hash map of vectors, and a key's values are
+//! one contiguous slice (facets, full text).
 //!
 //! Built by a counting sort on the key (keys are few) and a sort of each
 //! key's `(value, entity)` pairs, with every array allocated once at its

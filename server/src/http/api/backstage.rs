@@ -137,7 +137,7 @@ fn facets_json(facets: std::collections::BTreeMap<String, Vec<(String, usize)>>)
 }
 
 /// The entities at `ids` as a JSON array, streamed in chunks of about 64 KB
-/// as the client reads: a list of 40,000 entities (50 MB of JSON) is never
+/// as the client reads: a list of every entity of a large catalog is never
 /// held whole, neither as values nor as text.
 fn json_array(index: Arc<CatalogIndex>, ids: Vec<usize>, fields: Vec<String>) -> Response {
     const CHUNK: usize = 64 * 1024;
