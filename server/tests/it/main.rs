@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod backstage_client;
+mod core_join;
 mod errors;
 mod live;
 mod python_sdk;
