@@ -18,6 +18,8 @@ pub const TEST_TOKEN: &str = "test-token";
 pub struct TestServer {
     pub running: Running,
     pub base: String,
+    /// The server's database (a file of its own unless one was given).
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -58,9 +60,10 @@ pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adj
         ..ServeConfig::default()
     };
     adjust(&mut config);
+    let database_url = config.database_url.clone();
     let running = server::serve::start(config).await.expect("meridian starts");
     let base = format!("http://{}", running.addr);
-    TestServer { running, base, _dir: dir }
+    TestServer { running, base, database_url, _dir: dir }
 }
 
 pub fn kv(key: &str, value: any_value::Value) -> KeyValue {
