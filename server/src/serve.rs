@@ -18,7 +18,7 @@ use crate::catalog::{AllowList, CatalogService, HttpUrlReader, watch};
 use crate::core::Core;
 use crate::http::auth::Tokens;
 use crate::http::web::demo_fleet::DemoFleet;
-use crate::http::{self, WebPort};
+use crate::http::{self, HttpConfig};
 use crate::store::Store;
 use crate::traffic::{self, Live, Retention};
 
@@ -161,14 +161,14 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     if write_tokens.is_empty() {
         tracing::info!("API writes are disabled; set --api-token to allow registering locations");
     }
-    let web_port = WebPort {
+    let http_config = HttpConfig {
         pipeline: pipeline.clone(),
         write_tokens,
         demo_fleet,
         site_root: config.site_root.clone(),
         trace_requests: config.trace_requests,
     };
-    let app = http::router(core, web_port, otlp_http.clone());
+    let app = http::router(core, http_config, otlp_http.clone());
 
     let running = Running {
         addr: web_listener.local_addr()?,

@@ -71,23 +71,15 @@ pub struct CatalogLocation {
     #[serde(rename = "type")]
     pub location_type: String,
     pub target: String,
-    /// Given with `--catalog` (not deletable through the API).
-    #[serde(skip)]
-    pub static_config: bool,
 }
 
 impl CatalogLocation {
-    pub fn new(source: &Source, static_config: bool) -> Self {
+    pub fn new(source: &Source) -> Self {
         let (location_type, target) = match source.canonical() {
             Source::File(path) => ("file", path.display().to_string()),
             Source::Url(url) => ("url", url),
         };
-        Self {
-            id: uid_for(&format!("location:{}", source.location_ref())).to_string(),
-            location_type: location_type.into(),
-            target,
-            static_config,
-        }
+        Self { id: uid_for(&format!("location:{}", source.location_ref())).to_string(), location_type: location_type.into(), target }
     }
 
     pub fn source(&self) -> Source {
@@ -136,7 +128,7 @@ impl CatalogService {
         let index = CatalogIndex::new(store.entities().await?);
         Ok(Self {
             store,
-            static_locations: static_paths.iter().map(|p| CatalogLocation::new(&Source::File(p.clone()), true)).collect(),
+            static_locations: static_paths.iter().map(|p| CatalogLocation::new(&Source::File(p.clone()))).collect(),
             index: RwLock::new(Arc::new(index)),
             diagnostics: RwLock::new(Arc::default()),
             reloading: Mutex::new(()),
@@ -160,7 +152,7 @@ impl CatalogService {
     pub async fn locations(&self) -> Result<Vec<CatalogLocation>> {
         let mut all = self.static_locations.clone();
         for stored in self.store.locations().await? {
-            all.push(CatalogLocation { id: stored.id, location_type: stored.location_type, target: stored.target, static_config: false });
+            all.push(CatalogLocation { id: stored.id, location_type: stored.location_type, target: stored.target });
         }
         Ok(all)
     }
@@ -212,7 +204,7 @@ impl CatalogService {
         let loaded = self.preview_location(source.clone()).await?;
         let entities: Vec<Arc<Entity>> = loaded.entities.into_iter().map(|p| p.entity).collect();
         let (added, replaced) = self.split_added_replaced(&entities);
-        let location = CatalogLocation::new(source, false);
+        let location = CatalogLocation::new(source);
         let exists = self.locations().await?.iter().any(|l| l.id == location.id);
         if !dry_run {
             if !exists {

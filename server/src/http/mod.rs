@@ -22,8 +22,8 @@ use self::auth::Tokens;
 use self::web::demo_fleet::DemoFleet;
 use crate::core::Core;
 
-/// What the web port serves besides the core.
-pub struct WebPort {
+/// What the adapters on the web port need besides the core.
+pub struct HttpConfig {
     pub pipeline: Arc<Pipeline>,
     pub write_tokens: Tokens,
     /// Demo mode: the fleet's control endpoint.
@@ -36,11 +36,11 @@ pub struct WebPort {
 
 /// The web port's routes: API, app and `otlp_http` (never traced, so
 /// Meridian does not feed on its own exports).
-pub fn router(core: Core, port: WebPort, otlp_http: Router) -> Router {
-    let api = api::router(api::ApiState { core: core.clone(), pipeline: port.pipeline, write_tokens: port.write_tokens.clone() });
-    let app = web::router(web::shared_port(core, port.write_tokens, port.demo_fleet), &port.site_root);
+pub fn router(core: Core, config: HttpConfig, otlp_http: Router) -> Router {
+    let api = api::router(api::ApiState { core: core.clone(), pipeline: config.pipeline, write_tokens: config.write_tokens.clone() });
+    let app = web::router(web::shared_port(core, config.write_tokens, config.demo_fleet), &config.site_root);
     let mut routes = api.merge(app);
-    if port.trace_requests {
+    if config.trace_requests {
         routes = routes.route_layer(axum::middleware::from_fn(self_telemetry::trace_request));
     }
     routes.merge(otlp_http)
