@@ -25,7 +25,7 @@ pub const SEARCH_FACETS: &[Facet] = &[
     Facet { field: "spec.type", label: "Type" },
     Facet { field: "spec.lifecycle", label: "Lifecycle" },
     Facet { field: "relations.ownedby", label: "Owner" },
-    Facet { field: "relations.partof", label: "System" },
+    Facet { field: "relations.partof", label: "Part of" },
     Facet { field: "metadata.tags", label: "Tags" },
 ];
 
