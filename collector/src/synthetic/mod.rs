@@ -3,6 +3,8 @@
 //! checkout, payments, notifications) with databases, a queue and an
 //! outside payment provider, instrumented as the OpenTelemetry SDKs do it
 //! (resource and span attributes of the current semantic conventions).
+//! [`organisation`] makes the traffic of a large organisation and of a
+//! client with unbounded peer names, for the scale benchmarks.
 //!
 //! One request is what a gateway Collector forwards: a batch with one
 //! resource per service, holding a few complete traces (about 50 spans).
@@ -13,6 +15,8 @@ use opentelemetry_proto::tonic::common::v1::{AnyValue, InstrumentationScope, Key
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span, Status, status};
+
+pub mod organisation;
 
 pub const SERVICES: [&str; 8] = ["gateway", "users", "catalog", "pricing", "inventory", "checkout", "payments", "notifications"];
 
