@@ -24,7 +24,7 @@ pub mod receiver;
 pub mod synthetic;
 
 pub use engine::{
-    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, NodeId, NodeKind, OperationBucket,
-    RedStats, ServiceBucket, SpanKind, SpanRecord, VersionSeen, new_latency_histogram,
+    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, Latency, LatencyError, Limits,
+    NodeId, NodeKind, OVERFLOW, OperationBucket, Overflow, RedStats, ServiceBucket, SpanKind, SpanRecord, VersionSeen,
 };
 pub use pipeline::{ExportOutcome, Pipeline};

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse};
 
-use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, VersionSeen};
+use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, Overflow, VersionSeen};
 use crate::otlp::{Interner, decode_request};
 
 /// Default admission budget: request bytes being worked on at once.
@@ -156,6 +156,11 @@ impl Pipeline {
 
     pub fn counters(&self) -> EngineCounters {
         self.engine().counters()
+    }
+
+    /// Calls counted in overflow series (cardinality limits) since start.
+    pub fn overflow(&self) -> Overflow {
+        self.engine().overflow().clone()
     }
 }
 

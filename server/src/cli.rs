@@ -90,6 +90,21 @@ pub struct ServeArgs {
     #[arg(long, env = "MERIDIAN_MAX_PENDING_SPANS", default_value_t = collector::engine::DEFAULT_MAX_PENDING,
           value_parser = at_least(1usize))]
     pub max_pending_spans: usize,
+    /// Distinct peers one service may call per minute; calls to others
+    /// count on its edge to the peer `(other)`.
+    #[arg(long, env = "MERIDIAN_MAX_PEERS_PER_SERVICE", default_value_t = LIMITS.max_peers, value_parser = at_least(1usize))]
+    pub max_peers_per_service: usize,
+    /// Distinct operations one service may serve per minute; others count
+    /// as its operation `(other)`.
+    #[arg(long, env = "MERIDIAN_MAX_OPERATIONS_PER_SERVICE", default_value_t = LIMITS.max_operations, value_parser = at_least(1usize))]
+    pub max_operations_per_service: usize,
+    /// Distinct services measured per minute; others count as the service `(other)`.
+    #[arg(long, env = "MERIDIAN_MAX_SERVICES", default_value_t = LIMITS.max_services, value_parser = at_least(1usize))]
+    pub max_services: usize,
+    /// Distinct edges per minute (and in a graph read); others count on
+    /// edges between `(other)` nodes.
+    #[arg(long, env = "MERIDIAN_MAX_EDGES", default_value_t = LIMITS.max_edges, value_parser = at_least(1usize))]
+    pub max_edges: usize,
     /// How long one-minute buckets of observed traffic are kept, in hours
     /// (longer windows are answered from hour buckets).
     #[arg(long, env = "MERIDIAN_MINUTE_RETENTION_HOURS", default_value_t = traffic::rollups::DEFAULT_MINUTE_RETENTION.as_secs() / HOUR,
@@ -114,6 +129,7 @@ pub struct ServeArgs {
     pub demo_fleet: Option<String>,
 }
 
+const LIMITS: collector::Limits = collector::engine::limits::DEFAULT_LIMITS;
 const HOUR: u64 = 3600;
 const DAY: u64 = 24 * HOUR;
 
@@ -171,6 +187,12 @@ impl From<ServeArgs> for ServeConfig {
             engine: collector::EngineConfig {
                 pairing_window: Duration::from_millis(args.pairing_window_ms),
                 max_pending: args.max_pending_spans,
+                limits: collector::Limits {
+                    max_peers: args.max_peers_per_service,
+                    max_operations: args.max_operations_per_service,
+                    max_services: args.max_services,
+                    max_edges: args.max_edges,
+                },
                 ..collector::EngineConfig::default()
             },
             retention: crate::traffic::Retention {

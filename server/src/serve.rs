@@ -149,7 +149,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let pipeline = Arc::new(Pipeline::new(config.engine.clone()).with_max_in_flight_bytes(config.max_in_flight_bytes));
     let live = Arc::new(Live::new(shutdown.clone()));
     traffic::restore(&pipeline, &live, &store).await.context("cannot restore the observed graph from the database")?;
-    let core = Core::new(store.clone(), catalog, live.clone());
+    let core = Core::new(store.clone(), catalog, live.clone(), config.engine.limits);
     let mut tasks = vec![watcher, url_refresher];
 
     let receiver = collector::receiver::ReceiverConfig {

@@ -24,7 +24,13 @@
 //! The pending store is bounded: when full, expired halves go first, then the
 //! oldest sixteenth (evicted). An unpaired half that leaves either way still
 //! yields what it can (an external or user edge), and is counted.
+//!
+//! What is aggregated is bounded too ([`limits`]): peers and operations per
+//! service, services and edges per bucket; beyond, calls count in overflow
+//! series named `(other)`.
 
+mod latency;
+pub mod limits;
 mod model;
 mod stats;
 mod versions;
@@ -32,10 +38,10 @@ mod versions;
 use std::collections::HashMap;
 use std::time::Duration;
 
+pub use latency::{Latency, LatencyError};
+pub use limits::{Limits, OVERFLOW, Overflow};
 pub use model::{ConnectionType, Edge, Name, NodeId, NodeKind, Peer, Protocol, SpanKind, SpanRecord};
-pub use stats::{
-    Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, VersionSeen, new_latency_histogram, quantile_ms,
-};
+pub use stats::{Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, VersionSeen};
 pub use versions::{QUIET_PERIOD_NANOS, ServiceVersion};
 
 use versions::Versions;
@@ -55,11 +61,13 @@ pub struct EngineConfig {
     pub max_pending: usize,
     /// Width of a metrics bucket.
     pub bucket: Duration,
+    /// Cardinality limits per bucket.
+    pub limits: Limits,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { pairing_window: DEFAULT_PAIRING_WINDOW, max_pending: DEFAULT_MAX_PENDING, bucket: BUCKET }
+        Self { pairing_window: DEFAULT_PAIRING_WINDOW, max_pending: DEFAULT_MAX_PENDING, bucket: BUCKET, limits: Limits::default() }
     }
 }
 
@@ -119,11 +127,13 @@ pub struct Engine {
     deploys: Vec<Deploy>,
     versions: Versions,
     counters: EngineCounters,
+    limiter: limits::Limiter,
 }
 
 impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         Self {
+            limiter: limits::Limiter::new(config.limits),
             config,
             pending: HashMap::new(),
             edges: HashMap::new(),
@@ -137,6 +147,11 @@ impl Engine {
 
     pub fn counters(&self) -> EngineCounters {
         self.counters
+    }
+
+    /// Calls counted in overflow series since start.
+    pub fn overflow(&self) -> &Overflow {
+        self.limiter.overflow()
     }
 
     pub fn pending_len(&self) -> usize {
@@ -168,9 +183,7 @@ impl Engine {
         }
         if matches!(span.kind, SpanKind::Server | SpanKind::Consumer) {
             let bucket = self.bucket_of(span.start_unix_nanos);
-            let duration = span.duration();
-            self.services.entry((bucket, span.service.clone())).or_default().record(span.is_error, duration);
-            self.operations.entry((bucket, span.service.clone(), span.operation.clone())).or_default().record(span.is_error, duration);
+            self.record_red(bucket, &span.service, &span.operation, span.is_error, span.duration());
         }
         match span.kind {
             SpanKind::Server => match span.parent_span_id {
@@ -204,6 +217,30 @@ impl Engine {
             },
             SpanKind::Internal | SpanKind::Unspecified => {}
         }
+    }
+
+    /// A SERVER or CONSUMER span's RED for its service and operation. Keys
+    /// this drain already holds passed the limits when they came; only new
+    /// ones are asked of the limiter.
+    fn record_red(&mut self, bucket: u64, service: &Name, operation: &Name, is_error: bool, duration: Duration) {
+        let key = (bucket, service.clone());
+        let service = match self.services.get_mut(&key) {
+            Some(stats) => {
+                stats.record(is_error, duration);
+                key.1
+            }
+            None => {
+                let limited = self.limiter.service(bucket, service);
+                self.services.entry((bucket, limited.clone())).or_default().record(is_error, duration);
+                limited
+            }
+        };
+        let key = (bucket, service, operation.clone());
+        if let Some(stats) = self.operations.get_mut(&key) {
+            return stats.record(is_error, duration);
+        }
+        let operation = self.limiter.operation(bucket, &key.1, operation);
+        self.operations.entry((bucket, key.1, operation)).or_default().record(is_error, duration);
     }
 
     fn bucket_of(&self, start_unix_nanos: u64) -> u64 {
@@ -362,7 +399,19 @@ impl Engine {
         callee: Option<Duration>,
     ) {
         let bucket = self.bucket_of(start_unix_nanos);
-        self.edges.entry((bucket, Edge { source, target, connection })).or_default().record(is_error, caller, callee);
+        let key = (bucket, Edge { source, target, connection });
+        // Held this drain already: it passed the limits when it came.
+        if let Some(stats) = self.edges.get_mut(&key) {
+            return stats.record(is_error, caller, callee);
+        }
+        let Edge { source, target, connection } = key.1;
+        let mut limited = |node: NodeId| match node.kind {
+            NodeKind::Service => NodeId::service(self.limiter.service(bucket, &node.name)),
+            _ => node,
+        };
+        let (source, target) = (limited(source), limited(target));
+        let edge = self.limiter.edge(bucket, Edge { source, target, connection });
+        self.edges.entry((bucket, edge)).or_default().record(is_error, caller, callee);
     }
 
     /// Hands over everything aggregated since the last drain.

@@ -1,76 +1,50 @@
 //! Rate, errors and duration, mergeable: stats of one minute merge into an
-//! hour, and those of many flushes into one answer. Latency lives in HDR
-//! histograms (1 µs to 1 h, 2 significant digits: 1% error).
+//! hour, and those of many flushes into one answer. Latency is a sparse HDR
+//! histogram ([`Latency`]: 1 µs to 1 h, 2 significant digits, 1 % error)
+//! whose size follows the values seen.
 
 use std::time::Duration;
 
-use hdrhistogram::Histogram;
-
+use super::latency::Latency;
 use super::model::{Edge, Name};
 
-pub fn new_latency_histogram() -> Histogram<u64> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("static histogram bounds are valid")
-}
-
-fn record_latency(histogram: &mut Histogram<u64>, duration: Duration) {
-    histogram.saturating_record(duration.as_micros().max(1) as u64);
-}
-
-/// The latency at quantile `q` (0 to 1) in milliseconds; 0 when empty.
-pub fn quantile_ms(histogram: &Histogram<u64>, q: f64) -> f64 {
-    if histogram.is_empty() { 0.0 } else { histogram.value_at_quantile(q) as f64 / 1000.0 }
-}
-
 /// Requests, errors and latency of a service or one of its operations.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RedStats {
     pub requests: u64,
     pub errors: u64,
-    /// Latency in microseconds.
-    pub latency_us: Histogram<u64>,
-}
-
-impl Default for RedStats {
-    fn default() -> Self {
-        Self { requests: 0, errors: 0, latency_us: new_latency_histogram() }
-    }
+    pub latency: Latency,
 }
 
 impl RedStats {
     pub fn record(&mut self, is_error: bool, duration: Duration) {
         self.requests += 1;
         self.errors += u64::from(is_error);
-        record_latency(&mut self.latency_us, duration);
+        self.latency.record(duration);
     }
 
-    pub fn merge(&mut self, other: &RedStats) -> Result<(), hdrhistogram::AdditionError> {
+    pub fn merge(&mut self, other: &RedStats) {
         self.requests += other.requests;
         self.errors += other.errors;
-        self.latency_us.add(&other.latency_us)
+        self.latency.merge(&other.latency);
     }
 
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        quantile_ms(&self.latency_us, q)
+        self.latency.quantile_ms(q)
     }
 }
 
 /// The calls on an edge: as the caller saw them and, where the callee is
 /// instrumented, as the callee did.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EdgeStats {
     pub requests: u64,
     pub errors: u64,
     /// The caller's duration (the client or producer span); for calls from
     /// the `user` node, whose caller is not instrumented, the callee's.
-    pub latency_us: Histogram<u64>,
+    pub latency: Latency,
     /// The callee's own duration (the server span), where there is one.
-    pub server_latency_us: Histogram<u64>,
-}
-
-impl Default for EdgeStats {
-    fn default() -> Self {
-        Self { requests: 0, errors: 0, latency_us: new_latency_histogram(), server_latency_us: new_latency_histogram() }
-    }
+    pub server_latency: Latency,
 }
 
 impl EdgeStats {
@@ -79,23 +53,23 @@ impl EdgeStats {
         self.requests += 1;
         self.errors += u64::from(is_error);
         if let Some(duration) = client.or(server) {
-            record_latency(&mut self.latency_us, duration);
+            self.latency.record(duration);
         }
         if let Some(duration) = server {
-            record_latency(&mut self.server_latency_us, duration);
+            self.server_latency.record(duration);
         }
     }
 
-    pub fn merge(&mut self, other: &EdgeStats) -> Result<(), hdrhistogram::AdditionError> {
+    pub fn merge(&mut self, other: &EdgeStats) {
         self.requests += other.requests;
         self.errors += other.errors;
-        self.latency_us.add(&other.latency_us)?;
-        self.server_latency_us.add(&other.server_latency_us)
+        self.latency.merge(&other.latency);
+        self.server_latency.merge(&other.server_latency);
     }
 
     /// The caller-side latency at quantile `q`, in milliseconds.
     pub fn quantile_ms(&self, q: f64) -> f64 {
-        quantile_ms(&self.latency_us, q)
+        self.latency.quantile_ms(q)
     }
 }
 

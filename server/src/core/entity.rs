@@ -50,6 +50,7 @@ impl Core {
         let observed = match node_of_entity(&entity) {
             Some(node) => {
                 let edges = self.store.edges_touching(&node, window.first_bucket(unix_seconds())).await?;
+                let edges = collector::engine::limits::fold(edges, &self.limits);
                 Some(observed_calls(&snapshot, &node, &edges, window))
             }
             None => None,

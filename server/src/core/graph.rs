@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use catalog::entity_ref::DEFAULT_NAMESPACE;
 use catalog::index::{CatalogIndex, Condition, Filter};
 use catalog::{Entity, EntityRef};
+use collector::engine::limits::fold;
 use collector::{ConnectionType, Edge, EdgeStats, NodeId, NodeKind};
 use serde::Serialize;
 use tokio::sync::watch;
@@ -90,9 +91,12 @@ pub fn graph_node(index: &CatalogIndex, node: &NodeId) -> GraphNode {
 }
 
 impl Core {
-    /// The graph over `window`, from the database (every replica's traffic).
+    /// The graph over `window`, from the database (every replica's traffic),
+    /// within the cardinality limits (the rest merged into `(other)`).
     pub async fn graph(&self, window: Window) -> Result<GraphView, Error> {
-        Ok(self.graph_of(&self.store.edges_since(window.first_bucket(unix_seconds())).await?))
+        let _turn = self.graph_reads.acquire().await.map_err(|e| Error::Internal(Box::new(e)))?;
+        let edges = self.store.edges_since(window.first_bucket(unix_seconds())).await?;
+        Ok(self.graph_of(&fold(edges, &self.limits)))
     }
 
     /// The graph over `window` (at most [`HORIZON`]) from this process's live graph.
@@ -103,7 +107,8 @@ impl Core {
                 Window { duration: HORIZON }
             )));
         }
-        Ok(self.graph_of(&self.live.edges_since(window.first_bucket(unix_seconds()).max(0) as u64)))
+        let edges = self.live.edges_since(window.first_bucket(unix_seconds()).max(0) as u64);
+        Ok(self.graph_of(&fold(edges, &self.limits)))
     }
 
     /// Changes of the live graph (a counter that moves on each).

@@ -33,9 +33,16 @@ pub use graph::{GraphEdge, GraphNode, GraphView};
 pub use services::{OperationView, OperationsView};
 pub use window::Window;
 
+use collector::Limits;
+use tokio::sync::Semaphore;
+
 use crate::catalog::CatalogService;
 use crate::store::Store;
 use crate::traffic::Live;
+
+/// Graph reads over the database at once; more wait. Each holds a window's
+/// rows merged in memory, so this is what bounds their memory together.
+pub const GRAPH_READS_AT_ONCE: usize = 2;
 
 /// The core, cheap to clone; every adapter holds one.
 #[derive(Clone)]
@@ -43,10 +50,13 @@ pub struct Core {
     store: Store,
     catalog: Arc<CatalogService>,
     live: Arc<Live>,
+    /// The collector's cardinality limits, applied again to graph reads.
+    limits: Limits,
+    graph_reads: Arc<Semaphore>,
 }
 
 impl Core {
-    pub fn new(store: Store, catalog: Arc<CatalogService>, live: Arc<Live>) -> Self {
-        Self { store, catalog, live }
+    pub fn new(store: Store, catalog: Arc<CatalogService>, live: Arc<Live>, limits: Limits) -> Self {
+        Self { store, catalog, live, limits, graph_reads: Arc::new(Semaphore::new(GRAPH_READS_AT_ONCE)) }
     }
 }

@@ -1,7 +1,7 @@
 //! What the collector measured, in three families of bucket tables: edges,
 //! services and operations, each per minute (`<family>_minutes`) and per hour
-//! (`<family>_hours`), latency as HDR histograms in their compact V2
-//! encoding. Each flush appends minute rows; once an hour is complete (plus
+//! (`<family>_hours`), latency as [`collector::Latency`]'s compact encoding
+//! (rows of earlier versions hold full HDR histograms; those are read too). Each flush appends minute rows; once an hour is complete (plus
 //! a grace period for late spans) its minutes are merged into hour rows.
 //! Reads merge the rows of a window (histograms merge exactly): hours up to
 //! where the roll-up has got, minutes after it, so nothing counts twice.
@@ -15,10 +15,10 @@ use std::collections::hash_map::Entry;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use collector::{ConnectionType, Drained, Edge, EdgeBucket, EdgeStats, NodeId, NodeKind, OperationBucket, RedStats, ServiceBucket};
+use collector::{
+    ConnectionType, Drained, Edge, EdgeBucket, EdgeStats, Latency, NodeId, NodeKind, OperationBucket, RedStats, ServiceBucket,
+};
 use futures::TryStreamExt;
-use hdrhistogram::Histogram;
-use hdrhistogram::serialization::{Deserializer, Serializer, V2Serializer};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -56,7 +56,7 @@ trait Family: Sized {
     fn set_start(&mut self, start: u64);
     fn key(&self) -> Self::Key;
     /// Adds `other`'s counts and latency (same key).
-    fn merge(&mut self, other: &Self) -> Result<(), StoreError>;
+    fn merge(&mut self, other: &Self);
     /// Binds [`Family::COLUMNS`].
     fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError>;
     /// A row of `bucket_start` and [`Family::COLUMNS`].
@@ -93,21 +93,8 @@ impl Rows<'_> {
     }
 }
 
-fn encode(histogram: &Histogram<u64>) -> Result<Vec<u8>, StoreError> {
-    let mut bytes = Vec::new();
-    V2Serializer::new()
-        .serialize(histogram, &mut bytes)
-        .map_err(|e| StoreError::Encode { what: "a latency histogram".into(), reason: format!("{e:?}") })?;
-    Ok(bytes)
-}
-
-fn decode(bytes: &[u8]) -> Result<Histogram<u64>, StoreError> {
-    let mut reader = bytes;
-    Deserializer::new().deserialize(&mut reader).map_err(|e| StoreError::Corrupt(format!("latency histogram: {e:?}")))
-}
-
-fn merged_histograms(result: Result<(), hdrhistogram::AdditionError>) -> Result<(), StoreError> {
-    result.map_err(|e| StoreError::Corrupt(format!("latency histograms that do not merge: {e:?}")))
+fn latency(bytes: &[u8]) -> Result<Latency, StoreError> {
+    Latency::decode(bytes).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
 fn node(kind: String, name: String) -> Result<NodeId, StoreError> {
@@ -120,12 +107,12 @@ fn red(row: &AnyRow) -> Result<RedStats, StoreError> {
     Ok(RedStats {
         requests: count(row, "requests")?,
         errors: count(row, "errors")?,
-        latency_us: decode(&row.try_get::<Vec<u8>, _>("latency")?)?,
+        latency: latency(&row.try_get::<Vec<u8>, _>("latency")?)?,
     })
 }
 
-fn bind_red<'q>(query: AnyQuery<'q>, stats: &RedStats) -> Result<AnyQuery<'q>, StoreError> {
-    Ok(query.bind(stats.requests as i64).bind(stats.errors as i64).bind(encode(&stats.latency_us)?))
+fn bind_red<'q>(query: AnyQuery<'q>, stats: &RedStats) -> AnyQuery<'q> {
+    query.bind(stats.requests as i64).bind(stats.errors as i64).bind(stats.latency.encode())
 }
 
 impl Family for EdgeBucket {
@@ -143,8 +130,8 @@ impl Family for EdgeBucket {
     fn key(&self) -> Edge {
         self.edge.clone()
     }
-    fn merge(&mut self, other: &Self) -> Result<(), StoreError> {
-        merged_histograms(self.stats.merge(&other.stats))
+    fn merge(&mut self, other: &Self) {
+        self.stats.merge(&other.stats)
     }
     fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError> {
         let (source, target) = (&self.edge.source, &self.edge.target);
@@ -156,8 +143,8 @@ impl Family for EdgeBucket {
             .bind(self.edge.connection.as_str())
             .bind(self.stats.requests as i64)
             .bind(self.stats.errors as i64)
-            .bind(encode(&self.stats.latency_us)?)
-            .bind(encode(&self.stats.server_latency_us)?))
+            .bind(self.stats.latency.encode())
+            .bind(self.stats.server_latency.encode()))
     }
     fn read(row: &AnyRow) -> Result<Self, StoreError> {
         let source = node(row.try_get("source_kind")?, row.try_get("source_name")?)?;
@@ -169,11 +156,11 @@ impl Family for EdgeBucket {
         let stats = EdgeStats {
             requests: caller.requests,
             errors: caller.errors,
-            latency_us: caller.latency_us,
+            latency: caller.latency,
             // NULL in rows written before the callee's side was kept.
-            server_latency_us: match row.try_get::<Option<Vec<u8>>, _>("server_latency")? {
-                Some(bytes) => decode(&bytes)?,
-                None => collector::new_latency_histogram(),
+            server_latency: match row.try_get::<Option<Vec<u8>>, _>("server_latency")? {
+                Some(bytes) => latency(&bytes)?,
+                None => Latency::default(),
             },
         };
         Ok(EdgeBucket { bucket_start_unix_secs: count(row, "bucket_start")?, edge: Edge { source, target, connection }, stats })
@@ -194,11 +181,11 @@ impl Family for ServiceBucket {
     fn key(&self) -> Arc<str> {
         self.service.clone()
     }
-    fn merge(&mut self, other: &Self) -> Result<(), StoreError> {
-        merged_histograms(self.stats.merge(&other.stats))
+    fn merge(&mut self, other: &Self) {
+        self.stats.merge(&other.stats)
     }
     fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError> {
-        bind_red(query.bind(self.service.to_string()), &self.stats)
+        Ok(bind_red(query.bind(self.service.to_string()), &self.stats))
     }
     fn read(row: &AnyRow) -> Result<Self, StoreError> {
         Ok(ServiceBucket { bucket_start_unix_secs: count(row, "bucket_start")?, service: text(row, "service")?, stats: red(row)? })
@@ -219,11 +206,11 @@ impl Family for OperationBucket {
     fn key(&self) -> Self::Key {
         (self.service.clone(), self.operation.clone())
     }
-    fn merge(&mut self, other: &Self) -> Result<(), StoreError> {
-        merged_histograms(self.stats.merge(&other.stats))
+    fn merge(&mut self, other: &Self) {
+        self.stats.merge(&other.stats)
     }
     fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError> {
-        bind_red(query.bind(self.service.to_string()).bind(self.operation.to_string()), &self.stats)
+        Ok(bind_red(query.bind(self.service.to_string()).bind(self.operation.to_string()), &self.stats))
     }
     fn read(row: &AnyRow) -> Result<Self, StoreError> {
         Ok(OperationBucket {
@@ -244,12 +231,11 @@ impl<K: Eq + Hash, F: Family> Merged<K, F> {
         Self(HashMap::new())
     }
 
-    fn add(&mut self, key: K, bucket: F) -> Result<(), StoreError> {
+    fn add(&mut self, key: K, bucket: F) {
         match self.0.entry(key) {
             Entry::Occupied(mut kept) => kept.get_mut().merge(&bucket),
             Entry::Vacant(slot) => {
                 slot.insert(bucket);
-                Ok(())
             }
         }
     }
@@ -260,14 +246,14 @@ impl<K: Eq + Hash, F: Family> Merged<K, F> {
 }
 
 /// Minute buckets merged into hour buckets (keys kept apart per hour).
-fn to_hours<F: Family>(minutes: Vec<F>) -> Result<Vec<F>, StoreError> {
+fn to_hours<F: Family>(minutes: Vec<F>) -> Vec<F> {
     let mut hours = Merged::new();
     for mut bucket in minutes {
         let start = bucket.start();
         bucket.set_start(start - start % HOUR as u64);
-        hours.add((bucket.start(), bucket.key()), bucket)?;
+        hours.add((bucket.start(), bucket.key()), bucket);
     }
-    Ok(hours.into_buckets().collect())
+    hours.into_buckets().collect()
 }
 
 /// Appends `buckets` to their family's table of `resolution`.
@@ -362,7 +348,11 @@ impl Store {
     async fn merged_since<F: Family>(&self, since: i64, rows: Rows<'_>) -> Result<Vec<F>, StoreError> {
         let mut merged = Merged::new();
         for (resolution, from, to) in self.plan(since).await? {
-            self.each_row::<F>(resolution, from, to, rows, |bucket| merged.add(bucket.key(), bucket)).await?;
+            self.each_row::<F>(resolution, from, to, rows, |bucket| {
+                merged.add(bucket.key(), bucket);
+                Ok(())
+            })
+            .await?;
         }
         Ok(merged.into_buckets().collect())
     }
@@ -458,7 +448,7 @@ impl Store {
             Ok(())
         })
         .await?;
-        insert(tx, &to_hours(minutes)?, Resolution::Hour).await
+        insert(tx, &to_hours(minutes), Resolution::Hour).await
     }
 
     /// Deletes `F`'s minute rows before `minutes` and hour rows before `hours`.

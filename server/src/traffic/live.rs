@@ -15,7 +15,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use collector::{ConnectionType, Edge, EdgeBucket, EdgeStats, NodeId};
-use hdrhistogram::Histogram;
 use petgraph::stable_graph::{EdgeIndex, NodeIndex, StableDiGraph};
 use petgraph::visit::{EdgeRef, IntoEdgeReferences};
 use tokio::sync::watch;
@@ -24,53 +23,12 @@ use tokio_util::sync::CancellationToken;
 /// How far back the live graph reaches: the longest window the stream serves.
 pub const HORIZON: Duration = Duration::from_secs(3600);
 
-/// A latency histogram reduced to its non-empty buckets (value, count).
-/// A minute of one edge fills a few dozen; a full HDR histogram of
-/// Meridian's range has thousands of counters, too much for 60 minutes of
-/// every edge.
-#[derive(Clone, Debug, Default)]
-struct SparseLatency(Box<[(u64, u64)]>);
-
-impl SparseLatency {
-    fn of(histogram: &Histogram<u64>) -> Self {
-        Self(histogram.iter_recorded().map(|v| (v.value_iterated_to(), v.count_at_value())).collect())
-    }
-
-    /// The values came from a histogram of the same range, so none saturates.
-    fn add_to(&self, histogram: &mut Histogram<u64>) {
-        for &(value, count) in &self.0 {
-            histogram.saturating_record_n(value, count);
-        }
-    }
-}
-
-/// One minute of one edge.
+/// One minute of one edge (its latency is sparse, so an hour of every
+/// edge fits).
 #[derive(Clone, Debug)]
 struct Minute {
     start_unix_secs: u64,
-    requests: u64,
-    errors: u64,
-    latency: SparseLatency,
-    server_latency: SparseLatency,
-}
-
-impl Minute {
-    fn of(start_unix_secs: u64, stats: &EdgeStats) -> Self {
-        Self {
-            start_unix_secs,
-            requests: stats.requests,
-            errors: stats.errors,
-            latency: SparseLatency::of(&stats.latency_us),
-            server_latency: SparseLatency::of(&stats.server_latency_us),
-        }
-    }
-
-    fn add_to(&self, stats: &mut EdgeStats) {
-        stats.requests += self.requests;
-        stats.errors += self.errors;
-        self.latency.add_to(&mut stats.latency_us);
-        self.server_latency.add_to(&mut stats.server_latency_us);
-    }
+    stats: EdgeStats,
 }
 
 /// An edge's weight: how it connects, and its minutes, oldest first.
@@ -116,12 +74,8 @@ impl LiveGraph {
             let start = bucket.bucket_start_unix_secs;
             let at = minutes.partition_point(|m| m.start_unix_secs < start);
             match minutes.get_mut(at) {
-                Some(minute) if minute.start_unix_secs == start => {
-                    let mut merged = bucket.stats.clone();
-                    minute.add_to(&mut merged);
-                    *minute = Minute::of(start, &merged);
-                }
-                _ => minutes.insert(at, Minute::of(start, &bucket.stats)),
+                Some(minute) if minute.start_unix_secs == start => minute.stats.merge(&bucket.stats),
+                _ => minutes.insert(at, Minute { start_unix_secs: start, stats: bucket.stats.clone() }),
             }
         }
     }
@@ -160,7 +114,7 @@ impl LiveGraph {
         for edge in self.graph.edge_references() {
             let mut stats = EdgeStats::default();
             for minute in edge.weight().minutes.iter().filter(|m| m.start_unix_secs >= since_unix_secs) {
-                minute.add_to(&mut stats);
+                stats.merge(&minute.stats);
             }
             if stats.requests > 0 {
                 let (source, target) = (self.graph[edge.source()].clone(), self.graph[edge.target()].clone());
@@ -275,9 +229,9 @@ mod tests {
         let recent = graph.edges_since(11 * 60);
         let (_, ab) = &recent[0];
         assert_eq!(ab.requests, 4);
-        // Sparse latency round-trips within the histogram's precision.
+        // Latency merges within the histogram's precision.
         assert!((99.0..=101.0).contains(&ab.quantile_ms(0.5)), "{}", ab.quantile_ms(0.5));
-        assert!((49.0..=51.0).contains(&collector::engine::quantile_ms(&ab.server_latency_us, 0.5)));
+        assert!((49.0..=51.0).contains(&ab.server_latency.quantile_ms(0.5)));
 
         assert!(graph.forget_before(11 * 60));
         assert_eq!(graph.edges_since(0).iter().map(|(_, s)| s.requests).collect::<Vec<_>>(), [4, 1]);

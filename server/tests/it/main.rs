@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod backstage_client;
+mod cardinality;
 mod core_join;
 mod errors;
 mod live;

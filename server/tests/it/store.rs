@@ -4,18 +4,15 @@ use std::sync::Arc;
 
 use crate::common::*;
 use collector::{
-    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, NodeId, OperationBucket, RedStats, ServiceBucket, VersionSeen,
-    new_latency_histogram,
+    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Latency, NodeId, OperationBucket, RedStats, ServiceBucket, VersionSeen,
 };
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use server::store::Store;
 
 fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, latency_us: u64) -> EdgeBucket {
-    let (mut latency, mut server_latency) = (new_latency_histogram(), new_latency_histogram());
-    for _ in 0..requests {
-        latency.record(latency_us).unwrap();
-        server_latency.record(latency_us / 2 + 1).unwrap();
-    }
+    let (mut latency, mut server_latency) = (Latency::default(), Latency::default());
+    latency.record_n(latency_us, requests);
+    server_latency.record_n(latency_us / 2 + 1, requests);
     EdgeBucket {
         bucket_start_unix_secs: start,
         edge: Edge {
@@ -23,7 +20,7 @@ fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, la
             target: NodeId::service(Arc::from(target)),
             connection: ConnectionType::Http,
         },
-        stats: EdgeStats { requests, errors, latency_us: latency, server_latency_us: server_latency },
+        stats: EdgeStats { requests, errors, latency, server_latency },
     }
 }
 
@@ -65,10 +62,10 @@ async fn storage_suite(store: Store) {
     let edges = store.edges_since(6000).await.unwrap();
     assert_eq!(edges.len(), 2);
     let (ab, ab_stats) = &edges[0];
-    assert_eq!((ab.target.name.as_ref(), ab_stats.requests, ab_stats.errors, ab_stats.latency_us.len()), ("b", 4, 1, 4));
-    assert!(ab_stats.latency_us.max() >= 8900, "merged histogram keeps the slow call");
-    assert_eq!(ab_stats.server_latency_us.len(), 4, "the callee's side is kept too");
-    assert!((4400..=4600).contains(&ab_stats.server_latency_us.max()), "{}", ab_stats.server_latency_us.max());
+    assert_eq!((ab.target.name.as_ref(), ab_stats.requests, ab_stats.errors, ab_stats.latency.count()), ("b", 4, 1, 4));
+    assert!(ab_stats.latency.max_us() >= 8900, "merged histogram keeps the slow call");
+    assert_eq!(ab_stats.server_latency.count(), 4, "the callee's side is kept too");
+    assert!((4400..=4600).contains(&ab_stats.server_latency.max_us()), "{}", ab_stats.server_latency.max_us());
     assert_eq!(store.edges_since(7000).await.unwrap().len(), 0);
     // One node's edges, and only those: into or out of it.
     let touching = store.edges_touching(&NodeId::service(Arc::from("c")), 6000).await.unwrap();
@@ -100,7 +97,7 @@ async fn storage_suite(store: Store) {
     let operations = store.operations_since("shop", 6000).await.unwrap();
     let summary: Vec<(&str, u64, u64)> = operations.iter().map(|o| (o.operation.as_str(), o.stats.requests, o.stats.errors)).collect();
     assert_eq!(summary, [("GET /items", 4, 1), ("POST /orders", 2, 1)]);
-    assert!((3900..=4100).contains(&operations[0].stats.latency_us.max()));
+    assert!((3900..=4100).contains(&operations[0].stats.latency.max_us()));
     assert_eq!(store.deploys("shop").await.unwrap(), drained.deploys);
     assert!(store.deploys("other").await.unwrap().is_empty());
     let later = Deploy { service: Arc::from("other"), at_unix_nanos: 6_060_000_000_000, ..drained.deploys[0].clone() };
@@ -135,7 +132,7 @@ async fn storage_suite(store: Store) {
 
     // Roll-ups: complete hours become hour rows, old minutes go, reads give the same totals.
     let totals = |edges: Vec<(Edge, EdgeStats)>| -> Vec<(String, u64, u64, u64)> {
-        edges.into_iter().map(|(e, s)| (e.target.name.to_string(), s.requests, s.errors, s.server_latency_us.len())).collect()
+        edges.into_iter().map(|(e, s)| (e.target.name.to_string(), s.requests, s.errors, s.server_latency.count())).collect()
     };
     let all_before = totals(store.edges_since(0).await.unwrap());
     assert_eq!(all_before, [("b".to_string(), 54, 51, 54), ("c".to_string(), 1, 0, 1)]);

@@ -233,5 +233,26 @@ async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
         "# HELP meridian_spans_pending Halves waiting for their partner.\n# TYPE meridian_spans_pending gauge\nmeridian_spans_pending {}\n",
         state.pipeline.pending()
     ));
+    overflow_metrics(&state.pipeline.overflow(), &mut body);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+/// Calls counted in `(other)` because a cardinality limit was reached, by
+/// limit and, for the per-service limits, by the service that reached it.
+fn overflow_metrics(overflow: &collector::Overflow, body: &mut String) {
+    const NAME: &str = "meridian_cardinality_overflow_total";
+    body.push_str(&format!(
+        "# HELP {NAME} Calls counted in an `(other)` series because a cardinality limit was reached.\n# TYPE {NAME} counter\n"
+    ));
+    for (limit, by_service) in [("peers", &overflow.peers), ("operations", &overflow.operations)] {
+        for (service, calls) in by_service {
+            body.push_str(&format!("{NAME}{{limit=\"{limit}\",service=\"{}\"}} {calls}\n", label_value(service)));
+        }
+    }
+    body.push_str(&format!("{NAME}{{limit=\"services\"}} {}\n{NAME}{{limit=\"edges\"}} {}\n", overflow.services, overflow.edges));
+}
+
+/// A Prometheus label value: backslash, double quote and newline escaped.
+fn label_value(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }

@@ -192,3 +192,61 @@ pub async fn fresh_postgres_database(url: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("database URL has a path");
     format!("{base}/{name}")
 }
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// The `meridian` binary in a process of its own (for its memory, or for
+/// what only the binary does), on free ports and its own SQLite database.
+/// Stopped with SIGTERM when dropped.
+pub struct Process {
+    child: std::process::Child,
+    pub base: String,
+    pub otlp_http: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Process {
+    pub fn spawn(args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (port, grpc, http) = (free_port(), free_port(), free_port());
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_meridian"))
+            .arg("serve")
+            .args(["--database-url", &format!("sqlite://{}/meridian.db", dir.path().display())])
+            .args(["--addr", &format!("127.0.0.1:{port}"), "--otlp-grpc-addr", &format!("127.0.0.1:{grpc}")])
+            .args(["--otlp-http-addr", &format!("127.0.0.1:{http}")])
+            .args(args)
+            .env_remove("MERIDIAN_API_TOKEN")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("meridian starts");
+        Process { child, base: format!("http://127.0.0.1:{port}"), otlp_http: format!("127.0.0.1:{http}"), _dir: dir }
+    }
+
+    /// Waits until the API answers.
+    pub async fn ready(&self) {
+        for _ in 0..600 {
+            if reqwest::get(format!("{}/healthz", self.base)).await.is_ok_and(|r| r.status().is_success()) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("meridian did not answer within 30 s");
+    }
+
+    /// The process's peak resident memory so far (VmHWM), in MiB.
+    pub fn peak_rss_mib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok()).unwrap_or(0)
+            / 1024
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
