@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fuzzes the OTLP decoders (protobuf, JSON, the gzip path) with cargo-fuzz
+# Fuzzes the OTLP decoders (protobuf, JSON, the gzip path, and the protobuf
+# scanner against prost's full decode) with cargo-fuzz
 # (libFuzzer + AddressSanitizer), each for FUZZ_SECONDS (default 20: the
 # smoke run of `make test`; `make fuzz` runs 300). Seeds come from
 # collector::synthetic; a crash leaves its input in fuzz/artifacts/ and
@@ -14,7 +15,7 @@ SCRIPT_NAME=fuzz; . scripts/lib.sh
 CARGO_FUZZ_VERSION=0.13.1
 SECONDS_EACH=${FUZZ_SECONDS:-20}
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(otlp_protobuf otlp_json otlp_gzip)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(otlp_protobuf otlp_json otlp_gzip otlp_differential)
 
 if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
   say "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes, once)"

@@ -1,8 +1,9 @@
 //! The collector's work per core, in process: the bare protobuf decode rate
 //! of realistic export requests (the shop of `collector::synthetic`, about
-//! 50 spans each), and the rate through decode → pair → aggregate of the
-//! same payloads in the same run, on one thread. The server benchmark
-//! (`cargo bench -p server --bench otlp_ingest`) adds the network.
+//! 50 spans each) with prost, the rate of the scanner that reads only what
+//! the graph needs into span records, and the rate through scan → pair →
+//! aggregate of the same payloads in the same run, on one thread. The server
+//! benchmark (`cargo bench -p server --bench otlp_ingest`) adds the network.
 //!
 //!     cargo bench -p collector --bench pipeline
 //!
@@ -10,6 +11,7 @@
 
 use std::time::{Duration, Instant};
 
+use collector::otlp::{BodyFormat, Interner, scan::scan_request};
 use collector::synthetic::{export_request, span_count};
 use collector::{EngineConfig, Pipeline};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -42,13 +44,20 @@ fn main() {
     let decode = rate(&payloads, spans, |p| {
         std::hint::black_box(ExportTraceServiceRequest::decode(p).expect("own payload"));
     });
-    println!("bare protobuf decode:             {:>10.0} spans/s", decode);
+    println!("bare protobuf decode (prost):     {:>10.0} spans/s", decode);
+
+    let mut interner = Interner::default();
+    let mut records = Vec::new();
+    let scanned = rate(&payloads, spans, |p| {
+        records.clear();
+        std::hint::black_box(scan_request(p, &mut interner, &mut records).expect("own payload"));
+    });
+    println!("scan into span records:           {:>10.0} spans/s ({:.2}× bare decode)", scanned, scanned / decode);
 
     let pipeline = Pipeline::new(EngineConfig::default());
     let mut last_drain = Instant::now();
     let full = rate(&payloads, spans, |p| {
-        let request = ExportTraceServiceRequest::decode(p).expect("own payload");
-        std::hint::black_box(pipeline.export(&request));
+        std::hint::black_box(pipeline.export_body(p, BodyFormat::Protobuf, false, usize::MAX).expect("own payload"));
         // As the server does: drain once a second.
         if last_drain.elapsed() >= Duration::from_secs(1) {
             std::hint::black_box(pipeline.drain());
@@ -56,6 +65,6 @@ fn main() {
         }
     });
     let counters = pipeline.counters();
-    println!("decode → pair → aggregate:        {:>10.0} spans/s ({:.0}% of bare decode)", full, 100.0 * full / decode);
+    println!("scan → pair → aggregate:          {:>10.0} spans/s ({:.2}× bare decode)", full, full / decode);
     println!("  paired {} of {} spans, {} pending, {} evicted", counters.paired, counters.spans, pipeline.pending(), counters.evicted);
 }

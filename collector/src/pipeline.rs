@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse};
 
-use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, Overflow, VersionSeen};
-use crate::otlp::{Interner, decode_request};
+use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, Overflow, SpanRecord, VersionSeen};
+use crate::otlp::{BodyError, BodyFormat, Interner, Rejected, decode_body, decode_request};
 
 /// Default admission budget: request bytes being worked on at once.
 pub const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 64 * 1024 * 1024;
@@ -120,11 +120,23 @@ impl Pipeline {
         self.started.elapsed()
     }
 
+    /// Exports an OTLP/HTTP or OTLP/gRPC body: decoded (protobuf by the
+    /// scanner, JSON in full) outside the engine's lock, then ingested.
+    pub fn export_body(&self, body: &[u8], format: BodyFormat, gzip: bool, max_bytes: usize) -> Result<ExportOutcome, BodyError> {
+        self.ingest(|interner, spans| decode_body(body, format, gzip, max_bytes, interner, spans))
+    }
+
+    /// Exports a request already decoded into `opentelemetry-proto`'s types.
     pub fn export(&self, request: &ExportTraceServiceRequest) -> ExportOutcome {
+        let Ok::<_, std::convert::Infallible>(outcome) = self.ingest(|interner, spans| Ok(decode_request(request, interner, spans)));
+        outcome
+    }
+
+    fn ingest<E>(&self, decode: impl FnOnce(&mut Interner, &mut Vec<SpanRecord>) -> Result<Rejected, E>) -> Result<ExportOutcome, E> {
         let mut spans = Vec::new();
         let rejected = {
             let mut interner = self.interner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            decode_request(request, &mut interner, &mut spans)
+            decode(&mut interner, &mut spans)?
         };
         let accepted = spans.len() as u64;
         let now = self.now();
@@ -133,7 +145,7 @@ impl Pipeline {
         for span in spans {
             engine.ingest(span, now);
         }
-        ExportOutcome { accepted, rejected: rejected.count, message: rejected.first_reason }
+        Ok(ExportOutcome { accepted, rejected: rejected.count, message: rejected.first_reason })
     }
 
     /// Expires old halves and hands over the aggregated buckets.

@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use collector::otlp::{BodyFormat, decode_body};
+use collector::otlp::BodyFormat;
 use collector::{EngineConfig, Pipeline};
 
 /// One pipeline across inputs, so state left by one input meets the next.
@@ -17,10 +17,9 @@ static RUNS: AtomicU64 = AtomicU64::new(0);
 const MAX_BODY_BYTES: usize = 1 << 20;
 
 pub fn run(data: &[u8], format: BodyFormat, gzip: bool) {
-    let Ok(request) = decode_body(bytes::Bytes::copy_from_slice(data), format, gzip, MAX_BODY_BYTES) else {
+    let Ok(outcome) = PIPELINE.export_body(data, format, gzip, MAX_BODY_BYTES) else {
         return;
     };
-    let outcome = PIPELINE.export(&request);
     let _ = outcome.into_response();
     if RUNS.fetch_add(1, Ordering::Relaxed) % 64 == 0 {
         let _ = PIPELINE.drain();

@@ -17,7 +17,7 @@ fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 
 fn main() -> std::io::Result<()> {
     let root = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fuzz/corpus".into()));
-    for target in ["otlp_protobuf", "otlp_json", "otlp_gzip"] {
+    for target in ["otlp_protobuf", "otlp_json", "otlp_gzip", "otlp_differential"] {
         std::fs::create_dir_all(root.join(target))?;
     }
     for seed in 0..8u64 {
@@ -26,6 +26,7 @@ fn main() -> std::io::Result<()> {
         let protobuf = request.encode_to_vec();
         let json = serde_json::to_vec(&request)?;
         std::fs::write(root.join("otlp_protobuf").join(format!("seed-{seed}")), &protobuf)?;
+        std::fs::write(root.join("otlp_differential").join(format!("seed-{seed}")), &protobuf)?;
         std::fs::write(root.join("otlp_json").join(format!("seed-{seed}")), &json)?;
         let mut gzipped = vec![0u8];
         gzipped.extend(gzip(&protobuf)?);

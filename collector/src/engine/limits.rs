@@ -78,7 +78,6 @@ fn overflow_name() -> Name {
     Arc::from(OVERFLOW)
 }
 
-
 /// What one bucket has seen.
 #[derive(Default)]
 struct BucketSeen {

@@ -39,7 +39,7 @@ pub enum Peer {
 }
 
 /// The parts of a span the engine needs, nothing more.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpanRecord {
     pub trace_id: [u8; 16],
     pub span_id: [u8; 8],

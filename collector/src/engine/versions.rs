@@ -47,7 +47,7 @@ impl Seen {
 #[derive(Default)]
 pub struct Versions {
     /// Per service: every version seen.
-    seen: HashMap<Name, Vec<Seen>>,
+    seen: hashbrown::HashMap<Name, Vec<Seen>>,
 }
 
 impl Versions {

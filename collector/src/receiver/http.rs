@@ -11,7 +11,7 @@ use axum::routing::post;
 use prost::Message;
 
 use super::ReceiverConfig;
-use crate::otlp::{BodyError, BodyFormat, decode_body};
+use crate::otlp::{BodyError, BodyFormat};
 use crate::pipeline::{Pipeline, RETRY_AFTER};
 
 const PROTOBUF: &str = "application/x-protobuf";
@@ -74,12 +74,11 @@ async fn export(State(receiver): State<HttpReceiver>, request: axum::extract::Re
         Some("gzip") => true,
         Some(other) => return error(encoding, StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("unsupported content-encoding `{other}`")),
     };
-    let request = match decode_body(body, encoding, gzip, max_body_bytes) {
-        Ok(request) => request,
+    let response = match receiver.pipeline.export_body(&body, encoding, gzip, max_body_bytes) {
+        Ok(outcome) => outcome.into_response(),
         Err(BodyError::TooLarge(message)) => return error(encoding, StatusCode::PAYLOAD_TOO_LARGE, message),
         Err(BodyError::Invalid(message)) => return error(encoding, StatusCode::BAD_REQUEST, message),
     };
-    let response = receiver.pipeline.export(&request).into_response();
     match encoding {
         BodyFormat::Protobuf => ([(header::CONTENT_TYPE, PROTOBUF)], response.encode_to_vec()).into_response(),
         BodyFormat::Json => match serde_json::to_vec(&response) {
