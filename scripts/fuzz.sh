@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the OTLP decoders (protobuf, JSON, the gzip path, and the protobuf
 # scanner against prost's full decode) with cargo-fuzz
-# (libFuzzer + AddressSanitizer), each for FUZZ_SECONDS (default 20: the
+# (libFuzzer + AddressSanitizer), each for FUZZ_SECONDS (default 15: the
 # smoke run of `make test`; `make fuzz` runs 300). Seeds come from
 # collector::synthetic; a crash leaves its input in fuzz/artifacts/ and
 # fails the run.
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 SCRIPT_NAME=fuzz; . scripts/lib.sh
 
 CARGO_FUZZ_VERSION=0.13.1
-SECONDS_EACH=${FUZZ_SECONDS:-20}
+SECONDS_EACH=${FUZZ_SECONDS:-15}
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(otlp_protobuf otlp_json otlp_gzip otlp_differential)
 

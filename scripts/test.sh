@@ -13,7 +13,7 @@ step "Rust tests: unit, integration, SQLite and PostgreSQL, Python SDK interop"
 # MERIDIAN_REQUIRE_ALL turns a missing PostgreSQL or Python SDK into a failure, not a skip.
 MERIDIAN_REQUIRE_ALL=1 scripts/with-postgres.sh cargo test --workspace
 
-step "Fuzz smoke run of the OTLP decoders (cargo-fuzz, 20 s per target; make fuzz runs longer)"
+step "Fuzz smoke run of the OTLP decoders (cargo-fuzz, 15 s per target; make fuzz runs longer)"
 scripts/fuzz.sh
 
 step "Building the web app (SSR server + hydrating WASM) and the demo fleet"

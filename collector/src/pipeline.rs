@@ -16,6 +16,10 @@ use crate::otlp::{BodyError, BodyFormat, Interner, Rejected, decode_body, decode
 /// Default admission budget: request bytes being worked on at once.
 pub const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 64 * 1024 * 1024;
 
+/// About what one span takes in an SDK's protobuf export, to size the list
+/// of a request's records once (a guess too low only costs a regrowth).
+const BYTES_PER_SPAN: usize = 300;
+
 /// How long a refused exporter is asked to wait.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
@@ -123,17 +127,23 @@ impl Pipeline {
     /// Exports an OTLP/HTTP or OTLP/gRPC body: decoded (protobuf by the
     /// scanner, JSON in full) outside the engine's lock, then ingested.
     pub fn export_body(&self, body: &[u8], format: BodyFormat, gzip: bool, max_bytes: usize) -> Result<ExportOutcome, BodyError> {
-        self.ingest(|interner, spans| decode_body(body, format, gzip, max_bytes, interner, spans))
+        self.ingest(body.len() / BYTES_PER_SPAN, |interner, spans| decode_body(body, format, gzip, max_bytes, interner, spans))
     }
 
     /// Exports a request already decoded into `opentelemetry-proto`'s types.
     pub fn export(&self, request: &ExportTraceServiceRequest) -> ExportOutcome {
-        let Ok::<_, std::convert::Infallible>(outcome) = self.ingest(|interner, spans| Ok(decode_request(request, interner, spans)));
+        let Ok::<_, std::convert::Infallible>(outcome) = self.ingest(0, |interner, spans| Ok(decode_request(request, interner, spans)));
         outcome
     }
 
-    fn ingest<E>(&self, decode: impl FnOnce(&mut Interner, &mut Vec<SpanRecord>) -> Result<Rejected, E>) -> Result<ExportOutcome, E> {
-        let mut spans = Vec::new();
+    /// Decodes with `decode` (into a list sized for `expected` spans), then
+    /// ingests what it gave.
+    fn ingest<E>(
+        &self,
+        expected: usize,
+        decode: impl FnOnce(&mut Interner, &mut Vec<SpanRecord>) -> Result<Rejected, E>,
+    ) -> Result<ExportOutcome, E> {
+        let mut spans = Vec::with_capacity(expected);
         let rejected = {
             let mut interner = self.interner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             decode(&mut interner, &mut spans)?

@@ -186,11 +186,13 @@ impl<'a> Reader<'a> {
     }
 }
 
+#[inline(always)]
 fn expect(wire: Wire, expected: Wire) -> Result<()> {
     if wire == expected { Ok(()) } else { malformed("invalid wire type") }
 }
 
 /// A nested message's bytes (prost counts it against the nesting limit).
+#[inline(always)]
 fn message<'a>(reader: &mut Reader<'a>, wire: Wire, depth_left: u32) -> Result<&'a [u8]> {
     expect(wire, Wire::Len)?;
     if depth_left == 0 {
@@ -199,12 +201,14 @@ fn message<'a>(reader: &mut Reader<'a>, wire: Wire, depth_left: u32) -> Result<&
     reader.len_delimited()
 }
 
+#[inline(always)]
 fn utf8(bytes: &[u8]) -> Result<&str> {
     std::str::from_utf8(bytes).or_else(|_| malformed("invalid string value: data is not UTF-8 encoded"))
 }
 
 /// Walks the fields of one message: `visit` gets each (tag, wire type) and
 /// the reader positioned on the value, and must consume it.
+#[inline(always)]
 fn fields<'a>(bytes: &'a [u8], mut visit: impl FnMut(u32, Wire, &mut Reader<'a>) -> Result<()>) -> Result<()> {
     let mut reader = Reader::new(bytes);
     while !reader.is_empty() {
