@@ -19,7 +19,6 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use collector::synthetic::organisation::{Organisation, random_peers};
@@ -38,14 +37,7 @@ fn now_nanos() -> u64 {
 async fn send(client: &reqwest::Client, meridian: &Meridian, requests: &[ExportTraceServiceRequest]) -> Duration {
     let started = Instant::now();
     for request in requests {
-        let response = client
-            .post(format!("http://{}/v1/traces", meridian.otlp_http))
-            .header("content-type", "application/x-protobuf")
-            .body(request.encode_to_vec())
-            .send()
-            .await
-            .expect("export");
-        assert!(response.status().is_success(), "export answered {}", response.status());
+        meridian.export(client, request).await;
     }
     started.elapsed()
 }
@@ -88,10 +80,7 @@ async fn reads(client: &reqwest::Client, meridian: &Meridian, window: &str) -> (
 }
 
 fn main() {
-    let pinned =
-        Command::new("taskset").args(["-a", "-pc", "1", &std::process::id().to_string()]).output().is_ok_and(|o| o.status.success());
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    runtime.block_on(run(pinned));
+    support::on_core_one(run);
 }
 
 async fn run(pinned: bool) {

@@ -131,11 +131,7 @@ fn h2load(args: &[&str], body: &std::path::Path, url: &str) -> Option<(u64, f64)
 }
 
 fn main() {
-    // This process (and every thread it starts) on core 1; the server on core 0.
-    let pinned =
-        Command::new("taskset").args(["-a", "-pc", "1", &std::process::id().to_string()]).output().is_ok_and(|o| o.status.success());
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-    runtime.block_on(run(pinned));
+    support::on_core_one(run);
 }
 
 async fn run(pinned: bool) {
@@ -254,14 +250,7 @@ async fn in_flight(database: &str, client: &reqwest::Client) {
         seed += 1;
         traces += request.resource_spans[0].scope_spans[0].spans.iter().filter(|s| s.parent_span_id.is_empty()).count();
         request.resource_spans.truncate(1); // the gateway's spans only
-        let response = client
-            .post(format!("http://{}/v1/traces", meridian.otlp_http))
-            .header("content-type", "application/x-protobuf")
-            .body(request.encode_to_vec())
-            .send()
-            .await
-            .expect("export");
-        assert!(response.status().is_success());
+        meridian.export(client, &request).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await; // a flush or two
     let pending = meridian.metric(client, "meridian_spans_pending").await;

@@ -6,6 +6,18 @@
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use prost::Message;
+
+/// Runs a benchmark's load on core 1 (this process and every thread it
+/// starts; the server goes on core 0); `run` learns whether pinning took.
+pub fn on_core_one<F: std::future::Future<Output = ()>>(run: impl FnOnce(bool) -> F) {
+    let pinned =
+        Command::new("taskset").args(["-a", "-pc", "1", &std::process::id().to_string()]).output().is_ok_and(|o| o.status.success());
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    runtime.block_on(run(pinned));
+}
+
 /// A port free right now on loopback (the server binds it a moment later).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
@@ -86,6 +98,18 @@ impl Meridian {
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
         panic!("meridian did not start within 30 s");
+    }
+
+    /// Sends one export request over OTLP/HTTP protobuf; it must be accepted.
+    pub async fn export(&self, client: &reqwest::Client, request: &ExportTraceServiceRequest) {
+        let response = client
+            .post(format!("http://{}/v1/traces", self.otlp_http))
+            .header("content-type", "application/x-protobuf")
+            .body(request.encode_to_vec())
+            .send()
+            .await
+            .expect("export");
+        assert!(response.status().is_success(), "export answered {}", response.status());
     }
 
     /// One counter or gauge from `/metrics`.

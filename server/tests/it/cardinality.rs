@@ -7,7 +7,6 @@
 use std::time::Duration;
 
 use collector::synthetic::organisation::random_peers;
-use prost::Message;
 use serde_json::Value;
 
 use crate::common::*;
@@ -20,17 +19,9 @@ const PEAK_RSS_MIB: u64 = 600;
 async fn a_burst_of_random_peers_overflows_into_other_and_loses_nothing() {
     let meridian = Process::spawn(&["--pairing-window-ms", "300", "--flush-interval-ms", "200", "--max-peers-per-service", "1000"]);
     meridian.ready().await;
-    let client = reqwest::Client::new();
     let start = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64;
     for request in random_peers("noisy", 100, 1_000, start) {
-        let response = client
-            .post(format!("http://{}/v1/traces", meridian.otlp_http))
-            .header("content-type", "application/x-protobuf")
-            .body(request.encode_to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
+        export(&meridian.otlp_http, &request).await;
     }
 
     // Unanswered calls become external edges once the pairing window passes.

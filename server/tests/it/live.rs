@@ -3,7 +3,6 @@
 
 use crate::common::*;
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
-use prost::Message;
 use serde_json::Value;
 
 /// Reads a server-sent event stream, one `data:` payload at a time.
@@ -52,17 +51,16 @@ impl EventStream {
     }
 }
 
-async fn export(otlp_http_addr: std::net::SocketAddr, service: &str, version: &str, span: opentelemetry_proto::tonic::trace::v1::Span) {
+/// One span of `service` at `version`.
+async fn export_versioned(
+    otlp_http_addr: std::net::SocketAddr,
+    service: &str,
+    version: &str,
+    span: opentelemetry_proto::tonic::trace::v1::Span,
+) {
     let mut body = request(service, vec![span]);
     body.resource_spans[0].resource.as_mut().unwrap().attributes.push(text("service.version", version));
-    let response = reqwest::Client::new()
-        .post(format!("http://{otlp_http_addr}/v1/traces"))
-        .header("content-type", "application/x-protobuf")
-        .body(body.encode_to_vec())
-        .send()
-        .await
-        .expect("POST /v1/traces");
-    assert_eq!(response.status(), 200);
+    export(&otlp_http_addr.to_string(), &body).await;
 }
 
 #[tokio::test]
@@ -73,8 +71,8 @@ async fn the_live_graph_is_pushed_and_comes_back_after_a_restart() {
     let mut stream = EventStream::open(&format!("{}/api/v1/graph/stream?window=15m", server.base)).await;
     assert_eq!(stream.next_graph().await["edges"], serde_json::json!([]), "the current graph at once");
 
-    export(server.running.otlp_http_addr, "front", "1.0", span(7, 70, Some(7), SpanKind::Client, false)).await;
-    export(server.running.otlp_http_addr, "back", "1.0", span(7, 71, Some(70), SpanKind::Server, false)).await;
+    export_versioned(server.running.otlp_http_addr, "front", "1.0", span(7, 70, Some(7), SpanKind::Client, false)).await;
+    export_versioned(server.running.otlp_http_addr, "back", "1.0", span(7, 71, Some(70), SpanKind::Server, false)).await;
     let pushed = stream.until_edge("service:front", "service:back").await;
     let (_, stored) = get_json(&format!("{}/api/v1/graph?window=15m", server.base)).await;
     assert_eq!(pushed, stored, "one replica: the pushed graph is the stored one");
@@ -88,7 +86,7 @@ async fn the_live_graph_is_pushed_and_comes_back_after_a_restart() {
     assert_eq!(restored["edges"][0]["source"], "service:front", "{restored}");
     assert_eq!(restored["edges"][0]["requests"], 1);
     // Only 2.0 now: without what the first run saw, it would be the first version ever (no deploy).
-    export(again.running.otlp_http_addr, "back", "2.0", span(9, 91, None, SpanKind::Server, false)).await;
+    export_versioned(again.running.otlp_http_addr, "back", "2.0", span(9, 91, None, SpanKind::Server, false)).await;
     stream.until_edge("user:user", "service:back").await;
     let store = again.running.store.clone();
     again.running.stop().await;

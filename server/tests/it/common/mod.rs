@@ -104,17 +104,22 @@ pub fn request(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
 
 /// POSTs each (service, span) as its own OTLP/HTTP protobuf request.
 pub async fn send_spans(otlp_http_addr: std::net::SocketAddr, spans: Vec<(&str, Span)>) {
-    use prost::Message;
     for (service, span) in spans {
-        let response = reqwest::Client::new()
-            .post(format!("http://{otlp_http_addr}/v1/traces"))
-            .header("content-type", "application/x-protobuf")
-            .body(request(service, vec![span]).encode_to_vec())
-            .send()
-            .await
-            .expect("POST /v1/traces");
-        assert_eq!(response.status(), 200);
+        export(&otlp_http_addr.to_string(), &request(service, vec![span])).await;
     }
+}
+
+/// POSTs one request over OTLP/HTTP protobuf to `otlp_http` (`host:port`); it must be accepted.
+pub async fn export(otlp_http: &str, request: &ExportTraceServiceRequest) {
+    use prost::Message;
+    let response = reqwest::Client::new()
+        .post(format!("http://{otlp_http}/v1/traces"))
+        .header("content-type", "application/x-protobuf")
+        .body(request.encode_to_vec())
+        .send()
+        .await
+        .expect("POST /v1/traces");
+    assert_eq!(response.status(), 200);
 }
 
 pub async fn get_json(url: &str) -> (u16, Value) {
