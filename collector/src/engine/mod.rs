@@ -264,7 +264,7 @@ impl Engine {
     fn pair_or_wait(&mut self, key: PairKey, half: Half, span: SpanRecord, now: Duration) {
         if let Some(partner) = self.take_partner(key, half) {
             self.counters.paired += 1;
-            self.complete(Pending { half, span, arrived: now }, partner);
+            self.complete(half, &span, &partner.span);
             return;
         }
         self.wait(key, half, span, now);
@@ -293,11 +293,10 @@ impl Engine {
         match self.take_partner(key, half) {
             Some(partner) => {
                 self.counters.paired += 1;
-                let this = Pending { half, span, arrived: now };
-                match (this.span.destination.clone(), partner.span.destination.clone()) {
+                match (span.destination.clone(), partner.span.destination.clone()) {
                     (Some(topic), None) => self.messaging_edge(&partner.span, partner.half, &topic),
-                    (None, Some(topic)) => self.messaging_edge(&this.span, this.half, &topic),
-                    (None, None) => self.complete(this, partner),
+                    (None, Some(topic)) => self.messaging_edge(&span, half, &topic),
+                    (None, None) => self.complete(half, &span, &partner.span),
                     (Some(_), Some(_)) => {} // both recorded their own edges
                 }
             }
@@ -317,16 +316,17 @@ impl Engine {
         }
     }
 
-    /// Two halves of one call met.
-    fn complete(&mut self, a: Pending, b: Pending) {
-        let (caller, callee) = if matches!(a.half, Half::Client | Half::Producer) { (a.span, b.span) } else { (b.span, a.span) };
+    /// Two halves of one call met: `span`, which is `half`, and its partner.
+    /// (By reference: a span is large, and moving it is a copy.)
+    fn complete(&mut self, half: Half, span: &SpanRecord, partner: &SpanRecord) {
+        let (caller, callee) = if matches!(half, Half::Client | Half::Producer) { (span, partner) } else { (partner, span) };
         if caller.service == callee.service {
             return; // a call inside one service: its own metrics only
         }
-        let connection = if a.half == Half::Producer || a.half == Half::Consumer {
+        let connection = if half == Half::Producer || half == Half::Consumer {
             ConnectionType::Messaging
         } else {
-            ConnectionType::of_call(&caller, &callee)
+            ConnectionType::of_call(caller, callee)
         };
         self.record_edge(
             caller.start_unix_nanos,
