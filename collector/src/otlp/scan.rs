@@ -163,6 +163,27 @@ impl<'a> Reader<'a> {
         Ok(u64::from_le_bytes(bytes.try_into().unwrap_or_default()))
     }
 
+    /// A length-delimited field's bytes (strings, bytes, messages), its wire type checked.
+    #[inline(always)]
+    fn len_field(&mut self, wire: Wire) -> Result<&'a [u8]> {
+        expect(wire, Wire::Len)?;
+        self.len_delimited()
+    }
+
+    /// A varint field's value, its wire type checked.
+    #[inline(always)]
+    fn varint_field(&mut self, wire: Wire) -> Result<u64> {
+        expect(wire, Wire::Varint)?;
+        self.varint()
+    }
+
+    /// A fixed64 field's value, its wire type checked.
+    #[inline(always)]
+    fn fixed64_field(&mut self, wire: Wire) -> Result<u64> {
+        expect(wire, Wire::Fixed64)?;
+        self.fixed64()
+    }
+
     /// Skips a field of an unknown number, as prost does (groups to their
     /// matching end, every field counted against the nesting limit).
     fn skip(&mut self, tag: u32, wire: Wire, depth_left: u32) -> Result<()> {
@@ -241,17 +262,11 @@ impl Walk {
 
     /// A string field the graph does not read.
     fn skip_string(self, reader: &mut Reader<'_>, wire: Wire, what: &'static str) -> Result<()> {
-        expect(wire, Wire::Len)?;
-        let bytes = reader.len_delimited()?;
+        let bytes = reader.len_field(wire)?;
         if self.mode == Mode::Audit && std::str::from_utf8(bytes).is_err() {
             return Err(ScanError::Skipped(what));
         }
         Ok(())
-    }
-
-    fn varint_field(self, reader: &mut Reader<'_>, wire: Wire) -> Result<u64> {
-        expect(wire, Wire::Varint)?;
-        reader.varint()
     }
 }
 
@@ -279,8 +294,7 @@ impl<'a> Found<'a> {
         let (mut values, mut only_value): (usize, &[u8]) = (0, &[]);
         fields(bytes, |tag, wire, reader| match tag {
             1 => {
-                expect(wire, Wire::Len)?;
-                key = reader.len_delimited()?;
+                key = reader.len_field(wire)?;
                 Ok(())
             }
             2 => {
@@ -310,18 +324,14 @@ impl<'a> Found<'a> {
 fn any_value<'a>(bytes: &'a [u8], walk: Walk, value: &mut Value<'a>) -> Result<()> {
     fields(bytes, |tag, wire, reader| {
         match tag {
-            1 => {
-                expect(wire, Wire::Len)?;
-                *value = Value::Str(utf8(reader.len_delimited()?)?);
-            }
+            1 => *value = Value::Str(utf8(reader.len_field(wire)?)?),
             2 => {
-                walk.varint_field(reader, wire)?;
+                reader.varint_field(wire)?;
                 *value = Value::Other;
             }
-            3 => *value = Value::Int(walk.varint_field(reader, wire)? as i64),
+            3 => *value = Value::Int(reader.varint_field(wire)? as i64),
             4 => {
-                expect(wire, Wire::Fixed64)?;
-                reader.fixed64()?;
+                reader.fixed64_field(wire)?;
                 *value = Value::Other;
             }
             5 => {
@@ -333,8 +343,7 @@ fn any_value<'a>(bytes: &'a [u8], walk: Walk, value: &mut Value<'a>) -> Result<(
                 *value = Value::Other;
             }
             7 => {
-                expect(wire, Wire::Len)?;
-                reader.len_delimited()?;
+                reader.len_field(wire)?;
                 *value = Value::Other;
             }
             _ => reader.skip(tag, wire, walk.depth_left)?,
@@ -393,7 +402,7 @@ fn scan_resource_spans(
             let walk = walk.inner();
             fields(resource, |tag, wire, reader| match tag {
                 1 => attributes.key_value(message(reader, wire, walk.depth_left)?, walk.inner()),
-                2 => walk.varint_field(reader, wire).map(drop),
+                2 => reader.varint_field(wire).map(drop),
                 3 => walk.skip_message::<EntityRef>(reader, wire, "entity ref"),
                 _ => reader.skip(tag, wire, walk.depth_left),
             })
@@ -411,8 +420,7 @@ fn scan_resource_spans(
                 1 => walk.skip_message::<InstrumentationScope>(reader, wire, "instrumentation scope"),
                 2 => {
                     let span = message(reader, wire, walk.depth_left)?;
-                    let attributes = Found::new();
-                    scan_span(span, walk.inner(), attributes, |fields| match &resource {
+                    scan_span(span, walk.inner(), |fields| match &resource {
                         Ok(resource) => match span_record(fields, resource, interner) {
                             Ok(record) => out.push(record),
                             Err(reason) => rejected.add(1, || reason),
@@ -430,42 +438,25 @@ fn scan_resource_spans(
 }
 
 /// One `Span`'s fields, handed to `take` once all are read.
-fn scan_span<'a>(bytes: &'a [u8], walk: Walk, mut attributes: Found<'a>, take: impl FnOnce(&SpanFields<'_, Found<'a>>)) -> Result<()> {
+fn scan_span<'a>(bytes: &'a [u8], walk: Walk, take: impl FnOnce(&SpanFields<'_, Found<'a>>)) -> Result<()> {
+    let mut attributes = Found::new();
     let (mut trace_id, mut span_id, mut parent_span_id): (&[u8], &[u8], &[u8]) = (&[], &[], &[]);
     let mut name = "";
     let (mut kind, mut status_code) = (0i32, 0i32);
     let (mut start, mut end) = (0u64, 0u64);
     fields(bytes, |tag, wire, reader| {
         match tag {
-            1 => {
-                expect(wire, Wire::Len)?;
-                trace_id = reader.len_delimited()?;
-            }
-            2 => {
-                expect(wire, Wire::Len)?;
-                span_id = reader.len_delimited()?;
-            }
+            1 => trace_id = reader.len_field(wire)?,
+            2 => span_id = reader.len_field(wire)?,
             3 => walk.skip_string(reader, wire, "trace state")?,
-            4 => {
-                expect(wire, Wire::Len)?;
-                parent_span_id = reader.len_delimited()?;
-            }
-            5 => {
-                expect(wire, Wire::Len)?;
-                name = utf8(reader.len_delimited()?)?;
-            }
-            6 => kind = walk.varint_field(reader, wire)? as i32,
-            7 => {
-                expect(wire, Wire::Fixed64)?;
-                start = reader.fixed64()?;
-            }
-            8 => {
-                expect(wire, Wire::Fixed64)?;
-                end = reader.fixed64()?;
-            }
+            4 => parent_span_id = reader.len_field(wire)?,
+            5 => name = utf8(reader.len_field(wire)?)?,
+            6 => kind = reader.varint_field(wire)? as i32,
+            7 => start = reader.fixed64_field(wire)?,
+            8 => end = reader.fixed64_field(wire)?,
             9 => attributes.key_value(message(reader, wire, walk.depth_left)?, walk.inner())?,
             10 | 12 | 14 => {
-                walk.varint_field(reader, wire)?;
+                reader.varint_field(wire)?;
             }
             11 => walk.skip_message::<Event>(reader, wire, "span event")?,
             13 => walk.skip_message::<Link>(reader, wire, "span link")?,
@@ -475,7 +466,7 @@ fn scan_span<'a>(bytes: &'a [u8], walk: Walk, mut attributes: Found<'a>, take: i
                 fields(status, |tag, wire, reader| match tag {
                     2 => walk.skip_string(reader, wire, "status message"),
                     3 => {
-                        status_code = walk.varint_field(reader, wire)? as i32;
+                        status_code = reader.varint_field(wire)? as i32;
                         Ok(())
                     }
                     _ => reader.skip(tag, wire, walk.depth_left),
