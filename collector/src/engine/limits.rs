@@ -111,11 +111,10 @@ impl Limiter {
     }
 
     fn bucket(&mut self, bucket: u64) -> &mut BucketSeen {
-        let full = self.seen.len() >= REMEMBERED_BUCKETS;
-        if full && !self.seen.contains_key(&bucket) && self.seen.keys().next().is_some_and(|&oldest| bucket < oldest) {
-            return &mut self.late;
-        }
-        if !self.seen.contains_key(&bucket) && full {
+        if !self.seen.contains_key(&bucket) && self.seen.len() >= REMEMBERED_BUCKETS {
+            if self.seen.keys().next().is_some_and(|&oldest| bucket < oldest) {
+                return &mut self.late;
+            }
             // A new newest bucket: the oldest goes, and late spans start afresh.
             self.seen.pop_first();
             self.late = BucketSeen::default();
@@ -182,6 +181,11 @@ impl Limiter {
     }
 }
 
+/// Whether `edge` is one of its source service's peers (not yet overflow).
+fn is_service_peer(edge: &Edge) -> bool {
+    edge.source.kind == NodeKind::Service && edge.target.name.as_ref() != OVERFLOW
+}
+
 /// The edge between the overflow nodes of `edge`'s ends' kinds.
 fn overflowed(edge: &Edge) -> Edge {
     Edge {
@@ -195,26 +199,22 @@ fn overflowed(edge: &Edge) -> Edge {
 /// busiest `max_peers` peers stay, its calls to the rest are merged into its
 /// edge to [`OVERFLOW`]; then the busiest `max_edges` edges stay and the rest
 /// merge into edges between overflow nodes. Sorted by edge.
-pub fn fold(edges: Vec<(Edge, EdgeStats)>, limits: &Limits) -> Vec<(Edge, EdgeStats)> {
+pub fn fold(mut edges: Vec<(Edge, EdgeStats)>, limits: &Limits) -> Vec<(Edge, EdgeStats)> {
     let mut per_source: HashMap<&Name, usize> = HashMap::new();
-    for (edge, _) in &edges {
-        if edge.source.kind == NodeKind::Service && edge.target.name.as_ref() != OVERFLOW {
-            *per_source.entry(&edge.source.name).or_default() += 1;
-        }
+    for (edge, _) in edges.iter().filter(|(edge, _)| is_service_peer(edge)) {
+        *per_source.entry(&edge.source.name).or_default() += 1;
     }
     let crowded: HashSet<Name> = per_source.into_iter().filter(|&(_, n)| n > limits.max_peers).map(|(name, _)| name.clone()).collect();
     if crowded.is_empty() && edges.len() <= limits.max_edges {
         return edges;
     }
     // Busiest first, so what is kept is what matters most.
-    let mut edges = edges;
     edges.sort_by(|a, b| b.1.requests.cmp(&a.1.requests).then_with(|| a.0.cmp(&b.0)));
     let mut merged: BTreeMap<Edge, EdgeStats> = BTreeMap::new();
     let mut kept_peers: HashMap<Name, usize> = HashMap::new();
     let mut kept = 0;
-    for (edge, stats) in edges {
-        let mut edge = edge;
-        if crowded.contains(&edge.source.name) && edge.source.kind == NodeKind::Service && edge.target.name.as_ref() != OVERFLOW {
+    for (mut edge, stats) in edges {
+        if is_service_peer(&edge) && crowded.contains(&edge.source.name) {
             let peers = kept_peers.entry(edge.source.name.clone()).or_default();
             if *peers >= limits.max_peers {
                 edge.target = NodeId::new(edge.target.kind, overflow_name());
