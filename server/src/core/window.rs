@@ -23,6 +23,10 @@ pub enum WindowError {
 }
 
 impl Window {
+    pub const fn minutes(minutes: u64) -> Self {
+        Self { duration: Duration::from_secs(minutes * 60) }
+    }
+
     pub fn parse(text: &str) -> Result<Self, WindowError> {
         let text = text.trim();
         let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
@@ -77,6 +81,7 @@ mod tests {
             assert!(Window::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Window::parse("91d").unwrap_err().to_string(), "window `91d`: must be more than 0 and at most 90d");
+        assert_eq!(Window::minutes(15), Window::parse("15m").unwrap());
     }
 
     #[test]

@@ -23,7 +23,7 @@ use super::auth::{AuthError, Tokens, require_write_token};
 use crate::core::{self, Core, Window};
 
 /// The window graph and operation reads cover when none is given.
-const DEFAULT_WINDOW: &str = "15m";
+const DEFAULT_WINDOW: Window = Window::minutes(15);
 
 /// The event stream's rate limit: changes within it are sent together.
 const STREAM_MIN_INTERVAL: Duration = Duration::from_secs(1);
@@ -98,12 +98,6 @@ impl From<AuthError> for ApiError {
     }
 }
 
-impl From<core::window::WindowError> for ApiError {
-    fn from(error: core::window::WindowError) -> Self {
-        Self::bad_request(error.to_string())
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({
@@ -125,7 +119,10 @@ struct WindowParams {
 
 impl WindowParams {
     fn window(&self) -> Result<Window, ApiError> {
-        Ok(Window::parse(self.window.as_deref().unwrap_or(DEFAULT_WINDOW))?)
+        match &self.window {
+            Some(text) => Ok(Window::parse(text).map_err(core::Error::from)?),
+            None => Ok(DEFAULT_WINDOW),
+        }
     }
 }
 

@@ -30,9 +30,9 @@ use super::auth::{AuthError, Tokens};
 use crate::core::{self, Core, ObservedCall, SEARCH_FACETS, Window, location_source};
 
 /// The window entity pages show observed calls for.
-const ENTITY_WINDOW: &str = "1h";
+const ENTITY_WINDOW: Window = Window::minutes(60);
 /// The window the Demo page shows each service's traffic over.
-const DEMO_WINDOW: &str = "5m";
+const DEMO_WINDOW: Window = Window::minutes(5);
 /// The Demo page lists this many of the latest deploys.
 const DEMO_DEPLOYS: u32 = 10;
 /// The catalog page lists at most this many results (its count says how many matched).
@@ -93,10 +93,6 @@ fn fleet_error(error: FleetError) -> PortError {
     }
 }
 
-fn window(text: &str) -> Result<Window, PortError> {
-    Window::parse(text).map_err(|e| port_error(e.into()))
-}
-
 pub fn summary(entity: &Entity) -> EntitySummary {
     EntitySummary {
         entity_ref: entity.key(),
@@ -149,8 +145,7 @@ impl PortalPort for Portal {
     }
 
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError> {
-        let observed_window = window(ENTITY_WINDOW)?;
-        let Some(overview) = self.core.entity(kind, namespace, name, observed_window).await.map_err(port_error)? else {
+        let Some(overview) = self.core.entity(kind, namespace, name, ENTITY_WINDOW).await.map_err(port_error)? else {
             return Ok(None);
         };
         let entity = &overview.entity;
@@ -166,7 +161,7 @@ impl PortalPort for Portal {
                 .map(|r| RelationView { relation_type: r.relation_type.to_string(), target_ref: r.target_ref.to_string() })
                 .collect(),
             annotations: entity.metadata.annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            observed_window: observed_window.to_string(),
+            observed_window: ENTITY_WINDOW.to_string(),
             callers,
             callees,
             problems: overview.problems.iter().map(problem).collect(),
@@ -192,16 +187,15 @@ impl PortalPort for Portal {
 
     async fn demo(&self) -> Result<Option<DemoView>, PortError> {
         let Some(fleet) = &self.demo else { return Ok(None) };
-        let demo_window = window(DEMO_WINDOW)?;
         // The page asks every few seconds: the fleet and the database at once.
         let (processes, served, deploys) =
-            tokio::join!(fleet.processes(), self.core.services(demo_window), self.core.recent_deploys(DEMO_DEPLOYS));
+            tokio::join!(fleet.processes(), self.core.services(DEMO_WINDOW), self.core.recent_deploys(DEMO_DEPLOYS));
         let processes = processes.map_err(fleet_error)?;
         let served: HashMap<Arc<str>, RedStats> = served.map_err(port_error)?.into_iter().collect();
         let deploys = deploys.map_err(port_error)?;
         let now_nanos = crate::store::unix_seconds().max(0) as u64 * 1_000_000_000;
         Ok(Some(DemoView {
-            window: demo_window.to_string(),
+            window: DEMO_WINDOW.to_string(),
             processes: processes
                 .into_iter()
                 .map(|p| DemoProcess {
@@ -239,7 +233,8 @@ impl PortalPort for Portal {
     }
 
     async fn graph_layout(&self, window_text: &str) -> Result<GraphLayout, PortError> {
-        let view = self.core.graph(window(window_text)?).await.map_err(port_error)?;
+        let window = Window::parse(window_text).map_err(|e| port_error(e.into()))?;
+        let view = self.core.graph(window).await.map_err(port_error)?;
         Ok(layout(&view, window_text))
     }
 }
