@@ -245,17 +245,6 @@ impl<K: Eq + Hash, F: Family> Merged<K, F> {
     }
 }
 
-/// Minute buckets merged into hour buckets (keys kept apart per hour).
-fn to_hours<F: Family>(minutes: Vec<F>) -> Vec<F> {
-    let mut hours = Merged::new();
-    for mut bucket in minutes {
-        let start = bucket.start();
-        bucket.set_start(start - start % HOUR as u64);
-        hours.add((bucket.start(), bucket.key()), bucket);
-    }
-    hours.into_buckets().collect()
-}
-
 /// Appends `buckets` to their family's table of `resolution`.
 async fn insert<F: Family>(tx: &mut sqlx::Transaction<'_, sqlx::Any>, buckets: &[F], resolution: Resolution) -> Result<(), StoreError> {
     let table = resolution.table::<F>();
@@ -441,14 +430,18 @@ impl Store {
         Ok(report)
     }
 
+    /// `F`'s minutes in `from..to` merged into hour buckets (keys kept apart
+    /// per hour) as rows arrive, then written.
     async fn roll_up_family<F: Family>(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, from: i64, to: i64) -> Result<(), StoreError> {
-        let mut minutes = Vec::new();
-        self.each_row::<F>(Resolution::Minute, from, to, Rows::All, |bucket| {
-            minutes.push(bucket);
+        let mut hours = Merged::new();
+        self.each_row::<F>(Resolution::Minute, from, to, Rows::All, |mut bucket| {
+            let start = bucket.start();
+            bucket.set_start(start - start % HOUR as u64);
+            hours.add((bucket.start(), bucket.key()), bucket);
             Ok(())
         })
         .await?;
-        insert(tx, &to_hours(minutes), Resolution::Hour).await
+        insert(tx, &hours.into_buckets().collect::<Vec<F>>(), Resolution::Hour).await
     }
 
     /// Deletes `F`'s minute rows before `minutes` and hour rows before `hours`.
