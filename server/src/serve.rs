@@ -114,13 +114,11 @@ impl Running {
 
 /// Without TCP_NODELAY a small response waits on the client's delayed ACK,
 /// which throttled OTLP/gRPC exports (BENCHMARKS.md). Every listener sets it
-/// (the web port serves OTLP/HTTP too).
-fn set_no_delay(tcp: &tokio::net::TcpStream) {
-    let _ = tcp.set_nodelay(true);
-}
-
+/// (the web port serves OTLP/HTTP too; the gRPC receiver sets its own).
 fn no_delay(listener: TcpListener) -> impl axum::serve::Listener<Addr = SocketAddr> {
-    axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| set_no_delay(tcp))
+    axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
+        let _ = tcp.set_nodelay(true);
+    })
 }
 
 async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
@@ -192,17 +190,8 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         }
     }));
     let stop = shutdown.clone();
-    let grpc = collector::receiver::grpc::service(pipeline.clone(), &receiver);
-    tasks.push(tokio::spawn(async move {
-        let incoming = tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(grpc_listener), |stream| {
-            stream.inspect(set_no_delay)
-        });
-        if let Err(error) =
-            tonic::transport::Server::builder().add_service(grpc).serve_with_incoming_shutdown(incoming, stop.cancelled_owned()).await
-        {
-            tracing::error!("OTLP/gRPC receiver failed: {error}");
-        }
-    }));
+    let grpc = collector::receiver::grpc::GrpcReceiver::new(pipeline.clone(), &receiver);
+    tasks.push(tokio::spawn(grpc.serve(grpc_listener, stop.cancelled_owned())));
     tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, shutdown.clone())));
     tasks.push(tokio::spawn(traffic::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone())));
 
