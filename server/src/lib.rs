@@ -39,12 +39,12 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///   pages of a reload's peak counted in full. A process-wide switch, not
 ///   mimalloc's own option, because that one is read when the first arena is
 ///   mapped, which happens before `main`.
-/// - mimalloc's purge delay 0: freed pages go back to the OS at once instead
-///   of after a delay. A reload frees a lot on a blocking-pool thread that
-///   then sleeps, and a sleeping thread never runs its delayed purges: they
-///   stayed resident until that thread allocated again.
+/// - mimalloc's purge delay 1 ms instead of 10: a reload's frees go back to
+///   the OS soon. Not 0: purging a page the moment it empties made every
+///   OTLP/gRPC request fault in HTTP/2's fresh read buffers again, an eighth
+///   of the receiver's rate. `MIMALLOC_PURGE_DELAY` in the environment wins.
 ///
-/// BENCHMARKS.md has what each saves, and that OTLP ingest is no slower.
+/// BENCHMARKS.md has what each saves, and what it costs OTLP ingest.
 pub fn tune_allocator() {
     // SAFETY: prctl with integer arguments touches no memory of ours. On a
     // kernel without the option (before 3.15) it fails and nothing changes.
@@ -52,13 +52,30 @@ pub fn tune_allocator() {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
-    // SAFETY: sets a plain integer option; mimalloc reads it on each purge.
-    unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) }
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets a plain integer option; mimalloc reads it on each purge.
+        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, PURGE_DELAY_MS) }
+    }
 }
 
 /// `mi_option_purge_delay` in mimalloc v2's `mimalloc.h` (the Rust bindings
 /// name no constant for it).
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const PURGE_DELAY_MS: std::ffi::c_long = 1;
+
+/// Runs `work` on Tokio's blocking pool, then gives what that thread freed
+/// back to the OS at once. mimalloc returns freed pages after its purge
+/// delay, but only on a thread that calls it again, and a pool thread sleeps
+/// after a reload's burst: its frees stayed resident.
+pub async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, tokio::task::JoinError> {
+    tokio::task::spawn_blocking(move || {
+        let done = work();
+        // SAFETY: collects the calling thread's own heap; no pointers involved.
+        unsafe { libmimalloc_sys::mi_collect(true) };
+        done
+    })
+    .await
+}
 
 #[cfg(test)]
 mod tests {
@@ -66,11 +83,14 @@ mod tests {
     fn tuning_sets_the_purge_delay_and_turns_huge_pages_off() {
         // SAFETY: reads a plain integer option.
         let purge_delay = || unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
-        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        let defaults = std::env::var_os("MIMALLOC_PURGE_DELAY").is_none();
+        if defaults {
             assert_eq!(purge_delay(), 10, "mimalloc's documented default purge delay: the option number is right");
         }
         super::tune_allocator();
-        assert_eq!(purge_delay(), 0);
+        if defaults {
+            assert_eq!(purge_delay(), super::PURGE_DELAY_MS);
+        }
         // SAFETY: reads the flag; no memory involved.
         #[cfg(target_os = "linux")]
         assert_eq!(unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) }, 1);

@@ -186,8 +186,7 @@ impl CatalogService {
         let is_url = source.is_url();
         let roots = [source];
         let loaded =
-            tokio::task::spawn_blocking(move || catalog::load::load_cached(&roots, &*urls, &mut Default::default(), &|_| None, Vec::new()))
-                .await?;
+            crate::run_blocking(move || catalog::load::load_cached(&roots, &*urls, &mut Default::default(), &|_| None, Vec::new())).await?;
         // A URL that could not be read at all yields no file, only its error.
         if is_url
             && loaded.files.is_empty()
@@ -293,7 +292,7 @@ impl CatalogService {
         let current = self.snapshot();
         let registered = self.registered_as_parsed().await?;
         let urls = self.urls.clone();
-        let (loaded, cache) = tokio::task::spawn_blocking(move || {
+        let (loaded, cache) = crate::run_blocking(move || {
             let previous = |key: &str| current.get(key).map(|e| e.entity.clone());
             let loaded = catalog::load::load_cached(&roots, &*urls, &mut cache, &previous, registered);
             (loaded, cache)
@@ -385,10 +384,10 @@ impl CatalogService {
         let stored = started.elapsed();
         let diagnostics = Arc::new(diagnostics.unwrap_or_else(|| self.diagnostics().as_ref().clone()));
         let problems = diagnostics.clone();
-        let index = tokio::task::spawn_blocking(move || CatalogIndex::rebuild(&previous, entities, &problems)).await?;
+        let index = crate::run_blocking(move || CatalogIndex::rebuild(&previous, entities, &problems)).await?;
         let replaced = std::mem::replace(&mut *self.index.write().unwrap_or_else(|p| p.into_inner()), Arc::new(index));
         // Freeing a large catalog takes a while; readers need not wait for it.
-        tokio::task::spawn_blocking(move || drop(replaced));
+        tokio::spawn(crate::run_blocking(move || drop(replaced)));
         *self.diagnostics.write().unwrap_or_else(|p| p.into_inner()) = diagnostics;
         Ok((stored, started.elapsed() - stored))
     }
