@@ -107,6 +107,19 @@ async fn drive(meridian: &Meridian, transport: Transport, payloads: Arc<Vec<Payl
     (accepted.load(Ordering::Relaxed), spans.load(Ordering::Relaxed), refused.load(Ordering::Relaxed))
 }
 
+/// How busy the server's core was during a run, and its rate per second of
+/// that core: below 100 % busy, the load generator was the limit and the
+/// wall-clock rate understates the server.
+fn busy(seconds: f64, cpu_seconds: f64, spans: u64, bare: f64) {
+    let per_core_second = spans as f64 / cpu_seconds;
+    println!(
+        "{:<20} server core {:.0}% busy: {per_core_second:>10.0} spans per server core-second ({:.0}% of bare decode)",
+        "",
+        100.0 * cpu_seconds / seconds,
+        100.0 * per_core_second / bare
+    );
+}
+
 /// `h2load` posting one pre-encoded body; (requests succeeded, seconds).
 fn h2load(args: &[&str], body: &std::path::Path, url: &str) -> Option<(u64, f64)> {
     let output = Command::new("taskset")
@@ -180,9 +193,9 @@ async fn run(pinned: bool) {
                 .collect(),
         );
         let before = meridian.metric(&client, "meridian_spans_received_total").await;
-        let started = Instant::now();
+        let (started, cpu_before) = (Instant::now(), meridian.cpu_seconds());
         let (accepted, sent_spans, refused) = drive(&meridian, transport, payloads).await;
-        let seconds = started.elapsed().as_secs_f64();
+        let (seconds, cpu) = (started.elapsed().as_secs_f64(), meridian.cpu_seconds() - cpu_before);
         let counted = meridian.metric(&client, "meridian_spans_received_total").await - before;
         assert_eq!(counted, sent_spans, "{name}: the server counts every span of every accepted request");
         println!(
@@ -190,6 +203,7 @@ async fn run(pinned: bool) {
             sent_spans as f64 / seconds,
             100.0 * sent_spans as f64 / seconds / bare
         );
+        busy(seconds, cpu, sent_spans, bare);
     }
     println!("server peak RSS under load: {:.0} MiB", meridian.peak_rss_mib());
 
@@ -214,8 +228,10 @@ async fn run(pinned: bool) {
         ),
     ] {
         let before = meridian.metric(&client, "meridian_spans_received_total").await;
+        let cpu_before = meridian.cpu_seconds();
         match h2load(&args, body, &url) {
             Some((succeeded, seconds)) => {
+                let cpu = meridian.cpu_seconds() - cpu_before;
                 let counted = meridian.metric(&client, "meridian_spans_received_total").await - before;
                 let expected = succeeded * spans[0];
                 println!(
@@ -224,6 +240,7 @@ async fn run(pinned: bool) {
                     if counted == expected { "ok" } else { "MISMATCH" }
                 );
                 assert_eq!(counted, expected, "{name}: accepted spans = requests × spans per request");
+                busy(seconds, cpu, expected, bare);
             }
             None => println!("{name:<20} skipped: h2load is not installed (apt-get install nghttp2-client)"),
         }

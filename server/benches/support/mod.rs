@@ -89,6 +89,16 @@ impl Meridian {
         self.status_mib("VmRSS:")
     }
 
+    /// CPU time the server has used so far (user + system), in seconds.
+    pub fn cpu_seconds(&self) -> f64 {
+        // Fields 14 and 15 of /proc/PID/stat, after the parenthesised name,
+        // in clock ticks (100 a second on Linux).
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let ticks: u64 = after_name.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<u64>().ok()).sum();
+        ticks as f64 / 100.0
+    }
+
     /// Waits until the API answers (the catalog is loaded and serving).
     pub async fn ready(&self, client: &reqwest::Client) {
         for _ in 0..3000 {
