@@ -26,7 +26,7 @@ pub mod source;
 pub mod substitute;
 pub mod synthetic;
 pub mod validate;
-mod yaml;
+pub mod yaml;
 
 pub use diagnostic::{Diagnostic, Location, Severity};
 pub use entity::{Entity, Metadata, Relation, StoredEntityDecoder};
