@@ -25,6 +25,6 @@ pub mod synthetic;
 
 pub use engine::{
     ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, Latency, LatencyError, Limits,
-    NodeId, NodeKind, OVERFLOW, OperationBucket, Overflow, RedStats, ServiceBucket, SpanKind, SpanRecord, VersionSeen,
+    NodeId, NodeKind, OVERFLOW, OperationBucket, Outcome, Overflow, RedStats, ServiceBucket, SpanKind, SpanRecord, VersionSeen,
 };
 pub use pipeline::{ExportOutcome, Pipeline};

@@ -44,7 +44,7 @@ type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
 pub use latency::{Latency, LatencyError};
 pub use limits::{Limits, OVERFLOW, Overflow};
-pub use model::{ConnectionType, Edge, Name, NodeId, NodeKind, Peer, Protocol, SpanKind, SpanRecord};
+pub use model::{ConnectionType, Edge, Name, NodeId, NodeKind, Outcome, Peer, Protocol, SpanKind, SpanRecord};
 pub use stats::{Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, VersionSeen};
 pub use versions::{QUIET_PERIOD_NANOS, ServiceVersion};
 
@@ -187,7 +187,7 @@ impl Engine {
         }
         if matches!(span.kind, SpanKind::Server | SpanKind::Consumer) {
             let bucket = self.bucket_of(span.start_unix_nanos);
-            self.record_red(bucket, &span.service, &span.operation, span.is_error, span.duration());
+            self.record_red(bucket, &span.service, &span.operation, span.outcome, span.duration());
         }
         match span.kind {
             SpanKind::Server => match span.parent_span_id {
@@ -203,7 +203,7 @@ impl Engine {
                         source,
                         target,
                         ConnectionType::Database,
-                        span.is_error,
+                        span.outcome.error,
                         Some(span.duration()),
                         None,
                     );
@@ -226,25 +226,25 @@ impl Engine {
     /// A SERVER or CONSUMER span's RED for its service and operation. Keys
     /// this drain already holds passed the limits when they came; only new
     /// ones are asked of the limiter.
-    fn record_red(&mut self, bucket: u64, service: &Name, operation: &Name, is_error: bool, duration: Duration) {
+    fn record_red(&mut self, bucket: u64, service: &Name, operation: &Name, outcome: Outcome, duration: Duration) {
         let key = (bucket, service.clone());
         let service = match self.services.get_mut(&key) {
             Some(stats) => {
-                stats.record(is_error, duration);
+                stats.record(outcome, duration);
                 key.1
             }
             None => {
                 let limited = self.limiter.service(bucket, service);
-                self.services.entry((bucket, limited.clone())).or_default().record(is_error, duration);
+                self.services.entry((bucket, limited.clone())).or_default().record(outcome, duration);
                 limited
             }
         };
         let key = (bucket, service, operation.clone());
         if let Some(stats) = self.operations.get_mut(&key) {
-            return stats.record(is_error, duration);
+            return stats.record(outcome, duration);
         }
         let operation = self.limiter.operation(bucket, &key.1, operation);
-        self.operations.entry((bucket, key.1, operation)).or_default().record(is_error, duration);
+        self.operations.entry((bucket, key.1, operation)).or_default().record(outcome, duration);
     }
 
     fn bucket_of(&self, start_unix_nanos: u64) -> u64 {
@@ -310,9 +310,9 @@ impl Engine {
         let duration = Some(span.duration());
         match half {
             Half::Producer => {
-                self.record_edge(span.start_unix_nanos, service, topic, ConnectionType::Messaging, span.is_error, duration, None)
+                self.record_edge(span.start_unix_nanos, service, topic, ConnectionType::Messaging, span.outcome.error, duration, None)
             }
-            _ => self.record_edge(span.start_unix_nanos, topic, service, ConnectionType::Messaging, span.is_error, None, duration),
+            _ => self.record_edge(span.start_unix_nanos, topic, service, ConnectionType::Messaging, span.outcome.error, None, duration),
         }
     }
 
@@ -333,7 +333,7 @@ impl Engine {
             NodeId::service(caller.service.clone()),
             NodeId::service(callee.service.clone()),
             connection,
-            caller.is_error || callee.is_error,
+            caller.outcome.error || callee.outcome.error,
             Some(caller.duration()),
             Some(callee.duration()),
         );
@@ -343,7 +343,7 @@ impl Engine {
     fn record_entry(&mut self, span: &SpanRecord) {
         let connection = ConnectionType::of_call(span, span);
         let target = NodeId::service(span.service.clone());
-        self.record_edge(span.start_unix_nanos, NodeId::user(), target, connection, span.is_error, None, Some(span.duration()));
+        self.record_edge(span.start_unix_nanos, NodeId::user(), target, connection, span.outcome.error, None, Some(span.duration()));
     }
 
     /// What a half that never met its partner still says.
@@ -354,7 +354,7 @@ impl Engine {
                 if let Some(Peer::Remote(peer)) = &span.peer {
                     let (source, target) = (NodeId::service(span.service.clone()), NodeId::new(NodeKind::External, peer.clone()));
                     let connection = ConnectionType::of_call(&span, &span);
-                    self.record_edge(span.start_unix_nanos, source, target, connection, span.is_error, Some(span.duration()), None);
+                    self.record_edge(span.start_unix_nanos, source, target, connection, span.outcome.error, Some(span.duration()), None);
                 }
             }
             Half::Server => self.record_entry(&span),

@@ -51,8 +51,7 @@ pub struct SpanRecord {
     pub operation: Name,
     pub start_unix_nanos: u64,
     pub end_unix_nanos: u64,
-    /// Status ERROR, or an HTTP status of 500 or more on a SERVER span.
-    pub is_error: bool,
+    pub outcome: Outcome,
     pub protocol: Protocol,
     pub peer: Option<Peer>,
     /// `messaging.system/messaging.destination.name` of a PRODUCER or CONSUMER span.
@@ -61,6 +60,29 @@ pub struct SpanRecord {
     pub version: Option<Name>,
     /// `deployment.environment.name` (or the older `deployment.environment`).
     pub environment: Option<Name>,
+}
+
+/// How a span's work ended, as RED and SLOs count it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// RED's error: status ERROR, or an HTTP status of 500 or more on a SERVER span.
+    pub error: bool,
+    /// A bad event of an SLO's `status: not-5xx`: an HTTP status of 500 or
+    /// more, or status ERROR where no HTTP status says otherwise.
+    pub server_error: bool,
+    /// A bad event of an SLO's `status: ok`: status ERROR.
+    pub status_error: bool,
+}
+
+impl Outcome {
+    pub fn of(kind: SpanKind, status_error: bool, http_status: Option<i64>) -> Self {
+        let http_5xx = http_status.is_some_and(|code| code >= 500);
+        Outcome {
+            error: status_error || (kind == SpanKind::Server && http_5xx),
+            server_error: http_5xx || (status_error && http_status.is_none()),
+            status_error,
+        }
+    }
 }
 
 impl SpanRecord {
@@ -167,4 +189,22 @@ pub struct Edge {
     pub source: NodeId,
     pub target: NodeId,
     pub connection: ConnectionType,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_for_red_and_for_each_slo_status() {
+        let of = |kind, status_error, http| {
+            let o = Outcome::of(kind, status_error, http);
+            (o.error, o.server_error, o.status_error)
+        };
+        assert_eq!(of(SpanKind::Server, false, Some(200)), (false, false, false));
+        assert_eq!(of(SpanKind::Server, false, Some(503)), (true, true, false), "a 503 left unset by the SDK is still a server error");
+        assert_eq!(of(SpanKind::Server, true, Some(404)), (true, false, true), "ERROR on a 404: not a server error");
+        assert_eq!(of(SpanKind::Consumer, true, None), (true, true, true), "ERROR without an HTTP status is one");
+        assert_eq!(of(SpanKind::Client, false, Some(502)), (false, true, false), "RED counts 5xx on the server side only");
+    }
 }

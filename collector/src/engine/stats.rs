@@ -6,26 +6,35 @@
 use std::time::Duration;
 
 use super::latency::Latency;
-use super::model::{Edge, Name};
+use super::model::{Edge, Name, Outcome};
 
 /// Requests, errors and latency of a service or one of its operations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RedStats {
     pub requests: u64,
+    /// RED's errors ([`Outcome::error`]).
     pub errors: u64,
+    /// What an SLO's `status: not-5xx` counts as bad ([`Outcome::server_error`]).
+    pub server_errors: u64,
+    /// What an SLO's `status: ok` counts as bad ([`Outcome::status_error`]).
+    pub status_errors: u64,
     pub latency: Latency,
 }
 
 impl RedStats {
-    pub fn record(&mut self, is_error: bool, duration: Duration) {
+    pub fn record(&mut self, outcome: Outcome, duration: Duration) {
         self.requests += 1;
-        self.errors += u64::from(is_error);
+        self.errors += u64::from(outcome.error);
+        self.server_errors += u64::from(outcome.server_error);
+        self.status_errors += u64::from(outcome.status_error);
         self.latency.record(duration);
     }
 
     pub fn merge(&mut self, other: &RedStats) {
         self.requests += other.requests;
         self.errors += other.errors;
+        self.server_errors += other.server_errors;
+        self.status_errors += other.status_errors;
         self.latency.merge(&other.latency);
     }
 

@@ -12,7 +12,7 @@ fn span(service: &str, kind: SpanKind, trace: u8, id: u8, parent: Option<u8>, er
         operation: Arc::from("GET /items"),
         start_unix_nanos: 120_000_000_000 + u64::from(id) * 1_000_000,
         end_unix_nanos: 120_000_000_000 + u64::from(id) * 1_000_000 + 5_000_000,
-        is_error: error,
+        outcome: Outcome { error, server_error: error, status_error: error },
         protocol: Protocol::Http,
         peer: None,
         destination: None,

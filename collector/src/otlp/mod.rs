@@ -18,7 +18,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::status;
 
-use crate::engine::{Name, Peer, Protocol, SpanKind, SpanRecord};
+use crate::engine::{Name, Outcome, Peer, Protocol, SpanKind, SpanRecord};
 
 /// Names the interner holds at most; then it starts afresh (names in use
 /// live on in what holds them), so made-up names cannot grow it forever.
@@ -438,7 +438,7 @@ pub fn span_record<A: Attributes + ?Sized>(
     let status_error = span.status_code == status::StatusCode::Error as i32;
     // Old and new semantic-convention names are both accepted.
     let http_status = int_attr(attributes, Key::HttpResponseStatusCode).or_else(|| int_attr(attributes, Key::HttpStatusCode));
-    let is_error = status_error || (kind == SpanKind::Server && http_status.is_some_and(|code| code >= 500));
+    let outcome = Outcome::of(kind, status_error, http_status);
     let protocol = if has_attr(attributes, Key::RpcSystem) {
         Protocol::Rpc
     } else if has_attr(attributes, Key::HttpRequestMethod) || has_attr(attributes, Key::HttpMethod) {
@@ -460,7 +460,7 @@ pub fn span_record<A: Attributes + ?Sized>(
         operation: operation_of(span.name, attributes, interner),
         start_unix_nanos: span.start_time_unix_nano,
         end_unix_nanos: span.end_time_unix_nano.max(span.start_time_unix_nano),
-        is_error,
+        outcome,
         protocol,
         peer,
         destination,
@@ -553,7 +553,7 @@ mod tests {
         let (server, client) = (&spans[0], &spans[1]);
         assert_eq!(server.trace_id, client.trace_id, "upper- and lower-case hex are the same id");
         assert_eq!(client.parent_span_id, Some(server.span_id));
-        assert_eq!((server.kind, &*server.operation, server.is_error), (SpanKind::Server, "GET /orders/{id}", true));
+        assert_eq!((server.kind, &*server.operation, server.outcome.error), (SpanKind::Server, "GET /orders/{id}", true));
         assert_eq!(server.end_unix_nanos - server.start_unix_nanos, 1_000_000_000, "string and number timestamps");
         assert_eq!((server.version.as_deref(), server.environment.as_deref()), (Some("2.1"), Some("staging")));
         assert_eq!(client.peer, Some(Peer::Database(Arc::from("orders"))));

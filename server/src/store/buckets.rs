@@ -102,17 +102,29 @@ fn node(kind: String, name: String) -> Result<NodeId, StoreError> {
     Ok(NodeId { kind, name: Arc::from(name) })
 }
 
-/// `requests`, `errors` and `latency`, as services and operations store them.
+/// [`RedStats`], as services and operations store them after their key
+/// columns: requests, errors, server_errors, status_errors, latency.
 fn red(row: &AnyRow) -> Result<RedStats, StoreError> {
+    let errors = count(row, "errors")?;
+    // NULL in rows written before SLOs' counts were kept: RED's errors
+    // are the nearest count there is.
+    let or_errors = |column| -> Result<u64, StoreError> { Ok(row.try_get::<Option<i64>, _>(column)?.map_or(errors, |n| n.max(0) as u64)) };
     Ok(RedStats {
         requests: count(row, "requests")?,
-        errors: count(row, "errors")?,
+        errors,
+        server_errors: or_errors("server_errors")?,
+        status_errors: or_errors("status_errors")?,
         latency: latency(&row.try_get::<Vec<u8>, _>("latency")?)?,
     })
 }
 
 fn bind_red<'q>(query: AnyQuery<'q>, stats: &RedStats) -> AnyQuery<'q> {
-    query.bind(stats.requests as i64).bind(stats.errors as i64).bind(stats.latency.encode())
+    query
+        .bind(stats.requests as i64)
+        .bind(stats.errors as i64)
+        .bind(stats.server_errors as i64)
+        .bind(stats.status_errors as i64)
+        .bind(stats.latency.encode())
 }
 
 impl Family for EdgeBucket {
@@ -152,11 +164,10 @@ impl Family for EdgeBucket {
         let connection_text: String = row.try_get("connection_type")?;
         let connection = ConnectionType::parse(&connection_text)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown connection type `{connection_text}`")))?;
-        let caller = red(row)?;
         let stats = EdgeStats {
-            requests: caller.requests,
-            errors: caller.errors,
-            latency: caller.latency,
+            requests: count(row, "requests")?,
+            errors: count(row, "errors")?,
+            latency: latency(&row.try_get::<Vec<u8>, _>("latency")?)?,
             // NULL in rows written before the callee's side was kept.
             server_latency: match row.try_get::<Option<Vec<u8>>, _>("server_latency")? {
                 Some(bytes) => latency(&bytes)?,
@@ -169,7 +180,7 @@ impl Family for EdgeBucket {
 
 impl Family for ServiceBucket {
     const NAME: &'static str = "service";
-    const COLUMNS: &'static [&'static str] = &["service", "requests", "errors", "latency"];
+    const COLUMNS: &'static [&'static str] = &["service", "requests", "errors", "server_errors", "status_errors", "latency"];
     type Key = Arc<str>;
 
     fn start(&self) -> u64 {
@@ -194,7 +205,7 @@ impl Family for ServiceBucket {
 
 impl Family for OperationBucket {
     const NAME: &'static str = "operation";
-    const COLUMNS: &'static [&'static str] = &["service", "operation", "requests", "errors", "latency"];
+    const COLUMNS: &'static [&'static str] = &["service", "operation", "requests", "errors", "server_errors", "status_errors", "latency"];
     type Key = (Arc<str>, Arc<str>);
 
     fn start(&self) -> u64 {

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use crate::common::*;
 use collector::{
-    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Latency, NodeId, OperationBucket, RedStats, ServiceBucket, VersionSeen,
+    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Latency, NodeId, OperationBucket, Outcome, RedStats, ServiceBucket,
+    VersionSeen,
 };
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use server::store::Store;
@@ -31,12 +32,18 @@ fn edges(buckets: Vec<EdgeBucket>) -> Drained {
 fn operation(start: u64, service: &str, operation: &str, requests: u64, errors: u64, latency_us: u64) -> OperationBucket {
     let mut stats = RedStats::default();
     for i in 0..requests {
-        stats.record(i < errors, std::time::Duration::from_micros(latency_us));
+        // Errors alternate: a 503 the SDK left unset, then an ERROR on a 404.
+        let outcome = match i {
+            i if i >= errors => Outcome::default(),
+            i if i % 2 == 0 => Outcome { error: true, server_error: true, status_error: false },
+            _ => Outcome { error: true, server_error: false, status_error: true },
+        };
+        stats.record(outcome, std::time::Duration::from_micros(latency_us));
     }
     OperationBucket { bucket_start_unix_secs: start, service: Arc::from(service), operation: Arc::from(operation), stats }
 }
 
-async fn storage_suite(store: Store) {
+async fn storage_suite(store: Store, url: &str) {
     // Catalog: write, read back exactly, change one, remove the rest (in batches over 300 rows).
     let loaded = catalog::load_paths(&[demo_catalog()]);
     let mut entities: Vec<catalog::Entity> = loaded.entities.iter().map(|p| (*p.entity).clone()).collect();
@@ -115,6 +122,19 @@ async fn storage_suite(store: Store) {
     let services = store.services_since(6000).await.unwrap();
     let summary: Vec<(&str, u64, u64)> = services.iter().map(|(name, s)| (name.as_ref(), s.requests, s.errors)).collect();
     assert_eq!(summary, [("other", 1, 0), ("shop", 7, 3)]);
+    let shop = &services[1].1;
+    assert_eq!((shop.server_errors, shop.status_errors), (2, 1), "what SLOs count as bad is kept beside RED's errors");
+    // A row from before those counts were kept reads them as its errors.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::query("INSERT INTO service_minutes (bucket_start, service, requests, errors, latency) VALUES (6120, 'legacy', 4, 3, $1)")
+        .bind(Latency::default().encode())
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let legacy = store.services_since(6120).await.unwrap().into_iter().find(|(name, _)| &**name == "legacy").unwrap().1;
+    assert_eq!((legacy.errors, legacy.server_errors, legacy.status_errors), (3, 3, 3));
 
     // Versions seen: the newest sighting wins, a known environment stays.
     let seen = |version: &str, environment: Option<&str>, at: u64| VersionSeen {
@@ -146,6 +166,8 @@ async fn storage_suite(store: Store) {
     let summary: Vec<(String, u64, u64)> =
         store.operations_since("shop", 6000).await.unwrap().into_iter().map(|o| (o.operation, o.stats.requests, o.stats.errors)).collect();
     assert_eq!(summary, [("GET /items".to_string(), 4, 1), ("POST /orders".to_string(), 2, 1)]);
+    let shop = store.services_since(6000).await.unwrap().into_iter().find(|(name, _)| &**name == "shop").unwrap().1;
+    assert_eq!((shop.requests, shop.server_errors, shop.status_errors), (7, 2, 1), "hour rows keep SLOs' counts");
     // New minutes after the roll-up are read beside the hours, not instead of them.
     store.write_drained(&Drained { edges: vec![bucket(11_000, "a", "b", 2, 0, 100)], ..Drained::default() }).await.unwrap();
     assert_eq!(totals(store.edges_since(0).await.unwrap())[0], ("b".to_string(), 56, 51, 56));
@@ -167,8 +189,8 @@ async fn storage_suite(store: Store) {
 async fn storage_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     // A folder that does not exist yet: created on first start.
-    let store = Store::connect(&format!("sqlite://{}/new/folder/m.db", dir.path().display())).await.unwrap();
-    storage_suite(store).await;
+    let url = format!("sqlite://{}/new/folder/m.db", dir.path().display());
+    storage_suite(Store::connect(&url).await.unwrap(), &url).await;
     // Reconnecting applies no migration twice.
     Store::connect(&format!("sqlite://{}/new/folder/m.db", dir.path().display())).await.unwrap();
 }
@@ -177,7 +199,7 @@ async fn storage_on_sqlite() {
 async fn storage_on_postgres() {
     let Some(url) = postgres_url() else { return };
     let url = fresh_postgres_database(&url).await;
-    storage_suite(Store::connect(&url).await.unwrap()).await;
+    storage_suite(Store::connect(&url).await.unwrap(), &url).await;
     Store::connect(&url).await.unwrap();
 }
 
