@@ -28,6 +28,7 @@ use crate::parse::{ParsedEntity, parse_each};
 use crate::relations::derive_relations;
 use crate::source::{NoUrls, Source, Stamp, UrlReader};
 use crate::substitute::substitute_tracking;
+use crate::yaml;
 
 pub const MANAGED_BY_LOCATION: &str = "backstage.io/managed-by-location";
 pub const MANAGED_BY_ORIGIN_LOCATION: &str = "backstage.io/managed-by-origin-location";
@@ -38,6 +39,10 @@ pub struct LoadedCatalog {
     pub diagnostics: Vec<Diagnostic>,
     /// Files and URLs read, in order, each once.
     pub files: Vec<Source>,
+    /// The files that hold documents of another specification kept beside
+    /// the descriptors (OpenSLO SLOs), named as in diagnostics, with their
+    /// text: their own readers take them from here.
+    pub other_documents: Vec<(String, String)>,
 }
 
 impl LoadedCatalog {
@@ -145,6 +150,9 @@ pub fn load_cached(
                 continue;
             }
         };
+        if yaml::mentions_other_specification(&text) {
+            out.other_documents.push((target.source.to_string(), text.clone()));
+        }
         let file_stamp = Stamp::of(&text);
         if !reuse_cached(&target, file_stamp, &known, cache, &mut queue, &mut out) {
             read_file(&target, &text, file_stamp, &known, cache, &mut queue, &mut out);

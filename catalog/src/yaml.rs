@@ -131,6 +131,12 @@ pub fn looks_like_descriptor(root: &Node) -> bool {
 /// `apiVersion` prefixes of documents that are not catalog descriptors.
 const FOREIGN_API_VERSIONS: &[&str] = &["openslo/"];
 
+/// Whether a file's text may hold documents of another specification: a
+/// quick look, so that only those files are handed to their readers.
+pub fn mentions_other_specification(text: &str) -> bool {
+    FOREIGN_API_VERSIONS.iter().any(|prefix| text.contains(prefix))
+}
+
 /// Parses the first document of a YAML text into JSON (for `$yaml`).
 pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, String> {
     let mut first = None;

@@ -290,14 +290,29 @@ async fn shutdown_signal() {
     }
 }
 
-/// Prints every problem; exit status 1 when any is an error.
+/// Prints every problem (of descriptors and of SLOs); exit status 1 when
+/// any is an error.
 pub fn validate(paths: &[PathBuf]) -> ExitCode {
     let loaded = catalog::load_paths(paths);
-    for diagnostic in &loaded.diagnostics {
+    let slos = slo::definition::read_files(&loaded.other_documents);
+    let components: std::collections::HashSet<&str> = loaded
+        .entities
+        .iter()
+        .filter(|p| p.entity.kind.eq_ignore_ascii_case("component"))
+        .map(|p| p.entity.metadata.name.as_str())
+        .collect();
+    let unknown = slo::definition::unknown_services(&slos.slos, |service| components.contains(service));
+    let diagnostics: Vec<&catalog::Diagnostic> = loaded.diagnostics.iter().chain(&slos.diagnostics).chain(&unknown).collect();
+    for diagnostic in &diagnostics {
         println!("{diagnostic}");
     }
-    let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
-    let warnings = loaded.diagnostics.len() - errors;
-    eprintln!("{} files, {} valid entities, {errors} errors, {warnings} warnings", loaded.files.len(), loaded.entities.len());
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    eprintln!(
+        "{} files, {} valid entities, {} valid SLOs, {errors} errors, {warnings} warnings",
+        loaded.files.len(),
+        loaded.entities.len(),
+        slos.slos.len()
+    );
     if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

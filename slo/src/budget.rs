@@ -184,9 +184,57 @@ impl Alert {
     }
 }
 
+/// The error budget left over a window as it went by, for a chart: one
+/// point at the window's start (1.0), then one at the end of each of
+/// `hours` (unix seconds of each hour's start, with its counts; in order),
+/// the last at the window's end with the budget left now. A point is the
+/// budget left had the window ended there, against the events of the whole
+/// window (`window_total`). Hours the window covers only in part count in
+/// full except the last point, which is exact. At most `points` points.
+pub fn burndown(
+    window: std::ops::Range<u64>,
+    hours: &[(u64, Counts)],
+    window_total: Counts,
+    target: f64,
+    points: usize,
+) -> Vec<(u64, f64)> {
+    let allowed = (1.0 - target) * window_total.total as f64;
+    if window_total.total == 0 || allowed <= 0.0 {
+        return Vec::new();
+    }
+    let inside: Vec<&(u64, Counts)> = hours.iter().filter(|(hour, _)| hour + 3600 > window.start && *hour < window.end).collect();
+    let step = inside.len().div_ceil(points.max(2) - 1).max(1);
+    let mut series = vec![(window.start, 1.0)];
+    let mut bad = 0u64;
+    for (i, (hour, counts)) in inside.iter().enumerate() {
+        bad += counts.bad();
+        if (i + 1) % step == 0 && hour + 3600 < window.end {
+            series.push((hour + 3600, 1.0 - bad as f64 / allowed));
+        }
+    }
+    series.push((window.end, 1.0 - window_total.bad() as f64 / allowed));
+    series
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_burndown_falls_with_each_bad_hour_and_ends_exact() {
+        let hours: Vec<(u64, Counts)> = (0..10u64).map(|h| (h * 3600, Counts::new(if h == 4 { 90 } else { 100 }, 100))).collect();
+        let window = 1800..36_000; // starts inside the first hour
+        let total = Counts::new(940, 950);
+        let chart = burndown(window.clone(), &hours, total, 0.99, 100);
+        assert_eq!(chart.first(), Some(&(1800, 1.0)));
+        let allowed = 0.01 * 950.0;
+        let after_bad_hour = chart.iter().find(|(at, _)| *at == 5 * 3600).expect("a point after the bad hour").1;
+        assert!((after_bad_hour - (1.0 - 10.0 / allowed)).abs() < 1e-9, "{after_bad_hour}");
+        assert_eq!(chart.last(), Some(&(36_000, total.budget_remaining(0.99).expect("events"))));
+        assert!(chart.len() <= 11);
+        assert!(burndown(window.clone(), &hours, total, 0.99, 4).len() <= 5, "thinned to the points asked");
+        assert!(burndown(window, &hours, Counts::default(), 0.99, 100).is_empty(), "no events, no chart");
+    }
 
     #[test]
     fn two_percent_errors_against_99_percent_overspend_the_budget_once() {

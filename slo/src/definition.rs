@@ -33,7 +33,7 @@ pub struct Slo {
 }
 
 /// What is counted.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Indicator {
     /// `selector`'s events over `total`'s; `counted` says whether `selector`
     /// counts good events or bad ones.
@@ -42,7 +42,7 @@ pub enum Indicator {
     Latency { selector: Selector },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Counted {
     Good,
     Bad,
@@ -83,7 +83,7 @@ pub struct Threshold {
     pub milliseconds: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ThresholdOp {
     Lt,
     Lte,
@@ -181,6 +181,15 @@ impl Definitions {
         }
         Read { slos, diagnostics: self.diagnostics }
     }
+}
+
+/// The SLOs of these files (name as in problems, text).
+pub fn read_files(files: &[(String, String)]) -> Read {
+    let mut definitions = Definitions::default();
+    for (file, text) in files {
+        definitions.add_file(file, text);
+    }
+    definitions.finish()
 }
 
 /// Warnings for SLOs about services `known` does not know.

@@ -167,6 +167,17 @@ impl Latency {
         0
     }
 
+    /// Calls within a threshold of `micros`: at or under it (`inclusive`) or
+    /// under it, at the buckets' resolution (1 %): calls in the threshold's
+    /// own bucket count as at the threshold.
+    pub fn count_within(&self, micros: u64, inclusive: bool) -> u64 {
+        let edge = bucket_of(micros);
+        self.buckets
+            .iter()
+            .take_while(|&&(bucket, _)| if inclusive { bucket <= edge } else { bucket < edge })
+            .fold(0u64, |total, &(_, n)| total.saturating_add(n))
+    }
+
     /// [`Self::quantile_us`] in milliseconds.
     pub fn quantile_ms(&self, q: f64) -> f64 {
         self.quantile_us(q) as f64 / 1000.0
@@ -312,5 +323,17 @@ mod tests {
         bytes.push(1);
         assert_eq!(Latency::decode(&bytes), Err(LatencyError::NotABucket(257)));
         assert_eq!(Latency::default().quantile_ms(0.99), 0.0);
+    }
+
+    #[test]
+    fn calls_within_a_threshold_at_bucket_resolution() {
+        let mut latency = Latency::default();
+        latency.record_n(100_000, 3); // 100 ms
+        latency.record_n(300_000, 2); // exactly at the threshold
+        latency.record_n(310_000, 4); // 3 % over it
+        assert_eq!(latency.count_within(300_000, true), 5);
+        assert_eq!(latency.count_within(300_000, false), 3, "the threshold's own bucket is not under it");
+        assert_eq!(latency.count_within(1, true), 0);
+        assert_eq!(latency.count_within(u64::MAX, true), 9);
     }
 }

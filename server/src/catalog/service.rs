@@ -13,6 +13,7 @@ use std::sync::{Arc, RwLock};
 
 use catalog::index::{CatalogIndex, IndexedEntity, uid_for};
 use catalog::{Diagnostic, Entity, Source, UrlReader};
+use slo::Slo;
 use tokio::sync::Mutex;
 
 use crate::store::{Store, StoreError, StoredLocation};
@@ -92,6 +93,8 @@ pub struct CatalogService {
     static_locations: Vec<CatalogLocation>,
     index: RwLock<Arc<CatalogIndex>>,
     diagnostics: RwLock<Arc<Vec<Diagnostic>>>,
+    /// The SLOs the catalog's files define (OpenSLO documents beside the descriptors).
+    slos: RwLock<Arc<Vec<Arc<Slo>>>>,
     /// Serialises reloads (watcher, API) so each sees the previous result.
     reloading: Mutex<()>,
     /// Signalled when locations are added or removed (the watcher re-arms).
@@ -131,6 +134,7 @@ impl CatalogService {
             static_locations: static_paths.iter().map(|p| CatalogLocation::new(&Source::File(p.clone()))).collect(),
             index: RwLock::new(Arc::new(index)),
             diagnostics: RwLock::new(Arc::default()),
+            slos: RwLock::new(Arc::default()),
             reloading: Mutex::new(()),
             locations_changed: tokio::sync::Notify::new(),
             load_cache: std::sync::Mutex::default(),
@@ -146,6 +150,11 @@ impl CatalogService {
     /// Problems found by the last reload, per entity where known.
     pub fn diagnostics(&self) -> Arc<Vec<Diagnostic>> {
         read(&self.diagnostics)
+    }
+
+    /// The SLOs of the last reload.
+    pub fn slos(&self) -> Arc<Vec<Arc<Slo>>> {
+        read(&self.slos)
     }
 
     /// Static locations first, then registered ones.
@@ -307,6 +316,8 @@ impl CatalogService {
                 tracing::debug!("{diagnostic}");
             }
         }
+        let slos = slo::definition::read_files(&loaded.other_documents);
+        let mut diagnostics = loaded.diagnostics;
         let mut entities: Vec<Arc<Entity>> = loaded.entities.into_iter().map(|p| p.entity).collect();
         // Entities the previous catalog had and this load did not produce.
         let previous = self.snapshot();
@@ -322,7 +333,7 @@ impl CatalogService {
         };
         // An entity whose new version is invalid keeps its last good version
         // (with the error in its status), as in Backstage.
-        let rejected: HashSet<&str> = loaded.diagnostics.iter().filter(|d| d.is_error()).filter_map(|d| d.entity_ref.as_deref()).collect();
+        let rejected: HashSet<&str> = diagnostics.iter().filter(|d| d.is_error()).filter_map(|d| d.entity_ref.as_deref()).collect();
         let mut orphans = 0;
         for old in missing {
             let mut entity = old.entity.clone();
@@ -338,16 +349,17 @@ impl CatalogService {
             orphans += 1;
         }
         drop(previous); // the swap below frees it off the request path
-        let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
-        let report = ReloadReport {
-            entities: entities.len(),
-            orphans,
-            files: loaded.files.len(),
-            errors,
-            warnings: loaded.diagnostics.len() - errors,
-        };
+        diagnostics.extend(slos.diagnostics);
+        let components: HashSet<&str> =
+            entities.iter().filter(|e| e.kind.eq_ignore_ascii_case("component")).map(|e| e.metadata.name.as_str()).collect();
+        diagnostics.extend(slo::definition::unknown_services(&slos.slos, |service| components.contains(service)));
+        drop(components);
+        let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+        let report =
+            ReloadReport { entities: entities.len(), orphans, files: loaded.files.len(), errors, warnings: diagnostics.len() - errors };
         // Every previous entity is kept (present, last good, or orphaned): none is removed.
-        let timings = self.persist_and_swap(entities, &[], Some(loaded.diagnostics)).await?;
+        let timings = self.persist_and_swap(entities, &[], Some(diagnostics)).await?;
+        *self.slos.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(slos.slos.into_iter().map(Arc::new).collect());
         tracing::info!(
             "catalog: {} entities ({} orphaned) from {} files, {} errors, {} warnings; read {:?}, stored {:?}, indexed {:?}",
             report.entities,

@@ -357,6 +357,25 @@ impl Store {
         Ok(merged.into_buckets().collect())
     }
 
+    /// Every service's and operation's minute buckets starting in
+    /// `from..to` (unix seconds), each flush's rows of a minute merged: what
+    /// SLOs count, minute by minute.
+    pub async fn red_minutes(&self, from: i64, to: i64) -> Result<(Vec<ServiceBucket>, Vec<OperationBucket>), StoreError> {
+        let mut services = Merged::new();
+        self.each_row::<ServiceBucket>(Resolution::Minute, from, to, Rows::All, |bucket| {
+            services.add((bucket.start(), bucket.key()), bucket);
+            Ok(())
+        })
+        .await?;
+        let mut operations = Merged::new();
+        self.each_row::<OperationBucket>(Resolution::Minute, from, to, Rows::All, |bucket| {
+            operations.add((bucket.start(), bucket.key()), bucket);
+            Ok(())
+        })
+        .await?;
+        Ok((services.into_buckets().collect(), operations.into_buckets().collect()))
+    }
+
     /// Calls `take` with each bucket of `F`'s `resolution` table starting in
     /// `from..to`, as rows arrive (a window's rows are never all held).
     async fn each_row<F: Family>(

@@ -8,6 +8,8 @@
 //! - [`buckets`]: observed traffic per minute and per hour (edges, services,
 //!   operations), one read, merge and insert path for all three, and the roll-up;
 //! - [`deploys`]: deploys detected in traces and every service version seen;
+//! - [`slos`]: SLO series (an objective's events per hour, minute by minute)
+//!   and alert state changes;
 //! - `insert`: batched multi-row inserts, shared by all of them.
 //!
 //! This room knows SQL and the collector's and catalog's value types, and
@@ -24,10 +26,12 @@ mod catalog;
 mod deploys;
 mod error;
 mod insert;
+mod slos;
 
 pub use buckets::{OperationStats, RollupReport};
 pub use catalog::StoredLocation;
 pub use error::StoreError;
+pub use slos::AlertChange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Backend {

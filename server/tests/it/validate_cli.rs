@@ -24,7 +24,7 @@ fn invalid_descriptors_fail_with_file_line_column() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     let expected = format!("{}:13:9: error: metadata.name `bad name` is not valid", file.display());
     assert!(stdout.lines().any(|l| l.starts_with(&expected)), "{stdout}");
-    assert!(stderr.contains("1 valid entities, 1 errors"), "{stderr}");
+    assert!(stderr.contains("1 valid entities, 0 valid SLOs, 1 errors"), "{stderr}");
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn the_demo_catalog_is_valid() {
     assert_eq!(problems.len(), 1, "{stdout}");
     assert!(problems[0].ends_with("warning: spec.owner: `group:default/team-messaging`: no entity `group:default/team-messaging` in the catalog [component:default/notifications]"), "{stdout}");
     assert!(problems[0].contains("services.yaml:"), "{stdout}");
-    assert!(stderr.contains("42 valid entities, 0 errors, 1 warnings"), "{stderr}");
+    assert!(stderr.contains("42 valid entities, 4 valid SLOs, 0 errors, 1 warnings"), "{stderr}");
 }
 
 #[test]
@@ -45,4 +45,25 @@ fn missing_paths_are_errors() {
     let (code, stdout, _) = validate(&[std::path::Path::new("/no/such/catalog.yaml")]);
     assert_eq!(code, 1);
     assert!(stdout.contains("/no/such/catalog.yaml:1:1: error: no such file or folder"), "{stdout}");
+}
+
+#[test]
+fn slo_problems_are_reported_with_descriptors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: shop\nspec:\n  type: service\n  lifecycle: production\n  owner: team\n",
+    )
+    .unwrap();
+    let slos = "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: shop-up}\nspec:\n  service: shop\n  budgetingMethod: Occurrences\n  indicator:\n    spec:\n      ratioMetric:\n        good: {metricSource: {type: prometheus, spec: {}}}\n        total: {metricSource: {type: meridian, spec: {service: shop}}}\n  timeWindow: [{duration: 28d, isRolling: true}]\n  objectives: [{target: 0.99}]\n---\napiVersion: openslo/v1\nkind: SLO\nmetadata: {name: ghost-up}\nspec:\n  service: ghost\n  budgetingMethod: Occurrences\n  indicator:\n    spec:\n      ratioMetric:\n        good: {metricSource: {type: meridian, spec: {service: ghost, status: ok}}}\n        total: {metricSource: {type: meridian, spec: {service: ghost}}}\n  timeWindow: [{duration: 7d, isRolling: true}]\n  objectives: [{target: 0.99}]\n";
+    std::fs::write(dir.path().join("slos.yaml"), slos).unwrap();
+    let (code, stdout, stderr) = validate(&[dir.path()]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    let file = dir.path().join("slos.yaml");
+    let error = format!("{}:10:37: error: unknown metric source type `prometheus`", file.display());
+    assert!(stdout.lines().any(|l| l.starts_with(&error)), "{stdout}");
+    let warning =
+        format!("{}:15:1: warning: SLO `ghost-up` is about service `ghost`, which no Component of the catalog is", file.display());
+    assert!(stdout.lines().any(|l| l.starts_with(&warning)), "{stdout}");
+    assert!(stderr.contains("1 valid entities, 1 valid SLOs, 1 errors, 2 warnings"), "{stderr}");
 }
