@@ -127,6 +127,14 @@ pub struct ServeArgs {
     /// which injects faults and deploys versions in the fleet.
     #[arg(long, env = "MERIDIAN_DEMO_FLEET")]
     pub demo_fleet: Option<String>,
+    /// How often SLOs are evaluated, in seconds.
+    #[arg(long, env = "MERIDIAN_SLO_INTERVAL_SECS", default_value_t = crate::slos::DEFAULT_INTERVAL.as_secs(),
+          value_parser = at_least(1u64))]
+    pub slo_interval_secs: u64,
+    /// Where each change of an SLO's alert state is POSTed as JSON (retried
+    /// with backoff; never holds up ingest).
+    #[arg(long, env = "MERIDIAN_ALERT_WEBHOOK")]
+    pub alert_webhook: Option<String>,
 }
 
 const LIMITS: collector::Limits = collector::engine::limits::DEFAULT_LIMITS;
@@ -201,6 +209,8 @@ impl From<ServeArgs> for ServeConfig {
             },
             trace_requests: args.self_telemetry,
             demo_fleet: args.demo_fleet,
+            slo_interval: Some(Duration::from_secs(args.slo_interval_secs)),
+            alert_webhook: args.alert_webhook,
         }
     }
 }

@@ -6,6 +6,8 @@
 //!   live graph; roll-ups and retention;
 //! - [`catalog`]: the catalog loaded from its locations, persisted, watched,
 //!   and served from an in-memory index swapped atomically on reload;
+//! - [`slos`]: SLOs evaluated every minute from the stored traffic: error
+//!   budgets, burn rates, alerts;
 //! - [`store`]: sqlx storage, SQLite by default, PostgreSQL for scale, one
 //!   schema and one code path for both;
 //! - [`core`]: the application core, where catalog and observed graph meet;
@@ -20,6 +22,7 @@ pub mod cli;
 pub mod core;
 pub mod http;
 pub mod serve;
+pub mod slos;
 pub mod store;
 pub mod traffic;
 

@@ -19,6 +19,8 @@ use crate::core::Core;
 use crate::http::auth::Tokens;
 use crate::http::web::demo_fleet::DemoFleet;
 use crate::http::{self, HttpConfig};
+use crate::slos::SloService;
+use crate::slos::webhook::Webhook;
 use crate::store::Store;
 use crate::traffic::{self, Live, Retention};
 
@@ -66,6 +68,11 @@ pub struct ServeConfig {
     pub trace_requests: bool,
     /// Demo mode: the demo fleet's control endpoint (`http://127.0.0.1:7111`).
     pub demo_fleet: Option<String>,
+    /// How often SLOs are evaluated; `None`: only when asked
+    /// ([`Running::slos`]), as tests do to evaluate at a time they choose.
+    pub slo_interval: Option<Duration>,
+    /// Where changes of SLO alert states are POSTed (http or https URL).
+    pub alert_webhook: Option<String>,
 }
 
 impl Default for ServeConfig {
@@ -88,6 +95,8 @@ impl Default for ServeConfig {
             retention: Retention::default(),
             trace_requests: false,
             demo_fleet: None,
+            slo_interval: Some(crate::slos::DEFAULT_INTERVAL),
+            alert_webhook: None,
         }
     }
 }
@@ -98,6 +107,8 @@ pub struct Running {
     pub otlp_grpc_addr: SocketAddr,
     pub otlp_http_addr: SocketAddr,
     pub store: Store,
+    /// The SLO evaluator (to evaluate at a chosen time).
+    pub slos: Arc<SloService>,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -121,11 +132,21 @@ fn no_delay(listener: TcpListener) -> impl axum::serve::Listener<Addr = SocketAd
     })
 }
 
+/// `--alert-webhook`'s value, refused at start unless an http(s) URL.
+fn webhook_url(text: &str) -> Result<reqwest::Url> {
+    let url = reqwest::Url::parse(text).with_context(|| format!("--alert-webhook: `{text}` is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        anyhow::bail!("--alert-webhook: `{text}` is not an http or https URL");
+    }
+    Ok(url)
+}
+
 async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
     TcpListener::bind(addr).await.with_context(|| format!("cannot listen for {what} on {addr} (is another process using it?)"))
 }
 
 pub async fn start(config: ServeConfig) -> Result<Running> {
+    let alert_webhook = config.alert_webhook.as_deref().map(webhook_url).transpose()?;
     let web_listener = bind(config.addr, "the web UI and API").await?;
     let grpc_listener = bind(config.otlp_grpc_addr, "OTLP/gRPC").await?;
     let http_listener = bind(config.otlp_http_addr, "OTLP/HTTP").await?;
@@ -147,8 +168,20 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let pipeline = Arc::new(Pipeline::new(config.engine.clone()).with_max_in_flight_bytes(config.max_in_flight_bytes));
     let live = Arc::new(Live::new(shutdown.clone()));
     traffic::restore(&pipeline, &live, &store).await.context("cannot restore the observed graph from the database")?;
-    let core = Core::new(store.clone(), catalog, live.clone(), config.engine.limits);
     let mut tasks = vec![watcher, url_refresher];
+    let webhook = match alert_webhook {
+        Some(url) => {
+            let (webhook, task) = Webhook::start(url, shutdown.clone());
+            tasks.push(task);
+            Some(webhook)
+        }
+        None => None,
+    };
+    let slos = Arc::new(SloService::new(store.clone(), catalog.clone(), webhook));
+    if let Some(interval) = config.slo_interval {
+        tasks.push(tokio::spawn(crate::slos::run(slos.clone(), interval, shutdown.clone())));
+    }
+    let core = Core::new(store.clone(), catalog, live.clone(), config.engine.limits, slos.clone());
 
     let receiver = collector::receiver::ReceiverConfig {
         max_body_bytes: config.max_otlp_body_bytes,
@@ -173,6 +206,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         otlp_grpc_addr: grpc_listener.local_addr()?,
         otlp_http_addr: http_listener.local_addr()?,
         store: store.clone(),
+        slos: slos.clone(),
         shutdown: shutdown.clone(),
         tasks: Vec::new(),
     };

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 /// Good and total events over some span of time. Counts merge by adding.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     pub good: u64,
     pub total: u64,
@@ -61,21 +61,14 @@ impl std::iter::Sum for Counts {
 }
 
 /// The windows burn rates are reported over, shortest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BurnWindow {
-    #[serde(rename = "5m")]
     FiveMinutes,
-    #[serde(rename = "30m")]
     ThirtyMinutes,
-    #[serde(rename = "1h")]
     OneHour,
-    #[serde(rename = "2h")]
     TwoHours,
-    #[serde(rename = "6h")]
     SixHours,
-    #[serde(rename = "1d")]
     OneDay,
-    #[serde(rename = "3d")]
     ThreeDays,
 }
 

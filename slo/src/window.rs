@@ -125,6 +125,11 @@ fn seconds(at: Timestamp) -> u64 {
     s - s % MINUTE
 }
 
+/// Unix seconds as RFC 3339 in UTC (`2024-03-01T12:00:00Z`).
+pub fn rfc3339(unix_secs: u64) -> String {
+    Timestamp::from_second(i64::try_from(unix_secs).unwrap_or(i64::MAX)).map_or_else(|_| unix_secs.to_string(), |t| t.to_string())
+}
+
 /// A calendar's start from OpenSLO's `startTime` (`2022-01-01 00:00:00`,
 /// civil time) and `timeZone` (an IANA name).
 pub fn calendar_start(start_time: &str, time_zone: &str) -> Result<Zoned, String> {

@@ -9,6 +9,7 @@
 //!   from its node;
 //! - [`services`]: RED per service and per operation;
 //! - [`deploys`]: deploys detected in traces;
+//! - [`slos`]: SLOs as last evaluated, filtered;
 //! - [`catalog`]: ranked search, problems, locations, registration;
 //! - [`window`]: time windows (`15m`, `7d`);
 //! - [`error`]: [`Error`], one enum by class that each adapter maps once.
@@ -22,6 +23,7 @@ pub mod entity;
 pub mod error;
 pub mod graph;
 pub mod services;
+pub mod slos;
 pub mod window;
 
 use std::sync::Arc;
@@ -37,6 +39,7 @@ use collector::Limits;
 use tokio::sync::Semaphore;
 
 use crate::catalog::CatalogService;
+use crate::slos::SloService;
 use crate::store::Store;
 use crate::traffic::Live;
 
@@ -53,10 +56,11 @@ pub struct Core {
     /// The collector's cardinality limits, applied again to graph reads.
     limits: Limits,
     graph_reads: Arc<Semaphore>,
+    slos: Arc<SloService>,
 }
 
 impl Core {
-    pub fn new(store: Store, catalog: Arc<CatalogService>, live: Arc<Live>, limits: Limits) -> Self {
-        Self { store, catalog, live, limits, graph_reads: Arc::new(Semaphore::new(GRAPH_READS_AT_ONCE)) }
+    pub fn new(store: Store, catalog: Arc<CatalogService>, live: Arc<Live>, limits: Limits, slos: Arc<SloService>) -> Self {
+        Self { store, catalog, live, limits, graph_reads: Arc::new(Semaphore::new(GRAPH_READS_AT_ONCE)), slos }
     }
 }

@@ -64,7 +64,8 @@ impl Store {
     /// reading their minutes.
     pub async fn slo_sums(&self, from: i64, to: i64) -> Result<HashMap<String, Counts>, StoreError> {
         let mut rows = sqlx::query(
-            "SELECT series, SUM(good) AS good, SUM(total) AS total FROM slo_hours WHERE hour >= $1 AND hour < $2 GROUP BY series",
+            "SELECT series, CAST(SUM(good) AS BIGINT) AS good, CAST(SUM(total) AS BIGINT) AS total \
+             FROM slo_hours WHERE hour >= $1 AND hour < $2 GROUP BY series",
         )
         .bind(from)
         .bind(to)

@@ -27,7 +27,8 @@ async fn the_entity_join_reads_its_node_and_joins_peers_to_components() {
     let store = Store::connect(&format!("sqlite://{}/core.db", dir.path().display())).await.unwrap();
     let catalog = Arc::new(CatalogService::open(store.clone(), vec![demo_catalog()], Arc::new(catalog::NoUrls)).await.unwrap());
     catalog.reload().await.unwrap();
-    let core = Core::new(store.clone(), catalog, Arc::new(Live::default()), collector::Limits::default());
+    let slos = Arc::new(server::slos::SloService::new(store.clone(), catalog.clone(), None));
+    let core = Core::new(store.clone(), catalog, Arc::new(Live::default()), collector::Limits::default(), slos);
 
     let service = |name: &str| NodeId::service(Arc::from(name));
     let drained = Drained {

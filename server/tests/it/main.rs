@@ -13,6 +13,7 @@ mod python_sdk;
 mod registration;
 mod self_telemetry;
 mod serve_cli;
+mod slos;
 mod store;
 mod validate_cli;
 mod web;

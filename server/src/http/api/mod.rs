@@ -5,6 +5,7 @@
 //! classes carry their message; the rest are logged.
 
 mod backstage;
+mod slos;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +47,7 @@ pub fn router(state: ApiState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(state.write_tokens.clone(), require_write_token));
     Router::new()
         .merge(backstage::router(&state))
+        .merge(slos::router())
         .merge(writes)
         .route("/api/v1/graph", get(graph))
         .route("/api/v1/graph/stream", get(graph_stream))

@@ -43,21 +43,13 @@ impl Series {
         format!("{:016x}", catalog::stable_hash(text.as_bytes()))
     }
 
-    /// The services whose RED this series reads.
-    pub fn services(&self) -> impl Iterator<Item = &str> {
-        let (first, second) = match &self.indicator {
-            Indicator::Ratio { selector, total, .. } => (selector, Some(total)),
-            Indicator::Latency { selector } => (selector, None),
-        };
-        std::iter::once(first.service.as_str()).chain(second.map(|s| s.service.as_str()))
-    }
-
     /// Good and total events of one minute; `red` gives a selection's RED
     /// that minute (its service's, or one operation's), if it had any.
     pub fn count<'a>(&self, red: impl Fn(&Selector) -> Option<&'a RedStats>) -> Counts {
         match &self.indicator {
             Indicator::Ratio { counted, selector, total } => {
-                let (part, total) = (red(selector).map_or(0, |r| kept(r, selector.status)), red(total).map_or(0, |r| kept(r, total.status)));
+                let (part, total) =
+                    (red(selector).map_or(0, |r| kept(r, selector.status)), red(total).map_or(0, |r| kept(r, total.status)));
                 match counted {
                     Counted::Good => Counts::new(part, total),
                     Counted::Bad => Counts::new(total.saturating_sub(part), total),

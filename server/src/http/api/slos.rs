@@ -1,0 +1,157 @@
+//! `GET /api/v1/slos[?service=&state=]` and `GET /api/v1/slos/{name}`: one
+//! item per objective, as last evaluated (README, "SLOs").
+
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router, routing::get};
+use serde::{Deserialize, Serialize};
+use slo::window::rfc3339;
+use slo::{Alert, BurnWindow};
+
+use super::{ApiError, ApiState};
+use crate::core::slos::{SloFilter, SloList};
+use crate::slos::ObjectiveStatus;
+
+pub fn router() -> Router<ApiState> {
+    Router::new().route("/api/v1/slos", get(list)).route("/api/v1/slos/{name}", get(one))
+}
+
+#[derive(Deserialize)]
+struct Params {
+    service: Option<String>,
+    state: Option<String>,
+}
+
+async fn list(State(state): State<ApiState>, Query(params): Query<Params>) -> Result<Response, ApiError> {
+    let alert = match params.state.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(
+            Alert::parse(text).ok_or_else(|| ApiError::bad_request(format!("unknown state `{text}`; use ok, ticket, page or nodata")))?,
+        ),
+    };
+    let filter = SloFilter { service: params.service.filter(|s| !s.is_empty()), state: alert };
+    Ok(Json(Items::of(state.core.slos(&filter))).into_response())
+}
+
+async fn one(State(state): State<ApiState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+    Ok(Json(Items::of(state.core.slo(&name)?)).into_response())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Items {
+    /// RFC 3339; absent before the first evaluation.
+    evaluated_at: Option<String>,
+    items: Vec<Item>,
+}
+
+impl Items {
+    fn of(list: SloList) -> Self {
+        Items { evaluated_at: list.evaluated_at.map(rfc3339), items: list.objectives.iter().map(Item::of).collect() }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Item {
+    name: String,
+    display_name: Option<String>,
+    service: String,
+    entity_ref: String,
+    /// Index of the objective in the SLO's `objectives`.
+    objective_index: usize,
+    objective_name: Option<String>,
+    /// The target, as a fraction.
+    objective: f64,
+    threshold: Option<Threshold>,
+    window: String,
+    window_start: String,
+    window_end: String,
+    good: u64,
+    total: u64,
+    attainment: Option<f64>,
+    error_budget_remaining: Option<f64>,
+    burn_rates: BurnRates,
+    alert: Alert,
+    alert_history: Vec<AlertChange>,
+    budget_series: Vec<BudgetPoint>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Threshold {
+    op: &'static str,
+    value_ms: f64,
+}
+
+/// Burn rates by window, in the order the windows grow.
+#[derive(Serialize)]
+struct BurnRates {
+    #[serde(rename = "5m")]
+    five_minutes: Option<f64>,
+    #[serde(rename = "30m")]
+    thirty_minutes: Option<f64>,
+    #[serde(rename = "1h")]
+    one_hour: Option<f64>,
+    #[serde(rename = "2h")]
+    two_hours: Option<f64>,
+    #[serde(rename = "6h")]
+    six_hours: Option<f64>,
+    #[serde(rename = "1d")]
+    one_day: Option<f64>,
+    #[serde(rename = "3d")]
+    three_days: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct AlertChange {
+    state: Alert,
+    at: String,
+}
+
+#[derive(Serialize)]
+struct BudgetPoint {
+    at: String,
+    remaining: f64,
+}
+
+impl Item {
+    fn of(status: &ObjectiveStatus) -> Self {
+        let slo = &status.slo;
+        let objective = &slo.objectives[status.objective];
+        let burn = |window| status.burn.get(window);
+        Item {
+            name: slo.name.clone(),
+            display_name: slo.display_name.clone(),
+            service: slo.service.clone(),
+            entity_ref: format!("component:default/{}", slo.service),
+            objective_index: status.objective,
+            objective_name: objective.display_name.clone(),
+            objective: objective.target,
+            threshold: objective.threshold.map(|t| Threshold { op: t.op.as_str(), value_ms: t.milliseconds }),
+            window: slo.window.describe(),
+            window_start: rfc3339(status.window.start),
+            window_end: rfc3339(status.window.end),
+            good: status.counts.good,
+            total: status.counts.total,
+            attainment: status.counts.attainment(),
+            error_budget_remaining: status.counts.budget_remaining(objective.target),
+            burn_rates: BurnRates {
+                five_minutes: burn(BurnWindow::FiveMinutes),
+                thirty_minutes: burn(BurnWindow::ThirtyMinutes),
+                one_hour: burn(BurnWindow::OneHour),
+                two_hours: burn(BurnWindow::TwoHours),
+                six_hours: burn(BurnWindow::SixHours),
+                one_day: burn(BurnWindow::OneDay),
+                three_days: burn(BurnWindow::ThreeDays),
+            },
+            alert: status.alert,
+            alert_history: status.history.iter().map(|(state, at)| AlertChange { state: *state, at: rfc3339(*at as u64) }).collect(),
+            budget_series: status
+                .budget_chart
+                .iter()
+                .map(|(at, remaining)| BudgetPoint { at: rfc3339(*at), remaining: *remaining })
+                .collect(),
+        }
+    }
+}

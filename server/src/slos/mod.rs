@@ -1,0 +1,89 @@
+//! SLOs, evaluated from the traffic Meridian stores, with no metrics stack.
+//!
+//! Every pass (each minute by default): the last minutes' good and total
+//! events of every objective are counted from the stored minute buckets of
+//! services and operations into the objective's series ([`series`]; kept in
+//! `slo_hours` per hour, minute by minute), counted again for a while so
+//! late spans are not missed. Then each objective's window, burn rates and
+//! alert state are computed from its series, exact at the window's edges
+//! ([`slo::hours::sum_range`]), and kept in memory for reads ([`Snapshot`]).
+//! Alert changes are stored and, with `--alert-webhook`, posted
+//! ([`webhook`]).
+//!
+//! This room reads the catalog room (the SLO definitions) and the store;
+//! the core reads its snapshot.
+
+mod evaluate;
+mod series;
+pub mod webhook;
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+pub use evaluate::{ObjectiveStatus, Snapshot};
+
+use crate::catalog::CatalogService;
+use crate::store::{Store, StoreError};
+
+/// How often SLOs are evaluated by default.
+pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
+/// Minutes counted again on every pass, for spans that arrive late (the
+/// collector's pairing window is 10 minutes by default too).
+pub const RECOUNT_SECS: u64 = 10 * 60;
+/// How far the first pass after a start counts back: minutes missed while
+/// Meridian was down, if their buckets are still kept.
+pub const CATCH_UP_SECS: u64 = 6 * 3600;
+/// Alert changes kept per objective for reads.
+pub const HISTORY: usize = 20;
+/// Points of an objective's budget chart, at most.
+pub const CHART_POINTS: usize = 120;
+
+/// The SLO evaluator and its latest answer.
+pub struct SloService {
+    store: Store,
+    catalog: Arc<CatalogService>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    state: tokio::sync::Mutex<evaluate::State>,
+    webhook: Option<webhook::Webhook>,
+}
+
+impl SloService {
+    pub fn new(store: Store, catalog: Arc<CatalogService>, webhook: Option<webhook::Webhook>) -> Self {
+        Self { store, catalog, snapshot: RwLock::new(Arc::default()), state: tokio::sync::Mutex::new(evaluate::State::default()), webhook }
+    }
+
+    /// The latest evaluation (empty before the first).
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Evaluates every SLO as of `now` (unix seconds).
+    pub async fn evaluate(&self, now: u64) -> Result<(), StoreError> {
+        let slos = self.catalog.slos();
+        let mut state = self.state.lock().await;
+        let snapshot = evaluate::pass(&self.store, &slos, now, &mut state, self.webhook.as_ref()).await?;
+        *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot);
+        Ok(())
+    }
+}
+
+/// Evaluates every `interval` until `shutdown`; a failed pass is logged and
+/// the next one tries again.
+pub async fn run(service: Arc<SloService>, interval: Duration, shutdown: CancellationToken) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let started = std::time::Instant::now();
+        match service.evaluate(now).await {
+            Ok(()) => tracing::debug!("SLOs evaluated in {:?}", started.elapsed()),
+            Err(error) => tracing::warn!("SLO evaluation failed, trying again next time: {error}"),
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! SLOs with known answers, through the real server on SQLite and on
+//! PostgreSQL: spans in over OTLP, evaluated at a chosen time, read back
+//! from `/api/v1/slos`.
+
+use std::path::Path;
+
+use opentelemetry_proto::tonic::common::v1::any_value;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use serde_json::Value;
+
+use crate::common::*;
+
+const CATALOG: &str = "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: shop}
+spec: {type: service, lifecycle: production, owner: team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: edge}
+spec: {type: service, lifecycle: production, owner: team}
+";
+
+/// An SLO over `service`'s spans: availability (`not-5xx`) or latency
+/// (`lte` 300 ms), over a rolling `window`.
+fn slo(name: &str, service: &str, window: &str, latency: bool) -> String {
+    let (indicator, objective) = if latency {
+        (
+            format!("thresholdMetric:\n        metricSource: {{type: meridian, spec: {{service: {service}, measure: latency}}}}"),
+            "{op: lte, value: 300, target: 0.95}",
+        )
+    } else {
+        (
+            format!(
+                "ratioMetric:\n        good: {{metricSource: {{type: meridian, spec: {{service: {service}, status: not-5xx}}}}}}\n        total: {{metricSource: {{type: meridian, spec: {{service: {service}}}}}}}"
+            ),
+            "{target: 0.99}",
+        )
+    };
+    format!(
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata: {{name: {name}}}\nspec:\n  service: {service}\n  budgetingMethod: Occurrences\n  indicator:\n    spec:\n      {indicator}\n  timeWindow: [{{duration: {window}, isRolling: true}}]\n  objectives: [{objective}]\n---\n"
+    )
+}
+
+fn write_catalog(dir: &Path) {
+    std::fs::write(dir.join("catalog-info.yaml"), CATALOG).unwrap();
+    let slos = [
+        slo("shop-availability", "shop", "28d", false),
+        slo("shop-latency", "shop", "7d", true),
+        slo("edge-5m", "edge", "5m", false),
+        slo("edge-6m", "edge", "6m", false),
+        // Refused, with its place: Meridian computes from its own traces.
+        slo("broken", "shop", "7d", false).replacen("type: meridian", "type: prometheus", 1),
+    ];
+    std::fs::write(dir.join("slos.yaml"), slos.concat()).unwrap();
+}
+
+/// A SERVER span of `service`'s that started at `start` (unix seconds),
+/// took `millis`, and answered HTTP `status`.
+fn served(id: u64, start: u64, millis: u64, status: i64) -> Span {
+    let start = start * 1_000_000_000;
+    Span {
+        trace_id: [id.to_be_bytes(), id.to_be_bytes()].concat(),
+        span_id: id.to_be_bytes().to_vec(),
+        name: "GET /cart".to_string(),
+        kind: SpanKind::Server as i32,
+        start_time_unix_nano: start,
+        end_time_unix_nano: start + millis * 1_000_000,
+        attributes: vec![text("http.request.method", "GET"), kv("http.response.status_code", any_value::Value::IntValue(status))],
+        ..Default::default()
+    }
+}
+
+async fn requests(base: &str, service: &str) -> u64 {
+    let (_, operations) = get_json(&format!("{base}/api/v1/services/{service}/operations?window=1h")).await;
+    operations["operations"].as_array().map_or(0, |ops| ops.iter().map(|o| o["requests"].as_u64().unwrap_or(0)).sum())
+}
+
+fn item<'a>(answer: &'a Value, name: &str) -> &'a Value {
+    answer["items"].as_array().and_then(|items| items.iter().find(|i| i["name"] == name)).unwrap_or_else(|| panic!("{name} in {answer}"))
+}
+
+fn close(value: &Value, expected: f64) -> bool {
+    value.as_f64().is_some_and(|v| (v - expected).abs() < 1e-9)
+}
+
+async fn known_answers(database_url: Option<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    write_catalog(dir.path());
+    let server = start_with(database_url, vec![dir.path().to_path_buf()], |config| config.slo_interval = None).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let end = now - now % 60;
+
+    // shop, three minutes ago: 98 answers under 300 ms, 2 server errors
+    // (503, status left unset), 10 of all of them slow.
+    let shop: Vec<Span> =
+        (0..100).map(|i| served(i + 1, end - 180, if i < 90 { 100 } else { 500 }, if i < 98 { 200 } else { 503 })).collect();
+    export(&server.running.otlp_http_addr.to_string(), &request("shop", shop)).await;
+    // edge: a bad minute just outside a 5-minute window, a good one just inside.
+    let bad: Vec<Span> = (1000..1005).map(|i| served(i, end - 360, 10, 500)).collect();
+    let good: Vec<Span> = (2000..2005).map(|i| served(i, end - 300, 10, 200)).collect();
+    export(&server.running.otlp_http_addr.to_string(), &request("edge", [bad, good].concat())).await;
+    for _ in 0..100 {
+        if requests(&server.base, "shop").await == 100 && requests(&server.base, "edge").await == 10 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let (status, before) = get_json(&format!("{}/api/v1/slos", server.base)).await;
+    assert_eq!((status, before["items"].as_array().map(Vec::len)), (200, Some(0)), "nothing before the first evaluation: {before}");
+    server.running.slos.evaluate(end + 30).await.unwrap();
+    let (status, answer) = get_json(&format!("{}/api/v1/slos", server.base)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["items"].as_array().map(Vec::len), Some(4), "the broken SLO is left out: {answer}");
+
+    // Exactly 2 % errors against 99 %: the budget overspent once, every burn 2, a ticket.
+    let availability = item(&answer, "shop-availability");
+    assert_eq!((availability["good"].as_u64(), availability["total"].as_u64()), (Some(98), Some(100)), "{availability}");
+    assert!(close(&availability["attainment"], 0.98), "{availability}");
+    assert!(close(&availability["errorBudgetRemaining"], -1.0), "{availability}");
+    for window in ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] {
+        let burn = &availability["burnRates"][window];
+        // The 5-minute window holds the minute three minutes back; all do.
+        assert!(close(burn, 2.0), "burn over {window}: {burn}");
+    }
+    assert_eq!(availability["alert"], "ticket");
+    assert_eq!(availability["alertHistory"][0]["state"], "ticket");
+    assert_eq!((availability["window"].as_str(), availability["entityRef"].as_str()), (Some("28d"), Some("component:default/shop")));
+    assert!(!availability["budgetSeries"].as_array().unwrap().is_empty(), "a chart: {availability}");
+
+    // Latency: 90 of 100 within 300 ms against 95 %.
+    let latency = item(&answer, "shop-latency");
+    assert_eq!((latency["good"].as_u64(), latency["total"].as_u64()), (Some(90), Some(100)), "{latency}");
+    assert!(close(&latency["burnRates"]["1h"], 2.0), "{latency}");
+    assert_eq!(latency["threshold"]["op"], "lte");
+
+    // The window's edge: the bad minute six minutes back is outside 5m and inside 6m.
+    let five = item(&answer, "edge-5m");
+    assert_eq!((five["good"].as_u64(), five["total"].as_u64()), (Some(5), Some(5)), "{five}");
+    let six = item(&answer, "edge-6m");
+    assert_eq!((six["good"].as_u64(), six["total"].as_u64()), (Some(5), Some(10)), "{six}");
+
+    // Filters, one SLO, and what is refused.
+    let (_, shop_only) = get_json(&format!("{}/api/v1/slos?service=shop", server.base)).await;
+    assert_eq!(shop_only["items"].as_array().map(Vec::len), Some(2));
+    // Half of edge's calls failed within the hour (and within 30m and 6h): both edge SLOs page.
+    let (_, paging) = get_json(&format!("{}/api/v1/slos?state=page", server.base)).await;
+    let names: Vec<&str> = paging["items"].as_array().unwrap().iter().filter_map(|i| i["name"].as_str()).collect();
+    assert_eq!(names, ["edge-5m", "edge-6m"]);
+    let (status, refused) = get_json(&format!("{}/api/v1/slos?state=burning", server.base)).await;
+    assert_eq!(status, 400, "{refused}");
+    let (status, one) = get_json(&format!("{}/api/v1/slos/edge-6m", server.base)).await;
+    assert_eq!((status, one["items"].as_array().map(Vec::len)), (200, Some(1)));
+    let (status, _) = get_json(&format!("{}/api/v1/slos/nothing", server.base)).await;
+    assert_eq!(status, 404);
+
+    // The refused SLO is a catalog problem, at its place.
+    let (_, problems) = get_json(&format!("{}/api/v1/catalog/problems", server.base)).await;
+    let refused = problems
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["message"].as_str().unwrap_or("").starts_with("unknown metric source type `prometheus`"));
+    let place = refused.map(|p| &p["location"]).expect("the refused SLO among the problems");
+    assert!(place["file"].as_str().unwrap().ends_with("slos.yaml"), "{problems}");
+    assert_eq!(
+        (place["line"].as_u64(), place["column"].as_u64(), refused.unwrap()["severity"].as_str()),
+        (Some(65), Some(37), Some("error"))
+    );
+
+    // Evaluating again changes nothing that was right, and records no new alert change.
+    server.running.slos.evaluate(end + 45).await.unwrap();
+    let (_, again) = get_json(&format!("{}/api/v1/slos/shop-availability", server.base)).await;
+    assert_eq!(again["items"][0]["total"].as_u64(), Some(100));
+    assert_eq!(again["items"][0]["alertHistory"].as_array().map(Vec::len), Some(1));
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn known_answers_on_sqlite() {
+    known_answers(None).await;
+}
+
+#[tokio::test]
+async fn known_answers_on_postgres() {
+    let Some(url) = postgres_url() else { return };
+    known_answers(Some(fresh_postgres_database(&url).await)).await;
+}
