@@ -457,6 +457,8 @@ impl Store {
         report.deleted_rows += self.delete_before::<EdgeBucket>(minutes_before, now - keep_hours_secs).await?;
         report.deleted_rows += self.delete_before::<ServiceBucket>(minutes_before, now - keep_hours_secs).await?;
         report.deleted_rows += self.delete_before::<OperationBucket>(minutes_before, now - keep_hours_secs).await?;
+        // SLO series are kept as long as the hours they were counted from.
+        report.deleted_rows += self.delete_slo_hours_before(now - keep_hours_secs).await?;
         Ok(report)
     }
 

@@ -28,6 +28,7 @@ fn out_of_range_numbers_are_refused_with_the_flag_and_value() {
         ("--hour-retention-days", "0"),
         ("--max-in-flight-bytes", "0"),
         ("--max-otlp-body-bytes", "0"),
+        ("--slo-interval-secs", "0"),
     ] {
         let (code, stderr) = serve(&[flag, value], &[]);
         assert_eq!(code, 2, "{flag} {value}: {stderr}");
@@ -46,4 +47,7 @@ fn bad_hosts_and_urls_are_refused_before_anything_starts() {
     let (code, stderr) = serve(&["--demo-fleet", "ftp://fleet"], &[]);
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("--demo-fleet `ftp://fleet` must be an http(s) URL"), "{stderr}");
+    let (code, stderr) = serve(&["--alert-webhook", "ftp://hooks"], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("--alert-webhook: `ftp://hooks` is not an http or https URL"), "{stderr}");
 }

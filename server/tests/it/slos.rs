@@ -86,10 +86,19 @@ fn close(value: &Value, expected: f64) -> bool {
     value.as_f64().is_some_and(|v| (v - expected).abs() < 1e-9)
 }
 
-async fn known_answers(database_url: Option<String>) {
+/// A server on `database_url` with the SLOs above, and their services'
+/// spans of the last minutes in; the start of the current minute.
+async fn seeded(
+    database_url: Option<String>,
+    adjust: impl FnOnce(&mut server::serve::ServeConfig),
+) -> (TestServer, u64, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     write_catalog(dir.path());
-    let server = start_with(database_url, vec![dir.path().to_path_buf()], |config| config.slo_interval = None).await;
+    let server = start_with(database_url, vec![dir.path().to_path_buf()], |config| {
+        config.slo_interval = None;
+        adjust(config);
+    })
+    .await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     let end = now - now % 60;
 
@@ -108,7 +117,11 @@ async fn known_answers(database_url: Option<String>) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    (server, end, dir)
+}
 
+async fn known_answers(database_url: Option<String>) {
+    let (server, end, _dir) = seeded(database_url, |_| {}).await;
     let (status, before) = get_json(&format!("{}/api/v1/slos", server.base)).await;
     assert_eq!((status, before["items"].as_array().map(Vec::len)), (200, Some(0)), "nothing before the first evaluation: {before}");
     server.running.slos.evaluate(end + 30).await.unwrap();
@@ -188,4 +201,51 @@ async fn known_answers_on_sqlite() {
 async fn known_answers_on_postgres() {
     let Some(url) = postgres_url() else { return };
     known_answers(Some(fresh_postgres_database(&url).await)).await;
+}
+
+#[tokio::test]
+async fn alert_changes_reach_the_webhook_after_a_failed_try() {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let store = received.clone();
+    // Fails the first delivery, takes the rest.
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |axum::Json(event): axum::Json<Value>| {
+            let store = store.clone();
+            async move {
+                let mut received = store.lock().unwrap();
+                received.push(event);
+                if received.len() == 1 { axum::http::StatusCode::INTERNAL_SERVER_ERROR } else { axum::http::StatusCode::OK }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let (server, end, _dir) = seeded(None, |config| config.alert_webhook = Some(url)).await;
+    server.running.slos.evaluate(end + 30).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let events = loop {
+        let events = received.lock().unwrap().clone();
+        // Four changes worth telling (two tickets, two pages), one sent twice.
+        if events.len() >= 5 || std::time::Instant::now() > deadline {
+            break events;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let ticket = events.iter().filter(|e| e["slo"] == "shop-availability").collect::<Vec<_>>();
+    assert_eq!(ticket.len(), 2, "the refused delivery was tried again: {events:?}");
+    assert_eq!((ticket[1]["state"].as_str(), ticket[1]["previous"].as_str()), (Some("ticket"), None));
+    assert!(close(&ticket[1]["errorBudgetRemaining"], -1.0), "{}", ticket[1]);
+    assert!(close(&ticket[1]["burnRates"]["1h"], 2.0), "{}", ticket[1]);
+    let pages: Vec<&str> = events.iter().filter(|e| e["state"] == "page").filter_map(|e| e["slo"].as_str()).collect();
+    assert!(pages.contains(&"edge-5m") && pages.contains(&"edge-6m"), "{events:?}");
+    assert_eq!(events.len(), 5, "{events:?}");
+    // Evaluated again with nothing changed: nothing more is posted.
+    server.running.slos.evaluate(end + 45).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(received.lock().unwrap().len(), 5);
+    server.running.stop().await;
 }
