@@ -67,6 +67,7 @@ pub(super) struct State {
     /// Budget charts, made again each hour (and for new objectives).
     charts: HashMap<ObjectiveId, Chart>,
     charts_hour: Option<u64>,
+    hours: HourCache,
 }
 
 pub(super) async fn pass(
@@ -95,7 +96,8 @@ pub(super) async fn pass(
     count_minutes(store, &series, end, state).await?;
 
     let windows: Vec<Range<u64>> = objectives.iter().map(|(slo, _, _)| slo.window.range_at(now)).collect();
-    let sums = Sums::load(store, &windows, end).await?;
+    state.hours.prepare(store, &windows, end).await?;
+    let sums = &state.hours;
     if state.alerts.is_none() {
         state.alerts = Some(load_alerts(store, now).await?);
     }
@@ -157,11 +159,6 @@ async fn count_minutes(store: &Store, series: &[(String, Series)], end: u64, sta
         state.counted_until = Some(end);
         return Ok(());
     }
-    let (services, operations) = store.red_minutes(from as i64, end as i64).await?;
-    let by_service: HashMap<(u64, &str), &RedStats> =
-        services.iter().map(|b| ((b.bucket_start_unix_secs, &*b.service), &b.stats)).collect();
-    let by_operation: HashMap<(u64, &str, &str), &RedStats> =
-        operations.iter().map(|b| ((b.bucket_start_unix_secs, &*b.service, &*b.operation), &b.stats)).collect();
     let ours: HashMap<&str, usize> = series.iter().enumerate().map(|(i, (key, _))| (key.as_str(), i)).collect();
     let first_hour = from - from % HOUR;
     // What the hours hold already: minutes outside `from..end` stay as they are.
@@ -171,78 +168,130 @@ async fn count_minutes(store: &Store, series: &[(String, Series)], end: u64, sta
             hours.insert((at, hour.hour), hour);
         }
     }
-    for minute in (from..end).step_by(MINUTE as usize) {
-        let red = |selector: &Selector| match &selector.operation {
-            None => by_service.get(&(minute, selector.service.as_str())).copied(),
-            Some(operation) => by_operation.get(&(minute, selector.service.as_str(), operation.as_str())).copied(),
-        };
-        for (at, (_, one)) in series.iter().enumerate() {
+    // A few minutes of buckets at a time: a catch-up never holds hours of them.
+    for chunk in (from..end).step_by(RECOUNT_SECS as usize) {
+        let chunk_end = (chunk + RECOUNT_SECS).min(end);
+        let (services, operations) = store.red_minutes(chunk as i64, chunk_end as i64).await?;
+        let by_service: HashMap<(u64, &str), &RedStats> =
+            services.iter().map(|b| ((b.bucket_start_unix_secs, &*b.service), &b.stats)).collect();
+        let by_operation: HashMap<(u64, &str, &str), &RedStats> =
+            operations.iter().map(|b| ((b.bucket_start_unix_secs, &*b.service, &*b.operation), &b.stats)).collect();
+        for minute in (chunk..chunk_end).step_by(MINUTE as usize) {
+            let red = |selector: &Selector| match &selector.operation {
+                None => by_service.get(&(minute, selector.service.as_str())).copied(),
+                Some(operation) => by_operation.get(&(minute, selector.service.as_str(), operation.as_str())).copied(),
+            };
             let hour = minute - minute % HOUR;
-            hours.entry((at, hour)).or_insert_with(|| HourCounts::new(hour)).set(minute, one.count(red));
+            for (at, (_, one)) in series.iter().enumerate() {
+                hours.entry((at, hour)).or_insert_with(|| HourCounts::new(hour)).set(minute, one.count(red));
+            }
         }
     }
     let rows: Vec<(String, HourCounts)> = hours.into_iter().map(|((at, _), hour)| (series[at].0.clone(), hour)).collect();
     store.put_slo_hours(&rows).await?;
+    state.hours.wrote(&rows);
     state.counted_until = Some(end);
     state.known_series = series.iter().map(|(key, _)| key.clone()).collect();
     Ok(())
 }
 
-/// What sums over series need, read once per pass: the hours of the burn
-/// windows (the last three days) minute by minute, and for longer windows
-/// the sums of their full hours and the minutes of their edge hours.
-struct Sums {
-    recent_from: u64,
-    recent: HashMap<String, BTreeMap<u64, HourCounts>>,
-    full: HashMap<(u64, u64), HashMap<String, Counts>>,
+/// Full-hour sums of every series over a range of hours older than the burn
+/// windows: such hours are never counted again, so a sum holds until the
+/// range moves (once an hour).
+type OldSums = HashMap<(u64, u64), Arc<HashMap<String, Counts>>>;
+
+/// What sums over series need, kept between passes and brought up to date
+/// by each (from what it wrote, not read again): the hour totals of the burn
+/// windows (the last three days); the minutes of the hours where a window
+/// starts or ends; for longer windows the sums of their older full hours.
+#[derive(Default)]
+struct HourCache {
+    /// Start of the hours `recent` holds; `None` before the first load.
+    recent_from: Option<u64>,
+    recent: HashMap<String, BTreeMap<u64, Counts>>,
     edges: HashMap<u64, HashMap<String, HourCounts>>,
+    old: OldSums,
 }
 
-impl Sums {
-    async fn load(store: &Store, windows: &[Range<u64>], end: u64) -> Result<Self, StoreError> {
-        let longest_burn = BurnWindow::ThreeDays.minutes() * MINUTE;
-        let recent_start = end.saturating_sub(longest_burn);
-        let recent_from = recent_start - recent_start % HOUR;
-        let mut recent: HashMap<String, BTreeMap<u64, HourCounts>> = HashMap::new();
-        for (key, hour) in store.slo_hours(recent_from as i64, (end - end % HOUR + HOUR) as i64).await? {
-            recent.entry(key).or_default().insert(hour.hour, hour);
-        }
-        let mut sums = Sums { recent_from, recent, full: HashMap::new(), edges: HashMap::new() };
-        for window in windows {
-            let split = HourSplit::of(window.clone());
-            let full = (split.full_hours.start, split.full_hours.end);
-            if !split.full_hours.is_empty() && full.0 < recent_from && !sums.full.contains_key(&full) {
-                sums.full.insert(full, store.slo_sums(full.0 as i64, full.1 as i64).await?);
+impl HourCache {
+    /// Takes the hours a pass has just stored.
+    fn wrote(&mut self, rows: &[(String, HourCounts)]) {
+        for (key, hour) in rows {
+            if self.recent_from.is_some_and(|from| hour.hour >= from) {
+                self.recent.entry(key.clone()).or_default().insert(hour.hour, hour.total());
             }
-            for (hour, _) in split.partial {
-                if hour < recent_from && !sums.edges.contains_key(&hour) {
-                    let hours = store.slo_hours(hour as i64, (hour + HOUR) as i64).await?;
-                    sums.edges.insert(hour, hours.into_iter().collect());
+            if let Some(edge) = self.edges.get_mut(&hour.hour) {
+                edge.insert(key.clone(), hour.clone());
+            }
+        }
+    }
+
+    /// Reads what `windows` (and the burn windows ending at `end`) need and
+    /// the cache lacks; forgets what they no longer need.
+    async fn prepare(&mut self, store: &Store, windows: &[Range<u64>], end: u64) -> Result<(), StoreError> {
+        let recent_start = end.saturating_sub(BurnWindow::ThreeDays.minutes() * MINUTE);
+        let recent_from = recent_start - recent_start % HOUR;
+        match self.recent_from {
+            Some(from) if from <= recent_from => {
+                for hours in self.recent.values_mut() {
+                    hours.retain(|hour, _| *hour >= recent_from);
+                }
+            }
+            _ => {
+                self.recent = HashMap::new();
+                for (key, hours) in store.slo_hour_totals(recent_from as i64).await? {
+                    self.recent.insert(key, hours.into_iter().collect());
                 }
             }
         }
-        Ok(sums)
+        self.recent_from = Some(recent_from);
+        let burn_windows = BurnWindow::ALL.map(|w| end.saturating_sub(w.minutes() * MINUTE)..end);
+        let mut edge_hours = Vec::new();
+        let mut old = OldSums::new();
+        for window in windows.iter().chain(&burn_windows) {
+            let split = HourSplit::of(window.clone());
+            edge_hours.extend(split.partial.iter().map(|(hour, _)| *hour));
+            let range = (split.full_hours.start, split.full_hours.end.min(recent_from));
+            if range.0 < range.1 && !old.contains_key(&range) {
+                let sums = match self.old.get(&range) {
+                    Some(sums) => sums.clone(),
+                    None => Arc::new(store.slo_sums(range.0 as i64, range.1 as i64).await?),
+                };
+                old.insert(range, sums);
+            }
+        }
+        self.old = old;
+        edge_hours.sort_unstable();
+        edge_hours.dedup();
+        self.edges.retain(|hour, _| edge_hours.binary_search(hour).is_ok());
+        let missing: Vec<u64> = edge_hours.into_iter().filter(|hour| !self.edges.contains_key(hour)).collect();
+        for hour in &missing {
+            self.edges.insert(*hour, HashMap::new());
+        }
+        for (key, hour) in store.slo_hours_at(&missing).await? {
+            self.edges.entry(hour.hour).or_default().insert(key, hour);
+        }
+        Ok(())
     }
 
     /// The series' counts over `range`, exact to the minute.
     fn sum(&self, key: &str, range: Range<u64>) -> Counts {
+        let recent_from = self.recent_from.unwrap_or(0);
         let recent = self.recent.get(key);
         let Ok::<_, std::convert::Infallible>(counts) = sum_range(
             range,
             |full| {
-                Ok(if full.start >= self.recent_from {
-                    recent.map_or(Counts::default(), |hours| hours.range(full).map(|(_, h)| h.total()).sum())
+                let old = (full.start, full.end.min(recent_from));
+                let older = if old.0 < old.1 {
+                    self.old.get(&old).and_then(|sums| sums.get(key)).copied().unwrap_or_default()
                 } else {
-                    self.full.get(&(full.start, full.end)).and_then(|sums| sums.get(key)).copied().unwrap_or_default()
-                })
+                    Counts::default()
+                };
+                let newer =
+                    recent.map_or(Counts::default(), |hours| hours.range(full.start.max(recent_from)..full.end).map(|(_, c)| *c).sum());
+                Ok(older + newer)
             },
-            |hour| {
-                Ok(if hour >= self.recent_from {
-                    recent.and_then(|hours| hours.get(&hour)).cloned()
-                } else {
-                    self.edges.get(&hour).and_then(|hours| hours.get(key)).cloned()
-                })
-            },
+            |hour| Ok(self.edges.get(&hour).and_then(|hours| hours.get(key)).cloned()),
         );
         counts
     }

@@ -14,7 +14,7 @@
 //! the core reads its snapshot.
 
 mod evaluate;
-mod series;
+pub mod series;
 pub mod webhook;
 
 use std::sync::{Arc, RwLock};
@@ -38,7 +38,7 @@ pub const CATCH_UP_SECS: u64 = 6 * 3600;
 /// Alert changes kept per objective for reads.
 pub const HISTORY: usize = 20;
 /// Points of an objective's budget chart, at most.
-pub const CHART_POINTS: usize = 120;
+pub const CHART_POINTS: usize = 60;
 
 /// The SLO evaluator and its latest answer.
 pub struct SloService {

@@ -60,6 +60,25 @@ impl Store {
         Ok(hours)
     }
 
+    /// Every series' hours that start at one of `hours` (unix seconds), minute by minute.
+    pub async fn slo_hours_at(&self, hours: &[u64]) -> Result<Vec<(String, HourCounts)>, StoreError> {
+        let mut found = Vec::new();
+        // A statement per few hundred hours keeps within every bind limit.
+        for chunk in hours.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!("SELECT series, hour, minutes FROM slo_hours WHERE hour IN ({})", placeholders.join(", "));
+            let mut query = sqlx::query(&sql);
+            for hour in chunk {
+                query = query.bind(*hour as i64);
+            }
+            let mut rows = query.fetch(&self.pool);
+            while let Some(row) = rows.try_next().await? {
+                found.push(hour_counts(&row)?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Every series' sum over the hours starting in `from..to`, without
     /// reading their minutes.
     pub async fn slo_sums(&self, from: i64, to: i64) -> Result<HashMap<String, Counts>, StoreError> {
