@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <nav>
                         <A href="/">"Catalog"</A>
                         <A href="/graph">"Graph"</A>
+                        <A href="/slos">"SLOs"</A>
                         <A href="/register">"Register"</A>
                         // Demo mode only (`--demo-fleet`).
                         <Suspense>
@@ -75,6 +76,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=pages::CatalogPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("graph") view=pages::GraphPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("register") view=pages::RegisterPage />
+                        <Route path=StaticSegment("slos") view=pages::SlosPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("demo") view=pages::DemoPage ssr=SsrMode::Async />
                         <Route
                             path=(StaticSegment("catalog"), ParamSegment("namespace"), ParamSegment("kind"), ParamSegment("name"))

@@ -108,6 +108,8 @@ pub struct EntityDetail {
     pub callees: Vec<ObservedEdge>,
     /// Problems found loading the entity: `file:line:column: message`.
     pub problems: Vec<Problem>,
+    /// The SLOs of a Component, each objective.
+    pub slos: Vec<SloView>,
 }
 
 /// What registering YAML did, or (in a preview) would do.
@@ -363,4 +365,128 @@ mod tests {
         assert_eq!(next_version("canary"), "canary-next");
         assert_eq!(next_version("v1.2.0"), "v1.2.0-next");
     }
+}
+
+/// An SLO objective's alert state (README, "SLOs").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AlertState {
+    Ok,
+    Ticket,
+    Page,
+    NoData,
+}
+
+impl AlertState {
+    pub const ALL: [AlertState; 4] = [AlertState::Page, AlertState::Ticket, AlertState::Ok, AlertState::NoData];
+
+    /// As the API and the page's URL spell it.
+    pub fn as_param(self) -> &'static str {
+        match self {
+            AlertState::Ok => "ok",
+            AlertState::Ticket => "ticket",
+            AlertState::Page => "page",
+            AlertState::NoData => "nodata",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AlertState> {
+        AlertState::ALL.into_iter().find(|state| state.as_param() == text)
+    }
+
+    /// Words for people: the state is never told by colour alone.
+    pub fn label(self) -> &'static str {
+        match self {
+            AlertState::Ok => "OK",
+            AlertState::Ticket => "Ticket",
+            AlertState::Page => "Page",
+            AlertState::NoData => "No data",
+        }
+    }
+}
+
+/// One SLO objective, as a panel or a table row shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SloView {
+    pub name: String,
+    /// The SLO's display name (or name), and the objective's when it has one.
+    pub title: String,
+    pub service: String,
+    pub entity_ref: String,
+    pub owner: Option<String>,
+    /// Target as a fraction.
+    pub target: f64,
+    /// `28d`, `calendar month (Europe/Berlin)`.
+    pub window: String,
+    pub good: u64,
+    pub total: u64,
+    pub attainment: Option<f64>,
+    pub budget_remaining: Option<f64>,
+    /// (`5m` … `3d`, burn rate where the window saw events).
+    pub burn_rates: Vec<(String, Option<f64>)>,
+    pub alert: AlertState,
+    /// (state, when: RFC 3339), oldest first.
+    pub history: Vec<(AlertState, String)>,
+    /// The budget left over the window: (unix seconds, share).
+    pub budget_chart: Vec<(i64, f64)>,
+}
+
+impl SloView {
+    /// The burn rate over one of `5m` … `3d`.
+    pub fn burn(&self, window: &str) -> Option<f64> {
+        self.burn_rates.iter().find(|(w, _)| w == window).and_then(|(_, rate)| *rate)
+    }
+}
+
+/// How the SLOs page orders its rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SloSort {
+    /// Least budget left first.
+    #[default]
+    Budget,
+    /// Fastest burn over the last hour first.
+    Burn,
+    Name,
+}
+
+impl SloSort {
+    pub const ALL: [SloSort; 3] = [SloSort::Budget, SloSort::Burn, SloSort::Name];
+
+    pub fn as_param(self) -> &'static str {
+        match self {
+            SloSort::Budget => "budget",
+            SloSort::Burn => "burn",
+            SloSort::Name => "name",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SloSort> {
+        SloSort::ALL.into_iter().find(|sort| sort.as_param() == text)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SloSort::Budget => "budget left",
+            SloSort::Burn => "burn (1h)",
+            SloSort::Name => "name",
+        }
+    }
+}
+
+/// Which SLOs the SLOs page shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SloQuery {
+    /// An owner's entity ref (`group:default/team-orders`).
+    pub owner: Option<String>,
+    pub state: Option<AlertState>,
+    pub sort: SloSort,
+}
+
+/// The SLOs page.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SlosView {
+    pub items: Vec<SloView>,
+    /// Every owner of an SLO's service, for the filter.
+    pub owners: Vec<String>,
+    /// When the SLOs were last evaluated (RFC 3339); `None` before the first time.
+    pub evaluated_at: Option<String>,
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::model::{DemoRegression, DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView};
+use crate::model::{DemoRegression, DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView, SloQuery, SlosView};
 
 #[cfg(feature = "ssr")]
 fn port() -> Result<crate::port::SharedPort, ServerFnError> {
@@ -33,6 +33,11 @@ pub async fn register_location(target: String, token: String, dry_run: bool) -> 
 #[server(endpoint = "search_catalog")]
 pub async fn search_catalog(text: String, filter: String) -> Result<SearchView, ServerFnError> {
     port()?.search(&text, &filter).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "slos")]
+pub async fn fetch_slos(query: SloQuery) -> Result<SlosView, ServerFnError> {
+    port()?.slos(query).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 #[server(endpoint = "demo_mode")]

@@ -2,9 +2,11 @@
 
 mod graph_svg;
 mod observed_table;
+mod slo;
 
 pub use graph_svg::GraphSvg;
 pub use observed_table::ObservedTable;
+pub use slo::{AlertBadge, BudgetChart, SloPanel, burn, percent};
 
 use leptos::prelude::*;
 

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ErrorBox, Loading, ObservedTable, Problems};
+use crate::components::{ErrorBox, Loading, ObservedTable, Problems, SloPanel};
 use crate::model::{EntityDetail, entity_href};
 use crate::pages::NotFound;
 use crate::server_fns::fetch_entity;
@@ -32,6 +32,7 @@ pub fn EntityPage() -> impl IntoView {
 #[component]
 fn EntityView(detail: EntityDetail) -> impl IntoView {
     let s = detail.summary;
+    let slos = detail.slos;
     let heading = s.title.clone().unwrap_or_else(|| s.name.clone());
     view! {
         <article class="entity" data-entity=s.entity_ref.clone()>
@@ -48,6 +49,7 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
                 <dt>"Lifecycle"</dt><dd>{s.lifecycle.clone().unwrap_or_default()}</dd>
                 <dt>"Tags"</dt><dd>{s.tags.join(", ")}</dd>
             </dl>
+            {(s.kind.eq_ignore_ascii_case("component")).then(|| view! { <SloPanel slos /> })}
             <section class="observed">
                 <h2>"Observed calls " <small>"(last " {detail.observed_window.clone()} ")"</small></h2>
                 <div class="columns">

@@ -6,12 +6,14 @@ mod demo;
 mod entity;
 mod graph;
 mod register;
+mod slos;
 
 pub use catalog::CatalogPage;
 pub use demo::DemoPage;
 pub use entity::EntityPage;
 pub use graph::GraphPage;
 pub use register::RegisterPage;
+pub use slos::SlosPage;
 
 use leptos::prelude::*;
 

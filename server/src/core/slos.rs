@@ -47,6 +47,14 @@ impl Core {
         Ok(SloList { evaluated_at: snapshot.evaluated_at, objectives })
     }
 
+    /// The owner (an entity ref) of the Component named `service` in the
+    /// default namespace, where the catalog has one.
+    pub fn service_owner(&self, service: &str) -> Option<String> {
+        let index = self.catalog.snapshot();
+        let component = index.get(&format!("component:default/{}", service.to_ascii_lowercase()))?;
+        component.entity.relation_targets("ownedBy").next().map(str::to_string)
+    }
+
     /// Evaluates every SLO now (tests, and the first pass after a start).
     pub async fn evaluate_slos(&self, now: u64) -> Result<(), Error> {
         Ok(self.slos.evaluate(now).await?)

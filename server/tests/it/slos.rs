@@ -184,6 +184,17 @@ async fn known_answers(database_url: Option<String>) {
         (Some(65), Some(37), Some("error"))
     );
 
+    // The pages, rendered on the server: the entity's SLO panel and the SLOs page, filtered by state.
+    let html = reqwest::get(format!("{}/catalog/default/component/shop", server.base)).await.unwrap().text().await.unwrap();
+    let panel = html.split("data-testid=\"slo-panel\"").nth(1).expect("an SLO panel on the component's page");
+    assert!(panel.contains("data-slo=\"shop-availability\"") && panel.contains(">Ticket<") && panel.contains("-100.00 %"), "{panel:.3000}");
+    assert!(panel.contains("class=\"budget-chart\""), "the budget chart is drawn on the server: {panel:.4000}");
+    let html = reqwest::get(format!("{}/slos?state=page&sort=name", server.base)).await.unwrap().text().await.unwrap();
+    let table = html.split("data-testid=\"slos\"").nth(1).expect("the SLO table");
+    assert!(table.contains("data-slo=\"edge-5m\"") && table.contains("data-slo=\"edge-6m\""), "{table:.2000}");
+    assert!(!table.contains("data-slo=\"shop-availability\""), "only paging SLOs");
+    assert!(html.contains("<option value=\"page\" selected"), "the form shows the choice");
+
     // A late server error two minutes back is counted by the next pass (in
     // the window and in every burn window), with no new alert change.
     export(&server.running.otlp_http_addr.to_string(), &request("shop", vec![served(500, end - 120, 10, 503)])).await;

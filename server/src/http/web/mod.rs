@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use app::model::{
-    DemoFaults, DemoProcess, DemoRegression, DemoView, DeployView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level,
-    ObservedEdge, ObservedLoad, Problem, RegistrationView, RelationView, SearchView,
+    AlertState, DemoFaults, DemoProcess, DemoRegression, DemoView, DeployView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level,
+    ObservedEdge, ObservedLoad, Problem, RegistrationView, RelationView, SearchView, SloQuery, SloSort, SloView, SlosView,
 };
 use app::port::{PortError, PortalPort, SharedPort};
 use app::{App, shell};
@@ -27,7 +27,9 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use self::demo_fleet::{DemoFleet, FleetError};
 use self::layout::layout;
 use super::auth::{AuthError, Tokens};
+use crate::core::slos::SloFilter;
 use crate::core::{self, Core, ObservedCall, SEARCH_FACETS, Window, location_source};
+use crate::slos::ObjectiveStatus;
 
 /// The window entity pages show observed calls for.
 const ENTITY_WINDOW: Window = Window::minutes(60);
@@ -108,6 +110,51 @@ pub fn summary(entity: &Entity) -> EntitySummary {
     }
 }
 
+/// The app's alert state for the evaluator's, and back.
+fn alert_state(alert: slo::Alert) -> AlertState {
+    match alert {
+        slo::Alert::Ok => AlertState::Ok,
+        slo::Alert::Ticket => AlertState::Ticket,
+        slo::Alert::Page => AlertState::Page,
+        slo::Alert::NoData => AlertState::NoData,
+    }
+}
+
+fn alert(state: AlertState) -> slo::Alert {
+    match state {
+        AlertState::Ok => slo::Alert::Ok,
+        AlertState::Ticket => slo::Alert::Ticket,
+        AlertState::Page => slo::Alert::Page,
+        AlertState::NoData => slo::Alert::NoData,
+    }
+}
+
+fn slo_view(status: &ObjectiveStatus, owner: Option<String>) -> SloView {
+    let slo = &status.slo;
+    let objective = &slo.objectives[status.objective];
+    let name = slo.display_name.clone().unwrap_or_else(|| slo.name.clone());
+    SloView {
+        name: slo.name.clone(),
+        title: match &objective.display_name {
+            Some(objective) => format!("{name}: {objective}"),
+            None => name,
+        },
+        service: slo.service.clone(),
+        entity_ref: format!("component:default/{}", slo.service.to_ascii_lowercase()),
+        owner,
+        target: objective.target,
+        window: slo.window.describe(),
+        good: status.counts.good,
+        total: status.counts.total,
+        attainment: status.counts.attainment(),
+        budget_remaining: status.counts.budget_remaining(objective.target),
+        burn_rates: status.burn.iter().map(|(window, rate)| (window.as_str().to_string(), rate)).collect(),
+        alert: alert_state(status.alert),
+        history: status.history.iter().map(|(state, at)| (alert_state(*state), slo::window::rfc3339(*at as u64))).collect(),
+        budget_chart: status.budget_chart.iter().map(|(at, share)| (*at as i64, *share)).collect(),
+    }
+}
+
 fn problem(diagnostic: &Diagnostic) -> Problem {
     Problem { level: if diagnostic.is_error() { Level::Error } else { Level::Warning }, message: diagnostic.to_string() }
 }
@@ -165,7 +212,40 @@ impl PortalPort for Portal {
             callers,
             callees,
             problems: overview.problems.iter().map(problem).collect(),
+            slos: if entity.kind.eq_ignore_ascii_case("component") {
+                let list = self.core.slos(&SloFilter { service: Some(entity.metadata.name.clone()), state: None });
+                list.objectives.iter().map(|status| slo_view(status, self.core.service_owner(&status.slo.service))).collect()
+            } else {
+                Vec::new()
+            },
         }))
+    }
+
+    async fn slos(&self, query: SloQuery) -> Result<SlosView, PortError> {
+        let list = self.core.slos(&SloFilter { service: None, state: query.state.map(alert) });
+        let mut owners: Vec<String> = Vec::new();
+        let mut items: Vec<SloView> = Vec::new();
+        for status in &list.objectives {
+            let owner = self.core.service_owner(&status.slo.service);
+            if let Some(owner) = &owner
+                && !owners.contains(owner)
+            {
+                owners.push(owner.clone());
+            }
+            if query.owner.is_none() || query.owner == owner {
+                items.push(slo_view(status, owner));
+            }
+        }
+        owners.sort();
+        let least_budget = |v: &SloView| v.budget_remaining.unwrap_or(f64::INFINITY);
+        match query.sort {
+            SloSort::Budget => items.sort_by(|a, b| least_budget(a).total_cmp(&least_budget(b)).then_with(|| a.name.cmp(&b.name))),
+            SloSort::Burn => {
+                items.sort_by(|a, b| b.burn("1h").unwrap_or(0.0).total_cmp(&a.burn("1h").unwrap_or(0.0)).then_with(|| a.name.cmp(&b.name)))
+            }
+            SloSort::Name => items.sort_by(|a, b| a.name.cmp(&b.name)),
+        }
+        Ok(SlosView { items, owners, evaluated_at: list.evaluated_at.map(slo::window::rfc3339) })
     }
 
     async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {

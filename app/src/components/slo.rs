@@ -1,0 +1,96 @@
+//! SLO objectives: a card per objective (entity page) with its budget
+//! chart, the alert badge, and the shares and burn rates as text.
+
+use leptos::prelude::*;
+
+use crate::model::{AlertState, SloView};
+
+/// Burn windows shown beside an objective, as the alert rules pair them.
+const BURN_WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
+
+/// A share as a percentage with two decimals; a dash when unknown.
+pub fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "–".to_string(), |s| format!("{:.2} %", s * 100.0))
+}
+
+/// A burn rate to one decimal; a dash without events.
+pub fn burn(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "–".to_string(), |r| format!("{r:.1}×"))
+}
+
+/// The alert state in words, coloured by its class.
+#[component]
+pub fn AlertBadge(state: AlertState) -> impl IntoView {
+    view! { <span class=format!("alert alert-{}", state.as_param()) data-testid="alert">{state.label()}</span> }
+}
+
+/// The error budget left over the window, as an SVG line drawn on the
+/// server: 100 % at the top, 0 on the dashed line, overspent below it.
+#[component]
+pub fn BudgetChart(points: Vec<(i64, f64)>) -> impl IntoView {
+    const WIDTH: f64 = 240.0;
+    const HEIGHT: f64 = 60.0;
+    let (Some(first), Some(last)) = (points.first().copied(), points.last().copied()) else {
+        return view! { <p class="empty">"No events in the window yet."</p> }.into_any();
+    };
+    let span = (last.0 - first.0).max(1) as f64;
+    // From 100 % down to −100 % (further is drawn at the floor).
+    let y = |share: f64| (1.0 - share.clamp(-1.0, 1.0)) / 2.0 * HEIGHT;
+    let line: Vec<String> =
+        points.iter().map(|(at, share)| format!("{:.1},{:.1}", (at - first.0) as f64 / span * WIDTH, y(*share))).collect();
+    let summary = format!("Error budget left over the window: from {} to {}", percent(Some(first.1)), percent(Some(last.1)));
+    let label = summary.clone();
+    view! {
+        <svg class="budget-chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") width=WIDTH height=HEIGHT role="img" aria-label=label>
+            <title>{summary}</title>
+            <line class="zero" x1="0" x2=WIDTH y1=y(0.0) y2=y(0.0) />
+            <polyline points=line.join(" ") />
+        </svg>
+    }
+    .into_any()
+}
+
+/// Every objective of a Component's SLOs.
+#[component]
+pub fn SloPanel(slos: Vec<SloView>) -> impl IntoView {
+    view! {
+        <section class="slos" data-testid="slo-panel">
+            <h2>"Service level objectives"</h2>
+            {if slos.is_empty() {
+                view! { <p class="empty">"No SLO names this component. Add OpenSLO documents beside its descriptor (README, “SLOs”)."</p> }.into_any()
+            } else {
+                slos.into_iter().map(|slo| view! { <SloCard slo /> }).collect_view().into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn SloCard(slo: SloView) -> impl IntoView {
+    let rates: Vec<(&str, String)> = BURN_WINDOWS.iter().map(|w| (*w, burn(slo.burn(w)))).collect();
+    view! {
+        <article class="slo" data-slo=slo.name.clone()>
+            <header>
+                <h3>{slo.title.clone()}</h3>
+                <AlertBadge state=slo.alert />
+            </header>
+            <dl class="facts">
+                <dt>"Objective"</dt><dd>{percent(Some(slo.target))} " over " {slo.window.clone()}</dd>
+                <dt>"Attained"</dt><dd data-testid="attainment">{percent(slo.attainment)} " (" {slo.good} " of " {slo.total} ")"</dd>
+                <dt>"Budget left"</dt><dd data-testid="budget">{percent(slo.budget_remaining)}</dd>
+            </dl>
+            <BudgetChart points=slo.budget_chart.clone() />
+            <table class="burn">
+                <caption>"Burn rate (1× spends the budget exactly over the window)"</caption>
+                <thead><tr>{rates.iter().map(|(w, _)| view! { <th scope="col">{*w}</th> }).collect_view()}</tr></thead>
+                <tbody><tr>{rates.into_iter().map(|(_, r)| view! { <td class="num">{r}</td> }).collect_view()}</tr></tbody>
+            </table>
+            {(!slo.history.is_empty()).then(|| view! {
+                <details class="history">
+                    <summary>"Alert history"</summary>
+                    <ol>{slo.history.iter().rev().map(|(state, at)| view! { <li><AlertBadge state=*state /> " " <time datetime=at.clone()>{at.clone()}</time></li> }).collect_view()}</ol>
+                </details>
+            })}
+        </article>
+    }
+}
