@@ -29,4 +29,12 @@ test('pages render on the server without JavaScript', async ({ page }) => {
 
   await page.goto('/graph');
   await expect(page.locator('svg [data-node="service:pricing"]')).toBeVisible();
+
+  // The SLOs page: its filters are a GET form too.
+  await page.goto('/slos');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Service level objectives');
+  await page.locator('select[name="sort"]').selectOption('name');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/sort=name/);
+  await expect(page.locator('[data-testid="slos"] tr[data-slo="gateway-latency"]')).toBeVisible();
 });

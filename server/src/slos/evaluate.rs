@@ -64,9 +64,11 @@ pub(super) struct State {
     known_series: HashSet<String>,
     /// Each objective's recent alert changes, loaded from the store once.
     alerts: Option<HashMap<ObjectiveId, AlertHistory>>,
-    /// Budget charts, made again each hour (and for new objectives).
-    charts: HashMap<ObjectiveId, Chart>,
-    charts_hour: Option<u64>,
+    /// Hour totals of every series older than the burn windows, for budget
+    /// charts: such hours are never counted again, so they are read once an
+    /// hour; the newer ones are the hour cache's.
+    old_hours: HashMap<String, Vec<(u64, Counts)>>,
+    old_hours_read: Option<u64>,
     hours: HourCache,
 }
 
@@ -101,16 +103,16 @@ pub(super) async fn pass(
     if state.alerts.is_none() {
         state.alerts = Some(load_alerts(store, now).await?);
     }
-    let chart_hours = if state.charts_hour != Some(end - end % HOUR)
-        || objectives.iter().any(|(s, i, _)| !state.charts.contains_key(&(s.name.clone(), *i)))
-    {
+    if state.old_hours_read != Some(end - end % HOUR) {
         let from = windows.iter().map(|w| w.start - w.start % HOUR).min().unwrap_or(end);
-        state.charts.clear();
-        state.charts_hour = Some(end - end % HOUR);
-        Some(store.slo_hour_totals(from as i64).await?)
-    } else {
-        None
-    };
+        let recent_from = sums.recent_from.unwrap_or(end);
+        let mut old = store.slo_hour_totals(from as i64).await?;
+        for hours in old.values_mut() {
+            hours.retain(|(hour, _)| *hour < recent_from);
+        }
+        state.old_hours = old;
+        state.old_hours_read = Some(end - end % HOUR);
+    }
 
     let mut statuses = Vec::with_capacity(objectives.len());
     for ((slo, index, at), window) in objectives.into_iter().zip(windows) {
@@ -136,11 +138,10 @@ pub(super) async fn pass(
             }
         }
         let history = history.clone();
-        if let Some(hours) = &chart_hours {
-            let chart = burndown(window.clone(), hours.get(key).map_or(&[][..], Vec::as_slice), counts, target, CHART_POINTS);
-            state.charts.insert(id.clone(), Arc::new(chart));
-        }
-        let budget_chart = state.charts.get(&id).cloned().unwrap_or_default();
+        let old = state.old_hours.get(key).into_iter().flatten().copied();
+        let recent = sums.recent.get(key).into_iter().flat_map(|hours| hours.iter().map(|(hour, counts)| (*hour, *counts)));
+        let hours: Vec<(u64, Counts)> = old.chain(recent).collect();
+        let budget_chart = Arc::new(burndown(window.clone(), &hours, counts, target, CHART_POINTS));
         statuses.push(ObjectiveStatus { slo, objective: index, window, counts, burn, alert, history, budget_chart });
     }
     Ok(Snapshot { evaluated_at: Some(now), objectives: statuses })
