@@ -130,6 +130,11 @@ pub fn rfc3339(unix_secs: u64) -> String {
     Timestamp::from_second(i64::try_from(unix_secs).unwrap_or(i64::MAX)).map_or_else(|_| unix_secs.to_string(), |t| t.to_string())
 }
 
+/// RFC 3339 (`2024-03-01T12:00:00Z`, any offset) as unix seconds.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    text.parse::<Timestamp>().ok().map(|t| t.as_second())
+}
+
 /// A calendar's start from OpenSLO's `startTime` (`2022-01-01 00:00:00`,
 /// civil time) and `timeZone` (an IANA name).
 pub fn calendar_start(start_time: &str, time_zone: &str) -> Result<Zoned, String> {

@@ -57,10 +57,26 @@ pub struct Core {
     limits: Limits,
     graph_reads: Arc<Semaphore>,
     slos: Arc<SloService>,
+    regression_rule: deploys::RegressionRule,
+    comparisons: deploys::Comparisons,
 }
 
 impl Core {
     pub fn new(store: Store, catalog: Arc<CatalogService>, live: Arc<Live>, limits: Limits, slos: Arc<SloService>) -> Self {
-        Self { store, catalog, live, limits, graph_reads: Arc::new(Semaphore::new(GRAPH_READS_AT_ONCE)), slos }
+        Self {
+            store,
+            catalog,
+            live,
+            limits,
+            graph_reads: Arc::new(Semaphore::new(GRAPH_READS_AT_ONCE)),
+            slos,
+            regression_rule: deploys::RegressionRule::default(),
+            comparisons: deploys::Comparisons::default(),
+        }
+    }
+
+    /// When a deploy counts as a regression (default: [`deploys::DEFAULT_REGRESSION_RULE`]).
+    pub fn with_regression_rule(self, regression_rule: deploys::RegressionRule) -> Self {
+        Self { regression_rule, ..self }
     }
 }

@@ -1,6 +1,6 @@
-//! Deploys detected from `service.version` changes in traces, and every
-//! version each service has run (what a restarted engine seeds its deploy
-//! detection from).
+//! Deploys detected from `service.version` changes in traces, deploys
+//! reported to Meridian, and every version each service has run (what a
+//! restarted engine seeds its deploy detection from).
 
 use std::sync::Arc;
 
@@ -21,7 +21,70 @@ fn deploy(row: &AnyRow) -> Result<Deploy, StoreError> {
     })
 }
 
+/// A deploy as one source reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportedDeploy {
+    /// Who said so: `api`, `github-deployment`, `github-release`.
+    pub source: String,
+    pub service: String,
+    pub version: String,
+    pub environment: Option<String>,
+    pub at_unix_secs: i64,
+    pub commit: Option<String>,
+    pub url: Option<String>,
+}
+
 impl Store {
+    /// Stores a reported deploy; the same source reporting the same service,
+    /// version and environment again replaces it.
+    pub async fn report_deploy(&self, deploy: &ReportedDeploy) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO reported_deploys (source, service, version, environment, at_unix_secs, commit_sha, url)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (source, service, version, environment) DO UPDATE SET
+                 at_unix_secs = excluded.at_unix_secs, commit_sha = excluded.commit_sha, url = excluded.url",
+        )
+        .bind(deploy.source.clone())
+        .bind(deploy.service.clone())
+        .bind(deploy.version.clone())
+        .bind(deploy.environment.clone().unwrap_or_default())
+        .bind(deploy.at_unix_secs)
+        .bind(deploy.commit.clone())
+        .bind(deploy.url.clone())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Reported deploys from `since` (unix seconds) on, of one service or all, oldest first.
+    pub async fn reported_deploys(&self, service: Option<&str>, since: i64) -> Result<Vec<ReportedDeploy>, StoreError> {
+        let sql = "SELECT source, service, version, environment, at_unix_secs, commit_sha, url FROM reported_deploys
+                   WHERE at_unix_secs >= $1 AND ($2 = '' OR service = $2) ORDER BY at_unix_secs";
+        let rows = sqlx::query(sql).bind(since).bind(service.unwrap_or_default().to_string()).fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let environment: String = row.try_get("environment")?;
+                Ok(ReportedDeploy {
+                    source: row.try_get("source")?,
+                    service: row.try_get("service")?,
+                    version: row.try_get("version")?,
+                    environment: (!environment.is_empty()).then_some(environment),
+                    at_unix_secs: row.try_get("at_unix_secs")?,
+                    commit: row.try_get("commit_sha")?,
+                    url: row.try_get("url")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Deploys detected from `since` (unix nanoseconds) on, of one service or all, oldest first.
+    pub async fn deploys_since(&self, service: Option<&str>, since_unix_nanos: i64) -> Result<Vec<Deploy>, StoreError> {
+        let sql = "SELECT service, at_unix_nanos, from_version, to_version, environment FROM deploys
+                   WHERE at_unix_nanos >= $1 AND ($2 = '' OR service = $2) ORDER BY at_unix_nanos";
+        let rows = sqlx::query(sql).bind(since_unix_nanos).bind(service.unwrap_or_default().to_string()).fetch_all(&self.pool).await?;
+        rows.iter().map(deploy).collect()
+    }
+
     /// The deploys and versions of a drain, in the caller's transaction.
     pub(super) async fn insert_deploys(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, drained: &Drained) -> Result<(), StoreError> {
         let detected_at = unix_seconds();

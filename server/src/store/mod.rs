@@ -30,6 +30,7 @@ mod slos;
 
 pub use buckets::{OperationStats, RollupReport};
 pub use catalog::StoredLocation;
+pub use deploys::ReportedDeploy;
 pub use error::StoreError;
 pub use slos::AlertChange;
 

@@ -7,6 +7,7 @@ mod api;
 mod backstage_client;
 mod cardinality;
 mod core_join;
+mod deploys;
 mod errors;
 mod live;
 mod python_sdk;

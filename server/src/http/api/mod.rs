@@ -5,6 +5,7 @@
 //! classes carry their message; the rest are logged.
 
 mod backstage;
+mod deploys;
 mod slos;
 
 use std::sync::Arc;
@@ -44,11 +45,13 @@ pub struct ApiState {
 pub fn router(state: ApiState) -> Router {
     let writes = Router::new()
         .route("/api/v1/entities", post(register_entities))
+        .route("/api/v1/deploys", post(deploys::report))
         .route_layer(axum::middleware::from_fn_with_state(state.write_tokens.clone(), require_write_token));
     Router::new()
         .merge(backstage::router(&state))
         .merge(slos::router())
         .merge(writes)
+        .route("/api/v1/deploys", get(deploys::history))
         .route("/api/v1/graph", get(graph))
         .route("/api/v1/graph/stream", get(graph_stream))
         .route("/api/v1/services/{name}/operations", get(operations))

@@ -1,0 +1,113 @@
+//! Deploy history through the real server: a deploy detected in traces and
+//! the same one pushed over the API are one deploy with both sources,
+//! compared with the traffic around it, on SQLite and PostgreSQL.
+
+use std::sync::Arc;
+
+use collector::{Deploy, Drained};
+use opentelemetry_proto::tonic::common::v1::any_value;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+fn served(id: u64, start: i64, status: i64) -> Span {
+    let start = start as u64 * 1_000_000_000;
+    Span {
+        trace_id: [id.to_be_bytes(), id.to_be_bytes()].concat(),
+        span_id: id.to_be_bytes().to_vec(),
+        name: "GET /cart".to_string(),
+        kind: SpanKind::Server as i32,
+        start_time_unix_nano: start,
+        end_time_unix_nano: start + 20_000_000,
+        attributes: vec![text("http.request.method", "GET"), kv("http.response.status_code", any_value::Value::IntValue(status))],
+        ..Default::default()
+    }
+}
+
+async fn post(base: &str, body: &str, token: Option<&str>) -> (u16, Value) {
+    let mut request =
+        reqwest::Client::new().post(format!("{base}/api/v1/deploys")).header("content-type", "application/json").body(body.to_string());
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+async fn history(database_url: Option<String>) {
+    let server = start(database_url, vec![]).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let at = now - now % 60 - 20 * 60;
+
+    // Refused: no token, a body that is not a deploy, a time that is not one.
+    let report =
+        json!({"service": "cart", "version": "1.1", "environment": "production", "commit": "abc123", "url": "https://ci.example/1"});
+    assert_eq!(post(&server.base, &report.to_string(), None).await.0, 401);
+    let (status, refused) = post(&server.base, r#"{"service": "cart", "versoin": "1.1"}"#, Some(TEST_TOKEN)).await;
+    assert_eq!(status, 400);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("unknown field `versoin`"), "{refused}");
+    let (status, refused) =
+        post(&server.base, &json!({"service": "cart", "version": "1", "at": "yesterday"}).to_string(), Some(TEST_TOKEN)).await;
+    assert_eq!(status, 400);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("`at`"), "{refused}");
+
+    // The deploy as traces saw it, and as CI reports it (twice: one report).
+    let detected = Deploy {
+        service: Arc::from("cart"),
+        at_unix_nanos: at as u64 * 1_000_000_000,
+        from_version: Arc::from("1.0"),
+        to_version: Arc::from("1.1"),
+        environment: None,
+    };
+    server.running.store.write_drained(&Drained { deploys: vec![detected], ..Drained::default() }).await.unwrap();
+    let mut timed = report.clone();
+    timed["at"] = json!(slo::window::rfc3339((at - 120) as u64));
+    for _ in 0..2 {
+        assert_eq!(post(&server.base, &timed.to_string(), Some(TEST_TOKEN)).await.0, 201);
+    }
+    let (status, _) = post(&server.base, &json!({"service": "search", "version": "7"}).to_string(), Some(TEST_TOKEN)).await;
+    assert_eq!(status, 201);
+
+    // Traffic around it: no errors in the 15 minutes before, a fifth failing after.
+    let before: Vec<Span> = (1..=60).map(|i| served(i, at - 900 + i as i64 * 10, 200)).collect();
+    let after: Vec<Span> = (101..=160).map(|i| served(i, at + (i as i64 - 100) * 10, if i % 5 == 0 { 500 } else { 200 })).collect();
+    export(&server.running.otlp_http_addr.to_string(), &request("cart", [before, after].concat())).await;
+    let mut cart = Value::Null;
+    for _ in 0..100 {
+        let (_, answer) = get_json(&format!("{}/api/v1/deploys?service=cart", server.base)).await;
+        cart = answer["items"][0].clone();
+        if cart["after"]["requests"] == 60 && cart["before"]["requests"] == 60 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(cart["version"], "1.1");
+    assert_eq!(cart["sources"], json!(["traces", "api"]), "{cart}");
+    assert_eq!((cart["commit"].as_str(), cart["url"].as_str()), (Some("abc123"), Some("https://ci.example/1")));
+    assert_eq!((cart["fromVersion"].as_str(), cart["environment"].as_str()), (Some("1.0"), Some("production")));
+    assert_eq!(cart["at"].as_str(), Some(slo::window::rfc3339(at as u64).as_str()), "the time traffic switched");
+    assert_eq!((cart["before"]["errorRate"].as_f64(), cart["after"]["errorRate"].as_f64()), (Some(0.0), Some(0.2)), "{cart}");
+    assert_eq!(cart["regression"], true);
+
+    let (_, all) = get_json(&format!("{}/api/v1/deploys", server.base)).await;
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "one cart deploy, one search deploy: {all}");
+    assert_eq!(items[0]["service"], "search", "newest first");
+    assert_eq!(items[0]["regression"], Value::Null, "too recent to judge");
+    let (status, _) = get_json(&format!("{}/api/v1/deploys?since=forever", server.base)).await;
+    assert_eq!(status, 400);
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn deploy_history_on_sqlite() {
+    history(None).await;
+}
+
+#[tokio::test]
+async fn deploy_history_on_postgres() {
+    let Some(url) = postgres_url() else { return };
+    history(Some(fresh_postgres_database(&url).await)).await;
+}
