@@ -31,9 +31,10 @@ trap cleanup INT TERM EXIT
 
 step "Starting Meridian (database: ./data/meridian.db)"
 # --self-telemetry: Meridian shows in its own graph beside the fleet;
-# --demo-fleet: the Demo page drives the fleet's faults and deploys.
+# --demo-fleet: the Demo page drives the fleet's faults and deploys;
+# --github-url '': the demo shop's repositories are not on GitHub.
 LEPTOS_SITE_ROOT=target/site setsid target/release/meridian serve --catalog demo/catalog --self-telemetry \
-  --demo-fleet http://127.0.0.1:7111 \
+  --demo-fleet http://127.0.0.1:7111 --github-url '' \
   > >(trap '' INT; exec sed -u 's/^/[meridian] /') 2>&1 &
 meridian_pid=$!
 wait_for_url http://127.0.0.1:3000/healthz 30

@@ -135,6 +135,18 @@ pub struct ServeArgs {
     /// with backoff; never holds up ingest).
     #[arg(long, env = "MERIDIAN_ALERT_WEBHOOK")]
     pub alert_webhook: Option<String>,
+    /// GitHub's API, polled for the deployments and releases of components
+    /// annotated `github.com/project-slug` (GitHub Enterprise: https://HOST/api/v3;
+    /// empty: not polled).
+    #[arg(long, env = "MERIDIAN_GITHUB_URL", default_value = crate::deploys::github::DEFAULT_URL)]
+    pub github_url: String,
+    /// How often GitHub is polled, in seconds.
+    #[arg(long, env = "MERIDIAN_GITHUB_POLL_SECS", default_value_t = crate::deploys::github::DEFAULT_POLL.as_secs(),
+          value_parser = at_least(1u64))]
+    pub github_poll_secs: u64,
+    /// The token GitHub is asked with.
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true)]
+    pub github_token: Option<String>,
 }
 
 const LIMITS: collector::Limits = collector::engine::limits::DEFAULT_LIMITS;
@@ -211,6 +223,11 @@ impl From<ServeArgs> for ServeConfig {
             demo_fleet: args.demo_fleet,
             slo_interval: Some(Duration::from_secs(args.slo_interval_secs)),
             alert_webhook: args.alert_webhook,
+            github: (!args.github_url.is_empty()).then(|| crate::deploys::github::GithubConfig {
+                url: args.github_url,
+                token: args.github_token,
+                poll: Duration::from_secs(args.github_poll_secs),
+            }),
         }
     }
 }

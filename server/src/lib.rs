@@ -8,6 +8,7 @@
 //!   and served from an in-memory index swapped atomically on reload;
 //! - [`slos`]: SLOs evaluated every minute from the stored traffic: error
 //!   budgets, burn rates, alerts;
+//! - [`deploys`]: deploys reported from outside the traces (GitHub);
 //! - [`store`]: sqlx storage, SQLite by default, PostgreSQL for scale, one
 //!   schema and one code path for both;
 //! - [`core`]: the application core, where catalog and observed graph meet;
@@ -20,6 +21,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod core;
+pub mod deploys;
 pub mod http;
 pub mod serve;
 pub mod slos;

@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::catalog::{AllowList, CatalogService, HttpUrlReader, watch};
 use crate::core::Core;
+use crate::deploys::github::{self, GithubConfig, GithubPoller};
 use crate::http::auth::Tokens;
 use crate::http::web::demo_fleet::DemoFleet;
 use crate::http::{self, HttpConfig};
@@ -73,6 +74,9 @@ pub struct ServeConfig {
     pub slo_interval: Option<Duration>,
     /// Where changes of SLO alert states are POSTed (http or https URL).
     pub alert_webhook: Option<String>,
+    /// GitHub's API, polled for the deployments and releases of annotated
+    /// components; `None`: not polled.
+    pub github: Option<GithubConfig>,
 }
 
 impl Default for ServeConfig {
@@ -97,6 +101,7 @@ impl Default for ServeConfig {
             demo_fleet: None,
             slo_interval: Some(crate::slos::DEFAULT_INTERVAL),
             alert_webhook: None,
+            github: Some(GithubConfig { url: github::DEFAULT_URL.to_string(), token: None, poll: github::DEFAULT_POLL }),
         }
     }
 }
@@ -147,6 +152,10 @@ async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
 
 pub async fn start(config: ServeConfig) -> Result<Running> {
     let alert_webhook = config.alert_webhook.as_deref().map(webhook_url).transpose()?;
+    let github = match &config.github {
+        Some(github) => Some((GithubPoller::new(github).map_err(anyhow::Error::msg)?, github.clone())),
+        None => None,
+    };
     let web_listener = bind(config.addr, "the web UI and API").await?;
     let grpc_listener = bind(config.otlp_grpc_addr, "OTLP/gRPC").await?;
     let http_listener = bind(config.otlp_http_addr, "OTLP/HTTP").await?;
@@ -178,6 +187,9 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         None => None,
     };
     let slos = Arc::new(SloService::new(store.clone(), catalog.clone(), webhook));
+    if let Some((poller, github)) = github {
+        tasks.push(tokio::spawn(github::run(poller, github, store.clone(), catalog.clone(), shutdown.clone())));
+    }
     if let Some(interval) = config.slo_interval {
         tasks.push(tokio::spawn(crate::slos::run(slos.clone(), interval, shutdown.clone())));
     }

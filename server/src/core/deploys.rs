@@ -24,6 +24,10 @@ pub enum DeploySource {
     Traces,
     /// `POST /api/v1/deploys`.
     Api,
+    /// A GitHub deployment whose latest status is `success`.
+    GithubDeployment,
+    /// A published GitHub release.
+    GithubRelease,
 }
 
 impl DeploySource {
@@ -31,11 +35,15 @@ impl DeploySource {
         match self {
             DeploySource::Traces => "traces",
             DeploySource::Api => "api",
+            DeploySource::GithubDeployment => "github-deployment",
+            DeploySource::GithubRelease => "github-release",
         }
     }
 
     fn parse(text: &str) -> Option<DeploySource> {
-        [DeploySource::Traces, DeploySource::Api].into_iter().find(|source| source.as_str() == text)
+        [DeploySource::Traces, DeploySource::Api, DeploySource::GithubDeployment, DeploySource::GithubRelease]
+            .into_iter()
+            .find(|source| source.as_str() == text)
     }
 }
 

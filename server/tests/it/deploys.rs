@@ -111,3 +111,123 @@ async fn deploy_history_on_postgres() {
     let Some(url) = postgres_url() else { return };
     history(Some(fresh_postgres_database(&url).await)).await;
 }
+
+/// What the fake GitHub saw: request paths with their `If-None-Match`, and the `Authorization`.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>, Option<String>)>>>;
+
+/// A fake GitHub API for one repository, `acme/cart`: a deployment whose
+/// latest status is `success`, a published release and a draft, each list
+/// with an ETag that a conditional request matches.
+async fn fake_github(at: i64) -> (String, Seen) {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    let seen: Seen = Default::default();
+    let sha = "a".repeat(40);
+    let at_text = slo::window::rfc3339(at as u64);
+    let earlier = slo::window::rfc3339((at - 300) as u64);
+    let lists = std::sync::Arc::new(vec![
+        (
+            "/repos/acme/cart/deployments",
+            "\"deployments-1\"",
+            json!([{"id": 11, "sha": sha, "ref": "v1.2", "environment": "production", "url": "x", "node_id": "n"}]),
+        ),
+        (
+            "/repos/acme/cart/deployments/11/statuses",
+            "\"statuses-1\"",
+            json!([{"state": "success", "created_at": at_text, "environment_url": "https://cart.example"}]),
+        ),
+        (
+            "/repos/acme/cart/releases",
+            "\"releases-1\"",
+            json!([
+                {"tag_name": "v1.2", "target_commitish": "main", "published_at": earlier, "html_url": "https://github.example/acme/cart/releases/v1.2", "draft": false},
+                {"tag_name": "v1.3", "target_commitish": "main", "published_at": null, "html_url": "https://github.example/acme/cart/releases/v1.3", "draft": true}
+            ]),
+        ),
+    ]);
+    let record = seen.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap| {
+        let (lists, record) = (lists.clone(), record.clone());
+        async move {
+            let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+            record.lock().unwrap().push((uri.path().to_string(), header("if-none-match"), header("authorization")));
+            match lists.iter().find(|(path, _, _)| *path == uri.path()) {
+                Some((_, etag, _)) if header("if-none-match").as_deref() == Some(*etag) => StatusCode::NOT_MODIFIED.into_response(),
+                Some((_, etag, body)) => ([("etag", *etag), ("content-type", "application/json")], body.to_string()).into_response(),
+                None => StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn github_deployments_and_releases_join_the_history() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let at = now - now % 60 - 600;
+    let (github, seen) = fake_github(at).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: cart\n  annotations: {github.com/project-slug: acme/cart}\nspec: {type: service, lifecycle: production, owner: team}\n",
+    )
+    .unwrap();
+    let server = start_with(None, vec![dir.path().to_path_buf()], |config| {
+        config.github = Some(server::deploys::github::GithubConfig {
+            url: github,
+            token: Some("gh-token".into()),
+            poll: std::time::Duration::from_millis(300),
+        });
+    })
+    .await;
+
+    // The same deploy seen in traces and pushed by CI with its commit.
+    let detected = Deploy {
+        service: Arc::from("cart"),
+        at_unix_nanos: at as u64 * 1_000_000_000,
+        from_version: Arc::from("v1.1"),
+        to_version: Arc::from("v1.2"),
+        environment: None,
+    };
+    server.running.store.write_drained(&Drained { deploys: vec![detected], ..Drained::default() }).await.unwrap();
+    let pushed = json!({"service": "cart", "version": "v1.2", "commit": "a".repeat(40)});
+    assert_eq!(post(&server.base, &pushed.to_string(), Some(TEST_TOKEN)).await.0, 201);
+
+    let mut items = Vec::new();
+    for _ in 0..100 {
+        let (_, answer) = get_json(&format!("{}/api/v1/deploys?service=cart", server.base)).await;
+        items = answer["items"].as_array().cloned().unwrap_or_default();
+        if items.first().is_some_and(|d| d["sources"].as_array().is_some_and(|s| s.len() == 4)) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(items.len(), 1, "one deploy from four sources; the draft release is none: {items:?}");
+    let deploy = &items[0];
+    assert_eq!(deploy["sources"], json!(["traces", "api", "github-deployment", "github-release"]), "{deploy}");
+    assert_eq!((deploy["version"].as_str(), deploy["environment"].as_str()), (Some("v1.2"), Some("production")));
+    assert_eq!(deploy["commit"].as_str(), Some("a".repeat(40).as_str()));
+    assert_eq!(deploy["at"].as_str(), Some(slo::window::rfc3339(at as u64).as_str()), "traffic's time, not the release's");
+
+    // Polled again with the lists' ETags: GitHub answers 304; the token was sent.
+    for _ in 0..100 {
+        if seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(path, etag, _)| path == "/repos/acme/cart/releases" && etag.as_deref() == Some("\"releases-1\""))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.iter().any(|(path, etag, _)| path == "/repos/acme/cart/releases" && etag.is_some()), "a conditional request: {seen:?}");
+    assert!(seen.iter().all(|(_, _, auth)| auth.as_deref() == Some("Bearer gh-token")), "{seen:?}");
+    let statuses = seen.iter().filter(|(path, _, _)| path.ends_with("/statuses")).count();
+    assert_eq!(statuses, 1, "a deployment found successful is not asked about again");
+    server.running.stop().await;
+}

@@ -57,6 +57,8 @@ pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adj
         engine: collector::EngineConfig { pairing_window: Duration::from_secs(2), ..collector::EngineConfig::default() },
         // Exercised everywhere (the spans go nowhere without a subscriber).
         trace_requests: true,
+        // GitHub cannot be reached here; the deploy tests bring a fake one.
+        github: None,
         ..ServeConfig::default()
     };
     adjust(&mut config);
