@@ -8,7 +8,9 @@
 //! - [`entity`]: one entity with its problems and the calls observed to and
 //!   from its node;
 //! - [`services`]: RED per service and per operation;
-//! - [`deploys`]: deploys detected in traces;
+//! - [`deploys`]: the deploy history (detected, pushed, GitHub), each deploy
+//!   compared with the traffic around it;
+//! - [`dora`]: DORA's four keys from that history and the SLO alerts;
 //! - [`slos`]: SLOs as last evaluated, filtered;
 //! - [`catalog`]: ranked search, problems, locations, registration;
 //! - [`window`]: time windows (`15m`, `7d`);
@@ -19,6 +21,7 @@
 
 pub mod catalog;
 pub mod deploys;
+pub mod dora;
 pub mod entity;
 pub mod error;
 pub mod graph;

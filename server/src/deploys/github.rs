@@ -87,6 +87,21 @@ struct ReleaseItem {
     draft: bool,
 }
 
+#[derive(Deserialize)]
+struct CommitItem {
+    commit: CommitDetail,
+}
+
+#[derive(Deserialize)]
+struct CommitDetail {
+    committer: Signature,
+}
+
+#[derive(Deserialize)]
+struct Signature {
+    date: String,
+}
+
 /// An answer: its body, or that nothing changed since the last one.
 enum Answer {
     Changed(Vec<u8>),
@@ -150,6 +165,21 @@ impl GithubPoller {
         serde_json::from_slice(body).map_err(|source| GithubError::Body { path: path.to_string(), source })
     }
 
+    /// Records when `sha` was committed (DORA's lead time), once.
+    async fn commit_time(&mut self, store: &Store, slug: &str, sha: &str) -> Result<(), GithubError> {
+        if !sha.bytes().all(|b| b.is_ascii_hexdigit()) || !store.commit_times(&[sha.to_string()]).await?.is_empty() {
+            return Ok(());
+        }
+        let path = format!("/repos/{slug}/commits/{sha}");
+        if let Answer::Changed(body) = self.get(&path).await? {
+            let commit: CommitItem = Self::parse(&path, &body)?;
+            if let Some(at) = slo::window::parse_rfc3339(&commit.commit.committer.date) {
+                store.record_commit_time(sha, at).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Reads one repository's deployments and releases into the store as
     /// deploys of `service`.
     pub async fn poll_repository(&mut self, store: &Store, service: &str, slug: &str) -> Result<(), GithubError> {
@@ -165,6 +195,13 @@ impl GithubPoller {
                 let latest: Vec<StatusItem> = Self::parse(&statuses, &body)?;
                 let Some(status) = latest.into_iter().next().filter(|s| s.state == "success") else { continue };
                 let Some(at) = slo::window::parse_rfc3339(&status.created_at) else { continue };
+                // Without its commit's time the deploy still counts; only its lead time is unknown.
+                if let Err(error) = self.commit_time(store, slug, &deployment.sha).await {
+                    match error {
+                        GithubError::RateLimited(_) | GithubError::Store(_) => return Err(error),
+                        other => tracing::warn!("GitHub: the time of commit {} of {slug}: {other}", deployment.sha),
+                    }
+                }
                 store
                     .report_deploy(&ReportedDeploy {
                         source: DeploySource::GithubDeployment.as_str().to_string(),

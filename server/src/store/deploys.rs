@@ -56,6 +56,33 @@ impl Store {
         Ok(())
     }
 
+    /// Records when a commit was made (a commit has one time: kept once).
+    pub async fn record_commit_time(&self, sha: &str, at_unix_secs: i64) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO commit_times (sha, at_unix_secs) VALUES ($1, $2) ON CONFLICT (sha) DO NOTHING")
+            .bind(sha.to_string())
+            .bind(at_unix_secs)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// When each of `shas` was made, where known.
+    pub async fn commit_times(&self, shas: &[String]) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let mut times = std::collections::HashMap::new();
+        for chunk in shas.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!("SELECT sha, at_unix_secs FROM commit_times WHERE sha IN ({})", placeholders.join(", "));
+            let mut query = sqlx::query(&sql);
+            for sha in chunk {
+                query = query.bind(sha.clone());
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                times.insert(row.try_get("sha")?, row.try_get("at_unix_secs")?);
+            }
+        }
+        Ok(times)
+    }
+
     /// Reported deploys from `since` (unix seconds) on, of one service or all, oldest first.
     pub async fn reported_deploys(&self, service: Option<&str>, since: i64) -> Result<Vec<ReportedDeploy>, StoreError> {
         let sql = "SELECT source, service, version, environment, at_unix_secs, commit_sha, url FROM reported_deploys

@@ -137,6 +137,11 @@ async fn fake_github(at: i64) -> (String, Seen) {
             json!([{"state": "success", "created_at": at_text, "environment_url": "https://cart.example"}]),
         ),
         (
+            "/repos/acme/cart/commits/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "\"commit-1\"",
+            json!({"sha": sha, "commit": {"committer": {"date": slo::window::rfc3339((at - 5400) as u64)}}}),
+        ),
+        (
             "/repos/acme/cart/releases",
             "\"releases-1\"",
             json!([
@@ -229,5 +234,22 @@ async fn github_deployments_and_releases_join_the_history() {
     assert!(seen.iter().all(|(_, _, auth)| auth.as_deref() == Some("Bearer gh-token")), "{seen:?}");
     let statuses = seen.iter().filter(|(path, _, _)| path.ends_with("/statuses")).count();
     assert_eq!(statuses, 1, "a deployment found successful is not asked about again");
+
+    // DORA from that history: one deploy, its commit 90 minutes before it, no failure.
+    let (status, dora) = get_json(&format!("{}/api/v1/dora?service=cart&days=30", server.base)).await;
+    assert_eq!(status, 200, "{dora}");
+    assert_eq!(dora["deploymentFrequency"]["deploys"], 1);
+    assert_eq!(
+        (dora["leadTimeForChanges"]["medianHours"].as_f64(), dora["leadTimeForChanges"]["deploys"].as_u64()),
+        (Some(1.5), Some(1)),
+        "{dora}"
+    );
+    assert_eq!((dora["changeFailureRate"]["rate"].as_f64(), dora["changeFailureRate"]["deploys"].as_u64()), (Some(0.0), Some(1)));
+    let (status, team) = get_json(&format!("{}/api/v1/dora?owner=group:default/team", server.base)).await;
+    assert_eq!((status, team["services"].clone()), (200, json!(["cart"])), "{team}");
+    let (status, _) = get_json(&format!("{}/api/v1/dora?owner=group:default/nobody", server.base)).await;
+    assert_eq!(status, 404);
+    let (status, _) = get_json(&format!("{}/api/v1/dora?service=cart&days=365", server.base)).await;
+    assert_eq!(status, 400);
     server.running.stop().await;
 }

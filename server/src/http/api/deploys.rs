@@ -1,4 +1,5 @@
-//! `POST /api/v1/deploys` (a write: the API token) and `GET /api/v1/deploys`.
+//! `POST /api/v1/deploys` (a write: the API token), `GET /api/v1/deploys`
+//! and `GET /api/v1/dora`.
 
 use axum::Json;
 use axum::body::Bytes;
@@ -10,6 +11,7 @@ use serde::Deserialize;
 use super::{ApiError, ApiState};
 use crate::core::Window;
 use crate::core::deploys::DeployFilter;
+use crate::core::dora::DoraScope;
 use crate::store::ReportedDeploy;
 
 /// Reads over this far back unless `since` says otherwise.
@@ -77,4 +79,22 @@ pub async fn history(State(state): State<ApiState>, Query(params): Query<Params>
     let filter = DeployFilter { service: params.service.filter(|s| !s.is_empty()), since, limit };
     let items = state.core.deploy_history(&filter, now).await?;
     Ok(Json(serde_json::json!({ "items": items })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DoraParams {
+    service: Option<String>,
+    owner: Option<String>,
+    days: Option<u32>,
+}
+
+/// `?service=NAME` or `?owner=REF`, `days` 30 by default.
+pub async fn dora(State(state): State<ApiState>, Query(params): Query<DoraParams>) -> Result<Response, ApiError> {
+    let scope = match (params.service.filter(|s| !s.is_empty()), params.owner.filter(|o| !o.is_empty())) {
+        (Some(service), None) => DoraScope::Service(service),
+        (None, Some(owner)) => DoraScope::Owner(owner),
+        _ => return Err(ApiError::bad_request("give `service` or `owner`, one of them")),
+    };
+    let dora = state.core.dora(&scope, params.days.unwrap_or(30), crate::store::unix_seconds()).await?;
+    Ok(Json(dora).into_response())
 }

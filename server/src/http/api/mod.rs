@@ -52,6 +52,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(slos::router())
         .merge(writes)
         .route("/api/v1/deploys", get(deploys::history))
+        .route("/api/v1/dora", get(deploys::dora))
         .route("/api/v1/graph", get(graph))
         .route("/api/v1/graph/stream", get(graph_stream))
         .route("/api/v1/services/{name}/operations", get(operations))
