@@ -60,6 +60,7 @@ pub fn App() -> impl IntoView {
                         <A href="/">"Catalog"</A>
                         <A href="/graph">"Graph"</A>
                         <A href="/slos">"SLOs"</A>
+                        <A href="/deploys">"Deploys"</A>
                         <A href="/register">"Register"</A>
                         // Demo mode only (`--demo-fleet`).
                         <Suspense>
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("graph") view=pages::GraphPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("register") view=pages::RegisterPage />
                         <Route path=StaticSegment("slos") view=pages::SlosPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("deploys") view=pages::DeploysPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("demo") view=pages::DemoPage ssr=SsrMode::Async />
                         <Route
                             path=(StaticSegment("catalog"), ParamSegment("namespace"), ParamSegment("kind"), ParamSegment("name"))

@@ -110,6 +110,10 @@ pub struct EntityDetail {
     pub problems: Vec<Problem>,
     /// The SLOs of a Component, each objective.
     pub slos: Vec<SloView>,
+    /// A Component's deploys, newest first.
+    pub deploys: Vec<DeployRecordView>,
+    /// A Component's DORA figures over 30 days.
+    pub dora: Option<DoraView>,
 }
 
 /// What registering YAML did, or (in a preview) would do.
@@ -489,4 +493,66 @@ pub struct SlosView {
     pub owners: Vec<String>,
     /// When the SLOs were last evaluated (RFC 3339); `None` before the first time.
     pub evaluated_at: Option<String>,
+}
+
+/// A service's traffic over the window before or after a deploy.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AroundView {
+    pub requests: u64,
+    pub error_rate: Option<f64>,
+    pub p95_ms: Option<f64>,
+}
+
+/// One deploy of the history, from every source that told of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeployRecordView {
+    pub service: String,
+    pub entity_ref: String,
+    pub owner: Option<String>,
+    pub version: String,
+    pub from_version: Option<String>,
+    pub environment: Option<String>,
+    /// RFC 3339.
+    pub at: String,
+    /// `traces`, `api`, `github-deployment`, `github-release`.
+    pub sources: Vec<String>,
+    pub commit: Option<String>,
+    pub url: Option<String>,
+    pub before: Option<AroundView>,
+    pub after: Option<AroundView>,
+    /// `None` until the window after the deploy has passed.
+    pub regression: Option<bool>,
+}
+
+/// Which deploys the Deploys page shows; every field is in its URL.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeployQuery {
+    pub service: Option<String>,
+    pub owner: Option<String>,
+    pub environment: Option<String>,
+    pub regression: Option<bool>,
+}
+
+/// The Deploys page.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct DeploysView {
+    pub items: Vec<DeployRecordView>,
+    /// What the filters offer.
+    pub services: Vec<String>,
+    pub owners: Vec<String>,
+    pub environments: Vec<String>,
+}
+
+/// DORA's four keys of a service over `days`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DoraView {
+    pub days: u32,
+    pub deploys: usize,
+    pub per_day: f64,
+    pub lead_time_hours: Option<f64>,
+    pub lead_time_deploys: usize,
+    pub failure_rate: Option<f64>,
+    pub failures: usize,
+    pub restore_minutes: Option<f64>,
+    pub restored: usize,
 }

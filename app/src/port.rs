@@ -3,7 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::model::{DemoFaults, DemoRegression, DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView, SloQuery, SlosView};
+use crate::model::{
+    DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, EntityDetail, GraphLayout, RegistrationView, SearchView, SloQuery,
+    SlosView,
+};
 
 /// Why the server could not do what a page asked, by class. Messages are
 /// phrased for the person using the page; `Internal` says only that
@@ -51,6 +54,8 @@ pub trait PortalPort: Send + Sync + 'static {
     async fn register_location(&self, target: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError>;
     /// Every SLO objective `query` keeps, as last evaluated, in its order.
     async fn slos(&self, query: SloQuery) -> Result<SlosView, PortError>;
+    /// The deploy history `query` keeps, newest first.
+    async fn deploys(&self, query: DeployQuery) -> Result<DeploysView, PortError>;
     /// Demo mode (`--demo-fleet`): shows the Demo page and its link.
     fn demo_mode(&self) -> bool;
     /// The demo fleet's processes, their switches and what Meridian observes

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::model::{DemoRegression, DemoView, EntityDetail, GraphLayout, RegistrationView, SearchView, SloQuery, SlosView};
+use crate::model::{
+    DemoRegression, DemoView, DeployQuery, DeploysView, EntityDetail, GraphLayout, RegistrationView, SearchView, SloQuery, SlosView,
+};
 
 #[cfg(feature = "ssr")]
 fn port() -> Result<crate::port::SharedPort, ServerFnError> {
@@ -38,6 +40,11 @@ pub async fn search_catalog(text: String, filter: String) -> Result<SearchView, 
 #[server(endpoint = "slos")]
 pub async fn fetch_slos(query: SloQuery) -> Result<SlosView, ServerFnError> {
     port()?.slos(query).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "deploys")]
+pub async fn fetch_deploys(query: DeployQuery) -> Result<DeploysView, ServerFnError> {
+    port()?.deploys(query).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 #[server(endpoint = "demo_mode")]

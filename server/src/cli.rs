@@ -135,6 +135,16 @@ pub struct ServeArgs {
     /// with backoff; never holds up ingest).
     #[arg(long, env = "MERIDIAN_ALERT_WEBHOOK")]
     pub alert_webhook: Option<String>,
+    /// A deploy is compared with this many seconds of traffic before and after it.
+    #[arg(long, env = "MERIDIAN_REGRESSION_WINDOW_SECS", default_value_t = REGRESSION.window.as_secs(), value_parser = at_least(60u64))]
+    pub regression_window_secs: u64,
+    /// A deploy is a regression when its error rate rose by more than this
+    /// many percentage points...
+    #[arg(long, env = "MERIDIAN_REGRESSION_ERROR_POINTS", default_value_t = REGRESSION.error_rate_points * 100.0, value_parser = positive)]
+    pub regression_error_points: f64,
+    /// ...or its p95 grew by more than this factor.
+    #[arg(long, env = "MERIDIAN_REGRESSION_P95_RATIO", default_value_t = REGRESSION.p95_ratio, value_parser = positive)]
+    pub regression_p95_ratio: f64,
     /// GitHub's API, polled for the deployments and releases of components
     /// annotated `github.com/project-slug` (GitHub Enterprise: https://HOST/api/v3;
     /// empty: not polled).
@@ -150,6 +160,15 @@ pub struct ServeArgs {
 }
 
 const LIMITS: collector::Limits = collector::engine::limits::DEFAULT_LIMITS;
+const REGRESSION: crate::core::deploys::RegressionRule = crate::core::deploys::DEFAULT_REGRESSION_RULE;
+
+/// A number above 0, refused at start otherwise.
+fn positive(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(value) if value > 0.0 && value.is_finite() => Ok(value),
+        _ => Err("must be a number above 0".to_string()),
+    }
+}
 const HOUR: u64 = 3600;
 const DAY: u64 = 24 * HOUR;
 
@@ -223,6 +242,12 @@ impl From<ServeArgs> for ServeConfig {
             demo_fleet: args.demo_fleet,
             slo_interval: Some(Duration::from_secs(args.slo_interval_secs)),
             alert_webhook: args.alert_webhook,
+            regression: crate::core::deploys::RegressionRule {
+                window: Duration::from_secs(args.regression_window_secs),
+                error_rate_points: args.regression_error_points / 100.0,
+                p95_ratio: args.regression_p95_ratio,
+                ..REGRESSION
+            },
             github: (!args.github_url.is_empty()).then(|| crate::deploys::github::GithubConfig {
                 url: args.github_url,
                 token: args.github_token,

@@ -74,6 +74,8 @@ pub struct ServeConfig {
     pub slo_interval: Option<Duration>,
     /// Where changes of SLO alert states are POSTed (http or https URL).
     pub alert_webhook: Option<String>,
+    /// When a deploy counts as a regression.
+    pub regression: crate::core::deploys::RegressionRule,
     /// GitHub's API, polled for the deployments and releases of annotated
     /// components; `None`: not polled.
     pub github: Option<GithubConfig>,
@@ -101,6 +103,7 @@ impl Default for ServeConfig {
             demo_fleet: None,
             slo_interval: Some(crate::slos::DEFAULT_INTERVAL),
             alert_webhook: None,
+            regression: crate::core::deploys::DEFAULT_REGRESSION_RULE,
             github: Some(GithubConfig { url: github::DEFAULT_URL.to_string(), token: None, poll: github::DEFAULT_POLL }),
         }
     }
@@ -193,7 +196,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     if let Some(interval) = config.slo_interval {
         tasks.push(tokio::spawn(crate::slos::run(slos.clone(), interval, shutdown.clone())));
     }
-    let core = Core::new(store.clone(), catalog, live.clone(), config.engine.limits, slos.clone());
+    let core = Core::new(store.clone(), catalog, live.clone(), config.engine.limits, slos.clone()).with_regression_rule(config.regression);
 
     let receiver = collector::receiver::ReceiverConfig {
         max_body_bytes: config.max_otlp_body_bytes,

@@ -1,9 +1,11 @@
 //! Reusable pieces of pages.
 
+mod deploys;
 mod graph_svg;
 mod observed_table;
 mod slo;
 
+pub use deploys::{DeployTimeline, DoraFigures};
 pub use graph_svg::GraphSvg;
 pub use observed_table::ObservedTable;
 pub use slo::{AlertBadge, BudgetChart, SloPanel, burn, percent};

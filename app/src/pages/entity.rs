@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ErrorBox, Loading, ObservedTable, Problems, SloPanel};
+use crate::components::{DeployTimeline, DoraFigures, ErrorBox, Loading, ObservedTable, Problems, SloPanel};
 use crate::model::{EntityDetail, entity_href};
 use crate::pages::NotFound;
 use crate::server_fns::fetch_entity;
@@ -33,6 +33,8 @@ pub fn EntityPage() -> impl IntoView {
 fn EntityView(detail: EntityDetail) -> impl IntoView {
     let s = detail.summary;
     let slos = detail.slos;
+    let (deploys, dora) = (detail.deploys, detail.dora);
+    let component = s.kind.eq_ignore_ascii_case("component");
     let heading = s.title.clone().unwrap_or_else(|| s.name.clone());
     view! {
         <article class="entity" data-entity=s.entity_ref.clone()>
@@ -49,7 +51,14 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
                 <dt>"Lifecycle"</dt><dd>{s.lifecycle.clone().unwrap_or_default()}</dd>
                 <dt>"Tags"</dt><dd>{s.tags.join(", ")}</dd>
             </dl>
-            {(s.kind.eq_ignore_ascii_case("component")).then(|| view! { <SloPanel slos /> })}
+            {component.then(|| view! { <SloPanel slos /> })}
+            {component.then(|| view! {
+                <section class="deploy-history">
+                    <h2>"Deploys"</h2>
+                    {dora.map(|dora| view! { <DoraFigures dora /> })}
+                    <DeployTimeline deploys with_service=false />
+                </section>
+            })}
             <section class="observed">
                 <h2>"Observed calls " <small>"(last " {detail.observed_window.clone()} ")"</small></h2>
                 <div class="columns">

@@ -3,6 +3,7 @@
 
 mod catalog;
 mod demo;
+mod deploys;
 mod entity;
 mod graph;
 mod register;
@@ -10,6 +11,7 @@ mod slos;
 
 pub use catalog::CatalogPage;
 pub use demo::DemoPage;
+pub use deploys::DeploysPage;
 pub use entity::EntityPage;
 pub use graph::GraphPage;
 pub use register::RegisterPage;

@@ -98,6 +98,14 @@ async fn history(database_url: Option<String>) {
     assert_eq!(items[0]["regression"], Value::Null, "too recent to judge");
     let (status, _) = get_json(&format!("{}/api/v1/deploys?since=forever", server.base)).await;
     assert_eq!(status, 400);
+
+    // The pages, rendered on the server: the Deploys page filtered to regressions, and the service's own.
+    let html = reqwest::get(format!("{}/deploys?regression=yes", server.base)).await.unwrap().text().await.unwrap();
+    let table = html.split("data-testid=\"deploys\"").nth(1).expect("a deploy table");
+    assert!(table.contains("data-service=\"cart\"") && !table.contains("data-service=\"search\""), "{table:.2000}");
+    assert!(table.contains(">Regression<") && table.contains("traces, api"), "{table:.2000}");
+    let html = reqwest::get(format!("{}/deploys?service=search", server.base)).await.unwrap().text().await.unwrap();
+    assert!(html.contains(">Not judged yet<"), "a deploy too recent to judge says so");
     server.running.stop().await;
 }
 
@@ -251,5 +259,15 @@ async fn github_deployments_and_releases_join_the_history() {
     assert_eq!(status, 404);
     let (status, _) = get_json(&format!("{}/api/v1/dora?service=cart&days=365", server.base)).await;
     assert_eq!(status, 400);
+
+    // cart's page: its deploy from four sources, and its DORA figures.
+    let html = reqwest::get(format!("{}/catalog/default/component/cart", server.base)).await.unwrap().text().await.unwrap();
+    let timeline = html.split("data-testid=\"deploys\"").nth(1).expect("a deploy timeline");
+    assert!(
+        timeline.contains("data-version=\"v1.2\"") && timeline.contains("traces, api, github-deployment, github-release"),
+        "{timeline:.2000}"
+    );
+    let dora = html.split("data-testid=\"dora\"").nth(1).expect("DORA figures");
+    assert!(dora.contains("1.5 h"), "lead time: {dora:.1000}");
     server.running.stop().await;
 }

@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use app::model::{
-    AlertState, DemoFaults, DemoProcess, DemoRegression, DemoView, DeployView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level,
-    ObservedEdge, ObservedLoad, Problem, RegistrationView, RelationView, SearchView, SloQuery, SloSort, SloView, SlosView,
+    AlertState, AroundView, DemoFaults, DemoProcess, DemoRegression, DemoView, DeployQuery, DeployRecordView, DeployView, DeploysView,
+    DoraView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level, ObservedEdge, ObservedLoad, Problem, RegistrationView,
+    RelationView, SearchView, SloQuery, SloSort, SloView, SlosView,
 };
 use app::port::{PortError, PortalPort, SharedPort};
 use app::{App, shell};
@@ -27,6 +28,8 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use self::demo_fleet::{DemoFleet, FleetError};
 use self::layout::layout;
 use super::auth::{AuthError, Tokens};
+use crate::core::deploys::{Around, DeployFilter, DeployRecord};
+use crate::core::dora::{Dora, DoraScope};
 use crate::core::slos::SloFilter;
 use crate::core::{self, Core, ObservedCall, SEARCH_FACETS, Window, location_source};
 use crate::slos::ObjectiveStatus;
@@ -37,6 +40,13 @@ const ENTITY_WINDOW: Window = Window::minutes(60);
 const DEMO_WINDOW: Window = Window::minutes(5);
 /// The Demo page lists this many of the latest deploys.
 const DEMO_DEPLOYS: u32 = 10;
+/// An entity page lists this many of the component's latest deploys.
+const ENTITY_DEPLOYS: usize = 20;
+/// An entity page's DORA figures cover this many days.
+const ENTITY_DORA_DAYS: u32 = 30;
+/// The Deploys page covers this many days, at most this many deploys.
+const DEPLOYS_PAGE_DAYS: i64 = 90;
+const DEPLOYS_PAGE: usize = 500;
 /// The catalog page lists at most this many results (its count says how many matched).
 const SEARCH_PAGE: usize = 500;
 
@@ -107,6 +117,42 @@ pub fn summary(entity: &Entity) -> EntitySummary {
         lifecycle: entity.spec_str("lifecycle").map(str::to_string),
         owner: entity.relation_targets("ownedBy").next().map(str::to_string),
         tags: entity.metadata.tags.clone(),
+    }
+}
+
+fn around_view(around: Around) -> AroundView {
+    AroundView { requests: around.requests, error_rate: around.error_rate, p95_ms: around.p95_ms }
+}
+
+fn deploy_record_view(record: &DeployRecord, owner: Option<String>) -> DeployRecordView {
+    DeployRecordView {
+        service: record.service.clone(),
+        entity_ref: format!("component:default/{}", record.service.to_ascii_lowercase()),
+        owner,
+        version: record.version.clone(),
+        from_version: record.from_version.clone(),
+        environment: record.environment.clone(),
+        at: record.at.clone(),
+        sources: record.sources.iter().map(|s| s.as_str().to_string()).collect(),
+        commit: record.commit.clone(),
+        url: record.url.clone(),
+        before: record.before.map(around_view),
+        after: record.after.map(around_view),
+        regression: record.regression,
+    }
+}
+
+fn dora_view(dora: &Dora) -> DoraView {
+    DoraView {
+        days: dora.days,
+        deploys: dora.deployment_frequency.deploys,
+        per_day: dora.deployment_frequency.per_day,
+        lead_time_hours: dora.lead_time_for_changes.median_hours,
+        lead_time_deploys: dora.lead_time_for_changes.deploys,
+        failure_rate: dora.change_failure_rate.rate,
+        failures: dora.change_failure_rate.failures,
+        restore_minutes: dora.time_to_restore.median_minutes,
+        restored: dora.time_to_restore.restored,
     }
 }
 
@@ -212,6 +258,20 @@ impl PortalPort for Portal {
             callers,
             callees,
             problems: overview.problems.iter().map(problem).collect(),
+            deploys: if entity.kind.eq_ignore_ascii_case("component") {
+                let filter = DeployFilter { service: Some(entity.metadata.name.clone()), since: 0, limit: ENTITY_DEPLOYS };
+                let owner = self.core.service_owner(&entity.metadata.name);
+                let history = self.core.deploy_history(&filter, crate::store::unix_seconds()).await.map_err(port_error)?;
+                history.iter().map(|record| deploy_record_view(record, owner.clone())).collect()
+            } else {
+                Vec::new()
+            },
+            dora: if entity.kind.eq_ignore_ascii_case("component") {
+                let scope = DoraScope::Service(entity.metadata.name.clone());
+                Some(dora_view(&self.core.dora(&scope, ENTITY_DORA_DAYS, crate::store::unix_seconds()).await.map_err(port_error)?))
+            } else {
+                None
+            },
             slos: if entity.kind.eq_ignore_ascii_case("component") {
                 let list = self.core.slos(&SloFilter { service: Some(entity.metadata.name.clone()), state: None });
                 list.objectives.iter().map(|status| slo_view(status, self.core.service_owner(&status.slo.service))).collect()
@@ -219,6 +279,37 @@ impl PortalPort for Portal {
                 Vec::new()
             },
         }))
+    }
+
+    async fn deploys(&self, query: DeployQuery) -> Result<DeploysView, PortError> {
+        let now = crate::store::unix_seconds();
+        let filter = DeployFilter { service: None, since: now - DEPLOYS_PAGE_DAYS * 86_400, limit: DEPLOYS_PAGE };
+        let history = self.core.deploy_history(&filter, now).await.map_err(port_error)?;
+        let (mut services, mut owners, mut environments) = (Vec::new(), Vec::new(), Vec::new());
+        let mut items = Vec::new();
+        for record in &history {
+            let owner = self.core.service_owner(&record.service);
+            for (list, value) in
+                [(&mut services, Some(&record.service)), (&mut owners, owner.as_ref()), (&mut environments, record.environment.as_ref())]
+            {
+                if let Some(value) = value
+                    && !list.contains(value)
+                {
+                    list.push(value.clone());
+                }
+            }
+            let keep = query.service.as_ref().is_none_or(|s| *s == record.service)
+                && query.owner.as_ref().is_none_or(|o| Some(o) == owner.as_ref())
+                && query.environment.as_ref().is_none_or(|e| Some(e) == record.environment.as_ref())
+                && query.regression.is_none_or(|r| record.regression == Some(r));
+            if keep {
+                items.push(deploy_record_view(record, owner));
+            }
+        }
+        for list in [&mut services, &mut owners, &mut environments] {
+            list.sort();
+        }
+        Ok(DeploysView { items, services, owners, environments })
     }
 
     async fn slos(&self, query: SloQuery) -> Result<SlosView, PortError> {
