@@ -114,6 +114,23 @@ pub struct EntityDetail {
     pub deploys: Vec<DeployRecordView>,
     /// A Component's DORA figures over 30 days.
     pub dora: Option<DoraView>,
+    /// A Component's served requests of the last hours, minute by minute, with its deploys.
+    pub red: Option<RedSeries>,
+}
+
+/// The hours an entity page charts a service's requests over.
+pub const RED_HOURS: u64 = 3;
+
+/// A service's requests of the last hours, minute by minute, and its deploys then.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RedSeries {
+    /// Unix seconds the chart spans.
+    pub from: i64,
+    pub to: i64,
+    /// (minute, requests, errors, p95 in ms).
+    pub minutes: Vec<(i64, u64, u64, f64)>,
+    /// (unix seconds, version).
+    pub deploys: Vec<(i64, String)>,
 }
 
 /// What registering YAML did, or (in a preview) would do.

@@ -3,11 +3,13 @@
 mod deploys;
 mod graph_svg;
 mod observed_table;
+mod red_chart;
 mod slo;
 
 pub use deploys::{DeployTimeline, DoraFigures};
 pub use graph_svg::GraphSvg;
 pub use observed_table::ObservedTable;
+pub use red_chart::RedCharts;
 pub use slo::{AlertBadge, BudgetChart, SloPanel, burn, percent};
 
 use leptos::prelude::*;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{DeployTimeline, DoraFigures, ErrorBox, Loading, ObservedTable, Problems, SloPanel};
+use crate::components::{DeployTimeline, DoraFigures, ErrorBox, Loading, ObservedTable, Problems, RedCharts, SloPanel};
 use crate::model::{EntityDetail, entity_href};
 use crate::pages::NotFound;
 use crate::server_fns::fetch_entity;
@@ -33,7 +33,7 @@ pub fn EntityPage() -> impl IntoView {
 fn EntityView(detail: EntityDetail) -> impl IntoView {
     let s = detail.summary;
     let slos = detail.slos;
-    let (deploys, dora) = (detail.deploys, detail.dora);
+    let (deploys, dora, red) = (detail.deploys, detail.dora, detail.red);
     let component = s.kind.eq_ignore_ascii_case("component");
     let heading = s.title.clone().unwrap_or_else(|| s.name.clone());
     view! {
@@ -51,6 +51,12 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
                 <dt>"Lifecycle"</dt><dd>{s.lifecycle.clone().unwrap_or_default()}</dd>
                 <dt>"Tags"</dt><dd>{s.tags.join(", ")}</dd>
             </dl>
+            {red.map(|series| view! {
+                <section class="red">
+                    <h2>"Served requests, last " {crate::model::RED_HOURS} " hours"</h2>
+                    <RedCharts series />
+                </section>
+            })}
             {component.then(|| view! { <SloPanel slos /> })}
             {component.then(|| view! {
                 <section class="deploy-history">

@@ -33,6 +33,12 @@ pub struct OperationView {
 }
 
 impl Core {
+    /// A service's RED per minute over `window` (what served requests it had), by minute.
+    pub async fn service_minutes(&self, service: &str, window: Window) -> Result<Vec<(u64, RedStats)>, Error> {
+        let now = unix_seconds();
+        Ok(self.store.service_minutes(service, window.first_bucket(now), now + 60).await?)
+    }
+
     /// A service's operations (its SERVER and CONSUMER spans) over `window`.
     pub async fn operations(&self, service: &str, window: Window) -> Result<OperationsView, Error> {
         let operations = self.store.operations_since(service, window.first_bucket(unix_seconds())).await?;

@@ -369,6 +369,18 @@ impl Store {
         Ok(red)
     }
 
+    /// One service's served requests per minute, for minutes starting in
+    /// `from..to` (unix seconds), each flush's rows merged; by minute.
+    pub async fn service_minutes(&self, service: &str, from: i64, to: i64) -> Result<Vec<(u64, RedStats)>, StoreError> {
+        let mut minutes: std::collections::BTreeMap<u64, RedStats> = std::collections::BTreeMap::new();
+        self.each_row::<ServiceBucket>(Resolution::Minute, from, to, Rows::OfService(service), |bucket| {
+            minutes.entry(bucket.bucket_start_unix_secs).or_default().merge(&bucket.stats);
+            Ok(())
+        })
+        .await?;
+        Ok(minutes.into_iter().collect())
+    }
+
     /// Every service's and operation's minute buckets starting in
     /// `from..to` (unix seconds), each flush's rows of a minute merged: what
     /// SLOs count, minute by minute.

@@ -260,8 +260,20 @@ async fn github_deployments_and_releases_join_the_history() {
     let (status, _) = get_json(&format!("{}/api/v1/dora?service=cart&days=365", server.base)).await;
     assert_eq!(status, 400);
 
-    // cart's page: its deploy from four sources, and its DORA figures.
-    let html = reqwest::get(format!("{}/catalog/default/component/cart", server.base)).await.unwrap().text().await.unwrap();
+    // cart's page: its requests of the last hours with the deploy marked, its
+    // deploy from four sources, and its DORA figures.
+    let spans: Vec<Span> = (1..=30).map(|i| served(900 + i, at - 300 + i as i64 * 20, 200)).collect();
+    export(&server.running.otlp_http_addr.to_string(), &request("cart", spans)).await;
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = reqwest::get(format!("{}/catalog/default/component/cart", server.base)).await.unwrap().text().await.unwrap();
+        if html.contains("data-testid=\"red-charts\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let charts = html.split("data-testid=\"red-charts\"").nth(1).expect("charts of cart's requests");
+    assert!(charts.contains("class=\"deploy-marker\"") && charts.contains(">v1.2</text>"), "the deploy is marked: {charts:.3000}");
     let timeline = html.split("data-testid=\"deploys\"").nth(1).expect("a deploy timeline");
     assert!(
         timeline.contains("data-version=\"v1.2\"") && timeline.contains("traces, api, github-deployment, github-release"),

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use app::model::{
     AlertState, AroundView, DemoFaults, DemoProcess, DemoRegression, DemoView, DeployQuery, DeployRecordView, DeployView, DeploysView,
-    DoraView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level, ObservedEdge, ObservedLoad, Problem, RegistrationView,
+    DoraView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level, ObservedEdge, ObservedLoad, Problem, RedSeries, RegistrationView,
     RelationView, SearchView, SloQuery, SloSort, SloView, SlosView,
 };
 use app::port::{PortError, PortalPort, SharedPort};
@@ -265,6 +265,22 @@ impl PortalPort for Portal {
                 history.iter().map(|record| deploy_record_view(record, owner.clone())).collect()
             } else {
                 Vec::new()
+            },
+            red: if entity.kind.eq_ignore_ascii_case("component") {
+                let now = crate::store::unix_seconds();
+                let window = Window::minutes(app::model::RED_HOURS * 60);
+                let minutes = self.core.service_minutes(&entity.metadata.name, window).await.map_err(port_error)?;
+                let from = now - window.duration.as_secs() as i64;
+                let filter = DeployFilter { service: Some(entity.metadata.name.clone()), since: from, limit: ENTITY_DEPLOYS };
+                let deploys = self.core.deploy_history(&filter, now).await.map_err(port_error)?;
+                Some(RedSeries {
+                    from,
+                    to: now,
+                    minutes: minutes.iter().map(|(at, red)| (*at as i64, red.requests, red.errors, red.quantile_ms(0.95))).collect(),
+                    deploys: deploys.iter().map(|d| (d.at_unix_secs, d.version.clone())).collect(),
+                })
+            } else {
+                None
             },
             dora: if entity.kind.eq_ignore_ascii_case("component") {
                 let scope = DoraScope::Service(entity.metadata.name.clone());

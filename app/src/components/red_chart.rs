@@ -1,0 +1,57 @@
+//! A service's requests of the last hours as SVG drawn on the server:
+//! requests a minute, error share and p95, each its own small chart, with
+//! a dashed line at each deploy (its version in words beside it).
+
+use leptos::prelude::*;
+
+use crate::model::RedSeries;
+
+const WIDTH: f64 = 480.0;
+const HEIGHT: f64 = 70.0;
+
+/// One line chart of `values` (one per minute) over the series' span.
+#[component]
+fn Line(series: RedSeries, label: &'static str, unit: &'static str, value: fn(&(i64, u64, u64, f64)) -> f64) -> impl IntoView {
+    let span = (series.to - series.from).max(1) as f64;
+    let x = move |at: i64| (at - series.from) as f64 / span * WIDTH;
+    let top = series.minutes.iter().map(value).fold(0.0_f64, f64::max).max(f64::MIN_POSITIVE);
+    let points: Vec<String> =
+        series.minutes.iter().map(|m| format!("{:.1},{:.1}", x(m.0), HEIGHT - value(m) / top * (HEIGHT - 4.0))).collect();
+    let summary = format!("{label}: at most {} {unit} a minute over the chart", format_number(top));
+    let title = summary.clone();
+    view! {
+        <figure class="red-chart">
+            <figcaption>{label} " (top: " {format_number(top)} " " {unit} ")"</figcaption>
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") width=WIDTH height=HEIGHT role="img" aria-label=summary>
+                <title>{title}</title>
+                {series.deploys.iter().map(|(at, version)| view! {
+                    <g class="deploy-marker">
+                        <line x1=x(*at) x2=x(*at) y1="0" y2=HEIGHT />
+                        <text x=x(*at) + 2.0 y="10">{version.clone()}</text>
+                    </g>
+                }).collect_view()}
+                <polyline points=points.join(" ") />
+            </svg>
+        </figure>
+    }
+}
+
+fn format_number(value: f64) -> String {
+    if value >= 100.0 { format!("{value:.0}") } else { format!("{value:.2}") }
+}
+
+/// Requests, error share and p95 of a service's last hours, with its deploys.
+#[component]
+pub fn RedCharts(series: RedSeries) -> impl IntoView {
+    if series.minutes.is_empty() {
+        return view! { <p class="empty">"No requests served in the last hours."</p> }.into_any();
+    }
+    view! {
+        <div class="red-charts" data-testid="red-charts">
+            <Line series=series.clone() label="Requests" unit="requests" value=|m| m.1 as f64 />
+            <Line series=series.clone() label="Errors" unit="%" value=|m| if m.1 == 0 { 0.0 } else { m.2 as f64 / m.1 as f64 * 100.0 } />
+            <Line series=series label="p95" unit="ms" value=|m| m.3 />
+        </div>
+    }
+    .into_any()
+}
