@@ -539,6 +539,8 @@ pub struct DeployRecordView {
     pub after: Option<AroundView>,
     /// `None` until the window after the deploy has passed.
     pub regression: Option<bool>,
+    /// The SLOs that burned their budget faster after the deploy than before.
+    pub burn_rose: Vec<String>,
 }
 
 /// Which deploys the Deploys page shows; every field is in its URL.

@@ -41,7 +41,7 @@ pub fn DeployTimeline(deploys: Vec<DeployRecordView>, with_service: bool) -> imp
                 <th scope="col">"When"</th>
                 {with_service.then(|| view! { <th scope="col">"Service"</th><th scope="col">"Owner"</th> })}
                 <th scope="col">"Version"</th><th scope="col">"Environment"</th><th scope="col">"Sources"</th>
-                <th scope="col">"Before"</th><th scope="col">"After"</th><th scope="col">"Verdict"</th>
+                <th scope="col">"Before"</th><th scope="col">"After"</th><th scope="col">"Verdict"</th><th scope="col">"SLOs burning faster"</th>
             </tr></thead>
             <tbody>
                 {deploys.into_iter().map(|d| view! {
@@ -60,6 +60,7 @@ pub fn DeployTimeline(deploys: Vec<DeployRecordView>, with_service: bool) -> imp
                         <td>{around(d.before)}</td>
                         <td>{around(d.after)}</td>
                         <td><Verdict regression=d.regression /></td>
+                        <td data-testid="burn-rose">{d.burn_rose.join(", ")}</td>
                     </tr>
                 }).collect_view()}
             </tbody>

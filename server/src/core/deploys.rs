@@ -14,6 +14,7 @@ use collector::{Deploy, RedStats};
 use serde::Serialize;
 
 use super::{Core, Error};
+use crate::slos::BurnChange;
 use crate::store::ReportedDeploy;
 
 /// Where a deploy was learnt from.
@@ -122,6 +123,8 @@ pub struct DeployRecord {
     pub after: Option<Around>,
     /// `None` until the window after the deploy has passed, or with too little traffic to judge.
     pub regression: Option<bool>,
+    /// The service's SLO objectives that burned faster after the deploy than before.
+    pub burn_rose: Vec<BurnChange>,
 }
 
 /// Which deploys a history read returns.
@@ -159,6 +162,7 @@ pub fn merge(detected: &[Deploy], reported: &[ReportedDeploy]) -> Vec<DeployReco
             before: None,
             after: None,
             regression: None,
+            burn_rose: Vec::new(),
         });
     }
     // Reports of a version already known first: a report naming only a
@@ -199,6 +203,7 @@ pub fn merge(detected: &[Deploy], reported: &[ReportedDeploy]) -> Vec<DeployReco
                     before: None,
                     after: None,
                     regression: None,
+                    burn_rose: Vec::new(),
                 });
             }
         }
@@ -216,7 +221,15 @@ const SETTLED_SECS: i64 = 15 * 60;
 
 /// Comparisons already made: the windows around a deploy no longer change
 /// once passed and settled.
-pub type Comparisons = Arc<Mutex<HashMap<(String, String, i64), (Around, Around)>>>;
+pub type Comparisons = Arc<Mutex<HashMap<(String, String, i64), Comparison>>>;
+
+/// A deploy's traffic before and after, and the objectives that burned faster after.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    before: Around,
+    after: Around,
+    burn_rose: Vec<BurnChange>,
+}
 
 impl Core {
     /// The latest `limit` deploys of any service, newest first.
@@ -247,22 +260,26 @@ impl Core {
                 continue;
             }
             let key = (record.service.clone(), record.version.clone(), record.at_unix_secs);
-            let known = self.comparisons.lock().unwrap_or_else(|p| p.into_inner()).get(&key).copied();
-            let (before, after) = match known {
-                Some(pair) => pair,
+            let known = self.comparisons.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+            let comparison = match known {
+                Some(comparison) => comparison,
                 None => {
                     let at = record.at_unix_secs;
                     let before = Around::of(&self.store.service_red_between(&record.service, at - window, at).await?);
                     let after = Around::of(&self.store.service_red_between(&record.service, at, at + window).await?);
+                    let burns = self.slos.burn_around(&record.service, at.max(0) as u64, window as u64).await?;
+                    let burn_rose = burns.into_iter().filter(|b| b.after.unwrap_or(0.0) > b.before.unwrap_or(0.0)).collect();
+                    let comparison = Comparison { before, after, burn_rose };
                     // Late spans may still land in the window for a while.
                     if at + window + SETTLED_SECS <= now {
-                        self.comparisons.lock().unwrap_or_else(|p| p.into_inner()).insert(key, (before, after));
+                        self.comparisons.lock().unwrap_or_else(|p| p.into_inner()).insert(key, comparison.clone());
                     }
-                    (before, after)
+                    comparison
                 }
             };
-            record.regression = rule.judge(before, after);
-            (record.before, record.after) = (Some(before), Some(after));
+            record.regression = rule.judge(comparison.before, comparison.after);
+            (record.before, record.after) = (Some(comparison.before), Some(comparison.after));
+            record.burn_rose = comparison.burn_rose;
         }
         Ok(records)
     }

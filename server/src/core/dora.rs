@@ -203,6 +203,7 @@ mod tests {
             before: None,
             after: None,
             regression,
+            burn_rose: Vec::new(),
         }
     }
 

@@ -69,6 +69,49 @@ impl SloService {
     }
 }
 
+/// An objective's burn rate before and after a moment.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BurnChange {
+    pub slo: String,
+    pub objective: usize,
+    pub before: Option<f64>,
+    pub after: Option<f64>,
+}
+
+impl SloService {
+    /// The burn rate of each objective of `service`'s SLOs over `window`
+    /// before `at` and after it (unix seconds), exact to the minute.
+    pub async fn burn_around(&self, service: &str, at: u64, window: u64) -> Result<Vec<BurnChange>, StoreError> {
+        let slos = self.catalog.slos();
+        let objectives: Vec<(&slo::Slo, usize, String)> = slos
+            .iter()
+            .filter(|slo| slo.service == service)
+            .flat_map(|slo| slo.objectives.iter().enumerate().map(move |(i, o)| (&**slo, i, series::Series::of(slo, o).key())))
+            .collect();
+        if objectives.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (from, to) = (at.saturating_sub(window), at + window);
+        let hours = self.store.slo_hours((from - from % 3600) as i64, to.div_ceil(3600) as i64 * 3600).await?;
+        let sum = |key: &str, range: std::ops::Range<u64>| -> slo::Counts {
+            hours.iter().filter(|(k, _)| k == key).map(|(_, hour)| hour.within(&range)).sum()
+        };
+        Ok(objectives
+            .into_iter()
+            .map(|(slo, objective, key)| {
+                let target = slo.objectives[objective].target;
+                BurnChange {
+                    slo: slo.name.clone(),
+                    objective,
+                    before: sum(&key, from..at).burn_rate(target),
+                    after: sum(&key, at..to).burn_rate(target),
+                }
+            })
+            .collect())
+    }
+}
+
 /// Evaluates every `interval` until `shutdown`; a failed pass is logged and
 /// the next one tries again.
 pub async fn run(service: Arc<SloService>, interval: Duration, shutdown: CancellationToken) {

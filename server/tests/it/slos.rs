@@ -121,7 +121,13 @@ async fn seeded(
 }
 
 async fn known_answers(database_url: Option<String>) {
-    let (server, end, _dir) = seeded(database_url, |_| {}).await;
+    let (server, end, _dir) = seeded(database_url, |config| {
+        config.regression = server::core::deploys::RegressionRule {
+            window: std::time::Duration::from_secs(60),
+            ..server::core::deploys::DEFAULT_REGRESSION_RULE
+        }
+    })
+    .await;
     let (status, before) = get_json(&format!("{}/api/v1/slos", server.base)).await;
     assert_eq!((status, before["items"].as_array().map(Vec::len)), (200, Some(0)), "nothing before the first evaluation: {before}");
     server.running.slos.evaluate(end + 30).await.unwrap();
@@ -183,6 +189,17 @@ async fn known_answers(database_url: Option<String>) {
         (place["line"].as_u64(), place["column"].as_u64(), refused.unwrap()["severity"].as_str()),
         (Some(65), Some(37), Some("error"))
     );
+
+    // A deploy of shop just before its bad minute: both its SLOs burned faster after it.
+    let deploy = serde_json::json!({"service": "shop", "version": "2.0", "at": slo::window::rfc3339(end - 200)});
+    let response =
+        reqwest::Client::new().post(format!("{}/api/v1/deploys", server.base)).bearer_auth(TEST_TOKEN).json(&deploy).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let (_, deploys) = get_json(&format!("{}/api/v1/deploys?service=shop", server.base)).await;
+    let rose = &deploys["items"][0]["burnRose"];
+    let names: Vec<&str> = rose.as_array().unwrap().iter().filter_map(|b| b["slo"].as_str()).collect();
+    assert_eq!(names, ["shop-availability", "shop-latency"], "{deploys}");
+    assert!(close(&rose[0]["after"], 2.0) && rose[0]["before"].is_null(), "{rose}");
 
     // The pages, rendered on the server: the entity's SLO panel and the SLOs page, filtered by state.
     let html = reqwest::get(format!("{}/catalog/default/component/shop", server.base)).await.unwrap().text().await.unwrap();

@@ -139,6 +139,7 @@ fn deploy_record_view(record: &DeployRecord, owner: Option<String>) -> DeployRec
         before: record.before.map(around_view),
         after: record.after.map(around_view),
         regression: record.regression,
+        burn_rose: record.burn_rose.iter().map(|b| b.slo.clone()).collect(),
     }
 }
 
