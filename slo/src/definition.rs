@@ -135,6 +135,15 @@ impl Definitions {
         }
         let mut reader = Reader { document, problems: Vec::new() };
         let read = reader.document(root, api_version);
+        // An SLO's problems show on its Component's page too.
+        if let Some(service) =
+            root.get_mapping("spec").and_then(|spec| spec.get_scalar("service")).filter(|_| read_kind(root) == Some("SLO"))
+        {
+            let entity_ref = format!("component:default/{}", service.as_str().to_ascii_lowercase());
+            for problem in &mut reader.problems {
+                problem.entity_ref.get_or_insert_with(|| entity_ref.clone());
+            }
+        }
         let rejected = reader.problems.iter().any(Diagnostic::is_error);
         self.diagnostics.append(&mut reader.problems);
         if rejected {
@@ -190,6 +199,10 @@ pub fn read_files(files: &[(String, String)]) -> Read {
         definitions.add_file(file, text);
     }
     definitions.finish()
+}
+
+fn read_kind(root: &MarkedMappingNode) -> Option<&str> {
+    root.get_scalar("kind").map(|kind| kind.as_str())
 }
 
 /// Warnings for SLOs about services `known` does not know.

@@ -265,8 +265,11 @@ impl GithubPoller {
 /// `OWNER/REPO` with the characters GitHub allows: nothing else reaches a URL.
 fn valid_slug(slug: &str) -> bool {
     let mut parts = slug.split('/');
+    // Dots are allowed (`.github`), but not a part of dots only (`..`).
     let ok = |part: Option<&str>| {
-        part.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
+        part.is_some_and(|p| {
+            p.bytes().any(|b| b != b'.') && p.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
     };
     ok(parts.next()) && ok(parts.next()) && parts.next().is_none()
 }
@@ -312,8 +315,8 @@ mod tests {
 
     #[test]
     fn slugs_and_rate_limits() {
-        assert!(valid_slug("acme/checkout-service"));
-        for bad in ["acme", "acme/", "acme/a/b", "../etc", "acme/a b", "acme/a?x=1"] {
+        assert!(valid_slug("acme/checkout-service") && valid_slug("acme/.github"));
+        for bad in ["acme", "acme/", "acme/a/b", "../etc", "acme/..", "acme/a b", "acme/a?x=1"] {
             assert!(!valid_slug(bad), "{bad}");
         }
         let mut headers = HeaderMap::new();
