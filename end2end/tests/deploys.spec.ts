@@ -5,7 +5,19 @@ import { expect, test } from '@playwright/test';
 // after it has passed (scripts/e2e.sh: 60 s), flags it as a regression, on
 // the Deploys page and on checkout's page.
 test('a deploy with an error regression is flagged as one', async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
+  // Checkout's previous deploy (the Demo page test's) is compared first: its
+  // window then lies wholly before this deploy's, so each window holds one version.
+  await expect
+    .poll(
+      async () => {
+        const answer = await (await page.request.get('/api/v1/deploys?service=checkout&limit=1')).json();
+        const latest = answer.items[0];
+        return latest === undefined || latest.after !== null;
+      },
+      { timeout: 180_000, intervals: [5_000] },
+    )
+    .toBe(true);
   await page.goto('/demo');
   await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'true');
   const checkout = page.locator('[data-testid="demo-fleet"] tr[data-process="checkout"]');
