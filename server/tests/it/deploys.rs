@@ -5,25 +5,21 @@
 use std::sync::Arc;
 
 use collector::{Deploy, Drained};
-use opentelemetry_proto::tonic::common::v1::any_value;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use serde_json::{Value, json};
 
 use crate::common::*;
 
-fn served(id: u64, start: i64, status: i64) -> Span {
-    let start = start as u64 * 1_000_000_000;
-    Span {
-        trace_id: [id.to_be_bytes(), id.to_be_bytes()].concat(),
-        span_id: id.to_be_bytes().to_vec(),
-        name: "GET /cart".to_string(),
-        kind: SpanKind::Server as i32,
-        start_time_unix_nano: start,
-        end_time_unix_nano: start + 20_000_000,
-        attributes: vec![text("http.request.method", "GET"), kv("http.response.status_code", any_value::Value::IntValue(status))],
-        ..Default::default()
-    }
+/// cart's deploy from `from` to `to` at `at` (unix seconds), as traces would have seen it.
+async fn detect(server: &TestServer, from: &str, to: &str, at: i64) {
+    let deploy = Deploy {
+        service: Arc::from("cart"),
+        at_unix_nanos: at as u64 * 1_000_000_000,
+        from_version: Arc::from(from),
+        to_version: Arc::from(to),
+        environment: None,
+    };
+    server.running.store.write_drained(&Drained { deploys: vec![deploy], ..Drained::default() }).await.unwrap();
 }
 
 async fn post(base: &str, body: &str, token: Option<&str>) -> (u16, Value) {
@@ -54,14 +50,7 @@ async fn history(database_url: Option<String>) {
     assert!(refused["error"]["message"].as_str().unwrap().contains("`at`"), "{refused}");
 
     // The deploy as traces saw it, and as CI reports it (twice: one report).
-    let detected = Deploy {
-        service: Arc::from("cart"),
-        at_unix_nanos: at as u64 * 1_000_000_000,
-        from_version: Arc::from("1.0"),
-        to_version: Arc::from("1.1"),
-        environment: None,
-    };
-    server.running.store.write_drained(&Drained { deploys: vec![detected], ..Drained::default() }).await.unwrap();
+    detect(&server, "1.0", "1.1", at).await;
     let mut timed = report.clone();
     timed["at"] = json!(slo::window::rfc3339((at - 120) as u64));
     for _ in 0..2 {
@@ -71,8 +60,9 @@ async fn history(database_url: Option<String>) {
     assert_eq!(status, 201);
 
     // Traffic around it: no errors in the 15 minutes before, a fifth failing after.
-    let before: Vec<Span> = (1..=60).map(|i| served(i, at - 900 + i as i64 * 10, 200)).collect();
-    let after: Vec<Span> = (101..=160).map(|i| served(i, at + (i as i64 - 100) * 10, if i % 5 == 0 { 500 } else { 200 })).collect();
+    let before: Vec<Span> = (1..=60).map(|i| served(i, (at - 900 + i as i64 * 10) as u64, 20, 200)).collect();
+    let after: Vec<Span> =
+        (101..=160).map(|i| served(i, (at + (i as i64 - 100) * 10) as u64, 20, if i % 5 == 0 { 500 } else { 200 })).collect();
     export(&server.running.otlp_http_addr.to_string(), &request("cart", [before, after].concat())).await;
     let mut cart = Value::Null;
     for _ in 0..100 {
@@ -198,14 +188,7 @@ async fn github_deployments_and_releases_join_the_history() {
     .await;
 
     // The same deploy seen in traces and pushed by CI with its commit.
-    let detected = Deploy {
-        service: Arc::from("cart"),
-        at_unix_nanos: at as u64 * 1_000_000_000,
-        from_version: Arc::from("v1.1"),
-        to_version: Arc::from("v1.2"),
-        environment: None,
-    };
-    server.running.store.write_drained(&Drained { deploys: vec![detected], ..Drained::default() }).await.unwrap();
+    detect(&server, "v1.1", "v1.2", at).await;
     let pushed = json!({"service": "cart", "version": "v1.2", "commit": "a".repeat(40)});
     assert_eq!(post(&server.base, &pushed.to_string(), Some(TEST_TOKEN)).await.0, 201);
 
@@ -262,7 +245,7 @@ async fn github_deployments_and_releases_join_the_history() {
 
     // cart's page: its requests of the last hours with the deploy marked, its
     // deploy from four sources, and its DORA figures.
-    let spans: Vec<Span> = (1..=30).map(|i| served(900 + i, at - 300 + i as i64 * 20, 200)).collect();
+    let spans: Vec<Span> = (1..=30).map(|i| served(900 + i, (at - 300 + i as i64 * 20) as u64, 20, 200)).collect();
     export(&server.running.otlp_http_addr.to_string(), &request("cart", spans)).await;
     let mut html = String::new();
     for _ in 0..100 {

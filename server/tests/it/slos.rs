@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use opentelemetry_proto::tonic::common::v1::any_value;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use serde_json::Value;
 
 use crate::common::*;
@@ -55,22 +53,6 @@ fn write_catalog(dir: &Path) {
         slo("broken", "shop", "7d", false).replacen("type: meridian", "type: prometheus", 1),
     ];
     std::fs::write(dir.join("slos.yaml"), slos.concat()).unwrap();
-}
-
-/// A SERVER span of `service`'s that started at `start` (unix seconds),
-/// took `millis`, and answered HTTP `status`.
-fn served(id: u64, start: u64, millis: u64, status: i64) -> Span {
-    let start = start * 1_000_000_000;
-    Span {
-        trace_id: [id.to_be_bytes(), id.to_be_bytes()].concat(),
-        span_id: id.to_be_bytes().to_vec(),
-        name: "GET /cart".to_string(),
-        kind: SpanKind::Server as i32,
-        start_time_unix_nano: start,
-        end_time_unix_nano: start + millis * 1_000_000,
-        attributes: vec![text("http.request.method", "GET"), kv("http.response.status_code", any_value::Value::IntValue(status))],
-        ..Default::default()
-    }
 }
 
 async fn requests(base: &str, service: &str) -> u64 {

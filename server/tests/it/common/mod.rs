@@ -93,6 +93,22 @@ pub fn span(trace: u8, id: u8, parent: Option<u8>, kind: span::SpanKind, error: 
     }
 }
 
+/// A SERVER span with id `id` (its trace too) that started at `start`
+/// (unix seconds), took `millis`, and answered HTTP `status`.
+pub fn served(id: u64, start: u64, millis: u64, status: i64) -> Span {
+    let start = start * 1_000_000_000;
+    Span {
+        trace_id: [id.to_be_bytes(), id.to_be_bytes()].concat(),
+        span_id: id.to_be_bytes().to_vec(),
+        name: "GET /cart".to_string(),
+        kind: span::SpanKind::Server as i32,
+        start_time_unix_nano: start,
+        end_time_unix_nano: start + millis * 1_000_000,
+        attributes: vec![text("http.request.method", "GET"), kv("http.response.status_code", any_value::Value::IntValue(status))],
+        ..Default::default()
+    }
+}
+
 /// One export request from `service` carrying `spans`.
 pub fn request(service: &str, spans: Vec<Span>) -> ExportTraceServiceRequest {
     ExportTraceServiceRequest {
