@@ -115,8 +115,10 @@ type Seen = std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>, Option<
 
 /// A fake GitHub API for one repository, `acme/cart`: a deployment whose
 /// latest status is `success`, a published release and a draft, each list
-/// with an ETag that a conditional request matches.
-async fn fake_github(at: i64) -> (String, Seen) {
+/// with an ETag that a conditional request matches. With `spent`, the
+/// first request finds the rate limit spent for two seconds. Also gives
+/// when each request came.
+async fn fake_github(at: i64, spent: bool) -> (String, Seen, std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>>) {
     use axum::http::{HeaderMap, StatusCode};
     use axum::response::IntoResponse;
     let seen: Seen = Default::default();
@@ -149,11 +151,27 @@ async fn fake_github(at: i64) -> (String, Seen) {
         ),
     ]);
     let record = seen.clone();
+    let times: std::sync::Arc<std::sync::Mutex<Vec<std::time::Instant>>> = Default::default();
+    let stamp = times.clone();
     let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap| {
-        let (lists, record) = (lists.clone(), record.clone());
+        let (lists, record, stamp) = (lists.clone(), record.clone(), stamp.clone());
         async move {
             let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
             record.lock().unwrap().push((uri.path().to_string(), header("if-none-match"), header("authorization")));
+            let first = {
+                let mut stamps = stamp.lock().unwrap();
+                stamps.push(std::time::Instant::now());
+                stamps.len() == 1
+            };
+            if spent && first {
+                let reset = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 2).to_string();
+                return (
+                    StatusCode::FORBIDDEN,
+                    [("x-ratelimit-remaining", "0".to_string()), ("x-ratelimit-reset", reset)],
+                    "API rate limit exceeded",
+                )
+                    .into_response();
+            }
             match lists.iter().find(|(path, _, _)| *path == uri.path()) {
                 Some((_, etag, _)) if header("if-none-match").as_deref() == Some(*etag) => StatusCode::NOT_MODIFIED.into_response(),
                 Some((_, etag, body)) => ([("etag", *etag), ("content-type", "application/json")], body.to_string()).into_response(),
@@ -164,14 +182,14 @@ async fn fake_github(at: i64) -> (String, Seen) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (url, seen)
+    (url, seen, times)
 }
 
 #[tokio::test]
 async fn github_deployments_and_releases_join_the_history() {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let at = now - now % 60 - 600;
-    let (github, seen) = fake_github(at).await;
+    let (github, seen, _) = fake_github(at, false).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("catalog-info.yaml"),
@@ -264,5 +282,34 @@ async fn github_deployments_and_releases_join_the_history() {
     );
     let dora = html.split("data-testid=\"dora\"").nth(1).expect("DORA figures");
     assert!(dora.contains("1.5 h"), "lead time: {dora:.1000}");
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_spent_rate_limit_is_waited_out() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let (github, seen, times) = fake_github(now - 600, true).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: cart\n  annotations: {github.com/project-slug: acme/cart}\nspec: {type: service, lifecycle: production, owner: team}\n",
+    )
+    .unwrap();
+    let server = start_with(None, vec![dir.path().to_path_buf()], |config| {
+        config.github =
+            Some(server::deploys::github::GithubConfig { url: github, token: None, poll: std::time::Duration::from_millis(200) });
+    })
+    .await;
+    for _ in 0..100 {
+        let (_, answer) = get_json(&format!("{}/api/v1/deploys?service=cart", server.base)).await;
+        if answer["items"].as_array().is_some_and(|items| !items.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let times = times.lock().unwrap().clone();
+    assert!(times.len() >= 2, "polled again once the limit reset: {:?}", seen.lock().unwrap());
+    let waited = times[1] - times[0];
+    assert!(waited >= std::time::Duration::from_millis(900), "waited {waited:?} for the reset, not the 200 ms poll");
     server.running.stop().await;
 }
