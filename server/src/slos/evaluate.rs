@@ -150,21 +150,9 @@ pub(super) async fn pass(
 /// Counts the minutes before `end` that are new or may have changed into
 /// every series, and stores them.
 async fn count_minutes(store: &Store, series: &[(String, Series)], end: u64, state: &mut State) -> Result<(), StoreError> {
-    if state.counted_until.is_none() {
-        // After a restart, go on from where the last pass got, if it counted
-        // every series there is now.
-        if let Some(until) = store.slo_counted_until().await? {
-            let until = until.max(0) as u64;
-            let counted = store.slo_series_since((until - until % HOUR).saturating_sub(HOUR) as i64).await?;
-            if series.iter().all(|(key, _)| counted.contains(key)) {
-                state.counted_until = Some(until);
-                state.known_series = counted;
-            }
-        }
-    }
     let new_series = series.iter().any(|(key, _)| !state.known_series.contains(key));
     let from = match state.counted_until {
-        Some(until) if !new_series => until.min(end).saturating_sub(RECOUNT_SECS).max(end.saturating_sub(CATCH_UP_SECS)),
+        Some(until) if !new_series => until.min(end).saturating_sub(RECOUNT_SECS),
         _ => end.saturating_sub(CATCH_UP_SECS),
     };
     let from = from - from % MINUTE;
@@ -202,7 +190,6 @@ async fn count_minutes(store: &Store, series: &[(String, Series)], end: u64, sta
     }
     let rows: Vec<(String, HourCounts)> = hours.into_iter().map(|((at, _), hour)| (series[at].0.clone(), hour)).collect();
     store.put_slo_hours(&rows).await?;
-    store.set_slo_counted_until(end as i64).await?;
     state.hours.wrote(&rows);
     state.counted_until = Some(end);
     state.known_series = series.iter().map(|(key, _)| key.clone()).collect();

@@ -32,9 +32,8 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(60);
 /// Minutes counted again on every pass, for spans that arrive late (the
 /// collector's pairing window is 10 minutes by default too).
 pub const RECOUNT_SECS: u64 = 10 * 60;
-/// How far a pass counts back at most: for a series never counted before,
-/// on a first start, and for the minutes missed while Meridian was down
-/// (after a restart a pass goes on from where the last one got).
+/// How far the first pass after a start counts back: minutes missed while
+/// Meridian was down, if their buckets are still kept.
 pub const CATCH_UP_SECS: u64 = 6 * 3600;
 /// Alert changes kept per objective for reads.
 pub const HISTORY: usize = 20;

@@ -108,29 +108,6 @@ impl Store {
         Ok(totals)
     }
 
-    /// Minutes before this (unix seconds) were counted into the SLO series
-    /// by the last pass; `None` before any.
-    pub async fn slo_counted_until(&self) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("SELECT done_until FROM rollups WHERE name = 'slo'").fetch_optional(&self.pool).await?;
-        Ok(row.map(|row| row.try_get::<i64, _>("done_until")).transpose()?)
-    }
-
-    pub async fn set_slo_counted_until(&self, until: i64) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO rollups (name, done_until) VALUES ('slo', $1) ON CONFLICT (name) DO UPDATE SET done_until = excluded.done_until",
-        )
-        .bind(until)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// The series with an hour stored from `hour` (unix seconds) on.
-    pub async fn slo_series_since(&self, hour: i64) -> Result<std::collections::HashSet<String>, StoreError> {
-        let rows = sqlx::query("SELECT DISTINCT series FROM slo_hours WHERE hour >= $1").bind(hour).fetch_all(&self.pool).await?;
-        rows.iter().map(|row| Ok(row.try_get::<String, _>("series")?)).collect()
-    }
-
     /// Forgets series hours older than `before` (unix seconds).
     pub async fn delete_slo_hours_before(&self, before: i64) -> Result<u64, StoreError> {
         Ok(sqlx::query("DELETE FROM slo_hours WHERE hour < $1").bind(before).execute(&self.pool).await?.rows_affected())
