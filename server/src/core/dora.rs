@@ -162,10 +162,18 @@ impl Core {
             }
         };
         let since = now - i64::from(days) * 86_400;
-        let wanted: HashSet<&str> = services.iter().map(String::as_str).collect();
         let filter = DeployFilter { service: (services.len() == 1).then(|| services[0].clone()), since, limit: usize::MAX };
+        let deploys = self.deploy_history(&filter, now).await?;
+        self.dora_of(services, days, &deploys, now).await
+    }
+
+    /// The four keys of `services` over the last `days`, from their deploy
+    /// history already read (`deploys` may hold others and older ones).
+    pub async fn dora_of(&self, services: Vec<String>, days: u32, deploys: &[DeployRecord], now: i64) -> Result<Dora, Error> {
+        let since = now - i64::from(days) * 86_400;
+        let wanted: HashSet<&str> = services.iter().map(String::as_str).collect();
         let deploys: Vec<DeployRecord> =
-            self.deploy_history(&filter, now).await?.into_iter().filter(|d| wanted.contains(d.service.as_str())).collect();
+            deploys.iter().filter(|d| wanted.contains(d.service.as_str()) && d.at_unix_secs >= since).cloned().collect();
         let slo_services: std::collections::HashMap<String, String> =
             self.catalog.slos().iter().map(|slo| (slo.name.clone(), slo.service.clone())).collect();
         let alerts: Vec<ServiceAlert> = self

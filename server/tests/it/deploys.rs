@@ -185,17 +185,23 @@ async fn fake_github(at: i64, spent: bool) -> (String, Seen, std::sync::Arc<std:
     (url, seen, times)
 }
 
-#[tokio::test]
-async fn github_deployments_and_releases_join_the_history() {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let at = now - now % 60 - 600;
-    let (github, seen, _) = fake_github(at, false).await;
+/// A catalog of one Component, cart, whose repository is `acme/cart`.
+fn cart_catalog() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("catalog-info.yaml"),
         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: cart\n  annotations: {github.com/project-slug: acme/cart}\nspec: {type: service, lifecycle: production, owner: team}\n",
     )
     .unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn github_deployments_and_releases_join_the_history() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let at = now - now % 60 - 600;
+    let (github, seen, _) = fake_github(at, false).await;
+    let dir = cart_catalog();
     let server = start_with(None, vec![dir.path().to_path_buf()], |config| {
         config.github = Some(server::deploys::github::GithubConfig {
             url: github,
@@ -289,12 +295,7 @@ async fn github_deployments_and_releases_join_the_history() {
 async fn a_spent_rate_limit_is_waited_out() {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let (github, seen, times) = fake_github(now - 600, true).await;
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("catalog-info.yaml"),
-        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: cart\n  annotations: {github.com/project-slug: acme/cart}\nspec: {type: service, lifecycle: production, owner: team}\n",
-    )
-    .unwrap();
+    let dir = cart_catalog();
     let server = start_with(None, vec![dir.path().to_path_buf()], |config| {
         config.github =
             Some(server::deploys::github::GithubConfig { url: github, token: None, poll: std::time::Duration::from_millis(200) });

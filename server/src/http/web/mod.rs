@@ -29,7 +29,7 @@ use self::demo_fleet::{DemoFleet, FleetError};
 use self::layout::layout;
 use super::auth::{AuthError, Tokens};
 use crate::core::deploys::{Around, DeployFilter, DeployRecord};
-use crate::core::dora::{Dora, DoraScope};
+use crate::core::dora::Dora;
 use crate::core::slos::SloFilter;
 use crate::core::{self, Core, ObservedCall, SEARCH_FACETS, Window, location_source};
 use crate::slos::ObjectiveStatus;
@@ -40,7 +40,7 @@ const ENTITY_WINDOW: Window = Window::minutes(60);
 const DEMO_WINDOW: Window = Window::minutes(5);
 /// The Demo page lists this many of the latest deploys.
 const DEMO_DEPLOYS: u32 = 10;
-/// An entity page lists this many of the component's latest deploys.
+/// An entity page lists this many of the component's latest deploys (of the DORA period).
 const ENTITY_DEPLOYS: usize = 20;
 /// An entity page's DORA figures cover this many days.
 const ENTITY_DORA_DAYS: u32 = 30;
@@ -218,6 +218,44 @@ fn observed_edge(call: ObservedCall) -> ObservedEdge {
     }
 }
 
+/// What a Component's page shows beyond the entity: its traffic, deploys,
+/// DORA figures and SLOs.
+#[derive(Default)]
+struct ComponentPanels {
+    deploys: Vec<DeployRecordView>,
+    red: Option<RedSeries>,
+    dora: Option<DoraView>,
+    slos: Vec<SloView>,
+}
+
+impl Portal {
+    /// One read of the service's deploy history (the DORA period) serves the
+    /// timeline, the chart's markers and the DORA figures.
+    async fn component_panels(&self, service: &str) -> Result<ComponentPanels, PortError> {
+        let now = crate::store::unix_seconds();
+        let owner = self.core.service_owner(service);
+        let since = now - i64::from(ENTITY_DORA_DAYS) * 86_400;
+        let filter = DeployFilter { service: Some(service.to_string()), since, limit: usize::MAX };
+        let history = self.core.deploy_history(&filter, now).await.map_err(port_error)?;
+        let window = Window::minutes(app::model::RED_HOURS * 60);
+        let minutes = self.core.service_minutes(service, window).await.map_err(port_error)?;
+        let from = now - window.duration.as_secs() as i64;
+        let dora = self.core.dora_of(vec![service.to_string()], ENTITY_DORA_DAYS, &history, now).await.map_err(port_error)?;
+        let slos = self.core.slos(&SloFilter { service: Some(service.to_string()), state: None });
+        Ok(ComponentPanels {
+            deploys: history.iter().take(ENTITY_DEPLOYS).map(|record| deploy_record_view(record, owner.clone())).collect(),
+            red: Some(RedSeries {
+                from,
+                to: now,
+                minutes: minutes.iter().map(|(at, red)| (*at as i64, red.requests, red.errors, red.quantile_ms(0.95))).collect(),
+                deploys: history.iter().filter(|d| d.at_unix_secs >= from).map(|d| (d.at_unix_secs, d.version.clone())).collect(),
+            }),
+            dora: Some(dora_view(&dora)),
+            slos: slos.objectives.iter().map(|status| slo_view(status, owner.clone())).collect(),
+        })
+    }
+}
+
 #[async_trait::async_trait]
 impl PortalPort for Portal {
     async fn search(&self, text: &str, filter: &str) -> Result<SearchView, PortError> {
@@ -247,6 +285,11 @@ impl PortalPort for Portal {
             Some(calls) => (calls.callers.into_iter().map(observed_edge).collect(), calls.callees.into_iter().map(observed_edge).collect()),
             None => (Vec::new(), Vec::new()),
         };
+        let panels = if entity.kind.eq_ignore_ascii_case("component") {
+            self.component_panels(&entity.metadata.name).await?
+        } else {
+            ComponentPanels::default()
+        };
         Ok(Some(EntityDetail {
             summary: summary(entity),
             relations: entity
@@ -259,42 +302,10 @@ impl PortalPort for Portal {
             callers,
             callees,
             problems: overview.problems.iter().map(problem).collect(),
-            deploys: if entity.kind.eq_ignore_ascii_case("component") {
-                let filter = DeployFilter { service: Some(entity.metadata.name.clone()), since: 0, limit: ENTITY_DEPLOYS };
-                let owner = self.core.service_owner(&entity.metadata.name);
-                let history = self.core.deploy_history(&filter, crate::store::unix_seconds()).await.map_err(port_error)?;
-                history.iter().map(|record| deploy_record_view(record, owner.clone())).collect()
-            } else {
-                Vec::new()
-            },
-            red: if entity.kind.eq_ignore_ascii_case("component") {
-                let now = crate::store::unix_seconds();
-                let window = Window::minutes(app::model::RED_HOURS * 60);
-                let minutes = self.core.service_minutes(&entity.metadata.name, window).await.map_err(port_error)?;
-                let from = now - window.duration.as_secs() as i64;
-                let filter = DeployFilter { service: Some(entity.metadata.name.clone()), since: from, limit: ENTITY_DEPLOYS };
-                let deploys = self.core.deploy_history(&filter, now).await.map_err(port_error)?;
-                Some(RedSeries {
-                    from,
-                    to: now,
-                    minutes: minutes.iter().map(|(at, red)| (*at as i64, red.requests, red.errors, red.quantile_ms(0.95))).collect(),
-                    deploys: deploys.iter().map(|d| (d.at_unix_secs, d.version.clone())).collect(),
-                })
-            } else {
-                None
-            },
-            dora: if entity.kind.eq_ignore_ascii_case("component") {
-                let scope = DoraScope::Service(entity.metadata.name.clone());
-                Some(dora_view(&self.core.dora(&scope, ENTITY_DORA_DAYS, crate::store::unix_seconds()).await.map_err(port_error)?))
-            } else {
-                None
-            },
-            slos: if entity.kind.eq_ignore_ascii_case("component") {
-                let list = self.core.slos(&SloFilter { service: Some(entity.metadata.name.clone()), state: None });
-                list.objectives.iter().map(|status| slo_view(status, self.core.service_owner(&status.slo.service))).collect()
-            } else {
-                Vec::new()
-            },
+            deploys: panels.deploys,
+            red: panels.red,
+            dora: panels.dora,
+            slos: panels.slos,
         }))
     }
 
