@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use sqlx::Row;
 
 use super::insert::Insert;
-use super::{Store, StoreError, unix_seconds};
+use super::{IN_LIST_BATCH, Store, StoreError, in_list, unix_seconds};
 
 /// A location registered through the API.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,9 +20,6 @@ pub struct StoredLocation {
     pub location_type: String,
     pub target: String,
 }
-
-/// Refs deleted per statement.
-const DELETE_BATCH: usize = 500;
 
 impl Store {
     /// Applies a change set in one transaction: upserts `changed`, deletes the
@@ -33,9 +30,8 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.pool.begin().await?;
-        for chunk in removed.chunks(DELETE_BATCH) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("DELETE FROM entities WHERE entity_ref IN ({})", placeholders.join(", "));
+        for chunk in removed.chunks(IN_LIST_BATCH) {
+            let sql = format!("DELETE FROM entities WHERE entity_ref IN ({})", in_list(chunk.len()));
             let mut query = sqlx::query(&sql);
             for key in chunk {
                 query = query.bind(key);

@@ -9,7 +9,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::insert::Insert;
-use super::{Store, StoreError, count, text, unix_seconds};
+use super::{IN_LIST_BATCH, Store, StoreError, count, in_list, text, unix_seconds};
 
 fn deploy(row: &AnyRow) -> Result<Deploy, StoreError> {
     Ok(Deploy {
@@ -69,9 +69,8 @@ impl Store {
     /// When each of `shas` was made, where known.
     pub async fn commit_times(&self, shas: &[String]) -> Result<std::collections::HashMap<String, i64>, StoreError> {
         let mut times = std::collections::HashMap::new();
-        for chunk in shas.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-            let sql = format!("SELECT sha, at_unix_secs FROM commit_times WHERE sha IN ({})", placeholders.join(", "));
+        for chunk in shas.chunks(IN_LIST_BATCH) {
+            let sql = format!("SELECT sha, at_unix_secs FROM commit_times WHERE sha IN ({})", in_list(chunk.len()));
             let mut query = sqlx::query(&sql);
             for sha in chunk {
                 query = query.bind(sha.clone());

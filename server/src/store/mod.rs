@@ -81,6 +81,15 @@ impl Store {
     }
 }
 
+/// The values of an `IN (...)` list of `count` bound values: `$1, $2, ...`.
+/// Callers bind at most [`IN_LIST_BATCH`] values per statement.
+fn in_list(count: usize) -> String {
+    (1..=count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Values bound to one `IN (...)` list at most: well within every bind limit.
+const IN_LIST_BATCH: usize = 500;
+
 /// A count column (never negative when Meridian wrote it).
 fn count(row: &sqlx::any::AnyRow, column: &str) -> Result<u64, StoreError> {
     use sqlx::Row;

@@ -8,7 +8,7 @@ use slo::{Alert, Counts, HourCounts};
 use sqlx::Row;
 
 use super::insert::Insert;
-use super::{Store, StoreError, count};
+use super::{IN_LIST_BATCH, Store, StoreError, count, in_list};
 
 /// One change of an objective's alert state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,10 +63,8 @@ impl Store {
     /// Every series' hours that start at one of `hours` (unix seconds), minute by minute.
     pub async fn slo_hours_at(&self, hours: &[u64]) -> Result<Vec<(String, HourCounts)>, StoreError> {
         let mut found = Vec::new();
-        // A statement per few hundred hours keeps within every bind limit.
-        for chunk in hours.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-            let sql = format!("SELECT series, hour, minutes FROM slo_hours WHERE hour IN ({})", placeholders.join(", "));
+        for chunk in hours.chunks(IN_LIST_BATCH) {
+            let sql = format!("SELECT series, hour, minutes FROM slo_hours WHERE hour IN ({})", in_list(chunk.len()));
             let mut query = sqlx::query(&sql);
             for hour in chunk {
                 query = query.bind(*hour as i64);
