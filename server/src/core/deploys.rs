@@ -265,8 +265,12 @@ impl Core {
                 Some(comparison) => comparison,
                 None => {
                     let at = record.at_unix_secs;
-                    let before = Around::of(&self.store.service_red_between(&record.service, at - window, at).await?);
-                    let after = Around::of(&self.store.service_red_between(&record.service, at, at + window).await?);
+                    let minutes = self.store.service_minutes(&record.service, at - window, at + window).await?;
+                    let (mut before, mut after) = (RedStats::default(), RedStats::default());
+                    for (minute, red) in &minutes {
+                        if (*minute as i64) < at { before.merge(red) } else { after.merge(red) }
+                    }
+                    let (before, after) = (Around::of(&before), Around::of(&after));
                     let burns = self.slos.burn_around(&record.service, at.max(0) as u64, window as u64).await?;
                     let burn_rose = burns.into_iter().filter(|b| b.after.unwrap_or(0.0) > b.before.unwrap_or(0.0)).collect();
                     let comparison = Comparison { before, after, burn_rose };

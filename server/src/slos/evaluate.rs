@@ -34,12 +34,6 @@ pub struct ObjectiveStatus {
     pub budget_chart: Chart,
 }
 
-impl ObjectiveStatus {
-    pub fn target(&self) -> f64 {
-        self.slo.objectives[self.objective].target
-    }
-}
-
 /// Every objective as of one evaluation.
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {

@@ -357,18 +357,6 @@ impl Store {
         Ok(merged.into_buckets().collect())
     }
 
-    /// One service's served requests in minute buckets starting in
-    /// `from..to` (unix seconds), merged; empty where minutes are no longer kept.
-    pub async fn service_red_between(&self, service: &str, from: i64, to: i64) -> Result<RedStats, StoreError> {
-        let mut red = RedStats::default();
-        self.each_row::<ServiceBucket>(Resolution::Minute, from, to, Rows::OfService(service), |bucket| {
-            red.merge(&bucket.stats);
-            Ok(())
-        })
-        .await?;
-        Ok(red)
-    }
-
     /// One service's served requests per minute, for minutes starting in
     /// `from..to` (unix seconds), each flush's rows merged; by minute.
     pub async fn service_minutes(&self, service: &str, from: i64, to: i64) -> Result<Vec<(u64, RedStats)>, StoreError> {

@@ -169,13 +169,6 @@ impl Store {
             .collect()
     }
 
-    /// The deploys detected for one service, oldest first.
-    pub async fn deploys(&self, service: &str) -> Result<Vec<Deploy>, StoreError> {
-        let sql =
-            "SELECT service, at_unix_nanos, from_version, to_version, environment FROM deploys WHERE service = $1 ORDER BY at_unix_nanos";
-        sqlx::query(sql).bind(service).fetch_all(&self.pool).await?.iter().map(deploy).collect()
-    }
-
     /// The latest `limit` deploys of any service, newest first.
     pub async fn recent_deploys(&self, limit: u32) -> Result<Vec<Deploy>, StoreError> {
         let sql = "SELECT service, at_unix_nanos, from_version, to_version, environment FROM deploys ORDER BY at_unix_nanos DESC LIMIT $1";

@@ -90,7 +90,7 @@ async fn the_live_graph_is_pushed_and_comes_back_after_a_restart() {
     stream.until_edge("user:user", "service:back").await;
     let store = again.running.store.clone();
     again.running.stop().await;
-    let deploys = store.deploys("back").await.unwrap();
+    let deploys = store.deploys_since(Some("back"), 0).await.unwrap();
     assert_eq!(
         deploys.iter().map(|d| (d.from_version.to_string(), d.to_version.to_string())).collect::<Vec<_>>(),
         [("1.0".to_string(), "2.0".to_string())],

@@ -105,8 +105,8 @@ async fn storage_suite(store: Store, url: &str) {
     let summary: Vec<(&str, u64, u64)> = operations.iter().map(|o| (o.operation.as_str(), o.stats.requests, o.stats.errors)).collect();
     assert_eq!(summary, [("GET /items", 4, 1), ("POST /orders", 2, 1)]);
     assert!((3900..=4100).contains(&operations[0].stats.latency.max_us()));
-    assert_eq!(store.deploys("shop").await.unwrap(), drained.deploys);
-    assert!(store.deploys("other").await.unwrap().is_empty());
+    assert_eq!(store.deploys_since(Some("shop"), 0).await.unwrap(), drained.deploys);
+    assert!(store.deploys_since(Some("other"), 0).await.unwrap().is_empty());
     let later = Deploy { service: Arc::from("other"), at_unix_nanos: 6_060_000_000_000, ..drained.deploys[0].clone() };
     store.write_drained(&Drained { deploys: vec![later.clone()], ..Drained::default() }).await.unwrap();
     assert_eq!(store.recent_deploys(10).await.unwrap(), [later.clone(), drained.deploys[0].clone()], "newest first");
