@@ -5,9 +5,6 @@ use leptos::prelude::*;
 
 use crate::model::{AlertState, SloView};
 
-/// Burn windows shown beside an objective, as the alert rules pair them.
-const BURN_WINDOWS: [&str; 7] = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"];
-
 /// A share as a percentage with two decimals; a dash when unknown.
 pub fn percent(share: Option<f64>) -> String {
     share.map_or_else(|| "–".to_string(), |s| format!("{:.2} %", s * 100.0))
@@ -67,7 +64,8 @@ pub fn SloPanel(slos: Vec<SloView>) -> impl IntoView {
 
 #[component]
 fn SloCard(slo: SloView) -> impl IntoView {
-    let rates: Vec<(&str, String)> = BURN_WINDOWS.iter().map(|w| (*w, burn(slo.burn(w)))).collect();
+    // The server lists the burn windows shortest first.
+    let rates: Vec<(String, String)> = slo.burn_rates.iter().map(|(window, rate)| (window.clone(), burn(*rate))).collect();
     view! {
         <article class="slo" data-slo=slo.name.clone()>
             <header>
@@ -82,7 +80,7 @@ fn SloCard(slo: SloView) -> impl IntoView {
             <BudgetChart points=slo.budget_chart.clone() />
             <table class="burn">
                 <caption>"Burn rate (1× spends the budget exactly over the window)"</caption>
-                <thead><tr>{rates.iter().map(|(w, _)| view! { <th scope="col">{*w}</th> }).collect_view()}</tr></thead>
+                <thead><tr>{rates.iter().map(|(w, _)| view! { <th scope="col">{w.clone()}</th> }).collect_view()}</tr></thead>
                 <tbody><tr>{rates.into_iter().map(|(_, r)| view! { <td class="num">{r}</td> }).collect_view()}</tr></tbody>
             </table>
             {(!slo.history.is_empty()).then(|| view! {

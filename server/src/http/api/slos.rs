@@ -84,23 +84,18 @@ struct Threshold {
     value_ms: f64,
 }
 
-/// Burn rates by window, in the order the windows grow.
-#[derive(Serialize)]
-struct BurnRates {
-    #[serde(rename = "5m")]
-    five_minutes: Option<f64>,
-    #[serde(rename = "30m")]
-    thirty_minutes: Option<f64>,
-    #[serde(rename = "1h")]
-    one_hour: Option<f64>,
-    #[serde(rename = "2h")]
-    two_hours: Option<f64>,
-    #[serde(rename = "6h")]
-    six_hours: Option<f64>,
-    #[serde(rename = "1d")]
-    one_day: Option<f64>,
-    #[serde(rename = "3d")]
-    three_days: Option<f64>,
+/// Burn rates by window (`5m` … `3d`), in the order the windows grow.
+struct BurnRates(slo::BurnRates);
+
+impl Serialize for BurnRates {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(BurnWindow::ALL.len()))?;
+        for (window, rate) in self.0.iter() {
+            map.serialize_entry(window.as_str(), &rate)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -119,7 +114,6 @@ impl Item {
     fn of(status: &ObjectiveStatus) -> Self {
         let slo = &status.slo;
         let objective = &slo.objectives[status.objective];
-        let burn = |window| status.burn.get(window);
         Item {
             name: slo.name.clone(),
             display_name: slo.display_name.clone(),
@@ -136,15 +130,7 @@ impl Item {
             total: status.counts.total,
             attainment: status.counts.attainment(),
             error_budget_remaining: status.counts.budget_remaining(objective.target),
-            burn_rates: BurnRates {
-                five_minutes: burn(BurnWindow::FiveMinutes),
-                thirty_minutes: burn(BurnWindow::ThirtyMinutes),
-                one_hour: burn(BurnWindow::OneHour),
-                two_hours: burn(BurnWindow::TwoHours),
-                six_hours: burn(BurnWindow::SixHours),
-                one_day: burn(BurnWindow::OneDay),
-                three_days: burn(BurnWindow::ThreeDays),
-            },
+            burn_rates: BurnRates(status.burn),
             alert: status.alert,
             alert_history: status.history.iter().map(|(state, at)| AlertChange { state: *state, at: rfc3339(*at as u64) }).collect(),
             budget_series: status
