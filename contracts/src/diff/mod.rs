@@ -1,0 +1,370 @@
+//! What changed between two versions of an OpenAPI (or Swagger) document,
+//! each change graded by what it does to clients written against the old
+//! one: [`Level::Breaking`] (oasdiff's ERR), [`Level::Warning`] (WARN) or
+//! [`Level::Info`].
+//!
+//! Check ids are oasdiff's where it has one (`request-parameter-removed`,
+//! `new-required-request-property`, `response-success-status-removed`…), so
+//! teams that know its list know ours; the schema checks are named
+//! `<where>-<what>`, `<where>` being `request-parameter`, `request-body`,
+//! `request-property`, `response-body` or `response-property`. Levels
+//! follow oasdiff's later releases (setting a bound on a request is
+//! breaking; a value added to a response enum is breaking). One check of
+//! our own: `request-parameter-renamed`, a parameter removed and another
+//! added in the same place of the same operation, which oasdiff reports
+//! as two changes.
+//!
+//! Operations are matched by method and [`crate::path::normalize`]d path,
+//! so renaming a path parameter changes nothing a client sees. Pointers
+//! locate a change in the new document, or in the old one for what was
+//! removed.
+
+mod schema;
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::document::{Document, Node};
+use crate::operations::{self, View};
+
+/// How much a change matters to clients of the old version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Info,
+    Warning,
+    Breaking,
+}
+
+impl Level {
+    /// How reports spell it: `BREAKING`, `WARNING`, `non-breaking`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Breaking => "BREAKING",
+            Level::Warning => "WARNING",
+            Level::Info => "non-breaking",
+        }
+    }
+
+    /// Reads a level as `--fail-on` takes it (ours or oasdiff's spelling).
+    pub fn parse(text: &str) -> Option<Level> {
+        match text.to_ascii_uppercase().as_str() {
+            "BREAKING" | "ERR" | "ERROR" => Some(Level::Breaking),
+            "WARNING" | "WARN" => Some(Level::Warning),
+            "INFO" | "NON-BREAKING" => Some(Level::Info),
+            _ => None,
+        }
+    }
+}
+
+/// The operation a change is about.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct OperationRef {
+    /// Upper case.
+    pub method: String,
+    /// As the document writes it (the new one, unless the operation is gone).
+    pub path: String,
+}
+
+impl std::fmt::Display for OperationRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
+/// One change between two versions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Change {
+    pub level: Level,
+    /// The check that found it (`request-parameter-removed`).
+    pub id: String,
+    pub operation: Option<OperationRef>,
+    /// JSON pointer of the changed element.
+    pub pointer: String,
+    /// A sentence naming the field or value.
+    pub message: String,
+}
+
+/// Every change from `old` to `new`: by operation in the old document's
+/// order (then added operations), most severe first within one.
+pub fn diff(old: &Document, new: &Document) -> Vec<Change> {
+    let old_views = operations::views(old);
+    let new_views = operations::views(new);
+    let mut differ = Differ { old, new, out: Vec::new(), seen: HashSet::new() };
+    let new_by_key: BTreeMap<(&str, &str), &View<'_>> = new_views.iter().map(|v| ((v.method.as_str(), v.route.as_str()), v)).collect();
+    let new_routes: HashSet<&str> = new_views.iter().map(|v| v.route.as_str()).collect();
+    let old_keys: HashSet<(&str, &str)> = old_views.iter().map(|v| (v.method.as_str(), v.route.as_str())).collect();
+    for old_view in &old_views {
+        match new_by_key.get(&(old_view.method.as_str(), old_view.route.as_str())) {
+            Some(new_view) => differ.operation(old_view, new_view),
+            None => differ.removed_operation(old_view, !new_routes.contains(old_view.route.as_str())),
+        }
+    }
+    for new_view in new_views.iter().filter(|v| !old_keys.contains(&(v.method.as_str(), v.route.as_str()))) {
+        differ.push(Level::Info, "endpoint-added", new_view, &new_view.node.pointer, format!("operation `{}` was added", new_view.label()));
+    }
+    let mut seen = HashSet::new();
+    differ.out.retain(|change| seen.insert(change.clone()));
+    differ.out
+}
+
+struct Differ<'d> {
+    old: &'d Document,
+    new: &'d Document,
+    out: Vec<Change>,
+    /// Schema pairs already compared in one direction of one operation: a
+    /// recursive schema is walked once.
+    seen: HashSet<(usize, usize, usize, usize, bool)>,
+}
+
+impl<'d> Differ<'d> {
+    fn push(&mut self, level: Level, id: impl Into<String>, view: &View<'_>, pointer: &str, message: String) {
+        let operation = OperationRef { method: view.method.clone(), path: view.path.to_string() };
+        self.out.push(Change { level, id: id.into(), operation: Some(operation), pointer: pointer.to_string(), message });
+    }
+
+    fn removed_operation(&mut self, view: &View<'_>, whole_path: bool) {
+        let (id, level) = match (whole_path, view.deprecated()) {
+            (true, false) => ("api-path-removed-without-deprecation", Level::Breaking),
+            (true, true) => ("api-path-removed-with-deprecation", Level::Info),
+            (false, false) => ("api-removed-without-deprecation", Level::Breaking),
+            (false, true) => ("api-removed-with-deprecation", Level::Info),
+        };
+        let what = if whole_path { format!("path `{}`", view.path) } else { format!("operation `{}`", view.label()) };
+        let how = if view.deprecated() { "after being deprecated" } else { "without being deprecated first" };
+        self.push(level, id, view, &view.node.pointer, format!("{what} was removed {how}"));
+    }
+
+    fn operation(&mut self, old: &View<'d>, new: &View<'d>) {
+        self.seen.clear();
+        if new.deprecated() && !old.deprecated() {
+            self.push(Level::Info, "endpoint-deprecated", new, &new.node.pointer, format!("operation `{}` was deprecated", new.label()));
+        }
+        self.parameters(old, new);
+        self.request_body(old, new);
+        self.responses(old, new);
+        self.security(old, new);
+    }
+
+    fn parameters(&mut self, old: &View<'d>, new: &View<'d>) {
+        let removed: Vec<_> = old.parameters.iter().filter(|p| !new.parameters.iter().any(|n| n.key == p.key)).collect();
+        let added: Vec<_> = new.parameters.iter().filter(|p| !old.parameters.iter().any(|o| o.key == p.key)).collect();
+        let mut renamed = Vec::new();
+        for was in &removed {
+            let same_place = |p: &&&operations::Param<'_>| p.location == was.location && was.location != "path";
+            // A rename is the only parameter removed and the only one added in
+            // one place, with the same schema; anything else is two changes.
+            if removed.iter().filter(same_place).count() == 1
+                && let [now] = added.iter().filter(same_place).collect::<Vec<_>>()[..]
+                && self.same_schema(&was.schema, &now.schema)
+            {
+                renamed.push((was.key.clone(), now.key.clone()));
+                let level = if now.required { Level::Breaking } else { Level::Warning };
+                let message = format!("{} parameter `{}` was renamed to `{}`", was.location, was.name, now.name);
+                self.push(level, "request-parameter-renamed", new, &now.node.pointer, message);
+            }
+        }
+        for was in removed.iter().filter(|p| !renamed.iter().any(|(old_key, _)| *old_key == p.key)) {
+            self.push(
+                Level::Warning,
+                "request-parameter-removed",
+                new,
+                &was.node.pointer,
+                format!("{} parameter `{}` was removed", was.location, was.name),
+            );
+        }
+        for now in added.iter().filter(|p| !renamed.iter().any(|(_, new_key)| *new_key == p.key)) {
+            let (level, id, kind) = match (now.location, now.required) {
+                ("path", _) => (Level::Breaking, "new-request-path-parameter", "required"),
+                (_, true) => (Level::Breaking, "new-required-request-parameter", "required"),
+                (_, false) => (Level::Info, "new-optional-request-parameter", "optional"),
+            };
+            self.push(level, id, new, &now.node.pointer, format!("{kind} {} parameter `{}` was added", now.location, now.name));
+        }
+        for now in &new.parameters {
+            let Some(was) = old.parameters.iter().find(|p| p.key == now.key) else { continue };
+            let subject = schema::Subject::Parameter { location: now.location.to_string(), name: now.name.to_string() };
+            match (was.required, now.required) {
+                (false, true) => {
+                    let message = format!("{} parameter `{}` became required", now.location, now.name);
+                    self.push(Level::Breaking, "request-parameter-became-required", new, &now.node.pointer, message);
+                }
+                (true, false) => {
+                    let message = format!("{} parameter `{}` became optional", now.location, now.name);
+                    self.push(Level::Info, "request-parameter-became-optional", new, &now.node.pointer, message);
+                }
+                _ => {}
+            }
+            if let (Some(old_schema), Some(new_schema)) = (&was.schema, &now.schema) {
+                self.schema(new, schema::Direction::Request, &subject, "", old_schema.clone(), new_schema.clone());
+            }
+        }
+    }
+
+    fn same_schema(&self, old: &Option<Node<'d>>, new: &Option<Node<'d>>) -> bool {
+        match (old, new) {
+            (Some(old), Some(new)) => self.old.resolve(old.clone()).value == self.new.resolve(new.clone()).value,
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    fn request_body(&mut self, old: &View<'d>, new: &View<'d>) {
+        match (&old.request, &new.request) {
+            (None, Some(body)) => {
+                let (level, id, kind) = if body.required {
+                    (Level::Breaking, "added-required-request-body", "required")
+                } else {
+                    (Level::Info, "added-optional-request-body", "optional")
+                };
+                self.push(level, id, new, &body.node.pointer, format!("a {kind} request body was added"));
+            }
+            (Some(body), None) => {
+                self.push(Level::Breaking, "request-body-removed", new, &body.node.pointer, "the request body was removed".to_string());
+            }
+            (Some(was), Some(now)) => {
+                if now.required && !was.required {
+                    self.push(
+                        Level::Breaking,
+                        "request-body-became-required",
+                        new,
+                        &now.node.pointer,
+                        "the request body became required".into(),
+                    );
+                } else if was.required && !now.required {
+                    self.push(
+                        Level::Info,
+                        "request-body-became-optional",
+                        new,
+                        &now.node.pointer,
+                        "the request body became optional".into(),
+                    );
+                }
+                let subject = schema::Subject::Body { status: None };
+                self.content(new, schema::Direction::Request, &subject, &was.content, &now.content, &now.node);
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn responses(&mut self, old: &View<'d>, new: &View<'d>) {
+        for was in &old.responses {
+            let success = is_success(was.status);
+            match new.responses.iter().find(|r| r.status.eq_ignore_ascii_case(was.status)) {
+                None => {
+                    let (level, id) = if success {
+                        (Level::Breaking, "response-success-status-removed")
+                    } else {
+                        (Level::Info, "response-non-success-status-removed")
+                    };
+                    self.push(level, id, new, &was.node.pointer, format!("response status `{}` was removed", was.status));
+                }
+                Some(now) => {
+                    let subject = schema::Subject::Body { status: Some(now.status.to_string()) };
+                    self.content(new, schema::Direction::Response, &subject, &was.content, &now.content, &now.node);
+                }
+            }
+        }
+        for now in new.responses.iter().filter(|n| !old.responses.iter().any(|o| o.status.eq_ignore_ascii_case(n.status))) {
+            let id = if is_success(now.status) { "response-success-status-added" } else { "response-non-success-status-added" };
+            self.push(Level::Info, id, new, &now.node.pointer, format!("response status `{}` was added", now.status));
+        }
+    }
+
+    fn content(
+        &mut self,
+        view: &View<'d>,
+        direction: schema::Direction,
+        subject: &schema::Subject,
+        old: &[(String, Option<Node<'d>>)],
+        new: &[(String, Option<Node<'d>>)],
+        holder: &Node<'d>,
+    ) {
+        let prefix = match direction {
+            schema::Direction::Request => "request-body",
+            schema::Direction::Response => "response",
+        };
+        for (media, old_schema) in old {
+            match new.iter().find(|(m, _)| m.eq_ignore_ascii_case(media)) {
+                None => {
+                    let id = format!("{prefix}-media-type-removed");
+                    self.push(
+                        Level::Breaking,
+                        id,
+                        view,
+                        &holder.pointer,
+                        format!("media type `{media}` of the {} was removed", subject.describe("")),
+                    );
+                }
+                Some((_, new_schema)) => {
+                    if let (Some(old_schema), Some(new_schema)) = (old_schema, new_schema) {
+                        self.schema(view, direction, subject, "", old_schema.clone(), new_schema.clone());
+                    }
+                }
+            }
+        }
+        for (media, _) in new.iter().filter(|(m, _)| !old.iter().any(|(o, _)| o.eq_ignore_ascii_case(m))) {
+            let id = format!("{prefix}-media-type-added");
+            self.push(Level::Info, id, view, &holder.pointer, format!("media type `{media}` of the {} was added", subject.describe("")));
+        }
+    }
+
+    fn security(&mut self, old: &View<'d>, new: &View<'d>) {
+        let old_alternatives = alternatives(old.security.as_ref());
+        let new_alternatives = alternatives(new.security.as_ref());
+        let pointer = new.security.as_ref().map_or(new.node.pointer.as_str(), |s| s.pointer.as_str()).to_string();
+        let anonymous = |list: &[String]| list.is_empty() || list.iter().any(String::is_empty);
+        if anonymous(&old_alternatives) && !anonymous(&new_alternatives) {
+            let message = format!("the operation now requires `{}`, where it required nothing", new_alternatives.join("` or `"));
+            self.push(Level::Breaking, "api-security-added", new, &pointer, message);
+            return;
+        }
+        if anonymous(&new_alternatives) {
+            if !anonymous(&old_alternatives) {
+                self.push(Level::Info, "api-security-removed", new, &pointer, "the operation no longer requires credentials".to_string());
+            }
+            return;
+        }
+        for was in old_alternatives.iter().filter(|a| !new_alternatives.contains(a)) {
+            self.push(
+                Level::Breaking,
+                "api-security-removed",
+                new,
+                &pointer,
+                format!("security requirement `{was}` is no longer accepted"),
+            );
+        }
+        for now in new_alternatives.iter().filter(|a| !old_alternatives.contains(a)) {
+            self.push(Level::Info, "api-security-added", new, &pointer, format!("security requirement `{now}` is now accepted too"));
+        }
+    }
+}
+
+/// `2xx` statuses and the `2XX` range.
+fn is_success(status: &str) -> bool {
+    status.starts_with('2')
+}
+
+/// Each alternative of a security requirement list as text (`key` or
+/// `oauth[read,write] + key`); `""` for the empty alternative `{}`.
+fn alternatives(security: Option<&Node<'_>>) -> Vec<String> {
+    let Some(list) = security.and_then(|s| s.value.as_array()) else { return Vec::new() };
+    list.iter()
+        .map(|alternative| {
+            let mut schemes: Vec<String> = alternative
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(scheme, scopes)| {
+                    let mut scopes: Vec<&str> = scopes.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                    scopes.sort_unstable();
+                    if scopes.is_empty() { scheme.clone() } else { format!("{scheme}[{}]", scopes.join(",")) }
+                })
+                .collect();
+            schemes.sort();
+            schemes.join(" + ")
+        })
+        .collect()
+}
