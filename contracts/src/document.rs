@@ -49,6 +49,9 @@ impl Fetch for NoFetch {
     }
 }
 
+/// Largest document (or file it references) read, in bytes.
+pub const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Largest number of files one document may pull in through `$ref`s.
 pub const MAX_FILES: usize = 256;
 

@@ -107,6 +107,12 @@ pub fn diff(old: &Document, new: &Document) -> Vec<Change> {
     }
     let mut seen = HashSet::new();
     differ.out.retain(|change| seen.insert(change.clone()));
+    let mut order: BTreeMap<Option<OperationRef>, usize> = BTreeMap::new();
+    for change in &differ.out {
+        let next = order.len();
+        order.entry(change.operation.clone()).or_insert(next);
+    }
+    differ.out.sort_by_key(|change| (order[&change.operation], std::cmp::Reverse(change.level)));
     differ.out
 }
 

@@ -6,11 +6,14 @@
 //!   reload nor see half of one; registration of YAML and locations;
 //! - [`watch`]: reloads when watched files change, and periodically while
 //!   URLs are in use;
-//! - [`url_reader`]: reads URLs, only for hosts on the allow-list.
+//! - [`url_reader`]: reads URLs, only for hosts on the allow-list;
+//! - [`definitions`]: the files an API definition's `$ref`s name, inside
+//!   the same roots and hosts.
 //!
 //! This room never reads the observed graph; the two meet in [`crate::core`].
 //! It writes the store's catalog tables and nothing else.
 
+pub mod definitions;
 pub mod service;
 pub mod url_reader;
 pub mod watch;

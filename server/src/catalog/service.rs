@@ -16,7 +16,7 @@ use catalog::{Diagnostic, Entity, Source, UrlReader};
 use slo::Slo;
 use tokio::sync::Mutex;
 
-use crate::store::{Store, StoreError, StoredLocation};
+use crate::store::{ApiDefinition, Store, StoreError, StoredLocation};
 
 /// Why a catalog operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +118,21 @@ fn read<T: Clone>(lock: &RwLock<T>) -> T {
     lock.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
 }
 
+/// The definitions of the API entities among `entities`, as versions are stored.
+fn api_definitions<'a>(entities: impl Iterator<Item = &'a Entity>) -> Vec<ApiDefinition> {
+    entities
+        .filter(|entity| entity.kind.eq_ignore_ascii_case("api"))
+        .filter_map(|entity| {
+            Some(ApiDefinition {
+                entity_ref: entity.entity_ref().to_string(),
+                api_type: entity.spec_str("type").unwrap_or_default().to_string(),
+                definition: entity.spec_str("definition")?.to_string(),
+                source: entity.annotation(catalog::load::MANAGED_BY_LOCATION).unwrap_or_default().to_string(),
+            })
+        })
+        .collect()
+}
+
 fn is_orphan(entity: &Entity) -> bool {
     entity.annotation(ORPHAN_ANNOTATION) == Some("true")
 }
@@ -129,6 +144,8 @@ impl CatalogService {
     /// (shared, not read twice) which are unchanged.
     pub async fn open(store: Store, static_paths: Vec<PathBuf>, urls: Arc<dyn UrlReader + Send + Sync>) -> Result<Self> {
         let index = CatalogIndex::new(store.entities().await?);
+        // A database from before API versions were kept gets their first now.
+        store.record_api_versions(&api_definitions(index.entities().iter().map(|e| &*e.entity)), crate::store::unix_seconds()).await?;
         Ok(Self {
             store,
             static_locations: static_paths.iter().map(|p| CatalogLocation::new(&Source::File(p.clone()))).collect(),
@@ -392,6 +409,7 @@ impl CatalogService {
             .map(|entity| &**entity)
             .collect();
         self.store.apply_catalog_changes(&changed, removed).await?;
+        self.store.record_api_versions(&api_definitions(changed.iter().copied()), crate::store::unix_seconds()).await?;
         drop(changed);
         let stored = started.elapsed();
         let diagnostics = Arc::new(diagnostics.unwrap_or_else(|| self.diagnostics().as_ref().clone()));

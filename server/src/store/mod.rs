@@ -8,6 +8,7 @@
 //! - [`buckets`]: observed traffic per minute and per hour (edges, services,
 //!   operations), one read, merge and insert path for all three, and the roll-up;
 //! - [`deploys`]: deploys detected in traces and every service version seen;
+//! - [`apis`]: every version of every API definition seen;
 //! - [`slos`]: SLO series (an objective's events per hour, minute by minute)
 //!   and alert state changes;
 //! - `insert`: batched multi-row inserts, shared by all of them.
@@ -21,6 +22,7 @@ use std::path::Path;
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
 
+mod apis;
 mod buckets;
 mod catalog;
 mod deploys;
@@ -28,6 +30,7 @@ mod error;
 mod insert;
 mod slos;
 
+pub use apis::{ApiDefinition, ApiVersion, definition_hash};
 pub use buckets::{OperationStats, RollupReport};
 pub use catalog::StoredLocation;
 pub use deploys::ReportedDeploy;

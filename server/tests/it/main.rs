@@ -4,6 +4,7 @@
 mod common;
 
 mod api;
+mod api_diff_cli;
 mod backstage_client;
 mod cardinality;
 mod core_join;

@@ -1,4 +1,4 @@
-//! Command line: `meridian serve` and `meridian validate`. Every serve flag
+//! Command line: `meridian serve`, `meridian validate` and `meridian api diff` ([`api`]). Every serve flag
 //! can also come from a `MERIDIAN_*` environment variable.
 
 use std::net::SocketAddr;
@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+
+pub mod api;
 
 use crate::serve::{self, ServeConfig};
 use crate::traffic;
@@ -27,6 +29,8 @@ pub enum Command {
     /// Check descriptor files; prints `file:line:column: message` per problem
     /// and exits 1 if any entity is invalid.
     Validate(ValidateArgs),
+    /// API definitions: `meridian api diff OLD NEW`.
+    Api(api::ApiArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -267,6 +271,7 @@ pub struct ValidateArgs {
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate(args) => validate(&args.paths),
+        Command::Api(args) => api::run(args),
         Command::Serve(args) => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(runtime) => runtime,

@@ -1,0 +1,181 @@
+//! `meridian api diff OLD NEW`: the breaking changes between two versions
+//! of an OpenAPI or Swagger document, as text, JSON, Markdown or JUnit.
+//! Exit codes: 0 when no change reaches `--fail-on`, 1 when one does, 2
+//! when an input cannot be read (with `file:line:column` where the
+//! problem is in a document).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use contracts::diff::{Change, Level};
+use contracts::report;
+
+use crate::catalog::definitions::DefinitionFetch;
+use crate::catalog::{AllowList, HttpUrlReader};
+use crate::serve;
+
+#[derive(Args, Debug)]
+pub struct ApiArgs {
+    #[command(subcommand)]
+    pub command: ApiCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiCommand {
+    /// Compare two versions of an OpenAPI (3.0, 3.1) or Swagger 2.0
+    /// document: one line per change, graded BREAKING, WARNING or
+    /// non-breaking; exit code 1 when a change reaches --fail-on.
+    Diff(DiffArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The old version: a file, an http(s) URL whose host is allowed
+    /// (--allow-url-host), or an API entity ref (`api:default/orders`, its
+    /// latest version seen by `meridian serve`). An entity ref alone
+    /// compares its last two versions.
+    pub old: String,
+    /// The new version, given as OLD is.
+    pub new: Option<String>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// The least level that fails the run (exit code 1): BREAKING, WARNING or INFO.
+    #[arg(long, default_value = "BREAKING", value_parser = parse_level)]
+    pub fail_on: Level,
+    /// Host URLs may be read from: `host`, `host:port` or `*.domain`
+    /// (repeatable; comma-separated in the env var). None by default.
+    #[arg(long = "allow-url-host", env = "MERIDIAN_ALLOW_URL_HOSTS", value_delimiter = ',')]
+    pub allow_url_hosts: Vec<String>,
+    /// The database `meridian serve` keeps API versions in (for entity refs).
+    #[arg(long, env = "MERIDIAN_DATABASE_URL", default_value = serve::DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
+    Markdown,
+    Junit,
+}
+
+impl From<ReportFormat> for report::Format {
+    fn from(format: ReportFormat) -> Self {
+        match format {
+            ReportFormat::Text => report::Format::Text,
+            ReportFormat::Json => report::Format::Json,
+            ReportFormat::Markdown => report::Format::Markdown,
+            ReportFormat::Junit => report::Format::Junit,
+        }
+    }
+}
+
+fn parse_level(text: &str) -> Result<Level, String> {
+    Level::parse(text).ok_or_else(|| format!("`{text}` is not a level: use BREAKING, WARNING or INFO"))
+}
+
+/// The exit code of an input that cannot be read.
+const UNREADABLE: u8 = 2;
+
+pub fn run(args: ApiArgs) -> ExitCode {
+    match args.command {
+        ApiCommand::Diff(args) => diff(&args),
+    }
+}
+
+fn diff(args: &DiffArgs) -> ExitCode {
+    let changes = match compare(args) {
+        Ok(changes) => changes,
+        Err(message) => {
+            eprintln!("meridian api diff: {message}");
+            return ExitCode::from(UNREADABLE);
+        }
+    };
+    print!("{}", report::render(&changes, args.format.into(), args.fail_on));
+    eprintln!("{}", report::summary(&changes));
+    if changes.iter().any(|change| change.level >= args.fail_on) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// One side of the comparison: its name (a path, URL or `ref@version`), text,
+/// and the folders its `$ref`s may read.
+struct Input {
+    name: String,
+    text: String,
+    roots: Vec<PathBuf>,
+    /// What its references resolve against, when not its name.
+    base: Option<String>,
+}
+
+fn compare(args: &DiffArgs) -> Result<Vec<Change>, String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    let allow = AllowList::parse(&args.allow_url_hosts).map_err(|e| format!("--allow-url-host: {e}"))?;
+    let urls = HttpUrlReader::new(allow, runtime.handle().clone()).map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let (old, new) = match (&args.old, &args.new) {
+        (only, None) if entity_ref(only).is_some() => last_two(&runtime, &args.database_url, only)?,
+        (_, None) => {
+            return Err(
+                "give the new version too (`meridian api diff OLD NEW`), or one API entity ref to compare its last two versions".into()
+            );
+        }
+        (old, Some(new)) => (input(&runtime, &args.database_url, old, &urls)?, input(&runtime, &args.database_url, new, &urls)?),
+    };
+    let read = |input: &Input| {
+        let mut fetch = DefinitionFetch::new(&input.roots, &urls);
+        if let Some(base) = &input.base {
+            fetch = fetch.with_base(&input.name, base);
+        }
+        contracts::Document::read(&input.name, &input.text, &fetch).map_err(|e| e.to_string())
+    };
+    let (old, new) = (read(&old)?, read(&new)?);
+    Ok(contracts::diff(&old, &new))
+}
+
+/// `api:default/orders` (or `api:orders`) when `text` is an API entity ref
+/// and not a file that happens to be named so.
+fn entity_ref(text: &str) -> Option<String> {
+    if Path::new(text).exists() || !text.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("api:")) {
+        return None;
+    }
+    catalog::EntityRef::parse(text, None, "default").ok().map(|r| r.key())
+}
+
+fn input(runtime: &tokio::runtime::Runtime, database_url: &str, target: &str, urls: &HttpUrlReader) -> Result<Input, String> {
+    if let Some(entity) = entity_ref(target) {
+        let versions = stored_versions(runtime, database_url, &entity)?;
+        let latest = versions.into_iter().last().ok_or_else(|| format!("no version of `{entity}` has been seen"))?;
+        return Ok(stored_input(&entity, latest));
+    }
+    let folder =
+        Path::new(target).parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
+    let roots = if target.contains("://") { Vec::new() } else { vec![folder] };
+    let (name, text) = DefinitionFetch::new(&roots, urls).read_top(target)?;
+    Ok(Input { name, text, roots, base: None })
+}
+
+fn last_two(runtime: &tokio::runtime::Runtime, database_url: &str, target: &str) -> Result<(Input, Input), String> {
+    let entity = entity_ref(target).unwrap_or_default();
+    let mut versions = stored_versions(runtime, database_url, &entity)?;
+    let (Some(new), Some(old)) = (versions.pop(), versions.pop()) else {
+        return Err(format!("`{entity}` has fewer than two versions seen; give two documents instead"));
+    };
+    Ok((stored_input(&entity, old), stored_input(&entity, new)))
+}
+
+fn stored_versions(runtime: &tokio::runtime::Runtime, database_url: &str, entity: &str) -> Result<Vec<crate::store::ApiVersion>, String> {
+    runtime.block_on(async {
+        let store = crate::store::Store::connect(database_url).await.map_err(|e| format!("--database-url: {e}"))?;
+        let versions = store.api_versions(entity).await.map_err(|e| format!("reading the versions of `{entity}`: {e}"));
+        store.close().await;
+        versions
+    })
+}
+
+/// A stored version, named `api:default/orders@3`; its `$ref`s resolve
+/// beside the descriptor it came from.
+fn stored_input(entity: &str, version: crate::store::ApiVersion) -> Input {
+    let descriptor = version.source.strip_prefix("file:").map(PathBuf::from);
+    let roots = descriptor.as_deref().and_then(Path::parent).map(|p| vec![p.to_path_buf()]).unwrap_or_default();
+    let base = descriptor.map(|p| p.display().to_string()).or_else(|| version.source.strip_prefix("url:").map(str::to_string));
+    Input { name: format!("{entity}@{}", version.version), text: version.definition, roots, base }
+}
