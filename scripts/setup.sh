@@ -68,6 +68,11 @@ setup_test() {
       (cd "$dir" && npm ci --silent --no-audit --no-fund)
     fi
   done
+  # Real public OpenAPI documents the API diff is tested on.
+  if [ ! -d contracts/tests/corpus/node_modules/@readme/oas-examples ]; then
+    say "npm ci in contracts/tests/corpus/ (public OpenAPI documents)"
+    (cd contracts/tests/corpus && npm ci --silent --no-audit --no-fund)
+  fi
   local venv=target/otel-venv
   if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
     say "python venv with the OpenTelemetry SDK in $venv"
