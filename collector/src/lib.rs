@@ -24,7 +24,8 @@ pub mod receiver;
 pub mod synthetic;
 
 pub use engine::{
-    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, Latency, LatencyError, Limits,
-    NodeId, NodeKind, OVERFLOW, OperationBucket, Outcome, Overflow, RedStats, ServiceBucket, SpanKind, SpanRecord, VersionSeen,
+    CallerBucket, ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, Latency,
+    LatencyError, Limits, NodeId, NodeKind, OVERFLOW, OperationBucket, Outcome, Overflow, RedStats, ServiceBucket, SpanKind, SpanRecord,
+    VersionSeen,
 };
 pub use pipeline::{ExportOutcome, Pipeline};

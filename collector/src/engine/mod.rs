@@ -45,7 +45,7 @@ type FastMap<K, V> = hashbrown::HashMap<K, V>;
 pub use latency::{Latency, LatencyError};
 pub use limits::{Limits, OVERFLOW, Overflow};
 pub use model::{ConnectionType, Edge, Name, NodeId, NodeKind, Outcome, Peer, Protocol, SpanKind, SpanRecord};
-pub use stats::{Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, VersionSeen};
+pub use stats::{CallerBucket, Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, VersionSeen};
 pub use versions::{QUIET_PERIOD_NANOS, ServiceVersion};
 
 use versions::Versions;
@@ -128,6 +128,8 @@ pub struct Engine {
     edges: FastMap<(u64, Edge), EdgeStats>,
     services: FastMap<(u64, Name), RedStats>,
     operations: FastMap<(u64, Name, Name), RedStats>,
+    /// (bucket, caller, service, operation) → (calls, errors).
+    callers: FastMap<(u64, Name, Name, Name), (u64, u64)>,
     deploys: Vec<Deploy>,
     versions: Versions,
     counters: EngineCounters,
@@ -143,6 +145,7 @@ impl Engine {
             edges: FastMap::new(),
             services: FastMap::new(),
             operations: FastMap::new(),
+            callers: FastMap::new(),
             deploys: Vec::new(),
             versions: Versions::default(),
             counters: EngineCounters::default(),
@@ -328,15 +331,37 @@ impl Engine {
         } else {
             ConnectionType::of_call(caller, callee)
         };
+        let is_error = caller.outcome.error || callee.outcome.error;
         self.record_edge(
             caller.start_unix_nanos,
             NodeId::service(caller.service.clone()),
             NodeId::service(callee.service.clone()),
             connection,
-            caller.outcome.error || callee.outcome.error,
+            is_error,
             Some(caller.duration()),
             Some(callee.duration()),
         );
+        if connection != ConnectionType::Messaging {
+            self.record_caller(caller, callee, is_error);
+        }
+    }
+
+    /// A call of the callee's operation by the caller's service, under the
+    /// names the limits gave both when their own spans were counted.
+    fn record_caller(&mut self, caller: &SpanRecord, callee: &SpanRecord, is_error: bool) {
+        let bucket = self.bucket_of(callee.start_unix_nanos);
+        let key = (bucket, caller.service.clone(), callee.service.clone(), callee.operation.clone());
+        if let Some(counts) = self.callers.get_mut(&key) {
+            counts.0 += 1;
+            counts.1 += u64::from(is_error);
+            return;
+        }
+        let caller_name = self.limiter.service(bucket, &caller.service);
+        let service = self.limiter.service(bucket, &callee.service);
+        let operation = self.limiter.operation(bucket, &service, &callee.operation);
+        let counts = self.callers.entry((bucket, caller_name, service, operation)).or_default();
+        counts.0 += 1;
+        counts.1 += u64::from(is_error);
     }
 
     /// A SERVER span nobody instrumented called.
@@ -442,7 +467,27 @@ impl Engine {
         operations.sort_by(|a, b| {
             (a.bucket_start_unix_secs, &a.service, &a.operation).cmp(&(b.bucket_start_unix_secs, &b.service, &b.operation))
         });
-        Drained { edges, services, operations, deploys: std::mem::take(&mut self.deploys), versions: self.versions.take_changed() }
+        let mut callers: Vec<CallerBucket> = self
+            .callers
+            .drain()
+            .map(|((bucket_start_unix_secs, caller, service, operation), (calls, errors))| CallerBucket {
+                bucket_start_unix_secs,
+                caller,
+                service,
+                operation,
+                calls,
+                errors,
+            })
+            .collect();
+        callers.sort_by(|a, b| {
+            (a.bucket_start_unix_secs, &a.service, &a.operation, &a.caller).cmp(&(
+                b.bucket_start_unix_secs,
+                &b.service,
+                &b.operation,
+                &b.caller,
+            ))
+        });
+        Drained { edges, services, operations, callers, deploys: std::mem::take(&mut self.deploys), versions: self.versions.take_changed() }
     }
 }
 

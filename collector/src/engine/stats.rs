@@ -107,6 +107,19 @@ pub struct OperationBucket {
     pub stats: RedStats,
 }
 
+/// Calls of one operation of a service from one calling service in one
+/// bucket: who would break if the operation changed. Counted from paired
+/// CLIENT→SERVER spans (the caller instrumented too).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerBucket {
+    pub bucket_start_unix_secs: u64,
+    pub caller: Name,
+    pub service: Name,
+    pub operation: Name,
+    pub calls: u64,
+    pub errors: u64,
+}
+
 /// A change of a service's `service.version`, as first seen in its spans.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deploy {
@@ -135,6 +148,7 @@ pub struct Drained {
     pub edges: Vec<EdgeBucket>,
     pub services: Vec<ServiceBucket>,
     pub operations: Vec<OperationBucket>,
+    pub callers: Vec<CallerBucket>,
     pub deploys: Vec<Deploy>,
     /// Versions seen since the last drain.
     pub versions: Vec<VersionSeen>,
@@ -145,6 +159,7 @@ impl Drained {
         self.edges.is_empty()
             && self.services.is_empty()
             && self.operations.is_empty()
+            && self.callers.is_empty()
             && self.deploys.is_empty()
             && self.versions.is_empty()
     }
@@ -154,6 +169,7 @@ impl Drained {
         self.edges.append(&mut later.edges);
         self.services.append(&mut later.services);
         self.operations.append(&mut later.operations);
+        self.callers.append(&mut later.callers);
         self.deploys.append(&mut later.deploys);
         self.versions.append(&mut later.versions);
     }

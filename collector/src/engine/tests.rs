@@ -322,3 +322,27 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn paired_calls_name_the_callers_of_each_operation() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let now = Duration::ZERO;
+    let with_operation = |mut s: SpanRecord, operation: &str| {
+        s.operation = name(operation);
+        s
+    };
+    engine.ingest(span("gateway", SpanKind::Client, 1, 10, Some(1), false), now);
+    engine.ingest(with_operation(span("catalog", SpanKind::Server, 1, 11, Some(10), false), "GET /products/{id}"), now);
+    engine.ingest(span("gateway", SpanKind::Client, 2, 20, Some(2), false), now);
+    engine.ingest(with_operation(span("catalog", SpanKind::Server, 2, 21, Some(20), true), "GET /products/{id}"), now);
+    engine.ingest(span("search", SpanKind::Client, 3, 30, Some(3), false), now);
+    engine.ingest(with_operation(span("catalog", SpanKind::Server, 3, 31, Some(30), false), "GET /products"), now);
+    // An entry point and a call inside one service have no calling service.
+    engine.ingest(span("catalog", SpanKind::Server, 4, 40, None, false), now);
+    engine.ingest(span("catalog", SpanKind::Client, 5, 50, Some(5), false), now);
+    engine.ingest(span("catalog", SpanKind::Server, 5, 51, Some(50), false), now);
+    let drained = engine.drain();
+    let callers: Vec<_> =
+        drained.callers.iter().map(|c| (c.caller.as_ref(), c.service.as_ref(), c.operation.as_ref(), c.calls, c.errors)).collect();
+    assert_eq!(callers, [("search", "catalog", "GET /products", 1, 0), ("gateway", "catalog", "GET /products/{id}", 2, 1)]);
+}

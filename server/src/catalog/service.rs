@@ -159,6 +159,21 @@ impl CatalogService {
         })
     }
 
+    /// The folders an API definition's `$ref`s may read (each `--catalog`
+    /// folder, a file's own folder), and the reader URLs go through.
+    pub fn definition_sources(&self) -> (Vec<PathBuf>, Arc<dyn UrlReader + Send + Sync>) {
+        let roots = self
+            .static_locations
+            .iter()
+            .filter_map(|location| match location.source() {
+                Source::File(path) if path.is_dir() => Some(path),
+                Source::File(path) => path.parent().map(std::path::Path::to_path_buf),
+                Source::Url(_) => None,
+            })
+            .collect();
+        (roots, self.urls.clone())
+    }
+
     /// The current catalog; cheap, and consistent for as long as it is held.
     pub fn snapshot(&self) -> Arc<CatalogIndex> {
         read(&self.index)

@@ -8,6 +8,8 @@
 //! - [`entity`]: one entity with its problems and the calls observed to and
 //!   from its node;
 //! - [`services`]: RED per service and per operation;
+//! - [`apis`]: API definitions read, their versions and changes, joined with
+//!   the operations their providers serve (coverage) and who calls them (consumers);
 //! - [`deploys`]: the deploy history (detected, pushed, GitHub), each deploy
 //!   compared with the traffic around it;
 //! - [`dora`]: DORA's four keys from that history and the SLO alerts;
@@ -19,6 +21,7 @@
 //! Rules: no HTTP, no Leptos, no SQL. The core calls the catalog room, the
 //! store and the live graph; nothing below it calls the core.
 
+pub mod apis;
 pub mod catalog;
 pub mod deploys;
 pub mod dora;
@@ -62,6 +65,7 @@ pub struct Core {
     slos: Arc<SloService>,
     regression_rule: deploys::RegressionRule,
     comparisons: deploys::Comparisons,
+    apis: apis::ApiCache,
 }
 
 impl Core {
@@ -75,6 +79,7 @@ impl Core {
             slos,
             regression_rule: deploys::RegressionRule::default(),
             comparisons: deploys::Comparisons::default(),
+            apis: apis::ApiCache::default(),
         }
     }
 

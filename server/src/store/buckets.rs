@@ -1,12 +1,12 @@
-//! What the collector measured, in three families of bucket tables: edges,
-//! services and operations, each per minute (`<family>_minutes`) and per hour
+//! What the collector measured, in four families of bucket tables: edges,
+//! services, operations and operations' callers, each per minute (`<family>_minutes`) and per hour
 //! (`<family>_hours`), latency as [`collector::Latency`]'s compact encoding
 //! (rows of earlier versions hold full HDR histograms; those are read too). Each flush appends minute rows; once an hour is complete (plus
 //! a grace period for late spans) its minutes are merged into hour rows.
 //! Reads merge the rows of a window (histograms merge exactly): hours up to
 //! where the roll-up has got, minutes after it, so nothing counts twice.
 //!
-//! The three families share one path ([`Family`]): reading rows (streamed
+//! The families share one path ([`Family`]): reading rows (streamed
 //! and merged as they arrive), merging by key, inserting in batches, rolling
 //! up. A family says only which columns hold its key and its stats.
 
@@ -16,7 +16,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use collector::{
-    ConnectionType, Drained, Edge, EdgeBucket, EdgeStats, Latency, NodeId, NodeKind, OperationBucket, RedStats, ServiceBucket,
+    CallerBucket, ConnectionType, Drained, Edge, EdgeBucket, EdgeStats, Latency, NodeId, NodeKind, OperationBucket, RedStats, ServiceBucket,
 };
 use futures::TryStreamExt;
 use sqlx::Row;
@@ -233,6 +233,44 @@ impl Family for OperationBucket {
     }
 }
 
+impl Family for CallerBucket {
+    const NAME: &'static str = "caller";
+    const COLUMNS: &'static [&'static str] = &["caller", "service", "operation", "calls", "errors"];
+    type Key = (Arc<str>, Arc<str>, Arc<str>);
+
+    fn start(&self) -> u64 {
+        self.bucket_start_unix_secs
+    }
+    fn set_start(&mut self, start: u64) {
+        self.bucket_start_unix_secs = start;
+    }
+    fn key(&self) -> Self::Key {
+        (self.caller.clone(), self.service.clone(), self.operation.clone())
+    }
+    fn merge(&mut self, other: &Self) {
+        self.calls += other.calls;
+        self.errors += other.errors;
+    }
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError> {
+        Ok(query
+            .bind(self.caller.to_string())
+            .bind(self.service.to_string())
+            .bind(self.operation.to_string())
+            .bind(self.calls as i64)
+            .bind(self.errors as i64))
+    }
+    fn read(row: &AnyRow) -> Result<Self, StoreError> {
+        Ok(CallerBucket {
+            bucket_start_unix_secs: count(row, "bucket_start")?,
+            caller: text(row, "caller")?,
+            service: text(row, "service")?,
+            operation: text(row, "operation")?,
+            calls: count(row, "calls")?,
+            errors: count(row, "errors")?,
+        })
+    }
+}
+
 /// Buckets merged per key: the first of each key is kept and the others
 /// added to it.
 struct Merged<K, F>(HashMap<K, F>);
@@ -290,6 +328,7 @@ impl Store {
         insert(&mut tx, &drained.edges, Resolution::Minute).await?;
         insert(&mut tx, &drained.services, Resolution::Minute).await?;
         insert(&mut tx, &drained.operations, Resolution::Minute).await?;
+        insert(&mut tx, &drained.callers, Resolution::Minute).await?;
         self.insert_deploys(&mut tx, drained).await?;
         tx.commit().await?;
         Ok(())
@@ -311,6 +350,32 @@ impl Store {
             self.merged_since::<EdgeBucket>(since, rows).await?.into_iter().map(|b| (b.edge, b.stats)).collect();
         edges.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(edges)
+    }
+
+    /// Who called one service's operations in buckets starting at or after
+    /// `since`, merged per caller and operation; most calls first.
+    pub async fn callers_since(&self, service: &str, since_unix_secs: i64) -> Result<Vec<CallerBucket>, StoreError> {
+        let mut callers = self.merged_since::<CallerBucket>(since_unix_secs, Rows::OfService(service)).await?;
+        callers.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| (&a.operation, &a.caller).cmp(&(&b.operation, &b.caller))));
+        Ok(callers)
+    }
+
+    /// When each of a service's operations was last served since `since`:
+    /// the start of its newest bucket (an hour's start once rolled up).
+    pub async fn operations_last_seen(&self, service: &str, since_unix_secs: i64) -> Result<HashMap<String, i64>, StoreError> {
+        let mut last_seen: HashMap<String, i64> = HashMap::new();
+        for resolution in [Resolution::Hour, Resolution::Minute] {
+            let sql = format!(
+                "SELECT operation, MAX(bucket_start) AS last_seen FROM {} WHERE service = $1 AND bucket_start >= $2 GROUP BY operation",
+                resolution.table::<OperationBucket>()
+            );
+            for row in sqlx::query(&sql).bind(service.to_string()).bind(since_unix_secs).fetch_all(&self.pool).await? {
+                let at: i64 = row.try_get("last_seen")?;
+                let entry = last_seen.entry(row.try_get("operation")?).or_insert(at);
+                *entry = (*entry).max(at);
+            }
+        }
+        Ok(last_seen)
     }
 
     /// One service's operations with traffic in buckets starting at or after
@@ -462,6 +527,7 @@ impl Store {
             self.roll_up_family::<EdgeBucket>(&mut tx, done, until).await?;
             self.roll_up_family::<ServiceBucket>(&mut tx, done, until).await?;
             self.roll_up_family::<OperationBucket>(&mut tx, done, until).await?;
+            self.roll_up_family::<CallerBucket>(&mut tx, done, until).await?;
             report.hours = ((until - done) / HOUR) as u64;
         }
         tx.commit().await?;
@@ -469,6 +535,7 @@ impl Store {
         report.deleted_rows += self.delete_before::<EdgeBucket>(minutes_before, now - keep_hours_secs).await?;
         report.deleted_rows += self.delete_before::<ServiceBucket>(minutes_before, now - keep_hours_secs).await?;
         report.deleted_rows += self.delete_before::<OperationBucket>(minutes_before, now - keep_hours_secs).await?;
+        report.deleted_rows += self.delete_before::<CallerBucket>(minutes_before, now - keep_hours_secs).await?;
         // SLO series are kept as long as the hours they were counted from.
         report.deleted_rows += self.delete_slo_hours_before(now - keep_hours_secs).await?;
         Ok(report)
@@ -504,6 +571,7 @@ impl Store {
             Resolution::Minute.table::<EdgeBucket>(),
             Resolution::Minute.table::<ServiceBucket>(),
             Resolution::Minute.table::<OperationBucket>(),
+            Resolution::Minute.table::<CallerBucket>(),
         ] {
             let row = sqlx::query(&format!("SELECT MIN(bucket_start) AS oldest FROM {table}")).fetch_one(&self.pool).await?;
             if let Some(value) = row.try_get::<Option<i64>, _>("oldest")? {

@@ -1,6 +1,6 @@
 //! From the collector pipeline into the store: drains the engine on a timer,
 //! hands its edges to the live graph, and writes what it aggregated (edges,
-//! services, operations, deploys, versions seen) in one transaction. A
+//! services, operations, operations' callers, deploys, versions seen) in one transaction. A
 //! failed write keeps it for the next attempt (bounded), so a database
 //! hiccup loses nothing.
 
@@ -27,7 +27,7 @@ fn bound(unwritten: &mut Drained) -> usize {
         rows.drain(..excess);
         excess
     }
-    front(&mut unwritten.edges) + front(&mut unwritten.services) + front(&mut unwritten.operations)
+    front(&mut unwritten.edges) + front(&mut unwritten.services) + front(&mut unwritten.operations) + front(&mut unwritten.callers)
 }
 
 /// Fills the live graph with the last hour of stored minutes and tells the

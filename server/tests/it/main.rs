@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod api_diff_cli;
+mod apis;
 mod backstage_client;
 mod cardinality;
 mod core_join;

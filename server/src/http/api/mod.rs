@@ -4,6 +4,7 @@
 //! class maps to one status here ([`ApiError`]), and only client-caused
 //! classes carry their message; the rest are logged.
 
+mod apis;
 mod backstage;
 mod deploys;
 mod slos;
@@ -50,6 +51,7 @@ pub fn router(state: ApiState) -> Router {
     Router::new()
         .merge(backstage::router(&state))
         .merge(slos::router())
+        .merge(apis::router())
         .merge(writes)
         .route("/api/v1/deploys", get(deploys::history))
         .route("/api/v1/dora", get(deploys::dora))
