@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use crate::common::*;
 use collector::{
-    ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Latency, NodeId, OperationBucket, Outcome, RedStats, ServiceBucket,
-    VersionSeen,
+    CallerBucket, ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Latency, NodeId, OperationBucket, Outcome, RedStats,
+    ServiceBucket, VersionSeen,
 };
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
 use server::store::Store;
@@ -104,6 +104,28 @@ async fn storage_suite(store: Store, url: &str) {
     let operations = store.operations_since("shop", 6000).await.unwrap();
     let summary: Vec<(&str, u64, u64)> = operations.iter().map(|o| (o.operation.as_str(), o.stats.requests, o.stats.errors)).collect();
     assert_eq!(summary, [("GET /items", 4, 1), ("POST /orders", 2, 1)]);
+    let last_seen = store.operations_last_seen("shop", 6000).await.unwrap();
+    assert_eq!(last_seen.get("GET /items"), Some(&6060));
+    // Callers of each operation, merged over flushes and minutes; most calls first.
+    let caller = |start: u64, caller: &str, operation: &str, calls: u64, errors: u64| CallerBucket {
+        bucket_start_unix_secs: start,
+        caller: Arc::from(caller),
+        service: Arc::from("shop"),
+        operation: Arc::from(operation),
+        calls,
+        errors,
+    };
+    let callers =
+        vec![caller(6000, "web", "GET /items", 2, 1), caller(6060, "web", "GET /items", 3, 0), caller(6000, "app", "POST /orders", 1, 0)];
+    store.write_drained(&Drained { callers: callers.clone(), ..Drained::default() }).await.unwrap();
+    let read: Vec<(String, String, u64, u64)> = store
+        .callers_since("shop", 6000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| (c.caller.to_string(), c.operation.to_string(), c.calls, c.errors))
+        .collect();
+    assert_eq!(read, [("web".to_string(), "GET /items".to_string(), 5, 1), ("app".to_string(), "POST /orders".to_string(), 1, 0)]);
     assert!((3900..=4100).contains(&operations[0].stats.latency.max_us()));
     assert_eq!(store.deploys_since(Some("shop"), 0).await.unwrap(), drained.deploys);
     assert!(store.deploys_since(Some("other"), 0).await.unwrap().is_empty());
@@ -168,6 +190,8 @@ async fn storage_suite(store: Store, url: &str) {
     assert_eq!(summary, [("GET /items".to_string(), 4, 1), ("POST /orders".to_string(), 2, 1)]);
     let shop = store.services_since(6000).await.unwrap().into_iter().find(|(name, _)| &**name == "shop").unwrap().1;
     assert_eq!((shop.requests, shop.server_errors, shop.status_errors), (7, 2, 1), "hour rows keep SLOs' counts");
+    let callers_after: Vec<u64> = store.callers_since("shop", 6000).await.unwrap().iter().map(|c| c.calls).collect();
+    assert_eq!(callers_after, [5, 1], "callers roll up into hours with the same totals");
     // New minutes after the roll-up are read beside the hours, not instead of them.
     store.write_drained(&Drained { edges: vec![bucket(11_000, "a", "b", 2, 0, 100)], ..Drained::default() }).await.unwrap();
     assert_eq!(totals(store.edges_since(0).await.unwrap())[0], ("b".to_string(), 56, 51, 56));
@@ -183,6 +207,21 @@ async fn storage_suite(store: Store, url: &str) {
     store.write_drained(&Drained { edges: many, ..Drained::default() }).await.unwrap();
     let read = store.edges_since(20_000).await.unwrap();
     assert_eq!((read.len(), read.iter().map(|(_, s)| s.requests).sum::<u64>()), (1000, expected));
+
+    // API versions: a new one per change, a revert is a change too.
+    let definition = |text: &str| server::store::ApiDefinition {
+        entity_ref: "api:default/orders".into(),
+        api_type: "openapi".into(),
+        definition: text.into(),
+        source: "file:/catalog/apis.yaml".into(),
+    };
+    for (at, text) in [(10, "a"), (20, "a"), (30, "b"), (40, "a")] {
+        store.record_api_versions(&[definition(text)], at).await.unwrap();
+    }
+    let versions = store.api_versions("api:default/orders").await.unwrap();
+    let summary: Vec<(i64, &str, i64)> = versions.iter().map(|v| (v.version, v.definition.as_str(), v.first_seen_unix_secs)).collect();
+    assert_eq!(summary, [(1, "a", 10), (2, "b", 30), (3, "a", 40)]);
+    assert_eq!(versions[0].hash, server::store::definition_hash("a"));
 }
 
 #[tokio::test]
