@@ -1,4 +1,6 @@
-//! Stock and reservations, in the `inventory-db` database.
+//! Stock and reservations, in the `inventory-db` database. A reservation
+//! first asks catalog about each product (catalog asks inventory for stock:
+//! the two call each other, a cycle Meridian's insights point out).
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -7,8 +9,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use std::time::Duration;
+
 use crate::db::Db;
-use crate::http::{Answer, ApiError};
+use crate::http::{Answer, ApiError, Downstream};
+use crate::layout::Process;
 use crate::service::Context;
 
 const SCHEMA: &[&str] = &[
@@ -19,12 +24,21 @@ const SCHEMA: &[&str] = &[
         SELECT i, 100000 FROM n",
 ];
 
-pub async fn router(context: &Context) -> anyhow::Result<Router> {
-    let db = Db::open(&context.data_dir, "inventory-db", SCHEMA).await?;
-    Ok(Router::new().route("/stock/{id}", get(stock)).route("/reservations", post(reserve)).with_state(db))
+#[derive(Clone)]
+struct Inventory {
+    db: Db,
+    catalog: Downstream,
 }
 
-async fn stock(State(db): State<Db>, Path(id): Path<i64>) -> Answer {
+pub async fn router(context: &Context) -> anyhow::Result<Router> {
+    let inventory = Inventory {
+        db: Db::open(&context.data_dir, "inventory-db", SCHEMA).await?,
+        catalog: context.peer(Process::Catalog, Duration::from_millis(300)),
+    };
+    Ok(Router::new().route("/stock/{id}", get(stock)).route("/reservations", post(reserve)).with_state(inventory))
+}
+
+async fn stock(State(Inventory { db, .. }): State<Inventory>, Path(id): Path<i64>) -> Answer {
     const SQL: &str = "SELECT available FROM stock WHERE product_id = ?";
     let available: Option<i64> = db.traced("SELECT", "stock", SQL, sqlx::query_scalar(SQL).bind(id).fetch_optional(&db.pool)).await?;
     let available = available.ok_or_else(|| ApiError::not_found(format!("stock for product {id}")))?;
@@ -43,7 +57,11 @@ struct Item {
 }
 
 /// Reserves every item or none (one transaction); 409 when one is short.
-async fn reserve(State(db): State<Db>, Json(request): Json<Reservation>) -> Answer {
+async fn reserve(State(Inventory { db, catalog }): State<Inventory>, Json(request): Json<Reservation>) -> Answer {
+    for item in &request.items {
+        // Still listed? A catalog outage does not block reservations.
+        let _ = catalog.get(&format!("/products/{}", item.product_id)).await;
+    }
     const TAKE: &str = "UPDATE stock SET available = available - ? WHERE product_id = ? AND available >= ?";
     const RECORD: &str = "INSERT INTO reservations (product_id, quantity) VALUES (?, ?)";
     let mut tx = db.traced("BEGIN", "stock", "BEGIN", db.pool.begin()).await?;

@@ -8,7 +8,7 @@
 //! user → gateway → catalog → pricing (retries with backoff), inventory
 //!                → recommendations → catalog        (not in the catalog)
 //!                → users (carts)
-//!                → checkout → users, pricing, inventory, payments → payment provider (external, circuit breaker)
+//!                → checkout → users, pricing, inventory → catalog (a cycle), payments → payment provider (external, circuit breaker)
 //!                           → queue "order-placed" → notifications → users
 //! ```
 

@@ -14,6 +14,8 @@
 //!   compared with the traffic around it;
 //! - [`dora`]: DORA's four keys from that history and the SLO alerts;
 //! - [`slos`]: SLOs as last evaluated, filtered;
+//! - [`insights`]: drift between the declared and the observed, cycles,
+//!   blast radius, hot spots;
 //! - [`catalog`]: ranked search, problems, locations, registration;
 //! - [`window`]: time windows (`15m`, `7d`);
 //! - [`error`]: [`Error`], one enum by class that each adapter maps once.
@@ -28,6 +30,7 @@ pub mod dora;
 pub mod entity;
 pub mod error;
 pub mod graph;
+pub mod insights;
 pub mod services;
 pub mod slos;
 pub mod window;

@@ -37,7 +37,7 @@ fn the_demo_catalog_is_valid() {
     assert_eq!(problems.len(), 1, "{stdout}");
     assert!(problems[0].ends_with("warning: spec.owner: `group:default/team-messaging`: no entity `group:default/team-messaging` in the catalog [component:default/notifications]"), "{stdout}");
     assert!(problems[0].contains("services.yaml:"), "{stdout}");
-    assert!(stderr.contains("42 valid entities, 4 valid SLOs, 0 errors, 1 warnings"), "{stderr}");
+    assert!(stderr.contains("44 valid entities, 4 valid SLOs, 0 errors, 1 warnings"), "{stderr}");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 mod apis;
 mod backstage;
 mod deploys;
+mod insights;
 mod slos;
 
 use std::sync::Arc;
@@ -52,6 +53,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(backstage::router(&state))
         .merge(slos::router())
         .merge(apis::router())
+        .merge(insights::router())
         .merge(writes)
         .route("/api/v1/deploys", get(deploys::history))
         .route("/api/v1/dora", get(deploys::dora))
