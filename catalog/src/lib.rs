@@ -22,6 +22,7 @@ pub mod index;
 pub mod load;
 pub mod parse;
 pub mod relations;
+pub mod scorecard;
 pub mod source;
 pub mod substitute;
 pub mod synthetic;

@@ -120,7 +120,7 @@ fn describe_load_error(error: &LoadError) -> (usize, usize, String) {
 pub fn looks_like_descriptor(root: &Node) -> bool {
     let Some(mapping) = root.as_mapping() else { return false };
     // Another specification's documents kept beside the descriptors (OpenSLO
-    // SLOs) are not entities; the SLO reader takes them.
+    // SLOs, Meridian's scorecards) are not entities; their readers take them.
     let api_version = mapping.get_scalar("apiVersion").map(|s| s.as_str().to_ascii_lowercase());
     if api_version.is_some_and(|v| FOREIGN_API_VERSIONS.iter().any(|prefix| v.starts_with(prefix))) {
         return false;
@@ -129,7 +129,7 @@ pub fn looks_like_descriptor(root: &Node) -> bool {
 }
 
 /// `apiVersion` prefixes of documents that are not catalog descriptors.
-const FOREIGN_API_VERSIONS: &[&str] = &["openslo/"];
+const FOREIGN_API_VERSIONS: &[&str] = &["openslo/", "meridian.dev/"];
 
 /// Whether a file's text may hold documents of another specification: a
 /// quick look, so that only those files are handed to their readers.

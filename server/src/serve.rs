@@ -72,6 +72,9 @@ pub struct ServeConfig {
     /// How often SLOs are evaluated; `None`: only when asked
     /// ([`Running::slos`]), as tests do to evaluate at a time they choose.
     pub slo_interval: Option<Duration>,
+    /// How often scorecards are evaluated; `None`: only when asked
+    /// ([`Running::core`]).
+    pub scorecard_interval: Option<Duration>,
     /// Where changes of SLO alert states are POSTed (http or https URL).
     pub alert_webhook: Option<String>,
     /// When a deploy counts as a regression.
@@ -102,6 +105,7 @@ impl Default for ServeConfig {
             trace_requests: false,
             demo_fleet: None,
             slo_interval: Some(crate::slos::DEFAULT_INTERVAL),
+            scorecard_interval: Some(crate::core::scorecards::DEFAULT_INTERVAL),
             alert_webhook: None,
             regression: crate::core::deploys::DEFAULT_REGRESSION_RULE,
             github: Some(GithubConfig { url: github::DEFAULT_URL.to_string(), token: None, poll: github::DEFAULT_POLL }),
@@ -117,6 +121,8 @@ pub struct Running {
     pub store: Store,
     /// The SLO evaluator (to evaluate at a chosen time).
     pub slos: Arc<SloService>,
+    /// The core (to evaluate scorecards at a chosen time).
+    pub core: Core,
     shutdown: CancellationToken,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -197,6 +203,9 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         tasks.push(tokio::spawn(crate::slos::run(slos.clone(), interval, shutdown.clone())));
     }
     let core = Core::new(store.clone(), catalog, live.clone(), config.engine.limits, slos.clone()).with_regression_rule(config.regression);
+    if let Some(interval) = config.scorecard_interval {
+        tasks.push(tokio::spawn(crate::core::scorecards::run(core.clone(), interval, shutdown.clone())));
+    }
 
     let receiver = collector::receiver::ReceiverConfig {
         max_body_bytes: config.max_otlp_body_bytes,
@@ -214,7 +223,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         site_root: config.site_root.clone(),
         trace_requests: config.trace_requests,
     };
-    let app = http::router(core, http_config, otlp_http.clone());
+    let app = http::router(core.clone(), http_config, otlp_http.clone());
 
     let running = Running {
         addr: web_listener.local_addr()?,
@@ -222,6 +231,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         otlp_http_addr: http_listener.local_addr()?,
         store: store.clone(),
         slos: slos.clone(),
+        core,
         shutdown: shutdown.clone(),
         tasks: Vec::new(),
     };

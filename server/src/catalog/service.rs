@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use catalog::index::{CatalogIndex, IndexedEntity, uid_for};
+use catalog::scorecard::Scorecard;
 use catalog::{Diagnostic, Entity, Source, UrlReader};
 use slo::Slo;
 use tokio::sync::Mutex;
@@ -95,6 +96,8 @@ pub struct CatalogService {
     diagnostics: RwLock<Arc<Vec<Diagnostic>>>,
     /// The SLOs the catalog's files define (OpenSLO documents beside the descriptors).
     slos: RwLock<Arc<Vec<Arc<Slo>>>>,
+    /// The scorecards beside the descriptors.
+    scorecards: RwLock<Arc<Vec<Arc<Scorecard>>>>,
     /// Serialises reloads (watcher, API) so each sees the previous result.
     reloading: Mutex<()>,
     /// Signalled when locations are added or removed (the watcher re-arms).
@@ -152,6 +155,7 @@ impl CatalogService {
             index: RwLock::new(Arc::new(index)),
             diagnostics: RwLock::new(Arc::default()),
             slos: RwLock::new(Arc::default()),
+            scorecards: RwLock::new(Arc::default()),
             reloading: Mutex::new(()),
             locations_changed: tokio::sync::Notify::new(),
             load_cache: std::sync::Mutex::default(),
@@ -187,6 +191,11 @@ impl CatalogService {
     /// The SLOs of the last reload.
     pub fn slos(&self) -> Arc<Vec<Arc<Slo>>> {
         read(&self.slos)
+    }
+
+    /// The scorecards the catalog's files define.
+    pub fn scorecards(&self) -> Arc<Vec<Arc<Scorecard>>> {
+        read(&self.scorecards)
     }
 
     /// Static locations first, then registered ones.
@@ -349,6 +358,7 @@ impl CatalogService {
             }
         }
         let slos = slo::definition::read_files(&loaded.other_documents);
+        let scorecards = catalog::scorecard::read_files(&loaded.other_documents);
         let mut diagnostics = loaded.diagnostics;
         let mut entities: Vec<Arc<Entity>> = loaded.entities.into_iter().map(|p| p.entity).collect();
         // Entities the previous catalog had and this load did not produce.
@@ -382,6 +392,7 @@ impl CatalogService {
         }
         drop(previous); // the swap below frees it off the request path
         diagnostics.extend(slos.diagnostics);
+        diagnostics.extend(scorecards.diagnostics);
         let components: HashSet<&str> =
             entities.iter().filter(|e| e.kind.eq_ignore_ascii_case("component")).map(|e| e.metadata.name.as_str()).collect();
         diagnostics.extend(slo::definition::unknown_services(&slos.slos, |service| components.contains(service)));
@@ -392,6 +403,7 @@ impl CatalogService {
         // Every previous entity is kept (present, last good, or orphaned): none is removed.
         let timings = self.persist_and_swap(entities, &[], Some(diagnostics)).await?;
         *self.slos.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(slos.slos.into_iter().map(Arc::new).collect());
+        *self.scorecards.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(scorecards.scorecards.into_iter().map(Arc::new).collect());
         tracing::info!(
             "catalog: {} entities ({} orphaned) from {} files, {} errors, {} warnings; read {:?}, stored {:?}, indexed {:?}",
             report.entities,

@@ -135,6 +135,10 @@ pub struct ServeArgs {
     #[arg(long, env = "MERIDIAN_SLO_INTERVAL_SECS", default_value_t = crate::slos::DEFAULT_INTERVAL.as_secs(),
           value_parser = at_least(1u64))]
     pub slo_interval_secs: u64,
+    /// How often scorecards are evaluated, in seconds.
+    #[arg(long, env = "MERIDIAN_SCORECARD_INTERVAL_SECS", default_value_t = crate::core::scorecards::DEFAULT_INTERVAL.as_secs(),
+          value_parser = at_least(1u64))]
+    pub scorecard_interval_secs: u64,
     /// Where each change of an SLO's alert state is POSTed as JSON (retried
     /// with backoff; never holds up ingest).
     #[arg(long, env = "MERIDIAN_ALERT_WEBHOOK")]
@@ -245,6 +249,7 @@ impl From<ServeArgs> for ServeConfig {
             trace_requests: args.self_telemetry,
             demo_fleet: args.demo_fleet,
             slo_interval: Some(Duration::from_secs(args.slo_interval_secs)),
+            scorecard_interval: Some(Duration::from_secs(args.scorecard_interval_secs)),
             alert_webhook: args.alert_webhook,
             regression: crate::core::deploys::RegressionRule {
                 window: Duration::from_secs(args.regression_window_secs),
@@ -359,17 +364,20 @@ pub fn validate(paths: &[PathBuf]) -> ExitCode {
         .map(|p| p.entity.metadata.name.as_str())
         .collect();
     let unknown = slo::definition::unknown_services(&slos.slos, |service| components.contains(service));
-    let diagnostics: Vec<&catalog::Diagnostic> = loaded.diagnostics.iter().chain(&slos.diagnostics).chain(&unknown).collect();
+    let scorecards = catalog::scorecard::read_files(&loaded.other_documents);
+    let diagnostics: Vec<&catalog::Diagnostic> =
+        loaded.diagnostics.iter().chain(&slos.diagnostics).chain(&unknown).chain(&scorecards.diagnostics).collect();
     for diagnostic in &diagnostics {
         println!("{diagnostic}");
     }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     eprintln!(
-        "{} files, {} valid entities, {} valid SLOs, {errors} errors, {warnings} warnings",
+        "{} files, {} valid entities, {} valid SLOs, {} valid scorecards, {errors} errors, {warnings} warnings",
         loaded.files.len(),
         loaded.entities.len(),
-        slos.slos.len()
+        slos.slos.len(),
+        scorecards.scorecards.len()
     );
     if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

@@ -41,8 +41,11 @@ const PARSED_KEPT: usize = 64;
 #[derive(Clone, Default)]
 pub struct ApiCache {
     parsed: Arc<Mutex<HashMap<String, Arc<Parsed>>>>,
-    diffs: Arc<Mutex<HashMap<(String, String), Arc<Vec<Change>>>>>,
+    diffs: Arc<Mutex<HashMap<HashPair, Arc<Vec<Change>>>>>,
 }
+
+/// The content hashes of an old and a new version.
+type HashPair = (String, String);
 
 /// A definition, read.
 pub struct Parsed {
@@ -427,6 +430,40 @@ impl Core {
             }
         }
         Ok(keys)
+    }
+
+    /// The keys the operations of an API's current definition answer to.
+    pub(super) async fn documented_keys(&self, namespace: &str, name: &str) -> Result<HashSet<Key>, Error> {
+        let entity = self.api_entity(namespace, name)?;
+        let parsed = self.current_definition(&entity).await?;
+        Ok(documented(&parsed).into_iter().flat_map(|d| d.keys).collect())
+    }
+
+    /// The `info.version` of two stored versions of an API.
+    pub(super) async fn version_labels(
+        &self,
+        namespace: &str,
+        name: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<(Option<String>, Option<String>), Error> {
+        let entity = self.api_entity(namespace, name)?;
+        let mut labels = (None, None);
+        for version in self.store.api_versions(&entity.key).await?.into_iter().filter(|v| v.version == from || v.version == to) {
+            let parsed = self
+                .parsed(&format!("{}@{}", entity.key, version.version), &version.api_type, &version.definition, &version.source)
+                .await?;
+            let label = match &parsed.view {
+                DefinitionView::OpenApi { version, .. } => version.clone(),
+                _ => None,
+            };
+            if version.version == from {
+                labels.0 = label;
+            } else {
+                labels.1 = label;
+            }
+        }
+        Ok(labels)
     }
 
     /// Documented operations against what the providers served in `window`.

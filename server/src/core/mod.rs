@@ -14,6 +14,7 @@
 //!   compared with the traffic around it;
 //! - [`dora`]: DORA's four keys from that history and the SLO alerts;
 //! - [`slos`]: SLOs as last evaluated, filtered;
+//! - [`scorecards`]: scorecards evaluated per entity and team, their history;
 //! - [`insights`]: drift between the declared and the observed, cycles,
 //!   blast radius, hot spots;
 //! - [`catalog`]: ranked search, problems, locations, registration;
@@ -31,6 +32,7 @@ pub mod entity;
 pub mod error;
 pub mod graph;
 pub mod insights;
+pub mod scorecards;
 pub mod services;
 pub mod slos;
 pub mod window;
@@ -69,6 +71,7 @@ pub struct Core {
     regression_rule: deploys::RegressionRule,
     comparisons: deploys::Comparisons,
     apis: apis::ApiCache,
+    scores: scorecards::Scores,
 }
 
 impl Core {
@@ -83,6 +86,7 @@ impl Core {
             regression_rule: deploys::RegressionRule::default(),
             comparisons: deploys::Comparisons::default(),
             apis: apis::ApiCache::default(),
+            scores: scorecards::Scores::default(),
         }
     }
 

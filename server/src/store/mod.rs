@@ -9,6 +9,7 @@
 //!   operations), one read, merge and insert path for all three, and the roll-up;
 //! - [`deploys`]: deploys detected in traces and every service version seen;
 //! - [`apis`]: every version of every API definition seen;
+//! - [`scorecards`]: scorecard results as they change;
 //! - [`slos`]: SLO series (an objective's events per hour, minute by minute)
 //!   and alert state changes;
 //! - `insert`: batched multi-row inserts, shared by all of them.
@@ -28,6 +29,7 @@ mod catalog;
 mod deploys;
 mod error;
 mod insert;
+mod scorecards;
 mod slos;
 
 pub use apis::{ApiDefinition, ApiVersion, definition_hash};
@@ -35,6 +37,7 @@ pub use buckets::{OperationStats, RollupReport};
 pub use catalog::StoredLocation;
 pub use deploys::ReportedDeploy;
 pub use error::StoreError;
+pub use scorecards::ScoreRow;
 pub use slos::AlertChange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

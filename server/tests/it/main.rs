@@ -14,6 +14,7 @@ mod errors;
 mod live;
 mod python_sdk;
 mod registration;
+mod scorecards;
 mod self_telemetry;
 mod serve_cli;
 mod slos;

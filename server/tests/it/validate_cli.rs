@@ -24,7 +24,7 @@ fn invalid_descriptors_fail_with_file_line_column() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     let expected = format!("{}:13:9: error: metadata.name `bad name` is not valid", file.display());
     assert!(stdout.lines().any(|l| l.starts_with(&expected)), "{stdout}");
-    assert!(stderr.contains("1 valid entities, 0 valid SLOs, 1 errors"), "{stderr}");
+    assert!(stderr.contains("1 valid entities, 0 valid SLOs, 0 valid scorecards, 1 errors"), "{stderr}");
 }
 
 #[test]
@@ -37,7 +37,7 @@ fn the_demo_catalog_is_valid() {
     assert_eq!(problems.len(), 1, "{stdout}");
     assert!(problems[0].ends_with("warning: spec.owner: `group:default/team-messaging`: no entity `group:default/team-messaging` in the catalog [component:default/notifications]"), "{stdout}");
     assert!(problems[0].contains("services.yaml:"), "{stdout}");
-    assert!(stderr.contains("44 valid entities, 4 valid SLOs, 0 errors, 1 warnings"), "{stderr}");
+    assert!(stderr.contains("44 valid entities, 4 valid SLOs, 1 valid scorecards, 0 errors, 1 warnings"), "{stderr}");
 }
 
 #[test]
@@ -65,5 +65,5 @@ fn slo_problems_are_reported_with_descriptors() {
     let warning =
         format!("{}:15:1: warning: SLO `ghost-up` is about service `ghost`, which no Component of the catalog is", file.display());
     assert!(stdout.lines().any(|l| l.starts_with(&warning)), "{stdout}");
-    assert!(stderr.contains("1 valid entities, 1 valid SLOs, 1 errors, 2 warnings"), "{stderr}");
+    assert!(stderr.contains("1 valid entities, 1 valid SLOs, 0 valid scorecards, 1 errors, 2 warnings"), "{stderr}");
 }

@@ -8,6 +8,7 @@ mod apis;
 mod backstage;
 mod deploys;
 mod insights;
+mod scorecards;
 mod slos;
 
 use std::sync::Arc;
@@ -54,6 +55,7 @@ pub fn router(state: ApiState) -> Router {
         .merge(slos::router())
         .merge(apis::router())
         .merge(insights::router())
+        .merge(scorecards::router())
         .merge(writes)
         .route("/api/v1/deploys", get(deploys::history))
         .route("/api/v1/dora", get(deploys::dora))

@@ -59,6 +59,8 @@ pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adj
         trace_requests: true,
         // GitHub cannot be reached here; the deploy tests bring a fake one.
         github: None,
+        // Tests evaluate scorecards at the times they choose.
+        scorecard_interval: None,
         ..ServeConfig::default()
     };
     adjust(&mut config);

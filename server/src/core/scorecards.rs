@@ -1,0 +1,450 @@
+//! Scorecards evaluated: for every entity a scorecard applies to, the facts
+//! its rules read (catalog, SLOs, drift, coverage, API changes, deploys),
+//! each rule passed or failed with the reason, the level reached; per team
+//! (owner), the mean score and how many entities reached each level. Every
+//! pass keeps its answer in memory and stores what changed (the history).
+//!
+//! A score is the share of a scorecard's rules passed, 0 to 100. A team's
+//! level is the lowest its entities reached: a team is as far along as its
+//! least mature service.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use catalog::Entity;
+use catalog::scorecard::{Rule, Scorecard, Thresholds};
+use contracts::diff::Level as ChangeLevel;
+use serde::Serialize;
+use slo::Alert;
+
+use super::apis::DefinitionView;
+use super::graph::node_of_entity;
+use super::insights::DEFAULT_INSIGHTS_WINDOW;
+use super::{Core, Error};
+use crate::store::ScoreRow;
+
+/// How often scorecards are evaluated by default.
+pub const DEFAULT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Evaluates every scorecard every `interval` until `shutdown`.
+pub async fn run(core: Core, interval: std::time::Duration, shutdown: tokio_util::sync::CancellationToken) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        let now = crate::store::unix_seconds().max(0) as u64;
+        let started = std::time::Instant::now();
+        match core.evaluate_scorecards(now).await {
+            Ok(()) => tracing::debug!("scorecards evaluated in {:?}", started.elapsed()),
+            Err(error) => error.log("scorecard evaluation failed, trying again next time"),
+        }
+    }
+}
+
+/// The latest evaluation, shared by readers.
+pub type Scores = Arc<RwLock<Arc<ScoreSnapshot>>>;
+
+/// `GET /api/v1/scorecards`'s body.
+#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoreSnapshot {
+    /// Unix seconds; `None` before the first evaluation.
+    pub evaluated_at: Option<u64>,
+    pub scorecards: Vec<CardScores>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct CardScores {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Lowest first.
+    pub levels: Vec<String>,
+    pub entities: Vec<EntityScore>,
+    pub teams: Vec<TeamScore>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct EntityScore {
+    pub entity_ref: String,
+    pub owner: Option<String>,
+    /// The highest level reached, if any.
+    pub level: Option<String>,
+    pub score: u32,
+    pub rules: Vec<RuleResult>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RuleResult {
+    pub rule: Rule,
+    pub passed: bool,
+    /// Why, in a sentence.
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamScore {
+    pub owner: String,
+    pub entities: usize,
+    pub score: u32,
+    /// The lowest level its entities reached (`None` if one reached none).
+    pub level: Option<String>,
+    /// How many of its entities reached each level exactly, lowest first; then none.
+    pub at_level: Vec<usize>,
+    pub below_all: usize,
+}
+
+/// What the rules of one entity read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    pub owner: Option<String>,
+    pub owner_known: bool,
+    pub has_description: bool,
+    pub provided_apis: usize,
+    pub readable_apis: usize,
+    pub slos: usize,
+    /// Objectives alerting now (ticket or page).
+    pub alerting: Vec<String>,
+    pub undeclared: Vec<String>,
+    pub observed_operations: usize,
+    pub documented_operations: usize,
+    /// APIs with a breaking change and no new major version.
+    pub unversioned_breaking: Vec<String>,
+    pub last_deploy: Option<i64>,
+}
+
+/// One rule on one entity's facts.
+pub fn judge(rule: Rule, facts: &Facts, thresholds: &Thresholds, now: i64) -> RuleResult {
+    let (passed, detail) = match rule {
+        Rule::HasOwner => match (&facts.owner, facts.owner_known) {
+            (Some(owner), true) => (true, format!("owned by {owner}")),
+            (Some(owner), false) => (false, format!("its owner {owner} is not in the catalog")),
+            (None, _) => (false, "no owner".to_string()),
+        },
+        Rule::HasDescription => (facts.has_description, if facts.has_description { "described" } else { "no description" }.to_string()),
+        Rule::HasApiDefinition => match (facts.provided_apis, facts.readable_apis) {
+            (0, _) => (false, "provides no API".to_string()),
+            (_, 0) => (false, "no API it provides has a readable definition".to_string()),
+            (_, readable) => (true, format!("{readable} API definitions")),
+        },
+        Rule::HasSlo => (facts.slos > 0, format!("{} SLO objectives", facts.slos)),
+        Rule::MeetsSlos => match (facts.slos, facts.alerting.is_empty()) {
+            (0, _) => (false, "no SLO to meet".to_string()),
+            (_, true) => (true, "no objective is alerting".to_string()),
+            (_, false) => (false, format!("alerting: {}", facts.alerting.join(", "))),
+        },
+        Rule::NoUndeclaredDependencies => match facts.undeclared.as_slice() {
+            [] => (true, "every call it makes is declared".to_string()),
+            undeclared => (false, format!("calls {} without declaring it", undeclared.join(", "))),
+        },
+        Rule::DocumentedOperations => {
+            if facts.observed_operations == 0 {
+                (true, "no HTTP operation observed".to_string())
+            } else {
+                let share = facts.documented_operations as f64 / facts.observed_operations as f64;
+                let detail = format!(
+                    "{} of {} observed operations documented ({:.0} %, needs {:.0} %)",
+                    facts.documented_operations,
+                    facts.observed_operations,
+                    share * 100.0,
+                    thresholds.documented_operations * 100.0
+                );
+                (share >= thresholds.documented_operations, detail)
+            }
+        }
+        Rule::NoBreakingChangeWithoutVersionBump => match facts.unversioned_breaking.as_slice() {
+            [] => (true, "no breaking change without a new major version".to_string()),
+            apis => (false, format!("breaking changes without a new major version: {}", apis.join(", "))),
+        },
+        Rule::DeployedRecently => {
+            let within = i64::from(thresholds.deployed_within_days) * 86_400;
+            match facts.last_deploy {
+                Some(at) if now - at <= within => (true, format!("deployed {} days ago", (now - at) / 86_400)),
+                Some(at) => {
+                    (false, format!("last deployed {} days ago (needs {} days)", (now - at) / 86_400, thresholds.deployed_within_days))
+                }
+                None => (false, "no deploy seen".to_string()),
+            }
+        }
+    };
+    RuleResult { rule, passed, detail }
+}
+
+/// An entity on a scorecard.
+pub fn score(card: &Scorecard, entity_ref: &str, facts: &Facts, now: i64) -> EntityScore {
+    let rules: Vec<RuleResult> = card.rules().into_iter().map(|rule| judge(rule, facts, &card.thresholds, now)).collect();
+    let passed: HashSet<Rule> = rules.iter().filter(|r| r.passed).map(|r| r.rule).collect();
+    let level = card.level_reached(|rule| passed.contains(&rule)).map(|i| card.levels[i].name.clone());
+    let score = if rules.is_empty() { 100 } else { (passed.len() * 100 / rules.len()) as u32 };
+    EntityScore { entity_ref: entity_ref.to_string(), owner: facts.owner.clone(), level, score, rules }
+}
+
+/// Entities grouped by owner.
+pub fn teams(card: &Scorecard, entities: &[EntityScore]) -> Vec<TeamScore> {
+    let mut by_owner: BTreeMap<&str, Vec<&EntityScore>> = BTreeMap::new();
+    for entity in entities {
+        if let Some(owner) = &entity.owner {
+            by_owner.entry(owner).or_default().push(entity);
+        }
+    }
+    let level_index = |entity: &EntityScore| entity.level.as_ref().and_then(|l| card.levels.iter().position(|level| &level.name == l));
+    by_owner
+        .into_iter()
+        .map(|(owner, owned)| {
+            let mut at_level = vec![0; card.levels.len()];
+            let mut below_all = 0;
+            for entity in &owned {
+                match level_index(entity) {
+                    Some(index) => at_level[index] += 1,
+                    None => below_all += 1,
+                }
+            }
+            let lowest = owned.iter().map(|e| level_index(e)).min().flatten();
+            TeamScore {
+                owner: owner.to_string(),
+                entities: owned.len(),
+                score: (owned.iter().map(|e| e.score).sum::<u32>() as usize / owned.len().max(1)) as u32,
+                level: lowest.map(|i| card.levels[i].name.clone()),
+                at_level,
+                below_all,
+            }
+        })
+        .collect()
+}
+
+/// The major part of a version (`v2.1.0` → 2), when it has one.
+fn major(version: &str) -> Option<u64> {
+    version.trim().trim_start_matches(['v', 'V']).split('.').next()?.parse().ok()
+}
+
+/// Whether `new` is a new major version after `old` (or, not numbered so, another version).
+fn major_bumped(old: Option<&str>, new: Option<&str>) -> bool {
+    match (old.and_then(major), new.and_then(major)) {
+        (Some(old), Some(new)) => new > old,
+        _ => old != new,
+    }
+}
+
+impl Core {
+    /// The latest scorecard evaluation.
+    pub fn scorecards(&self) -> Arc<ScoreSnapshot> {
+        self.scores.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A subject's (entity's or team's) results as they changed, oldest first.
+    pub async fn score_history(&self, subject: &str) -> Result<Vec<ScoreRow>, Error> {
+        Ok(self.store.score_history(&subject.to_ascii_lowercase()).await?)
+    }
+
+    /// Evaluates every scorecard as of `now` (unix seconds), keeps the
+    /// answer and stores what changed.
+    pub async fn evaluate_scorecards(&self, now: u64) -> Result<(), Error> {
+        let cards = self.catalog.scorecards();
+        let index = self.catalog.snapshot();
+        let now_secs = now as i64;
+        let drift = if cards.iter().any(|c| c.rules().contains(&Rule::NoUndeclaredDependencies)) {
+            Some(self.drift(DEFAULT_INSIGHTS_WINDOW, None).await?)
+        } else {
+            None
+        };
+        let mut snapshot = ScoreSnapshot { evaluated_at: Some(now), scorecards: Vec::new() };
+        let mut rows = Vec::new();
+        for card in cards.iter() {
+            let rules = card.rules();
+            let mut entities = Vec::new();
+            for indexed in index.entities().iter().filter(|e| card.applies_to(&e.entity)) {
+                let facts = self.facts(&indexed.key, &indexed.entity, &rules, drift.as_ref(), now_secs).await?;
+                entities.push(score(card, &indexed.key, &facts, now_secs));
+            }
+            let teams = teams(card, &entities);
+            for entity in &entities {
+                rows.push(ScoreRow {
+                    scorecard: card.name.clone(),
+                    subject: entity.entity_ref.clone(),
+                    kind: "entity".into(),
+                    level: entity.level.clone().unwrap_or_default(),
+                    score: i64::from(entity.score),
+                    at_unix_secs: now_secs,
+                });
+            }
+            for team in &teams {
+                rows.push(ScoreRow {
+                    scorecard: card.name.clone(),
+                    subject: team.owner.clone(),
+                    kind: "team".into(),
+                    level: team.level.clone().unwrap_or_default(),
+                    score: i64::from(team.score),
+                    at_unix_secs: now_secs,
+                });
+            }
+            snapshot.scorecards.push(CardScores {
+                name: card.name.clone(),
+                title: card.title.clone(),
+                description: card.description.clone(),
+                levels: card.levels.iter().map(|l| l.name.clone()).collect(),
+                entities,
+                teams,
+            });
+        }
+        self.store.record_scores(&rows).await?;
+        *self.scores.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot);
+        Ok(())
+    }
+
+    /// What `rules` need to know of one entity (only that is read).
+    async fn facts(
+        &self,
+        key: &str,
+        entity: &Entity,
+        rules: &std::collections::BTreeSet<Rule>,
+        drift: Option<&super::insights::Drift>,
+        now: i64,
+    ) -> Result<Facts, Error> {
+        let index = self.catalog.snapshot();
+        let owner = entity.relation_targets("ownedBy").next().map(str::to_string);
+        let service = node_of_entity(entity).map(|node| node.name.to_string());
+        let mut facts = Facts {
+            owner_known: owner.as_ref().is_some_and(|o| index.get(o).is_some()),
+            owner,
+            has_description: entity.metadata.description.as_ref().is_some_and(|d| !d.trim().is_empty()),
+            ..Facts::default()
+        };
+        let apis: Vec<String> = entity.relation_targets("providesApi").map(str::to_ascii_lowercase).collect();
+        facts.provided_apis = apis.len();
+        if rules.contains(&Rule::HasApiDefinition)
+            || rules.contains(&Rule::DocumentedOperations)
+            || rules.contains(&Rule::NoBreakingChangeWithoutVersionBump)
+        {
+            let mut documented_keys = HashSet::new();
+            for api in &apis {
+                let Some((namespace, name)) = api.strip_prefix("api:").and_then(|rest| rest.split_once('/')) else { continue };
+                let Ok(detail) = self.api(namespace, name).await else { continue };
+                if !matches!(detail.definition, DefinitionView::Unreadable { .. }) {
+                    facts.readable_apis += 1;
+                }
+                if rules.contains(&Rule::DocumentedOperations) {
+                    documented_keys.extend(self.documented_keys(namespace, name).await?);
+                }
+                if rules.contains(&Rule::NoBreakingChangeWithoutVersionBump) && self.breaking_without_bump(namespace, name).await? {
+                    facts.unversioned_breaking.push(api.clone());
+                }
+            }
+            if rules.contains(&Rule::DocumentedOperations)
+                && let Some(service) = &service
+            {
+                let since = DEFAULT_INSIGHTS_WINDOW.first_bucket(now);
+                let observed: HashSet<(String, String)> = self
+                    .store
+                    .operations_since(service, since)
+                    .await?
+                    .iter()
+                    .filter_map(|o| contracts::path::split_operation(&o.operation))
+                    .collect();
+                facts.observed_operations = observed.len();
+                facts.documented_operations = observed.iter().filter(|key| documented_keys.contains(*key)).count();
+            }
+        }
+        if let Some(service) = &service {
+            let snapshot = self.slos.snapshot();
+            let objectives: Vec<_> = snapshot.objectives.iter().filter(|o| &o.slo.service == service).collect();
+            facts.slos = objectives.len();
+            facts.alerting = objectives
+                .iter()
+                .filter(|o| matches!(o.alert, Alert::Ticket | Alert::Page))
+                .map(|o| format!("{} ({})", o.slo.name, o.alert.as_str()))
+                .collect();
+            if rules.contains(&Rule::DeployedRecently) {
+                let detected = self.store.deploys_since(Some(service), 0).await?.last().map(|d| (d.at_unix_nanos / 1_000_000_000) as i64);
+                let reported = self.store.reported_deploys(Some(service), 0).await?.last().map(|d| d.at_unix_secs);
+                facts.last_deploy = detected.max(reported);
+            }
+        }
+        if let Some(drift) = drift {
+            facts.undeclared = drift.undeclared.iter().filter(|d| d.source == key).map(|d| d.target.clone()).collect();
+        }
+        Ok(facts)
+    }
+
+    /// Whether any change between successive versions of an API was
+    /// breaking without a new major `info.version`.
+    async fn breaking_without_bump(&self, namespace: &str, name: &str) -> Result<bool, Error> {
+        let changes = self.api_changes(namespace, name).await?;
+        for change in &changes.changes {
+            if !change.changes.iter().any(|c| c.change.level == ChangeLevel::Breaking) {
+                continue;
+            }
+            let (old, new) = self.version_labels(namespace, name, change.from_version, change.to_version).await?;
+            if !major_bumped(old.as_deref(), new.as_deref()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card() -> Scorecard {
+        let text = "apiVersion: meridian.dev/v1\nkind: Scorecard\nmetadata: {name: maturity}\nspec:\n  levels:\n    - {name: bronze, rules: [has-owner]}\n    - {name: silver, rules: [has-slo, meets-slos]}\n    - {name: gold, rules: [documented-operations, deployed-recently]}\n";
+        catalog::scorecard::read_files(&[("cards.yaml".into(), text.into())]).scorecards.remove(0)
+    }
+
+    #[test]
+    fn rules_read_facts_and_levels_need_every_rule_below() {
+        let now = 100 * 86_400;
+        let gold = Facts {
+            owner: Some("group:default/a".into()),
+            owner_known: true,
+            slos: 2,
+            observed_operations: 10,
+            documented_operations: 8,
+            last_deploy: Some(now - 3 * 86_400),
+            ..Facts::default()
+        };
+        let scored = score(&card(), "component:default/x", &gold, now);
+        assert_eq!((scored.level.as_deref(), scored.score), (Some("gold"), 100));
+        let alerting = Facts { alerting: vec!["x-availability (page)".into()], ..gold.clone() };
+        let scored = score(&card(), "component:default/x", &alerting, now);
+        assert_eq!(scored.level.as_deref(), Some("bronze"), "failing silver stops there, whatever gold says");
+        assert_eq!(scored.score, 80);
+        let meets = scored.rules.iter().find(|r| r.rule == Rule::MeetsSlos).unwrap();
+        assert_eq!(meets.detail, "alerting: x-availability (page)");
+        let stale = Facts { last_deploy: Some(now - 40 * 86_400), documented_operations: 7, ..gold.clone() };
+        let scored = score(&card(), "component:default/x", &stale, now);
+        assert_eq!(scored.level.as_deref(), Some("silver"));
+        let details: Vec<&str> = scored.rules.iter().filter(|r| !r.passed).map(|r| r.detail.as_str()).collect();
+        assert_eq!(details, ["7 of 10 observed operations documented (70 %, needs 80 %)", "last deployed 40 days ago (needs 30 days)"]);
+        let orphan = Facts { owner_known: false, ..gold.clone() };
+        assert_eq!(score(&card(), "component:default/x", &orphan, now).level, None);
+
+        let entities = [
+            score(&card(), "component:default/a", &gold, now),
+            score(&card(), "component:default/b", &stale, now),
+            score(&card(), "component:default/c", &Facts { owner: Some("group:default/a".into()), ..Facts::default() }, now),
+        ];
+        let teams = teams(&card(), &entities);
+        assert_eq!(teams.len(), 1);
+        assert_eq!(
+            (teams[0].entities, teams[0].level.as_deref(), teams[0].at_level.clone(), teams[0].below_all),
+            (3, None, vec![0, 1, 1], 1)
+        );
+    }
+
+    #[test]
+    fn versions_bump_by_their_major_part() {
+        assert!(major_bumped(Some("1.4.0"), Some("2.0.0")));
+        assert!(major_bumped(Some("v1"), Some("v2.0")));
+        assert!(!major_bumped(Some("1.4.0"), Some("1.5.0")));
+        assert!(major_bumped(Some("2024-01"), Some("2024-06")), "not numbered as semver: any other version");
+        assert!(!major_bumped(None, None));
+    }
+}
