@@ -59,8 +59,10 @@ pub fn App() -> impl IntoView {
                     <nav>
                         <A href="/">"Catalog"</A>
                         <A href="/graph">"Graph"</A>
+                        <A href="/apis">"APIs"</A>
                         <A href="/slos">"SLOs"</A>
                         <A href="/deploys">"Deploys"</A>
+                        <A href="/insights">"Insights"</A>
                         <A href="/register">"Register"</A>
                         // Demo mode only (`--demo-fleet`).
                         <Suspense>
@@ -76,7 +78,11 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <pages::NotFound /> }>
                         <Route path=StaticSegment("") view=pages::CatalogPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("graph") view=pages::GraphPage ssr=SsrMode::Async />
-                        <Route path=StaticSegment("register") view=pages::RegisterPage />
+                        <Route path=StaticSegment("register") view=pages::RegisterPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("apis") view=pages::ApisPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("apis"), ParamSegment("namespace"), ParamSegment("name")) view=pages::ApiPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("insights") view=pages::InsightsPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("insights"), StaticSegment("drafts"), ParamSegment("service")) view=pages::DraftPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("slos") view=pages::SlosPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("deploys") view=pages::DeploysPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("demo") view=pages::DemoPage ssr=SsrMode::Async />

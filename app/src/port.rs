@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::model::{
-    DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, EntityDetail, GraphLayout, RegistrationView, SearchView, SloQuery,
-    SlosView,
+    ApiPageView, ApiRow, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout,
+    InsightsView, RegistrationView, SearchView, SloQuery, SlosView,
 };
 
 /// Why the server could not do what a page asked, by class. Messages are
@@ -56,6 +56,14 @@ pub trait PortalPort: Send + Sync + 'static {
     async fn slos(&self, query: SloQuery) -> Result<SlosView, PortError>;
     /// The deploy history `query` keeps, newest first.
     async fn deploys(&self, query: DeployQuery) -> Result<DeploysView, PortError>;
+    /// Every API entity of the catalog, by title.
+    async fn apis(&self) -> Result<Vec<ApiRow>, PortError>;
+    /// One API: its definition, versions, changes and coverage; `None` when there is no such API.
+    async fn api(&self, namespace: &str, name: &str) -> Result<Option<ApiPageView>, PortError>;
+    /// Drift, cycles, hot spots and scorecards over `window` (`24h` when empty).
+    async fn insights(&self, window: &str) -> Result<InsightsView, PortError>;
+    /// A `catalog-info.yaml` draft for a service seen in traffic but not in the catalog.
+    async fn draft(&self, service: &str) -> Result<DraftView, PortError>;
     /// Demo mode (`--demo-fleet`): shows the Demo page and its link.
     fn demo_mode(&self) -> bool;
     /// The demo fleet's processes, their switches and what Meridian observes

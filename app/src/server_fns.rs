@@ -4,7 +4,8 @@
 use leptos::prelude::*;
 
 use crate::model::{
-    DemoRegression, DemoView, DeployQuery, DeploysView, EntityDetail, GraphLayout, RegistrationView, SearchView, SloQuery, SlosView,
+    ApiPageView, ApiRow, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, InsightsView,
+    RegistrationView, SearchView, SloQuery, SlosView,
 };
 
 #[cfg(feature = "ssr")]
@@ -45,6 +46,26 @@ pub async fn fetch_slos(query: SloQuery) -> Result<SlosView, ServerFnError> {
 #[server(endpoint = "deploys")]
 pub async fn fetch_deploys(query: DeployQuery) -> Result<DeploysView, ServerFnError> {
     port()?.deploys(query).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "apis")]
+pub async fn fetch_apis() -> Result<Vec<ApiRow>, ServerFnError> {
+    port()?.apis().await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "api")]
+pub async fn fetch_api(namespace: String, name: String) -> Result<Option<ApiPageView>, ServerFnError> {
+    port()?.api(&namespace, &name).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "insights")]
+pub async fn fetch_insights(window: String) -> Result<InsightsView, ServerFnError> {
+    port()?.insights(&window).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "draft")]
+pub async fn fetch_draft(service: String) -> Result<DraftView, ServerFnError> {
+    port()?.draft(&service).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 #[server(endpoint = "demo_mode")]

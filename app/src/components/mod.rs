@@ -1,16 +1,22 @@
 //! Reusable pieces of pages.
 
+mod contracts;
 mod deploys;
 mod graph_svg;
 mod observed_table;
 mod red_chart;
+mod schema;
 mod slo;
+mod source;
 
+pub use contracts::{ConsumerTable, DriftLists, RefLink, ScoreCards};
 pub use deploys::{DeployTimeline, DoraFigures};
 pub use graph_svg::GraphSvg;
 pub use observed_table::ObservedTable;
 pub use red_chart::RedCharts;
+pub use schema::SchemaTree;
 pub use slo::{AlertBadge, BudgetChart, SloPanel, burn, percent};
+pub use source::{SourceView, highlight};
 
 use leptos::prelude::*;
 

@@ -1,8 +1,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{DeployTimeline, DoraFigures, ErrorBox, Loading, ObservedTable, Problems, RedCharts, SloPanel};
-use crate::model::{EntityDetail, entity_href};
+use crate::components::{DeployTimeline, DoraFigures, DriftLists, ErrorBox, Loading, ObservedTable, Problems, RedCharts, ScoreCards, SloPanel};
+use crate::model::{EntityDetail, api_href, entity_href};
 use crate::pages::NotFound;
 use crate::server_fns::fetch_entity;
 
@@ -35,6 +35,8 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
     let slos = detail.slos;
     let (deploys, dora, red) = (detail.deploys, detail.dora, detail.red);
     let component = s.kind.eq_ignore_ascii_case("component");
+    let api = s.kind.eq_ignore_ascii_case("api").then(|| api_href(&s.entity_ref));
+    let (drift, scores) = (detail.drift, detail.scores);
     let heading = s.title.clone().unwrap_or_else(|| s.name.clone());
     view! {
         <article class="entity" data-entity=s.entity_ref.clone()>
@@ -51,6 +53,8 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
                 <dt>"Lifecycle"</dt><dd>{s.lifecycle.clone().unwrap_or_default()}</dd>
                 <dt>"Tags"</dt><dd>{s.tags.join(", ")}</dd>
             </dl>
+            {api.map(|href| view! { <p class="api-link"><a href=href data-testid="api-page">"Definition, coverage, consumers and changes →"</a></p> })}
+            <ScoreCards scores />
             {red.map(|series| view! {
                 <section class="red">
                     <h2>"Served requests, last " {crate::model::RED_HOURS} " hours"</h2>
@@ -78,6 +82,12 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
                     </div>
                 </div>
             </section>
+            {drift.map(|drift| view! {
+                <section class="drift-section" data-testid="entity-drift">
+                    <h2>"Drift " <small>"(declared against observed, last 24h)"</small></h2>
+                    <DriftLists drift />
+                </section>
+            })}
             <section class="relations">
                 <h2>"Declared relations"</h2>
                 {if detail.relations.is_empty() {

@@ -1,19 +1,23 @@
 //! One module per page; each fetches through a server function and renders
 //! with components.
 
+mod apis;
 mod catalog;
 mod demo;
 mod deploys;
 mod entity;
 mod graph;
+mod insights;
 mod register;
 mod slos;
 
+pub use apis::{ApiPage, ApisPage};
 pub use catalog::CatalogPage;
 pub use demo::DemoPage;
 pub use deploys::DeploysPage;
 pub use entity::EntityPage;
 pub use graph::GraphPage;
+pub use insights::{DraftPage, InsightsPage};
 pub use register::RegisterPage;
 pub use slos::SlosPage;
 

@@ -1,17 +1,43 @@
 use leptos::prelude::*;
 
-use crate::components::{ErrorBox, Problems};
+use leptos_router::hooks::use_query_map;
+
+use crate::components::{ErrorBox, Loading, Problems};
 use crate::model::{Level, RegistrationView, entity_href};
-use crate::server_fns::{RegisterEntities, RegisterLocation};
+use crate::server_fns::{RegisterEntities, RegisterLocation, fetch_draft};
 
 const EXAMPLE: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: my-service\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-storefront\n";
 
 /// Two ways in: paste descriptor YAML, or give a location (a path on the
 /// server or a URL on its allow-list). Preview shows what would be registered
 /// with every problem at its line and column; registering needs an API token.
+/// `?draft=SERVICE` starts from the drafted `catalog-info.yaml` of a service
+/// seen in traffic but missing from the catalog (Insights page).
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let yaml = RwSignal::new(EXAMPLE.to_string());
+    let params = use_query_map();
+    let draft_of = move || params.read().get("draft").filter(|s| !s.is_empty());
+    let initial = Resource::new(draft_of, |service| async move {
+        match service {
+            Some(service) => fetch_draft(service).await.map(|draft| draft.yaml),
+            None => Ok(EXAMPLE.to_string()),
+        }
+    });
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match initial.await {
+                    Ok(initial) => view! { <RegisterForm initial /> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string() /> <RegisterForm initial=EXAMPLE.to_string() /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RegisterForm(initial: String) -> impl IntoView {
+    let yaml = RwSignal::new(initial.clone());
     let target = RwSignal::new(String::new());
     let token = RwSignal::new(String::new());
     let from_yaml = ServerAction::<RegisterEntities>::new();
@@ -54,7 +80,7 @@ pub fn RegisterPage() -> impl IntoView {
                 spellcheck="false"
                 prop:value=move || yaml.get()
                 on:input=move |ev| yaml.set(event_target_value(&ev))
-            ></textarea>
+            >{initial}</textarea>
             <div class="register-actions">
                 <button data-testid="register-preview" on:click=move |_| submit_yaml(true)>"Preview"</button>
                 <button data-testid="register-submit" on:click=move |_| submit_yaml(false)>"Register"</button>

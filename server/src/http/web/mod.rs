@@ -4,8 +4,10 @@
 //! [`PortError`]s in one place ([`port_error`]).
 //!
 //! - [`layout`]: positions graph nodes for the app's SVG (petgraph);
+//! - [`contracts`]: the API and Insights pages' view models;
 //! - [`demo_fleet`]: the demo fleet's control endpoint, behind the Demo page.
 
+pub mod contracts;
 pub mod demo_fleet;
 pub mod layout;
 
@@ -226,12 +228,24 @@ struct ComponentPanels {
     red: Option<RedSeries>,
     dora: Option<DoraView>,
     slos: Vec<SloView>,
+    drift: Option<app::model::DriftView>,
+    scores: Vec<app::model::EntityScoreRow>,
 }
 
 impl Portal {
+    /// An entity's results on the scorecards that grade it, as last evaluated.
+    fn scores_of(&self, entity_ref: &str) -> Vec<app::model::EntityScoreRow> {
+        let snapshot = self.core.scorecards();
+        snapshot
+            .scorecards
+            .iter()
+            .flat_map(|card| card.entities.iter().filter(|e| e.entity_ref == entity_ref).map(move |e| contracts::entity_scores(card, e)))
+            .collect()
+    }
+
     /// One read of the service's deploy history (the DORA period) serves the
     /// timeline, the chart's markers and the DORA figures.
-    async fn component_panels(&self, service: &str) -> Result<ComponentPanels, PortError> {
+    async fn component_panels(&self, service: &str, entity_ref: &str) -> Result<ComponentPanels, PortError> {
         let now = crate::store::unix_seconds();
         let owner = self.core.service_owner(service);
         let since = now - i64::from(ENTITY_DORA_DAYS) * 86_400;
@@ -252,6 +266,10 @@ impl Portal {
             }),
             dora: Some(dora_view(&dora)),
             slos: slos.objectives.iter().map(|status| slo_view(status, owner.clone())).collect(),
+            drift: Some(contracts::drift_view(
+                &self.core.drift(crate::core::insights::DEFAULT_INSIGHTS_WINDOW, Some(entity_ref)).await.map_err(port_error)?,
+            )),
+            scores: self.scores_of(entity_ref),
         })
     }
 }
@@ -286,9 +304,9 @@ impl PortalPort for Portal {
             None => (Vec::new(), Vec::new()),
         };
         let panels = if entity.kind.eq_ignore_ascii_case("component") {
-            self.component_panels(&entity.metadata.name).await?
+            self.component_panels(&entity.metadata.name, &entity.entity_ref().key()).await?
         } else {
-            ComponentPanels::default()
+            ComponentPanels { scores: self.scores_of(&entity.entity_ref().key()), ..ComponentPanels::default() }
         };
         Ok(Some(EntityDetail {
             summary: summary(entity),
@@ -306,6 +324,8 @@ impl PortalPort for Portal {
             red: panels.red,
             dora: panels.dora,
             slos: panels.slos,
+            drift: panels.drift,
+            scores: panels.scores,
         }))
     }
 
@@ -378,6 +398,23 @@ impl PortalPort for Portal {
         let source = location_source(None, target).map_err(port_error)?;
         let outcome = self.core.register_location(&source, dry_run).await.map_err(port_error)?;
         Ok(registration_view(&outcome.registration))
+    }
+
+    async fn apis(&self) -> Result<Vec<app::model::ApiRow>, PortError> {
+        Ok(contracts::apis(&self.core))
+    }
+
+    async fn api(&self, namespace: &str, name: &str) -> Result<Option<app::model::ApiPageView>, PortError> {
+        contracts::api(&self.core, namespace, name).await
+    }
+
+    async fn insights(&self, window: &str) -> Result<app::model::InsightsView, PortError> {
+        contracts::insights(&self.core, window).await
+    }
+
+    async fn draft(&self, service: &str) -> Result<app::model::DraftView, PortError> {
+        let yaml = self.core.draft_descriptor(service, crate::core::insights::DEFAULT_INSIGHTS_WINDOW).await.map_err(port_error)?;
+        Ok(app::model::DraftView { service: service.to_string(), yaml })
     }
 
     fn demo_mode(&self) -> bool {

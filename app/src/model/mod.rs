@@ -2,6 +2,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod apis;
+mod insights;
+
+pub use apis::*;
+pub use insights::*;
+
 /// One row of the catalog list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EntitySummary {
@@ -116,6 +122,10 @@ pub struct EntityDetail {
     pub dora: Option<DoraView>,
     /// A Component's served requests of the last hours, minute by minute, with its deploys.
     pub red: Option<RedSeries>,
+    /// A Component's calls that differ from its declarations (last 24 hours).
+    pub drift: Option<DriftView>,
+    /// Its results on every scorecard that grades it.
+    pub scores: Vec<EntityScoreRow>,
 }
 
 /// The hours an entity page charts a service's requests over.
