@@ -23,7 +23,7 @@ trap cleanup EXIT
 say "starting Meridian on :$WEB (logs in $work/meridian.log)"
 LEPTOS_SITE_ROOT=target/site MERIDIAN_LOG=warn target/debug/meridian serve \
   --catalog demo/catalog --database-url "sqlite://$work/meridian.db" \
-  --api-token e2e-token --self-telemetry --slo-interval-secs 5 --regression-window-secs 60 --github-url '' --demo-fleet http://127.0.0.1:$((DEMO_PORT + 11)) --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
+  --api-token e2e-token --self-telemetry --slo-interval-secs 5 --scorecard-interval-secs 5 --regression-window-secs 60 --github-url '' --demo-fleet http://127.0.0.1:$((DEMO_PORT + 11)) --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
   >"$work/meridian.log" 2>&1 &
 pids+=($!)
 wait_for_url "http://127.0.0.1:$WEB/healthz" 30 || { cat "$work/meridian.log"; exit 1; }

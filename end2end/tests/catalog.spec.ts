@@ -11,11 +11,11 @@ test('filter the catalog, open a service, see traffic observed from real OTLP', 
   await page.goto('/');
   await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'true');
   const rows = page.locator('[data-testid="catalog-table"] tbody tr');
-  await expect(rows).toHaveCount(42);
+  await expect(rows).toHaveCount(44);
 
   await page.getByTestId('catalog-filter').fill('prcing'); // a typo: search forgives one edit
   await expect(rows).toHaveCount(4); // the service, its team, its API and its database
-  await expect(page.getByTestId('catalog-count')).toHaveText('4 of 42 entities');
+  await expect(page.getByTestId('catalog-count')).toHaveText('4 of 44 entities');
   await expect(page).toHaveURL(/\/$/); // filtered in the browser, no form submit
 
   await page.getByRole('link', { name: 'Pricing', exact: true }).click();

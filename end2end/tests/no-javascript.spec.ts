@@ -6,7 +6,7 @@ test.use({ javaScriptEnabled: false });
 test('pages render on the server without JavaScript', async ({ page }) => {
   await page.goto('/');
   await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'false');
-  await expect(page.locator('[data-testid="catalog-table"] tbody tr')).toHaveCount(42);
+  await expect(page.locator('[data-testid="catalog-table"] tbody tr')).toHaveCount(44);
 
   // The filter still works, as a plain GET form.
   await page.getByTestId('catalog-filter').fill('storefront');
@@ -37,4 +37,17 @@ test('pages render on the server without JavaScript', async ({ page }) => {
   await page.getByRole('button', { name: 'Show' }).click();
   await expect(page).toHaveURL(/sort=name/);
   await expect(page.locator('[data-testid="slos"] tr[data-slo="gateway-latency"]')).toBeVisible();
+
+  // API and Insights pages: operations and schema trees are <details>, open without scripts.
+  await page.goto('/apis/default/catalog-api');
+  const product = page.locator('details.operation[data-operation="GET /products/{id}"]');
+  await product.locator('summary').click();
+  await expect(product.locator('.schema-tree').first()).toBeVisible();
+  await page.goto('/insights');
+  await expect(page.getByTestId('cycles')).toContainText('catalog ⇄ inventory');
+  await page.locator('input[name="window"]').fill('2h');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/window=2h/);
+  await page.goto('/register?draft=recommendations');
+  await expect(page.getByTestId('register-yaml')).toContainText('name: recommendations');
 });

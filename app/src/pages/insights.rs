@@ -39,7 +39,7 @@ pub fn InsightsPage() -> impl IntoView {
                                 } else {
                                     view! {
                                         <ul>{view.cycles.iter().map(|cycle| view! {
-                                            <li>{cycle.iter().map(|node| view! { <Node node=node.clone() /> " ⇄ " }).collect_view()}</li>
+                                            <li>{cycle.iter().enumerate().map(|(i, node)| view! { {(i > 0).then_some(" ⇄ ")} <Node node=node.clone() /> }).collect_view()}</li>
                                         }).collect_view()}</ul>
                                     }.into_any()
                                 }}
