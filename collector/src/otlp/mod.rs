@@ -145,6 +145,7 @@ pub enum Key {
     HttpRequestMethod,
     HttpMethod,
     HttpRoute,
+    UrlTemplate,
     RpcMethod,
     RpcService,
     DbSystemName,
@@ -160,7 +161,7 @@ pub enum Key {
 }
 
 impl Key {
-    pub const ALL: [Key; 23] = [
+    pub const ALL: [Key; 24] = [
         Key::ServiceName,
         Key::ServiceNamespace,
         Key::ServiceVersion,
@@ -172,6 +173,7 @@ impl Key {
         Key::HttpRequestMethod,
         Key::HttpMethod,
         Key::HttpRoute,
+        Key::UrlTemplate,
         Key::RpcMethod,
         Key::RpcService,
         Key::DbSystemName,
@@ -199,6 +201,7 @@ impl Key {
             Key::HttpRequestMethod => "http.request.method",
             Key::HttpMethod => "http.method",
             Key::HttpRoute => "http.route",
+            Key::UrlTemplate => "url.template",
             Key::RpcMethod => "rpc.method",
             Key::RpcService => "rpc.service",
             Key::DbSystemName => "db.system.name",
@@ -228,6 +231,7 @@ impl Key {
             b"http.request.method" => Key::HttpRequestMethod,
             b"http.method" => Key::HttpMethod,
             b"http.route" => Key::HttpRoute,
+            b"url.template" => Key::UrlTemplate,
             b"rpc.method" => Key::RpcMethod,
             b"rpc.service" => Key::RpcService,
             b"db.system.name" => Key::DbSystemName,
@@ -469,10 +473,11 @@ pub fn span_record<A: Attributes + ?Sized>(
     })
 }
 
-/// `METHOD /route` for HTTP, `service/method` for RPC, else the span name.
+/// `METHOD /route` for HTTP (the route, else the client's `url.template`),
+/// `service/method` for RPC, else the span name.
 fn operation_of(name: &str, attributes: &(impl Attributes + ?Sized), interner: &mut Interner) -> Name {
     let method = first_attr(attributes, &[Key::HttpRequestMethod, Key::HttpMethod]);
-    let route = str_attr(attributes, Key::HttpRoute).filter(|r| !r.is_empty());
+    let route = str_attr(attributes, Key::HttpRoute).filter(|r| !r.is_empty()).or_else(|| str_attr(attributes, Key::UrlTemplate).filter(|r| !r.is_empty()));
     if let (Some(method), Some(route)) = (method, route) {
         return interner.intern_joined(method, ' ', route);
     }
@@ -557,6 +562,21 @@ mod tests {
         assert_eq!(server.end_unix_nanos - server.start_unix_nanos, 1_000_000_000, "string and number timestamps");
         assert_eq!((server.version.as_deref(), server.environment.as_deref()), (Some("2.1"), Some("staging")));
         assert_eq!(client.peer, Some(Peer::Database(Arc::from("orders"))));
+    }
+
+    #[test]
+    fn a_url_template_names_the_operation_when_no_route_does() {
+        let json = r#"{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "shop"}}]},
+            "scopeSpans": [{"spans": [
+              {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "name": "GET", "kind": 3,
+               "attributes": [{"key": "http.request.method", "value": {"stringValue": "GET"}},
+                              {"key": "url.template", "value": {"stringValue": "/orders/{id}"}}]},
+              {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b175", "name": "GET", "kind": 2,
+               "attributes": [{"key": "http.request.method", "value": {"stringValue": "GET"}},
+                              {"key": "url.template", "value": {"stringValue": "/ignored"}},
+                              {"key": "http.route", "value": {"stringValue": "/orders/:id"}}]}]}]}]}"#;
+        let (spans, _) = decode(json);
+        assert_eq!(spans.iter().map(|s| &*s.operation).collect::<Vec<_>>(), ["GET /orders/{id}", "GET /orders/:id"], "the route wins");
     }
 
     #[test]
