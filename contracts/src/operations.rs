@@ -2,6 +2,8 @@
 //! OpenAPI 3.x: [`views`] borrow the document (for the diff), and
 //! [`operations`] are owned, with schemas as trees, for pages and the API.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -232,7 +234,8 @@ pub struct SchemaTree {
     pub required: bool,
     pub description: Option<String>,
     pub enum_values: Vec<String>,
-    /// A `$ref` back to a schema above it: its children are not drawn again.
+    /// A named schema drawn already in this operation (above it, or
+    /// earlier): its children are not drawn again.
     pub recursive: bool,
     pub children: Vec<SchemaTree>,
 }
@@ -240,7 +243,7 @@ pub struct SchemaTree {
 /// Deeper schemas are cut, so one pathological document cannot make a huge page.
 const MAX_TREE_DEPTH: usize = 16;
 /// Schema tree nodes drawn per operation at most.
-const MAX_TREE_NODES: usize = 2_000;
+const MAX_TREE_NODES: usize = 500;
 
 /// Every operation of a document, owned, with its schemas as trees.
 pub fn operations(document: &Document) -> Vec<Operation> {
@@ -248,8 +251,10 @@ pub fn operations(document: &Document) -> Vec<Operation> {
 }
 
 fn operation(document: &Document, view: &View<'_>) -> Operation {
-    let mut budget = MAX_TREE_NODES;
-    let mut tree = |node: &Option<Node<'_>>| node.as_ref().map(|n| schema_tree(document, n, None, false, &mut Vec::new(), &mut budget));
+    // Each named schema is drawn once per operation: large documents share
+    // schemas between many operations, often in cycles.
+    let mut drawn = Drawn { budget: MAX_TREE_NODES, named: HashSet::new() };
+    let mut tree = |node: &Option<Node<'_>>| node.as_ref().map(|n| schema_tree(document, n, None, false, 0, &mut drawn));
     let text = |node: &Node<'_>, key: &str| node.str(key).map(str::to_string);
     let parameters = view
         .parameters
@@ -334,15 +339,15 @@ pub fn types_of(schema: &Value) -> Vec<String> {
     types
 }
 
-fn schema_tree(
-    document: &Document,
-    node: &Node<'_>,
-    name: Option<String>,
-    required: bool,
-    above: &mut Vec<String>,
-    budget: &mut usize,
-) -> SchemaTree {
-    *budget = budget.saturating_sub(1);
+/// What an operation's trees have drawn so far.
+struct Drawn {
+    budget: usize,
+    /// Named schemas (file, pointer) already drawn.
+    named: HashSet<(usize, String)>,
+}
+
+fn schema_tree(document: &Document, node: &Node<'_>, name: Option<String>, required: bool, depth: usize, drawn: &mut Drawn) -> SchemaTree {
+    drawn.budget = drawn.budget.saturating_sub(1);
     let title = Document::ref_name(node);
     let resolved = document.resolve(node.clone());
     let value = resolved.value;
@@ -354,8 +359,7 @@ fn schema_tree(
     if types.is_empty() {
         types = composition.unwrap_or(if value.get("properties").is_some() { "object" } else { "any" }).to_string();
     }
-    let identity = format!("{}:{}", resolved.file, resolved.pointer);
-    let recursive = title.is_some() && above.contains(&identity);
+    let recursive = title.is_some() && !drawn.named.insert((resolved.file, resolved.pointer.clone()));
     let mut tree = SchemaTree {
         name,
         title,
@@ -366,34 +370,32 @@ fn schema_tree(
         recursive,
         children: Vec::new(),
     };
-    if recursive || above.len() >= MAX_TREE_DEPTH || *budget == 0 {
+    if recursive || depth >= MAX_TREE_DEPTH || drawn.budget == 0 {
         return tree;
     }
-    above.push(identity);
     let required_names: Vec<&str> =
         value.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
     if let Some(properties) = resolved.child("properties") {
         for (key, property) in properties.entries() {
-            if *budget == 0 {
+            if drawn.budget == 0 {
                 break;
             }
-            tree.children.push(schema_tree(document, &property, Some(key.to_string()), required_names.contains(&key), above, budget));
+            tree.children.push(schema_tree(document, &property, Some(key.to_string()), required_names.contains(&key), depth + 1, drawn));
         }
     }
     if let Some(items) = resolved.child("items").filter(|i| i.value.is_object()) {
-        tree.children.push(schema_tree(document, &items, Some("[]".to_string()), false, above, budget));
+        tree.children.push(schema_tree(document, &items, Some("[]".to_string()), false, depth + 1, drawn));
     }
     if let Some(kind) = composition
         && let Some(branches) = resolved.child(kind)
     {
         for (index, branch) in branches.items().enumerate() {
-            if *budget == 0 {
+            if drawn.budget == 0 {
                 break;
             }
-            tree.children.push(schema_tree(document, &branch, Some(format!("{kind}[{index}]")), false, above, budget));
+            tree.children.push(schema_tree(document, &branch, Some(format!("{kind}[{index}]")), false, depth + 1, drawn));
         }
     }
-    above.pop();
     tree
 }
 
@@ -503,6 +505,8 @@ definitions:
         assert_eq!(post.responses[0].content[0].0, "application/json");
         let operation = &operations(&document)[0];
         assert_eq!(operation.responses[0].content[0].example.as_deref(), Some("{\n  \"name\": \"rex\"\n}"));
-        assert_eq!(operation.responses[0].content[0].schema.as_ref().unwrap().children[0].name.as_deref(), Some("name"));
+        assert_eq!(operation.request.as_ref().unwrap().content[0].schema.as_ref().unwrap().children[0].name.as_deref(), Some("name"));
+        let response = operation.responses[0].content[0].schema.as_ref().unwrap();
+        assert!(response.recursive && response.children.is_empty(), "a named schema is drawn once per operation");
     }
 }

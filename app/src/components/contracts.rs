@@ -8,8 +8,13 @@ use crate::model::{ConsumerRow, DriftView, EntityScoreRow, entity_href};
 /// A ref as a link when it is an entity ref, else as text (`database:orders`).
 #[component]
 pub fn RefLink(reference: String) -> impl IntoView {
-    let is_entity = reference.split_once(':').is_some_and(|(kind, _)| !matches!(kind, "service" | "database" | "messaging" | "external" | "user"));
-    if is_entity { view! { <a href=entity_href(&reference)>{reference.clone()}</a> }.into_any() } else { view! { <code>{reference}</code> }.into_any() }
+    let is_entity =
+        reference.split_once(':').is_some_and(|(kind, _)| !matches!(kind, "service" | "database" | "messaging" | "external" | "user"));
+    if is_entity {
+        view! { <a href=entity_href(&reference)>{reference.clone()}</a> }.into_any()
+    } else {
+        view! { <code>{reference}</code> }.into_any()
+    }
 }
 
 /// Who called an operation: service, owner, calls, errors.

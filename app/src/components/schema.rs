@@ -20,7 +20,7 @@ fn schema_view(node: SchemaNode, depth: usize) -> AnyView {
         {node.title.clone().map(|title| view! { " " <span class="schema-title">"(" {title} ")"</span> })}
         {node.required.then(|| view! { " " <span class="required">"required"</span> })}
         {(!node.enum_values.is_empty()).then(|| view! { " " <span class="schema-enum">"one of: " {node.enum_values.join(", ")}</span> })}
-        {node.recursive.then(|| view! { " " <span class="schema-recursive">"(recursive: see above)"</span> })}
+        {node.recursive.then(|| view! { " " <span class="schema-recursive">"(drawn above)"</span> })}
         {node.description.clone().map(|d| view! { <span class="schema-description">" — " {d}</span> })}
     };
     if node.children.is_empty() {

@@ -25,10 +25,27 @@ impl TokenClass {
     }
 }
 
-const PROTO: &[&str] =
-    &["syntax", "package", "import", "option", "service", "rpc", "returns", "stream", "message", "enum", "oneof", "map", "repeated", "optional", "reserved"];
-const GRAPHQL: &[&str] =
-    &["type", "query", "mutation", "subscription", "schema", "input", "enum", "interface", "union", "scalar", "extend", "implements", "fragment", "on", "directive"];
+const PROTO: &[&str] = &[
+    "syntax", "package", "import", "option", "service", "rpc", "returns", "stream", "message", "enum", "oneof", "map", "repeated",
+    "optional", "reserved",
+];
+const GRAPHQL: &[&str] = &[
+    "type",
+    "query",
+    "mutation",
+    "subscription",
+    "schema",
+    "input",
+    "enum",
+    "interface",
+    "union",
+    "scalar",
+    "extend",
+    "implements",
+    "fragment",
+    "on",
+    "directive",
+];
 
 /// `text` split into classed tokens; concatenated they give `text` back.
 pub fn highlight(language: &str, text: &str) -> Vec<(TokenClass, String)> {

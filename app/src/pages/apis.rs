@@ -68,7 +68,20 @@ pub fn ApiPage() -> impl IntoView {
 
 #[component]
 fn ApiView(api: ApiPageView) -> impl IntoView {
-    let ApiPageView { entity_ref, title, description, api_type, lifecycle, owner, providers, declared_consumers, definition, versions, changes, coverage } = api;
+    let ApiPageView {
+        entity_ref,
+        title,
+        description,
+        api_type,
+        lifecycle,
+        owner,
+        providers,
+        declared_consumers,
+        definition,
+        versions,
+        changes,
+        coverage,
+    } = api;
     view! {
         <article class="api" data-entity=entity_ref.clone()>
             <header>

@@ -1,7 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{DeployTimeline, DoraFigures, DriftLists, ErrorBox, Loading, ObservedTable, Problems, RedCharts, ScoreCards, SloPanel};
+use crate::components::{
+    DeployTimeline, DoraFigures, DriftLists, ErrorBox, Loading, ObservedTable, Problems, RedCharts, ScoreCards, SloPanel,
+};
 use crate::model::{EntityDetail, api_href, entity_href};
 use crate::pages::NotFound;
 use crate::server_fns::fetch_entity;

@@ -477,7 +477,9 @@ pub fn span_record<A: Attributes + ?Sized>(
 /// `service/method` for RPC, else the span name.
 fn operation_of(name: &str, attributes: &(impl Attributes + ?Sized), interner: &mut Interner) -> Name {
     let method = first_attr(attributes, &[Key::HttpRequestMethod, Key::HttpMethod]);
-    let route = str_attr(attributes, Key::HttpRoute).filter(|r| !r.is_empty()).or_else(|| str_attr(attributes, Key::UrlTemplate).filter(|r| !r.is_empty()));
+    let route = str_attr(attributes, Key::HttpRoute)
+        .filter(|r| !r.is_empty())
+        .or_else(|| str_attr(attributes, Key::UrlTemplate).filter(|r| !r.is_empty()));
     if let (Some(method), Some(route)) = (method, route) {
         return interner.intern_joined(method, ' ', route);
     }

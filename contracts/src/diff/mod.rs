@@ -92,7 +92,7 @@ pub struct Change {
 pub fn diff(old: &Document, new: &Document) -> Vec<Change> {
     let old_views = operations::views(old);
     let new_views = operations::views(new);
-    let mut differ = Differ { old, new, out: Vec::new(), seen: HashSet::new() };
+    let mut differ = Differ { old, new, out: Vec::new(), units: schema::Units::new() };
     let new_by_key: BTreeMap<(&str, &str), &View<'_>> = new_views.iter().map(|v| ((v.method.as_str(), v.route.as_str()), v)).collect();
     let new_routes: HashSet<&str> = new_views.iter().map(|v| v.route.as_str()).collect();
     let old_keys: HashSet<(&str, &str)> = old_views.iter().map(|v| (v.method.as_str(), v.route.as_str())).collect();
@@ -105,8 +105,6 @@ pub fn diff(old: &Document, new: &Document) -> Vec<Change> {
     for new_view in new_views.iter().filter(|v| !old_keys.contains(&(v.method.as_str(), v.route.as_str()))) {
         differ.push(Level::Info, "endpoint-added", new_view, &new_view.node.pointer, format!("operation `{}` was added", new_view.label()));
     }
-    let mut seen = HashSet::new();
-    differ.out.retain(|change| seen.insert(change.clone()));
     let mut order: BTreeMap<Option<OperationRef>, usize> = BTreeMap::new();
     for change in &differ.out {
         let next = order.len();
@@ -120,9 +118,8 @@ struct Differ<'d> {
     old: &'d Document,
     new: &'d Document,
     out: Vec<Change>,
-    /// Schema pairs already compared in one direction of one operation: a
-    /// recursive schema is walked once.
-    seen: HashSet<(usize, usize, usize, usize, bool)>,
+    /// Schema pairs compared so far (each once per direction).
+    units: schema::Units<'d>,
 }
 
 impl<'d> Differ<'d> {
@@ -144,7 +141,18 @@ impl<'d> Differ<'d> {
     }
 
     fn operation(&mut self, old: &View<'d>, new: &View<'d>) {
-        self.seen.clear();
+        let first = self.out.len();
+        self.compare_operation(old, new);
+        // One schema can be reached twice (two media types of one body, say).
+        let mut seen = HashSet::new();
+        let mut index = 0;
+        self.out.retain(|change| {
+            index += 1;
+            index <= first || seen.insert((change.id.clone(), change.pointer.clone(), change.message.clone()))
+        });
+    }
+
+    fn compare_operation(&mut self, old: &View<'d>, new: &View<'d>) {
         if new.deprecated() && !old.deprecated() {
             self.push(Level::Info, "endpoint-deprecated", new, &new.node.pointer, format!("operation `{}` was deprecated", new.label()));
         }

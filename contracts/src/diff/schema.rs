@@ -1,8 +1,17 @@
 //! Two versions of one schema compared, in the direction data flows: a
 //! request must still accept what old clients send (narrowing breaks), a
 //! response must still be what old clients read (widening breaks).
+//!
+//! Why in units: large documents share named schemas (`$ref`s into
+//! `components`) between hundreds of operations, often in cycles. A pair of
+//! schemas is compared once per direction, down to the named schemas it
+//! refers to, which are units of their own ([`Unit`]); an operation then
+//! visits the units it reaches, each once, and reports their changes at
+//! the path it reached them by. The cost is the document's size plus the
+//! reachable units per operation, not operations × schema tree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -10,7 +19,7 @@ use super::{Differ, Level};
 use crate::document::{Document, Node};
 use crate::operations::{View, scalar_text, types_of};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(super) enum Direction {
     Request,
     Response,
@@ -65,56 +74,159 @@ const BOUNDS: &[(&str, &str, bool)] = &[
     ("minItems", "min-items", true),
 ];
 
-/// Schemas nested deeper than this are not compared further.
+/// Schemas nested deeper than this inside one unit are not compared further.
 const MAX_DEPTH: usize = 64;
 
-struct Step<'a> {
-    view: &'a View<'a>,
-    direction: Direction,
-    subject: &'a Subject,
-    path: &'a str,
+/// Where a message names its subject; filled in when the change is reported.
+const SUBJECT: &str = "\u{1}";
+
+/// A check id: prefixed by where the schema is (`…-type-changed`), or whole.
+#[derive(Clone, Debug)]
+pub(super) enum Id {
+    Prefixed(String),
+    Whole(&'static str),
+}
+
+/// A change inside a unit, relative to the unit's root.
+#[derive(Clone, Debug)]
+pub(super) struct Relative {
+    level: Level,
+    id: Id,
+    /// Property path from the unit's root (`items/total`), empty at the root.
+    path: String,
+    pointer: String,
+    /// The sentence before and after its subject (named when reported).
+    message: (String, String),
+}
+
+/// A pair of schemas compared once: its own changes, and the named schemas
+/// (pairs of `$ref`s, resolved) it refers to, with the path they sit at.
+pub(super) struct Unit<'d> {
+    changes: Vec<Relative>,
+    refers: Vec<(String, Node<'d>, Node<'d>)>,
+}
+
+pub(super) type UnitKey = (usize, usize, usize, usize, Direction);
+
+/// Units compared so far, by their resolved nodes and direction.
+pub(super) type Units<'d> = std::collections::HashMap<UnitKey, Rc<Unit<'d>>>;
+
+fn key(old: &Node<'_>, new: &Node<'_>, direction: Direction) -> UnitKey {
+    (old.file, old.value as *const Value as usize, new.file, new.value as *const Value as usize, direction)
+}
+
+fn is_ref(node: &Node<'_>) -> bool {
+    node.value.get("$ref").is_some()
+}
+
+fn join(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else if name.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}/{name}")
+    }
 }
 
 impl<'d> Differ<'d> {
+    /// Reports every change between two schemas of `subject`, reached at `path`.
     pub(super) fn schema(&mut self, view: &View<'_>, direction: Direction, subject: &Subject, path: &str, old: Node<'d>, new: Node<'d>) {
-        self.compare(&Step { view, direction, subject, path }, old, new, 0);
+        let mut queue = VecDeque::from([(path.to_string(), old, new)]);
+        let mut visited: HashSet<UnitKey> = HashSet::new();
+        while let Some((at, old, new)) = queue.pop_front() {
+            let (old, new) = (self.old.resolve(old), self.new.resolve(new));
+            if !visited.insert(key(&old, &new, direction)) {
+                continue;
+            }
+            let unit = self.unit(old, new, direction);
+            for change in &unit.changes {
+                let path = join(&at, &change.path);
+                let id = match &change.id {
+                    Id::Prefixed(what) => format!("{}-{what}", subject.prefix(direction, &path)),
+                    Id::Whole(id) => id.to_string(),
+                };
+                let message = format!("{}{}{}", change.message.0, subject.describe(&path), change.message.1);
+                self.push(change.level, id, view, &change.pointer, message);
+            }
+            for (relative, old, new) in &unit.refers {
+                queue.push_back((join(&at, relative), old.clone(), new.clone()));
+            }
+        }
     }
 
-    fn compare(&mut self, step: &Step<'_>, old: Node<'d>, new: Node<'d>, depth: usize) {
-        let (old, new) = (self.old.resolve(old), self.new.resolve(new));
-        let key = (
-            old.file,
-            old.value as *const Value as usize,
-            new.file,
-            new.value as *const Value as usize,
-            step.direction == Direction::Request,
-        );
-        if depth > MAX_DEPTH || !self.seen.insert(key) {
+    /// The unit of a resolved pair, compared on first use.
+    fn unit(&mut self, old: Node<'d>, new: Node<'d>, direction: Direction) -> Rc<Unit<'d>> {
+        let unit_key = key(&old, &new, direction);
+        if let Some(unit) = self.units.get(&unit_key) {
+            return unit.clone();
+        }
+        let mut unit = Unit { changes: Vec::new(), refers: Vec::new() };
+        let mut walk = Walk { old_document: self.old, new_document: self.new, direction, unit: &mut unit };
+        walk.compare("", old, new, 0);
+        let unit = Rc::new(unit);
+        self.units.insert(unit_key, unit.clone());
+        unit
+    }
+}
+
+/// One unit being compared.
+struct Walk<'w, 'd> {
+    old_document: &'d Document,
+    new_document: &'d Document,
+    direction: Direction,
+    unit: &'w mut Unit<'d>,
+}
+
+impl<'d> Walk<'_, 'd> {
+    fn request(&self) -> bool {
+        self.direction == Direction::Request
+    }
+
+    fn note(&mut self, level: Level, id: Id, path: &str, node: &Node<'_>, message: String) {
+        let message = match message.split_once(SUBJECT) {
+            Some((before, after)) => (before.to_string(), after.to_string()),
+            None => (message, String::new()),
+        };
+        self.unit.changes.push(Relative { level, id, path: path.to_string(), pointer: node.pointer.clone(), message });
+    }
+
+    fn prefixed(&mut self, level: Level, what: impl Into<String>, path: &str, node: &Node<'_>, message: String) {
+        self.note(level, Id::Prefixed(what.into()), path, node, message);
+    }
+
+    /// Compares a child pair: named schemas on both sides are units of their own.
+    fn child(&mut self, path: &str, old: Node<'d>, new: Node<'d>, depth: usize) {
+        if is_ref(&old) && is_ref(&new) {
+            let resolved = (self.old_document.resolve(old), self.new_document.resolve(new));
+            self.unit.refers.push((path.to_string(), resolved.0, resolved.1));
+        } else {
+            let (old, new) = (self.old_document.resolve(old), self.new_document.resolve(new));
+            self.compare(path, old, new, depth + 1);
+        }
+    }
+
+    fn compare(&mut self, path: &str, old: Node<'d>, new: Node<'d>, depth: usize) {
+        if depth > MAX_DEPTH {
             return;
         }
-        self.types(step, &old, &new);
-        self.enums(step, &old, &new);
-        self.bounds(step, &old, &new);
-        self.pattern(step, &old, &new);
-        self.properties(step, &old, &new, depth);
+        self.types(path, &old, &new);
+        self.enums(path, &old, &new);
+        self.bounds(path, &old, &new);
+        self.pattern(path, &old, &new);
+        self.properties(path, &old, &new, depth);
         if let (Some(old_items), Some(new_items)) = (old.child("items"), new.child("items"))
             && old_items.value.is_object()
             && new_items.value.is_object()
         {
-            let path = join(step.path, "items");
-            self.compare(&Step { path: &path, ..*step }, old_items, new_items, depth + 1);
+            self.child(&join(path, "items"), old_items, new_items, depth);
         }
         for kind in ["oneOf", "anyOf"] {
-            self.branches(step, &old, &new, kind, depth);
+            self.branches(path, &old, &new, kind, depth);
         }
     }
 
-    fn report(&mut self, step: &Step<'_>, level: Level, what: &str, node: &Node<'_>, message: String) {
-        let id = format!("{}-{what}", step.subject.prefix(step.direction, step.path));
-        self.push(level, id, step.view, &node.pointer, message);
-    }
-
-    fn types(&mut self, step: &Step<'_>, old: &Node<'d>, new: &Node<'d>) {
+    fn types(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>) {
         let (old_types, new_types) = (types_of(old.value), types_of(new.value));
         let (old_format, new_format) = (old.str("format"), new.str("format"));
         let types_differ = !old_types.is_empty() && !new_types.is_empty() && !same_set(&old_types, &new_types);
@@ -124,144 +236,129 @@ impl<'d> Differ<'d> {
         let widened =
             |from: &[String], to: &[String]| from.iter().all(|t| to.contains(t) || (t == "integer" && to.iter().any(|n| n == "number")));
         let level = if types_differ {
-            let safe = match step.direction {
-                Direction::Request => widened(&old_types, &new_types),
-                Direction::Response => widened(&new_types, &old_types),
-            };
+            let safe = if self.request() { widened(&old_types, &new_types) } else { widened(&new_types, &old_types) };
             if safe { Level::Info } else { Level::Breaking }
         } else {
             // Only the format changed: dropping it widens, adding one narrows.
-            match (step.direction, old_format, new_format) {
+            match (self.direction, old_format, new_format) {
                 (Direction::Request, Some(_), None) | (Direction::Response, None, Some(_)) => Level::Info,
                 _ => Level::Breaking,
             }
         };
         let spell =
             |types: &[String], format: Option<&str>| format!("{}{}", types.join("|"), format.map(|f| format!("/{f}")).unwrap_or_default());
-        let message = format!(
-            "type/format of {} changed from `{}` to `{}`",
-            step.subject.describe(step.path),
-            spell(&old_types, old_format),
-            spell(&new_types, new_format)
-        );
-        let what = match (level, step.direction) {
+        let message =
+            format!("type/format of {SUBJECT} changed from `{}` to `{}`", spell(&old_types, old_format), spell(&new_types, new_format));
+        let what = match (level, self.direction) {
             (Level::Info, Direction::Request) => "type-generalized",
             (Level::Info, Direction::Response) => "type-specialized",
             _ => "type-changed",
         };
-        self.report(step, level, what, new, message);
+        self.prefixed(level, what, path, new, message);
     }
 
-    fn enums(&mut self, step: &Step<'_>, old: &Node<'d>, new: &Node<'d>) {
+    fn enums(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>) {
         let values =
             |node: &Node<'_>| node.value.get("enum").and_then(Value::as_array).map(|list| list.iter().map(scalar_text).collect::<Vec<_>>());
-        let subject = step.subject.describe(step.path);
         let pointer = new.child("enum").unwrap_or_else(|| new.clone());
         match (values(old), values(new)) {
-            (None, Some(_)) if step.direction == Direction::Request => {
-                self.report(step, Level::Breaking, "became-enum", &pointer, format!("{subject} became an enum"));
+            (None, Some(_)) if self.request() => {
+                self.prefixed(Level::Breaking, "became-enum", path, &pointer, format!("{SUBJECT} became an enum"));
             }
-            (Some(_), None) if step.direction == Direction::Response => {
-                self.report(step, Level::Warning, "enum-removed", new, format!("{subject} is no longer an enum"));
+            (Some(_), None) if !self.request() => {
+                self.prefixed(Level::Warning, "enum-removed", path, new, format!("{SUBJECT} is no longer an enum"));
             }
             (Some(was), Some(now)) => {
-                let (removed_level, added_level) = match step.direction {
-                    Direction::Request => (Level::Breaking, Level::Info),
-                    Direction::Response => (Level::Info, Level::Breaking),
-                };
+                let (removed_level, added_level) =
+                    if self.request() { (Level::Breaking, Level::Info) } else { (Level::Info, Level::Breaking) };
                 for value in was.iter().filter(|v| !now.contains(v)) {
-                    self.report(
-                        step,
+                    self.prefixed(
                         removed_level,
                         "enum-value-removed",
+                        path,
                         &pointer,
-                        format!("enum value `{value}` was removed from {subject}"),
+                        format!("enum value `{value}` was removed from {SUBJECT}"),
                     );
                 }
                 for value in now.iter().filter(|v| !was.contains(v)) {
-                    self.report(step, added_level, "enum-value-added", &pointer, format!("enum value `{value}` was added to {subject}"));
+                    self.prefixed(added_level, "enum-value-added", path, &pointer, format!("enum value `{value}` was added to {SUBJECT}"));
                 }
             }
             _ => {}
         }
     }
 
-    fn bounds(&mut self, step: &Step<'_>, old: &Node<'d>, new: &Node<'d>) {
-        let subject = step.subject.describe(step.path);
+    fn bounds(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>) {
         for &(keyword, name, larger_is_narrower) in BOUNDS {
             let (was, now) = (old.value.get(keyword).and_then(Value::as_f64), new.value.get(keyword).and_then(Value::as_f64));
             let (what, narrower) = match (was, now) {
                 (None, Some(_)) => ("set", true),
                 (Some(_), None) => ("removed", false),
-                (Some(a), Some(b)) if a != b => {
-                    let narrower = (b > a) == larger_is_narrower;
-                    (if b > a { "increased" } else { "decreased" }, narrower)
-                }
+                (Some(a), Some(b)) if a != b => (if b > a { "increased" } else { "decreased" }, (b > a) == larger_is_narrower),
                 _ => continue,
             };
-            let level = match (step.direction, narrower) {
+            let level = match (self.direction, narrower) {
                 (Direction::Request, true) => Level::Breaking,
                 (Direction::Response, false) => Level::Warning,
                 _ => Level::Info,
             };
             let spell = |v: Option<f64>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
-            let message = format!("`{keyword}` of {subject} changed from {} to {}", spell(was), spell(now));
+            let message = format!("`{keyword}` of {SUBJECT} changed from {} to {}", spell(was), spell(now));
             let node = new.child(keyword).unwrap_or_else(|| new.clone());
-            self.report(step, level, &format!("{name}-{what}"), &node, message);
+            self.prefixed(level, format!("{name}-{what}"), path, &node, message);
         }
     }
 
-    fn pattern(&mut self, step: &Step<'_>, old: &Node<'d>, new: &Node<'d>) {
-        let subject = step.subject.describe(step.path);
+    fn pattern(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>) {
         let (what, level, message) = match (old.str("pattern"), new.str("pattern")) {
             (None, Some(now)) => {
-                let level = if step.direction == Direction::Request { Level::Breaking } else { Level::Info };
-                ("pattern-added", level, format!("pattern `{now}` was set on {subject}"))
+                let level = if self.request() { Level::Breaking } else { Level::Info };
+                ("pattern-added", level, format!("pattern `{now}` was set on {SUBJECT}"))
             }
             (Some(was), None) => {
-                let level = if step.direction == Direction::Response { Level::Warning } else { Level::Info };
-                ("pattern-removed", level, format!("pattern `{was}` was removed from {subject}"))
+                let level = if self.request() { Level::Info } else { Level::Warning };
+                ("pattern-removed", level, format!("pattern `{was}` was removed from {SUBJECT}"))
             }
             // Whether one pattern accepts more than another is not decidable here.
             (Some(was), Some(now)) if was != now => {
-                ("pattern-changed", Level::Warning, format!("pattern of {subject} changed from `{was}` to `{now}`"))
+                ("pattern-changed", Level::Warning, format!("pattern of {SUBJECT} changed from `{was}` to `{now}`"))
             }
             _ => return,
         };
         let node = new.child("pattern").unwrap_or_else(|| new.clone());
-        self.report(step, level, what, &node, message);
+        self.prefixed(level, what, path, &node, message);
     }
 
-    fn properties(&mut self, step: &Step<'_>, old: &Node<'d>, new: &Node<'d>, depth: usize) {
-        let (was, now) = (object_view(self.old, old), object_view(self.new, new));
+    fn properties(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>, depth: usize) {
+        let (was, now) = (object_view(self.old_document, old), object_view(self.new_document, new));
+        if was.properties.is_empty() && now.properties.is_empty() {
+            return;
+        }
+        let direction = self.direction;
         let hidden = |property: &Node<'_>, document: &Document| {
             let property = document.resolve(property.clone());
-            match step.direction {
+            match direction {
                 Direction::Request => property.bool("readOnly"),
                 Direction::Response => property.bool("writeOnly"),
             }
         };
-        let request = step.direction == Direction::Request;
+        let request = self.request();
         for (name, property) in &was.properties {
-            if now.properties.contains_key(name) || hidden(property, self.old) {
+            if now.properties.contains_key(name) || hidden(property, self.old_document) {
                 continue;
             }
-            let path = join(step.path, name);
-            let subject = step.subject.describe(&path);
-            let required = was.required.contains(name);
-            let (level, id) = match (request, required) {
+            let (level, id) = match (request, was.required.contains(name)) {
                 (true, _) => (Level::Warning, "request-property-removed"),
                 (false, true) => (Level::Breaking, "response-required-property-removed"),
                 (false, false) => (Level::Warning, "response-optional-property-removed"),
             };
-            self.push(level, id, step.view, &property.pointer, format!("{subject} was removed"));
+            self.note(level, Id::Whole(id), &join(path, name), property, format!("{SUBJECT} was removed"));
         }
         for (name, property) in &now.properties {
-            let path = join(step.path, name);
-            let subject = step.subject.describe(&path);
+            let child_path = join(path, name);
             let required = now.required.contains(name);
             let Some(old_property) = was.properties.get(name) else {
-                if hidden(property, self.new) {
+                if hidden(property, self.new_document) {
                     continue;
                 }
                 let (level, id) = match (request, required) {
@@ -271,49 +368,28 @@ impl<'d> Differ<'d> {
                     (false, false) => (Level::Info, "response-optional-property-added"),
                 };
                 let kind = if required { "required" } else { "optional" };
-                self.push(level, id, step.view, &property.pointer, format!("{kind} {subject} was added"));
+                self.note(level, Id::Whole(id), &child_path, property, format!("{kind} {SUBJECT} was added"));
                 continue;
             };
-            if hidden(property, self.new) || hidden(old_property, self.old) {
+            if hidden(property, self.new_document) || hidden(old_property, self.old_document) {
                 continue;
             }
-            match (was.required.contains(name), required, request) {
-                (false, true, true) => self.push(
-                    Level::Breaking,
-                    "request-property-became-required",
-                    step.view,
-                    &property.pointer,
-                    format!("{subject} became required"),
-                ),
-                (true, false, true) => self.push(
-                    Level::Info,
-                    "request-property-became-optional",
-                    step.view,
-                    &property.pointer,
-                    format!("{subject} became optional"),
-                ),
-                (true, false, false) => self.push(
-                    Level::Breaking,
-                    "response-property-became-optional",
-                    step.view,
-                    &property.pointer,
-                    format!("{subject} became optional"),
-                ),
-                (false, true, false) => self.push(
-                    Level::Info,
-                    "response-property-became-required",
-                    step.view,
-                    &property.pointer,
-                    format!("{subject} became required"),
-                ),
-                _ => {}
+            let became = match (was.required.contains(name), required, request) {
+                (false, true, true) => Some((Level::Breaking, "request-property-became-required", "required")),
+                (true, false, true) => Some((Level::Info, "request-property-became-optional", "optional")),
+                (true, false, false) => Some((Level::Breaking, "response-property-became-optional", "optional")),
+                (false, true, false) => Some((Level::Info, "response-property-became-required", "required")),
+                _ => None,
+            };
+            if let Some((level, id, kind)) = became {
+                self.note(level, Id::Whole(id), &child_path, property, format!("{SUBJECT} became {kind}"));
             }
-            self.compare(&Step { path: &path, ..*step }, old_property.clone(), property.clone(), depth + 1);
+            self.child(&child_path, old_property.clone(), property.clone(), depth);
         }
     }
 
     /// `oneOf`/`anyOf` branches, matched by the component they name, else by position.
-    fn branches(&mut self, step: &Step<'_>, old: &Node<'d>, new: &Node<'d>, kind: &str, depth: usize) {
+    fn branches(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>, kind: &str, depth: usize) {
         let keyed = |node: &Node<'d>| -> Vec<(String, Node<'d>)> {
             node.child(kind)
                 .map(|list| list.items().enumerate().map(|(i, b)| (Document::ref_name(&b).unwrap_or_else(|| format!("#{i}")), b)).collect())
@@ -323,26 +399,20 @@ impl<'d> Differ<'d> {
         if was.is_empty() && now.is_empty() {
             return;
         }
-        let subject = step.subject.describe(step.path);
         let id_kind = if kind == "oneOf" { "one-of" } else { "any-of" };
-        let (removed_level, added_level) = match step.direction {
-            Direction::Request => (Level::Breaking, Level::Info),
-            Direction::Response => (Level::Info, Level::Breaking),
-        };
-        for (key, branch) in &was {
-            match now.iter().find(|(k, _)| k == key) {
-                Some((_, matching)) => self.compare(step, branch.clone(), matching.clone(), depth + 1),
-                None => self.report(
-                    step,
-                    removed_level,
-                    &format!("{id_kind}-removed"),
-                    branch,
-                    format!("`{kind}` branch `{key}` was removed from {subject}"),
-                ),
+        let (removed_level, added_level) = if self.request() { (Level::Breaking, Level::Info) } else { (Level::Info, Level::Breaking) };
+        for (branch_key, branch) in &was {
+            match now.iter().find(|(k, _)| k == branch_key) {
+                Some((_, matching)) => self.child(path, branch.clone(), matching.clone(), depth),
+                None => {
+                    let message = format!("`{kind}` branch `{branch_key}` was removed from {SUBJECT}");
+                    self.prefixed(removed_level, format!("{id_kind}-removed"), path, branch, message);
+                }
             }
         }
-        for (key, branch) in now.iter().filter(|(k, _)| !was.iter().any(|(o, _)| o == k)) {
-            self.report(step, added_level, &format!("{id_kind}-added"), branch, format!("`{kind}` branch `{key}` was added to {subject}"));
+        for (branch_key, branch) in now.iter().filter(|(k, _)| !was.iter().any(|(o, _)| o == k)) {
+            let message = format!("`{kind}` branch `{branch_key}` was added to {SUBJECT}");
+            self.prefixed(added_level, format!("{id_kind}-added"), path, branch, message);
         }
     }
 }
@@ -383,8 +453,4 @@ fn collect_object<'d>(document: &'d Document, node: Node<'d>, view: &mut ObjectV
 
 fn same_set(a: &[String], b: &[String]) -> bool {
     a.len() == b.len() && a.iter().all(|t| b.contains(t))
-}
-
-fn join(path: &str, name: &str) -> String {
-    if path.is_empty() { name.to_string() } else { format!("{path}/{name}") }
 }

@@ -79,21 +79,39 @@ fn is_overflow(node: &NodeId) -> bool {
     node.name.as_ref() == OVERFLOW
 }
 
-/// What a component declares it depends on: `dependsOn`, and the providers
-/// of the APIs it consumes.
-fn declared(index: &CatalogIndex, component: &Entity) -> BTreeSet<String> {
-    let mut targets: BTreeSet<String> = component.relation_targets("dependsOn").map(str::to_ascii_lowercase).collect();
+/// One declared dependency: what was written (`component:default/cart`,
+/// or `api:default/catalog-api` for `consumesApis`), and the entities a
+/// call to which observes it (the component; any provider of the API).
+struct Declaration {
+    written: String,
+    satisfied_by: Vec<String>,
+}
+
+/// What a component declares it depends on.
+fn declarations(index: &CatalogIndex, component: &Entity) -> Vec<Declaration> {
+    let mut out: Vec<Declaration> = component
+        .relation_targets("dependsOn")
+        .map(|t| t.to_ascii_lowercase())
+        .map(|t| Declaration { satisfied_by: vec![t.clone()], written: t })
+        .collect();
     for api in component.relation_targets("consumesApi") {
-        if let Some(api) = index.get(&api.to_ascii_lowercase()) {
-            targets.extend(api.entity.relation_targets("apiProvidedBy").map(str::to_ascii_lowercase));
-        }
+        let api = api.to_ascii_lowercase();
+        let providers =
+            index.get(&api).map(|a| a.entity.relation_targets("apiProvidedBy").map(str::to_ascii_lowercase).collect()).unwrap_or_default();
+        out.push(Declaration { written: api, satisfied_by: providers });
     }
-    targets
+    out
+}
+
+/// Every entity a component's declarations allow it to call.
+fn declared(index: &CatalogIndex, component: &Entity) -> BTreeSet<String> {
+    declarations(index, component).into_iter().flat_map(|d| d.satisfied_by).collect()
 }
 
 /// Drift over the observed `edges`; `served` are the services with server
 /// spans in the window (seen even when no instrumented caller called them).
-/// `only` keeps what concerns one entity.
+/// `only` keeps what concerns one entity: its calls and declarations, and
+/// undeclared calls into it.
 pub fn drift(index: &CatalogIndex, edges: &[ObservedEdge], served: &[String], only: Option<&str>) -> Drift {
     let mut refs: HashMap<&NodeId, Option<String>> = HashMap::new();
     let mut observed: HashSet<(String, String)> = HashSet::new();
@@ -112,7 +130,7 @@ pub fn drift(index: &CatalogIndex, edges: &[ObservedEdge], served: &[String], on
         let entity = component_for_service(index, name);
         note_service(name, &entity, &mut seen_refs);
     }
-    let mut declarations: HashMap<String, BTreeSet<String>> = HashMap::new();
+    let mut allowed: HashMap<String, BTreeSet<String>> = HashMap::new();
     for edge in edges {
         if is_overflow(&edge.source) || is_overflow(&edge.target) {
             continue;
@@ -132,26 +150,33 @@ pub fn drift(index: &CatalogIndex, edges: &[ObservedEdge], served: &[String], on
         let Some(source) = source else { continue };
         let target_name = target.clone().unwrap_or_else(|| node_id(dependency));
         observed.insert((source.clone(), target_name.clone()));
-        let declared_here = declarations
-            .entry(source.clone())
-            .or_insert_with(|| index.get(&source).map(|c| declared(index, &c.entity)).unwrap_or_default());
+        let declared_here =
+            allowed.entry(source.clone()).or_insert_with(|| index.get(&source).map(|c| declared(index, &c.entity)).unwrap_or_default());
         if !declared_here.contains(&target_name) {
             undeclared.insert(Dependency { source, target: target_name });
         }
     }
     let mut unobserved = Vec::new();
     let mut silent = Vec::new();
-    for position in index.filter(&Filter::all_of([Condition::equals("kind", "component")])) {
+    let only = only.map(str::to_ascii_lowercase);
+    let components: Vec<usize> = match &only {
+        Some(entity) => index.position(entity).into_iter().collect(),
+        None => index.filter(&Filter::all_of([Condition::equals("kind", "component")])),
+    };
+    for position in components {
         let component = &index.entities()[position];
+        if !component.entity.kind.eq_ignore_ascii_case("component") {
+            continue;
+        }
         if !seen_refs.contains(&component.key) {
             if component.entity.spec_str("type").is_some_and(|t| t.eq_ignore_ascii_case("service")) {
                 silent.push(component.key.clone());
             }
             continue;
         }
-        for target in declared(index, &component.entity) {
-            if !observed.contains(&(component.key.clone(), target.clone())) {
-                unobserved.push(Dependency { source: component.key.clone(), target });
+        for declaration in declarations(index, &component.entity) {
+            if !declaration.satisfied_by.iter().any(|target| observed.contains(&(component.key.clone(), target.clone()))) {
+                unobserved.push(Dependency { source: component.key.clone(), target: declaration.written });
             }
         }
     }
@@ -160,7 +185,6 @@ pub fn drift(index: &CatalogIndex, edges: &[ObservedEdge], served: &[String], on
     let mut drift =
         Drift { undeclared: undeclared.into_iter().collect(), unobserved, uncataloged: uncataloged.into_iter().collect(), silent };
     if let Some(entity) = only {
-        let entity = entity.to_ascii_lowercase();
         drift.undeclared.retain(|d| d.source == entity || d.target == entity);
         drift.unobserved.retain(|d| d.source == entity || d.target == entity);
         drift.silent.retain(|s| *s == entity);
@@ -434,9 +458,25 @@ impl Core {
             .collect())
     }
 
+    /// Drift over `window`; for one `entity`, its own calls and declarations
+    /// and the undeclared calls into it (read from its edges only).
     pub async fn drift(&self, window: Window, entity: Option<&str>) -> Result<Drift, Error> {
-        let edges = self.observed_edges(window).await?;
-        let served: Vec<String> = self.services(window).await?.into_iter().map(|(name, _)| name.to_string()).collect();
+        let node =
+            entity.and_then(|e| self.catalog.snapshot().get(&e.to_ascii_lowercase()).and_then(|c| super::graph::node_of_entity(&c.entity)));
+        let edges = match &node {
+            Some(node) => {
+                let edges = self.store.edges_touching(node, window.first_bucket(unix_seconds())).await?;
+                edges
+                    .into_iter()
+                    .map(|(edge, stats)| ObservedEdge { source: edge.source, target: edge.target, requests: stats.requests })
+                    .collect()
+            }
+            None => self.observed_edges(window).await?,
+        };
+        let mut served: Vec<String> = self.services(window).await?.into_iter().map(|(name, _)| name.to_string()).collect();
+        if let Some(node) = &node {
+            served.retain(|name| *name == *node.name);
+        }
         let index = self.catalog.snapshot();
         let entity = entity.map(str::to_string);
         crate::run_blocking(move || drift(&index, &edges, &served, entity.as_deref())).await.map_err(|e| Error::Internal(Box::new(e)))

@@ -34,7 +34,9 @@ fn schema(tree: &SchemaTree) -> SchemaNode {
 }
 
 fn content(list: &[contracts::operations::Content]) -> Vec<ContentModel> {
-    list.iter().map(|c| ContentModel { media_type: c.media_type.clone(), schema: c.schema.as_ref().map(schema), example: c.example.clone() }).collect()
+    list.iter()
+        .map(|c| ContentModel { media_type: c.media_type.clone(), schema: c.schema.as_ref().map(schema), example: c.example.clone() })
+        .collect()
 }
 
 fn consumer(c: &Consumer) -> ConsumerRow {
@@ -42,7 +44,14 @@ fn consumer(c: &Consumer) -> ConsumerRow {
 }
 
 fn use_row(u: &OperationUse) -> UseRow {
-    UseRow { method: u.method.clone(), path: u.path.clone(), requests: u.requests, errors: u.errors, p95_ms: u.p95_ms, last_seen: u.last_seen.clone() }
+    UseRow {
+        method: u.method.clone(),
+        path: u.path.clone(),
+        requests: u.requests,
+        errors: u.errors,
+        p95_ms: u.p95_ms,
+        last_seen: u.last_seen.clone(),
+    }
 }
 
 fn level(level: Level) -> ChangeLevel {
@@ -89,7 +98,11 @@ pub fn api_page(detail: ApiDetail, changes: ApiChanges, coverage: Coverage, cons
                     responses: o
                         .responses
                         .iter()
-                        .map(|r| ResponseModel { status: r.status.clone(), description: r.description.clone(), content: content(&r.content) })
+                        .map(|r| ResponseModel {
+                            status: r.status.clone(),
+                            description: r.description.clone(),
+                            content: content(&r.content),
+                        })
                         .collect(),
                     consumers: consumers_of(&o.method, &o.path),
                 })
@@ -115,7 +128,12 @@ pub fn api_page(detail: ApiDetail, changes: ApiChanges, coverage: Coverage, cons
         versions: detail
             .versions
             .into_iter()
-            .map(|v| ApiVersionRow { version: v.version, hash: v.hash, first_seen: slo::window::rfc3339(v.first_seen.max(0) as u64), source: v.source })
+            .map(|v| ApiVersionRow {
+                version: v.version,
+                hash: v.hash,
+                first_seen: slo::window::rfc3339(v.first_seen.max(0) as u64),
+                source: v.source,
+            })
             .collect(),
         changes: changes
             .changes
@@ -181,7 +199,7 @@ pub fn apis(core: &Core) -> Vec<ApiRow> {
             }
         })
         .collect();
-    rows.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    rows.sort_by_key(|row| row.title.to_lowercase());
     rows
 }
 
@@ -219,7 +237,13 @@ fn insights_view(window: Window, drift: &Drift, cycles: &Cycles, hotspots: &Hots
         cycles: cycles
             .cycles
             .iter()
-            .map(|c| c.services.iter().zip(&c.entity_refs).map(|(name, entity_ref)| NodeRef { name: name.clone(), entity_ref: entity_ref.clone() }).collect())
+            .map(|c| {
+                c.services
+                    .iter()
+                    .zip(&c.entity_refs)
+                    .map(|(name, entity_ref)| NodeRef { name: name.clone(), entity_ref: entity_ref.clone() })
+                    .collect()
+            })
             .collect(),
         fan_in: hotspots.fan_in.iter().map(fan).collect(),
         fan_out: hotspots.fan_out.iter().map(fan).collect(),
