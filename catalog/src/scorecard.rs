@@ -25,7 +25,7 @@ use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use serde::Serialize;
 
-use crate::yaml::{self, Document};
+use crate::yaml::{self, Document, FieldReader};
 use crate::{Diagnostic, Location};
 
 /// The `apiVersion` of Meridian's own documents.
@@ -179,71 +179,35 @@ fn read_document(document: &Document, problems: &mut Vec<Diagnostic>) -> Option<
     if !api_version.as_str().to_ascii_lowercase().starts_with("meridian.dev/") {
         return None;
     }
-    let mut reader = Reader { document, problems: Vec::new() };
+    let mut reader = Reader { fields: FieldReader::new(document) };
     let card = reader.scorecard(root, api_version);
     let rejected = reader.problems.iter().any(Diagnostic::is_error);
     problems.append(&mut reader.problems);
     card.filter(|_| !rejected)
 }
 
+/// One scorecard document being read (the field helpers are `yaml::FieldReader`'s).
 struct Reader<'d> {
-    document: &'d Document,
-    problems: Vec<Diagnostic>,
+    fields: FieldReader<'d>,
+}
+
+impl<'d> std::ops::Deref for Reader<'d> {
+    type Target = FieldReader<'d>;
+    fn deref(&self) -> &FieldReader<'d> {
+        &self.fields
+    }
+}
+
+impl std::ops::DerefMut for Reader<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.fields
+    }
 }
 
 impl Reader<'_> {
-    fn at(&self, node: &Node) -> Location {
-        self.document.location(node)
-    }
-
-    fn at_scalar(&self, scalar: &MarkedScalarNode) -> Location {
-        self.at(&Node::Scalar(scalar.clone()))
-    }
-
-    /// A mapping's first key (where a person looks for what is missing).
-    fn at_mapping(&self, mapping: &MarkedMappingNode) -> Location {
-        match mapping.iter().next() {
-            Some((key, _)) => self.at_scalar(key),
-            None => self.document.start(),
-        }
-    }
-
-    fn error(&mut self, location: Location, message: impl Into<String>) {
-        self.problems.push(Diagnostic::error(location, message));
-    }
-
-    fn mapping<'m>(&mut self, parent: &'m MarkedMappingNode, key: &str, required: bool) -> Option<&'m MarkedMappingNode> {
-        match parent.get_node(key) {
-            None if required => {
-                let location = self.at_mapping(parent);
-                self.error(location, format!("`{key}` is required here"));
-                None
-            }
-            None => None,
-            Some(Node::Mapping(mapping)) => Some(mapping),
-            Some(other) => {
-                let location = self.at(other);
-                self.error(location, format!("`{key}` must be a mapping"));
-                None
-            }
-        }
-    }
-
-    fn string(&mut self, parent: &MarkedMappingNode, key: &str, required: bool) -> Option<String> {
-        match parent.get_node(key) {
-            None if required => {
-                let location = self.at_mapping(parent);
-                self.error(location, format!("`{key}` is required here"));
-                None
-            }
-            None => None,
-            Some(Node::Scalar(scalar)) if !scalar.as_str().trim().is_empty() => Some(scalar.as_str().to_string()),
-            Some(other) => {
-                let location = self.at(other);
-                self.error(location, format!("`{key}` must be a non-empty string"));
-                None
-            }
-        }
+    /// A non-empty string under `key`, owned.
+    fn text(&mut self, parent: &MarkedMappingNode, key: &str, required: bool) -> Option<String> {
+        self.string(parent, key, required).map(|s| s.as_str().to_string())
     }
 
     /// A string or a list of strings.
@@ -268,7 +232,7 @@ impl Reader<'_> {
             self.error(location, format!("apiVersion `{}` is not read; Meridian reads `{API_VERSION}`", api_version.as_str()));
             return None;
         }
-        let kind = self.string(root, "kind", true)?;
+        let kind = self.text(root, "kind", true)?;
         if kind != "Scorecard" {
             let location = root.get_node("kind").map_or_else(|| self.document.start(), |node| self.at(node));
             self.error(location, format!("kind `{kind}` is not one of Meridian's; it reads kind `Scorecard`"));
@@ -276,13 +240,13 @@ impl Reader<'_> {
         }
         let location = self.document.start();
         let metadata = self.mapping(root, "metadata", true)?;
-        let name = self.string(metadata, "name", true)?;
-        let title = self.string(metadata, "title", false);
-        let description = self.string(metadata, "description", false);
+        let name = self.text(metadata, "name", true)?;
+        let title = self.text(metadata, "title", false);
+        let description = self.text(metadata, "description", false);
         let spec = self.mapping(root, "spec", true)?;
         let (kind, types) = match self.mapping(spec, "appliesTo", false) {
             Some(applies) => (
-                self.string(applies, "kind", false).unwrap_or_else(|| "component".into()).to_ascii_lowercase(),
+                self.text(applies, "kind", false).unwrap_or_else(|| "component".into()).to_ascii_lowercase(),
                 self.strings(applies, "type"),
             ),
             None => ("component".to_string(), Vec::new()),
@@ -313,7 +277,7 @@ impl Reader<'_> {
                 self.error(location, "a level must be a mapping with `name` and `rules`");
                 continue;
             };
-            let Some(name) = self.string(level, "name", true) else { continue };
+            let Some(name) = self.text(level, "name", true) else { continue };
             if levels.iter().any(|l| l.name == name) {
                 let location = self.at_mapping(level);
                 self.error(location, format!("level `{name}` is listed twice"));
@@ -347,25 +311,25 @@ impl Reader<'_> {
     fn thresholds(&mut self, spec: &MarkedMappingNode) -> Thresholds {
         let mut thresholds = DEFAULT_THRESHOLDS;
         let Some(given) = self.mapping(spec, "thresholds", false) else { return thresholds };
-        if let Some(node) = given.get_node("documentedOperations") {
-            match node.as_scalar().and_then(|s| s.as_str().parse::<f64>().ok()).filter(|v| (0.0..=1.0).contains(v)) {
-                Some(share) => thresholds.documented_operations = share,
-                None => {
-                    let location = self.at(node);
-                    self.error(location, "`documentedOperations` must be a share from 0 to 1");
-                }
-            }
+        let share = |v: &f64| (0.0..=1.0).contains(v);
+        if let Some(value) = self.number(given, "documentedOperations", share, "a share from 0 to 1") {
+            thresholds.documented_operations = value;
         }
-        if let Some(node) = given.get_node("deployedWithinDays") {
-            match node.as_scalar().and_then(|s| s.as_str().parse::<u32>().ok()).filter(|&d| d > 0) {
-                Some(days) => thresholds.deployed_within_days = days,
-                None => {
-                    let location = self.at(node);
-                    self.error(location, "`deployedWithinDays` must be a whole number of days above 0");
-                }
-            }
+        if let Some(value) = self.number(given, "deployedWithinDays", |d: &u32| *d > 0, "a whole number of days above 0") {
+            thresholds.deployed_within_days = value;
         }
         thresholds
+    }
+
+    /// A number under `key`, if given; an error naming `what` it must be otherwise.
+    fn number<T: std::str::FromStr>(&mut self, parent: &MarkedMappingNode, key: &str, valid: impl Fn(&T) -> bool, what: &str) -> Option<T> {
+        let node = parent.get_node(key)?;
+        let value = node.as_scalar().and_then(|s| s.as_str().parse::<T>().ok()).filter(valid);
+        if value.is_none() {
+            let location = self.at(node);
+            self.error(location, format!("`{key}` must be {what}"));
+        }
+        value
     }
 }
 

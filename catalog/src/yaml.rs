@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, Node};
 use serde_json::{Map, Number, Value};
 
@@ -113,6 +114,88 @@ fn describe_load_error(error: &LoadError) -> (usize, usize, String) {
         }
     };
     (marker.line().max(1), marker.column().max(1), message)
+}
+
+/// Reads the fields of one document, collecting each problem at its
+/// position: what the readers of documents kept beside the descriptors
+/// (OpenSLO SLOs, scorecards) share.
+pub struct FieldReader<'d> {
+    pub document: &'d Document,
+    pub problems: Vec<Diagnostic>,
+}
+
+impl<'d> FieldReader<'d> {
+    pub fn new(document: &'d Document) -> Self {
+        Self { document, problems: Vec::new() }
+    }
+
+    pub fn at(&self, node: &Node) -> Location {
+        self.document.location(node)
+    }
+
+    pub fn at_span(&self, span: &marked_yaml::Span) -> Location {
+        match span.start() {
+            Some(marker) => {
+                Location { file: self.document.file.clone(), line: marker.line() + self.document.line_offset, column: marker.column() }
+            }
+            None => self.document.start(),
+        }
+    }
+
+    pub fn at_scalar(&self, scalar: &MarkedScalarNode) -> Location {
+        self.at_span(scalar.span())
+    }
+
+    /// A mapping's first key: the parser starts a block mapping's span after it.
+    pub fn at_mapping(&self, mapping: &MarkedMappingNode) -> Location {
+        match mapping.iter().next() {
+            Some((key, _)) => self.at_scalar(key),
+            None => self.at_span(mapping.span()),
+        }
+    }
+
+    pub fn error(&mut self, location: Location, message: impl Into<String>) {
+        self.problems.push(Diagnostic::error(location, message));
+    }
+
+    pub fn warning(&mut self, location: Location, message: impl Into<String>) {
+        self.problems.push(Diagnostic::warning(location, message));
+    }
+
+    /// Reports `what` missing from `mapping` (at its first key).
+    pub fn missing<T>(&mut self, mapping: &MarkedMappingNode, what: &str) -> Option<T> {
+        let location = self.at_mapping(mapping);
+        self.error(location, format!("`{what}` is required here"));
+        None
+    }
+
+    /// A mapping under `key`; an error if absent (when `required`) or not a mapping.
+    pub fn mapping<'m>(&mut self, parent: &'m MarkedMappingNode, key: &str, required: bool) -> Option<&'m MarkedMappingNode> {
+        match parent.get_node(key) {
+            None if required => self.missing(parent, key),
+            None => None,
+            Some(Node::Mapping(mapping)) => Some(mapping),
+            Some(other) => {
+                let location = self.at(other);
+                self.error(location, format!("`{key}` must be a mapping"));
+                None
+            }
+        }
+    }
+
+    /// A non-empty string under `key`; an error if absent (when `required`) or not one.
+    pub fn string<'m>(&mut self, parent: &'m MarkedMappingNode, key: &str, required: bool) -> Option<&'m MarkedScalarNode> {
+        match parent.get_node(key) {
+            None if required => self.missing(parent, key),
+            None => None,
+            Some(Node::Scalar(scalar)) if !scalar.as_str().trim().is_empty() => Some(scalar),
+            Some(other) => {
+                let location = self.at(other);
+                self.error(location, format!("`{key}` must be a non-empty string"));
+                None
+            }
+        }
+    }
 }
 
 /// A document with `apiVersion` or `kind` at its root is meant as a

@@ -68,6 +68,24 @@ pub fn tune_allocator() {
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 const PURGE_DELAY_MS: std::ffi::c_long = 1;
 
+/// Runs `work` every `interval`, the first time at once, until `shutdown`;
+/// a tick missed while `work` runs is not made up.
+pub async fn every<Work, Done>(interval: std::time::Duration, shutdown: tokio_util::sync::CancellationToken, mut work: Work)
+where
+    Work: FnMut() -> Done,
+    Done: std::future::Future<Output = ()>,
+{
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        work().await;
+    }
+}
+
 /// Runs `work` on Tokio's blocking pool, then gives what that thread freed
 /// back to the OS at once. mimalloc returns freed pages after its purge
 /// delay, but only on a thread that calls it again, and a pool thread sleeps

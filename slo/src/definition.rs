@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use catalog::yaml::{self, Document};
+use catalog::yaml::{self, Document, FieldReader};
 use catalog::{Diagnostic, Location};
 use marked_yaml::Node;
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
@@ -133,7 +133,7 @@ impl Definitions {
         if !api_version.as_str().to_ascii_lowercase().starts_with("openslo/") {
             return;
         }
-        let mut reader = Reader { document, problems: Vec::new() };
+        let mut reader = Reader { fields: FieldReader::new(document) };
         let read = reader.document(root, api_version);
         // An SLO's problems show on its Component's page too.
         if let Some(service) =
@@ -229,80 +229,25 @@ enum IndicatorSource {
     Ref(String, Location),
 }
 
-/// Reads one document, collecting problems.
+/// Reads one document, collecting problems (the field helpers are the catalog's).
 struct Reader<'d> {
-    document: &'d Document,
-    problems: Vec<Diagnostic>,
+    fields: FieldReader<'d>,
+}
+
+impl<'d> std::ops::Deref for Reader<'d> {
+    type Target = FieldReader<'d>;
+    fn deref(&self) -> &FieldReader<'d> {
+        &self.fields
+    }
+}
+
+impl std::ops::DerefMut for Reader<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.fields
+    }
 }
 
 impl Reader<'_> {
-    fn at(&self, node: &Node) -> Location {
-        self.document.location(node)
-    }
-
-    fn at_span(&self, span: &marked_yaml::Span) -> Location {
-        match span.start() {
-            Some(marker) => {
-                Location { file: self.document.file.clone(), line: marker.line() + self.document.line_offset, column: marker.column() }
-            }
-            None => self.document.start(),
-        }
-    }
-
-    fn at_scalar(&self, scalar: &MarkedScalarNode) -> Location {
-        self.at_span(scalar.span())
-    }
-
-    /// A mapping's first key: the parser starts a block mapping's span after it.
-    fn at_mapping(&self, mapping: &MarkedMappingNode) -> Location {
-        match mapping.iter().next() {
-            Some((key, _)) => self.at_scalar(key),
-            None => self.at_span(mapping.span()),
-        }
-    }
-
-    fn error(&mut self, location: Location, message: impl Into<String>) {
-        self.problems.push(Diagnostic::error(location, message));
-    }
-
-    fn warning(&mut self, location: Location, message: impl Into<String>) {
-        self.problems.push(Diagnostic::warning(location, message));
-    }
-
-    fn missing<T>(&mut self, mapping: &MarkedMappingNode, what: &str) -> Option<T> {
-        let location = self.at_mapping(mapping);
-        self.error(location, format!("`{what}` is required here"));
-        None
-    }
-
-    /// A mapping under `key`; an error if absent (when `required`) or not a mapping.
-    fn mapping<'m>(&mut self, parent: &'m MarkedMappingNode, key: &str, required: bool) -> Option<&'m MarkedMappingNode> {
-        match parent.get_node(key) {
-            None if required => self.missing(parent, key),
-            None => None,
-            Some(Node::Mapping(mapping)) => Some(mapping),
-            Some(other) => {
-                let location = self.at(other);
-                self.error(location, format!("`{key}` must be a mapping"));
-                None
-            }
-        }
-    }
-
-    /// A non-empty string under `key`; an error if absent (when `required`) or not one.
-    fn string<'m>(&mut self, parent: &'m MarkedMappingNode, key: &str, required: bool) -> Option<&'m MarkedScalarNode> {
-        match parent.get_node(key) {
-            None if required => self.missing(parent, key),
-            None => None,
-            Some(Node::Scalar(scalar)) if !scalar.as_str().trim().is_empty() => Some(scalar),
-            Some(other) => {
-                let location = self.at(other);
-                self.error(location, format!("`{key}` must be a non-empty string"));
-                None
-            }
-        }
-    }
-
     fn document(&mut self, root: &MarkedMappingNode, api_version: &MarkedScalarNode) -> Option<Doc> {
         if api_version.as_str() != "openslo/v1" {
             let location = self.at_scalar(api_version);

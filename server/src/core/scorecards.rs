@@ -28,20 +28,15 @@ pub const DEFAULT_INTERVAL: std::time::Duration = std::time::Duration::from_secs
 
 /// Evaluates every scorecard every `interval` until `shutdown`.
 pub async fn run(core: Core, interval: std::time::Duration, shutdown: tokio_util::sync::CancellationToken) {
-    let mut ticks = tokio::time::interval(interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticks.tick() => {}
-            () = shutdown.cancelled() => return,
-        }
+    crate::every(interval, shutdown, || async {
         let now = crate::store::unix_seconds().max(0) as u64;
         let started = std::time::Instant::now();
         match core.evaluate_scorecards(now).await {
             Ok(()) => tracing::debug!("scorecards evaluated in {:?}", started.elapsed()),
             Err(error) => error.log("scorecard evaluation failed, trying again next time"),
         }
-    }
+    })
+    .await
 }
 
 /// The latest evaluation, shared by readers.

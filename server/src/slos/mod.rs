@@ -115,18 +115,13 @@ impl SloService {
 /// Evaluates every `interval` until `shutdown`; a failed pass is logged and
 /// the next one tries again.
 pub async fn run(service: Arc<SloService>, interval: Duration, shutdown: CancellationToken) {
-    let mut ticks = tokio::time::interval(interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticks.tick() => {}
-            () = shutdown.cancelled() => return,
-        }
+    crate::every(interval, shutdown, || async {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         let started = std::time::Instant::now();
         match service.evaluate(now).await {
             Ok(()) => tracing::debug!("SLOs evaluated in {:?}", started.elapsed()),
             Err(error) => tracing::warn!("SLO evaluation failed, trying again next time: {error}"),
         }
-    }
+    })
+    .await
 }
