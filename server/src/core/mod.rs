@@ -18,6 +18,8 @@
 //! - [`insights`]: drift between the declared and the observed, cycles,
 //!   blast radius, hot spots;
 //! - [`catalog`]: ranked search, problems, locations, registration;
+//! - [`view`]: a view of the graph: filters, find/hide expressions, a focus,
+//!   what is hidden counted; exports (DOT, Mermaid, SVG, JSON);
 //! - [`window`]: time windows (`15m`, `7d`);
 //! - [`error`]: [`Error`], one enum by class that each adapter maps once.
 //!
@@ -35,6 +37,7 @@ pub mod insights;
 pub mod scorecards;
 pub mod services;
 pub mod slos;
+pub mod view;
 pub mod window;
 
 use std::sync::Arc;

@@ -11,6 +11,7 @@ mod cardinality;
 mod core_join;
 mod deploys;
 mod errors;
+mod graph_view;
 mod live;
 mod python_sdk;
 mod registration;

@@ -61,6 +61,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/api/v1/dora", get(deploys::dora))
         .route("/api/v1/graph", get(graph))
         .route("/api/v1/graph/stream", get(graph_stream))
+        .route("/api/v1/graph/view", get(graph_view))
         .route("/api/v1/services/{name}/operations", get(operations))
         .route("/api/v1/catalog/problems", get(problems))
         .route("/healthz", get(|| async { "ok" }))
@@ -264,4 +265,35 @@ fn overflow_metrics(overflow: &collector::Overflow, body: &mut String) {
 /// A Prometheus label value: backslash, double quote and newline escaped.
 fn label_value(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[derive(Deserialize)]
+struct ViewFormat {
+    window: Option<String>,
+    format: Option<String>,
+}
+
+/// `GET /api/v1/graph/view?window=&focus=&hops=&direction=&system=&owner=
+/// &namespace=&connection=&minErrors=&minRate=&find=&hide=&format=`: the
+/// graph narrowed (README, "Graph views"), as JSON (default), `dot`,
+/// `mermaid` or `svg`.
+async fn graph_view(
+    State(state): State<ApiState>,
+    QueryParams(format): QueryParams<ViewFormat>,
+    QueryParams(params): QueryParams<core::view::ViewParams>,
+) -> Result<Response, ApiError> {
+    let window = WindowParams { window: format.window }.window()?;
+    let query = params.query().map_err(ApiError::bad_request)?;
+    let view = state.core.graph_view(window, &query).await?;
+    let text = |content_type: &'static str, body: String| ([(header::CONTENT_TYPE, content_type)], body).into_response();
+    Ok(match format.format.as_deref().unwrap_or("json") {
+        "json" => Json(view).into_response(),
+        "dot" => text("text/vnd.graphviz; charset=utf-8", core::view::export::dot(&view)),
+        "mermaid" => text("text/plain; charset=utf-8", core::view::export::mermaid(&view)),
+        "svg" => {
+            let graph = core::GraphView { nodes: view.nodes, edges: view.edges };
+            text("image/svg+xml; charset=utf-8", core::view::export::svg(&super::web::layout::layout(&graph, &window.to_string())))
+        }
+        other => return Err(ApiError::bad_request(format!("format `{other}` is not one of json, dot, mermaid, svg"))),
+    })
 }
