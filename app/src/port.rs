@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::model::{
-    ApiPageView, ApiRow, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout,
+    ApiPageView, ApiRow, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, GraphQuery,
     InsightsView, RegistrationView, SearchView, SloQuery, SlosView,
 };
 
@@ -45,8 +45,9 @@ pub trait PortalPort: Send + Sync + 'static {
     /// Ranked search; `filter` is a Backstage filter string (facet choices).
     async fn search(&self, text: &str, filter: &str) -> Result<SearchView, PortError>;
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError>;
-    /// `window` is `5m`, `15m`, `1h`, `24h`, `7d` or any `<n><s|m|h|d>`.
-    async fn graph_layout(&self, window: &str) -> Result<GraphLayout, PortError>;
+    /// The graph as `query` narrows it (window `5m`, `15m`, `1h`, `24h`, `7d`
+    /// or any `<n><s|m|h|d>`; focus, filters, find and hide), laid out.
+    async fn graph_layout(&self, query: GraphQuery) -> Result<GraphLayout, PortError>;
     /// Registers entities from YAML; a preview (`dry_run`) needs no token.
     async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError>;
     /// Registers a location: an absolute file or folder path on the server,

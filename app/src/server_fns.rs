@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use crate::model::{
-    ApiPageView, ApiRow, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, InsightsView,
-    RegistrationView, SearchView, SloQuery, SlosView,
+    ApiPageView, ApiRow, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, GraphQuery,
+    InsightsView, RegistrationView, SearchView, SloQuery, SlosView,
 };
 
 #[cfg(feature = "ssr")]
@@ -19,8 +19,8 @@ pub async fn fetch_entity(kind: String, namespace: String, name: String) -> Resu
 }
 
 #[server(endpoint = "graph_layout")]
-pub async fn fetch_graph(window: String) -> Result<GraphLayout, ServerFnError> {
-    port()?.graph_layout(&window).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_graph(query: GraphQuery) -> Result<GraphLayout, ServerFnError> {
+    port()?.graph_layout(query).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 #[server(endpoint = "register_entities")]

@@ -50,4 +50,13 @@ test('pages render on the server without JavaScript', async ({ page }) => {
   await expect(page).toHaveURL(/window=2h/);
   await page.goto('/register?draft=recommendations');
   await expect(page.getByTestId('register-yaml')).toContainText('name: recommendations');
+
+  // The graph's view form is a plain GET form too.
+  await page.goto('/graph?window=15m');
+  await page.locator('input[name="focus"]').fill('checkout');
+  await page.locator('input[name="hops"]').fill('1');
+  await page.getByTestId('graph-form').getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/focus=checkout/);
+  await expect(page.locator('svg [data-node="service:checkout"]')).toBeVisible();
+  await expect(page.getByTestId('hidden')).toBeVisible();
 });

@@ -25,6 +25,7 @@ pub fn GraphSvg(layout: GraphLayout) -> impl IntoView {
         None => id.to_string().into_any(),
     };
     let rows = layout.edges.clone();
+    let found: std::collections::HashSet<String> = layout.found.iter().cloned().collect();
     view! {
         <svg
             class="graph"
@@ -43,14 +44,12 @@ pub fn GraphSvg(layout: GraphLayout) -> impl IntoView {
                 view! {
                     <g class=class data-source=e.source.clone() data-target=e.target.clone()>
                         <line x1=e.x1 y1=e.y1 x2=e.x2 y2=e.y2 marker-end="url(#arrow)" />
-                        <text x=(e.x1 + e.x2) / 2.0 y=(e.y1 + e.y2) / 2.0 - 6.0 text-anchor="middle">
-                            {format!("{} req · {} err", e.requests, e.errors)}
-                        </text>
+                        {e.label.map(|(x, y)| view! { <text x=x y=y + 4.0 text-anchor="middle">{e.label_text()}</text> })}
                     </g>
                 }
             }).collect_view()}
             {layout.nodes.into_iter().map(|n| view! {
-                <g class=format!("node node-{}", n.kind) data-node=n.id.clone()>
+                <g class=format!("node node-{}{}", n.kind, if found.contains(&n.id) { " found" } else { "" }) data-node=n.id.clone()>
                     <rect x=n.x y=n.y width=NODE_WIDTH height=NODE_HEIGHT rx="6" />
                     <text x=n.x + NODE_WIDTH / 2.0 y=n.y + NODE_HEIGHT / 2.0 + 5.0 text-anchor="middle">{n.name.clone()}</text>
                 </g>

@@ -190,6 +190,45 @@ pub struct GraphLayout {
     pub height: f64,
     pub nodes: Vec<LaidOutNode>,
     pub edges: Vec<LaidOutEdge>,
+    /// Node ids (and `source->target` edge ids) the `find` expression matches.
+    pub found: Vec<String>,
+    /// What the view leaves out: counts, and the first hidden nodes' ids.
+    pub hidden_nodes: usize,
+    pub hidden_edges: usize,
+    pub hidden_names: Vec<String>,
+}
+
+/// The Graph page's view, as its URL gives it (a GET form): every field
+/// is the text of one parameter, empty when not given.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphQuery {
+    pub window: String,
+    pub focus: String,
+    pub hops: String,
+    pub direction: String,
+    pub connection: String,
+    pub owner: String,
+    pub system: String,
+    pub find: String,
+    pub hide: String,
+}
+
+impl GraphQuery {
+    /// The parameters that are set, as a query string (`window=15m&focus=cart`).
+    pub fn query_string(&self) -> String {
+        let pairs = [
+            ("window", &self.window),
+            ("focus", &self.focus),
+            ("hops", &self.hops),
+            ("direction", &self.direction),
+            ("connection", &self.connection),
+            ("owner", &self.owner),
+            ("system", &self.system),
+            ("find", &self.find),
+            ("hide", &self.hide),
+        ];
+        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode_query_value(v))).collect::<Vec<_>>().join("&")
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -214,6 +253,16 @@ pub struct LaidOutEdge {
     pub y1: f64,
     pub x2: f64,
     pub y2: f64,
+    /// Where the label's centre goes; `None` when it would overlap a node
+    /// or another label (the table under the graph lists every edge).
+    pub label: Option<(f64, f64)>,
+}
+
+impl LaidOutEdge {
+    /// What the label says: the traffic, and the error share in words.
+    pub fn label_text(&self) -> String {
+        if self.errors == 0 { format!("{} req", self.requests) } else { format!("{} req · {} err", self.requests, self.errors) }
+    }
 }
 
 /// The Demo page: the demo fleet's processes, their switches, and what

@@ -64,7 +64,7 @@ pub fn svg(layout: &app::model::GraphLayout) -> String {
         let (color, dash) = if share > 0.0 { ("#c62828", " stroke-dasharray=\"6 3\"") } else { ("#7f8aa3", "") };
         let _ = writeln!(
             out,
-            "<g><title>{} → {}: {} requests, {} errors</title><line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{color}\" stroke-width=\"1.5\"{dash}/></g>",
+            "<g><title>{} → {}: {} requests, {} errors</title><line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{color}\" stroke-width=\"1.5\"{dash}/>{}</g>",
             xml(&edge.source),
             xml(&edge.target),
             edge.requests,
@@ -72,7 +72,12 @@ pub fn svg(layout: &app::model::GraphLayout) -> String {
             edge.x1,
             edge.y1,
             edge.x2,
-            edge.y2
+            edge.y2,
+            edge.label.map_or_else(String::new, |(x, y)| format!(
+                "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#5d6677\" font-size=\"10\">{}</text>",
+                y + 4.0,
+                xml(&edge.label_text())
+            ))
         );
     }
     for node in &layout.nodes {
@@ -154,7 +159,9 @@ mod tests {
                 y1: 0.0,
                 x2: 1.0,
                 y2: 1.0,
+                label: None,
             }],
+            ..app::model::GraphLayout::default()
         };
         let svg = svg(&layout);
         assert!(svg.contains("&lt;x&gt;") && !svg.contains("<x>"), "{svg}");

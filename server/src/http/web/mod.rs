@@ -468,10 +468,30 @@ impl PortalPort for Portal {
         self.demo_fleet()?.deploy(process, version, regression).await.map_err(fleet_error)
     }
 
-    async fn graph_layout(&self, window_text: &str) -> Result<GraphLayout, PortError> {
-        let window = Window::parse(window_text).map_err(|e| port_error(e.into()))?;
-        let view = self.core.graph(window).await.map_err(port_error)?;
-        Ok(layout(&view, window_text))
+    async fn graph_layout(&self, query: app::model::GraphQuery) -> Result<GraphLayout, PortError> {
+        let window = Window::parse(&query.window).map_err(|e| port_error(e.into()))?;
+        let given = |text: &str| Some(text.to_string()).filter(|t| !t.trim().is_empty());
+        let params = core::view::ViewParams {
+            focus: given(&query.focus),
+            hops: given(&query.hops),
+            direction: given(&query.direction),
+            connection: given(&query.connection),
+            owner: given(&query.owner),
+            system: given(&query.system),
+            find: given(&query.find),
+            hide: given(&query.hide),
+            ..core::view::ViewParams::default()
+        };
+        let view_query = params.query().map_err(PortError::Invalid)?;
+        let view = self.core.graph_view(window, &view_query).await.map_err(port_error)?;
+        let graph = core::GraphView { nodes: view.nodes, edges: view.edges };
+        Ok(GraphLayout {
+            found: view.found,
+            hidden_nodes: view.hidden.nodes,
+            hidden_edges: view.hidden.edges,
+            hidden_names: view.hidden.node_names,
+            ..layout(&graph, &query.window)
+        })
     }
 }
 
