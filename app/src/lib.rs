@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <nav>
                         <A href="/">"Catalog"</A>
                         <A href="/graph">"Graph"</A>
+                        <A href="/teams">"Teams"</A>
                         <A href="/apis">"APIs"</A>
                         <A href="/slos">"SLOs"</A>
                         <A href="/deploys">"Deploys"</A>
@@ -79,6 +80,8 @@ pub fn App() -> impl IntoView {
                         <Route path=StaticSegment("") view=pages::CatalogPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("graph") view=pages::GraphPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("register") view=pages::RegisterPage ssr=SsrMode::Async />
+                        <Route path=StaticSegment("teams") view=pages::TeamsPage ssr=SsrMode::Async />
+                        <Route path=(StaticSegment("teams"), ParamSegment("namespace"), ParamSegment("name")) view=pages::TeamPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("apis") view=pages::ApisPage ssr=SsrMode::Async />
                         <Route path=(StaticSegment("apis"), ParamSegment("namespace"), ParamSegment("name")) view=pages::ApiPage ssr=SsrMode::Async />
                         <Route path=StaticSegment("insights") view=pages::InsightsPage ssr=SsrMode::Async />

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::model::{
     ApiPageView, ApiRow, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, GraphQuery,
-    InsightsView, RegistrationView, SearchView, SloQuery, SlosView,
+    InsightsView, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
 };
 
 /// Why the server could not do what a page asked, by class. Messages are
@@ -63,6 +63,10 @@ pub trait PortalPort: Send + Sync + 'static {
     async fn api(&self, namespace: &str, name: &str) -> Result<Option<ApiPageView>, PortError>;
     /// Drift, cycles, hot spots and scorecards over `window` (`24h` when empty).
     async fn insights(&self, window: &str) -> Result<InsightsView, PortError>;
+    /// Every Group of the catalog.
+    async fn teams(&self) -> Result<Vec<TeamRow>, PortError>;
+    /// One Group: members, sub-teams, what it owns with its health, who calls its services; `None` when there is no such group.
+    async fn team(&self, namespace: &str, name: &str) -> Result<Option<TeamView>, PortError>;
     /// A `catalog-info.yaml` draft for a service seen in traffic but not in the catalog.
     async fn draft(&self, service: &str) -> Result<DraftView, PortError>;
     /// Demo mode (`--demo-fleet`): shows the Demo page and its link.

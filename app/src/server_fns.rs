@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::model::{
     ApiPageView, ApiRow, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, GraphQuery,
-    InsightsView, RegistrationView, SearchView, SloQuery, SlosView,
+    InsightsView, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
 };
 
 #[cfg(feature = "ssr")]
@@ -61,6 +61,16 @@ pub async fn fetch_api(namespace: String, name: String) -> Result<Option<ApiPage
 #[server(endpoint = "insights")]
 pub async fn fetch_insights(window: String) -> Result<InsightsView, ServerFnError> {
     port()?.insights(&window).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "teams")]
+pub async fn fetch_teams() -> Result<Vec<TeamRow>, ServerFnError> {
+    port()?.teams().await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "team")]
+pub async fn fetch_team(namespace: String, name: String) -> Result<Option<TeamView>, ServerFnError> {
+    port()?.team(&namespace, &name).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 #[server(endpoint = "draft")]

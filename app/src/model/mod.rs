@@ -4,9 +4,11 @@ use serde::{Deserialize, Serialize};
 
 mod apis;
 mod insights;
+mod teams;
 
 pub use apis::*;
 pub use insights::*;
+pub use teams::*;
 
 /// One row of the catalog list.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::{
     DeployTimeline, DoraFigures, DriftLists, ErrorBox, Loading, ObservedTable, Problems, RedCharts, ScoreCards, SloPanel,
 };
-use crate::model::{EntityDetail, api_href, entity_href};
+use crate::model::{EntityDetail, api_href, entity_href, team_href};
 use crate::pages::NotFound;
 use crate::server_fns::fetch_entity;
 
@@ -38,6 +38,7 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
     let (deploys, dora, red) = (detail.deploys, detail.dora, detail.red);
     let component = s.kind.eq_ignore_ascii_case("component");
     let api = s.kind.eq_ignore_ascii_case("api").then(|| api_href(&s.entity_ref));
+    let team = s.kind.eq_ignore_ascii_case("group").then(|| team_href(&s.entity_ref));
     let (drift, scores) = (detail.drift, detail.scores);
     let heading = s.title.clone().unwrap_or_else(|| s.name.clone());
     view! {
@@ -56,6 +57,7 @@ fn EntityView(detail: EntityDetail) -> impl IntoView {
                 <dt>"Tags"</dt><dd>{s.tags.join(", ")}</dd>
             </dl>
             {api.map(|href| view! { <p class="api-link"><a href=href data-testid="api-page">"Definition, coverage, consumers and changes →"</a></p> })}
+            {team.map(|href| view! { <p class="team-link"><a href=href data-testid="team-page">"Members, what the team owns and who calls it →"</a></p> })}
             <ScoreCards scores />
             {red.map(|series| view! {
                 <section class="red">

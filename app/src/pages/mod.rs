@@ -10,6 +10,7 @@ mod graph;
 mod insights;
 mod register;
 mod slos;
+mod teams;
 
 pub use apis::{ApiPage, ApisPage};
 pub use catalog::CatalogPage;
@@ -20,6 +21,7 @@ pub use graph::GraphPage;
 pub use insights::{DraftPage, InsightsPage};
 pub use register::RegisterPage;
 pub use slos::SlosPage;
+pub use teams::{TeamPage, TeamsPage};
 
 use leptos::prelude::*;
 

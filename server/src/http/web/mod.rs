@@ -5,11 +5,13 @@
 //!
 //! - [`layout`]: positions graph nodes for the app's SVG (petgraph);
 //! - [`contracts`]: the API and Insights pages' view models;
+//! - [`teams`]: the team pages' view models;
 //! - [`demo_fleet`]: the demo fleet's control endpoint, behind the Demo page.
 
 pub mod contracts;
 pub mod demo_fleet;
 pub mod layout;
+pub mod teams;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -410,6 +412,14 @@ impl PortalPort for Portal {
 
     async fn insights(&self, window: &str) -> Result<app::model::InsightsView, PortError> {
         contracts::insights(&self.core, window).await
+    }
+
+    async fn teams(&self) -> Result<Vec<app::model::TeamRow>, PortError> {
+        Ok(teams::teams(&self.core))
+    }
+
+    async fn team(&self, namespace: &str, name: &str) -> Result<Option<app::model::TeamView>, PortError> {
+        teams::team(&self.core, namespace, name).await
     }
 
     async fn draft(&self, service: &str) -> Result<app::model::DraftView, PortError> {
