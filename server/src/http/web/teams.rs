@@ -70,7 +70,7 @@ pub async fn team(core: &Core, namespace: &str, name: &str) -> Result<Option<Tea
             health,
         });
     }
-    owned.sort_by(|a, b| (a.kind.to_lowercase(), a.title.to_lowercase()).cmp(&(b.kind.to_lowercase(), b.title.to_lowercase())));
+    owned.sort_by_key(|row| (row.kind.to_lowercase(), row.title.to_lowercase()));
     let graph = core.graph(TEAM_WINDOW).await.map_err(port_error)?;
     let owner_of = |reference: &Option<String>| {
         reference.as_ref().and_then(|r| index.get(r)).and_then(|c| c.entity.relation_targets("ownedBy").next().map(str::to_string))
