@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                             })}
                         </Suspense>
                     </nav>
+                    <ThemeToggle />
                 </header>
                 <main>
                     // Async SSR: pages arrive complete, so they read without
@@ -98,6 +99,51 @@ pub fn App() -> impl IntoView {
                 </main>
             </div>
         </Router>
+    }
+}
+
+/// Light or dark: the system's choice until this button picks one, which
+/// is remembered in the browser. Without JavaScript the system's choice holds.
+#[component]
+fn ThemeToggle() -> impl IntoView {
+    let dark = RwSignal::new(None::<bool>);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let stored =
+                web_sys::window().and_then(|w| w.local_storage().ok().flatten()).and_then(|s| s.get_item("meridian-theme").ok().flatten());
+            if let Some(theme) = stored {
+                apply_theme(&theme);
+                dark.set(Some(theme == "dark"));
+            }
+        }
+    });
+    let toggle = move |_| {
+        let next = if dark.get_untracked() == Some(true) { "light" } else { "dark" };
+        #[cfg(feature = "hydrate")]
+        {
+            apply_theme(next);
+            if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+                let _ = storage.set_item("meridian-theme", next);
+            }
+        }
+        dark.set(Some(next == "dark"));
+    };
+    view! {
+        <button type="button" class="theme-toggle" data-testid="theme-toggle" aria-label="Switch between light and dark" on:click=toggle>
+            {move || match dark.get() {
+                Some(true) => "Light theme",
+                Some(false) => "Dark theme",
+                None => "Theme",
+            }}
+        </button>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn apply_theme(theme: &str) {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("data-theme", theme);
     }
 }
 
