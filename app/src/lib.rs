@@ -72,6 +72,7 @@ pub fn App() -> impl IntoView {
                             })}
                         </Suspense>
                     </nav>
+                    <components::HeaderSearch />
                     <ThemeToggle />
                 </header>
                 <main>

@@ -17,3 +17,22 @@ test('the theme follows the system and the toggle, which the browser remembers',
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
 });
+
+test('the header search: `/` focuses it, arrows move through results, Enter opens one', async ({ page }) => {
+  await page.goto('/graph');
+  await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'true');
+  await page.keyboard.press('/');
+  const search = page.getByTestId('header-search');
+  await expect(search).toBeFocused();
+  await search.pressSequentially('checkou');
+  const results = page.getByTestId('header-search-results').locator('li');
+  const component = results.filter({ hasText: /^Checkout Component$/ });
+  await expect(component).toHaveCount(1);
+  const texts = await results.allTextContents();
+  const at = texts.findIndex((t) => t === 'Checkout Component');
+  for (let i = 0; i <= at; i++) await search.press('ArrowDown');
+  await expect(component).toHaveAttribute('aria-selected', 'true');
+  await search.press('Enter');
+  await expect(page).toHaveURL(/\/catalog\/default\/component\/checkout$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Checkout');
+});

@@ -59,4 +59,10 @@ test('pages render on the server without JavaScript', async ({ page }) => {
   await expect(page).toHaveURL(/focus=checkout/);
   await expect(page.locator('svg [data-node="service:checkout"]')).toBeVisible();
   await expect(page.getByTestId('hidden')).toBeVisible();
+
+  // The header search is a GET form to the catalog.
+  await page.getByTestId('header-search').fill('pricing');
+  await page.getByTestId('header-search').press('Enter');
+  await expect(page).toHaveURL(/\/\?q=pricing/);
+  await expect(page.locator('[data-testid="catalog-table"] [data-entity="component:default/pricing"]')).toBeVisible();
 });

@@ -6,6 +6,7 @@ mod graph_svg;
 mod observed_table;
 mod red_chart;
 mod schema;
+mod search;
 mod slo;
 mod source;
 
@@ -15,6 +16,7 @@ pub use graph_svg::GraphSvg;
 pub use observed_table::ObservedTable;
 pub use red_chart::RedCharts;
 pub use schema::SchemaTree;
+pub use search::HeaderSearch;
 pub use slo::{AlertBadge, BudgetChart, SloPanel, burn, percent};
 pub use source::{SourceView, highlight};
 
