@@ -11,6 +11,8 @@
 //! Figures go in BENCHMARKS.md.
 
 use std::sync::Arc;
+mod support;
+
 use std::time::{Duration, Instant};
 
 use catalog::index::CatalogIndex;
@@ -22,16 +24,8 @@ const EDGES: usize = 10_000;
 const UNCATALOGED: usize = 100;
 const RUNS: usize = 5;
 
-fn timed<T>(mut work: impl FnMut() -> T) -> (Duration, T) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        last = Some(work());
-        times.push(started.elapsed());
-    }
-    times.sort();
-    (times[times.len() / 2], last.expect("runs"))
+fn timed<T>(work: impl FnMut() -> T) -> (Duration, T) {
+    support::median_of(RUNS, work)
 }
 
 fn service(name: String) -> NodeId {

@@ -6,7 +6,9 @@
 //!
 //! Figures go in BENCHMARKS.md.
 
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
 
 use collector::synthetic::organisation::{Organisation, service_name};
 use collector::{ConnectionType, NodeKind};
@@ -15,16 +17,8 @@ use server::core::{GraphEdge, GraphNode, GraphView};
 const ORGANISATION: Organisation = Organisation { services: 2_000, edges: 10_000, operations: 20 };
 const RUNS: usize = 5;
 
-fn timed<T>(mut work: impl FnMut() -> T) -> (Duration, T) {
-    let mut times = Vec::new();
-    let mut last = None;
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        last = Some(work());
-        times.push(started.elapsed());
-    }
-    times.sort();
-    (times[times.len() / 2], last.expect("runs"))
+fn timed<T>(work: impl FnMut() -> T) -> (Duration, T) {
+    support::median_of(RUNS, work)
 }
 
 fn main() {

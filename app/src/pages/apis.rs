@@ -5,7 +5,7 @@ use crate::components::{ConsumerTable, ErrorBox, Loading, SchemaTree, SourceView
 use crate::model::{
     ApiPageView, ContentModel, CoverageView, DefinitionModel, OperationModel, UseRow, VersionChangeView, api_href, entity_href,
 };
-use crate::pages::NotFound;
+use crate::pages::one_of;
 use crate::server_fns::{fetch_api, fetch_apis};
 
 /// Every API of the catalog.
@@ -56,11 +56,7 @@ pub fn ApiPage() -> impl IntoView {
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
-                match api.await {
-                    Ok(Some(api)) => view! { <ApiView api /> }.into_any(),
-                    Ok(None) => view! { <NotFound /> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                }
+                one_of(api.await, |api| view! { <ApiView api /> }.into_any())
             })}
         </Suspense>
     }

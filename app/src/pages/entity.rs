@@ -1,11 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{
-    DeployTimeline, DoraFigures, DriftLists, ErrorBox, Loading, ObservedTable, Problems, RedCharts, ScoreCards, SloPanel,
-};
+use crate::components::{DeployTimeline, DoraFigures, DriftLists, Loading, ObservedTable, Problems, RedCharts, ScoreCards, SloPanel};
 use crate::model::{EntityDetail, api_href, entity_href, team_href};
-use crate::pages::NotFound;
+use crate::pages::one_of;
 use crate::server_fns::fetch_entity;
 
 /// One entity: what was declared (ownership, relations) beside what was
@@ -21,11 +19,7 @@ pub fn EntityPage() -> impl IntoView {
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(Some(detail)) => view! { <EntityView detail /> }.into_any(),
-                    Ok(None) => view! { <NotFound /> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                }
+                one_of(detail.await, |detail| view! { <EntityView detail /> }.into_any())
             })}
         </Suspense>
     }

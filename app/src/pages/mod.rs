@@ -25,6 +25,18 @@ pub use teams::{TeamPage, TeamsPage};
 
 use leptos::prelude::*;
 
+use crate::components::ErrorBox;
+
+/// What a page about one thing named by its URL shows: the thing, "not
+/// found", or the error (one place for the three).
+pub(crate) fn one_of<T>(answer: Result<Option<T>, ServerFnError>, show: impl FnOnce(T) -> AnyView) -> AnyView {
+    match answer {
+        Ok(Some(thing)) => show(thing),
+        Ok(None) => view! { <NotFound /> }.into_any(),
+        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! {

@@ -3,7 +3,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{ErrorBox, Loading};
 use crate::model::{TeamView, entity_href, team_href};
-use crate::pages::NotFound;
+use crate::pages::one_of;
 use crate::server_fns::{fetch_team, fetch_teams};
 
 /// Every team (Group) of the catalog.
@@ -52,11 +52,7 @@ pub fn TeamPage() -> impl IntoView {
     view! {
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
-                match team.await {
-                    Ok(Some(team)) => view! { <TeamDetail team /> }.into_any(),
-                    Ok(None) => view! { <NotFound /> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                }
+                one_of(team.await, |team| view! { <TeamDetail team /> }.into_any())
             })}
         </Suspense>
     }

@@ -9,6 +9,19 @@ use std::process::{Child, Command, Stdio};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
+/// The median time of `runs` runs of `work`, and its last answer.
+pub fn median_of<T>(runs: usize, mut work: impl FnMut() -> T) -> (std::time::Duration, T) {
+    let mut times = Vec::with_capacity(runs);
+    let mut last = None;
+    for _ in 0..runs.max(1) {
+        let started = std::time::Instant::now();
+        last = Some(work());
+        times.push(started.elapsed());
+    }
+    times.sort();
+    (times[times.len() / 2], last.expect("at least one run"))
+}
+
 /// Runs a benchmark's load on core 1 (this process and every thread it
 /// starts; the server goes on core 0); `run` learns whether pinning took.
 pub fn on_core_one<F: std::future::Future<Output = ()>>(run: impl FnOnce(bool) -> F) {
