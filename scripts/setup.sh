@@ -57,8 +57,8 @@ setup_release() {
 
 setup_test() {
   apt_install chromium postgresql
-  if [ ! -d end2end/node_modules/@playwright/test ]; then
-    say "npm ci in end2end/ (Playwright without a browser download)"
+  if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -d end2end/node_modules/@axe-core/playwright ]; then
+    say "npm ci in end2end/ (Playwright without a browser download, axe-core)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund)
   fi
   # Backstage's own packages are test references: its validators and its REST client.

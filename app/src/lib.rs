@@ -131,7 +131,7 @@ fn ThemeToggle() -> impl IntoView {
         dark.set(Some(next == "dark"));
     };
     view! {
-        <button type="button" class="theme-toggle" data-testid="theme-toggle" aria-label="Switch between light and dark" on:click=toggle>
+        <button type="button" class="theme-toggle" data-testid="theme-toggle" title="Switch between light and dark" on:click=toggle>
             {move || match dark.get() {
                 Some(true) => "Light theme",
                 Some(false) => "Dark theme",

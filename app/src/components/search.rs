@@ -83,10 +83,12 @@ pub fn HeaderSearch() -> impl IntoView {
                 placeholder="Search (press /)"
                 autocomplete="off"
                 data-testid="header-search"
+                role="combobox"
+                aria-autocomplete="list"
                 node_ref=input
                 aria-controls="header-search-results"
                 aria-expanded=move || open.get().to_string()
-                aria-activedescendant=move || active.get().map(|i| format!("header-search-result-{i}")).unwrap_or_default()
+                aria-activedescendant=move || active.get().map(|i| format!("header-search-result-{i}"))
                 on:input=move |event| {
                     text.set(event_target_value(&event));
                     active.set(None);

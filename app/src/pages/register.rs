@@ -75,6 +75,7 @@ fn RegisterForm(initial: String) -> impl IntoView {
             <h2>"Paste YAML"</h2>
             <p class="hint">"One or more catalog-info.yaml documents, registered all or none."</p>
             <textarea
+                aria-label="Descriptor YAML"
                 data-testid="register-yaml"
                 rows="16"
                 spellcheck="false"
