@@ -14,18 +14,6 @@ pub enum Format {
     Junit,
 }
 
-impl Format {
-    pub fn parse(text: &str) -> Option<Format> {
-        match text.to_ascii_lowercase().as_str() {
-            "text" => Some(Format::Text),
-            "json" => Some(Format::Json),
-            "markdown" | "md" => Some(Format::Markdown),
-            "junit" => Some(Format::Junit),
-            _ => None,
-        }
-    }
-}
-
 /// The changes in `format`; `fail_on` marks JUnit failures.
 pub fn render(changes: &[Change], format: Format, fail_on: Level) -> String {
     match format {

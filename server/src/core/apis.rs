@@ -25,6 +25,16 @@ use super::{Core, Error, Window};
 use crate::catalog::definitions::DefinitionFetch;
 use crate::store::{ApiVersion, definition_hash, unix_seconds};
 
+/// What scorecard rules read of one API.
+pub struct ApiFacts {
+    /// Its definition can be read.
+    pub readable: bool,
+    /// The keys its documented operations answer to.
+    pub documented: HashSet<Key>,
+    /// A change between two of its versions was breaking without a new major `info.version`.
+    pub breaking_without_bump: bool,
+}
+
 /// An API entity of the current catalog.
 struct ApiEntity {
     key: String,
@@ -432,38 +442,44 @@ impl Core {
         Ok(keys)
     }
 
-    /// The keys the operations of an API's current definition answer to.
-    pub(super) async fn documented_keys(&self, namespace: &str, name: &str) -> Result<HashSet<Key>, Error> {
-        let entity = self.api_entity(namespace, name)?;
+    /// What scorecard rules read of one API, with each thing read once:
+    /// its definition (parsed, cached), its stored versions and the diffs
+    /// between them (cached). `None` when the catalog has no such API.
+    pub(super) async fn api_facts(&self, namespace: &str, name: &str, with_changes: bool) -> Result<Option<ApiFacts>, Error> {
+        let Ok(entity) = self.api_entity(namespace, name) else { return Ok(None) };
         let parsed = self.current_definition(&entity).await?;
-        Ok(documented(&parsed).into_iter().flat_map(|d| d.keys).collect())
-    }
-
-    /// The `info.version` of two stored versions of an API.
-    pub(super) async fn version_labels(
-        &self,
-        namespace: &str,
-        name: &str,
-        from: i64,
-        to: i64,
-    ) -> Result<(Option<String>, Option<String>), Error> {
-        let entity = self.api_entity(namespace, name)?;
-        let mut labels = (None, None);
-        for version in self.store.api_versions(&entity.key).await?.into_iter().filter(|v| v.version == from || v.version == to) {
-            let parsed = self
-                .parsed(&format!("{}@{}", entity.key, version.version), &version.api_type, &version.definition, &version.source)
-                .await?;
-            let label = match &parsed.view {
-                DefinitionView::OpenApi { version, .. } => version.clone(),
-                _ => None,
-            };
-            if version.version == from {
-                labels.0 = label;
-            } else {
-                labels.1 = label;
+        let mut facts = ApiFacts {
+            readable: !matches!(parsed.view, DefinitionView::Unreadable { .. }),
+            documented: documented(&parsed).into_iter().flat_map(|d| d.keys).collect(),
+            breaking_without_bump: false,
+        };
+        if with_changes {
+            let versions = self.store.api_versions(&entity.key).await?;
+            for pair in versions.windows(2) {
+                let [old, new] = pair else { continue };
+                let Ok(changes) = self.diff_versions(&entity.key, old, new).await? else { continue };
+                if !changes.iter().any(|c| c.level == Level::Breaking) {
+                    continue;
+                }
+                // Both were parsed (and cached) by the diff.
+                let (old_label, new_label) = (self.version_label(&entity.key, old).await?, self.version_label(&entity.key, new).await?);
+                if !super::scorecards::major_bumped(old_label.as_deref(), new_label.as_deref()) {
+                    facts.breaking_without_bump = true;
+                    break;
+                }
             }
         }
-        Ok(labels)
+        Ok(Some(facts))
+    }
+
+    /// The `info.version` of a stored version of an OpenAPI definition.
+    async fn version_label(&self, entity_ref: &str, version: &ApiVersion) -> Result<Option<String>, Error> {
+        let name = format!("{entity_ref}@{}", version.version);
+        let parsed = self.parsed(&name, &version.api_type, &version.definition, &version.source).await?;
+        Ok(match &parsed.view {
+            DefinitionView::OpenApi { version, .. } => version.clone(),
+            _ => None,
+        })
     }
 
     /// Documented operations against what the providers served in `window`.

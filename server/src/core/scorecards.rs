@@ -13,11 +13,9 @@ use std::sync::{Arc, RwLock};
 
 use catalog::Entity;
 use catalog::scorecard::{Rule, Scorecard, Thresholds};
-use contracts::diff::Level as ChangeLevel;
 use serde::Serialize;
 use slo::Alert;
 
-use super::apis::DefinitionView;
 use super::graph::node_of_entity;
 use super::insights::DEFAULT_INSIGHTS_WINDOW;
 use super::{Core, Error};
@@ -220,7 +218,7 @@ fn major(version: &str) -> Option<u64> {
 }
 
 /// Whether `new` is a new major version after `old` (or, not numbered so, another version).
-fn major_bumped(old: Option<&str>, new: Option<&str>) -> bool {
+pub(super) fn major_bumped(old: Option<&str>, new: Option<&str>) -> bool {
     match (old.and_then(major), new.and_then(major)) {
         (Some(old), Some(new)) => new > old,
         _ => old != new,
@@ -318,16 +316,13 @@ impl Core {
             || rules.contains(&Rule::NoBreakingChangeWithoutVersionBump)
         {
             let mut documented_keys = HashSet::new();
+            let with_changes = rules.contains(&Rule::NoBreakingChangeWithoutVersionBump);
             for api in &apis {
                 let Some((namespace, name)) = api.strip_prefix("api:").and_then(|rest| rest.split_once('/')) else { continue };
-                let Ok(detail) = self.api(namespace, name).await else { continue };
-                if !matches!(detail.definition, DefinitionView::Unreadable { .. }) {
-                    facts.readable_apis += 1;
-                }
-                if rules.contains(&Rule::DocumentedOperations) {
-                    documented_keys.extend(self.documented_keys(namespace, name).await?);
-                }
-                if rules.contains(&Rule::NoBreakingChangeWithoutVersionBump) && self.breaking_without_bump(namespace, name).await? {
+                let Some(api_facts) = self.api_facts(namespace, name, with_changes).await? else { continue };
+                facts.readable_apis += usize::from(api_facts.readable);
+                documented_keys.extend(api_facts.documented);
+                if api_facts.breaking_without_bump {
                     facts.unversioned_breaking.push(api.clone());
                 }
             }
@@ -365,22 +360,6 @@ impl Core {
             facts.undeclared = drift.undeclared.iter().filter(|d| d.source == key).map(|d| d.target.clone()).collect();
         }
         Ok(facts)
-    }
-
-    /// Whether any change between successive versions of an API was
-    /// breaking without a new major `info.version`.
-    async fn breaking_without_bump(&self, namespace: &str, name: &str) -> Result<bool, Error> {
-        let changes = self.api_changes(namespace, name).await?;
-        for change in &changes.changes {
-            if !change.changes.iter().any(|c| c.change.level == ChangeLevel::Breaking) {
-                continue;
-            }
-            let (old, new) = self.version_labels(namespace, name, change.from_version, change.to_version).await?;
-            if !major_bumped(old.as_deref(), new.as_deref()) {
-                return Ok(true);
-            }
-        }
-        Ok(false)
     }
 }
 
