@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ConsumerTable, ErrorBox, Loading, SchemaTree, SourceView};
+use crate::components::{ConsumerTable, Loading, SchemaTree, SourceView};
 use crate::model::{
     ApiPageView, ContentModel, CoverageView, DefinitionModel, OperationModel, UseRow, VersionChangeView, api_href, entity_href,
 };
-use crate::pages::one_of;
+use crate::pages::{loaded, one_of};
 use crate::server_fns::{fetch_api, fetch_apis};
 
 /// Every API of the catalog.
@@ -17,9 +17,10 @@ pub fn ApisPage() -> impl IntoView {
             <h1>"APIs"</h1>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
-                    match apis.await {
-                        Ok(rows) if rows.is_empty() => view! { <p class="empty">"No API in the catalog."</p> }.into_any(),
-                        Ok(rows) => view! {
+                    loaded(apis.await, |rows| if rows.is_empty() {
+                        view! { <p class="empty">"No API in the catalog."</p> }.into_any()
+                    } else {
+                        view! {
                             <table data-testid="apis">
                                 <thead><tr><th scope="col">"API"</th><th scope="col">"Type"</th><th scope="col">"Owner"</th><th scope="col">"Lifecycle"</th><th scope="col">"Provided by"</th></tr></thead>
                                 <tbody>
@@ -34,9 +35,8 @@ pub fn ApisPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                    }
+                        }.into_any()
+                    })
                 })}
             </Suspense>
         </section>

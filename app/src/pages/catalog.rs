@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{ErrorBox, Loading};
+use crate::components::Loading;
 use crate::model::{SearchView, encode_query_value, entity_href, toggle_filter};
+use crate::pages::loaded;
 use crate::server_fns::search_catalog;
 
 /// The catalog: ranked, typo-tolerant search with facets. Without JavaScript
@@ -34,10 +35,7 @@ pub fn CatalogPage() -> impl IntoView {
             </form>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
-                    match results.await {
-                        Ok(view) => view! { <Results view text=text.get_untracked() filter=filter() /> }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                    }
+                    loaded(results.await, |view| view! { <Results view text=text.get_untracked() filter=filter() /> }.into_any())
                 })}
             </Transition>
         </section>

@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{DeployTimeline, ErrorBox, Loading};
+use crate::components::{DeployTimeline, Loading};
 use crate::model::DeployQuery;
+use crate::pages::loaded;
 use crate::server_fns::fetch_deploys;
 
 /// The organisation's deploy timeline, filtered by service, owner,
@@ -42,8 +43,7 @@ pub fn DeploysPage() -> impl IntoView {
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     let chosen = query();
-                    match deploys.await {
-                        Ok(view) => view! {
+                    loaded(deploys.await, |view| view! {
                             <form method="get" action="/deploys" class="filters">
                                 <label>"Service " {options("service", view.services.clone(), chosen.service.clone())}</label>
                                 <label>"Owner " {options("owner", view.owners.clone(), chosen.owner.clone())}</label>
@@ -58,9 +58,7 @@ pub fn DeploysPage() -> impl IntoView {
                                 <button type="submit">"Show"</button>
                             </form>
                             <DeployTimeline deploys=view.items with_service=true />
-                        }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                    }
+                        }.into_any())
                 })}
             </Suspense>
         </section>

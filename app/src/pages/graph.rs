@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{ErrorBox, GraphSvg, Loading};
+use crate::components::{GraphSvg, Loading};
 use crate::model::GraphQuery;
+use crate::pages::loaded;
 use crate::server_fns::fetch_graph;
 
 const WINDOWS: &[&str] = &["5m", "15m", "1h", "24h", "7d"];
@@ -63,8 +64,7 @@ pub fn GraphPage() -> impl IntoView {
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     let exports = format!("/api/v1/graph/view?{}", query().query_string());
-                    match layout.await {
-                        Ok(layout) => view! {
+                    loaded(layout.await, |layout| view! {
                             {(layout.hidden_edges > 0 || layout.hidden_nodes > 0).then(|| view! {
                                 <p class="hidden-summary" data-testid="hidden">
                                     {format!("{} nodes and {} edges hidden by this view", layout.hidden_nodes, layout.hidden_edges)}
@@ -81,9 +81,7 @@ pub fn GraphPage() -> impl IntoView {
                                 }).collect_view()}
                             </p>
                             <GraphSvg layout />
-                        }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                    }
+                        }.into_any())
                 })}
             </Suspense>
         </section>

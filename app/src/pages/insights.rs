@@ -3,6 +3,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{DriftLists, ErrorBox, Loading};
 use crate::model::{FanRow, NodeRef, ScorecardView, entity_href};
+use crate::pages::loaded;
 use crate::server_fns::{fetch_draft, fetch_insights};
 
 /// The organisation at a glance: where the catalog and traffic disagree,
@@ -18,8 +19,7 @@ pub fn InsightsPage() -> impl IntoView {
             <h1>"Insights"</h1>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
-                    match insights.await {
-                        Ok(view) => view! {
+                    loaded(insights.await, |view| view! {
                             <form method="get" action="/insights" class="filters">
                                 <label>"Window " <input name="window" value=view.window.clone() size="6" /></label>
                                 <button type="submit">"Show"</button>
@@ -52,9 +52,7 @@ pub fn InsightsPage() -> impl IntoView {
                                 </div>
                             </section>
                             {view.scorecards.iter().map(|card| view! { <Scorecard card=card.clone() /> }).collect_view()}
-                        }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                    }
+                        }.into_any())
                 })}
             </Suspense>
         </section>

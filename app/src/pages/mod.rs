@@ -27,14 +27,22 @@ use leptos::prelude::*;
 
 use crate::components::ErrorBox;
 
-/// What a page about one thing named by its URL shows: the thing, "not
-/// found", or the error (one place for the three).
-pub(crate) fn one_of<T>(answer: Result<Option<T>, ServerFnError>, show: impl FnOnce(T) -> AnyView) -> AnyView {
+/// What a page shows once its answer came: the answer, or the error (one
+/// place for both).
+pub(crate) fn loaded<T>(answer: Result<T, ServerFnError>, show: impl FnOnce(T) -> AnyView) -> AnyView {
     match answer {
-        Ok(Some(thing)) => show(thing),
-        Ok(None) => view! { <NotFound /> }.into_any(),
+        Ok(answer) => show(answer),
         Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
     }
+}
+
+/// What a page about one thing named by its URL shows: the thing, "not
+/// found", or the error.
+pub(crate) fn one_of<T>(answer: Result<Option<T>, ServerFnError>, show: impl FnOnce(T) -> AnyView) -> AnyView {
+    loaded(answer, |found| match found {
+        Some(thing) => show(thing),
+        None => view! { <NotFound /> }.into_any(),
+    })
 }
 
 #[component]

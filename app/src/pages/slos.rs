@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{AlertBadge, BudgetChart, ErrorBox, Loading, burn, percent};
+use crate::components::{AlertBadge, BudgetChart, Loading, burn, percent};
 use crate::model::{AlertState, SloQuery, SloSort, entity_href};
+use crate::pages::loaded;
 use crate::server_fns::fetch_slos;
 
 /// Every SLO of the organisation: filtered by owner and state, sorted by
@@ -26,8 +27,7 @@ pub fn SlosPage() -> impl IntoView {
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     let chosen = query();
-                    match slos.await {
-                        Ok(view) => view! {
+                    loaded(slos.await, |view| view! {
                             <form method="get" action="/slos" class="filters">
                                 <label>"Owner "
                                     <select name="owner">
@@ -87,9 +87,7 @@ pub fn SlosPage() -> impl IntoView {
                                     </table>
                                 }.into_any()
                             }}
-                        }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                    }
+                        }.into_any())
                 })}
             </Suspense>
         </section>

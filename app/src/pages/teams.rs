@@ -1,9 +1,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ErrorBox, Loading};
+use crate::components::Loading;
 use crate::model::{TeamView, entity_href, team_href};
-use crate::pages::one_of;
+use crate::pages::{loaded, one_of};
 use crate::server_fns::{fetch_team, fetch_teams};
 
 /// Every team (Group) of the catalog.
@@ -15,8 +15,7 @@ pub fn TeamsPage() -> impl IntoView {
             <h1>"Teams"</h1>
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
-                    match teams.await {
-                        Ok(rows) => view! {
+                    loaded(teams.await, |rows| view! {
                             <table data-testid="teams">
                                 <thead><tr><th scope="col">"Team"</th><th scope="col">"Type"</th><th scope="col">"Part of"</th><th scope="col">"Members"</th><th scope="col">"Owns"</th></tr></thead>
                                 <tbody>
@@ -31,9 +30,7 @@ pub fn TeamsPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                        }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                    }
+                        }.into_any())
                 })}
             </Suspense>
         </section>
