@@ -50,4 +50,4 @@ spec:
 YAML
 
 say "running Playwright"
-(cd end2end && MERIDIAN_E2E_FLEET_STARTED=$fleet_started MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" MERIDIAN_E2E_LOCATION="$PWD/../$work/extra-catalog" npx playwright test)
+(cd end2end && MERIDIAN_E2E_PYTHON="$PWD/../target/otel-venv/bin/python" MERIDIAN_E2E_OTLP_HTTP="127.0.0.1:$HTTP" MERIDIAN_E2E_FLEET_STARTED=$fleet_started MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" MERIDIAN_E2E_LOCATION="$PWD/../$work/extra-catalog" npx playwright test)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::model::{
     ApiPageView, ApiRow, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, GraphQuery,
-    InsightsView, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
+    InsightsView, KeptPosition, NodePanel, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
 };
 
 /// Why the server could not do what a page asked, by class. Messages are
@@ -47,7 +47,10 @@ pub trait PortalPort: Send + Sync + 'static {
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError>;
     /// The graph as `query` narrows it (window `5m`, `15m`, `1h`, `24h`, `7d`
     /// or any `<n><s|m|h|d>`; focus, filters, find and hide), laid out.
-    async fn graph_layout(&self, query: GraphQuery) -> Result<GraphLayout, PortError>;
+    /// Nodes in `keep` stay where an earlier drawing put them.
+    async fn graph_layout(&self, query: GraphQuery, keep: Vec<KeptPosition>) -> Result<GraphLayout, PortError>;
+    /// A node's side panel (`id` as the layout names it) over `window`; `None` when there is no such node.
+    async fn graph_node(&self, window: &str, id: &str) -> Result<Option<NodePanel>, PortError>;
     /// Registers entities from YAML; a preview (`dry_run`) needs no token.
     async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError>;
     /// Registers a location: an absolute file or folder path on the server,

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::model::{
     ApiPageView, ApiRow, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, GraphQuery,
-    InsightsView, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
+    InsightsView, KeptPosition, NodePanel, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
 };
 
 #[cfg(feature = "ssr")]
@@ -18,9 +18,16 @@ pub async fn fetch_entity(kind: String, namespace: String, name: String) -> Resu
     port()?.entity(&kind, &namespace, &name).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
-#[server(endpoint = "graph_layout")]
-pub async fn fetch_graph(query: GraphQuery) -> Result<GraphLayout, ServerFnError> {
-    port()?.graph_layout(query).await.map_err(|e| ServerFnError::new(e.to_string()))
+/// `keep`: positions of an earlier drawing to keep (live updates); empty on
+/// a first load. Sent as JSON: a form encoding drops an empty list.
+#[server(endpoint = "graph_layout", input = leptos::server_fn::codec::Json)]
+pub async fn fetch_graph(query: GraphQuery, keep: Vec<KeptPosition>) -> Result<GraphLayout, ServerFnError> {
+    port()?.graph_layout(query, keep).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "graph_node")]
+pub async fn fetch_graph_node(window: String, id: String) -> Result<Option<NodePanel>, ServerFnError> {
+    port()?.graph_node(&window, &id).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 #[server(endpoint = "register_entities")]

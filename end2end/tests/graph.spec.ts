@@ -33,3 +33,94 @@ test('the graph focuses, finds, hides and exports, all from the URL', async ({ p
   const mermaid = await (await request.get('/api/v1/graph/view?window=15m&focus=pricing&format=mermaid')).text();
   expect(mermaid.startsWith('flowchart LR')).toBeTruthy();
 });
+
+// Clicking a node opens its side panel; the selection is in the URL.
+test('a node opens its panel, and the drawing zooms', async ({ page }) => {
+  await page.goto('/graph?window=15m');
+  await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'true');
+  await page.locator('svg [data-node="service:catalog"] a').click();
+  await expect(page).toHaveURL(/selected=service%3Acatalog/);
+  const panel = page.getByTestId('node-panel');
+  await expect(panel.locator('h2')).toContainText('catalog');
+  await expect(panel.getByTestId('panel-owner')).toContainText('group:default/team-storefront');
+  await expect(panel.getByTestId('panel-served')).toContainText(/\d+ req/);
+  await expect(panel.getByTestId('panel-operations').locator('tbody tr').first()).toBeVisible();
+  await expect(panel.getByTestId('panel-entity')).toHaveAttribute('href', '/catalog/default/component/catalog');
+  await expect(page.locator('svg g.node.selected[data-node="service:catalog"]')).toHaveCount(1);
+
+  // Zoom: the drawing's size changes, its layout does not.
+  const svg = page.getByTestId('graph');
+  const width = Number(await svg.getAttribute('width'));
+  await page.getByTestId('zoom').getByRole('button', { name: 'Zoom in' }).click();
+  await expect(page.getByTestId('zoom-level')).toHaveText('125%');
+  expect(Number(await svg.getAttribute('width'))).toBeCloseTo(width * 1.25, 0);
+
+  // Focus from the panel: the view narrows to catalog and its neighbours.
+  await panel.getByTestId('panel-focus').click();
+  await expect(page).toHaveURL(/focus=service%3Acatalog/);
+  await expect(page.locator('svg [data-node="service:pricing"]')).toBeVisible();
+  await expect(page.getByTestId('hidden')).toBeVisible();
+});
+
+// Grouping: owners' services collapse into one node each, expand on demand.
+test('grouping by owner collapses teams and expands one', async ({ page }) => {
+  await page.goto('/graph?window=15m&group=owner');
+  await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'true');
+  const orders = page.locator('svg [data-node="group:group:default/team-orders"]');
+  await expect(orders).toBeVisible();
+  await expect(orders).toContainText(/\d+ services?/);
+  await expect(page.locator('svg [data-node="service:checkout"]')).toHaveCount(0);
+  await page.getByTestId('groups').getByRole('link', { name: 'Expand team-orders' }).click();
+  await expect(page).toHaveURL(/expand=team-orders/);
+  await expect(page.locator('svg [data-node="service:checkout"]')).toBeVisible();
+  await expect(page.locator('svg .group-box')).not.toHaveCount(0);
+  await expect(page.locator('svg [data-node="group:group:default/team-orders"]')).toHaveCount(0);
+  await expect(page.getByTestId('groups').getByRole('link', { name: 'Collapse team-orders' })).toBeVisible();
+});
+
+// A new service's traffic arrives over the live stream: it is drawn
+// without a reload, and every node already on screen stays where it was.
+test('live updates add what is new and move nothing', async ({ page }) => {
+  const python = process.env.MERIDIAN_E2E_PYTHON;
+  const otlp = process.env.MERIDIAN_E2E_OTLP_HTTP;
+  expect(python && otlp, 'scripts/e2e.sh sets MERIDIAN_E2E_PYTHON and MERIDIAN_E2E_OTLP_HTTP').toBeTruthy();
+  await page.goto('/graph?window=5m');
+  await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'true');
+  const positions = async () =>
+    page.locator('svg.graph g.node').evaluateAll((nodes) =>
+      Object.fromEntries(nodes.map((n) => {
+        const rect = n.querySelector('rect')!;
+        return [n.getAttribute('data-node'), `${rect.getAttribute('x')},${rect.getAttribute('y')}`];
+      })),
+    );
+  const before = await positions();
+  expect(Object.keys(before).length).toBeGreaterThan(5);
+
+  const { execFileSync } = await import('node:child_process');
+  execFileSync(python!, ['../server/tests/python/send_call.py', '--http', otlp!, '--caller', 'e2e-live-probe', '--callee', 'catalog', '--calls', '5']);
+
+  await expect(page.locator('svg [data-node="service:e2e-live-probe"]')).toBeVisible({ timeout: 30_000 });
+  expect(Number(await page.getByTestId('live').getAttribute('data-updates'))).toBeGreaterThan(0);
+  const after = await positions();
+  for (const [id, at] of Object.entries(before)) {
+    if (id in after) expect(after[id], `${id} stays where it was`).toBe(at);
+  }
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the panel and the groups are links', async ({ page }) => {
+    await page.goto('/graph?window=15m&selected=service%3Apricing');
+    await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'false');
+    await expect(page.getByTestId('node-panel').locator('h2')).toContainText('pricing');
+    await expect(page.getByTestId('node-panel').getByTestId('panel-owner')).toContainText('team-');
+    await page.locator('svg [data-node="service:catalog"] a').click();
+    await expect(page).toHaveURL(/selected=service%3Acatalog/);
+    await expect(page.getByTestId('node-panel').locator('h2')).toContainText('catalog');
+
+    await page.goto('/graph?window=15m&group=system');
+    await expect(page.locator('svg [data-node^="group:system:"]').first()).toBeVisible();
+    await expect(page.getByTestId('zoom')).toHaveCount(0); // zooming needs JavaScript; scrolling does not
+  });
+});

@@ -1,13 +1,84 @@
 use leptos::prelude::*;
 
 use super::RedCells;
-use crate::model::{GraphLayout, NODE_HEIGHT, NODE_WIDTH, entity_href};
+use crate::model::{GraphLayout, GraphQuery, NODE_HEIGHT, NODE_WIDTH, NodePanel, count_of, entity_href};
 
-/// Draws a server-computed layout: nodes as labelled boxes, edges as arrows
-/// labelled with request and error counts. A table of the same edges follows
-/// for reading and for links.
+/// Rows of the edge table at most (busiest first); the JSON export has all.
+pub const EDGE_TABLE_ROWS: usize = 300;
+const MIN_ZOOM: f64 = 0.05;
+const MAX_ZOOM: f64 = 4.0;
+const ZOOM_STEP: f64 = 1.25;
+
+/// Draws a server-computed layout: nodes as labelled boxes (each a link
+/// that opens its panel), edges as arrows whose width follows the request
+/// rate and whose colour and dash pattern follow the error share, with a
+/// hover title giving the numbers. A table of the busiest edges follows.
+///
+/// Without JavaScript the drawing scrolls at its natural size; hydrated,
+/// it also zooms (buttons, Ctrl+wheel, pinch) and pans (drag).
 #[component]
-pub fn GraphSvg(layout: GraphLayout) -> impl IntoView {
+pub fn GraphSvg(layout: Signal<GraphLayout>, query: Memo<GraphQuery>) -> impl IntoView {
+    let zoom = RwSignal::new(1.0f64);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let frame = NodeRef::<leptos::html::Div>::new();
+    let zoom_to = move |target: f64| {
+        let old = zoom.get_untracked();
+        let new = target.clamp(MIN_ZOOM, MAX_ZOOM);
+        zoom.set(new);
+        keep_centre(frame, new / old);
+    };
+    let fit = move |_| {
+        if let Some((width, height)) = frame_size(frame) {
+            let l = layout.get_untracked();
+            zoom_to((width / l.width).min(height / l.height).min(1.0));
+        }
+    };
+    let drag = StoredValue::new(None::<(f64, f64, f64, f64)>);
+    view! {
+        {move || hydrated.get().then(|| view! {
+            <div class="zoom" role="group" aria-label="Zoom" data-testid="zoom">
+                <button type="button" on:click=move |_| zoom_to(zoom.get_untracked() * ZOOM_STEP)>"Zoom in"</button>
+                <button type="button" on:click=move |_| zoom_to(zoom.get_untracked() / ZOOM_STEP)>"Zoom out"</button>
+                <button type="button" on:click=fit>"Fit"</button>
+                <button type="button" on:click=move |_| zoom_to(1.0)>"100%"</button>
+                <span class="zoom-level" data-testid="zoom-level">{move || format!("{:.0}%", zoom.get() * 100.0)}</span>
+            </div>
+        })}
+        <div
+            class="graph-frame"
+            node_ref=frame
+            on:wheel=move |ev| {
+                if ev.ctrl_key() || ev.meta_key() {
+                    ev.prevent_default();
+                    zoom_to(zoom.get_untracked() * if ev.delta_y() < 0.0 { 1.1 } else { 1.0 / 1.1 });
+                }
+            }
+            on:pointerdown=move |ev| {
+                if ev.button() == 0 {
+                    drag.set_value(scroll_of(frame).map(|(left, top)| (ev.client_x() as f64, ev.client_y() as f64, left, top)));
+                }
+            }
+            on:pointermove=move |ev| {
+                if let Some((x, y, left, top)) = drag.get_value() {
+                    scroll_to(frame, left - (ev.client_x() as f64 - x), top - (ev.client_y() as f64 - y));
+                }
+            }
+            on:pointerup=move |_| drag.set_value(None)
+            on:pointerleave=move |_| drag.set_value(None)
+        >
+            {move || {
+                let l = layout.get();
+                let q = query.get();
+                view! { <Drawing layout=l query=q zoom /> }
+            }}
+        </div>
+        {move || view! { <EdgeTable layout=layout.get() /> }}
+    }
+}
+
+#[component]
+fn Drawing(layout: GraphLayout, query: GraphQuery, zoom: RwSignal<f64>) -> impl IntoView {
     if layout.nodes.is_empty() {
         return view! {
             <p class="empty" data-testid="graph-empty">
@@ -16,58 +87,196 @@ pub fn GraphSvg(layout: GraphLayout) -> impl IntoView {
         }
         .into_any();
     }
+    let found: std::collections::HashSet<String> = layout.found.iter().cloned().collect();
+    let busiest = layout.edges.iter().map(|e| e.requests).max().unwrap_or(1).max(1) as f64;
+    let (width, height) = (layout.width, layout.height);
+    let described = format!("Dependency graph: {} nodes, {} edges", layout.nodes.len(), layout.edges.len());
+    let navigate = leptos_router::hooks::use_navigate();
+    view! {
+        <svg
+            class="graph"
+            data-testid="graph"
+            role="img"
+            aria-label=described
+            viewBox=format!("0 0 {width} {height}")
+            width=move || width * zoom.get()
+            height=move || height * zoom.get()
+        >
+            <defs>
+                <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
+                    <path d="M 0 0 L 10 5 L 0 10 z" />
+                </marker>
+            </defs>
+            {layout.boxes.into_iter().map(|b| view! {
+                <g class="group-box">
+                    <rect x=b.x y=b.y width=b.width height=b.height rx="8" />
+                    <text x=b.x + 6.0 y=b.y + 13.0>{b.name}</text>
+                </g>
+            }).collect_view()}
+            {layout.edges.into_iter().map(|e| {
+                // Width by rate on a log scale: a 1,000× busier edge is not 1,000× wider.
+                let stroke = 1.0 + 4.0 * (1.0 + e.requests as f64).ln() / (1.0 + busiest).ln();
+                view! {
+                    <g class=e.health().class() data-source=e.source.clone() data-target=e.target.clone()>
+                        <title>{e.summary()}</title>
+                        <line x1=e.x1 y1=e.y1 x2=e.x2 y2=e.y2 marker-end="url(#arrow)" style=format!("stroke-width:{stroke:.1}") />
+                        {e.label.map(|(x, y)| view! { <text x=x y=y + 4.0 text-anchor="middle">{e.label_text()}</text> })}
+                    </g>
+                }
+            }).collect_view()}
+            {layout.nodes.into_iter().map(|n| {
+                let href = query.selecting(&n.id).href();
+                let class = format!(
+                    "node node-{}{}{}",
+                    n.kind,
+                    if found.contains(&n.id) { " found" } else { "" },
+                    if query.selected == n.id { " selected" } else { "" }
+                );
+                let navigate = navigate.clone();
+                let to = href.clone();
+                let summary = n.summary();
+                let title = summary.clone();
+                view! {
+                    <g class=class data-node=n.id.clone()>
+                        // An SVG link: the router does not take it, so a click is routed here.
+                        <a href=href aria-label=summary on:click=move |ev| {
+                            ev.prevent_default();
+                            navigate(&to, leptos_router::NavigateOptions { scroll: false, ..Default::default() });
+                        }>
+                            <title>{title}</title>
+                            <rect x=n.x y=n.y width=NODE_WIDTH height=NODE_HEIGHT rx="6" />
+                            {if n.members > 0 {
+                                view! {
+                                    <text x=n.x + NODE_WIDTH / 2.0 y=n.y + 17.0 text-anchor="middle">{n.name.clone()}</text>
+                                    <text class="members" x=n.x + NODE_WIDTH / 2.0 y=n.y + 32.0 text-anchor="middle">{count_of(n.members, "service")}</text>
+                                }.into_any()
+                            } else {
+                                view! { <text x=n.x + NODE_WIDTH / 2.0 y=n.y + NODE_HEIGHT / 2.0 + 5.0 text-anchor="middle">{n.name.clone()}</text> }.into_any()
+                            }}
+                        </a>
+                    </g>
+                }
+            }).collect_view()}
+        </svg>
+    }
+    .into_any()
+}
+
+/// The busiest edges as a table, names linked to their entities.
+#[component]
+fn EdgeTable(layout: GraphLayout) -> impl IntoView {
     let nodes: std::collections::HashMap<String, (String, Option<String>)> =
         layout.nodes.iter().map(|n| (n.id.clone(), (n.name.clone(), n.entity_ref.clone()))).collect();
-    // A node's name, linked to its entity page when it is in the catalog.
     let label = move |id: &str| match nodes.get(id) {
         Some((name, Some(entity_ref))) => view! { <a href=entity_href(entity_ref)>{name.clone()}</a> }.into_any(),
         Some((name, None)) => name.clone().into_any(),
         None => id.to_string().into_any(),
     };
-    let rows = layout.edges.clone();
-    let found: std::collections::HashSet<String> = layout.found.iter().cloned().collect();
+    let mut rows = layout.edges;
+    rows.sort_by_key(|e| std::cmp::Reverse(e.requests));
+    let more = rows.len().saturating_sub(EDGE_TABLE_ROWS);
+    rows.truncate(EDGE_TABLE_ROWS);
+    (!rows.is_empty()).then(|| {
+        view! {
+            <table class="graph-edges" data-testid="graph-edges">
+                <caption>"Edges, busiest first"</caption>
+                <thead><tr><th>"From"</th><th>"To"</th><th>"Type"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|e| view! {
+                        <tr data-source=e.source.clone() data-target=e.target.clone()>
+                            <td>{label(&e.source)}</td>
+                            <td>{label(&e.target)}</td>
+                            <td>{e.connection_type}</td>
+                            <RedCells requests=e.requests errors=e.errors p95_ms=e.p95_ms />
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {(more > 0).then(|| view! { <p class="more">{format!("…and {more} quieter edges, all in the JSON export.")}</p> })}
+        }
+    })
+}
+
+/// The side panel of the selected node.
+#[component]
+pub fn NodePanelView(panel: NodePanel, query: GraphQuery) -> impl IntoView {
+    let focus = GraphQuery { focus: panel.id.clone(), group: String::new(), ..query.selecting(&panel.id) }.href();
+    let is_group = panel.kind == "group";
     view! {
-        <svg
-            class="graph"
-            data-testid="graph"
-            viewBox=format!("0 0 {} {}", layout.width, layout.height)
-            width=layout.width
-            height=layout.height
-        >
-            <defs>
-                <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
-                    <path d="M 0 0 L 10 5 L 0 10 z" />
-                </marker>
-            </defs>
-            {layout.edges.into_iter().map(|e| {
-                let class = if e.errors > 0 { "edge has-errors" } else { "edge" };
-                view! {
-                    <g class=class data-source=e.source.clone() data-target=e.target.clone()>
-                        <line x1=e.x1 y1=e.y1 x2=e.x2 y2=e.y2 marker-end="url(#arrow)" />
-                        {e.label.map(|(x, y)| view! { <text x=x y=y + 4.0 text-anchor="middle">{e.label_text()}</text> })}
-                    </g>
-                }
-            }).collect_view()}
-            {layout.nodes.into_iter().map(|n| view! {
-                <g class=format!("node node-{}{}", n.kind, if found.contains(&n.id) { " found" } else { "" }) data-node=n.id.clone()>
-                    <rect x=n.x y=n.y width=NODE_WIDTH height=NODE_HEIGHT rx="6" />
-                    <text x=n.x + NODE_WIDTH / 2.0 y=n.y + NODE_HEIGHT / 2.0 + 5.0 text-anchor="middle">{n.name.clone()}</text>
-                </g>
-            }).collect_view()}
-        </svg>
-        <table class="graph-edges" data-testid="graph-edges">
-            <thead><tr><th>"From"</th><th>"To"</th><th>"Type"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th></tr></thead>
-            <tbody>
-                {rows.into_iter().map(|e| view! {
-                    <tr data-source=e.source.clone() data-target=e.target.clone()>
-                        <td>{label(&e.source)}</td>
-                        <td>{label(&e.target)}</td>
-                        <td>{e.connection_type}</td>
-                        <RedCells requests=e.requests errors=e.errors p95_ms=e.p95_ms />
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
+        <h2>{panel.name.clone()} " " <small>{panel.kind.clone()}</small></h2>
+        {panel.description.clone().map(|d| view! { <p class="description">{d}</p> })}
+        <dl class="facts">
+            <dt>"Owner"</dt>
+            <dd data-testid="panel-owner">{match panel.owner.clone() {
+                Some(owner) => view! { <a href=entity_href(&owner)>{owner.clone()}</a> }.into_any(),
+                None => "not in the catalog".into_any(),
+            }}</dd>
+            {panel.system.clone().map(|system| view! { <dt>"System"</dt><dd><a href=entity_href(&system)>{system.clone()}</a></dd> })}
+            {panel.lifecycle.clone().map(|lifecycle| view! { <dt>"Lifecycle"</dt><dd>{lifecycle}</dd> })}
+            {(!is_group).then(|| view! {
+                <dt>"Served (" {panel.window.clone()} ")"</dt>
+                <dd data-testid="panel-served">{match panel.served {
+                    Some(h) => format!("{} req · {} err · p95 {:.0} ms", h.requests, h.errors, h.p95_ms),
+                    None => "nothing".to_string(),
+                }}</dd>
+                <dt>"Callers · callees"</dt>
+                <dd>{format!("{} · {}", panel.callers, panel.callees)}</dd>
+            })}
+        </dl>
+        {(!panel.operations.is_empty()).then(|| view! {
+            <table class="panel-operations" data-testid="panel-operations">
+                <caption>{format!("Busiest operations ({} of {})", panel.operations.len(), panel.operations_total)}</caption>
+                <thead><tr><th>"Operation"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th></tr></thead>
+                <tbody>
+                    {panel.operations.iter().map(|o| view! {
+                        <tr><td>{o.operation.clone()}</td><RedCells requests=o.requests errors=o.errors p95_ms=o.p95_ms /></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
+        <p class="panel-links">
+            {panel.entity_ref.clone().map(|r| view! { <a href=entity_href(&r) data-testid="panel-entity">"Open its page →"</a> " " })}
+            {(!is_group).then(|| view! { <a href=focus data-testid="panel-focus">"Focus the graph here"</a> })}
+        </p>
     }
-    .into_any()
+}
+
+#[cfg(feature = "hydrate")]
+fn frame_size(frame: NodeRef<leptos::html::Div>) -> Option<(f64, f64)> {
+    frame.get_untracked().map(|el| (el.client_width() as f64, el.client_height() as f64))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn frame_size(_: NodeRef<leptos::html::Div>) -> Option<(f64, f64)> {
+    None
+}
+
+#[cfg(feature = "hydrate")]
+fn scroll_of(frame: NodeRef<leptos::html::Div>) -> Option<(f64, f64)> {
+    frame.get_untracked().map(|el| (el.scroll_left() as f64, el.scroll_top() as f64))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn scroll_of(_: NodeRef<leptos::html::Div>) -> Option<(f64, f64)> {
+    None
+}
+
+#[cfg(feature = "hydrate")]
+fn scroll_to(frame: NodeRef<leptos::html::Div>, left: f64, top: f64) {
+    if let Some(el) = frame.get_untracked() {
+        el.set_scroll_left(left as i32);
+        el.set_scroll_top(top as i32);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn scroll_to(_: NodeRef<leptos::html::Div>, _: f64, _: f64) {}
+
+/// After a zoom by `ratio`, scrolls so the point that was in the middle of
+/// the frame is there again (once the new size is drawn).
+fn keep_centre(frame: NodeRef<leptos::html::Div>, ratio: f64) {
+    if let (Some((width, height)), Some((left, top))) = (frame_size(frame), scroll_of(frame)) {
+        let (x, y) = ((left + width / 2.0) * ratio - width / 2.0, (top + height / 2.0) * ratio - height / 2.0);
+        request_animation_frame(move || scroll_to(frame, x, y));
+    }
 }

@@ -12,7 +12,7 @@ mod source;
 
 pub use contracts::{ConsumerTable, DriftLists, RefLink, ScoreCards};
 pub use deploys::{DeployTimeline, DoraFigures};
-pub use graph_svg::GraphSvg;
+pub use graph_svg::{GraphSvg, NodePanelView};
 pub use observed_table::ObservedTable;
 pub use red_chart::RedCharts;
 pub use schema::SchemaTree;

@@ -3,10 +3,12 @@
 use serde::{Deserialize, Serialize};
 
 mod apis;
+mod graph;
 mod insights;
 mod teams;
 
 pub use apis::*;
+pub use graph::*;
 pub use insights::*;
 pub use teams::*;
 
@@ -50,6 +52,11 @@ pub struct FacetView {
     pub field: String,
     pub label: String,
     pub values: Vec<(String, usize)>,
+}
+
+/// `1 service`, `3 services`: a count and its noun (plural by `s`).
+pub fn count_of(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 /// Percent-encodes a query-string value.
@@ -176,94 +183,6 @@ impl Level {
             Level::Error => "error",
             Level::Warning => "warning",
         }
-    }
-}
-
-/// The size of a node's box in a [`GraphLayout`]: the server lays out with
-/// it, the graph component draws with it.
-pub const NODE_WIDTH: f64 = 150.0;
-pub const NODE_HEIGHT: f64 = 40.0;
-
-/// A graph laid out on the server, ready to draw as SVG.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct GraphLayout {
-    pub window: String,
-    pub width: f64,
-    pub height: f64,
-    pub nodes: Vec<LaidOutNode>,
-    pub edges: Vec<LaidOutEdge>,
-    /// Node ids (and `source->target` edge ids) the `find` expression matches.
-    pub found: Vec<String>,
-    /// What the view leaves out: counts, and the first hidden nodes' ids.
-    pub hidden_nodes: usize,
-    pub hidden_edges: usize,
-    pub hidden_names: Vec<String>,
-}
-
-/// The Graph page's view, as its URL gives it (a GET form): every field
-/// is the text of one parameter, empty when not given.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct GraphQuery {
-    pub window: String,
-    pub focus: String,
-    pub hops: String,
-    pub direction: String,
-    pub connection: String,
-    pub owner: String,
-    pub system: String,
-    pub find: String,
-    pub hide: String,
-}
-
-impl GraphQuery {
-    /// The parameters that are set, as a query string (`window=15m&focus=cart`).
-    pub fn query_string(&self) -> String {
-        let pairs = [
-            ("window", &self.window),
-            ("focus", &self.focus),
-            ("hops", &self.hops),
-            ("direction", &self.direction),
-            ("connection", &self.connection),
-            ("owner", &self.owner),
-            ("system", &self.system),
-            ("find", &self.find),
-            ("hide", &self.hide),
-        ];
-        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode_query_value(v))).collect::<Vec<_>>().join("&")
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LaidOutNode {
-    pub id: String,
-    pub name: String,
-    pub kind: String,
-    pub entity_ref: Option<String>,
-    pub x: f64,
-    pub y: f64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LaidOutEdge {
-    pub source: String,
-    pub target: String,
-    pub connection_type: String,
-    pub requests: u64,
-    pub errors: u64,
-    pub p95_ms: f64,
-    pub x1: f64,
-    pub y1: f64,
-    pub x2: f64,
-    pub y2: f64,
-    /// Where the label's centre goes; `None` when it would overlap a node
-    /// or another label (the table under the graph lists every edge).
-    pub label: Option<(f64, f64)>,
-}
-
-impl LaidOutEdge {
-    /// What the label says: the traffic, and the error share in words.
-    pub fn label_text(&self) -> String {
-        if self.errors == 0 { format!("{} req", self.requests) } else { format!("{} req · {} err", self.requests, self.errors) }
     }
 }
 

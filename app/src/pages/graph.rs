@@ -1,20 +1,25 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::{GraphSvg, Loading};
-use crate::model::GraphQuery;
-use crate::pages::loaded;
-use crate::server_fns::fetch_graph;
+use crate::components::{GraphSvg, Loading, NodePanelView};
+use crate::model::{GraphLayout, GraphQuery, count_of};
+use crate::pages::{loaded, one_of};
+use crate::server_fns::{fetch_graph, fetch_graph_node};
 
 const WINDOWS: &[&str] = &["5m", "15m", "1h", "24h", "7d"];
 
 /// The observed dependency graph, laid out on the server, narrowed by a
-/// GET form (so every view is a URL): a focus and its hops, filters, and
-/// find/hide expressions. What the view leaves out is counted and named.
+/// GET form (so every view is a URL): a focus and its hops, filters,
+/// find/hide expressions and grouping. What the view leaves out is counted
+/// and named. The selected node's panel is in the URL too (`selected=`).
+///
+/// Once hydrated the drawing pans (drag), zooms (buttons, Ctrl+wheel or a
+/// pinch) and follows the live stream: each change is laid out again on
+/// the server with the positions on screen kept, so nothing jumps.
 #[component]
 pub fn GraphPage() -> impl IntoView {
     let params = use_query_map();
-    let query = move || {
+    let query = Memo::new(move |_| {
         let p = params.read();
         let get = |key: &str| p.get(key).unwrap_or_default();
         GraphQuery {
@@ -27,63 +32,249 @@ pub fn GraphPage() -> impl IntoView {
             system: get("system"),
             find: get("find"),
             hide: get("hide"),
+            group: get("group"),
+            expand: get("expand"),
+            selected: get("selected"),
         }
-    };
-    let layout = Resource::new(query, fetch_graph);
+    });
+    // The drawing depends on the view, not on which node is selected.
+    let view_query = Memo::new(move |_| query.get().selecting(""));
+    let layout = Resource::new(move || view_query.get(), |q| fetch_graph(q, Vec::new()));
+    let panel = Resource::new(
+        move || query.with(|q| (q.window.clone(), q.selected.clone())),
+        |(window, selected)| async move { if selected.is_empty() { Ok(None) } else { fetch_graph_node(window, selected).await } },
+    );
+    // A newer drawing of the same view, from the live stream.
+    let live: RwSignal<Option<GraphLayout>> = RwSignal::new(None);
+    let updates = RwSignal::new(0usize);
+    Effect::new(move |_| {
+        view_query.track();
+        live.set(None);
+    });
+    #[cfg(feature = "hydrate")]
+    live::follow(view_query, layout, live, updates);
+
     view! {
         <section class="graph-page">
             <h1>"Dependency graph"</h1>
-            <nav class="windows">
+            <nav class="windows" aria-label="Time window">
                 {WINDOWS.iter().map(|w| view! {
-                    <a href=move || format!("/graph?{}", GraphQuery { window: w.to_string(), ..query() }.query_string()) class:active=move || query().window == *w>{*w}</a>
+                    <a href=move || GraphQuery { window: w.to_string(), ..query.get() }.href() class:active=move || query.get().window == *w>{*w}</a>
                 }).collect_view()}
             </nav>
-            {move || {
-                let q = query();
-                view! {
-                    <form method="get" action="/graph" class="filters graph-filters" data-testid="graph-form">
-                        <input type="hidden" name="window" value=q.window.clone() />
-                        <label>"Focus " <input name="focus" value=q.focus.clone() placeholder="a service" size="14" /></label>
-                        <label>"Hops " <input name="hops" value=q.hops.clone() placeholder="1" size="2" /></label>
-                        <label>"Direction "
-                            <select name="direction">
-                                {[("", "both ways"), ("callers", "callers"), ("callees", "callees")].into_iter().map(|(value, text)| view! {
-                                    <option value=value selected=q.direction == value>{text}</option>
-                                }).collect_view()}
-                            </select>
-                        </label>
-                        <label>"Connections " <input name="connection" value=q.connection.clone() placeholder="http, grpc, database, messaging, external" size="18" /></label>
-                        <label>"Owner " <input name="owner" value=q.owner.clone() placeholder="team" size="12" /></label>
-                        <label>"System " <input name="system" value=q.system.clone() placeholder="system" size="12" /></label>
-                        <label>"Find " <input name="find" value=q.find.clone() placeholder="errors > 1%" size="18" /></label>
-                        <label>"Hide " <input name="hide" value=q.hide.clone() placeholder="rate < 0.1" size="18" /></label>
-                        <button type="submit">"Show"</button>
-                    </form>
-                }
-            }}
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    let exports = format!("/api/v1/graph/view?{}", query().query_string());
-                    loaded(layout.await, |layout| view! {
-                            {(layout.hidden_edges > 0 || layout.hidden_nodes > 0).then(|| view! {
-                                <p class="hidden-summary" data-testid="hidden">
-                                    {format!("{} nodes and {} edges hidden by this view", layout.hidden_nodes, layout.hidden_edges)}
-                                    {(!layout.hidden_names.is_empty()).then(|| format!(": {}", layout.hidden_names.join(", ")))}
-                                    {(layout.hidden_nodes > layout.hidden_names.len()).then_some(", …")}
-                                </p>
-                            })}
-                            {(!layout.found.is_empty()).then(|| view! {
-                                <p class="found-summary" data-testid="found">{format!("Found (outlined): {}", layout.found.join(", "))}</p>
-                            })}
-                            <p class="exports">"Export: "
-                                {["svg", "dot", "mermaid", "json"].into_iter().map(|format| view! {
-                                    <a href=format!("{exports}&format={format}") data-format=format>{format.to_uppercase()}</a> " "
-                                }).collect_view()}
-                            </p>
-                            <GraphSvg layout />
-                        }.into_any())
-                })}
-            </Suspense>
+            {move || view! { <GraphForm query=query.get() /> }}
+            <p class="live-status" aria-live="polite" data-testid="live" data-updates=move || updates.get()>
+                {move || match updates.get() {
+                    0 => String::new(),
+                    n => format!("Live: redrawn {n} times as traffic changed; nodes keep their places."),
+                }}
+            </p>
+            <div class="graph-main">
+                <Suspense fallback=Loading>
+                    {move || Suspend::new(async move {
+                        let first = layout.await;
+                        loaded(first, |first| {
+                            let current = Signal::derive(move || live.get().unwrap_or_else(|| first.clone()));
+                            view! { <GraphBody layout=current query /> }.into_any()
+                        })
+                    })}
+                </Suspense>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let found = panel.await;
+                        let close = query.get_untracked().selecting("").href();
+                        match found {
+                            Ok(None) if query.get_untracked().selected.is_empty() => ().into_any(),
+                            other => view! {
+                                <aside class="node-panel" data-testid="node-panel" aria-label="Selected node">
+                                    <a class="close" href=close>"Close ×"</a>
+                                    {one_of(other, |panel| view! { <NodePanelView panel query=query.get_untracked() /> }.into_any())}
+                                </aside>
+                            }.into_any(),
+                        }
+                    })}
+                </Suspense>
+            </div>
         </section>
+    }
+}
+
+/// The view's form: a GET form, so it works without JavaScript.
+#[component]
+fn GraphForm(query: GraphQuery) -> impl IntoView {
+    let q = query;
+    view! {
+        <form method="get" action="/graph" class="filters graph-filters" data-testid="graph-form">
+            <input type="hidden" name="window" value=q.window.clone() />
+            <input type="hidden" name="expand" value=q.expand.clone() />
+            <label>"Focus " <input name="focus" value=q.focus.clone() placeholder="a service" size="14" /></label>
+            <label>"Hops " <input name="hops" value=q.hops.clone() placeholder="1" size="2" /></label>
+            <label>"Direction "
+                <select name="direction">
+                    {[("", "both ways"), ("callers", "callers"), ("callees", "callees")].into_iter().map(|(value, text)| view! {
+                        <option value=value selected=q.direction == value>{text}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Connections " <input name="connection" value=q.connection.clone() placeholder="http, grpc, database, messaging, external" size="18" /></label>
+            <label>"Owner " <input name="owner" value=q.owner.clone() placeholder="team" size="12" /></label>
+            <label>"System " <input name="system" value=q.system.clone() placeholder="system" size="12" /></label>
+            <label>"Find " <input name="find" value=q.find.clone() placeholder="errors > 1%" size="18" /></label>
+            <label>"Hide " <input name="hide" value=q.hide.clone() placeholder="rate < 0.1" size="18" /></label>
+            <label>"Group by "
+                <select name="group">
+                    {[("", "nothing"), ("system", "system"), ("owner", "owner")].into_iter().map(|(value, text)| view! {
+                        <option value=value selected=q.group == value>{text}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit">"Show"</button>
+        </form>
+    }
+}
+
+/// What the view hides and finds, its groups, its exports and its drawing.
+#[component]
+fn GraphBody(layout: Signal<GraphLayout>, query: Memo<GraphQuery>) -> impl IntoView {
+    let exports = move || format!("/api/v1/graph/view?{}", query.get().selecting("").query_string());
+    view! {
+        <div class="graph-body">
+        {move || {
+            let l = layout.get();
+            view! {
+                {(l.hidden_edges > 0 || l.hidden_nodes > 0).then(|| view! {
+                    <p class="hidden-summary" data-testid="hidden">
+                        {format!("{} nodes and {} edges hidden by this view", l.hidden_nodes, l.hidden_edges)}
+                        {(!l.hidden_names.is_empty()).then(|| format!(": {}", l.hidden_names.join(", ")))}
+                        {(l.hidden_nodes > l.hidden_names.len()).then_some(", …")}
+                    </p>
+                })}
+                {(!l.found.is_empty()).then(|| view! {
+                    <p class="found-summary" data-testid="found">{format!("Found (outlined): {}", l.found.join(", "))}</p>
+                })}
+                {(!l.groups.is_empty()).then(|| {
+                    let q = query.get_untracked();
+                    view! {
+                        <ul class="group-legend" data-testid="groups" aria-label="Groups">
+                            {l.groups.iter().map(|g| {
+                                let (action, state) = if g.collapsed { ("Expand", "collapsed") } else { ("Collapse", "expanded") };
+                                view! {
+                                    <li data-group=g.name.clone() class=state>
+                                        <strong>{g.name.clone()}</strong>
+                                        {format!(" · {} · {} inside ", count_of(g.members, "service"), count_of(g.internal_edges, "call"))}
+                                        <a href=q.toggling(&g.name).href() aria-label=format!("{action} {}", g.name)>{action}</a>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }
+                })}
+            }
+        }}
+        <p class="exports">"Export: "
+            {["svg", "dot", "mermaid", "json"].into_iter().map(|format| view! {
+                <a href=move || format!("{}&format={format}", exports()) data-format=format>{format.to_uppercase()}</a> " "
+            }).collect_view()}
+        </p>
+        <GraphSvg layout query />
+        </div>
+    }
+}
+
+/// Following the live stream once hydrated: an `EventSource` on
+/// `/api/v1/graph/stream` for the view's window; each change asks the
+/// server for the view again, passing the positions on screen to keep.
+#[cfg(feature = "hydrate")]
+mod live {
+    use leptos::prelude::*;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+
+    use crate::model::{GraphLayout, GraphQuery, count_of};
+    use crate::server_fns::fetch_graph;
+
+    /// Redraws at most this often, however often traffic changes.
+    const MIN_REDRAW_MS: u64 = 2_000;
+
+    struct Stream {
+        source: web_sys::EventSource,
+        _on_change: Closure<dyn FnMut(web_sys::Event)>,
+    }
+
+    impl Drop for Stream {
+        fn drop(&mut self) {
+            self.source.close();
+        }
+    }
+
+    /// What a redraw reads and writes; all handles, so it is `Copy`.
+    #[derive(Clone, Copy)]
+    struct Live {
+        view_query: Memo<GraphQuery>,
+        loaded: Resource<Result<GraphLayout, ServerFnError>>,
+        live: RwSignal<Option<GraphLayout>>,
+        updates: RwSignal<usize>,
+        busy: StoredValue<bool, LocalStorage>,
+        /// A change came while busy: redrawn once the pause is over.
+        dirty: StoredValue<bool, LocalStorage>,
+    }
+
+    impl Live {
+        fn redraw(self) {
+            if self.busy.get_value() {
+                self.dirty.set_value(true);
+                return;
+            }
+            self.busy.set_value(true);
+            self.dirty.set_value(false);
+            let drawn = self.live.get_untracked().or_else(|| self.loaded.get_untracked().and_then(Result::ok));
+            let keep = drawn.map(|l| l.positions()).unwrap_or_default();
+            let query = self.view_query.get_untracked();
+            leptos::task::spawn_local(async move {
+                // A view changed meanwhile draws afresh; this answer is stale.
+                if let Ok(layout) = fetch_graph(query.clone(), keep).await
+                    && self.view_query.get_untracked() == query
+                {
+                    self.live.set(Some(layout));
+                    self.updates.update(|n| *n += 1);
+                }
+                set_timeout(
+                    move || {
+                        self.busy.set_value(false);
+                        if self.dirty.get_value() {
+                            self.redraw();
+                        }
+                    },
+                    std::time::Duration::from_millis(MIN_REDRAW_MS),
+                );
+            });
+        }
+    }
+
+    pub fn follow(
+        view_query: Memo<GraphQuery>,
+        loaded: Resource<Result<GraphLayout, ServerFnError>>,
+        live: RwSignal<Option<GraphLayout>>,
+        updates: RwSignal<usize>,
+    ) {
+        let state = Live {
+            view_query,
+            loaded,
+            live,
+            updates,
+            busy: StoredValue::new_local(false),
+            dirty: StoredValue::new_local(false),
+        };
+        // Dropped (and so closed) with the page, or when the window changes.
+        let stream = StoredValue::new_local(None::<Stream>);
+        Effect::new(move |_| {
+            let window = view_query.with(|q| q.window.clone());
+            stream.set_value(None);
+            let url = format!("/api/v1/graph/stream?window={}", crate::model::encode_query_value(&window));
+            let Ok(source) = web_sys::EventSource::new(&url) else { return };
+            let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| state.redraw());
+            let _ = source.add_event_listener_with_callback("graph", on_change.as_ref().unchecked_ref());
+            stream.set_value(Some(Stream { source, _on_change: on_change }));
+        });
     }
 }

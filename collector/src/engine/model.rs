@@ -99,6 +99,9 @@ pub enum NodeKind {
     Messaging,
     External,
     User,
+    /// A view's collapsed group of services (a system's or an owner's);
+    /// drawn by the UI, never made by the engine or stored.
+    Group,
 }
 
 impl NodeKind {
@@ -109,6 +112,7 @@ impl NodeKind {
             NodeKind::Messaging => "messaging",
             NodeKind::External => "external",
             NodeKind::User => "user",
+            NodeKind::Group => "group",
         }
     }
 

@@ -67,7 +67,7 @@ pub struct ObservedEdge {
 fn entity_of_node(index: &CatalogIndex, node: &NodeId) -> Option<String> {
     match node.kind {
         NodeKind::Service => component_for_service(index, &node.name),
-        NodeKind::User => None,
+        NodeKind::User | NodeKind::Group => None,
         _ => ["resource", "component"]
             .into_iter()
             .map(|kind| EntityRef::new(kind, catalog::entity_ref::DEFAULT_NAMESPACE, &node.name).key())

@@ -59,6 +59,19 @@ pub fn svg(layout: &app::model::GraphLayout) -> String {
         w = layout.width,
         h = layout.height
     );
+    for group in &layout.boxes {
+        let _ = writeln!(
+            out,
+            "<g><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" rx=\"8\" fill=\"none\" stroke=\"#7f8aa3\" stroke-dasharray=\"2 3\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#5d6677\" font-size=\"11\">{}</text></g>",
+            group.x,
+            group.y,
+            group.width,
+            group.height,
+            group.x + 6.0,
+            group.y + 13.0,
+            xml(&group.name)
+        );
+    }
     for edge in &layout.edges {
         let share = if edge.requests == 0 { 0.0 } else { edge.errors as f64 / edge.requests as f64 };
         let (color, dash) = if share > 0.0 { ("#c62828", " stroke-dasharray=\"6 3\"") } else { ("#7f8aa3", "") };
@@ -147,6 +160,11 @@ mod tests {
                 entity_ref: None,
                 x: 10.0,
                 y: 10.0,
+                requests: 0,
+                errors: 0,
+                p95_ms: 0.0,
+                group: None,
+                members: 0,
             }],
             edges: vec![app::model::LaidOutEdge {
                 source: "a".into(),

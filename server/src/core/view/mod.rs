@@ -11,6 +11,7 @@
 
 pub mod export;
 pub mod expr;
+pub mod group;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
@@ -68,6 +69,9 @@ pub struct ViewQuery {
     pub min_rate: Option<f64>,
     pub find: Option<Expr>,
     pub hide: Option<Expr>,
+    /// Services grouped by system or owner, groups collapsed unless `expand` names them.
+    pub group: Option<group::GroupBy>,
+    pub expand: Vec<String>,
 }
 
 /// A view's parameters as a request gives them (`GET /api/v1/graph/view`,
@@ -88,6 +92,10 @@ pub struct ViewParams {
     pub min_rate: Option<String>,
     pub find: Option<String>,
     pub hide: Option<String>,
+    /// `system` or `owner`.
+    pub group: Option<String>,
+    /// Comma-separated groups shown expanded (refs or names).
+    pub expand: Option<String>,
 }
 
 impl ViewParams {
@@ -140,6 +148,10 @@ impl ViewParams {
             min_rate: number("minRate", &self.min_rate)?,
             find: expression("find", &self.find)?,
             hide: expression("hide", &self.hide)?,
+            group: given(&self.group)
+                .map(|text| group::GroupBy::parse(&text).ok_or_else(|| format!("`group` must be `system` or `owner`, not `{text}`")))
+                .transpose()?,
+            expand: list(&self.expand),
         })
     }
 }
@@ -160,6 +172,9 @@ pub struct View {
     /// Ids of nodes, and `source->target` of edges, that `find` matches.
     pub found: Vec<String>,
     pub hidden: Hidden,
+    /// The groups of a grouped view.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<group::Group>,
 }
 
 /// What the view leaves out, and why.
@@ -402,6 +417,9 @@ pub fn view(index: &CatalogIndex, graph: &GraphView, query: &ViewQuery, window_s
     hidden.edges = hidden.edges_by_reason.values().sum();
     hidden.node_names.sort();
     out.hidden = hidden;
+    if let Some(by) = query.group {
+        group::group(index, &mut out, by, &query.expand);
+    }
     out
 }
 
@@ -539,5 +557,42 @@ spec: {type: service, lifecycle: production, owner: team-cart, system: notify}
         assert_eq!(view.edges.len(), 5, "find removes nothing");
         let errors = ViewQuery { min_error_share: Some(0.05), ..ViewQuery::default() };
         assert_eq!(super::view(&index(), &graph(), &errors, 60.0).edges.len(), 2);
+    }
+
+    #[test]
+    fn collapsed_groups_merge_their_members_and_count_what_is_inside() {
+        let by_system = ViewParams { group: Some("system".into()), find: Some("name = cart".into()), ..ViewParams::default() };
+        let view = view(&index(), &graph(), &by_system.query().unwrap(), 60.0);
+        // web and cart are the shop; mail is notify; the rest join no group.
+        assert_eq!(
+            ids(&view),
+            (vec!["user:user", "group:system:default/shop", "group:system:default/notify", "database:carts", "external:psp"], 4)
+        );
+        let shop = &view.groups[1];
+        assert_eq!((shop.name.as_str(), shop.members.len(), shop.internal_edges, shop.internal_requests), ("shop", 2, 1, 300));
+        assert!(shop.collapsed);
+        let into_shop = view.edges.iter().find(|e| e.source == "user:user").unwrap();
+        assert_eq!((into_shop.target.as_str(), into_shop.requests), ("group:system:default/shop", 600));
+        assert_eq!(view.found, ["group:system:default/shop"], "a member found finds its group");
+        assert_eq!(view.nodes[1].kind, NodeKind::Group);
+    }
+
+    #[test]
+    fn parallel_edges_into_a_collapsed_group_merge_and_expanded_groups_stay() {
+        let mut graph = graph();
+        graph.edges.push(edge("user:user", "service:cart", ConnectionType::Http, 100, 10));
+        let by_system = ViewQuery { group: Some(group::GroupBy::System), ..ViewQuery::default() };
+        let view = view(&index(), &graph, &by_system, 60.0);
+        let into_shop: Vec<_> = view.edges.iter().filter(|e| e.target == "group:system:default/shop").collect();
+        // user -> web and user -> cart are one edge into the shop.
+        assert_eq!(into_shop.iter().map(|e| (e.requests, e.errors)).collect::<Vec<_>>(), [(700, 10)]);
+        let by_owner = ViewQuery { group: Some(group::GroupBy::Owner), ..ViewQuery::default() };
+        let expanded = ViewQuery { expand: vec!["team-cart".into()], ..by_owner };
+        let view = super::view(&index(), &graph, &expanded, 60.0);
+        assert!(view.nodes.iter().any(|n| n.id == "service:cart") && view.nodes.iter().any(|n| n.id == "service:mail"));
+        assert!(view.nodes.iter().any(|n| n.id == "group:group:default/team-web"), "team-web stays collapsed");
+        assert!(!view.groups.iter().find(|g| g.name == "team-cart").unwrap().collapsed);
+        let bad = ViewParams { group: Some("colour".into()), ..ViewParams::default() }.query().unwrap_err();
+        assert_eq!(bad, "`group` must be `system` or `owner`, not `colour`");
     }
 }

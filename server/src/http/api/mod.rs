@@ -274,7 +274,7 @@ struct ViewFormat {
 }
 
 /// `GET /api/v1/graph/view?window=&focus=&hops=&direction=&system=&owner=
-/// &namespace=&connection=&minErrors=&minRate=&find=&hide=&format=`: the
+/// &namespace=&connection=&minErrors=&minRate=&find=&hide=&group=&expand=&format=`: the
 /// graph narrowed (README, "Graph views"), as JSON (default), `dot`,
 /// `mermaid` or `svg`.
 async fn graph_view(
@@ -292,7 +292,8 @@ async fn graph_view(
         "mermaid" => text("text/plain; charset=utf-8", core::view::export::mermaid(&view)),
         "svg" => {
             let graph = core::GraphView { nodes: view.nodes, edges: view.edges };
-            text("image/svg+xml; charset=utf-8", core::view::export::svg(&super::web::layout::layout(&graph, &window.to_string())))
+            let options = super::web::layout::Options { groups: &view.groups, ..Default::default() };
+            text("image/svg+xml; charset=utf-8", core::view::export::svg(&super::web::layout::layout(&graph, &window.to_string(), options)))
         }
         other => return Err(ApiError::bad_request(format!("format `{other}` is not one of json, dot, mermaid, svg"))),
     })

@@ -10,17 +10,23 @@
 //!    other label (busiest edges first); where none fits there is no label,
 //!    and the table under the graph still lists the edge.
 //!
+//! Grouped views keep each expanded group's members together in their
+//! column (boxed, named). Laying out again with the positions of an earlier
+//! drawing (live updates) keeps every node that stays where it was; a new
+//! node goes to its column's foot, so nothing on screen jumps.
+//!
 //! A maintained crate was measured first: `rust-sugiyama` 0.4 (network
 //! simplex ranking, dummy vertices) took 79 s on that graph.
 
 use std::collections::HashMap;
 
-use app::model::{GraphLayout, LaidOutEdge, LaidOutNode, NODE_HEIGHT, NODE_WIDTH};
+use app::model::{GraphLayout, GroupBox, GroupRow, KeptPosition, LaidOutEdge, LaidOutNode, NODE_HEIGHT, NODE_WIDTH};
 use petgraph::algo::{greedy_feedback_arc_set, toposort};
 use petgraph::graph::DiGraph;
 use petgraph::visit::EdgeRef;
 
 use crate::core::GraphView;
+use crate::core::view::group::Group;
 
 const COLUMN_GAP: f64 = 110.0;
 const ROW_GAP: f64 = 40.0;
@@ -35,7 +41,28 @@ const LABEL_CHAR_WIDTH: f64 = 6.5;
 /// Where along its edge a label may sit, in order of preference.
 const LABEL_SPOTS: [f64; 5] = [0.5, 0.4, 0.6, 0.3, 0.7];
 
-pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
+/// Space around an expanded group's members, and above them for its name.
+const BOX_PAD: f64 = 8.0;
+const BOX_HEADER: f64 = 18.0;
+
+/// What a layout may take beyond the graph.
+#[derive(Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// A grouped view's groups (`core::view::group`).
+    pub groups: &'a [Group],
+    /// Positions from an earlier drawing of the view, kept.
+    pub keep: &'a [KeptPosition],
+}
+
+pub fn layout(view: &GraphView, window: &str, options: Options<'_>) -> GraphLayout {
+    // Expanded groups' members sit together in each column, groups in name order.
+    let group_of: HashMap<&str, (usize, &str)> = options
+        .groups
+        .iter()
+        .filter(|g| !g.collapsed)
+        .enumerate()
+        .flat_map(|(rank, g)| g.members.iter().map(move |m| (m.as_str(), (rank, g.name.as_str()))))
+        .collect();
     let count = view.nodes.len();
     let position: HashMap<&str, usize> = view.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(count, view.edges.len());
@@ -101,17 +128,18 @@ pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
             [(&predecessors, (1..layers).collect::<Vec<_>>()), (&successors, (0..layers.saturating_sub(1)).rev().collect())]
         {
             for l in order {
-                let mut keyed: Vec<(f64, usize)> = by_layer[l]
+                let mut keyed: Vec<(usize, f64, usize)> = by_layer[l]
                     .iter()
                     .map(|&i| {
                         let around = &neighbours[i];
                         let key =
                             if around.is_empty() { row[i] } else { around.iter().map(|&n| row[n]).sum::<f64>() / around.len() as f64 };
-                        (key, i)
+                        let rank = group_of.get(view.nodes[i].id.as_str()).map_or(usize::MAX, |g| g.0);
+                        (rank, key, i)
                     })
                     .collect();
-                keyed.sort_by(|a, b| a.0.total_cmp(&b.0));
-                by_layer[l] = keyed.into_iter().map(|(_, i)| i).collect();
+                keyed.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+                by_layer[l] = keyed.into_iter().map(|(_, _, i)| i).collect();
                 for (r, &i) in by_layer[l].iter().enumerate() {
                     row[i] = r as f64;
                 }
@@ -128,17 +156,66 @@ pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
             xy[i] = (MARGIN + c as f64 * (NODE_WIDTH + COLUMN_GAP), MARGIN + (r as f64 + offset) * (NODE_HEIGHT + ROW_GAP));
         }
     }
+    if !options.keep.is_empty() {
+        keep_positions(view, options.keep, &mut xy);
+    }
+    draw(view, window, options.groups, &group_of, &xy)
+}
+
+/// Nodes of an earlier drawing back where they were; new nodes at the
+/// foot of the column this layout gave them.
+fn keep_positions(view: &GraphView, keep: &[KeptPosition], xy: &mut [(f64, f64)]) {
+    let kept: HashMap<&str, (f64, f64)> = keep.iter().map(|k| (k.id.as_str(), (k.x, k.y))).collect();
+    let column = |x: f64| (x / (NODE_WIDTH + COLUMN_GAP)).round() as i64;
+    let mut foot: HashMap<i64, f64> = HashMap::new();
+    let mut new = Vec::new();
+    for (i, node) in view.nodes.iter().enumerate() {
+        match kept.get(node.id.as_str()) {
+            Some(&(x, y)) if x.is_finite() && y.is_finite() => {
+                xy[i] = (x, y);
+                let bottom = foot.entry(column(x)).or_insert(f64::MIN);
+                *bottom = bottom.max(y);
+            }
+            _ => new.push(i),
+        }
+    }
+    for i in new {
+        let x = xy[i].0;
+        let bottom = foot.entry(column(x)).or_insert(f64::MIN);
+        let y = if *bottom == f64::MIN { MARGIN } else { *bottom + NODE_HEIGHT + ROW_GAP };
+        *bottom = y;
+        xy[i] = (x, y);
+    }
+}
+
+/// Nodes, edges, group boxes and labels for nodes placed at `xy`.
+fn draw(view: &GraphView, window: &str, groups: &[Group], group_of: &HashMap<&str, (usize, &str)>, xy: &[(f64, f64)]) -> GraphLayout {
+    let position: HashMap<&str, usize> = view.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let mut served: HashMap<&str, (u64, u64, f64)> = HashMap::new();
+    for edge in &view.edges {
+        let s = served.entry(edge.target.as_str()).or_default();
+        *s = (s.0 + edge.requests, s.1 + edge.errors, s.2.max(edge.p95_ms));
+    }
+    let members: HashMap<&str, usize> = groups.iter().map(|g| (g.id.as_str(), g.members.len())).collect();
     let nodes: Vec<LaidOutNode> = view
         .nodes
         .iter()
         .enumerate()
-        .map(|(i, n)| LaidOutNode {
-            id: n.id.clone(),
-            name: n.name.clone(),
-            kind: n.kind.as_str().to_string(),
-            entity_ref: n.entity_ref.clone(),
-            x: xy[i].0,
-            y: xy[i].1,
+        .map(|(i, n)| {
+            let (requests, errors, p95_ms) = served.get(n.id.as_str()).copied().unwrap_or_default();
+            LaidOutNode {
+                id: n.id.clone(),
+                name: n.name.clone(),
+                kind: n.kind.as_str().to_string(),
+                entity_ref: n.entity_ref.clone(),
+                x: xy[i].0,
+                y: xy[i].1,
+                requests,
+                errors,
+                p95_ms,
+                group: group_of.get(n.id.as_str()).map(|g| g.1.to_string()),
+                members: members.get(n.id.as_str()).copied().unwrap_or(0),
+            }
         })
         .collect();
     let mut edges: Vec<LaidOutEdge> = view
@@ -172,15 +249,60 @@ pub fn layout(view: &GraphView, window: &str) -> GraphLayout {
             })
         })
         .collect();
-    place_labels(&nodes, &mut edges);
+    let boxes = group_boxes(&nodes);
+    place_labels(&nodes, &boxes, &mut edges);
+    let right = nodes.iter().map(|n| n.x + NODE_WIDTH).fold(0.0, f64::max);
+    let bottom = nodes.iter().map(|n| n.y + NODE_HEIGHT).fold(0.0, f64::max);
     GraphLayout {
         window: window.to_string(),
-        width: MARGIN * 2.0 + layers.max(1) as f64 * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP,
-        height: MARGIN * 2.0 + rows.max(1) as f64 * (NODE_HEIGHT + ROW_GAP) - ROW_GAP,
+        width: (right + MARGIN).max(MARGIN * 2.0 + NODE_WIDTH),
+        height: (bottom + MARGIN).max(MARGIN * 2.0 + NODE_HEIGHT),
         nodes,
         edges,
+        groups: groups
+            .iter()
+            .map(|g| GroupRow {
+                id: g.id.clone(),
+                name: g.name.clone(),
+                entity_ref: g.entity_ref.clone(),
+                members: g.members.len(),
+                collapsed: g.collapsed,
+                internal_edges: g.internal_edges,
+            })
+            .collect(),
+        boxes,
         ..GraphLayout::default()
     }
+}
+
+/// A box around each run of one expanded group's members down a column.
+fn group_boxes(nodes: &[LaidOutNode]) -> Vec<GroupBox> {
+    let mut by_column: Vec<&LaidOutNode> = nodes.iter().collect();
+    by_column.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+    let mut boxes: Vec<GroupBox> = Vec::new();
+    let mut run: Option<(&str, f64, f64, f64)> = None; // group, x, first y, last y
+    let close = |run: Option<(&str, f64, f64, f64)>, boxes: &mut Vec<GroupBox>| {
+        if let Some((name, x, first, last)) = run {
+            boxes.push(GroupBox {
+                name: name.to_string(),
+                x: x - BOX_PAD,
+                y: first - BOX_HEADER,
+                width: NODE_WIDTH + 2.0 * BOX_PAD,
+                height: last - first + NODE_HEIGHT + BOX_HEADER + BOX_PAD,
+            });
+        }
+    };
+    for node in by_column {
+        match (run, node.group.as_deref()) {
+            (Some((name, x, first, _)), Some(group)) if name == group && x == node.x => run = Some((name, x, first, node.y)),
+            (_, group) => {
+                close(run, &mut boxes);
+                run = group.map(|g| (g, node.x, node.y, node.y));
+            }
+        }
+    }
+    close(run, &mut boxes);
+    boxes
 }
 
 /// A rectangle: x, y, width, height.
@@ -216,11 +338,15 @@ impl Occupied {
     }
 }
 
-/// Labels along their edges, busiest edge first, where they overlap nothing.
-fn place_labels(nodes: &[LaidOutNode], edges: &mut [LaidOutEdge]) {
+/// Labels along their edges, busiest edge first, where they overlap nothing
+/// (no node, no other label, no group's name).
+fn place_labels(nodes: &[LaidOutNode], boxes: &[GroupBox], edges: &mut [LaidOutEdge]) {
     let mut occupied = Occupied { cell: NODE_WIDTH, buckets: HashMap::new() };
     for node in nodes {
         occupied.add((node.x, node.y, NODE_WIDTH, NODE_HEIGHT));
+    }
+    for group in boxes {
+        occupied.add((group.x, group.y, group.width, BOX_HEADER));
     }
     let mut order: Vec<usize> = (0..edges.len()).collect();
     order.sort_by(|&a, &b| edges[b].requests.cmp(&edges[a].requests));
@@ -275,7 +401,11 @@ mod tests {
 
     #[test]
     fn callers_sit_left_of_callees() {
-        let l = layout(&view(&[("user", "gateway"), ("gateway", "catalog"), ("catalog", "pricing"), ("gateway", "pricing")]), "15m");
+        let l = layout(
+            &view(&[("user", "gateway"), ("gateway", "catalog"), ("catalog", "pricing"), ("gateway", "pricing")]),
+            "15m",
+            Options::default(),
+        );
         let x: HashMap<_, _> = columns(&l).into_iter().collect();
         assert!(x["user"] < x["gateway"] && x["gateway"] < x["catalog"] && x["catalog"] < x["pricing"]);
         assert_eq!(l.edges.len(), 4);
@@ -283,7 +413,7 @@ mod tests {
 
     #[test]
     fn cycles_still_lay_out() {
-        let l = layout(&view(&[("a", "b"), ("b", "a"), ("b", "c")]), "1h");
+        let l = layout(&view(&[("a", "b"), ("b", "a"), ("b", "c")]), "1h", Options::default());
         let x: HashMap<_, _> = columns(&l).into_iter().collect();
         assert_ne!(x["a"], x["b"], "one edge of the cycle is drawn backwards");
         assert!(x["c"] > x["b"]);
@@ -295,7 +425,7 @@ mod tests {
         let pairs: Vec<(String, String)> =
             (0..12).map(|i| ("hub".to_string(), format!("s{i:02}"))).chain([("s00".to_string(), "s01".to_string())]).collect();
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let l = layout(&view(&pairs), "15m");
+        let l = layout(&view(&pairs), "15m", Options::default());
         let boxes: Vec<Rect> = l.nodes.iter().map(|n| (n.x, n.y, NODE_WIDTH, NODE_HEIGHT)).collect();
         let labels: Vec<Rect> = l
             .edges
@@ -318,8 +448,50 @@ mod tests {
     #[test]
     fn barycentres_keep_crossings_down() {
         // Two chains drawn in name order would cross; ordered by their callers they do not.
-        let l = layout(&view(&[("a1", "z2"), ("a2", "z1")]), "15m");
+        let l = layout(&view(&[("a1", "z2"), ("a2", "z1")]), "15m", Options::default());
         let y: HashMap<_, _> = l.nodes.iter().map(|n| (n.name.clone(), n.y)).collect();
         assert_eq!(y["a1"] < y["a2"], y["z2"] < y["z1"], "each callee sits beside its caller");
+    }
+
+    #[test]
+    fn laying_out_again_keeps_nodes_that_stay_where_they_were() {
+        let before = layout(&view(&[("web", "cart"), ("cart", "db")]), "15m", Options::default());
+        // Traffic changed: a new caller of cart and a new callee of web.
+        let after_view = view(&[("web", "cart"), ("cart", "db"), ("mobile", "cart"), ("web", "search")]);
+        let fresh = layout(&after_view, "15m", Options::default());
+        let kept = layout(&after_view, "15m", Options { keep: &before.positions(), ..Options::default() });
+        let at = |l: &GraphLayout, id: &str| l.nodes.iter().find(|n| n.id == id).map(|n| (n.x, n.y)).unwrap();
+        for id in ["web", "cart", "db"] {
+            assert_eq!(at(&kept, id), at(&before, id), "{id} stays");
+        }
+        assert_ne!(at(&fresh, "web"), at(&before, "web"), "laid out afresh, web would have moved");
+        // New nodes go to their column's foot, on no other node.
+        let (sx, sy) = at(&kept, "search");
+        assert_eq!(sx, at(&fresh, "search").0);
+        assert!(kept.nodes.iter().filter(|n| n.id != "search").all(|n| (n.x, n.y) != (sx, sy)));
+        assert!(kept.height >= sy + NODE_HEIGHT);
+    }
+
+    #[test]
+    fn expanded_groups_sit_together_boxed_and_nodes_carry_what_they_served() {
+        let mut v = view(&[("a", "x1"), ("a", "y1"), ("a", "x2"), ("a", "y2")]);
+        v.edges[0].errors = 1;
+        let group = |name: &str, members: &[&str]| Group {
+            id: format!("group:{name}"),
+            name: name.to_string(),
+            entity_ref: format!("system:default/{name}"),
+            members: members.iter().map(|m| m.to_string()).collect(),
+            collapsed: false,
+            internal_edges: 0,
+            internal_requests: 0,
+        };
+        let groups = [group("xs", &["x1", "x2"]), group("ys", &["y1", "y2"])];
+        let l = layout(&v, "15m", Options { groups: &groups, ..Options::default() });
+        let y: HashMap<_, _> = l.nodes.iter().map(|n| (n.name.clone(), n.y)).collect();
+        assert!((y["x1"] - y["x2"]).abs() < (y["x1"] - y["y1"]).abs().max((y["x1"] - y["y2"]).abs()), "x1 and x2 are neighbours");
+        assert_eq!(l.boxes.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(), ["xs", "ys"]);
+        let x1 = l.nodes.iter().find(|n| n.id == "x1").unwrap();
+        assert_eq!((x1.requests, x1.errors, x1.group.as_deref()), (1, 1, Some("xs")));
+        assert_eq!(l.groups.len(), 2);
     }
 }

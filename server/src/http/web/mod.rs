@@ -10,6 +10,7 @@
 
 pub mod contracts;
 pub mod demo_fleet;
+pub mod graph;
 pub mod layout;
 pub mod teams;
 
@@ -30,7 +31,6 @@ use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 
 use self::demo_fleet::{DemoFleet, FleetError};
-use self::layout::layout;
 use super::auth::{AuthError, Tokens};
 use crate::core::deploys::{Around, DeployFilter, DeployRecord};
 use crate::core::dora::Dora;
@@ -478,31 +478,14 @@ impl PortalPort for Portal {
         self.demo_fleet()?.deploy(process, version, regression).await.map_err(fleet_error)
     }
 
-    async fn graph_layout(&self, query: app::model::GraphQuery) -> Result<GraphLayout, PortError> {
-        let window = Window::parse(&query.window).map_err(|e| port_error(e.into()))?;
-        let given = |text: &str| Some(text.to_string()).filter(|t| !t.trim().is_empty());
-        let params = core::view::ViewParams {
-            focus: given(&query.focus),
-            hops: given(&query.hops),
-            direction: given(&query.direction),
-            connection: given(&query.connection),
-            owner: given(&query.owner),
-            system: given(&query.system),
-            find: given(&query.find),
-            hide: given(&query.hide),
-            ..core::view::ViewParams::default()
-        };
-        let view_query = params.query().map_err(PortError::Invalid)?;
-        let view = self.core.graph_view(window, &view_query).await.map_err(port_error)?;
-        let graph = core::GraphView { nodes: view.nodes, edges: view.edges };
-        Ok(GraphLayout {
-            found: view.found,
-            hidden_nodes: view.hidden.nodes,
-            hidden_edges: view.hidden.edges,
-            hidden_names: view.hidden.node_names,
-            ..layout(&graph, &query.window)
-        })
+    async fn graph_layout(&self, query: app::model::GraphQuery, keep: Vec<app::model::KeptPosition>) -> Result<GraphLayout, PortError> {
+        graph::graph_layout(&self.core, query, keep).await
     }
+
+    async fn graph_node(&self, window: &str, id: &str) -> Result<Option<app::model::NodePanel>, PortError> {
+        graph::graph_node(&self.core, window, id).await
+    }
+
 }
 
 fn registration_view(outcome: &crate::catalog::Registration) -> RegistrationView {

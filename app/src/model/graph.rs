@@ -1,0 +1,265 @@
+//! The Graph page's view models: a laid-out view, its query, and a node's side panel.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Health, encode_query_value};
+
+/// The size of a node's box in a [`GraphLayout`]: the server lays out with
+/// it, the graph component draws with it.
+pub const NODE_WIDTH: f64 = 150.0;
+pub const NODE_HEIGHT: f64 = 40.0;
+
+/// A graph laid out on the server, ready to draw as SVG.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphLayout {
+    pub window: String,
+    pub width: f64,
+    pub height: f64,
+    pub nodes: Vec<LaidOutNode>,
+    pub edges: Vec<LaidOutEdge>,
+    /// Node ids (and `source->target` edge ids) the `find` expression matches.
+    pub found: Vec<String>,
+    /// What the view leaves out: counts, and the first hidden nodes' ids.
+    pub hidden_nodes: usize,
+    pub hidden_edges: usize,
+    pub hidden_names: Vec<String>,
+    /// The groups of a grouped view, for its legend (expand and collapse).
+    pub groups: Vec<GroupRow>,
+    /// A box around each run of an expanded group's members in a column.
+    pub boxes: Vec<GroupBox>,
+}
+
+impl GraphLayout {
+    /// Where each node is drawn, to keep it there when the graph is laid out again.
+    pub fn positions(&self) -> Vec<KeptPosition> {
+        self.nodes.iter().map(|n| KeptPosition { id: n.id.clone(), x: n.x, y: n.y }).collect()
+    }
+}
+
+/// A node's position from an earlier drawing of the same view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptPosition {
+    pub id: String,
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupRow {
+    /// The collapsed group's node id.
+    pub id: String,
+    pub name: String,
+    pub entity_ref: String,
+    pub members: usize,
+    pub collapsed: bool,
+    /// Calls between its members.
+    pub internal_edges: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupBox {
+    pub name: String,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// The Graph page's view, as its URL gives it (a GET form): every field
+/// is the text of one parameter, empty when not given.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GraphQuery {
+    pub window: String,
+    pub focus: String,
+    pub hops: String,
+    pub direction: String,
+    pub connection: String,
+    pub owner: String,
+    pub system: String,
+    pub find: String,
+    pub hide: String,
+    /// `system` or `owner`, and the groups shown expanded (comma-separated).
+    pub group: String,
+    pub expand: String,
+    /// The node whose side panel is open; not part of the layout.
+    pub selected: String,
+}
+
+impl GraphQuery {
+    /// The parameters that are set, as a query string (`window=15m&focus=cart`).
+    pub fn query_string(&self) -> String {
+        let pairs = [
+            ("window", &self.window),
+            ("focus", &self.focus),
+            ("hops", &self.hops),
+            ("direction", &self.direction),
+            ("connection", &self.connection),
+            ("owner", &self.owner),
+            ("system", &self.system),
+            ("find", &self.find),
+            ("hide", &self.hide),
+            ("group", &self.group),
+            ("expand", &self.expand),
+            ("selected", &self.selected),
+        ];
+        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode_query_value(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// The same view with another node selected (`""`: none).
+    pub fn selecting(&self, id: &str) -> GraphQuery {
+        GraphQuery { selected: id.to_string(), ..self.clone() }
+    }
+
+    /// The same view with `group` expanded, or collapsed again.
+    pub fn toggling(&self, group: &str) -> GraphQuery {
+        let mut expanded: Vec<&str> = self.expand.split(',').map(str::trim).filter(|g| !g.is_empty()).collect();
+        match expanded.iter().position(|g| g.eq_ignore_ascii_case(group)) {
+            Some(i) => {
+                expanded.remove(i);
+            }
+            None => expanded.push(group),
+        }
+        GraphQuery { expand: expanded.join(","), selected: String::new(), ..self.clone() }
+    }
+
+    /// The URL of the Graph page for this view.
+    pub fn href(&self) -> String {
+        format!("/graph?{}", self.query_string())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaidOutNode {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub entity_ref: Option<String>,
+    pub x: f64,
+    pub y: f64,
+    /// What it served in the window: its incoming edges' requests and
+    /// errors added, and the worst of their p95s.
+    pub requests: u64,
+    pub errors: u64,
+    pub p95_ms: f64,
+    /// The expanded group it is drawn in.
+    pub group: Option<String>,
+    /// How many services a collapsed group's node stands for (else 0).
+    pub members: usize,
+}
+
+impl LaidOutNode {
+    /// Its traffic in words, for the hover title.
+    pub fn summary(&self) -> String {
+        let members = if self.members > 0 { format!(" · {}", super::count_of(self.members, "service")) } else { String::new() };
+        if self.requests == 0 {
+            format!("{} ({}){members}: served no requests", self.name, self.kind)
+        } else {
+            format!("{} ({}){members}: {} req · {} err · p95 {:.0} ms", self.name, self.kind, self.requests, self.errors, self.p95_ms)
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaidOutEdge {
+    pub source: String,
+    pub target: String,
+    pub connection_type: String,
+    pub requests: u64,
+    pub errors: u64,
+    pub p95_ms: f64,
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+    /// Where the label's centre goes; `None` when it would overlap a node
+    /// or another label (the table under the graph lists every edge).
+    pub label: Option<(f64, f64)>,
+}
+
+impl LaidOutEdge {
+    /// What the label says: the traffic, and the error share in words.
+    pub fn label_text(&self) -> String {
+        if self.errors == 0 { format!("{} req", self.requests) } else { format!("{} req · {} err", self.requests, self.errors) }
+    }
+
+    /// Its traffic in words, for the hover title.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} → {} ({}): {} req · {} err · p95 {:.0} ms",
+            short_id(&self.source),
+            short_id(&self.target),
+            self.connection_type,
+            self.requests,
+            self.errors,
+            self.p95_ms
+        )
+    }
+
+    pub fn health(&self) -> EdgeHealth {
+        match self.errors {
+            0 => EdgeHealth::Clean,
+            e if e * 100 >= self.requests * MANY_ERRORS_PERCENT => EdgeHealth::ManyErrors,
+            _ => EdgeHealth::SomeErrors,
+        }
+    }
+}
+
+/// The error share from which an edge is drawn as failing.
+pub const MANY_ERRORS_PERCENT: u64 = 5;
+
+/// How an edge is drawn: colour, and a dash pattern so colour is never the only sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EdgeHealth {
+    Clean,
+    SomeErrors,
+    ManyErrors,
+}
+
+impl EdgeHealth {
+    pub fn class(self) -> &'static str {
+        match self {
+            EdgeHealth::Clean => "edge",
+            EdgeHealth::SomeErrors => "edge has-errors",
+            EdgeHealth::ManyErrors => "edge has-errors many-errors",
+        }
+    }
+}
+
+/// A node id's name (`service:cart` → `cart`).
+pub fn short_id(id: &str) -> &str {
+    id.split_once(':').map_or(id, |(_, name)| name)
+}
+
+/// The Graph page's side panel for one node: who owns it, what it served,
+/// its busiest operations, and where to read more.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodePanel {
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub window: String,
+    /// Its entity, when catalogued (for a group: the system or team).
+    pub entity_ref: Option<String>,
+    pub description: Option<String>,
+    pub owner: Option<String>,
+    pub system: Option<String>,
+    pub lifecycle: Option<String>,
+    /// What it served in the window; `None` when nothing called it.
+    pub served: Option<Health>,
+    pub callers: usize,
+    pub callees: usize,
+    /// Its busiest operations, at most [`PANEL_OPERATIONS`] of `operations_total`.
+    pub operations: Vec<OperationRow>,
+    pub operations_total: usize,
+}
+
+/// Operations listed in a node's panel at most.
+pub const PANEL_OPERATIONS: usize = 8;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperationRow {
+    pub operation: String,
+    pub requests: u64,
+    pub errors: u64,
+    pub p95_ms: f64,
+}

@@ -1,0 +1,116 @@
+//! The Graph page's view models: a view of the observed graph laid out
+//! (`core::view`, then [`super::layout`]), and one node's side panel.
+
+use app::model::{GraphLayout, GraphQuery, Health, KeptPosition, NodePanel, OperationRow, PANEL_OPERATIONS};
+use app::port::PortError;
+use collector::NodeKind;
+
+use super::layout::{Options, layout};
+use super::port_error;
+use crate::core::{self, Core, Window};
+
+pub async fn graph_layout(core: &Core, query: GraphQuery, keep: Vec<KeptPosition>) -> Result<GraphLayout, PortError> {
+    let window = Window::parse(&query.window).map_err(|e| port_error(e.into()))?;
+    let given = |text: &str| Some(text.to_string()).filter(|t| !t.trim().is_empty());
+    let params = core::view::ViewParams {
+        focus: given(&query.focus),
+        hops: given(&query.hops),
+        direction: given(&query.direction),
+        connection: given(&query.connection),
+        owner: given(&query.owner),
+        system: given(&query.system),
+        find: given(&query.find),
+        hide: given(&query.hide),
+        group: given(&query.group),
+        expand: given(&query.expand),
+        ..core::view::ViewParams::default()
+    };
+    let view_query = params.query().map_err(PortError::Invalid)?;
+    let view = core.graph_view(window, &view_query).await.map_err(port_error)?;
+    let graph = core::GraphView { nodes: view.nodes, edges: view.edges };
+    Ok(GraphLayout {
+        found: view.found,
+        hidden_nodes: view.hidden.nodes,
+        hidden_edges: view.hidden.edges,
+        hidden_names: view.hidden.node_names,
+        ..layout(&graph, &query.window, Options { groups: &view.groups, keep: &keep })
+    })
+}
+
+/// A node's panel. Traffic comes from the whole graph of the window, not
+/// the view, so a filter never changes what a service is said to serve.
+pub async fn graph_node(core: &Core, window: &str, id: &str) -> Result<Option<NodePanel>, PortError> {
+    let parsed = Window::parse(window).map_err(|e| port_error(e.into()))?;
+    let index = core.catalog();
+    let entity_facts = |entity_ref: &str| {
+        index.get(&entity_ref.to_ascii_lowercase()).map(|e| {
+            let entity = &e.entity;
+            (
+                entity.metadata.description.clone(),
+                entity.relation_targets("ownedBy").next().map(str::to_string),
+                entity.relation_targets("partOf").find(|t| t.starts_with("system:")).map(str::to_string),
+                entity.spec_str("lifecycle").map(str::to_string),
+            )
+        })
+    };
+    let empty = |name: &str, kind: &str, entity_ref: Option<String>| NodePanel {
+        id: id.to_string(),
+        name: name.to_string(),
+        kind: kind.to_string(),
+        window: window.to_string(),
+        entity_ref,
+        description: None,
+        owner: None,
+        system: None,
+        lifecycle: None,
+        served: None,
+        callers: 0,
+        callees: 0,
+        operations: Vec::new(),
+        operations_total: 0,
+    };
+    // A collapsed group: its system or team, whose page says the rest.
+    if let Some(reference) = id.strip_prefix("group:") {
+        let Some((description, owner, system, lifecycle)) = entity_facts(reference) else { return Ok(None) };
+        let name = reference.rsplit(['/', ':']).next().unwrap_or(reference);
+        return Ok(Some(NodePanel {
+            description,
+            owner,
+            system,
+            lifecycle,
+            ..empty(name, NodeKind::Group.as_str(), Some(reference.to_string()))
+        }));
+    }
+    let graph = core.graph(parsed).await.map_err(port_error)?;
+    let Some(node) = graph.nodes.iter().find(|n| n.id == id) else { return Ok(None) };
+    let mut panel = empty(&node.name, node.kind.as_str(), node.entity_ref.clone());
+    if let Some((description, owner, system, lifecycle)) = node.entity_ref.as_deref().and_then(entity_facts) {
+        (panel.description, panel.owner, panel.system, panel.lifecycle) = (description, owner, system, lifecycle);
+    }
+    let mut served = Health { requests: 0, errors: 0, p95_ms: 0.0 };
+    let (mut callers, mut callees) = (std::collections::HashSet::new(), std::collections::HashSet::new());
+    for edge in &graph.edges {
+        if edge.target == node.id {
+            served.requests += edge.requests;
+            served.errors += edge.errors;
+            served.p95_ms = served.p95_ms.max(edge.p95_ms);
+            callers.insert(edge.source.as_str());
+        }
+        if edge.source == node.id {
+            callees.insert(edge.target.as_str());
+        }
+    }
+    (panel.callers, panel.callees) = (callers.len(), callees.len());
+    panel.served = (served.requests > 0).then_some(served);
+    if node.kind == NodeKind::Service {
+        let mut operations = core.operations(&node.name, parsed).await.map_err(port_error)?.operations;
+        operations.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.operation.cmp(&b.operation)));
+        panel.operations_total = operations.len();
+        panel.operations = operations
+            .into_iter()
+            .take(PANEL_OPERATIONS)
+            .map(|o| OperationRow { operation: o.operation, requests: o.requests, errors: o.errors, p95_ms: o.p95_ms })
+            .collect();
+    }
+    Ok(Some(panel))
+}
