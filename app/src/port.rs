@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use crate::model::{
-    ApiPageView, ApiRow, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, GraphQuery,
-    InsightsView, KeptPosition, NodePanel, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
+    ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView,
+    EntityDetail, GraphLayout, GraphQuery, InsightsView, KeptPosition, NodePanel, RegistrationView, SearchView, SloQuery, SlosView,
+    TeamRow, TeamView,
 };
 
 /// Why the server could not do what a page asked, by class. Messages are
@@ -44,6 +45,8 @@ impl std::fmt::Display for PortError {
 pub trait PortalPort: Send + Sync + 'static {
     /// Ranked search; `filter` is a Backstage filter string (facet choices).
     async fn search(&self, text: &str, filter: &str) -> Result<SearchView, PortError>;
+    /// One page of the catalog table: matches sorted and paged on the server, with health.
+    async fn catalog(&self, query: CatalogQuery) -> Result<CatalogTable, PortError>;
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError>;
     /// The graph as `query` narrows it (window `5m`, `15m`, `1h`, `24h`, `7d`
     /// or any `<n><s|m|h|d>`; focus, filters, find and hide), laid out.

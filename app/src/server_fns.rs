@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 
 use crate::model::{
-    ApiPageView, ApiRow, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout, GraphQuery,
-    InsightsView, KeptPosition, NodePanel, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
+    ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail,
+    GraphLayout, GraphQuery, InsightsView, KeptPosition, NodePanel, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
 };
 
 #[cfg(feature = "ssr")]
@@ -38,6 +38,11 @@ pub async fn register_entities(yaml: String, token: String, dry_run: bool) -> Re
 #[server(endpoint = "register_location")]
 pub async fn register_location(target: String, token: String, dry_run: bool) -> Result<RegistrationView, ServerFnError> {
     port()?.register_location(&target, &token, dry_run).await.map_err(|e| ServerFnError::new(e.to_string()))
+}
+
+#[server(endpoint = "catalog_table")]
+pub async fn fetch_catalog(query: CatalogQuery) -> Result<CatalogTable, ServerFnError> {
+    port()?.catalog(query).await.map_err(|e| ServerFnError::new(e.to_string()))
 }
 
 #[server(endpoint = "search_catalog")]

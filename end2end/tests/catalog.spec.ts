@@ -16,7 +16,18 @@ test('filter the catalog, open a service, see traffic observed from real OTLP', 
   await page.getByTestId('catalog-filter').fill('prcing'); // a typo: search forgives one edit
   await expect(rows).toHaveCount(4); // the service, its team, its API and its database
   await expect(page.getByTestId('catalog-count')).toHaveText('4 of 44 entities');
-  await expect(page).toHaveURL(/\/$/); // filtered in the browser, no form submit
+  await expect(page).toHaveURL(/\/\?q=prcing$/); // filtered as you type; the view stays in the URL
+
+  // Sorted on the server by a health column: the busiest component first.
+  await page.getByTestId('catalog-filter').fill('');
+  await page.locator('[data-testid="catalog-table"] th a[data-sort="requests"]').click();
+  await expect(page).toHaveURL(/sort=requests&order=desc/);
+  await expect(page.locator('[data-testid="catalog-table"] th[aria-sort="descending"]')).toContainText('Requests');
+  const served = await rows.getByTestId('health-requests').allTextContents();
+  expect(served.length).toBeGreaterThan(5);
+  expect(served.map(Number)).toEqual([...served.map(Number)].sort((a, b) => b - a));
+  await page.getByTestId('catalog-filter').fill('prcing');
+  await expect(rows).toHaveCount(4);
 
   await page.getByRole('link', { name: 'Pricing', exact: true }).click();
   await expect(page).toHaveURL(/\/catalog\/default\/component\/pricing$/);

@@ -3,11 +3,13 @@
 use serde::{Deserialize, Serialize};
 
 mod apis;
+mod catalog;
 mod graph;
 mod insights;
 mod teams;
 
 pub use apis::*;
+pub use catalog::*;
 pub use graph::*;
 pub use insights::*;
 pub use teams::*;

@@ -190,7 +190,7 @@ mod live {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
 
-    use crate::model::{GraphLayout, GraphQuery, count_of};
+    use crate::model::{GraphLayout, GraphQuery};
     use crate::server_fns::fetch_graph;
 
     /// Redraws at most this often, however often traffic changes.
@@ -257,14 +257,7 @@ mod live {
         live: RwSignal<Option<GraphLayout>>,
         updates: RwSignal<usize>,
     ) {
-        let state = Live {
-            view_query,
-            loaded,
-            live,
-            updates,
-            busy: StoredValue::new_local(false),
-            dirty: StoredValue::new_local(false),
-        };
+        let state = Live { view_query, loaded, live, updates, busy: StoredValue::new_local(false), dirty: StoredValue::new_local(false) };
         // Dropped (and so closed) with the page, or when the window changes.
         let stream = StoredValue::new_local(None::<Stream>);
         Effect::new(move |_| {

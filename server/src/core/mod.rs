@@ -37,6 +37,7 @@ pub mod insights;
 pub mod scorecards;
 pub mod services;
 pub mod slos;
+pub mod table;
 pub mod view;
 pub mod window;
 

@@ -78,3 +78,67 @@ async fn the_demo_page_needs_demo_mode_and_names_an_unreachable_fleet() {
     );
     demo_mode.running.stop().await;
 }
+
+/// The catalog table at more than a page: sorted by a column (either way),
+/// paged, and sorted by the health seen in traffic, all on the server.
+#[tokio::test]
+async fn the_catalog_table_sorts_and_pages_on_the_server_with_health() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let descriptors: Vec<String> = (0..120)
+        .map(|i| format!("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: c-{i:03}}}\nspec: {{type: service, lifecycle: production, owner: team-{}}}\n", i % 7))
+        .collect();
+    std::fs::write(dir.path().join("catalog-info.yaml"), descriptors.join("---\n")).expect("catalog");
+    let server = start(None, vec![dir.path().to_path_buf()]).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() - 1;
+    // c-005 served three requests, c-010 one that failed.
+    let spans = vec![
+        ("c-005", served(1, now, 5, 200)),
+        ("c-005", served(2, now, 5, 200)),
+        ("c-005", served(3, now, 900, 200)),
+        ("c-010", served(4, now, 5, 500)),
+    ];
+    send_spans(server.running.otlp_http_addr, spans).await;
+    let rows = |html: &str| -> Vec<String> {
+        html.split("<tr data-entity=\"component:default/")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap_or_default().to_string())
+            .collect()
+    };
+    // Health reaches the table once the flush has written all of it.
+    let first_requests = |html: &str| -> Option<u64> {
+        let cell = html.split("data-testid=\"health-requests\"").nth(1)?;
+        cell.split('>').nth(1)?.split('<').next()?.parse().ok()
+    };
+    let mut busiest = Vec::new();
+    for _ in 0..100 {
+        let (_, html) = page(&server.base, "/?sort=requests&order=desc").await;
+        busiest = rows(&html);
+        if first_requests(&html) == Some(3) && busiest.get(1).map(String::as_str) == Some("c-010") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(busiest[..2], ["c-005", "c-010"], "busiest first, then the rest without traffic");
+    let (_, html) = page(&server.base, "/?sort=errors&order=desc").await;
+    assert_eq!(rows(&html)[..2], ["c-010", "c-005"], "by error share");
+
+    let (status, html) = page(&server.base, "/").await;
+    assert_eq!(status, 200);
+    assert_eq!(rows(&html).len(), 50, "one page");
+    assert_eq!(rows(&html)[0], "c-000");
+    assert!(html.contains("1–50 of 120 matches (120 entities)") && html.contains("Page 1 of 3"), "count and pager");
+    let (_, html) = page(&server.base, "/?sort=name&order=desc&page=3").await;
+    let last = rows(&html);
+    assert_eq!((last.len(), last.first().map(String::as_str), last.last().map(String::as_str)), (20, Some("c-019"), Some("c-000")));
+    let (_, html) = page(&server.base, "/?sort=name&page=99").await;
+    assert_eq!(rows(&html).first().map(String::as_str), Some("c-100"), "past the end: the last page");
+    let (_, html) = page(&server.base, "/?filter=spec.owner%3Dteam-3&sort=name&order=desc").await;
+    let team = rows(&html);
+    assert_eq!((team.len(), &team[..2]), (17, &["c-115".to_string(), "c-108".to_string()][..]), "a facet and a sort together");
+    let (_, html) = page(&server.base, "/?sort=colour").await;
+    assert!(
+        html.contains("`sort` must be one of name, kind, type, owner, lifecycle, requests, errors, p95, not `colour`"),
+        "a bad sort is named"
+    );
+    server.running.stop().await;
+}

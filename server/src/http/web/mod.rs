@@ -8,6 +8,7 @@
 //! - [`teams`]: the team pages' view models;
 //! - [`demo_fleet`]: the demo fleet's control endpoint, behind the Demo page.
 
+pub mod catalog_table;
 pub mod contracts;
 pub mod demo_fleet;
 pub mod graph;
@@ -296,6 +297,10 @@ impl PortalPort for Portal {
         })
     }
 
+    async fn catalog(&self, query: app::model::CatalogQuery) -> Result<app::model::CatalogTable, PortError> {
+        catalog_table::catalog_table(&self.core, query).await
+    }
+
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError> {
         let Some(overview) = self.core.entity(kind, namespace, name, ENTITY_WINDOW).await.map_err(port_error)? else {
             return Ok(None);
@@ -485,7 +490,6 @@ impl PortalPort for Portal {
     async fn graph_node(&self, window: &str, id: &str) -> Result<Option<app::model::NodePanel>, PortError> {
         graph::graph_node(&self.core, window, id).await
     }
-
 }
 
 fn registration_view(outcome: &crate::catalog::Registration) -> RegistrationView {

@@ -10,11 +10,11 @@ use catalog::index::{Condition, Filter};
 use collector::NodeKind;
 
 use super::port_error;
+use crate::core::Core;
 use crate::core::graph::{component_for_service, node_of_entity};
-use crate::core::{Core, Window};
 
-/// The window team pages show health and callers over.
-pub const TEAM_WINDOW: Window = Window::minutes(15);
+/// Team pages show health and callers over the catalog's health window.
+use crate::core::table::HEALTH_WINDOW as TEAM_WINDOW;
 
 fn title(entity: &catalog::Entity) -> String {
     entity.metadata.title.clone().unwrap_or_else(|| entity.metadata.name.clone())

@@ -1,0 +1,66 @@
+//! The catalog table's view model: a page of `core::table`, with facets.
+
+use app::model::{CATALOG_PAGE_SIZE, CatalogQuery, CatalogRow, CatalogSort, CatalogTable, FacetView, Health};
+use app::port::PortError;
+use catalog::index::Filter;
+
+use super::{port_error, summary};
+use crate::core::table::{HEALTH_WINDOW, TableOrder};
+use crate::core::{Core, SEARCH_FACETS};
+
+fn order(sort: CatalogSort) -> TableOrder {
+    match sort {
+        CatalogSort::Relevance => TableOrder::Relevance,
+        CatalogSort::Name => TableOrder::Name,
+        CatalogSort::Kind => TableOrder::Kind,
+        CatalogSort::Type => TableOrder::Type,
+        CatalogSort::Owner => TableOrder::Owner,
+        CatalogSort::Lifecycle => TableOrder::Lifecycle,
+        CatalogSort::Requests => TableOrder::Requests,
+        CatalogSort::Errors => TableOrder::ErrorShare,
+        CatalogSort::P95 => TableOrder::P95,
+    }
+}
+
+pub async fn catalog_table(core: &Core, query: CatalogQuery) -> Result<CatalogTable, PortError> {
+    let filter = Filter::parse(&[query.filter.as_str()]).map_err(|e| port_error(e.into()))?;
+    let sort = CatalogSort::parse(&query.sort).ok_or_else(|| {
+        let names: Vec<&str> = CatalogSort::COLUMNS.iter().map(|c| c.as_str()).collect();
+        PortError::Invalid(format!("`sort` must be one of {}, not `{}`", names.join(", "), query.sort))
+    })?;
+    let wanted = query.page();
+    let offset = (wanted - 1).saturating_mul(CATALOG_PAGE_SIZE);
+    let mut page =
+        core.catalog_table(&query.q, &filter, order(sort), query.descending(), offset, CATALOG_PAGE_SIZE).await.map_err(port_error)?;
+    let pages = page.total.div_ceil(CATALOG_PAGE_SIZE).max(1);
+    // Past the last page (an old link): the last page instead of nothing.
+    if wanted > pages {
+        page = core
+            .catalog_table(&query.q, &filter, order(sort), query.descending(), (pages - 1) * CATALOG_PAGE_SIZE, CATALOG_PAGE_SIZE)
+            .await
+            .map_err(port_error)?;
+    }
+    Ok(CatalogTable {
+        catalog_size: page.catalog_size,
+        total: page.total,
+        page: wanted.min(pages),
+        pages,
+        rows: page
+            .rows
+            .iter()
+            .map(|(entity, stats)| CatalogRow {
+                entity: summary(entity),
+                health: stats.as_ref().map(|s| Health { requests: s.requests, errors: s.errors, p95_ms: s.quantile_ms(0.95) }),
+            })
+            .collect(),
+        facets: SEARCH_FACETS
+            .iter()
+            .map(|facet| FacetView {
+                field: facet.field.to_string(),
+                label: facet.label.to_string(),
+                values: page.facets.remove(facet.field).unwrap_or_default(),
+            })
+            .collect(),
+        health_window: HEALTH_WINDOW.to_string(),
+    })
+}
