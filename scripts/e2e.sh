@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 SCRIPT_NAME=e2e; . scripts/lib.sh
 
 WEB=3300 GRPC=43170 HTTP=43180 DEMO_PORT=7400
-require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 11))) # the fleet's 11 processes and its control endpoint
+LARGE_WEB=3310 LARGE_GRPC=43190 LARGE_HTTP=43191 # a second Meridian holding a 2,000-service organisation
+require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 11))) $LARGE_WEB $LARGE_GRPC $LARGE_HTTP # the fleet's 11 processes and its control endpoint
 [ -x target/debug/meridian ] && [ -x target/debug/meridian-demo ] && [ -f target/site/pkg/meridian.js ] \
   || { echo "error: build first: cargo leptos build && cargo build -p demo" >&2; exit 1; }
 
@@ -36,6 +37,16 @@ pids+=($!)
 # The first calls through the whole shop; the browser tests wait for the rest.
 wait_for_edge "http://127.0.0.1:$WEB" service:gateway service:catalog 60 || { cat "$work/demo.log"; exit 1; }
 
+say "starting a second Meridian on :$LARGE_WEB with a 2,000-service organisation (logs in $work/large.log)"
+LEPTOS_SITE_ROOT=target/site MERIDIAN_LOG=warn target/debug/meridian serve \
+  --catalog demo/catalog --database-url "sqlite://$work/large.db" --github-url '' \
+  --addr 127.0.0.1:$LARGE_WEB --otlp-grpc-addr 127.0.0.1:$LARGE_GRPC --otlp-http-addr 127.0.0.1:$LARGE_HTTP \
+  >"$work/large.log" 2>&1 &
+pids+=($!)
+wait_for_url "http://127.0.0.1:$LARGE_WEB/healthz" 30 || { cat "$work/large.log"; exit 1; }
+target/debug/meridian-demo organisation --otlp-http 127.0.0.1:$LARGE_HTTP --services 2000 --edges 10000
+wait_for_edge "http://127.0.0.1:$LARGE_WEB" service:svc-01999 service:svc-00004 60 || { cat "$work/large.log"; exit 1; }
+
 # A folder the Register page test registers by path.
 mkdir -p "$work/extra-catalog"
 cat >"$work/extra-catalog/catalog-info.yaml" <<'YAML'
@@ -50,4 +61,4 @@ spec:
 YAML
 
 say "running Playwright"
-(cd end2end && MERIDIAN_E2E_PYTHON="$PWD/../target/otel-venv/bin/python" MERIDIAN_E2E_OTLP_HTTP="127.0.0.1:$HTTP" MERIDIAN_E2E_FLEET_STARTED=$fleet_started MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" MERIDIAN_E2E_LOCATION="$PWD/../$work/extra-catalog" npx playwright test)
+(cd end2end && MERIDIAN_E2E_PYTHON="$PWD/../target/otel-venv/bin/python" MERIDIAN_E2E_OTLP_HTTP="127.0.0.1:$HTTP" MERIDIAN_E2E_LARGE_URL="http://127.0.0.1:$LARGE_WEB" MERIDIAN_E2E_FLEET_STARTED=$fleet_started MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" MERIDIAN_E2E_LOCATION="$PWD/../$work/extra-catalog" npx playwright test)

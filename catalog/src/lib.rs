@@ -15,6 +15,7 @@
 //! meet only in the server's query layer.
 
 pub mod diagnostic;
+pub mod emit;
 pub mod entity;
 pub mod entity_ref;
 mod hash;

@@ -17,6 +17,7 @@ mod fleet;
 mod http;
 mod layout;
 mod load;
+mod organisation;
 mod queue;
 mod resilience;
 mod service;
@@ -38,6 +39,8 @@ enum Command {
     Fleet(fleet::FleetArgs),
     /// Run one process.
     Service(service::ServiceArgs),
+    /// Send one burst of a large synthetic organisation's traffic.
+    Organisation(organisation::OrganisationArgs),
 }
 
 #[tokio::main]
@@ -45,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Fleet(args) => fleet::run(args).await,
         Command::Service(args) => service::run(args).await,
+        Command::Organisation(args) => organisation::run(args).await,
     }
 }
 

@@ -20,6 +20,7 @@ test('filter the catalog, open a service, see traffic observed from real OTLP', 
 
   // Sorted on the server by a health column: the busiest component first.
   await page.getByTestId('catalog-filter').fill('');
+  await expect(rows).toHaveCount(44);
   await page.locator('[data-testid="catalog-table"] th a[data-sort="requests"]').click();
   await expect(page).toHaveURL(/sort=requests&order=desc/);
   await expect(page.locator('[data-testid="catalog-table"] th[aria-sort="descending"]')).toContainText('Requests');
@@ -33,6 +34,9 @@ test('filter the catalog, open a service, see traffic observed from real OTLP', 
   await expect(page).toHaveURL(/\/catalog\/default\/component\/pricing$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pricing');
   await expect(page.getByTestId('owner')).toHaveText('group:default/team-pricing');
+  await expect(page.getByTestId('breadcrumbs')).toContainText('Catalog');
+  await page.getByTestId('entity-tabs').getByRole('link', { name: 'Dependencies' }).click();
+  await expect(page).toHaveURL(/\/catalog\/default\/component\/pricing\?tab=dependencies$/);
 
   // The demo fleet's traffic: catalog calls pricing, pricing queries its own database.
   const caller = page.getByTestId('callers').locator('tr[data-peer="catalog"]');

@@ -44,7 +44,7 @@ test('a deploy with an error regression is flagged as one', async ({ page }) => 
   await expect(page.locator('select[name="regression"]')).toHaveValue('yes');
 
   // checkout's page shows the same deploy in its timeline.
-  await page.goto('/catalog/default/component/checkout');
+  await page.goto('/catalog/default/component/checkout?tab=deploys');
   const own = page.locator(`[data-testid="deploys"] tr[data-version="${version}"]`);
   await expect(own.getByTestId('regression')).toHaveText('Regression');
   await expect(page.getByTestId('dora')).toContainText('Change failure rate');

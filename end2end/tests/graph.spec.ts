@@ -46,14 +46,15 @@ test('a node opens its panel, and the drawing zooms', async ({ page }) => {
   await expect(panel.getByTestId('panel-served')).toContainText(/\d+ req/);
   await expect(panel.getByTestId('panel-operations').locator('tbody tr').first()).toBeVisible();
   await expect(panel.getByTestId('panel-entity')).toHaveAttribute('href', '/catalog/default/component/catalog');
-  await expect(page.locator('svg g.node.selected[data-node="service:catalog"]')).toHaveCount(1);
+  await expect(page.locator('svg rect.selection[data-for="service:catalog"]')).toHaveCount(1);
 
   // Zoom: the drawing's size changes, its layout does not.
-  const svg = page.getByTestId('graph');
-  const width = Number(await svg.getAttribute('width'));
+  const canvas = page.getByTestId('graph-canvas');
+  const width = (await canvas.boundingBox())!.width;
   await page.getByTestId('zoom').getByRole('button', { name: 'Zoom in' }).click();
   await expect(page.getByTestId('zoom-level')).toHaveText('125%');
-  expect(Number(await svg.getAttribute('width'))).toBeCloseTo(width * 1.25, 0);
+  await expect.poll(async () => (await canvas.boundingBox())!.width).toBeCloseTo(width * 1.25, -1);
+  await expect(page.getByTestId('graph')).toHaveAttribute('style', /scale\(1\.25\)/);
 
   // Focus from the panel: the view narrows to catalog and its neighbours.
   await panel.getByTestId('panel-focus').click();
@@ -97,9 +98,10 @@ test('live updates add what is new and move nothing', async ({ page }) => {
   expect(Object.keys(before).length).toBeGreaterThan(5);
 
   const { execFileSync } = await import('node:child_process');
-  execFileSync(python!, ['../server/tests/python/send_call.py', '--http', otlp!, '--caller', 'e2e-live-probe', '--callee', 'catalog', '--calls', '5']);
+  const probe = `e2e-live-probe-${Date.now()}`; // new on every run
+  execFileSync(python!, ['../server/tests/python/send_call.py', '--http', otlp!, '--caller', probe, '--callee', 'catalog', '--calls', '5']);
 
-  await expect(page.locator('svg [data-node="service:e2e-live-probe"]')).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator(`svg [data-node="service:${probe}"]`)).toBeVisible({ timeout: 30_000 });
   expect(Number(await page.getByTestId('live').getAttribute('data-updates'))).toBeGreaterThan(0);
   const after = await positions();
   for (const [id, at] of Object.entries(before)) {

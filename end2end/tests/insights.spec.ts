@@ -45,7 +45,7 @@ test('insights show the demo catalog drift, its cycle and its scorecard', async 
   await expect(notifications).toContainText('its owner group:default/team-messaging is not in the catalog');
 
   // The uncataloged service's draft, then the Register page prefilled with it.
-  await page.getByTestId('uncataloged').getByRole('link', { name: 'catalog-info.yaml draft' }).click();
+  await page.getByTestId('uncataloged').locator('li', { hasText: 'recommendations' }).getByRole('link', { name: 'catalog-info.yaml draft' }).click();
   await expect(page.getByTestId('draft')).toContainText('name: recommendations');
   await expect(page.getByTestId('draft')).toContainText('- "component:default/catalog"');
   await page.getByRole('link', { name: 'Register it' }).click();
@@ -57,7 +57,9 @@ test('insights show the demo catalog drift, its cycle and its scorecard', async 
 });
 
 test('an entity page shows its drift and scorecard', async ({ page }) => {
-  await page.goto('/catalog/default/component/checkout');
+  await page.goto('/catalog/default/component/checkout?tab=dependencies');
+  await expect(page.getByTestId('callees').locator('tr[data-peer="inventory"]')).toContainText('⚠ undeclared');
   await expect(page.getByTestId('entity-drift').getByTestId('undeclared')).toContainText('component:default/checkout → component:default/inventory');
+  await page.goto('/catalog/default/component/checkout');
   await expect(page.getByTestId('scorecards').locator('[data-rule="no-undeclared-dependencies"]')).toContainText('✗ failed');
 });

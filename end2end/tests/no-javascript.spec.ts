@@ -24,6 +24,10 @@ test('pages render on the server without JavaScript', async ({ page }) => {
 
   await page.goto('/catalog/default/component/gateway');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Gateway');
+  await page.getByTestId('entity-tabs').getByRole('link', { name: 'Source' }).click();
+  await expect(page.getByTestId('entity-source')).toContainText('kind: Component');
+  await page.getByTestId('entity-tabs').getByRole('link', { name: 'Dependencies' }).click();
+  await expect(page).toHaveURL(/tab=dependencies/);
   await expect(page.getByTestId('callers').locator('tr[data-peer="user"]')).toBeVisible();
   await expect(page.getByTestId('callees').locator('tr[data-peer="catalog"]')).toBeVisible();
 

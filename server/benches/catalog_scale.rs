@@ -139,6 +139,24 @@ async fn run(label: &str, database_url: String, catalog_dir: &Path, org: &Org) {
         })
         .await,
     ];
+    // The UI's catalog table, rendered on the server (HTML).
+    rows.push(measure(&client, "page: catalog table, first page", 50, |_| client.get(format!("{base}/"))).await);
+    rows.push(
+        measure(&client, "page: catalog table sorted by owner, page 400", 50, |_| {
+            client.get(format!("{base}/?sort=owner&order=desc&page=400"))
+        })
+        .await,
+    );
+    rows.push(
+        measure(&client, "page: catalog table, search and facet", 50, |_| {
+            client.get(format!("{base}/?q=component%2012&filter=kind%3Dcomponent&sort=requests&order=desc"))
+        })
+        .await,
+    );
+    rows.push(
+        measure(&client, "page: an entity", 50, |i| client.get(format!("{base}/catalog/default/component/component-{}", (i * 37) % n)))
+            .await,
+    );
     rows.push(
         measure(&client, &format!("full list of {n} components"), 10, |_| {
             client.get(format!("{base}/api/catalog/entities?filter=kind=component"))

@@ -18,6 +18,9 @@ const ZOOM_STEP: f64 = 1.25;
 /// it also zooms (buttons, Ctrl+wheel, pinch) and pans (drag).
 #[component]
 pub fn GraphSvg(layout: Signal<GraphLayout>, query: Memo<GraphQuery>) -> impl IntoView {
+    // The drawing follows the view; a selection only moves one outline.
+    let view_query = Memo::new(move |_| query.get().selecting(""));
+    let selected = Memo::new(move |_| query.with(|q| q.selected.clone()));
     let zoom = RwSignal::new(1.0f64);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -67,18 +70,14 @@ pub fn GraphSvg(layout: Signal<GraphLayout>, query: Memo<GraphQuery>) -> impl In
             on:pointerup=move |_| drag.set_value(None)
             on:pointerleave=move |_| drag.set_value(None)
         >
-            {move || {
-                let l = layout.get();
-                let q = query.get();
-                view! { <Drawing layout=l query=q zoom /> }
-            }}
+            {move || view! { <Drawing layout=layout.get() query=view_query.get() selected zoom /> }}
         </div>
         {move || view! { <EdgeTable layout=layout.get() /> }}
     }
 }
 
 #[component]
-fn Drawing(layout: GraphLayout, query: GraphQuery, zoom: RwSignal<f64>) -> impl IntoView {
+fn Drawing(layout: GraphLayout, query: GraphQuery, selected: Memo<String>, zoom: RwSignal<f64>) -> impl IntoView {
     if layout.nodes.is_empty() {
         return view! {
             <p class="empty" data-testid="graph-empty">
@@ -92,15 +91,27 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, zoom: RwSignal<f64>) -> impl 
     let (width, height) = (layout.width, layout.height);
     let described = format!("Dependency graph: {} nodes, {} edges", layout.nodes.len(), layout.edges.len());
     let navigate = leptos_router::hooks::use_navigate();
+    // One outline drawn over the selected node: selecting touches one element, not every node.
+    let at: std::collections::HashMap<String, (f64, f64)> = layout.nodes.iter().map(|n| (n.id.clone(), (n.x, n.y))).collect();
+    let outline = move || {
+        selected.with(|id| {
+            at.get(id).map(|&(x, y)| {
+                view! { <rect class="selection" data-for=id.clone() x=x - 4.0 y=y - 4.0 width=NODE_WIDTH + 8.0 height=NODE_HEIGHT + 8.0 rx="9" /> }
+            })
+        })
+    };
+    // Zoom scales the drawing as a whole (a transform: no layout of what is
+    // inside); the canvas around it takes the scaled size, so scrolling follows.
     view! {
+        <div class="graph-canvas" data-testid="graph-canvas" style=move || format!("width:{:.0}px;height:{:.0}px", width * zoom.get(), height * zoom.get())>
         <svg
             class="graph"
             data-testid="graph"
-            role="img"
             aria-label=described
             viewBox=format!("0 0 {width} {height}")
-            width=move || width * zoom.get()
-            height=move || height * zoom.get()
+            width=width
+            height=height
+            style=move || format!("transform:scale({})", zoom.get())
         >
             <defs>
                 <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
@@ -126,12 +137,7 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, zoom: RwSignal<f64>) -> impl 
             }).collect_view()}
             {layout.nodes.into_iter().map(|n| {
                 let href = query.selecting(&n.id).href();
-                let class = format!(
-                    "node node-{}{}{}",
-                    n.kind,
-                    if found.contains(&n.id) { " found" } else { "" },
-                    if query.selected == n.id { " selected" } else { "" }
-                );
+                let class = format!("node node-{}{}", n.kind, if found.contains(&n.id) { " found" } else { "" });
                 let navigate = navigate.clone();
                 let to = href.clone();
                 let summary = n.summary();
@@ -157,7 +163,9 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, zoom: RwSignal<f64>) -> impl 
                     </g>
                 }
             }).collect_view()}
+            {outline}
         </svg>
+        </div>
     }
     .into_any()
 }

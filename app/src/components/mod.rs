@@ -24,6 +24,19 @@ use leptos::prelude::*;
 
 use crate::model::Problem;
 
+/// Where a page sits: links up the way (label, href), then the page itself.
+#[component]
+pub fn Breadcrumbs(trail: Vec<(String, String)>, here: String) -> impl IntoView {
+    view! {
+        <nav class="breadcrumbs" aria-label="Breadcrumbs" data-testid="breadcrumbs">
+            <ol>
+                {trail.into_iter().map(|(label, href)| view! { <li><a href=href>{label}</a></li> }).collect_view()}
+                <li aria-current="page">{here}</li>
+            </ol>
+        </nav>
+    }
+}
+
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }

@@ -137,6 +137,70 @@ pub struct EntityDetail {
     pub drift: Option<DriftView>,
     /// Its results on every scorecard that grades it.
     pub scores: Vec<EntityScoreRow>,
+    /// `metadata.links` that are safe to follow (http, https, mailto).
+    pub links: Vec<LinkView>,
+    /// The entity as Meridian holds it (relations included), as YAML.
+    pub source_yaml: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LinkView {
+    pub url: String,
+    pub title: String,
+}
+
+/// The entity page's tabs, by `?tab=`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EntityTab {
+    #[default]
+    Overview,
+    Dependencies,
+    Api,
+    Slos,
+    Deploys,
+    Source,
+}
+
+impl EntityTab {
+    pub const ALL: [EntityTab; 6] =
+        [EntityTab::Overview, EntityTab::Dependencies, EntityTab::Api, EntityTab::Slos, EntityTab::Deploys, EntityTab::Source];
+
+    pub fn parse(text: &str) -> EntityTab {
+        EntityTab::ALL.into_iter().find(|t| t.key().eq_ignore_ascii_case(text)).unwrap_or_default()
+    }
+
+    /// Its `?tab=` value (empty for the overview).
+    pub fn key(self) -> &'static str {
+        match self {
+            EntityTab::Overview => "",
+            EntityTab::Dependencies => "dependencies",
+            EntityTab::Api => "api",
+            EntityTab::Slos => "slos",
+            EntityTab::Deploys => "deploys",
+            EntityTab::Source => "source",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EntityTab::Overview => "Overview",
+            EntityTab::Dependencies => "Dependencies",
+            EntityTab::Api => "API",
+            EntityTab::Slos => "SLOs",
+            EntityTab::Deploys => "Deploys",
+            EntityTab::Source => "Source",
+        }
+    }
+
+    /// Tabs that say something about an entity of `kind`.
+    pub fn applies_to(self, kind: &str) -> bool {
+        let component = kind.eq_ignore_ascii_case("component");
+        match self {
+            EntityTab::Overview | EntityTab::Source => true,
+            EntityTab::Dependencies | EntityTab::Slos | EntityTab::Deploys => component,
+            EntityTab::Api => component || kind.eq_ignore_ascii_case("api"),
+        }
+    }
 }
 
 /// The hours an entity page charts a service's requests over.

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{ConsumerTable, Loading, SchemaTree, SourceView};
+use crate::components::{Breadcrumbs, ConsumerTable, Loading, SchemaTree, SourceView};
 use crate::model::{
     ApiPageView, ContentModel, CoverageView, DefinitionModel, OperationModel, UseRow, VersionChangeView, api_href, entity_href,
 };
@@ -80,6 +80,7 @@ fn ApiView(api: ApiPageView) -> impl IntoView {
     } = api;
     view! {
         <article class="api" data-entity=entity_ref.clone()>
+            <Breadcrumbs trail=vec![("APIs".to_string(), "/apis".to_string())] here=title.clone() />
             <header>
                 <p class="kind">"API · " {api_type.clone()}</p>
                 <h1>{title}</h1>

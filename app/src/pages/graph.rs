@@ -47,12 +47,16 @@ pub fn GraphPage() -> impl IntoView {
     // A newer drawing of the same view, from the live stream.
     let live: RwSignal<Option<GraphLayout>> = RwSignal::new(None);
     let updates = RwSignal::new(0usize);
+    // A large drawing is not redrawn by itself: traffic changes mark it stale, and a button redraws.
+    let stale = RwSignal::new(false);
+    let redraw_asked = RwSignal::new(0usize);
     Effect::new(move |_| {
         view_query.track();
         live.set(None);
+        stale.set(false);
     });
     #[cfg(feature = "hydrate")]
-    live::follow(view_query, layout, live, updates);
+    live::follow(live::Live::new(view_query, layout, live, updates, stale), redraw_asked);
 
     view! {
         <section class="graph-page">
@@ -66,8 +70,12 @@ pub fn GraphPage() -> impl IntoView {
             <p class="live-status" aria-live="polite" data-testid="live" data-updates=move || updates.get()>
                 {move || match updates.get() {
                     0 => String::new(),
-                    n => format!("Live: redrawn {n} times as traffic changed; nodes keep their places."),
+                    n => format!("Live: redrawn {n} times as traffic changed; nodes keep their places. "),
                 }}
+                {move || stale.get().then(|| view! {
+                    <span data-testid="stale">"Traffic changed since this large view was drawn. "</span>
+                    <button type="button" on:click=move |_| redraw_asked.update(|n| *n += 1)>"Redraw"</button>
+                })}
             </p>
             <div class="graph-main">
                 <Suspense fallback=Loading>
@@ -195,6 +203,9 @@ mod live {
 
     /// Redraws at most this often, however often traffic changes.
     const MIN_REDRAW_MS: u64 = 2_000;
+    /// Drawings with more edges are redrawn when asked, not on every change:
+    /// reading and drawing one again would block the browser.
+    const AUTO_REDRAW_MAX_EDGES: usize = 2_000;
 
     struct Stream {
         source: web_sys::EventSource,
@@ -209,7 +220,7 @@ mod live {
 
     /// What a redraw reads and writes; all handles, so it is `Copy`.
     #[derive(Clone, Copy)]
-    struct Live {
+    pub struct Live {
         view_query: Memo<GraphQuery>,
         loaded: Resource<Result<GraphLayout, ServerFnError>>,
         live: RwSignal<Option<GraphLayout>>,
@@ -217,9 +228,36 @@ mod live {
         busy: StoredValue<bool, LocalStorage>,
         /// A change came while busy: redrawn once the pause is over.
         dirty: StoredValue<bool, LocalStorage>,
+        stale: RwSignal<bool>,
     }
 
     impl Live {
+        pub fn new(
+            view_query: Memo<GraphQuery>,
+            loaded: Resource<Result<GraphLayout, ServerFnError>>,
+            live: RwSignal<Option<GraphLayout>>,
+            updates: RwSignal<usize>,
+            stale: RwSignal<bool>,
+        ) -> Live {
+            Live { view_query, loaded, live, updates, busy: StoredValue::new_local(false), dirty: StoredValue::new_local(false), stale }
+        }
+
+        fn drawn_edges(self) -> usize {
+            self.live
+                .with_untracked(|live| live.as_ref().map(|l| l.edges.len()))
+                .or_else(|| self.loaded.with_untracked(|l| l.as_ref().and_then(|l| l.as_ref().ok()).map(|l| l.edges.len())))
+                .unwrap_or(0)
+        }
+
+        /// Traffic changed: redraw, or only say so for a large drawing.
+        fn changed(self) {
+            if self.drawn_edges() > AUTO_REDRAW_MAX_EDGES {
+                self.stale.set(true);
+            } else {
+                self.redraw();
+            }
+        }
+
         fn redraw(self) {
             if self.busy.get_value() {
                 self.dirty.set_value(true);
@@ -232,11 +270,14 @@ mod live {
             let query = self.view_query.get_untracked();
             leptos::task::spawn_local(async move {
                 // A view changed meanwhile draws afresh; this answer is stale.
+                // An unchanged drawing is not drawn again (a large graph costs the browser).
                 if let Ok(layout) = fetch_graph(query.clone(), keep).await
                     && self.view_query.get_untracked() == query
+                    && self.live.with_untracked(|live| live.as_ref() != Some(&layout))
                 {
                     self.live.set(Some(layout));
                     self.updates.update(|n| *n += 1);
+                    self.stale.set(false);
                 }
                 set_timeout(
                     move || {
@@ -251,13 +292,8 @@ mod live {
         }
     }
 
-    pub fn follow(
-        view_query: Memo<GraphQuery>,
-        loaded: Resource<Result<GraphLayout, ServerFnError>>,
-        live: RwSignal<Option<GraphLayout>>,
-        updates: RwSignal<usize>,
-    ) {
-        let state = Live { view_query, loaded, live, updates, busy: StoredValue::new_local(false), dirty: StoredValue::new_local(false) };
+    pub fn follow(state: Live, redraw_asked: RwSignal<usize>) {
+        let view_query = state.view_query;
         // Dropped (and so closed) with the page, or when the window changes.
         let stream = StoredValue::new_local(None::<Stream>);
         Effect::new(move |_| {
@@ -265,9 +301,22 @@ mod live {
             stream.set_value(None);
             let url = format!("/api/v1/graph/stream?window={}", crate::model::encode_query_value(&window));
             let Ok(source) = web_sys::EventSource::new(&url) else { return };
-            let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| state.redraw());
+            // The stream's first event is the graph as it is now: what was just drawn.
+            let mut first = true;
+            let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                if !std::mem::take(&mut first) {
+                    state.changed();
+                }
+            });
             let _ = source.add_event_listener_with_callback("graph", on_change.as_ref().unchecked_ref());
             stream.set_value(Some(Stream { source, _on_change: on_change }));
+        });
+        Effect::new(move |previous: Option<usize>| {
+            let asked = redraw_asked.get();
+            if previous.is_some_and(|p| p != asked) {
+                state.redraw();
+            }
+            asked
         });
     }
 }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::{DriftLists, ErrorBox, Loading};
+use crate::components::{Breadcrumbs, DriftLists, ErrorBox, Loading};
 use crate::model::{FanRow, NodeRef, ScorecardView, entity_href};
 use crate::pages::loaded;
 use crate::server_fns::{fetch_draft, fetch_insights};
@@ -152,6 +152,7 @@ pub fn DraftPage() -> impl IntoView {
                                 copied.set(true);
                             };
                             view! {
+                                <Breadcrumbs trail=vec![("Insights".to_string(), "/insights".to_string())] here=format!("Draft for {}", draft.service) />
                                 <h1>"Draft for " <code>{draft.service.clone()}</code></h1>
                                 <p>"Drafted from what traces say of it: its name, the services and resources it calls, the HTTP operations it serves. Check the owner and lifecycle."</p>
                                 <pre class="draft" data-testid="draft"><code>{draft.yaml.clone()}</code></pre>

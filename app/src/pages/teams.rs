@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::Loading;
+use crate::components::{Breadcrumbs, Loading};
 use crate::model::{TeamView, entity_href, team_href};
 use crate::pages::{loaded, one_of};
 use crate::server_fns::{fetch_team, fetch_teams};
@@ -60,7 +60,7 @@ fn TeamDetail(team: TeamView) -> impl IntoView {
     let TeamView { entity_ref, title, description, team_type, parent, children, members, owned, window, callers, scores } = team;
     view! {
         <article class="team" data-team=entity_ref.clone()>
-            <nav class="breadcrumbs" aria-label="Breadcrumbs"><a href="/teams">"Teams"</a> " / " {title.clone()}</nav>
+            <Breadcrumbs trail=vec![("Teams".to_string(), "/teams".to_string())] here=title.clone() />
             <header>
                 <p class="kind">"Group · " {team_type.unwrap_or_default()}</p>
                 <h1>{title}</h1>

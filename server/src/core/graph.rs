@@ -82,11 +82,19 @@ pub fn component_for_service(index: &CatalogIndex, service: &str) -> Option<Stri
 
 /// A node as views show it, joined to its component when it is a service.
 pub fn graph_node(index: &CatalogIndex, node: &NodeId) -> GraphNode {
-    GraphNode {
-        id: node_id(node),
-        name: node.name.to_string(),
-        kind: node.kind,
-        entity_ref: (node.kind == NodeKind::Service).then(|| component_for_service(index, &node.name)).flatten(),
+    GraphNode { id: node_id(node), name: node.name.to_string(), kind: node.kind, entity_ref: entity_of_node(index, node) }
+}
+
+/// The entity a node is: a service's component; a database, queue or
+/// external system's Resource (else Component) of its name.
+pub fn entity_of_node(index: &CatalogIndex, node: &NodeId) -> Option<String> {
+    match node.kind {
+        NodeKind::Service => component_for_service(index, &node.name),
+        NodeKind::User | NodeKind::Group => None,
+        _ => ["resource", "component"]
+            .into_iter()
+            .map(|kind| EntityRef::new(kind, catalog::entity_ref::DEFAULT_NAMESPACE, &node.name).key())
+            .find(|key| index.get(key).is_some()),
     }
 }
 

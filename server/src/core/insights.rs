@@ -21,8 +21,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
+use catalog::Entity;
 use catalog::index::{CatalogIndex, Condition, Filter};
-use catalog::{Entity, EntityRef};
 use collector::{NodeId, NodeKind, OVERFLOW};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
@@ -60,19 +60,6 @@ pub struct ObservedEdge {
     pub source: NodeId,
     pub target: NodeId,
     pub requests: u64,
-}
-
-/// The entity a node is: a service's component; a database, queue or
-/// external system's Resource (else Component) of its name.
-fn entity_of_node(index: &CatalogIndex, node: &NodeId) -> Option<String> {
-    match node.kind {
-        NodeKind::Service => component_for_service(index, &node.name),
-        NodeKind::User | NodeKind::Group => None,
-        _ => ["resource", "component"]
-            .into_iter()
-            .map(|kind| EntityRef::new(kind, catalog::entity_ref::DEFAULT_NAMESPACE, &node.name).key())
-            .find(|key| index.get(key).is_some()),
-    }
 }
 
 fn is_overflow(node: &NodeId) -> bool {
@@ -141,8 +128,8 @@ pub fn drift(index: &CatalogIndex, edges: &[ObservedEdge], served: &[String], on
             (NodeKind::Messaging, NodeKind::Service) => (&edge.target, &edge.source),
             _ => continue,
         };
-        let source = refs.entry(dependent).or_insert_with(|| entity_of_node(index, dependent)).clone();
-        let target = refs.entry(dependency).or_insert_with(|| entity_of_node(index, dependency)).clone();
+        let source = refs.entry(dependent).or_insert_with(|| super::graph::entity_of_node(index, dependent)).clone();
+        let target = refs.entry(dependency).or_insert_with(|| super::graph::entity_of_node(index, dependency)).clone();
         note_service(&dependent.name, &source, &mut seen_refs);
         if dependency.kind == NodeKind::Service {
             note_service(&dependency.name, &target, &mut seen_refs);
@@ -381,7 +368,7 @@ pub fn draft_descriptor(index: &CatalogIndex, service: &str, edges: &[ObservedEd
     let mut depends: BTreeSet<String> = BTreeSet::new();
     for edge in edges.iter().filter(|e| e.source.kind == NodeKind::Service && e.source.name.as_ref() == service && !is_overflow(&e.target))
     {
-        if let Some(entity) = entity_of_node(index, &edge.target) {
+        if let Some(entity) = super::graph::entity_of_node(index, &edge.target) {
             depends.insert(entity);
         }
     }

@@ -49,7 +49,7 @@ async fn the_entity_join_reads_its_node_and_joins_peers_to_components() {
     let callers: Vec<_> = observed.callers.iter().map(|c| (c.peer.id.as_str(), c.peer.entity_ref.as_deref(), c.requests)).collect();
     assert_eq!(callers, [("service:catalog", Some("component:default/catalog"), 7)]);
     let callees: Vec<_> = observed.callees.iter().map(|c| (c.peer.id.as_str(), c.peer.entity_ref.as_deref(), c.requests)).collect();
-    assert_eq!(callees, [("database:pricing-db", None, 9)]);
+    assert_eq!(callees, [("database:pricing-db", Some("resource:default/pricing-db"), 9)], "a database joins the Resource of its name");
 
     // Not a component: no node, nothing observed. Unknown: none.
     let team = core.entity("group", "default", "team-pricing", hour).await.unwrap().expect("the team exists");

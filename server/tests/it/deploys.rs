@@ -281,6 +281,7 @@ async fn github_deployments_and_releases_join_the_history() {
     }
     let charts = html.split("data-testid=\"red-charts\"").nth(1).expect("charts of cart's requests");
     assert!(charts.contains("class=\"deploy-marker\"") && charts.contains(">v1.2</text>"), "the deploy is marked: {charts:.3000}");
+    let html = reqwest::get(format!("{}/catalog/default/component/cart?tab=deploys", server.base)).await.unwrap().text().await.unwrap();
     let timeline = html.split("data-testid=\"deploys\"").nth(1).expect("a deploy timeline");
     assert!(
         timeline.contains("data-version=\"v1.2\"") && timeline.contains("traces, api, github-deployment, github-release"),

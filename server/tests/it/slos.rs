@@ -187,6 +187,7 @@ async fn known_answers(database_url: Option<String>) {
     let html = reqwest::get(format!("{}/catalog/default/component/shop", server.base)).await.unwrap().text().await.unwrap();
     let problems = html.split("data-testid=\"problems\"").nth(1).expect("shop's problems");
     assert!(problems.contains("slos.yaml:65:37: error: unknown metric source type `prometheus`"), "{problems:.2000}");
+    let html = reqwest::get(format!("{}/catalog/default/component/shop?tab=slos", server.base)).await.unwrap().text().await.unwrap();
     let panel = html.split("data-testid=\"slo-panel\"").nth(1).expect("an SLO panel on the component's page");
     assert!(panel.contains("data-slo=\"shop-availability\"") && panel.contains(">Ticket<") && panel.contains("-100.00 %"), "{panel:.3000}");
     assert!(panel.contains("class=\"budget-chart\""), "the budget chart is drawn on the server: {panel:.4000}");

@@ -39,6 +39,15 @@ async fn pages_render_on_the_server() {
     assert_eq!(status, 200);
     assert!(html.contains("Product catalog"));
     assert!(html.contains("group:default/team-storefront"), "owner shown");
+    assert!(html.contains("data-tab=\"Dependencies\""), "tabs are links");
+    let (_, source) = page(&server.base, "/catalog/default/component/catalog?tab=source").await;
+    assert!(
+        source.contains("data-testid=\"entity-source\"") && source.contains("file:") && source.contains("demo/catalog/"),
+        "where it came from"
+    );
+    assert!(source.contains(">relations<"), "the entity as YAML, relations included");
+    let (status, html) = page(&server.base, "/catalog/default/component/catalog?tab=dependencies").await;
+    assert_eq!(status, 200);
     let callers = html.split("data-testid=\"callers\"").nth(1).expect("callers table");
     assert!(callers.contains("data-peer=\"gateway\""), "observed caller rendered: {callers:.400}");
 

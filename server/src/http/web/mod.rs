@@ -110,6 +110,24 @@ fn fleet_error(error: FleetError) -> PortError {
     }
 }
 
+/// `metadata.links` whose URL is http(s) or mailto: a descriptor's
+/// `javascript:` or `data:` link is never made clickable.
+fn entity_links(entity: &Entity) -> Vec<app::model::LinkView> {
+    entity
+        .metadata
+        .links
+        .iter()
+        .filter_map(|link| {
+            let url = link.get("url")?.as_str()?.trim();
+            let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+            matches!(scheme.as_deref(), Some("http" | "https" | "mailto")).then(|| app::model::LinkView {
+                url: url.to_string(),
+                title: link.get("title").and_then(|t| t.as_str()).unwrap_or(url).to_string(),
+            })
+        })
+        .collect()
+}
+
 pub fn summary(entity: &Entity) -> EntitySummary {
     EntitySummary {
         entity_ref: entity.key(),
@@ -333,6 +351,8 @@ impl PortalPort for Portal {
             slos: panels.slos,
             drift: panels.drift,
             scores: panels.scores,
+            links: entity_links(entity),
+            source_yaml: catalog::emit::to_yaml(&serde_json::to_value(entity.as_ref()).unwrap_or_default()),
         }))
     }
 
