@@ -48,7 +48,7 @@ pub fn DeployTimeline(deploys: Vec<DeployRecordView>, with_service: bool) -> imp
                     <tr data-service=d.service.clone() data-version=d.version.clone()>
                         <td><time datetime=d.at.clone()>{d.at.clone()}</time></td>
                         {with_service.then(|| view! {
-                            <td><a href=entity_href(&d.entity_ref)>{d.service.clone()}</a></td>
+                            <td><a href=format!("{}?tab=deploys", entity_href(&d.entity_ref))>{d.service.clone()}</a></td>
                             <td>{d.owner.clone().map(|o| view! { <a href=entity_href(&o)>{o.clone()}</a> })}</td>
                         })}
                         <td>{d.from_version.clone().map(|f| format!("{f} → ")).unwrap_or_default()} {match d.url.clone() {

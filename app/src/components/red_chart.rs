@@ -1,6 +1,7 @@
-//! A service's requests of the last hours as SVG drawn on the server:
-//! requests a minute, error share and p95, each its own small chart, with
-//! a dashed line at each deploy (its version in words beside it).
+//! Requests of the last hours as SVG drawn on the server: a service's
+//! requests a minute, error share and p95, each its own small chart, and a
+//! sparkline for an operation or a call; each with a dashed line at every
+//! deploy (its version in words, or in the title, beside it).
 
 use leptos::prelude::*;
 
@@ -54,4 +55,40 @@ pub fn RedCharts(series: RedSeries) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+const SPARK_WIDTH: f64 = 160.0;
+const SPARK_HEIGHT: f64 = 28.0;
+
+/// One call's or operation's requests a minute as a small line, minutes
+/// with errors ticked below it (red and dashed, not colour alone), and its
+/// deploys; the numbers are in its title.
+#[component]
+pub fn Sparkline(series: RedSeries) -> impl IntoView {
+    let span = (series.to - series.from).max(1) as f64;
+    let x = move |at: i64| (at - series.from) as f64 / span * SPARK_WIDTH;
+    let top = series.minutes.iter().map(|m| m.1).max().unwrap_or(0).max(1) as f64;
+    let points: Vec<String> = series
+        .minutes
+        .iter()
+        .map(|m| format!("{:.1},{:.1}", x(m.0), SPARK_HEIGHT - 6.0 - m.1 as f64 / top * (SPARK_HEIGHT - 8.0)))
+        .collect();
+    let (requests, errors) = series.minutes.iter().fold((0, 0), |(r, e), m| (r + m.1, e + m.2));
+    let versions: Vec<&str> = series.deploys.iter().map(|(_, v)| v.as_str()).collect();
+    let summary = format!(
+        "{requests} requests, {errors} errors, at most {} a minute{}",
+        top as u64,
+        if versions.is_empty() { String::new() } else { format!("; deploys: {}", versions.join(", ")) }
+    );
+    let title = summary.clone();
+    view! {
+        <svg class="sparkline" viewBox=format!("0 0 {SPARK_WIDTH} {SPARK_HEIGHT}") width=SPARK_WIDTH height=SPARK_HEIGHT role="img" aria-label=summary>
+            <title>{title}</title>
+            {series.deploys.iter().map(|(at, _)| view! { <line class="deploy-marker" x1=x(*at) x2=x(*at) y1="0" y2=SPARK_HEIGHT /> }).collect_view()}
+            <polyline points=points.join(" ") />
+            {series.minutes.iter().filter(|m| m.2 > 0).map(|m| view! {
+                <line class="error-tick" x1=x(m.0) x2=x(m.0) y1=SPARK_HEIGHT - 4.0 y2=SPARK_HEIGHT />
+            }).collect_view()}
+        </svg>
+    }
 }

@@ -112,6 +112,8 @@ pub struct ObservedEdge {
     pub requests: u64,
     pub errors: u64,
     pub p95_ms: f64,
+    /// This call's last hours minute by minute, with the entity's deploys.
+    pub series: Option<RedSeries>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -137,10 +139,24 @@ pub struct EntityDetail {
     pub drift: Option<DriftView>,
     /// Its results on every scorecard that grades it.
     pub scores: Vec<EntityScoreRow>,
+    /// A Component's busiest operations, each with its last hours.
+    pub operations: Vec<OperationChart>,
     /// `metadata.links` that are safe to follow (http, https, mailto).
     pub links: Vec<LinkView>,
     /// The entity as Meridian holds it (relations included), as YAML.
     pub source_yaml: String,
+}
+
+/// Operations charted on an entity page at most (busiest first).
+pub const ENTITY_OPERATIONS: usize = 10;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OperationChart {
+    pub operation: String,
+    /// Over the chart's span.
+    pub requests: u64,
+    pub errors: u64,
+    pub series: RedSeries,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

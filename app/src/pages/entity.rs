@@ -2,9 +2,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    Breadcrumbs, DeployTimeline, DoraFigures, DriftLists, Loading, Problems, RedCells, RedCharts, ScoreCards, SloPanel, SourceView,
+    Breadcrumbs, DependencyTable, DeployTimeline, DoraFigures, DriftLists, Loading, Problems, RedCharts, ScoreCards, SloPanel, SourceView,
+    Sparkline,
 };
-use crate::model::{EntityDetail, EntityTab, ObservedEdge, api_href, entity_href, team_href};
+use crate::model::{EntityDetail, EntityTab, api_href, entity_href, team_href};
 use crate::pages::one_of;
 use crate::server_fns::fetch_entity;
 
@@ -103,6 +104,24 @@ fn Overview(detail: EntityDetail) -> impl IntoView {
                 <RedCharts series />
             </section>
         })}
+        {(!detail.operations.is_empty()).then(|| view! {
+            <section class="operations">
+                <h2>"Busiest operations, last " {crate::model::RED_HOURS} " hours"</h2>
+                <table class="operation-charts" data-testid="operation-charts">
+                    <thead><tr><th>"Operation"</th><th>"Requests"</th><th>"Errors"</th><th>"Minute by minute"</th></tr></thead>
+                    <tbody>
+                        {detail.operations.into_iter().map(|o| view! {
+                            <tr data-operation=o.operation.clone()>
+                                <td>{o.operation.clone()}</td>
+                                <td class="num">{o.requests}</td>
+                                <td class="num">{o.errors}</td>
+                                <td><Sparkline series=o.series /></td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        })}
         <section class="relations">
             <h2>"Declared relations"</h2>
             {if detail.relations.is_empty() {
@@ -155,46 +174,6 @@ fn Dependencies(detail: EntityDetail) -> impl IntoView {
             </section>
         })}
     }
-}
-
-#[component]
-fn DependencyTable(declared: Vec<String>, observed: Vec<ObservedEdge>, testid: &'static str) -> impl IntoView {
-    let seen: std::collections::HashSet<String> = observed.iter().filter_map(|e| e.peer_entity_ref.clone()).collect();
-    let unobserved: Vec<String> = declared.iter().filter(|d| !seen.contains(*d)).cloned().collect();
-    if observed.is_empty() && unobserved.is_empty() {
-        return view! { <p class="empty" data-testid=testid>"None declared, none observed."</p> }.into_any();
-    }
-    view! {
-        <table class="observed-edges" data-testid=testid>
-            <thead><tr><th>"Service"</th><th>"Type"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th><th>"Declared"</th></tr></thead>
-            <tbody>
-                {observed.into_iter().map(|e| {
-                    let is_declared = e.peer_entity_ref.as_ref().is_some_and(|r| declared.contains(r));
-                    let name = match &e.peer_entity_ref {
-                        Some(r) => view! { <a href=entity_href(r)>{e.peer.clone()}</a> }.into_any(),
-                        None => view! { <span>{e.peer.clone()}</span> <small class="uncataloged">" (" {e.peer_kind.clone()} ")"</small> }.into_any(),
-                    };
-                    view! {
-                        <tr data-peer=e.peer.clone() class:undeclared=!is_declared>
-                            <td>{name}</td>
-                            <td>{e.connection_type}</td>
-                            <RedCells requests=e.requests errors=e.errors p95_ms=e.p95_ms />
-                            <td data-testid="declared">{if is_declared { "✓ declared" } else { "⚠ undeclared" }}</td>
-                        </tr>
-                    }
-                }).collect_view()}
-                {unobserved.into_iter().map(|target| view! {
-                    <tr data-declared=target.clone() class="unobserved">
-                        <td><a href=entity_href(&target)>{target.clone()}</a></td>
-                        <td></td>
-                        <td class="num">"–"</td><td class="num">"–"</td><td class="num">"–"</td>
-                        <td data-testid="declared">"⚠ declared, not observed"</td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
-    }
-    .into_any()
 }
 
 #[component]

@@ -73,7 +73,7 @@ pub fn SlosPage() -> impl IntoView {
                                                 <tr data-slo=slo.name.clone()>
                                                     <td><AlertBadge state=slo.alert /></td>
                                                     <td>{slo.title.clone()}</td>
-                                                    <td><a href=entity_href(&slo.entity_ref)>{slo.service.clone()}</a></td>
+                                                    <td><a href=format!("{}?tab=slos", entity_href(&slo.entity_ref))>{slo.service.clone()}</a></td>
                                                     <td>{slo.owner.clone().map(|o| view! { <a href=entity_href(&o)>{o.clone()}</a> })}</td>
                                                     <td class="num">{percent(Some(slo.target))} " / " {slo.window.clone()}</td>
                                                     <td class="num">{percent(slo.attainment)}</td>

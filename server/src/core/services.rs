@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use collector::RedStats;
+use collector::{Edge, EdgeStats, NodeId, RedStats};
 use serde::Serialize;
 
 use super::{Core, Error, Window};
@@ -37,6 +37,28 @@ impl Core {
     pub async fn service_minutes(&self, service: &str, window: Window) -> Result<Vec<(u64, RedStats)>, Error> {
         let now = unix_seconds();
         Ok(self.store.service_minutes(service, window.first_bucket(now), now + 60).await?)
+    }
+
+    /// A service's operations per minute over `window`: (operation, minutes).
+    pub async fn operation_minutes(&self, service: &str, window: Window) -> Result<Vec<(Arc<str>, Vec<(u64, RedStats)>)>, Error> {
+        let now = unix_seconds();
+        let buckets = self.store.operation_minutes(service, window.first_bucket(now), now + 60).await?;
+        let mut by_operation: std::collections::BTreeMap<Arc<str>, Vec<(u64, RedStats)>> = std::collections::BTreeMap::new();
+        for bucket in buckets {
+            by_operation.entry(bucket.operation.clone()).or_default().push((bucket.bucket_start_unix_secs, bucket.stats));
+        }
+        Ok(by_operation.into_iter().collect())
+    }
+
+    /// The calls to and from `node` per minute over `window`, per edge.
+    pub async fn edge_minutes(&self, node: &NodeId, window: Window) -> Result<Vec<(Edge, Vec<(u64, EdgeStats)>)>, Error> {
+        let now = unix_seconds();
+        let buckets = self.store.edge_minutes_touching(node, window.first_bucket(now), now + 60).await?;
+        let mut by_edge: std::collections::BTreeMap<Edge, Vec<(u64, EdgeStats)>> = std::collections::BTreeMap::new();
+        for bucket in buckets {
+            by_edge.entry(bucket.edge.clone()).or_default().push((bucket.bucket_start_unix_secs, bucket.stats));
+        }
+        Ok(by_edge.into_iter().collect())
     }
 
     /// A service's operations (its SERVER and CONSUMER spans) over `window`.

@@ -434,6 +434,31 @@ impl Store {
         Ok(minutes.into_iter().collect())
     }
 
+    /// One service's operations per minute, for minutes starting in
+    /// `from..to`, each flush's rows of a minute merged: the operations' charts.
+    pub async fn operation_minutes(&self, service: &str, from: i64, to: i64) -> Result<Vec<OperationBucket>, StoreError> {
+        self.minutes_of(Rows::OfService(service), from, to).await
+    }
+
+    /// The minute buckets of every edge touching `node`, starting in
+    /// `from..to`, merged per minute: the charts of its calls.
+    pub async fn edge_minutes_touching(&self, node: &NodeId, from: i64, to: i64) -> Result<Vec<EdgeBucket>, StoreError> {
+        self.minutes_of(Rows::Touching(node), from, to).await
+    }
+
+    /// Minute buckets of `F` for `rows`, merged per minute and key, by minute.
+    async fn minutes_of<F: Family>(&self, rows: Rows<'_>, from: i64, to: i64) -> Result<Vec<F>, StoreError> {
+        let mut merged = Merged::new();
+        self.each_row::<F>(Resolution::Minute, from, to, rows, |bucket| {
+            merged.add((bucket.start(), bucket.key()), bucket);
+            Ok(())
+        })
+        .await?;
+        let mut buckets: Vec<F> = merged.into_buckets().collect();
+        buckets.sort_by_key(|b| b.start());
+        Ok(buckets)
+    }
+
     /// Every service's and operation's minute buckets starting in
     /// `from..to` (unix seconds), each flush's rows of a minute merged: what
     /// SLOs count, minute by minute.

@@ -281,6 +281,12 @@ async fn github_deployments_and_releases_join_the_history() {
     }
     let charts = html.split("data-testid=\"red-charts\"").nth(1).expect("charts of cart's requests");
     assert!(charts.contains("class=\"deploy-marker\"") && charts.contains(">v1.2</text>"), "the deploy is marked: {charts:.3000}");
+    let operations = html.split("data-testid=\"operation-charts\"").nth(1).expect("charts of cart's operations");
+    assert!(operations.contains("data-operation=\"GET /cart\"") && operations.contains("class=\"sparkline\""), "{operations:.2000}");
+    assert!(
+        operations.contains("class=\"deploy-marker\"") && operations.contains("deploys: v1.2"),
+        "the deploy is marked on the operation: {operations:.2000}"
+    );
     let html = reqwest::get(format!("{}/catalog/default/component/cart?tab=deploys", server.base)).await.unwrap().text().await.unwrap();
     let timeline = html.split("data-testid=\"deploys\"").nth(1).expect("a deploy timeline");
     assert!(

@@ -1,12 +1,12 @@
 //! The catalog table's view model: a page of `core::table`, with facets.
 
-use app::model::{CATALOG_PAGE_SIZE, CatalogQuery, CatalogRow, CatalogSort, CatalogTable, FacetView, Health};
+use app::model::{CATALOG_PAGE_SIZE, CatalogQuery, CatalogRow, CatalogSort, CatalogTable, Health};
 use app::port::PortError;
 use catalog::index::Filter;
 
-use super::{port_error, summary};
+use super::{facet_views, port_error, summary};
+use crate::core::Core;
 use crate::core::table::{HEALTH_WINDOW, TableOrder};
-use crate::core::{Core, SEARCH_FACETS};
 
 fn order(sort: CatalogSort) -> TableOrder {
     match sort {
@@ -53,14 +53,7 @@ pub async fn catalog_table(core: &Core, query: CatalogQuery) -> Result<CatalogTa
                 health: stats.as_ref().map(|s| Health { requests: s.requests, errors: s.errors, p95_ms: s.quantile_ms(0.95) }),
             })
             .collect(),
-        facets: SEARCH_FACETS
-            .iter()
-            .map(|facet| FacetView {
-                field: facet.field.to_string(),
-                label: facet.label.to_string(),
-                values: page.facets.remove(facet.field).unwrap_or_default(),
-            })
-            .collect(),
+        facets: facet_views(&mut page.facets),
         health_window: HEALTH_WINDOW.to_string(),
     })
 }

@@ -9,6 +9,7 @@
 //! - [`demo_fleet`]: the demo fleet's control endpoint, behind the Demo page.
 
 pub mod catalog_table;
+pub mod charts;
 pub mod contracts;
 pub mod demo_fleet;
 pub mod graph;
@@ -108,6 +109,18 @@ fn fleet_error(error: FleetError) -> PortError {
         FleetError::Refused(_) => PortError::Invalid(error.to_string()),
         FleetError::Unreachable { .. } | FleetError::Unreadable { .. } => PortError::Unavailable(error.to_string()),
     }
+}
+
+/// The search facets' counts, in the UI's order, with their labels.
+pub fn facet_views(counts: &mut std::collections::BTreeMap<String, Vec<(String, usize)>>) -> Vec<FacetView> {
+    SEARCH_FACETS
+        .iter()
+        .map(|facet| FacetView {
+            field: facet.field.to_string(),
+            label: facet.label.to_string(),
+            values: counts.remove(facet.field).unwrap_or_default(),
+        })
+        .collect()
 }
 
 /// `metadata.links` whose URL is http(s) or mailto: a descriptor's
@@ -238,6 +251,7 @@ fn observed_edge(call: ObservedCall) -> ObservedEdge {
         requests: call.requests,
         errors: call.errors,
         p95_ms: call.p95_ms,
+        series: None,
     }
 }
 
@@ -304,14 +318,7 @@ impl PortalPort for Portal {
             catalog_size: answer.catalog_size,
             total: answer.total,
             items: answer.hits.iter().map(|hit| summary(&hit.entity)).collect(),
-            facets: SEARCH_FACETS
-                .iter()
-                .map(|facet| FacetView {
-                    field: facet.field.to_string(),
-                    label: facet.label.to_string(),
-                    values: answer.facets.remove(facet.field).unwrap_or_default(),
-                })
-                .collect(),
+            facets: facet_views(&mut answer.facets),
         })
     }
 
@@ -324,7 +331,7 @@ impl PortalPort for Portal {
             return Ok(None);
         };
         let entity = &overview.entity;
-        let (callers, callees) = match overview.observed {
+        let (mut callers, mut callees): (Vec<ObservedEdge>, Vec<ObservedEdge>) = match overview.observed {
             Some(calls) => (calls.callers.into_iter().map(observed_edge).collect(), calls.callees.into_iter().map(observed_edge).collect()),
             None => (Vec::new(), Vec::new()),
         };
@@ -333,6 +340,18 @@ impl PortalPort for Portal {
         } else {
             ComponentPanels { scores: self.scores_of(&entity.entity_ref().key()), ..ComponentPanels::default() }
         };
+        // Charts of each call and of the busiest operations, over the service chart's span.
+        let mut operations = Vec::new();
+        if let (Some(node), Some(span)) = (crate::core::graph::node_of_entity(entity), panels.red.as_ref()) {
+            let series = charts::call_series(&self.core, &node, span).await?;
+            for (outgoing, edges) in [(false, &mut callers), (true, &mut callees)] {
+                for edge in edges.iter_mut() {
+                    let key = (outgoing, format!("{}:{}", edge.peer_kind, edge.peer), edge.connection_type.clone());
+                    edge.series = series.get(&key).cloned();
+                }
+            }
+            operations = charts::operation_charts(&self.core, &node.name, span).await?;
+        }
         Ok(Some(EntityDetail {
             summary: summary(entity),
             relations: entity
@@ -351,6 +370,7 @@ impl PortalPort for Portal {
             slos: panels.slos,
             drift: panels.drift,
             scores: panels.scores,
+            operations,
             links: entity_links(entity),
             source_yaml: catalog::emit::to_yaml(&serde_json::to_value(entity.as_ref()).unwrap_or_default()),
         }))
