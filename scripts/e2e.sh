@@ -14,26 +14,21 @@ require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 11))) $LARGE_WEB 
   || { echo "error: build first: cargo leptos build && cargo build -p demo" >&2; exit 1; }
 
 work=target/e2e; rm -rf "$work"; mkdir -p "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
+trap stop_started EXIT
 
 say "starting Meridian on :$WEB (logs in $work/meridian.log)"
 LEPTOS_SITE_ROOT=target/site MERIDIAN_LOG=warn target/debug/meridian serve \
   --catalog demo/catalog --database-url "sqlite://$work/meridian.db" \
   --api-token e2e-token --self-telemetry --slo-interval-secs 5 --scorecard-interval-secs 5 --regression-window-secs 60 --github-url '' --demo-fleet http://127.0.0.1:$((DEMO_PORT + 11)) --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
   >"$work/meridian.log" 2>&1 &
-pids+=($!)
+started $!
 wait_for_url "http://127.0.0.1:$WEB/healthz" 30 || { cat "$work/meridian.log"; exit 1; }
 
 say "starting the demo fleet (logs in $work/demo.log)"
 fleet_started=$(date +%s%3N)
 target/debug/meridian-demo fleet --otlp-endpoint "http://127.0.0.1:$GRPC" --base-port $DEMO_PORT --rate 10 --data-dir "$work/demo-data" \
   >"$work/demo.log" 2>&1 &
-pids+=($!)
+started $!
 # The first calls through the whole shop; the browser tests wait for the rest.
 wait_for_edge "http://127.0.0.1:$WEB" service:gateway service:catalog 60 || { cat "$work/demo.log"; exit 1; }
 
@@ -42,7 +37,7 @@ LEPTOS_SITE_ROOT=target/site MERIDIAN_LOG=warn target/debug/meridian serve \
   --catalog demo/catalog --database-url "sqlite://$work/large.db" --github-url '' \
   --addr 127.0.0.1:$LARGE_WEB --otlp-grpc-addr 127.0.0.1:$LARGE_GRPC --otlp-http-addr 127.0.0.1:$LARGE_HTTP \
   >"$work/large.log" 2>&1 &
-pids+=($!)
+started $!
 wait_for_url "http://127.0.0.1:$LARGE_WEB/healthz" 30 || { cat "$work/large.log"; exit 1; }
 target/debug/meridian-demo organisation --otlp-http 127.0.0.1:$LARGE_HTTP --services 2000 --edges 10000
 wait_for_edge "http://127.0.0.1:$LARGE_WEB" service:svc-01999 service:svc-00004 60 || { cat "$work/large.log"; exit 1; }

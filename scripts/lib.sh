@@ -45,3 +45,12 @@ sys.exit(0 if any(e["source"] == sys.argv[1] and e["target"] == sys.argv[2] for 
   echo "error: no edge $source -> $target in $base/api/v1/graph after ${seconds}s" >&2
   return 1
 }
+
+# started PID: a process this script started, stopped by stop_started
+# (`trap stop_started EXIT`), with everything else it started.
+STARTED=()
+started() { STARTED+=("$1"); }
+stop_started() {
+  for pid in "${STARTED[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}

@@ -9,6 +9,10 @@
 //! Every page renders fully on the server, so it reads without JavaScript;
 //! once hydrated, controls such as the catalog filter react as you type.
 
+// Leptos views are nested types; the release build of the hydrating wasm
+// needs more than the default depth to lay out the larger pages' futures.
+#![recursion_limit = "256"]
+
 pub mod components;
 pub mod model;
 pub mod pages;

@@ -56,6 +56,17 @@ async fn pages_render_on_the_server() {
     assert_eq!(status, 200);
     assert!(html.contains("<svg") && html.contains("data-node=\"service:gateway\""), "graph drawn on the server");
 
+    // Pages (and the app's files) are compressed as the browser asks.
+    for encoding in ["br", "gzip"] {
+        let response = reqwest::Client::new()
+            .get(format!("{}/graph?window=1h", server.base))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(response.headers().get("content-encoding").and_then(|v| v.to_str().ok()), Some(encoding));
+    }
+
     let (status, html) = page(&server.base, "/catalog/default/component/does-not-exist").await;
     assert_eq!(status, 200);
     assert!(html.contains("Not found"));
