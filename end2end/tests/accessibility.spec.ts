@@ -1,23 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
+import { PAGES as pages } from './pages';
 
 // axe-core on every page, hydrated, in both themes: no serious or critical violation.
-const pages = [
-  '/',
-  '/catalog/default/component/checkout',
-  '/catalog/default/api/catalog-api',
-  '/catalog/default/group/team-orders',
-  '/graph?window=15m',
-  '/teams',
-  '/teams/default/team-orders',
-  '/apis',
-  '/apis/default/catalog-api',
-  '/slos',
-  '/deploys',
-  '/insights',
-  '/insights/drafts/recommendations',
-  '/register',
-];
 
 for (const scheme of ['light', 'dark'] as const) {
   test(`no serious accessibility violation on any page (${scheme})`, async ({ page }) => {

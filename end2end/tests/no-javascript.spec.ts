@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { PAGES } from './pages';
 
 // Server-side rendering alone: every page reads with JavaScript off.
 test.use({ javaScriptEnabled: false });
@@ -69,4 +70,15 @@ test('pages render on the server without JavaScript', async ({ page }) => {
   await page.getByTestId('header-search').press('Enter');
   await expect(page).toHaveURL(/\/\?q=pricing/);
   await expect(page.locator('[data-testid="catalog-table"] [data-entity="component:default/pricing"]')).toBeVisible();
+});
+
+// Every page and view reads without JavaScript: a heading, and no error.
+test('every page renders on the server', async ({ page }) => {
+  for (const path of PAGES) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(200);
+    await expect(page.locator('div.app'), path).toHaveAttribute('data-hydrated', 'false');
+    await expect(page.getByRole('heading', { level: 1 }).first(), path).toBeVisible();
+    await expect(page.locator('[role="alert"]'), path).toHaveCount(0);
+  }
 });

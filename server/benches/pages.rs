@@ -84,6 +84,7 @@ async fn main() {
         }
         println!("| `{page}` | {:.1} | {:.1} | {} |", percentile(&mut samples, 0.5), percentile(&mut samples, 0.95), bytes / 1024);
     }
-    let _ = fleet.kill();
+    // SIGTERM: the fleet stops its processes before it exits (a kill would orphan them).
+    let _ = Command::new("kill").args(["-TERM", &fleet.id().to_string()]).status();
     let _ = fleet.wait();
 }

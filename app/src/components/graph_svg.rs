@@ -142,10 +142,12 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, selected: Memo<String>, zoom:
                 let to = href.clone();
                 let summary = n.summary();
                 let title = summary.clone();
+                // A group's name is its visible text (name, then its size); a node's label starts with its name.
+                let label = (n.members == 0).then_some(summary);
                 view! {
                     <g class=class data-node=n.id.clone()>
                         // An SVG link: the router does not take it, so a click is routed here.
-                        <a href=href aria-label=summary on:click=move |ev| {
+                        <a href=href aria-label=label on:click=move |ev| {
                             ev.prevent_default();
                             navigate(&to, leptos_router::NavigateOptions { scroll: false, ..Default::default() });
                         }>

@@ -60,9 +60,9 @@ pub fn RedCharts(series: RedSeries) -> impl IntoView {
 const SPARK_WIDTH: f64 = 160.0;
 const SPARK_HEIGHT: f64 = 28.0;
 
-/// One call's or operation's requests a minute as a small line, minutes
-/// with errors ticked below it (red and dashed, not colour alone), and its
-/// deploys; the numbers are in its title.
+/// One call's or operation's requests a minute as a small line, its p95 a
+/// dashed line on its own scale, minutes with errors ticked below (red and
+/// dashed, not colour alone), and its deploys; the numbers are in its title.
 #[component]
 pub fn Sparkline(series: RedSeries) -> impl IntoView {
     let span = (series.to - series.from).max(1) as f64;
@@ -73,10 +73,17 @@ pub fn Sparkline(series: RedSeries) -> impl IntoView {
         .iter()
         .map(|m| format!("{:.1},{:.1}", x(m.0), SPARK_HEIGHT - 6.0 - m.1 as f64 / top * (SPARK_HEIGHT - 8.0)))
         .collect();
+    let slowest = series.minutes.iter().map(|m| m.3).fold(0.0_f64, f64::max);
+    let latency: Vec<String> = series
+        .minutes
+        .iter()
+        .filter(|m| m.1 > 0)
+        .map(|m| format!("{:.1},{:.1}", x(m.0), SPARK_HEIGHT - 6.0 - m.3 / slowest.max(f64::MIN_POSITIVE) * (SPARK_HEIGHT - 8.0)))
+        .collect();
     let (requests, errors) = series.minutes.iter().fold((0, 0), |(r, e), m| (r + m.1, e + m.2));
     let versions: Vec<&str> = series.deploys.iter().map(|(_, v)| v.as_str()).collect();
     let summary = format!(
-        "{requests} requests, {errors} errors, at most {} a minute{}",
+        "{requests} requests, {errors} errors, at most {} a minute, p95 up to {slowest:.0} ms{}",
         top as u64,
         if versions.is_empty() { String::new() } else { format!("; deploys: {}", versions.join(", ")) }
     );
@@ -85,7 +92,8 @@ pub fn Sparkline(series: RedSeries) -> impl IntoView {
         <svg class="sparkline" viewBox=format!("0 0 {SPARK_WIDTH} {SPARK_HEIGHT}") width=SPARK_WIDTH height=SPARK_HEIGHT role="img" aria-label=summary>
             <title>{title}</title>
             {series.deploys.iter().map(|(at, _)| view! { <line class="deploy-marker" x1=x(*at) x2=x(*at) y1="0" y2=SPARK_HEIGHT /> }).collect_view()}
-            <polyline points=points.join(" ") />
+            <polyline class="p95" points=latency.join(" ") />
+            <polyline class="requests" points=points.join(" ") />
             {series.minutes.iter().filter(|m| m.2 > 0).map(|m| view! {
                 <line class="error-tick" x1=x(m.0) x2=x(m.0) y1=SPARK_HEIGHT - 4.0 y2=SPARK_HEIGHT />
             }).collect_view()}

@@ -50,7 +50,10 @@ async fn pages_render_on_the_server() {
     assert_eq!(status, 200);
     let callers = html.split("data-testid=\"callers\"").nth(1).expect("callers table");
     assert!(callers.contains("data-peer=\"gateway\""), "observed caller rendered: {callers:.400}");
-    assert!(callers.contains("class=\"sparkline\"") && callers.contains("1 requests, 0 errors"), "the call's chart: {callers:.1500}");
+    assert!(
+        callers.contains("class=\"sparkline\"") && callers.contains("1 requests, 0 errors, at most 1 a minute, p95 up to"),
+        "the call's chart: {callers:.1500}"
+    );
 
     let (status, html) = page(&server.base, "/graph?window=1h").await;
     assert_eq!(status, 200);

@@ -1,0 +1,26 @@
+// Every page and view of the UI, for the checks that sweep them all
+// (accessibility, hydrated; rendering, without JavaScript).
+export const PAGES = [
+  '/',
+  '/?sort=requests&order=desc',
+  '/catalog/default/component/checkout',
+  '/catalog/default/component/checkout?tab=dependencies',
+  '/catalog/default/component/checkout?tab=api',
+  '/catalog/default/component/checkout?tab=slos',
+  '/catalog/default/component/checkout?tab=deploys',
+  '/catalog/default/component/checkout?tab=source',
+  '/catalog/default/api/catalog-api',
+  '/catalog/default/group/team-orders',
+  '/graph?window=15m',
+  '/graph?window=15m&group=owner&expand=team-orders&selected=service%3Acheckout',
+  '/teams',
+  '/teams/default/team-orders',
+  '/apis',
+  '/apis/default/catalog-api',
+  '/slos',
+  '/deploys',
+  '/insights',
+  '/insights/drafts/recommendations',
+  '/register',
+  '/demo',
+];
