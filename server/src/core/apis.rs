@@ -489,8 +489,11 @@ impl Core {
         let since = window.first_bucket(unix_seconds());
         let mut observed = Vec::new();
         for service in self.provider_services(&entity) {
+            // Operations first: a flush between the reads then adds to what
+            // `last_seen` knows, never to an operation it would not know.
+            let operations = self.store.operations_since(&service, since).await?;
             let last_seen = self.store.operations_last_seen(&service, since).await?;
-            for operation in self.store.operations_since(&service, since).await? {
+            for operation in operations {
                 let last_seen = last_seen.get(&operation.operation).copied();
                 observed.push(Observed { operation: operation.operation, stats: operation.stats, last_seen });
             }
