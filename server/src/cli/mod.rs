@@ -74,6 +74,13 @@ pub struct ServeArgs {
     /// the OpenTelemetry Collector does.
     #[arg(long = "otlp-token", env = "MERIDIAN_OTLP_TOKEN", value_delimiter = ',', hide_env_values = true)]
     pub otlp_tokens: Vec<String>,
+    /// A file of API write tokens, one a line (`#` comments and blank lines
+    /// skipped), so no token shows in the process list (repeatable).
+    #[arg(long = "api-token-file", env = "MERIDIAN_API_TOKEN_FILE", value_parser = token_file)]
+    pub api_token_files: Vec<TokenFile>,
+    /// A file of OTLP tokens, as `--api-token-file` (repeatable).
+    #[arg(long = "otlp-token-file", env = "MERIDIAN_OTLP_TOKEN_FILE", value_parser = token_file)]
+    pub otlp_token_files: Vec<TokenFile>,
     /// Host that catalog URLs (URL locations, `$text` URLs) may be read from:
     /// `host`, `host:port` or `*.domain` (repeatable; comma-separated in the
     /// env var). None by default: no URL is read.
@@ -214,6 +221,19 @@ impl ServeArgs {
     }
 }
 
+/// The tokens of a token file, read when the flag is parsed.
+#[derive(Clone, Debug)]
+pub struct TokenFile(Vec<String>);
+
+/// Reads a token file: one token a line; a file that cannot be read, or
+/// holds no token, is refused at start (clap names the flag and the path).
+fn token_file(path: &str) -> Result<TokenFile, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let tokens: Vec<String> =
+        text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).map(str::to_string).collect();
+    if tokens.is_empty() { Err("it holds no token (one a line)".to_string()) } else { Ok(TokenFile(tokens)) }
+}
+
 /// Values were checked by clap as they were parsed; nothing is clamped here.
 impl From<ServeArgs> for ServeConfig {
     fn from(args: ServeArgs) -> Self {
@@ -227,8 +247,8 @@ impl From<ServeArgs> for ServeConfig {
             flush_interval: Duration::from_millis(args.flush_interval_ms),
             max_otlp_body_bytes: args.max_otlp_body_bytes,
             max_in_flight_bytes: args.max_in_flight_bytes,
-            api_tokens: args.api_tokens,
-            otlp_tokens: args.otlp_tokens,
+            api_tokens: args.api_tokens.into_iter().chain(args.api_token_files.into_iter().flat_map(|f| f.0)).collect(),
+            otlp_tokens: args.otlp_tokens.into_iter().chain(args.otlp_token_files.into_iter().flat_map(|f| f.0)).collect(),
             allow_url_hosts: args.allow_url_hosts,
             url_refresh_interval: Duration::from_secs(args.url_refresh_secs),
             engine: collector::EngineConfig {

@@ -58,7 +58,7 @@ impl Tokens {
         if let Some(open) = self.when_empty() {
             return open;
         }
-        match authorization.and_then(|value| value.strip_prefix("Bearer ")) {
+        match authorization.and_then(bearer_token) {
             Some(token) => self.check_token(token),
             None => Err(AuthError::MissingHeader),
         }
@@ -80,6 +80,13 @@ impl Tokens {
             WhenNone::Allow => Ok(()),
         })
     }
+}
+
+/// The token of `Bearer TOKEN`; the scheme matched in any case, as
+/// RFC 9110 says of authentication schemes.
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim_start())
 }
 
 /// Trimmed, without empty ones (`MERIDIAN_API_TOKEN=` means none).
@@ -119,6 +126,9 @@ mod tests {
         assert_eq!(Tokens::for_exports(&[]).check_header(None), Ok(()));
         let writes = Tokens::for_writes(&["s3cret".into()]);
         assert_eq!(writes.check_header(Some("Bearer s3cret")), Ok(()));
+        assert_eq!(writes.check_header(Some("bearer s3cret")), Ok(()), "the scheme in any case");
+        assert_eq!(writes.check_header(Some("BEARER  s3cret")), Ok(()));
+        assert_eq!(writes.check_header(Some("Bearers3cret")), Err(AuthError::MissingHeader));
         assert_eq!(writes.check_header(Some("Bearer s3cre")), Err(AuthError::InvalidToken));
         assert_eq!(writes.check_header(Some("Basic s3cret")), Err(AuthError::MissingHeader));
         assert_eq!(writes.check_header(None), Err(AuthError::MissingHeader));

@@ -51,3 +51,47 @@ fn bad_hosts_and_urls_are_refused_before_anything_starts() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("--alert-webhook: `ftp://hooks` is not an http or https URL"), "{stderr}");
 }
+
+#[test]
+fn unreadable_or_empty_token_files_are_refused_naming_the_flag() {
+    let (code, stderr) = serve(&["--api-token-file", "/nonexistent/tokens"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--api-token-file") && stderr.contains("/nonexistent/tokens") && stderr.contains("cannot read it"), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("tokens");
+    std::fs::write(&empty, "# none yet\n\n").unwrap();
+    let (code, stderr) = serve(&["--otlp-token-file", &empty.display().to_string()], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--otlp-token-file") && stderr.contains("holds no token"), "{stderr}");
+}
+
+/// Tokens from files authorise writes and OTLP exports like `--api-token`
+/// and `--otlp-token`, and never appear on the command line.
+#[tokio::test]
+async fn tokens_from_files_authorise_writes_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let (api, otlp) = (dir.path().join("api-tokens"), dir.path().join("otlp-tokens"));
+    std::fs::write(&api, "# rotated monthly\nfrom-a-file\n").unwrap();
+    std::fs::write(&otlp, "exporter-secret\n").unwrap();
+    let meridian =
+        crate::common::Process::spawn(&["--api-token-file", &api.display().to_string(), "--otlp-token-file", &otlp.display().to_string()]);
+    meridian.ready().await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/catalog/locations", meridian.base);
+    let body = serde_json::json!({"type": "file", "target": "relative/path"});
+    let anonymous = client.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    // Authorised (any case of the scheme); then refused for the relative path.
+    let authorised = client.post(&url).header("authorization", "bearer from-a-file").json(&body).send().await.unwrap();
+    assert_eq!(authorised.status(), 400);
+    let traces = format!("http://{}/v1/traces", meridian.otlp_http);
+    let export = |token: Option<&str>| {
+        let request = client.post(&traces).header("content-type", "application/json").body(r#"{"resourceSpans":[]}"#);
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    };
+    assert_eq!(export(None).send().await.unwrap().status(), 401);
+    assert_eq!(export(Some("exporter-secret")).send().await.unwrap().status(), 200);
+}
