@@ -349,7 +349,9 @@ fn gunzip(body: &[u8], limit: usize) -> Result<Vec<u8>, BodyError> {
 /// OTLP/JSON → request. proto3's JSON mapping lets 64-bit integers be
 /// numbers or strings; the generated types take strings only, so a body that
 /// fails to parse is retried with such numbers turned into strings (the
-/// usual body takes the fast path once).
+/// usual body takes the fast path once). An omitted `resourceSpans` is an
+/// empty list, as proto3 reads any omitted field (the generated types
+/// require it): `{}` is a valid, empty export.
 pub fn decode_json(body: &[u8]) -> Result<ExportTraceServiceRequest, String> {
     let first_error = match serde_json::from_slice(body) {
         Ok(request) => return Ok(request),
@@ -357,6 +359,9 @@ pub fn decode_json(body: &[u8]) -> Result<ExportTraceServiceRequest, String> {
     };
     let mut value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON body: {e}"))?;
     stringify_64_bit_integers(&mut value);
+    if let serde_json::Value::Object(map) = &mut value {
+        map.entry("resourceSpans").or_insert_with(|| serde_json::Value::Array(Vec::new()));
+    }
     serde_json::from_value(value).map_err(|_| format!("invalid OTLP/JSON body: {first_error}"))
 }
 
@@ -536,6 +541,12 @@ mod tests {
 
     /// OTLP/JSON as the specification allows it: hex ids in either case,
     /// 64-bit integers as strings or numbers, integer enums, unknown fields.
+    #[test]
+    fn an_empty_json_export_is_valid() {
+        assert_eq!(decode_json(b"{}").map(|r| r.resource_spans.len()), Ok(0));
+        assert!(decode_json(b"[]").is_err(), "not an object");
+    }
+
     #[test]
     fn otlp_json_variants_decode_alike() {
         let json = r#"{"resourceSpans": [{"resource": {"attributes": [
