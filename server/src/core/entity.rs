@@ -48,14 +48,18 @@ impl Core {
         let Some(entity) = snapshot.get(&key).map(|e| e.entity.clone()) else { return Ok(None) };
         let problems = self.catalog.diagnostics().iter().filter(|d| d.entity_ref.as_deref() == Some(key.as_str())).cloned().collect();
         let observed = match node_of_entity(&entity) {
-            Some(node) => {
-                let edges = self.store.edges_touching(&node, window.first_bucket(unix_seconds())).await?;
-                let edges = collector::engine::limits::fold(edges, &self.limits);
-                Some(observed_calls(&snapshot, &node, &edges, window))
-            }
+            Some(node) => Some(self.calls_of(&node, window).await?),
             None => None,
         };
         Ok(Some(EntityOverview { entity, problems, observed }))
+    }
+
+    /// The calls to and from `node` over `window`: its edges only, read
+    /// from the store, within the cardinality limits.
+    pub async fn calls_of(&self, node: &NodeId, window: Window) -> Result<ObservedCalls, Error> {
+        let edges = self.store.edges_touching(node, window.first_bucket(unix_seconds())).await?;
+        let edges = collector::engine::limits::fold(edges, &self.limits);
+        Ok(observed_calls(&self.catalog.snapshot(), node, &edges, window))
     }
 }
 

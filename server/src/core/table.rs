@@ -60,6 +60,8 @@ pub struct TablePage {
     pub catalog_size: usize,
     /// Matches in all pages.
     pub total: usize,
+    /// Where the rows start: `offset`, or the last page's start when `offset` lies past the end.
+    pub offset: usize,
     /// The page's entities, each with its service's health when seen in traffic.
     pub rows: Vec<(Arc<Entity>, Option<RedStats>)>,
     /// Value counts over every match.
@@ -68,8 +70,9 @@ pub struct TablePage {
 
 impl Core {
     /// Matches of `text` and `filter`, sorted by `order`, rows
-    /// `offset..offset + limit`. Entities without a value in the sorted
-    /// column come last either way.
+    /// `offset..offset + limit` (the last page when `offset` is past the
+    /// end: an old link still shows something). Entities without a value in
+    /// the sorted column come last either way.
     pub async fn catalog_table(
         &self,
         text: &str,
@@ -102,7 +105,9 @@ impl Core {
             });
             positions = keyed.into_iter().map(|(_, p)| p).collect();
         }
+        let limit = limit.max(1);
+        let offset = offset.min(positions.len().saturating_sub(1) / limit * limit);
         let rows = positions.iter().skip(offset).take(limit).map(|&p| (index.entities()[p].entity.clone(), health(p).cloned())).collect();
-        Ok(TablePage { catalog_size: index.len(), total: positions.len(), rows, facets: result.facets })
+        Ok(TablePage { catalog_size: index.len(), total: positions.len(), offset, rows, facets: result.facets })
     }
 }

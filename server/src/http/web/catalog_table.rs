@@ -28,23 +28,14 @@ pub async fn catalog_table(core: &Core, query: CatalogQuery) -> Result<CatalogTa
         let names: Vec<&str> = CatalogSort::COLUMNS.iter().map(|c| c.as_str()).collect();
         PortError::Invalid(format!("`sort` must be one of {}, not `{}`", names.join(", "), query.sort))
     })?;
-    let wanted = query.page();
-    let offset = (wanted - 1).saturating_mul(CATALOG_PAGE_SIZE);
+    let offset = (query.page() - 1).saturating_mul(CATALOG_PAGE_SIZE);
     let mut page =
         core.catalog_table(&query.q, &filter, order(sort), query.descending(), offset, CATALOG_PAGE_SIZE).await.map_err(port_error)?;
-    let pages = page.total.div_ceil(CATALOG_PAGE_SIZE).max(1);
-    // Past the last page (an old link): the last page instead of nothing.
-    if wanted > pages {
-        page = core
-            .catalog_table(&query.q, &filter, order(sort), query.descending(), (pages - 1) * CATALOG_PAGE_SIZE, CATALOG_PAGE_SIZE)
-            .await
-            .map_err(port_error)?;
-    }
     Ok(CatalogTable {
         catalog_size: page.catalog_size,
         total: page.total,
-        page: wanted.min(pages),
-        pages,
+        page: page.offset / CATALOG_PAGE_SIZE + 1,
+        pages: page.total.div_ceil(CATALOG_PAGE_SIZE).max(1),
         rows: page
             .rows
             .iter()

@@ -81,29 +81,30 @@ pub async fn graph_node(core: &Core, window: &str, id: &str) -> Result<Option<No
             ..empty(name, NodeKind::Group.as_str(), Some(reference.to_string()))
         }));
     }
-    let graph = core.graph(parsed).await.map_err(port_error)?;
-    let Some(node) = graph.nodes.iter().find(|n| n.id == id) else { return Ok(None) };
-    let mut panel = empty(&node.name, node.kind.as_str(), node.entity_ref.clone());
-    if let Some((description, owner, system, lifecycle)) = node.entity_ref.as_deref().and_then(entity_facts) {
+    // The node's own edges, not the whole graph: a click at 2,000 services reads a handful of rows.
+    let Some((kind, name)) = id.split_once(':').and_then(|(kind, name)| Some((NodeKind::parse(kind)?, name))) else { return Ok(None) };
+    let node = collector::NodeId::new(kind, std::sync::Arc::from(name));
+    let calls = core.calls_of(&node, parsed).await.map_err(port_error)?;
+    if calls.callers.is_empty() && calls.callees.is_empty() {
+        return Ok(None);
+    }
+    let entity_ref = crate::core::graph::entity_of_node(&index, &node);
+    let mut panel = empty(name, kind.as_str(), entity_ref.clone());
+    if let Some((description, owner, system, lifecycle)) = entity_ref.as_deref().and_then(entity_facts) {
         (panel.description, panel.owner, panel.system, panel.lifecycle) = (description, owner, system, lifecycle);
     }
     let mut served = Health { requests: 0, errors: 0, p95_ms: 0.0 };
-    let (mut callers, mut callees) = (std::collections::HashSet::new(), std::collections::HashSet::new());
-    for edge in &graph.edges {
-        if edge.target == node.id {
-            served.requests += edge.requests;
-            served.errors += edge.errors;
-            served.p95_ms = served.p95_ms.max(edge.p95_ms);
-            callers.insert(edge.source.as_str());
-        }
-        if edge.source == node.id {
-            callees.insert(edge.target.as_str());
-        }
+    for call in &calls.callers {
+        served.requests += call.requests;
+        served.errors += call.errors;
+        served.p95_ms = served.p95_ms.max(call.p95_ms);
     }
-    (panel.callers, panel.callees) = (callers.len(), callees.len());
+    let distinct =
+        |calls: &[crate::core::ObservedCall]| calls.iter().map(|c| c.peer.id.as_str()).collect::<std::collections::HashSet<_>>().len();
+    (panel.callers, panel.callees) = (distinct(&calls.callers), distinct(&calls.callees));
     panel.served = (served.requests > 0).then_some(served);
-    if node.kind == NodeKind::Service {
-        let mut operations = core.operations(&node.name, parsed).await.map_err(port_error)?.operations;
+    if kind == NodeKind::Service {
+        let mut operations = core.operations(name, parsed).await.map_err(port_error)?.operations;
         operations.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.operation.cmp(&b.operation)));
         panel.operations_total = operations.len();
         panel.operations = operations
