@@ -74,8 +74,9 @@ setup_test() {
     (cd contracts/tests/corpus && npm ci --silent --no-audit --no-fund)
   fi
   local venv=target/otel-venv
-  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
-    say "python venv with the OpenTelemetry SDK in $venv"
+  if [ ! -x "$venv/bin/python" ] || [ ! -x "$venv/bin/schemathesis" ] \
+    || ! "$venv/bin/python" -c 'import opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
+    say "python venv with the OpenTelemetry SDK and schemathesis in $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q -r server/tests/python/requirements.txt
   fi

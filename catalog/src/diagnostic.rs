@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 /// Where in a source file a problem is. Lines and columns are 1-based.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, Deserialize)]
+#[schema(as = SourceLocation)]
 pub struct Location {
     /// Shared by every location in one file (a catalog holds one per entity).
     pub file: Arc<str>,
@@ -20,7 +21,7 @@ impl fmt::Display for Location {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The entity (or document) is rejected.
@@ -40,7 +41,7 @@ impl Severity {
 }
 
 /// One problem: where, what, and which entity when that is known.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Diagnostic {
     pub location: Location,

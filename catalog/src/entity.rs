@@ -15,19 +15,20 @@ use serde_json::{Map, Value};
 
 use crate::entity_ref::EntityRef;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entity {
     pub api_version: String,
     pub kind: String,
     pub metadata: Metadata,
     #[serde(default, skip_serializing_if = "LiteMap::is_empty", deserialize_with = "spec")]
+    #[schema(value_type = Object)]
     pub spec: Spec,
     #[serde(default)]
     pub relations: Vec<Relation>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Metadata {
     pub name: String,
@@ -38,11 +39,13 @@ pub struct Metadata {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
+    #[schema(value_type = HashMap<String, String>)]
     pub labels: LiteMap<String, String>,
     /// Shared strings: every entity of a file carries the same
     /// `managed-by-location` annotations (keys and values), so they are one
     /// allocation each, not one per entity.
     #[serde(default, skip_serializing_if = "LiteMap::is_empty")]
+    #[schema(value_type = HashMap<String, String>)]
     pub annotations: LiteMap<Arc<str>, Arc<str>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
@@ -58,14 +61,16 @@ pub fn default_namespace() -> String {
 }
 
 /// A directed, typed link from this entity to another (`ownedBy`, `dependsOn`, ...).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Relation {
     /// One of the catalog's own types (a string shared by every relation of
     /// that type), or as read if unknown.
     #[serde(rename = "type", deserialize_with = "relation_type")]
+    #[schema(value_type = String)]
     pub relation_type: Arc<str>,
     /// `kind:namespace/name`, lower case; shared with the target's key.
+    #[schema(value_type = String)]
     pub target_ref: Arc<str>,
 }
 

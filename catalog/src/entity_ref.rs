@@ -8,7 +8,7 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 
 /// A reference to an entity. Stored as written; compared and stringified in
 /// lower case, as Backstage does (`component:default/artist-lookup`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, Deserialize)]
 pub struct EntityRef {
     pub kind: String,
     pub namespace: String,

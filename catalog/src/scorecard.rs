@@ -32,7 +32,7 @@ use crate::{Diagnostic, Location};
 pub const API_VERSION: &str = "meridian.dev/v1";
 
 /// A check an entity passes or fails, on catalog facts or live ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
     /// An owner that is an entity of the catalog.
@@ -89,7 +89,7 @@ impl Rule {
 }
 
 /// Numbers some rules read.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Thresholds {
     /// The share of observed operations that must be documented (0 to 1).
@@ -99,7 +99,8 @@ pub struct Thresholds {
 
 pub const DEFAULT_THRESHOLDS: Thresholds = Thresholds { documented_operations: 0.8, deployed_within_days: 30 };
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ScorecardLevel)]
 pub struct Level {
     pub name: String,
     pub rules: Vec<Rule>,

@@ -172,7 +172,7 @@ fn parameter_key(path: &str, name: &str, location: &str) -> String {
 }
 
 /// An operation as pages and the REST API show it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Operation {
     pub method: String,
@@ -187,7 +187,7 @@ pub struct Operation {
     pub responses: Vec<ResponseDoc>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Parameter {
     pub name: String,
@@ -197,14 +197,14 @@ pub struct Parameter {
     pub schema: Option<SchemaTree>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Payload {
     pub required: bool,
     pub content: Vec<Content>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResponseDoc {
     pub status: String,
@@ -212,7 +212,7 @@ pub struct ResponseDoc {
     pub content: Vec<Content>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Content {
     pub media_type: String,
@@ -222,7 +222,7 @@ pub struct Content {
 }
 
 /// A schema drawn as a tree: a node per property (sorted by name) or array item.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SchemaTree {
     /// The property name (`None` for the root and array items).
@@ -237,6 +237,8 @@ pub struct SchemaTree {
     /// A named schema drawn already in this operation (above it, or
     /// earlier): its children are not drawn again.
     pub recursive: bool,
+    /// `no_recursion`: the OpenAPI document refers to this schema by name here.
+    #[schema(no_recursion)]
     pub children: Vec<SchemaTree>,
 }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// One operation a definition names.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema, Deserialize)]
 pub struct Named {
     /// `publish`/`subscribe` (AsyncAPI 2), `send`/`receive` (3), `query`,
     /// `mutation`, `subscription`, `rpc`.

@@ -27,6 +27,11 @@ pub struct Condition {
 
 impl Filter {
     /// Parses Backstage's `filter` query parameters (one string per parameter).
+    /// What one `filter` parameter [`Filter::parse`] accepts looks like,
+    /// for the API's description: comma-separated parts, each empty or
+    /// starting with a key (not `=`).
+    pub const PATTERN: &str = r"^\s*([^\s=,][^,]*)?(,\s*([^\s=,][^,]*)?)*$";
+
     pub fn parse<S: AsRef<str>>(params: &[S]) -> Result<Self, FilterError> {
         let mut alternatives = Vec::new();
         for param in params {

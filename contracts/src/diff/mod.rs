@@ -30,7 +30,8 @@ use crate::document::{Document, Node};
 use crate::operations::{self, View};
 
 /// How much a change matters to clients of the old version.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema, Deserialize)]
+#[schema(as = ChangeLevel)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Info,
@@ -60,7 +61,7 @@ impl Level {
 }
 
 /// The operation a change is about.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema, Deserialize)]
 pub struct OperationRef {
     /// Upper case.
     pub method: String,
@@ -75,7 +76,7 @@ impl std::fmt::Display for OperationRef {
 }
 
 /// One change between two versions.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema, Deserialize)]
 pub struct Change {
     pub level: Level,
     /// The check that found it (`request-parameter-removed`).

@@ -45,7 +45,7 @@ pub const ORPHAN_ANNOTATION: &str = "backstage.io/orphan";
 pub const REGISTERED_LOCATION: &str = "meridian:api";
 
 /// What a registration did (or, in a dry run, would do).
-#[derive(Debug, serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct Registration {
     pub applied: bool,
     pub entities: Vec<Arc<Entity>>,
@@ -67,7 +67,7 @@ pub struct LocationRegistration {
 }
 
 /// A place entities come from, in Backstage's shape.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct CatalogLocation {
     pub id: String,
     #[serde(rename = "type")]

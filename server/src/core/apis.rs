@@ -64,7 +64,7 @@ pub struct Parsed {
 }
 
 /// A definition as pages and the API show it.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum DefinitionView {
     /// OpenAPI 3.x or Swagger 2.0, as operations.
@@ -79,7 +79,7 @@ pub enum DefinitionView {
 }
 
 /// `GET /api/v1/apis/{namespace}/{name}`'s body.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ApiDetail {
     pub entity_ref: String,
@@ -99,7 +99,7 @@ pub struct ApiDetail {
     pub versions: Vec<VersionView>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionView {
     pub version: i64,
@@ -110,7 +110,7 @@ pub struct VersionView {
 }
 
 /// `GET /api/v1/apis/{namespace}/{name}/coverage`'s body.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct Coverage {
     /// Every documented operation, with what was observed of it (zeros if nothing).
     pub documented: Vec<OperationUse>,
@@ -120,7 +120,7 @@ pub struct Coverage {
     pub unused: Vec<Route>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationUse {
     pub method: String,
@@ -132,19 +132,19 @@ pub struct OperationUse {
     pub last_seen: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Route {
     pub method: String,
     pub path: String,
 }
 
 /// `GET /api/v1/apis/{namespace}/{name}/consumers`'s body.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct Consumers {
     pub operations: Vec<OperationConsumers>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationConsumers {
     pub method: String,
@@ -154,7 +154,7 @@ pub struct OperationConsumers {
     pub consumers: Vec<Consumer>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Consumer {
     /// The calling service.
@@ -166,12 +166,12 @@ pub struct Consumer {
 }
 
 /// `GET /api/v1/apis/{namespace}/{name}/changes`'s body: newest change first.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct ApiChanges {
     pub changes: Vec<VersionChange>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionChange {
     pub from_version: i64,
@@ -183,7 +183,7 @@ pub struct VersionChange {
     pub problem: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ChangeView {
     #[serde(flatten)]

@@ -18,7 +18,7 @@ use crate::slos::BurnChange;
 use crate::store::ReportedDeploy;
 
 /// Where a deploy was learnt from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DeploySource {
     /// A new `service.version` in the service's spans.
@@ -49,7 +49,7 @@ impl DeploySource {
 }
 
 /// A service's served requests over the window before or after a deploy.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Around {
     pub requests: u64,
@@ -103,7 +103,7 @@ impl RegressionRule {
 }
 
 /// One deploy, from every source that told of it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DeployRecord {
     pub service: String,

@@ -25,20 +25,21 @@ pub const MAX_DAYS: u32 = 90;
 
 /// Whose deploys.
 #[derive(Clone, Debug)]
-pub enum DoraScope {
-    Service(String),
+pub struct DoraScope {
+    /// One service (seen in traffic or in the catalog).
+    pub service: Option<String>,
     /// An owner's entity ref: the services of the Components it owns.
-    Owner(String),
+    pub owner: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Frequency {
     pub deploys: usize,
     pub per_day: f64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LeadTime {
     pub median_hours: Option<f64>,
@@ -46,7 +47,7 @@ pub struct LeadTime {
     pub deploys: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FailureRate {
     pub rate: Option<f64>,
@@ -54,7 +55,7 @@ pub struct FailureRate {
     pub deploys: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Restore {
     pub median_minutes: Option<f64>,
@@ -62,7 +63,7 @@ pub struct Restore {
     pub restored: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Dora {
     pub days: u32,
@@ -142,23 +143,30 @@ impl Core {
         if !(1..=MAX_DAYS).contains(&days) {
             return Err(Error::Invalid(format!("`days` must be from 1 to {MAX_DAYS}")));
         }
-        let services: Vec<String> = match scope {
-            DoraScope::Service(service) => vec![service.clone()],
-            DoraScope::Owner(owner) => {
-                let owner = owner.to_ascii_lowercase();
+        let services: Vec<String> = match (&scope.service, &scope.owner) {
+            (Some(service), None) => vec![service.clone()],
+            (service, owner) => {
+                // An owner's Components, or every Component; narrowed to `service` when both are given.
+                let owner = owner.as_ref().map(|o| o.to_ascii_lowercase());
                 let index = self.catalog.snapshot();
-                let mut owned: Vec<String> = index
+                let mut components: Vec<String> = index
                     .entities()
                     .iter()
                     .filter(|e| e.entity.kind.eq_ignore_ascii_case("component"))
-                    .filter(|e| e.entity.relation_targets("ownedBy").any(|o| o.eq_ignore_ascii_case(&owner)))
+                    .filter(|e| {
+                        owner.as_ref().is_none_or(|owner| e.entity.relation_targets("ownedBy").any(|o| o.eq_ignore_ascii_case(owner)))
+                    })
+                    .filter(|e| service.as_ref().is_none_or(|s| &e.entity.metadata.name == s))
                     .map(|e| e.entity.metadata.name.clone())
                     .collect();
-                owned.sort();
-                if owned.is_empty() {
-                    return Err(Error::NotFound(format!("`{owner}` owns no Component")));
+                components.sort();
+                if let (Some(owner), true) = (&owner, components.is_empty()) {
+                    return Err(Error::NotFound(match service {
+                        Some(service) => format!("`{owner}` owns no Component named `{service}`"),
+                        None => format!("`{owner}` owns no Component"),
+                    }));
                 }
-                owned
+                components
             }
         };
         let since = now - i64::from(days) * 86_400;

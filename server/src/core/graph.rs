@@ -18,13 +18,13 @@ use crate::store::unix_seconds;
 use crate::traffic::HORIZON;
 
 /// `GET /api/v1/graph`'s body.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct GraphView {
     pub nodes: Vec<GraphNode>,
     pub edges: Vec<GraphEdge>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct GraphNode {
     /// `<kind>:<name>`, unique across kinds (a service and a database may share a name).
@@ -34,7 +34,7 @@ pub struct GraphNode {
     pub entity_ref: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct GraphEdge {
     pub source: String,

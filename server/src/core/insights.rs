@@ -36,7 +36,7 @@ use crate::store::unix_seconds;
 pub const DEFAULT_INSIGHTS_WINDOW: Window = Window { duration: std::time::Duration::from_secs(24 * 3600) };
 
 /// `GET /api/v1/insights/drift`'s body.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct Drift {
     pub undeclared: Vec<Dependency>,
     pub unobserved: Vec<Dependency>,
@@ -48,7 +48,7 @@ pub struct Drift {
 
 /// A dependency: entity refs where the catalog has them, else node ids
 /// (`database:orders`, `external:payment-provider`).
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Dependency {
     pub source: String,
     pub target: String,
@@ -214,13 +214,13 @@ impl ServiceGraph {
 }
 
 /// `GET /api/v1/insights/cycles`'s body.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct Cycles {
     pub cycles: Vec<Cycle>,
 }
 
 /// Services that all reach each other through calls.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Cycle {
     /// Sorted.
@@ -258,7 +258,7 @@ pub fn cycles(index: &CatalogIndex, edges: &[ObservedEdge]) -> Cycles {
 }
 
 /// `GET /api/v1/insights/blast-radius/{name}`'s body.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct BlastRadius {
     pub service: String,
@@ -269,7 +269,7 @@ pub struct BlastRadius {
     pub owners: Vec<String>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct AtRisk {
     pub service: String,
@@ -280,7 +280,7 @@ pub struct AtRisk {
     pub slos: Vec<SloState>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct SloState {
     pub name: String,
     pub state: String,
@@ -319,7 +319,7 @@ pub fn blast_radius(index: &CatalogIndex, edges: &[ObservedEdge], service: &str,
 }
 
 /// `GET /api/v1/insights/hotspots`'s body.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Hotspots {
     /// Services called by the most other services, most first.
@@ -328,7 +328,7 @@ pub struct Hotspots {
     pub fan_out: Vec<Fan>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Fan {
     pub service: String,

@@ -41,7 +41,7 @@ pub async fn run(core: Core, interval: std::time::Duration, shutdown: tokio_util
 pub type Scores = Arc<RwLock<Arc<ScoreSnapshot>>>;
 
 /// `GET /api/v1/scorecards`'s body.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreSnapshot {
     /// Unix seconds; `None` before the first evaluation.
@@ -49,7 +49,7 @@ pub struct ScoreSnapshot {
     pub scorecards: Vec<CardScores>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CardScores {
     pub name: String,
@@ -61,7 +61,7 @@ pub struct CardScores {
     pub teams: Vec<TeamScore>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct EntityScore {
     pub entity_ref: String,
@@ -72,7 +72,7 @@ pub struct EntityScore {
     pub rules: Vec<RuleResult>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RuleResult {
     pub rule: Rule,
@@ -81,7 +81,7 @@ pub struct RuleResult {
     pub detail: String,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamScore {
     pub owner: String,

@@ -10,7 +10,7 @@ use super::{Core, Error, Window};
 use crate::store::unix_seconds;
 
 /// `GET /api/v1/services/{name}/operations`'s body.
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationsView {
     pub service: String,
@@ -20,7 +20,7 @@ pub struct OperationsView {
     pub operations: Vec<OperationView>,
 }
 
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationView {
     /// `METHOD /route`, the RPC method, or the span name.

@@ -6,6 +6,38 @@ use std::time::Duration;
 /// The longest window any query may ask for: as long as hour buckets are kept by default.
 pub const MAX_WINDOW: Duration = crate::traffic::rollups::DEFAULT_HOUR_RETENTION;
 
+/// The windows up to `longest` [`Window::parse`] accepts, as a regular
+/// expression for the API's description: a number from 1 to the longest
+/// window in each unit, or nothing (the endpoint's default).
+pub fn pattern(longest: Duration) -> String {
+    let units = [("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)];
+    let windows: Vec<String> = units
+        .iter()
+        .filter(|(_, seconds)| longest.as_secs() >= *seconds)
+        .map(|(unit, seconds)| format!("{}{unit}", from_one_to(longest.as_secs() / seconds)))
+        .collect();
+    format!("^({})?$", windows.join("|"))
+}
+
+/// A regular expression for the whole numbers 1..=`max`, leading zeros allowed.
+fn from_one_to(max: u64) -> String {
+    let digits = max.to_string();
+    let width = digits.len();
+    let mut alternatives = Vec::new();
+    if width > 1 {
+        alternatives.push(format!("[1-9][0-9]{{0,{}}}", width - 2));
+    }
+    // As wide as `max`: its first `i` digits, then a smaller digit, then any.
+    for (i, digit) in digits.bytes().map(|b| b - b'0').enumerate() {
+        let lowest = u8::from(i == 0);
+        if digit > lowest {
+            alternatives.push(format!("{}[{lowest}-{}][0-9]{{{}}}", &digits[..i], digit - 1, width - i - 1));
+        }
+    }
+    alternatives.push(digits);
+    format!("0*({})", alternatives.join("|"))
+}
+
 /// A positive window of at most [`MAX_WINDOW`], written `<n><s|m|h|d>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
@@ -69,6 +101,23 @@ impl fmt::Display for Window {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pattern_accepts_exactly_what_parse_accepts() {
+        let pattern = regex::Regex::new(&pattern(MAX_WINDOW)).unwrap();
+        let max_days = MAX_WINDOW.as_secs() / 86_400;
+        let mut samples =
+            vec![String::new(), "0m".into(), "00m".into(), "015m".into(), "1x".into(), "m".into(), "-1m".into(), "1.5h".into()];
+        for unit in ["s", "m", "h", "d"] {
+            for n in (0..3000).chain([max_days, max_days + 1, 129_599, 129_600, 129_601, 7_775_999, 7_776_000, 7_776_001, 99_999_999]) {
+                samples.push(format!("{n}{unit}"));
+            }
+        }
+        for text in samples {
+            let accepted = text.is_empty() || Window::parse(&text).is_ok();
+            assert_eq!(pattern.is_match(&text), accepted, "`{text}` against {pattern}");
+        }
+    }
 
     #[test]
     fn parses_shows_and_rejects() {

@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
 
 use super::api::ApiError;
 
@@ -106,12 +105,21 @@ impl collector::receiver::Authenticate for Tokens {
     }
 }
 
-/// Middleware for write routes: `Authorization: Bearer TOKEN` with a write token.
-pub async fn require_write_token(State(tokens): State<Tokens>, request: Request, next: Next) -> Response {
-    let authorization = request.headers().get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    match tokens.check_header(authorization) {
-        Ok(()) => next.run(request).await,
-        Err(refusal) => ApiError::from(refusal).into_response(),
+/// A request that carries a write token (`Authorization: Bearer TOKEN`):
+/// every handler that writes takes one, before it reads the body. An
+/// extractor rather than a layer, so a method the route does not serve is
+/// still a 405, not a 401.
+pub struct WriteAccess;
+
+impl<S: Send + Sync> FromRequestParts<S> for WriteAccess
+where
+    Tokens: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let authorization = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        Tokens::from_ref(state).check_header(authorization).map(|()| WriteAccess).map_err(ApiError::from)
     }
 }
 

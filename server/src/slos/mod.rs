@@ -70,7 +70,7 @@ impl SloService {
 }
 
 /// An objective's burn rate before and after a moment.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BurnChange {
     pub slo: String,

@@ -58,7 +58,10 @@ async fn views_narrow_the_graph_and_export_it() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["message"], "`find` at column 7: expected a value after `>`");
     let (status, body) = view("format=png").await;
-    assert_eq!((status, body["error"]["message"].as_str()), (400, Some("format `png` is not one of json, dot, mermaid, svg")));
+    assert_eq!(
+        (status, body["error"]["message"].as_str()),
+        (400, Some("format: unknown variant `png`, expected one of `json`, `dot`, `mermaid`, `svg`"))
+    );
 
     let base = format!("{}/api/v1/graph/view?window=15m&focus=catalog", server.base);
     let (status, content_type, dot) = text(&format!("{base}&format=dot")).await;

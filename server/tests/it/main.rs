@@ -13,6 +13,7 @@ mod deploys;
 mod errors;
 mod graph_view;
 mod live;
+mod openapi;
 mod python_sdk;
 mod registration;
 mod scorecards;

@@ -17,7 +17,7 @@ use super::View;
 use crate::core::{GraphEdge, GraphNode};
 
 /// What services are grouped by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     System,
@@ -35,7 +35,7 @@ impl GroupBy {
 }
 
 /// One group of a grouped view.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     /// The id of its node while collapsed: `group:` and its entity ref.

@@ -29,7 +29,7 @@ pub const DEFAULT_HOPS: usize = 1;
 pub const MAX_HOPS: usize = 10;
 
 /// Which way a focus expands.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     #[default]
@@ -76,23 +76,33 @@ pub struct ViewQuery {
 
 /// A view's parameters as a request gives them (`GET /api/v1/graph/view`,
 /// the Graph page's form): text, read into a [`ViewQuery`] once.
-#[derive(Clone, Debug, Default, serde::Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, serde::Deserialize, PartialEq, utoipa::IntoParams)]
 #[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
 pub struct ViewParams {
+    /// A service (or node id) the view is centred on.
     pub focus: Option<String>,
+    /// How many calls away from `focus` (1 to 10; default 1).
     pub hops: Option<String>,
+    /// From `focus`: `both` (default), `callers` or `callees`.
     pub direction: Option<String>,
-    /// Comma-separated, each.
+    /// Systems kept, comma-separated (refs or names).
     pub system: Option<String>,
+    /// Owners kept, comma-separated (refs or names).
     pub owner: Option<String>,
+    /// Namespaces kept, comma-separated.
     pub namespace: Option<String>,
+    /// Connection types kept, comma-separated (`http`, `grpc`, `database`, `messaging`, `external`).
     pub connection: Option<String>,
-    /// A share (`0.01`) or a percentage (`1%`).
+    /// Edges with a smaller error share are left out: a share (`0.01`) or a percentage (`1%`).
     pub min_errors: Option<String>,
+    /// Edges with fewer requests a second are left out.
     pub min_rate: Option<String>,
+    /// Keep only edges matching an expression (README, "Graph views"): `rate > 1 and errors > 0`.
     pub find: Option<String>,
+    /// Leave out edges matching an expression.
     pub hide: Option<String>,
-    /// `system` or `owner`.
+    /// Group services by `system` or `owner`.
     pub group: Option<String>,
     /// Comma-separated groups shown expanded (refs or names).
     pub expand: Option<String>,
@@ -165,7 +175,7 @@ impl super::Core {
 }
 
 /// `GET /api/v1/graph/view`'s body (JSON export).
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct View {
     pub nodes: Vec<GraphNode>,
     pub edges: Vec<GraphEdge>,
@@ -178,7 +188,7 @@ pub struct View {
 }
 
 /// What the view leaves out, and why.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Hidden {
     pub nodes: usize,

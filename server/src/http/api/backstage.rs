@@ -6,43 +6,54 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use catalog::index::{CatalogIndex, Direction, Filter, OrderField, project};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::routes;
 
-use super::{ApiError, ApiState};
+use super::openapi::{self, NotFound, ReadErrors, WriteErrors};
+use super::{ApiBody, ApiError, ApiPath, ApiQuery, ApiState, Routes};
+use crate::catalog::service::CatalogLocation;
 use crate::core::location_source;
-use crate::http::auth::require_write_token;
+use crate::http::auth::WriteAccess;
 
 /// Items a page holds when the request does not say (Backstage's default).
 const DEFAULT_QUERY_LIMIT: usize = 20;
+/// The largest `offset` or `limit` read (the document says so too).
+const MAX_NUMBER: usize = i32::MAX as usize;
 
-/// Reads: open. Writes: [`require_write_token`] guards them.
-pub fn router(state: &ApiState) -> Router<ApiState> {
-    let writes = Router::new()
-        .route("/api/catalog/locations", post(add_location))
-        .route("/api/catalog/locations/{id}", delete(remove_location))
-        .route("/api/catalog/entities/by-uid/{uid}", delete(delete_entity))
-        .route_layer(axum::middleware::from_fn_with_state(state.write_tokens.clone(), require_write_token));
-    Router::new()
-        .route("/api/catalog/entities", get(entities))
-        .route("/api/catalog/entities/by-query", get(by_query))
-        .route("/api/catalog/entities/by-name/{kind}/{namespace}/{name}", get(by_name))
-        .route("/api/catalog/entities/by-uid/{uid}", get(by_uid))
-        .route("/api/catalog/entities/by-refs", post(by_refs))
-        .route("/api/catalog/entity-facets", get(facets))
-        .route("/api/catalog/locations", get(locations))
-        .route("/api/catalog/locations/{id}", get(location))
-        .route("/api/v1/search", get(search))
-        .merge(writes)
+/// Reads: open. Writes take a [`WriteAccess`].
+pub fn routes() -> Routes {
+    Routes::new()
+        .routes(routes!(add_location))
+        .routes(routes!(remove_location))
+        .routes(routes!(delete_entity))
+        .routes(routes!(entities))
+        .routes(routes!(by_query))
+        .routes(routes!(by_name))
+        .routes(routes!(by_uid))
+        .routes(routes!(by_refs))
+        .routes(routes!(facets))
+        .routes(routes!(locations))
+        .routes(routes!(location))
+        .routes(routes!(search))
 }
+
+/// An entity as `fields=` projects it: the whole entity when no field is named.
+#[derive(Serialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Object)]
+struct ProjectedEntity(Value);
+
+/// One of `filter=`: `key=value` pairs joined by commas (all must match);
+/// several `filter` parameters match any. A key alone matches entities that have it.
+const FILTER: &str = "Entity filter: `kind=component,spec.type=service`; repeated: any of them";
 
 /// A query string with repeated keys (`filter=a&filter=b`).
 struct Params(Vec<(String, String)>);
@@ -64,9 +75,10 @@ impl Params {
     fn number(&self, key: &str) -> Result<Option<usize>, ApiError> {
         match self.0.iter().find(|(k, _)| k == key) {
             None => Ok(None),
-            Some((_, v)) => {
-                v.parse().map(Some).map_err(|_| ApiError::bad_request(format!("{key} must be a non-negative integer, not `{v}`")))
-            }
+            Some((_, v)) => match v.parse::<usize>() {
+                Ok(n) if n <= MAX_NUMBER => Ok(Some(n)),
+                _ => Err(ApiError::bad_request(format!("{key} must be a whole number from 0 to {MAX_NUMBER}, not `{v}`"))),
+            },
         }
     }
 
@@ -76,7 +88,7 @@ impl Params {
 }
 
 fn direction(text: &str) -> Result<Direction, ApiError> {
-    match text.to_ascii_lowercase().as_str() {
+    match text {
         "asc" => Ok(Direction::Asc),
         "desc" => Ok(Direction::Desc),
         other => Err(ApiError::bad_request(format!("order must be asc or desc, not `{other}`"))),
@@ -87,26 +99,76 @@ fn snapshot(state: &ApiState) -> Arc<CatalogIndex> {
     state.core.catalog()
 }
 
-/// `GET /api/v1/search?q=&filter=&facet=&limit=`: ranked, typo-tolerant
-/// search for people, with facet counts over all matches.
+#[derive(Serialize, ToSchema)]
+struct SearchAnswerBody {
+    items: Vec<SearchHit>,
+    /// Matches in all, before `limit`.
+    total: usize,
+    facets: Facets,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct SearchHit {
+    entity_ref: String,
+    kind: String,
+    name: String,
+    title: Option<String>,
+    description: Option<String>,
+    score: u32,
+}
+
+/// Counts by facet: `{"kind": [{"value": "Component", "count": 12}]}`.
+type Facets = std::collections::BTreeMap<String, Vec<FacetCount>>;
+
+#[derive(Serialize, ToSchema)]
+struct FacetCount {
+    value: String,
+    count: usize,
+}
+
+/// Ranked, typo-tolerant search for people, with facet counts over all matches.
+#[utoipa::path(get, path = "/api/v1/search", tag = "catalog",
+    params(
+        ("q" = Option<String>, Query, description = "Words to look for"),
+        ("filter" = Option<Vec<String>>, Query, description = FILTER, explode = true),
+        ("facet" = Option<Vec<String>>, Query, description = "Fields to count values of (`kind`, `spec.type`)", explode = true),
+        ("limit" = Option<usize>, Query, description = "Hits returned (default 20)", maximum = 2147483647),
+    ),
+    responses((status = 200, body = SearchAnswerBody), ReadErrors))]
 async fn search(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let params = Params::new(raw);
     let text = params.all("q").first().cloned().unwrap_or_default();
     let limit = params.number("limit")?.unwrap_or(DEFAULT_QUERY_LIMIT);
     let answer = state.core.search(&text, &params.filter()?, &params.all("facet"), limit);
-    let items: Vec<Value> = answer
+    let items = answer
         .hits
         .iter()
         .map(|hit| {
             let (e, m) = (&hit.entity, &hit.entity.metadata);
-            json!({"entityRef": hit.entity_ref, "kind": e.kind, "name": m.name, "title": m.title, "description": m.description, "score": hit.score})
+            SearchHit {
+                entity_ref: hit.entity_ref.to_string(),
+                kind: e.kind.clone(),
+                name: m.name.clone(),
+                title: m.title.clone(),
+                description: m.description.clone(),
+                score: hit.score,
+            }
         })
         .collect();
-    let facets = facets_json(answer.facets);
-    Ok(Json(json!({ "items": items, "total": answer.total, "facets": facets })).into_response())
+    Ok(Json(SearchAnswerBody { items, total: answer.total, facets: facets_of(answer.facets) }).into_response())
 }
 
-/// `GET /entities?filter=&fields=&order=asc:field&offset=&limit=`
+/// Entities, filtered, ordered and paged by offset; streamed as the client reads.
+#[utoipa::path(get, path = "/api/catalog/entities", tag = "catalog",
+    params(
+        ("filter" = Option<Vec<String>>, Query, description = FILTER, explode = true),
+        ("fields" = Option<Vec<String>>, Query, description = "Fields kept (`metadata.name,kind`); all when absent", explode = true),
+        ("order" = Option<Vec<String>>, Query, description = "`asc:FIELD` or `desc:FIELD`", explode = true, pattern = "^(asc|desc):.+$"),
+        ("offset" = Option<usize>, Query, maximum = 2147483647),
+        ("limit" = Option<usize>, Query, maximum = 2147483647),
+    ),
+    responses((status = 200, body = Vec<ProjectedEntity>), ReadErrors))]
 async fn entities(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let params = Params::new(raw);
     let index = snapshot(&state);
@@ -129,10 +191,10 @@ async fn entities(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Res
 }
 
 /// Facet counts in Backstage's shape: `{facet: [{value, count}]}`.
-fn facets_json(facets: std::collections::BTreeMap<String, Vec<(String, usize)>>) -> serde_json::Map<String, Value> {
+fn facets_of(facets: std::collections::BTreeMap<String, Vec<(String, usize)>>) -> Facets {
     facets
         .into_iter()
-        .map(|(name, counts)| (name, counts.into_iter().map(|(value, count)| json!({"value": value, "count": count})).collect()))
+        .map(|(name, counts)| (name, counts.into_iter().map(|(value, count)| FacetCount { value, count }).collect()))
         .collect()
 }
 
@@ -189,10 +251,39 @@ impl Cursor {
     }
 }
 
-/// `GET /entities/by-query`: filter, orderField, fullTextFilter*, cursor paging.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct QueryPage {
+    items: Vec<ProjectedEntity>,
+    total_items: usize,
+    page_info: PageInfo,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+struct PageInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prev_cursor: Option<String>,
+}
+
+/// Entities by filter, full-text term and order, paged by cursor.
+#[utoipa::path(get, path = "/api/catalog/entities/by-query", tag = "catalog",
+    params(
+        ("filter" = Option<Vec<String>>, Query, description = FILTER, explode = true),
+        ("orderField" = Option<Vec<String>>, Query, description = "`FIELD`, `FIELD,asc` or `FIELD,desc`", explode = true),
+        ("fullTextFilterTerm" = Option<String>, Query),
+        ("fullTextFilterFields" = Option<Vec<String>>, Query, explode = true),
+        ("fields" = Option<Vec<String>>, Query, explode = true),
+        ("cursor" = Option<String>, Query, description = "A page's `nextCursor` or `prevCursor`; the other parameters are then ignored"),
+        ("offset" = Option<usize>, Query, maximum = 2147483647),
+        ("limit" = Option<usize>, Query, description = "Items a page holds (default 20)", maximum = 2147483647),
+    ),
+    responses((status = 200, body = QueryPage), ReadErrors))]
 async fn by_query(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let params = Params::new(raw);
-    let cursor = match params.all("cursor").first() {
+    let cursor = match params.all("cursor").first().filter(|c| !c.is_empty()) {
         Some(text) => Cursor::decode(text)?,
         None => Cursor {
             filter: params.all("filter"),
@@ -217,20 +308,22 @@ async fn by_query(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Res
     index.sort(&mut ids, &order);
     let fields = params.list("fields");
     let total = ids.len();
-    let items: Vec<Value> = ids.iter().skip(cursor.offset).take(limit).map(|&i| project(&index.entities()[i].to_json(), &fields)).collect();
-    let mut page_info = serde_json::Map::new();
-    if cursor.offset + limit < total {
-        page_info.insert("nextCursor".into(), Value::String(cursor.encode(cursor.offset + limit)));
-    }
-    if cursor.offset > 0 {
-        page_info.insert("prevCursor".into(), Value::String(cursor.encode(cursor.offset.saturating_sub(limit))));
-    }
-    Ok(Json(json!({"items": items, "totalItems": total, "pageInfo": page_info})).into_response())
+    let items =
+        ids.iter().skip(cursor.offset).take(limit).map(|&i| ProjectedEntity(project(&index.entities()[i].to_json(), &fields))).collect();
+    let page_info = PageInfo {
+        next_cursor: (cursor.offset.saturating_add(limit) < total).then(|| cursor.encode(cursor.offset + limit)),
+        prev_cursor: (cursor.offset > 0).then(|| cursor.encode(cursor.offset.saturating_sub(limit))),
+    };
+    Ok(Json(QueryPage { items, total_items: total, page_info }).into_response())
 }
 
+/// One entity by its kind, namespace and name (any case).
+#[utoipa::path(get, path = "/api/catalog/entities/by-name/{kind}/{namespace}/{name}", tag = "catalog",
+    params(("kind" = String, Path), ("namespace" = String, Path), ("name" = String, Path)),
+    responses((status = 200, body = catalog::Entity), NotFound, ReadErrors))]
 async fn by_name(
     State(state): State<ApiState>,
-    Path((kind, namespace, name)): Path<(String, String, String)>,
+    ApiPath((kind, namespace, name)): ApiPath<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let index = snapshot(&state);
     let key = catalog::EntityRef::new(&kind, &namespace, &name).key();
@@ -240,7 +333,10 @@ async fn by_name(
     }
 }
 
-async fn by_uid(State(state): State<ApiState>, Path(uid): Path<String>) -> Result<Response, ApiError> {
+/// One entity by its `metadata.uid`.
+#[utoipa::path(get, path = "/api/catalog/entities/by-uid/{uid}", tag = "catalog", params(("uid" = String, Path)),
+    responses((status = 200, body = catalog::Entity), NotFound, ReadErrors))]
+async fn by_uid(State(state): State<ApiState>, ApiPath(uid): ApiPath<String>) -> Result<Response, ApiError> {
     let index = snapshot(&state);
     match index.get_by_uid(&uid) {
         Some(e) => Ok(Json(e.to_json()).into_response()),
@@ -248,7 +344,7 @@ async fn by_uid(State(state): State<ApiState>, Path(uid): Path<String>) -> Resul
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct ByRefs {
     entity_refs: Vec<String>,
@@ -258,27 +354,50 @@ struct ByRefs {
 
 /// `POST /entities/by-refs`: items in request order, `null` for refs that are
 /// missing (or filtered out by `?filter=`).
-async fn by_refs(State(state): State<ApiState>, RawQuery(raw): RawQuery, body: axum::body::Bytes) -> Result<Response, ApiError> {
+#[utoipa::path(post, path = "/api/catalog/entities/by-refs", tag = "catalog",
+    params(("filter" = Option<Vec<String>>, Query, description = FILTER, explode = true)),
+    request_body = ByRefs,
+    responses((status = 200, body = RefItems), ReadErrors))]
+async fn by_refs(State(state): State<ApiState>, RawQuery(raw): RawQuery, ApiBody(body): ApiBody) -> Result<Response, ApiError> {
     let request: ByRefs = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
     let filter = Params::new(raw).filter()?;
     let index = snapshot(&state);
     let allowed: Option<HashSet<usize>> = (!filter.is_empty()).then(|| index.filter(&filter).into_iter().collect());
-    let items: Vec<Value> = request
+    let items = request
         .entity_refs
         .iter()
         .map(|text| {
             let key = catalog::EntityRef::parse(text, None, catalog::entity_ref::DEFAULT_NAMESPACE).ok().map(|r| r.key());
             let position = key.and_then(|k| index.position(&k));
             match position {
-                Some(i) if allowed.as_ref().is_none_or(|a| a.contains(&i)) => project(&index.entities()[i].to_json(), &request.fields),
-                _ => Value::Null,
+                Some(i) if allowed.as_ref().is_none_or(|a| a.contains(&i)) => {
+                    Some(ProjectedEntity(project(&index.entities()[i].to_json(), &request.fields)))
+                }
+                _ => None,
             }
         })
         .collect();
-    Ok(Json(json!({ "items": items })).into_response())
+    Ok(Json(RefItems { items }).into_response())
 }
 
-/// `GET /entity-facets?facet=kind&facet=spec.type&filter=...`
+#[derive(Serialize, ToSchema)]
+struct RefItems {
+    /// In the order asked; `null` where a ref names no entity.
+    items: Vec<Option<ProjectedEntity>>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct FacetsBody {
+    facets: Facets,
+}
+
+/// Value counts of fields over the entities a filter keeps.
+#[utoipa::path(get, path = "/api/catalog/entity-facets", tag = "catalog",
+    params(
+        ("facet" = Vec<String>, Query, description = "Fields to count values of (`kind`, `spec.type`); at least one", explode = true),
+        ("filter" = Option<Vec<String>>, Query, description = FILTER, explode = true),
+    ),
+    responses((status = 200, body = FacetsBody), ReadErrors))]
 async fn facets(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let params = Params::new(raw);
     let names = params.all("facet");
@@ -286,47 +405,120 @@ async fn facets(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Resul
         return Err(ApiError::bad_request("at least one facet parameter is required"));
     }
     let index = snapshot(&state);
-    let facets = facets_json(index.facets(&params.filter()?, &names));
-    Ok(Json(json!({ "facets": facets })).into_response())
+    let facets = facets_of(index.facets(&params.filter()?, &names));
+    Ok(Json(FacetsBody { facets }).into_response())
 }
 
+#[derive(Serialize, ToSchema)]
+struct LocationItem {
+    data: CatalogLocation,
+}
+
+/// Every registered location.
+#[utoipa::path(get, path = "/api/catalog/locations", tag = "catalog", responses((status = 200, body = Vec<LocationItem>), ReadErrors))]
 async fn locations(State(state): State<ApiState>) -> Result<Response, ApiError> {
-    let items: Vec<Value> = state.core.locations().await?.into_iter().map(|l| json!({ "data": l })).collect();
+    let items: Vec<LocationItem> = state.core.locations().await?.into_iter().map(|data| LocationItem { data }).collect();
     Ok(Json(items).into_response())
 }
 
-async fn location(State(state): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+/// One registered location.
+#[utoipa::path(get, path = "/api/catalog/locations/{id}", tag = "catalog", params(("id" = String, Path)),
+    responses((status = 200, body = CatalogLocation), NotFound, ReadErrors))]
+async fn location(State(state): State<ApiState>, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
     Ok(Json(state.core.location(&id).await?).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DryRun {
+    /// Only report what the location holds; register nothing.
+    #[serde(rename = "dryRun")]
+    #[param(rename = "dryRun")]
+    dry_run: Option<bool>,
+}
+
+#[derive(Deserialize, ToSchema)]
 struct NewLocation {
     #[serde(rename = "type")]
-    location_type: String,
+    location_type: LocationType,
+    /// An absolute path under an allowed root, or a URL on an allowed host.
+    #[schema(min_length = 1)]
     target: String,
+}
+
+#[derive(Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum LocationType {
+    File,
+    Url,
+}
+
+impl LocationType {
+    fn as_str(self) -> &'static str {
+        match self {
+            LocationType::File => "file",
+            LocationType::Url => "url",
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+struct LocationAdded {
+    location: CatalogLocation,
+    entities: Vec<Arc<catalog::Entity>>,
+    /// The location was registered before.
+    exists: bool,
+    /// Problems that kept entities out, `file:line:column: message`.
+    errors: Vec<String>,
 }
 
 /// `POST /locations[?dryRun=true]` with `{type: "file" | "url", target}`:
 /// registers an absolute file or folder path, or a URL on the allow-list (or,
 /// with dryRun, only reports what it holds).
-async fn add_location(State(state): State<ApiState>, RawQuery(raw): RawQuery, body: axum::body::Bytes) -> Result<Response, ApiError> {
+#[utoipa::path(post, path = "/api/catalog/locations", tag = "catalog",
+    params(DryRun),
+    request_body = NewLocation,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered", body = LocationAdded),
+        (status = 200, description = "Registered before, or a dry run", body = LocationAdded),
+        (status = 409, description = "The location conflicts with the configuration", body = openapi::ErrorBody),
+        WriteErrors, ReadErrors,
+    ))]
+async fn add_location(
+    _: WriteAccess,
+    State(state): State<ApiState>,
+    ApiQuery(params): ApiQuery<DryRun>,
+    ApiBody(body): ApiBody,
+) -> Result<Response, ApiError> {
     let request: NewLocation = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("invalid body: {e}")))?;
-    let source = location_source(Some(&request.location_type), &request.target)?;
-    let dry_run = Params::new(raw).all("dryRun").first().is_some_and(|v| v == "true");
+    let source = location_source(Some(request.location_type.as_str()), &request.target)?;
+    let dry_run = params.dry_run.unwrap_or(false);
     let outcome = state.core.register_location(&source, dry_run).await?;
     let errors: Vec<String> = outcome.registration.problems.iter().filter(|d| d.is_error()).map(ToString::to_string).collect();
     let status = if dry_run || outcome.exists { StatusCode::OK } else { StatusCode::CREATED };
-    let body =
-        json!({ "location": outcome.location, "entities": outcome.registration.entities, "exists": outcome.exists, "errors": errors });
+    let body = LocationAdded { location: outcome.location, entities: outcome.registration.entities, exists: outcome.exists, errors };
     Ok((status, Json(body)).into_response())
 }
 
-async fn remove_location(State(state): State<ApiState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+/// Unregisters a location and removes the entities it alone provided.
+#[utoipa::path(delete, path = "/api/catalog/locations/{id}", tag = "catalog", params(("id" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Removed"), NotFound,
+        (status = 409, description = "The location comes from --catalog", body = openapi::ErrorBody),
+        WriteErrors, ReadErrors))]
+async fn remove_location(_: WriteAccess, State(state): State<ApiState>, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
     state.core.remove_location(&id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn delete_entity(State(state): State<ApiState>, Path(uid): Path<String>) -> Result<Response, ApiError> {
+/// Removes an entity registered through the API.
+#[utoipa::path(delete, path = "/api/catalog/entities/by-uid/{uid}", tag = "catalog", params(("uid" = String, Path)),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Removed"), NotFound,
+        (status = 409, description = "The entity comes from a location; remove the location", body = openapi::ErrorBody),
+        WriteErrors, ReadErrors))]
+async fn delete_entity(_: WriteAccess, State(state): State<ApiState>, ApiPath(uid): ApiPath<String>) -> Result<Response, ApiError> {
     state.core.delete_entity(&uid).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

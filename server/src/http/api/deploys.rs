@@ -2,16 +2,20 @@
 //! and `GET /api/v1/dora`.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, ApiState};
+use super::openapi::{NotFound, ReadErrors, WriteErrors};
+use super::{ApiBody, ApiError, ApiQuery, ApiState};
 use crate::core::Window;
 use crate::core::deploys::DeployFilter;
+use crate::core::deploys::DeployRecord;
+use crate::core::dora::Dora;
 use crate::core::dora::DoraScope;
+use crate::http::auth::WriteAccess;
 use crate::store::ReportedDeploy;
 
 /// Reads over this far back unless `since` says otherwise.
@@ -20,21 +24,37 @@ const DEFAULT_LIMIT: usize = 50;
 const MAX_LIMIT: usize = 1_000;
 
 /// A deploy as a client reports it.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Report {
+    /// Not blank.
+    #[schema(pattern = "\\S")]
     service: String,
+    /// Not blank.
+    #[schema(pattern = "\\S")]
     version: String,
     environment: Option<String>,
     commit: Option<String>,
     url: Option<String>,
     /// RFC 3339; now when absent.
+    #[schema(format = DateTime)]
     at: Option<String>,
 }
 
 /// Idempotent on (service, version, environment): sent again, it replaces
-/// what it said before.
-pub async fn report(State(state): State<ApiState>, body: Bytes) -> Result<Response, ApiError> {
+/// What was recorded.
+#[derive(Serialize, ToSchema)]
+struct Reported {
+    service: String,
+    version: String,
+}
+
+/// Records a deploy a pipeline reports. Idempotent on (service, version,
+/// environment): sent again, it replaces what it said before.
+#[utoipa::path(post, path = "/api/v1/deploys", tag = "deploys", request_body = Report,
+    security(("bearer" = [])),
+    responses((status = 201, body = Reported), WriteErrors, ReadErrors))]
+pub async fn report(_: WriteAccess, State(state): State<ApiState>, ApiBody(body): ApiBody) -> Result<Response, ApiError> {
     let report: Report = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("invalid deploy: {e}")))?;
     let at = match report.at.as_deref() {
         None => crate::store::unix_seconds(),
@@ -51,18 +71,29 @@ pub async fn report(State(state): State<ApiState>, body: Bytes) -> Result<Respon
         url: report.url,
     };
     state.core.report_deploy(&deploy).await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({"service": deploy.service, "version": deploy.version}))).into_response())
+    Ok((StatusCode::CREATED, Json(Reported { service: deploy.service, version: deploy.version })).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Params {
+    /// Only this service's deploys.
     service: Option<String>,
     /// A window back from now (`7d`) or an RFC 3339 time.
     since: Option<String>,
+    /// At most this many, newest first (1 to 1000; default 50).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<usize>,
 }
 
-pub async fn history(State(state): State<ApiState>, Query(params): Query<Params>) -> Result<Response, ApiError> {
+#[derive(Serialize, ToSchema)]
+struct DeployList {
+    items: Vec<DeployRecord>,
+}
+
+/// Deploys, detected from traffic and reported, newest first.
+#[utoipa::path(get, path = "/api/v1/deploys", tag = "deploys", params(Params), responses((status = 200, body = DeployList), ReadErrors))]
+pub async fn history(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>) -> Result<Response, ApiError> {
     let now = crate::store::unix_seconds();
     let since = match params.since.as_deref().filter(|s| !s.is_empty()) {
         None => now - DEFAULT_SINCE.duration.as_secs() as i64,
@@ -78,23 +109,26 @@ pub async fn history(State(state): State<ApiState>, Query(params): Query<Params>
     }
     let filter = DeployFilter { service: params.service.filter(|s| !s.is_empty()), since, limit };
     let items = state.core.deploy_history(&filter, now).await?;
-    Ok(Json(serde_json::json!({ "items": items })).into_response())
+    Ok(Json(DeployList { items }).into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DoraParams {
+    /// One service. With `owner`, it must be one of the owner's.
     service: Option<String>,
+    /// An owner's ref: the Components it owns, together. Neither this nor
+    /// `service`: every Component in the catalog.
     owner: Option<String>,
+    /// Days back (1 to 90; default 30).
+    #[param(minimum = 1, maximum = 90)]
     days: Option<u32>,
 }
 
-/// `?service=NAME` or `?owner=REF`, `days` 30 by default.
-pub async fn dora(State(state): State<ApiState>, Query(params): Query<DoraParams>) -> Result<Response, ApiError> {
-    let scope = match (params.service.filter(|s| !s.is_empty()), params.owner.filter(|o| !o.is_empty())) {
-        (Some(service), None) => DoraScope::Service(service),
-        (None, Some(owner)) => DoraScope::Owner(owner),
-        _ => return Err(ApiError::bad_request("give `service` or `owner`, one of them")),
-    };
+/// DORA's four keys for a service, an owner's services, or every service.
+#[utoipa::path(get, path = "/api/v1/dora", tag = "deploys", params(DoraParams), responses((status = 200, body = Dora), NotFound, ReadErrors))]
+pub async fn dora(State(state): State<ApiState>, ApiQuery(params): ApiQuery<DoraParams>) -> Result<Response, ApiError> {
+    let scope = DoraScope { service: params.service.filter(|s| !s.is_empty()), owner: params.owner.filter(|o| !o.is_empty()) };
     let dora = state.core.dora(&scope, params.days.unwrap_or(30), crate::store::unix_seconds()).await?;
     Ok(Json(dora).into_response())
 }

@@ -8,23 +8,29 @@ mod apis;
 mod backstage;
 mod deploys;
 mod insights;
+pub mod openapi;
 mod scorecards;
 mod slos;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Path, Query as QueryParams, State};
+use axum::extract::rejection::{BytesRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use collector::Pipeline;
 use serde::Deserialize;
-use serde_json::json;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use super::auth::{AuthError, Tokens, require_write_token};
+use self::openapi::{ApiDoc, ErrorBody, ReadErrors, WriteErrors};
+
+use super::auth::{AuthError, Tokens, WriteAccess};
 use crate::core::{self, Core, Window};
 
 /// The window graph and operation reads cover when none is given.
@@ -36,7 +42,7 @@ const STREAM_MIN_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a client is asked to wait when the database is unavailable.
 const RETRY_AFTER_SECS: u64 = 5;
 
-#[derive(Clone)]
+#[derive(Clone, axum::extract::FromRef)]
 pub struct ApiState {
     pub core: Core,
     /// For `/metrics`: the engine's counters.
@@ -45,28 +51,78 @@ pub struct ApiState {
     pub write_tokens: Tokens,
 }
 
+/// A router whose routes carry their OpenAPI description.
+type Routes = OpenApiRouter<ApiState>;
+
 pub fn router(state: ApiState) -> Router {
-    let writes = Router::new()
-        .route("/api/v1/entities", post(register_entities))
-        .route("/api/v1/deploys", post(deploys::report))
-        .route_layer(axum::middleware::from_fn_with_state(state.write_tokens.clone(), require_write_token));
-    Router::new()
-        .merge(backstage::router(&state))
-        .merge(slos::router())
-        .merge(apis::router())
-        .merge(insights::router())
-        .merge(scorecards::router())
-        .merge(writes)
-        .route("/api/v1/deploys", get(deploys::history))
-        .route("/api/v1/dora", get(deploys::dora))
-        .route("/api/v1/graph", get(graph))
-        .route("/api/v1/graph/stream", get(graph_stream))
-        .route("/api/v1/graph/view", get(graph_view))
-        .route("/api/v1/services/{name}/operations", get(operations))
-        .route("/api/v1/catalog/problems", get(problems))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics))
-        .with_state(state)
+    let (api, document) = routes().split_for_parts();
+    let served = openapi::Served::new(document);
+    api.with_state(state).merge(Router::new().route("/api/openapi.json", get(openapi::Served::serve)).with_state(served))
+}
+
+/// Every API route with its description.
+fn routes() -> Routes {
+    Routes::with_openapi(<ApiDoc as utoipa::OpenApi>::openapi())
+        .merge(backstage::routes())
+        .merge(slos::routes())
+        .merge(apis::routes())
+        .merge(insights::routes())
+        .merge(scorecards::routes())
+        .routes(routes!(register_entities))
+        .routes(routes!(deploys::report))
+        .routes(routes!(deploys::history))
+        .routes(routes!(deploys::dora))
+        .routes(routes!(graph))
+        .routes(routes!(graph_stream))
+        .routes(routes!(graph_view))
+        .routes(routes!(operations))
+        .routes(routes!(problems))
+        .routes(routes!(healthz))
+        .routes(routes!(metrics))
+}
+
+/// Query parameters; a malformed query is an [`ApiError`] in the API's shape.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// Path parameters; one that cannot be read is an [`ApiError`].
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// The raw body; a body over the limit is a 413 in the API's shape.
+pub struct ApiBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        Ok(ApiBody(axum::body::Bytes::from_request(request, state).await?))
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    /// `format: unknown variant `png`, expected one of …`: the parameter first.
+    fn from(rejection: QueryRejection) -> Self {
+        let text = rejection.body_text();
+        Self::bad_request(text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text))
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::bad_request(rejection.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        match rejection.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "PayloadTooLargeError", rejection.body_text()),
+            _ => Self::bad_request(rejection.body_text()),
+        }
+    }
 }
 
 /// An error in Backstage's shape.
@@ -113,11 +169,7 @@ impl From<AuthError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({
-            "error": { "name": self.name, "message": self.message },
-            "response": { "statusCode": self.status.as_u16() },
-        });
-        let mut response = (self.status, Json(body)).into_response();
+        let mut response = (self.status, ErrorBody::new(self.status, self.name, self.message)).into_response();
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER_SECS));
         }
@@ -125,30 +177,43 @@ impl IntoResponse for ApiError {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct WindowParams {
+    /// How far back: `30s`, `15m` (default), `6h`, up to `90d`.
     window: Option<String>,
 }
 
 impl WindowParams {
     fn window(&self) -> Result<Window, ApiError> {
-        match &self.window {
-            Some(text) => Ok(Window::parse(text).map_err(core::Error::from)?),
-            None => Ok(DEFAULT_WINDOW),
-        }
+        window_or(self.window.as_deref(), DEFAULT_WINDOW)
     }
 }
 
-/// `?window=15m` (default): RED per operation of one service.
+/// `text` read as a window; absent or empty: `default`.
+fn window_or(text: Option<&str>, default: Window) -> Result<Window, ApiError> {
+    match text.filter(|t| !t.is_empty()) {
+        Some(text) => Ok(Window::parse(text).map_err(core::Error::from)?),
+        None => Ok(default),
+    }
+}
+
+/// RED per operation of one service.
+#[utoipa::path(get, path = "/api/v1/services/{name}/operations", tag = "graph",
+    params(("name" = String, Path, description = "The service's `service.name`"), WindowParams),
+    responses((status = 200, body = core::services::OperationsView), ReadErrors))]
 async fn operations(
     State(state): State<ApiState>,
-    Path(name): Path<String>,
-    QueryParams(params): QueryParams<WindowParams>,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(params): ApiQuery<WindowParams>,
 ) -> Result<Response, ApiError> {
     Ok(Json(state.core.operations(&name, params.window()?).await?).into_response())
 }
 
-async fn graph(State(state): State<ApiState>, QueryParams(params): QueryParams<WindowParams>) -> Result<Response, ApiError> {
+/// The service graph over a window: every node and every edge with RED.
+#[utoipa::path(get, path = "/api/v1/graph", tag = "graph", params(WindowParams),
+    responses((status = 200, body = core::GraphView), ReadErrors))]
+async fn graph(State(state): State<ApiState>, ApiQuery(params): ApiQuery<WindowParams>) -> Result<Response, ApiError> {
     Ok(Json(state.core.graph(params.window()?).await?).into_response())
 }
 
@@ -156,7 +221,9 @@ async fn graph(State(state): State<ApiState>, QueryParams(params): QueryParams<W
 /// for `?window=` (default 15m, at most the live graph's horizon), from the
 /// live graph: once at once, then whenever it changed (new traffic, or a
 /// minute slid out of the window), at most once a second.
-async fn graph_stream(State(state): State<ApiState>, QueryParams(params): QueryParams<WindowParams>) -> Result<Response, ApiError> {
+#[utoipa::path(get, path = "/api/v1/graph/stream", tag = "graph", params(WindowParams),
+    responses((status = 200, description = "Server-sent events", content_type = "text/event-stream", body = openapi::GraphEvent), ReadErrors))]
+async fn graph_stream(State(state): State<ApiState>, ApiQuery(params): ApiQuery<WindowParams>) -> Result<Response, ApiError> {
     let window = params.window()?;
     // Subscribed first: a change while the first view is made is sent next.
     let changes = state.core.graph_changes();
@@ -194,23 +261,38 @@ async fn graph_stream(State(state): State<ApiState>, QueryParams(params): QueryP
 
 /// Every problem of the last catalog load: `file:line:column`, severity,
 /// message and entity ref.
+#[utoipa::path(get, path = "/api/v1/catalog/problems", tag = "catalog",
+    responses((status = 200, body = Vec<catalog::Diagnostic>)))]
 async fn problems(State(state): State<ApiState>) -> Response {
     Json(state.core.problems().as_ref().clone()).into_response()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct RegisterParams {
+    /// Only check and report; register nothing.
     #[serde(rename = "dryRun")]
+    #[param(rename = "dryRun")]
     dry_run: Option<bool>,
 }
 
 /// `POST /api/v1/entities[?dryRun=true]` with a YAML body (one or more
 /// descriptors): registers or replaces them, all or none. 400 with the
 /// problems (`request:line:column`) when any document is invalid.
+#[utoipa::path(post, path = "/api/v1/entities", tag = "catalog", params(RegisterParams),
+    request_body(content = String, content_type = "application/yaml", description = "One or more entity descriptors"),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered; at least one entity is new", body = crate::catalog::service::Registration),
+        (status = 200, description = "Registered (or checked, with dryRun); nothing new", body = crate::catalog::service::Registration),
+        (status = 400, description = "A document is invalid (the problems say where; nothing was registered), or a parameter is", body = openapi::Rejected),
+        WriteErrors, openapi::ServerErrors,
+    ))]
 async fn register_entities(
+    _: WriteAccess,
     State(state): State<ApiState>,
-    QueryParams(params): QueryParams<RegisterParams>,
-    body: axum::body::Bytes,
+    ApiQuery(params): ApiQuery<RegisterParams>,
+    ApiBody(body): ApiBody,
 ) -> Result<Response, ApiError> {
     let yaml = std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("the body must be UTF-8 YAML"))?;
     let outcome = state.core.register_yaml(yaml, params.dry_run.unwrap_or(false)).await?;
@@ -224,7 +306,15 @@ async fn register_entities(
     Ok((status, Json(outcome)).into_response())
 }
 
+/// Liveness: the process answers. Readiness is `/readyz`.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
 /// Prometheus text format: the engine's own counters.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "text/plain; version=0.0.4", body = String)))]
 async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
     let c = state.pipeline.counters();
     let counters = [
@@ -267,34 +357,57 @@ fn label_value(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ViewFormat {
+    /// How far back: `15m` (default), up to `90d`.
     window: Option<String>,
-    format: Option<String>,
+    /// `json` (default), `dot`, `mermaid` or `svg`.
+    #[param(inline)]
+    format: Option<ExportFormat>,
+}
+
+#[derive(Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum ExportFormat {
+    #[default]
+    Json,
+    Dot,
+    Mermaid,
+    Svg,
 }
 
 /// `GET /api/v1/graph/view?window=&focus=&hops=&direction=&system=&owner=
 /// &namespace=&connection=&minErrors=&minRate=&find=&hide=&group=&expand=&format=`: the
 /// graph narrowed (README, "Graph views"), as JSON (default), `dot`,
 /// `mermaid` or `svg`.
+#[utoipa::path(get, path = "/api/v1/graph/view", tag = "graph", params(ViewFormat, core::view::ViewParams),
+    responses(
+        (status = 200, description = "The view; its form as `format` says", content(
+            (core::view::View = "application/json"),
+            (String = "text/vnd.graphviz; charset=utf-8"),
+            (String = "text/plain; charset=utf-8"),
+            (String = "image/svg+xml; charset=utf-8"),
+        )),
+        ReadErrors,
+    ))]
 async fn graph_view(
     State(state): State<ApiState>,
-    QueryParams(format): QueryParams<ViewFormat>,
-    QueryParams(params): QueryParams<core::view::ViewParams>,
+    ApiQuery(format): ApiQuery<ViewFormat>,
+    ApiQuery(params): ApiQuery<core::view::ViewParams>,
 ) -> Result<Response, ApiError> {
     let window = WindowParams { window: format.window }.window()?;
     let query = params.query().map_err(ApiError::bad_request)?;
     let view = state.core.graph_view(window, &query).await?;
     let text = |content_type: &'static str, body: String| ([(header::CONTENT_TYPE, content_type)], body).into_response();
-    Ok(match format.format.as_deref().unwrap_or("json") {
-        "json" => Json(view).into_response(),
-        "dot" => text("text/vnd.graphviz; charset=utf-8", core::view::export::dot(&view)),
-        "mermaid" => text("text/plain; charset=utf-8", core::view::export::mermaid(&view)),
-        "svg" => {
+    Ok(match format.format.unwrap_or_default() {
+        ExportFormat::Json => Json(view).into_response(),
+        ExportFormat::Dot => text("text/vnd.graphviz; charset=utf-8", core::view::export::dot(&view)),
+        ExportFormat::Mermaid => text("text/plain; charset=utf-8", core::view::export::mermaid(&view)),
+        ExportFormat::Svg => {
             let graph = core::GraphView { nodes: view.nodes, edges: view.edges };
             let options = super::web::layout::Options { groups: &view.groups, ..Default::default() };
             text("image/svg+xml; charset=utf-8", core::view::export::svg(&super::web::layout::layout(&graph, &window.to_string(), options)))
         }
-        other => return Err(ApiError::bad_request(format!("format `{other}` is not one of json, dot, mermaid, svg"))),
     })
 }

@@ -3,16 +3,18 @@
 //! summary) and `GET /api/v1/scorecards/history?subject=` (an entity's or a
 //! team's results as they changed).
 
-use axum::extract::{Query, State};
+use axum::Json;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing::get};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::routes;
 
-use super::{ApiError, ApiState};
+use super::openapi::ReadErrors;
+use super::{ApiError, ApiQuery, ApiState, Routes};
 use crate::core::scorecards::ScoreSnapshot;
 
-pub fn router() -> Router<ApiState> {
-    Router::new().route("/api/v1/scorecards", get(list)).route("/api/v1/scorecards/history", get(history))
+pub fn routes() -> Routes {
+    Routes::new().routes(routes!(list)).routes(routes!(history))
 }
 
 #[derive(Deserialize)]
@@ -22,7 +24,11 @@ struct Params {
     subject: Option<String>,
 }
 
-async fn list(State(state): State<ApiState>, Query(params): Query<Params>) -> Result<Response, ApiError> {
+/// The latest evaluation: every entity's level and rules, every team's summary.
+#[utoipa::path(get, path = "/api/v1/scorecards", tag = "scorecards",
+    params(("entity" = Option<String>, Query, description = "Only this entity (a ref)"), ("owner" = Option<String>, Query, description = "Only this owner's entities (a ref)")),
+    responses((status = 200, body = ScoreSnapshot), ReadErrors))]
+async fn list(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>) -> Result<Response, ApiError> {
     let mut snapshot: ScoreSnapshot = (*state.core.scorecards()).clone();
     let entity = params.entity.filter(|e| !e.is_empty()).map(|e| e.to_ascii_lowercase());
     let owner = params.owner.filter(|o| !o.is_empty()).map(|o| o.to_ascii_lowercase());
@@ -34,7 +40,7 @@ async fn list(State(state): State<ApiState>, Query(params): Query<Params>) -> Re
     Ok(Json(snapshot).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct HistoryItem {
     scorecard: String,
@@ -45,7 +51,18 @@ struct HistoryItem {
     at: String,
 }
 
-async fn history(State(state): State<ApiState>, Query(params): Query<Params>) -> Result<Response, ApiError> {
+#[derive(Serialize, utoipa::ToSchema)]
+struct History {
+    /// The subject asked about, lower case.
+    subject: String,
+    items: Vec<HistoryItem>,
+}
+
+/// An entity's or a team's results as they changed.
+#[utoipa::path(get, path = "/api/v1/scorecards/history", tag = "scorecards",
+    params(("subject" = String, Query, description = "An entity ref, or a team's (`group:default/team-a`)", min_length = 1)),
+    responses((status = 200, body = History), ReadErrors))]
+async fn history(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>) -> Result<Response, ApiError> {
     let Some(subject) = params.subject.filter(|s| !s.is_empty()) else {
         return Err(ApiError::bad_request("give `subject`: an entity ref or a team's (group:default/team-a)"));
     };
@@ -60,5 +77,5 @@ async fn history(State(state): State<ApiState>, Query(params): Query<Params>) ->
             at: slo::window::rfc3339(row.at_unix_secs.max(0) as u64),
         })
         .collect();
-    Ok(Json(serde_json::json!({ "subject": subject.to_ascii_lowercase(), "items": items })).into_response())
+    Ok(Json(History { subject: subject.to_ascii_lowercase(), items }).into_response())
 }

@@ -1,28 +1,36 @@
 //! `GET /api/v1/slos[?service=&state=]` and `GET /api/v1/slos/{name}`: one
 //! item per objective, as last evaluated (README, "SLOs").
 
-use axum::extract::{Path, Query, State};
+use axum::Json;
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router, routing::get};
 use serde::{Deserialize, Serialize};
 use slo::window::rfc3339;
 use slo::{Alert, BurnWindow};
+use utoipa_axum::routes;
 
-use super::{ApiError, ApiState};
+use super::openapi::{NotFound, ReadErrors};
+use super::{ApiError, ApiPath, ApiQuery, ApiState, Routes};
 use crate::core::slos::{SloFilter, SloList};
 use crate::slos::ObjectiveStatus;
 
-pub fn router() -> Router<ApiState> {
-    Router::new().route("/api/v1/slos", get(list)).route("/api/v1/slos/{name}", get(one))
+pub fn routes() -> Routes {
+    Routes::new().routes(routes!(list)).routes(routes!(one))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Params {
+    /// Only this service's objectives.
     service: Option<String>,
+    /// Only objectives in this alert state: `ok`, `ticket`, `page` or `nodata`.
+    #[param(pattern = "^(ok|ticket|page|nodata)?$")]
     state: Option<String>,
 }
 
-async fn list(State(state): State<ApiState>, Query(params): Query<Params>) -> Result<Response, ApiError> {
+/// Every objective, as last evaluated.
+#[utoipa::path(get, path = "/api/v1/slos", tag = "slos", params(Params), responses((status = 200, body = Items), ReadErrors))]
+async fn list(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>) -> Result<Response, ApiError> {
     let alert = match params.state.as_deref() {
         None | Some("") => None,
         Some(text) => Some(
@@ -33,11 +41,15 @@ async fn list(State(state): State<ApiState>, Query(params): Query<Params>) -> Re
     Ok(Json(Items::of(state.core.slos(&filter))).into_response())
 }
 
-async fn one(State(state): State<ApiState>, Path(name): Path<String>) -> Result<Response, ApiError> {
+/// One SLO's objectives, as last evaluated.
+#[utoipa::path(get, path = "/api/v1/slos/{name}", tag = "slos", params(("name" = String, Path)),
+    responses((status = 200, body = Items), NotFound, ReadErrors))]
+async fn one(State(state): State<ApiState>, ApiPath(name): ApiPath<String>) -> Result<Response, ApiError> {
     Ok(Json(Items::of(state.core.slo(&name)?)).into_response())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SloObjectives)]
 #[serde(rename_all = "camelCase")]
 struct Items {
     /// RFC 3339; absent before the first evaluation.
@@ -51,7 +63,8 @@ impl Items {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SloObjective)]
 #[serde(rename_all = "camelCase")]
 struct Item {
     name: String,
@@ -71,13 +84,15 @@ struct Item {
     total: u64,
     attainment: Option<f64>,
     error_budget_remaining: Option<f64>,
+    /// Burn rate by window (`5m` … `3d`); null while a window has no requests.
+    #[schema(value_type = HashMap<String, Option<f64>>)]
     burn_rates: BurnRates,
     alert: Alert,
     alert_history: Vec<AlertChange>,
     budget_series: Vec<BudgetPoint>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct Threshold {
     op: &'static str,
@@ -98,13 +113,13 @@ impl Serialize for BurnRates {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AlertChange {
     state: Alert,
     at: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct BudgetPoint {
     at: String,
     remaining: f64,
