@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use collector::receiver::listener::{self, ConnectionLimits};
 use collector::{EngineConfig, Pipeline};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -52,6 +53,10 @@ pub struct ServeConfig {
     pub max_otlp_body_bytes: usize,
     /// OTLP request bytes worked on at once; beyond, exporters are told to retry.
     pub max_in_flight_bytes: usize,
+    /// Connection cap and timeouts of every listener.
+    pub connections: ConnectionLimits,
+    /// Event streams open at once.
+    pub max_event_streams: usize,
     /// Bearer tokens allowed to write through the API.
     pub api_tokens: Vec<String>,
     /// Bearer tokens OTLP exports must carry; none: exports are open.
@@ -96,6 +101,8 @@ impl Default for ServeConfig {
             flush_interval: traffic::DEFAULT_FLUSH_INTERVAL,
             max_otlp_body_bytes: collector::receiver::DEFAULT_MAX_BODY_BYTES,
             max_in_flight_bytes: collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES,
+            connections: ConnectionLimits::default(),
+            max_event_streams: crate::http::DEFAULT_MAX_EVENT_STREAMS,
             api_tokens: Vec::new(),
             otlp_tokens: Vec::new(),
             allow_url_hosts: Vec::new(),
@@ -137,15 +144,6 @@ impl Running {
     }
 }
 
-/// Without TCP_NODELAY a small response waits on the client's delayed ACK,
-/// which throttled OTLP/gRPC exports (BENCHMARKS.md). Every listener sets it
-/// (the web port serves OTLP/HTTP too; the gRPC receiver sets its own).
-fn no_delay(listener: TcpListener) -> impl axum::serve::Listener<Addr = SocketAddr> {
-    axum::serve::ListenerExt::tap_io(listener, |tcp: &mut tokio::net::TcpStream| {
-        let _ = tcp.set_nodelay(true);
-    })
-}
-
 /// `--alert-webhook`'s value, refused at start unless an http(s) URL.
 fn webhook_url(text: &str) -> Result<reqwest::Url> {
     let url = reqwest::Url::parse(text).with_context(|| format!("--alert-webhook: `{text}` is not a URL"))?;
@@ -153,6 +151,54 @@ fn webhook_url(text: &str) -> Result<reqwest::Url> {
         anyhow::bail!("--alert-webhook: `{text}` is not an http or https URL");
     }
     Ok(url)
+}
+
+/// Descriptors kept beside the listeners' connections: the database pool,
+/// catalog files and their watches, outgoing HTTP.
+const OTHER_OPEN_FILES: u64 = 1_024;
+
+/// Makes room for every listener's connections (`--max-connections` each):
+/// raises the soft open-files limit up to the hard one when needed (as Go
+/// and Node do). When even that is too few, the default cap is lowered to
+/// fit (with a warning) and a cap given on the command line is refused,
+/// rather than fail later with every client waiting.
+fn make_room_for(mut limits: ConnectionLimits) -> Result<ConnectionLimits> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit and setrlimit read and write only `limit`.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                return Ok(limits);
+            }
+            let fits = (limit.rlim_max.saturating_sub(OTHER_OPEN_FILES) / 3) as usize;
+            if limits.max_connections > fits && limits.max_connections == listener::DEFAULT_MAX_CONNECTIONS && fits >= 64 {
+                tracing::warn!(
+                    "at most {} open files (ulimit -n): each listener keeps at most {fits} connections instead of {}",
+                    limit.rlim_max,
+                    limits.max_connections
+                );
+                limits.max_connections = fits;
+            }
+            let needed = 3 * limits.max_connections as u64 + OTHER_OPEN_FILES;
+            if limit.rlim_cur >= needed {
+                return Ok(limits);
+            }
+            if limit.rlim_max < needed {
+                anyhow::bail!(
+                    "--max-connections {}: three listeners need about {needed} open files, and this process may open at most {} \
+                     (ulimit -n); lower --max-connections or raise the limit",
+                    limits.max_connections,
+                    limit.rlim_max
+                );
+            }
+            let raised = libc::rlimit { rlim_cur: needed, rlim_max: limit.rlim_max };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) != 0 {
+                anyhow::bail!("--max-connections {}: cannot raise the open-files limit to {needed}", limits.max_connections);
+            }
+        }
+    }
+    Ok(limits)
 }
 
 async fn bind(addr: SocketAddr, what: &str) -> Result<TcpListener> {
@@ -165,6 +211,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         Some(github) => Some((GithubPoller::new(github).map_err(anyhow::Error::msg)?, github.clone())),
         None => None,
     };
+    let connection_limits = make_room_for(config.connections)?;
     let web_listener = bind(config.addr, "the web UI and API").await?;
     let grpc_listener = bind(config.otlp_grpc_addr, "OTLP/gRPC").await?;
     let http_listener = bind(config.otlp_http_addr, "OTLP/HTTP").await?;
@@ -222,6 +269,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         demo_fleet,
         site_root: config.site_root.clone(),
         trace_requests: config.trace_requests,
+        max_event_streams: config.max_event_streams,
     };
     let app = http::router(core.clone(), http_config, otlp_http.clone());
 
@@ -236,21 +284,11 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         tasks: Vec::new(),
     };
 
-    let stop = shutdown.clone();
-    tasks.push(tokio::spawn(async move {
-        if let Err(error) = axum::serve(no_delay(web_listener), app).with_graceful_shutdown(stop.cancelled_owned()).await {
-            tracing::error!("web server failed: {error}");
-        }
-    }));
-    let stop = shutdown.clone();
-    tasks.push(tokio::spawn(async move {
-        if let Err(error) = axum::serve(no_delay(http_listener), otlp_http).with_graceful_shutdown(stop.cancelled_owned()).await {
-            tracing::error!("OTLP/HTTP receiver failed: {error}");
-        }
-    }));
-    let stop = shutdown.clone();
+    let limits = connection_limits;
+    tasks.push(tokio::spawn(listener::serve_router(web_listener, app, limits, "the web port", shutdown.clone().cancelled_owned())));
+    tasks.push(tokio::spawn(listener::serve_router(http_listener, otlp_http, limits, "OTLP/HTTP", shutdown.clone().cancelled_owned())));
     let grpc = collector::receiver::grpc::GrpcReceiver::new(pipeline.clone(), &receiver);
-    tasks.push(tokio::spawn(grpc.serve(grpc_listener, stop.cancelled_owned())));
+    tasks.push(tokio::spawn(grpc.serve(grpc_listener, limits, shutdown.clone().cancelled_owned())));
     tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, shutdown.clone())));
     tasks.push(tokio::spawn(traffic::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone())));
 

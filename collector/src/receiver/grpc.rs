@@ -24,15 +24,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 use http_body::{Body, Frame};
 use http_body_util::BodyExt;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::graceful::GracefulShutdown;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use prost::Message;
 use tokio::net::TcpListener;
@@ -40,6 +37,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use super::ReceiverConfig;
+use super::listener::ConnectionLimits;
 use crate::otlp::{BodyError, BodyFormat};
 use crate::pipeline::{Pipeline, RETRY_AFTER};
 
@@ -49,9 +47,6 @@ pub const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/E
 /// The length-prefixed message's prefix: a compressed flag and a big-endian
 /// length.
 const PREFIX: usize = 5;
-
-/// How long a stop waits for calls in flight before closing connections.
-pub const DRAIN: Duration = Duration::from_secs(10);
 
 const GRPC: HeaderValue = HeaderValue::from_static("application/grpc");
 const ACCEPTED_ENCODINGS: HeaderValue = HeaderValue::from_static("gzip,identity");
@@ -68,45 +63,15 @@ impl GrpcReceiver {
         Self { pipeline, config: config.clone() }
     }
 
-    /// Serves HTTP/2 (prior knowledge, as gRPC clients speak it) on
-    /// `listener` until `shutdown` completes, then lets calls in flight
-    /// finish for at most [`DRAIN`].
-    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+    /// Serves gRPC on `listener` until `shutdown` completes, within
+    /// `limits` (see [`listener`](super::listener)).
+    pub async fn serve(self, listener: TcpListener, limits: ConnectionLimits, shutdown: impl Future<Output = ()>) {
         let receiver = Arc::new(self);
-        let connections = GracefulShutdown::new();
-        let http2 = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
-        tokio::pin!(shutdown);
-        loop {
-            let tcp = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((tcp, _)) => tcp,
-                    Err(error) => {
-                        // Out of descriptors, say: wait instead of spinning.
-                        tracing::warn!("OTLP/gRPC cannot accept a connection: {error}");
-                        tokio::time::sleep(Duration::from_millis(100)).await;
-                        continue;
-                    }
-                },
-                () = &mut shutdown => break,
-            };
-            // Without it a small answer waits on the client's delayed ACK.
-            let _ = tcp.set_nodelay(true);
+        let service = hyper::service::service_fn(move |request| {
             let receiver = receiver.clone();
-            let service = hyper::service::service_fn(move |request| {
-                let receiver = receiver.clone();
-                async move { Ok::<_, Infallible>(receiver.call(request).await) }
-            });
-            let connection = connections.watch(http2.serve_connection(TokioIo::new(tcp), service));
-            tokio::spawn(async move {
-                if let Err(error) = connection.await {
-                    tracing::debug!("OTLP/gRPC connection ended: {error}");
-                }
-            });
-        }
-        drop(listener);
-        if tokio::time::timeout(DRAIN, connections.shutdown()).await.is_err() {
-            tracing::warn!("OTLP/gRPC: calls still in flight after {DRAIN:?}; closing their connections");
-        }
+            async move { Ok::<_, Infallible>(receiver.call(request).await) }
+        });
+        super::listener::serve(listener, service, limits, "OTLP/gRPC", shutdown).await;
     }
 
     /// Answers one HTTP/2 request.

@@ -3,6 +3,7 @@
 
 pub mod grpc;
 pub mod http;
+pub mod listener;
 
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use collector::receiver::listener;
 
 pub mod api;
 
@@ -57,6 +58,23 @@ pub struct ServeArgs {
     #[arg(long, env = "MERIDIAN_FLUSH_INTERVAL_MS", default_value_t = millis(traffic::DEFAULT_FLUSH_INTERVAL),
           value_parser = at_least(10u64))]
     pub flush_interval_ms: u64,
+    /// Open connections each listener (web, OTLP/gRPC, OTLP/HTTP) holds at
+    /// most; beyond, new ones wait to be accepted.
+    #[arg(long, env = "MERIDIAN_MAX_CONNECTIONS", default_value_t = listener::DEFAULT_MAX_CONNECTIONS, value_parser = at_least(1usize))]
+    pub max_connections: usize,
+    /// Seconds an HTTP/1 client has to send a request's headers.
+    #[arg(long, env = "MERIDIAN_HEADER_READ_TIMEOUT_SECS", default_value_t = listener::DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
+          value_parser = at_least(1u64))]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may read and write nothing before it is closed.
+    #[arg(long, env = "MERIDIAN_IDLE_TIMEOUT_SECS", default_value_t = listener::DEFAULT_IDLE_TIMEOUT.as_secs(),
+          value_parser = at_least(1u64))]
+    pub idle_timeout_secs: u64,
+    /// Event streams (`GET /api/v1/graph/stream`, the live Graph page) open
+    /// at once; beyond, 503 with Retry-After.
+    #[arg(long, env = "MERIDIAN_MAX_EVENT_STREAMS", default_value_t = crate::http::DEFAULT_MAX_EVENT_STREAMS,
+          value_parser = at_least(1usize))]
+    pub max_event_streams: usize,
     /// Largest accepted OTLP request body, in bytes (after decompression).
     #[arg(long, env = "MERIDIAN_MAX_OTLP_BODY_BYTES", default_value_t = collector::receiver::DEFAULT_MAX_BODY_BYTES,
           value_parser = at_least(1usize))]
@@ -247,6 +265,12 @@ impl From<ServeArgs> for ServeConfig {
             flush_interval: Duration::from_millis(args.flush_interval_ms),
             max_otlp_body_bytes: args.max_otlp_body_bytes,
             max_in_flight_bytes: args.max_in_flight_bytes,
+            connections: listener::ConnectionLimits {
+                max_connections: args.max_connections,
+                header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
+                idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+            },
+            max_event_streams: args.max_event_streams,
             api_tokens: args.api_tokens.into_iter().chain(args.api_token_files.into_iter().flat_map(|f| f.0)).collect(),
             otlp_tokens: args.otlp_tokens.into_iter().chain(args.otlp_token_files.into_iter().flat_map(|f| f.0)).collect(),
             allow_url_hosts: args.allow_url_hosts,

@@ -22,6 +22,9 @@ use self::auth::Tokens;
 use self::web::demo_fleet::DemoFleet;
 use crate::core::Core;
 
+/// Event streams open at once unless `--max-event-streams` says otherwise.
+pub const DEFAULT_MAX_EVENT_STREAMS: usize = 256;
+
 /// What the adapters on the web port need besides the core.
 pub struct HttpConfig {
     pub pipeline: Arc<Pipeline>,
@@ -32,12 +35,15 @@ pub struct HttpConfig {
     pub site_root: String,
     /// A SERVER span per API and UI request (`--self-telemetry`).
     pub trace_requests: bool,
+    /// Event streams open at once; beyond, 503.
+    pub max_event_streams: usize,
 }
 
 /// The web port's routes: API, app and `otlp_http` (never traced, so
 /// Meridian does not feed on its own exports).
 pub fn router(core: Core, config: HttpConfig, otlp_http: Router) -> Router {
-    let api = api::router(api::ApiState { core: core.clone(), pipeline: config.pipeline, write_tokens: config.write_tokens.clone() });
+    let streams = Arc::new(tokio::sync::Semaphore::new(config.max_event_streams));
+    let api = api::router(api::ApiState { core: core.clone(), pipeline: config.pipeline, write_tokens: config.write_tokens.clone(), streams });
     let app = web::router(web::shared_port(core, config.write_tokens, config.demo_fleet), &config.site_root);
     let mut routes = api.merge(app);
     if config.trace_requests {

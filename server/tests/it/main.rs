@@ -8,6 +8,7 @@ mod api_diff_cli;
 mod apis;
 mod backstage_client;
 mod cardinality;
+mod connections;
 mod core_join;
 mod deploys;
 mod errors;

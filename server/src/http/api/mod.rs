@@ -49,6 +49,8 @@ pub struct ApiState {
     pub pipeline: Arc<Pipeline>,
     /// Who may write.
     pub write_tokens: Tokens,
+    /// One permit per open event stream.
+    pub streams: Arc<tokio::sync::Semaphore>,
 }
 
 /// A router whose routes carry their OpenAPI description.
@@ -225,10 +227,18 @@ async fn graph(State(state): State<ApiState>, ApiQuery(params): ApiQuery<WindowP
     responses((status = 200, description = "Server-sent events", content_type = "text/event-stream", body = openapi::GraphEvent), ReadErrors))]
 async fn graph_stream(State(state): State<ApiState>, ApiQuery(params): ApiQuery<WindowParams>) -> Result<Response, ApiError> {
     let window = params.window()?;
+    let Ok(permit) = state.streams.clone().try_acquire_owned() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ServiceUnavailableError",
+            "too many event streams are open (--max-event-streams); try again shortly",
+        ));
+    };
     // Subscribed first: a change while the first view is made is sent next.
     let changes = state.core.graph_changes();
     let first = state.core.live_graph(window)?;
-    let events = futures::stream::unfold((state.core, changes, Some(first), None), move |(core, mut changes, first, last)| async move {
+    // The permit lives as long as the stream.
+    let events = futures::stream::unfold((state.core, changes, Some(first), None, permit), move |(core, mut changes, first, last, permit)| async move {
         let view = match first {
             Some(view) => view,
             None => {
@@ -254,7 +264,7 @@ async fn graph_stream(State(state): State<ApiState>, ApiQuery(params): ApiQuery<
         };
         let event =
             Event::default().event("graph").json_data(view).unwrap_or_else(|_| Event::default().event("error").data("internal error"));
-        Some((Ok::<_, std::convert::Infallible>(event), (core, changes, None, Some(tokio::time::Instant::now()))))
+        Some((Ok::<_, std::convert::Infallible>(event), (core, changes, None, Some(tokio::time::Instant::now()), permit)))
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
 }

@@ -1,0 +1,214 @@
+//! One accept loop for every listener Meridian opens (the web port, OTLP/HTTP
+//! and OTLP/gRPC): HTTP/1.1 and HTTP/2 (prior knowledge, as gRPC clients
+//! speak it), with limits so that no client can hold sockets open for ever:
+//!
+//! - at most [`ConnectionLimits::max_connections`] open connections per
+//!   listener: a full listener waits to accept, and the others (OTLP on its
+//!   own ports) are not affected;
+//! - HTTP/1 request headers must arrive whole within `header_read_timeout`
+//!   (a half-sent request line or header is closed);
+//! - a connection that reads and writes nothing for `idle_timeout` is
+//!   closed gracefully (a request in flight finishes; an event stream writes
+//!   a keep-alive comment well within it);
+//! - on shutdown every connection is closed gracefully and given [`DRAIN`].
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use http::{Request, Response};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+
+/// How long calls in flight may take to finish once shutdown begins.
+pub const DRAIN: Duration = Duration::from_secs(10);
+
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4_096;
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How often idle connections are looked for.
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
+/// The limits every listener applies (`--max-connections`,
+/// `--header-read-timeout-secs`, `--idle-timeout-secs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub max_connections: usize,
+    pub header_read_timeout: Duration,
+    pub idle_timeout: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+        }
+    }
+}
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// Serves `service` on `listener` until `shutdown` completes, then closes
+/// every connection gracefully, waiting at most [`DRAIN`]. `what` names the
+/// listener in logs.
+pub async fn serve<S, B>(listener: TcpListener, service: S, limits: ConnectionLimits, what: &'static str, shutdown: impl Future<Output = ()>)
+where
+    S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<BoxError>,
+{
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let (stop, stopping) = watch::channel(false);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    tokio::pin!(shutdown);
+    let mut warned_full = false;
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        if slots.available_permits() == 0 && !warned_full {
+            tracing::warn!("{what}: {} connections open, the most allowed (--max-connections); new ones wait", limits.max_connections);
+            warned_full = true;
+        } else if slots.available_permits() > limits.max_connections / 10 {
+            warned_full = false;
+        }
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(error) => {
+                    // Out of descriptors, say: wait instead of spinning.
+                    tracing::warn!("{what} cannot accept a connection: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Without it a small answer waits on the client's delayed ACK.
+        let _ = tcp.set_nodelay(true);
+        let (builder, service, mut stopping) = (builder.clone(), service.clone(), stopping.clone());
+        tokio::spawn(async move {
+            let _slot = slot;
+            let started = Instant::now();
+            let last_active = Arc::new(AtomicU64::new(0));
+            let io = TokioIo::new(Tracked { io: tcp, started, last_active: last_active.clone() });
+            let connection = builder.serve_connection(io, service);
+            tokio::pin!(connection);
+            // Once closing, a request in flight has DRAIN to finish (a
+            // client that stopped sending its body would hold it for ever).
+            let mut closing: Option<tokio::time::Instant> = None;
+            let mut idle_check = tokio::time::interval(IDLE_CHECK);
+            loop {
+                tokio::select! {
+                    result = connection.as_mut() => {
+                        if let Err(error) = result {
+                            tracing::debug!("{what}: connection ended: {error}");
+                        }
+                        break;
+                    }
+                    _ = stopping.changed(), if closing.is_none() => {
+                        connection.as_mut().graceful_shutdown();
+                        closing = Some(tokio::time::Instant::now() + DRAIN);
+                    }
+                    _ = idle_check.tick(), if closing.is_none() => {
+                        let idle = started.elapsed().saturating_sub(Duration::from_millis(last_active.load(Ordering::Relaxed)));
+                        if idle >= limits.idle_timeout {
+                            connection.as_mut().graceful_shutdown();
+                            closing = Some(tokio::time::Instant::now() + DRAIN);
+                        }
+                    }
+                    () = tokio::time::sleep_until(closing.unwrap_or_else(tokio::time::Instant::now)), if closing.is_some() => break,
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    // Every connection holds a slot until it ends: all slots back means all closed.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(DRAIN, slots.acquire_many(all)).await.is_err() {
+        tracing::warn!("{what}: connections still open after {DRAIN:?}; closing them");
+    }
+}
+
+/// [`serve`] for an axum router.
+pub async fn serve_router(listener: TcpListener, router: axum::Router, limits: ConnectionLimits, what: &'static str, shutdown: impl Future<Output = ()>) {
+    serve(listener, hyper_util::service::TowerToHyperService::new(router), limits, what, shutdown).await;
+}
+
+/// A connection's socket, noting when it last read or wrote a byte.
+struct Tracked {
+    io: TcpStream,
+    started: Instant,
+    /// Milliseconds after `started`.
+    last_active: Arc<AtomicU64>,
+}
+
+impl Tracked {
+    fn touch(&self) {
+        self.last_active.store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+}
+
+impl AsyncRead for Tracked {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.io).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.touch();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Tracked {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write(cx, data);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.touch();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(mut self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.io).poll_write_vectored(cx, data);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.touch();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
