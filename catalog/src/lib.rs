@@ -1,5 +1,5 @@
 //! The catalog: Meridian's entity model, with no I/O beyond reading files
-//! (URLs are read through a [`UrlReader`] the caller provides).
+//! (URLs are read through a [`Reader`] the caller provides).
 //!
 //! Teams describe their software with Backstage descriptor YAML
 //! (`catalog-info.yaml`). This crate turns that text into [`Entity`] values in
@@ -37,4 +37,4 @@ pub use hash::stable_hash;
 pub use load::{LoadedCatalog, load_paths};
 pub use parse::{ParsedEntity, ParsedFile, parse_str, parse_str_with};
 pub use relations::derive_relations;
-pub use source::{NoUrls, Source, SourceError, UrlError, UrlReader};
+pub use source::{MAX_TEXT_BYTES, NoUrls, PathRoots, Reader, Source, SourceError, UrlError, read_file};

@@ -8,7 +8,7 @@
 //! - A Location entity pulls in its `target` / `targets`, resolved against
 //!   its own file or URL ([`Source::resolve`]); globs are allowed for files.
 //!   `presence: optional` targets may be missing. URLs are read through the
-//!   caller's [`UrlReader`] (its allow-list decides).
+//!   caller's [`Reader`] (its allow-list decides).
 //! - Every file is read once, however many ways it is reached, so an entity
 //!   reached twice through the same file is one entity; the same entity
 //!   defined in two files is a conflict reported at both places.
@@ -26,7 +26,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::entity::Entity;
 use crate::parse::{ParsedEntity, parse_each};
 use crate::relations::derive_relations;
-use crate::source::{NoUrls, Source, Stamp, UrlReader};
+use crate::source::{NoUrls, Reader, Source, Stamp};
 use crate::substitute::substitute_tracking;
 use crate::yaml;
 
@@ -119,7 +119,7 @@ static MANAGED_BY_KEYS: LazyLock<[Arc<str>; 2]> = LazyLock::new(|| [Arc::from(MA
 /// duplicates are found and relations derived.
 pub fn load_cached(
     roots: &[Source],
-    urls: &dyn UrlReader,
+    urls: &dyn Reader,
     cache: &mut LoadCache,
     previous: &dyn Fn(&str) -> Option<Arc<Entity>>,
     extra: Vec<ParsedEntity>,
@@ -184,7 +184,7 @@ fn enqueue_root(root: &Source, queue: &mut VecDeque<Target>, diagnostics: &mut V
 
 /// What a load reads besides files: URLs, and the catalog it replaces.
 struct Known<'a> {
-    urls: &'a dyn UrlReader,
+    urls: &'a dyn Reader,
     previous: &'a dyn Fn(&str) -> Option<Arc<Entity>>,
 }
 
@@ -344,7 +344,8 @@ fn yaml_files(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
         match entry {
-            Ok(entry) if entry.file_type().is_file() => {
+            // A link to a file is read like one (the reader refuses one that leads out of its roots).
+            Ok(entry) if entry.file_type().is_file() || (entry.path_is_symlink() && entry.path().is_file()) => {
                 let is_yaml = entry.path().extension().is_some_and(|e| e == "yaml" || e == "yml");
                 if is_yaml {
                     files.push(entry.into_path());
@@ -525,7 +526,7 @@ mod tests {
     /// URLs served from a map, counting reads.
     struct FakeUrls(HashMap<&'static str, &'static str>, std::cell::Cell<usize>);
 
-    impl UrlReader for FakeUrls {
+    impl Reader for FakeUrls {
         fn read(&self, url: &str) -> Result<String, UrlError> {
             self.1.set(self.1.get() + 1);
             self.0.get(url).map(|t| t.to_string()).ok_or_else(|| UrlError::Status { code: 404, reason: "Not Found".into() })

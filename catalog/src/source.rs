@@ -4,18 +4,70 @@
 //! placeholder) is resolved against the descriptor that holds it: relative to
 //! its folder for a file, by URL joining for a URL. So nothing read from a URL
 //! can name a local file; it can only name other URLs, which the caller's
-//! [`UrlReader`] checks against its allow-list.
+//! [`Reader`] checks against its allow-list.
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
-/// Reads a URL; the server provides one that enforces the host allow-list.
-/// This crate does no network I/O itself.
-pub trait UrlReader {
+/// The largest descriptor or `$text` file read (URLs have the same cap in
+/// the server's reader).
+pub const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// What a load may read: URLs (the server's reader enforces the host
+/// allow-list; this crate does no network I/O itself) and files (under the
+/// reader's [`PathRoots`]; anywhere when it names none, as for `meridian
+/// validate` on a person's own files).
+pub trait Reader {
     fn read(&self, url: &str) -> Result<String, UrlError>;
+
+    /// The folders files may be read from; `None`: anywhere.
+    fn file_roots(&self) -> Option<&PathRoots> {
+        None
+    }
 }
 
-/// Why a [`UrlReader`] returned no text for a URL.
+/// Folders files may be read from (`--allow-path`, `--catalog`), canonical:
+/// a path is inside when its canonical form (symbolic links resolved, `..`
+/// gone) lies under one of them, so neither a link nor `../` leads out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PathRoots(Vec<PathBuf>);
+
+impl PathRoots {
+    /// `folders`, canonicalised; one that does not exist allows nothing.
+    pub fn new<P: AsRef<Path>>(folders: &[P]) -> Self {
+        PathRoots(folders.iter().filter_map(|folder| std::fs::canonicalize(folder).ok()).collect())
+    }
+
+    pub fn folders(&self) -> &[PathBuf] {
+        &self.0
+    }
+
+    /// `path`'s canonical form if it lies inside.
+    pub fn check(&self, path: &Path) -> Result<PathBuf, SourceError> {
+        let canonical = std::fs::canonicalize(path).map_err(|e| SourceError::File { kind: e.kind(), message: e.to_string() })?;
+        if self.0.iter().any(|root| canonical.starts_with(root)) { Ok(canonical) } else { Err(SourceError::Outside(path.to_path_buf())) }
+    }
+}
+
+/// Reads a file as text: inside `roots` when given, at most `max` bytes.
+pub fn read_file(path: &Path, roots: Option<&PathRoots>, max: u64) -> Result<String, SourceError> {
+    let file_error = |e: std::io::Error| SourceError::File { kind: e.kind(), message: e.to_string() };
+    let path = match roots {
+        Some(roots) => roots.check(path)?,
+        None => path.to_path_buf(),
+    };
+    let file = std::fs::File::open(&path).map_err(file_error)?;
+    let mut bytes = Vec::new();
+    // Read one byte past the cap: whether there is more is all it needs to know.
+    file.take(max + 1).read_to_end(&mut bytes).map_err(file_error)?;
+    if bytes.len() as u64 > max {
+        return Err(SourceError::TooLarge(max));
+    }
+    String::from_utf8(bytes).map_err(SourceError::NotUtf8)
+}
+
+/// Why a [`Reader`] returned no text for a URL.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
     /// The reader's allow-list does not name the URL's host.
@@ -52,6 +104,11 @@ pub enum SourceError {
     File { kind: std::io::ErrorKind, message: String },
     #[error("cannot read file: it is not UTF-8 text ({0})")]
     NotUtf8(std::string::FromUtf8Error),
+    /// Outside the folders files may be read from.
+    #[error("`{}` is outside the folders Meridian may read (--catalog and --allow-path)", .0.display())]
+    Outside(PathBuf),
+    #[error("cannot read file: larger than {} MiB", .0 / (1024 * 1024))]
+    TooLarge(u64),
     #[error("cannot read URL: {0}")]
     Url(Box<UrlError>),
 }
@@ -59,7 +116,7 @@ pub enum SourceError {
 /// Refuses every URL: used when no host is allowed.
 pub struct NoUrls;
 
-impl UrlReader for NoUrls {
+impl Reader for NoUrls {
     fn read(&self, url: &str) -> Result<String, UrlError> {
         let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
         Err(UrlError::NotAllowed { url: url.to_string(), host })
@@ -106,18 +163,15 @@ impl Source {
     }
 
     /// The text; `urls` decides whether a URL may be read.
-    pub fn read(&self, urls: &dyn UrlReader) -> Result<String, SourceError> {
+    pub fn read(&self, urls: &dyn Reader) -> Result<String, SourceError> {
         match self {
-            Source::File(path) => {
-                let bytes = std::fs::read(path).map_err(|e| SourceError::File { kind: e.kind(), message: e.to_string() })?;
-                String::from_utf8(bytes).map_err(SourceError::NotUtf8)
-            }
+            Source::File(path) => read_file(path, urls.file_roots(), MAX_TEXT_BYTES),
             Source::Url(url) => urls.read(url).map_err(|e| SourceError::Url(Box::new(e))),
         }
     }
 
     /// How it looks now; `None` when it cannot be read.
-    pub fn stamp(&self, urls: &dyn UrlReader) -> Option<Stamp> {
+    pub fn stamp(&self, urls: &dyn Reader) -> Option<Stamp> {
         self.read(urls).ok().map(|text| Stamp::of(&text))
     }
 
@@ -168,6 +222,26 @@ pub fn parse_url(written: &str, base: Option<&str>) -> Result<url::Url, SourceEr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_are_read_only_inside_the_roots_links_and_dots_resolved() {
+        let dir = tempfile::tempdir().unwrap();
+        let (inside, outside) = (dir.path().join("catalog"), dir.path().join("secret"));
+        std::fs::create_dir_all(&inside).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(inside.join("a.yaml"), "kind: Component").unwrap();
+        std::fs::write(outside.join("key"), "s3cret").unwrap();
+        std::os::unix::fs::symlink(outside.join("key"), inside.join("link")).unwrap();
+        let roots = PathRoots::new(&[&inside]);
+        assert_eq!(read_file(&inside.join("a.yaml"), Some(&roots), MAX_TEXT_BYTES).unwrap(), "kind: Component");
+        for escape in [inside.join("../secret/key"), inside.join("link"), outside.join("key")] {
+            let refused = read_file(&escape, Some(&roots), MAX_TEXT_BYTES).unwrap_err();
+            assert!(matches!(refused, SourceError::Outside(_)), "{}: {refused}", escape.display());
+        }
+        assert_eq!(read_file(&outside.join("key"), None, MAX_TEXT_BYTES).unwrap(), "s3cret", "no roots: anywhere");
+        assert_eq!(read_file(&inside.join("a.yaml"), Some(&roots), 4).unwrap_err(), SourceError::TooLarge(4));
+        assert!(PathRoots::new(&[dir.path().join("missing")]).check(&inside.join("a.yaml")).is_err(), "a missing root allows nothing");
+    }
 
     #[test]
     fn paths_resolve_against_the_file_that_writes_them() {

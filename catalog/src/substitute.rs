@@ -2,16 +2,16 @@
 //! `{$text: ./openapi.yaml}` is replaced by that file's text (or its parsed
 //! JSON / YAML). Paths are resolved against the descriptor (see
 //! [`Source::resolve`]); URLs are read only through the caller's
-//! [`UrlReader`], which holds the host allow-list.
+//! [`Reader`], which holds the host allow-list.
 
 use serde_json::Value;
 
 use crate::entity::Spec;
-use crate::source::{Source, Stamp, UrlReader};
+use crate::source::{Reader, Source, Stamp};
 
 /// Replaces every placeholder in `spec`. Each failure is returned as
 /// `(field path, message)`; a failed placeholder is left as written.
-pub fn substitute(spec: &mut Spec, base: &Source, urls: &dyn UrlReader) -> Vec<(String, String)> {
+pub fn substitute(spec: &mut Spec, base: &Source, urls: &dyn Reader) -> Vec<(String, String)> {
     substitute_tracking(spec, base, urls, &mut Vec::new())
 }
 
@@ -20,7 +20,7 @@ pub fn substitute(spec: &mut Spec, base: &Source, urls: &dyn UrlReader) -> Vec<(
 pub fn substitute_tracking(
     spec: &mut Spec,
     base: &Source,
-    urls: &dyn UrlReader,
+    urls: &dyn Reader,
     read: &mut Vec<(Source, Option<Stamp>)>,
 ) -> Vec<(String, String)> {
     let mut problems = Vec::new();
@@ -34,7 +34,7 @@ fn walk(
     value: &mut Value,
     path: &str,
     base: &Source,
-    urls: &dyn UrlReader,
+    urls: &dyn Reader,
     problems: &mut Vec<(String, String)>,
     read: &mut Vec<(Source, Option<Stamp>)>,
 ) {
@@ -66,13 +66,7 @@ fn placeholder(value: &Value) -> Option<(String, String)> {
     matches!(key.as_str(), "$text" | "$json" | "$yaml").then(|| (key.clone(), target.as_str().unwrap_or_default().to_string()))
 }
 
-fn resolve(
-    kind: &str,
-    target: &str,
-    base: &Source,
-    urls: &dyn UrlReader,
-    read: &mut Vec<(Source, Option<Stamp>)>,
-) -> Result<Value, String> {
+fn resolve(kind: &str, target: &str, base: &Source, urls: &dyn Reader, read: &mut Vec<(Source, Option<Stamp>)>) -> Result<Value, String> {
     if target.is_empty() {
         return Err(format!("{kind} needs a path or URL"));
     }

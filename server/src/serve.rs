@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::catalog::{AllowList, CatalogService, HttpUrlReader, watch};
+use crate::catalog::{AllowList, CatalogReader, CatalogService, watch};
 use crate::core::Core;
 use crate::deploys::github::{self, GithubConfig, GithubPoller};
 use crate::http::auth::Tokens;
@@ -63,6 +63,8 @@ pub struct ServeConfig {
     pub otlp_tokens: Vec<String>,
     /// Hosts catalog URLs may be read from (`host`, `host:port`, `*.domain`).
     pub allow_url_hosts: Vec<String>,
+    /// Folders files may be read from besides the `--catalog` folders.
+    pub allow_paths: Vec<PathBuf>,
     /// How often a catalog that reads URLs is read again.
     pub url_refresh_interval: Duration,
     /// Pairing window, pending-store size and bucket width of the collector.
@@ -106,6 +108,7 @@ impl Default for ServeConfig {
             api_tokens: Vec::new(),
             otlp_tokens: Vec::new(),
             allow_url_hosts: Vec::new(),
+            allow_paths: Vec::new(),
             url_refresh_interval: DEFAULT_URL_REFRESH,
             engine: EngineConfig::default(),
             retention: Retention::default(),
@@ -219,7 +222,12 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let allow = AllowList::parse(&config.allow_url_hosts).context("--allow-url-host")?;
     let demo_fleet = config.demo_fleet.as_deref().map(DemoFleet::new).transpose()?;
     let store = Store::connect(&config.database_url).await?;
-    let urls = Arc::new(HttpUrlReader::new(allow, tokio::runtime::Handle::current()).context("cannot make the URL reader's client")?);
+    let static_sources: Vec<catalog::Source> = config.catalog.iter().map(|p| catalog::Source::File(p.clone())).collect();
+    let folders: Vec<PathBuf> =
+        crate::catalog::catalog_folders(&static_sources).into_iter().chain(config.allow_paths.iter().cloned()).collect();
+    let roots = catalog::PathRoots::new(&folders);
+    let urls =
+        Arc::new(CatalogReader::new(allow, Some(roots), tokio::runtime::Handle::current()).context("cannot make the URL reader's client")?);
     if let Some(fleet) = &demo_fleet {
         tracing::info!("demo mode: the Demo page drives the fleet at {}", fleet.url());
     }

@@ -63,8 +63,13 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// Serves `service` on `listener` until `shutdown` completes, then closes
 /// every connection gracefully, waiting at most [`DRAIN`]. `what` names the
 /// listener in logs.
-pub async fn serve<S, B>(listener: TcpListener, service: S, limits: ConnectionLimits, what: &'static str, shutdown: impl Future<Output = ()>)
-where
+pub async fn serve<S, B>(
+    listener: TcpListener,
+    service: S,
+    limits: ConnectionLimits,
+    what: &'static str,
+    shutdown: impl Future<Output = ()>,
+) where
     S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
@@ -154,7 +159,13 @@ where
 }
 
 /// [`serve`] for an axum router.
-pub async fn serve_router(listener: TcpListener, router: axum::Router, limits: ConnectionLimits, what: &'static str, shutdown: impl Future<Output = ()>) {
+pub async fn serve_router(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ConnectionLimits,
+    what: &'static str,
+    shutdown: impl Future<Output = ()>,
+) {
     serve(listener, hyper_util::service::TowerToHyperService::new(router), limits, what, shutdown).await;
 }
 

@@ -4,14 +4,13 @@
 //! through the allow-list, neither larger than
 //! [`contracts::document::MAX_DOCUMENT_BYTES`].
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use catalog::{Source, UrlReader};
+use catalog::{PathRoots, Reader, Source};
 
 pub struct DefinitionFetch<'a> {
-    roots: Vec<PathBuf>,
-    urls: &'a dyn UrlReader,
+    roots: PathRoots,
+    urls: &'a dyn Reader,
     /// A document named other than where it lies (a stored version,
     /// `api:default/orders@3`): its name, and the path or URL its
     /// references resolve against.
@@ -19,9 +18,8 @@ pub struct DefinitionFetch<'a> {
 }
 
 impl<'a> DefinitionFetch<'a> {
-    /// `roots` are canonicalised here; one that does not exist allows nothing.
-    pub fn new(roots: &[PathBuf], urls: &'a dyn UrlReader) -> Self {
-        Self { roots: roots.iter().filter_map(|root| std::fs::canonicalize(root).ok()).collect(), urls, alias: None }
+    pub fn new(roots: PathRoots, urls: &'a dyn Reader) -> Self {
+        Self { roots, urls, alias: None }
     }
 
     /// References written in the document named `name` resolve against `base`.
@@ -40,17 +38,9 @@ impl<'a> DefinitionFetch<'a> {
     }
 
     fn read_file(&self, path: &Path) -> Result<(String, String), String> {
-        let canonical = std::fs::canonicalize(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        if !self.roots.iter().any(|root| canonical.starts_with(root)) {
-            return Err(format!("`{}` is outside the folders definitions may be read from", path.display()));
-        }
-        let file = std::fs::File::open(&canonical).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut bytes = Vec::new();
-        file.take(contracts::document::MAX_DOCUMENT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-        if bytes.len() as u64 > contracts::document::MAX_DOCUMENT_BYTES {
-            return Err(format!("`{}` is larger than {} bytes", path.display(), contracts::document::MAX_DOCUMENT_BYTES));
-        }
-        let text = String::from_utf8(bytes).map_err(|_| format!("`{}` is not UTF-8 text", path.display()))?;
+        let canonical = self.roots.check(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = catalog::read_file(&canonical, None, contracts::document::MAX_DOCUMENT_BYTES)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         Ok((canonical.display().to_string(), text))
     }
 
@@ -86,7 +76,7 @@ mod tests {
         std::fs::create_dir_all(root.join("shared")).unwrap();
         std::fs::write(root.join("shared/schemas.yaml"), "A: {type: string}\n").unwrap();
         std::fs::write(dir.path().join("secret.yaml"), "s: 1\n").unwrap();
-        let fetch = DefinitionFetch::new(std::slice::from_ref(&root), &catalog::NoUrls);
+        let fetch = DefinitionFetch::new(PathRoots::new(std::slice::from_ref(&root)), &catalog::NoUrls);
         let from = root.join("orders.yaml").display().to_string();
         let (name, text) = fetch.fetch(&from, "./shared/schemas.yaml").unwrap();
         assert!(name.ends_with("apis/shared/schemas.yaml") && text.starts_with("A:"), "{name}");

@@ -18,5 +18,5 @@ pub mod service;
 pub mod url_reader;
 pub mod watch;
 
-pub use service::{CatalogError, CatalogLocation, CatalogService, LocationRegistration, Registration, ReloadReport};
-pub use url_reader::{AllowList, HttpUrlReader};
+pub use service::{CatalogError, CatalogLocation, CatalogService, LocationRegistration, Registration, ReloadReport, catalog_folders};
+pub use url_reader::{AllowList, CatalogReader};

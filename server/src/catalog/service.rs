@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock};
 
 use catalog::index::{CatalogIndex, IndexedEntity, uid_for};
 use catalog::scorecard::Scorecard;
-use catalog::{Diagnostic, Entity, Source, UrlReader};
+use catalog::{Diagnostic, Entity, PathRoots, Reader, Source};
 use slo::Slo;
 use tokio::sync::Mutex;
 
@@ -28,6 +28,9 @@ pub enum CatalogError {
     /// A URL location that cannot be read at all (not allowed, unreachable).
     #[error("{target}: {message}")]
     Unreadable { target: String, message: String },
+    /// A file location outside the folders Meridian may read.
+    #[error("{0}")]
+    NotAllowed(String),
     /// Locations given with `--catalog` belong to the configuration.
     #[error("location {0} comes from --catalog and cannot be removed through the API")]
     Configured(String),
@@ -104,7 +107,7 @@ pub struct CatalogService {
     locations_changed: tokio::sync::Notify,
     /// What each file held last time, so a reload reads only changed files.
     load_cache: std::sync::Mutex<catalog::load::LoadCache>,
-    urls: Arc<dyn UrlReader + Send + Sync>,
+    urls: Arc<dyn Reader + Send + Sync>,
 }
 
 /// What one reload did.
@@ -115,6 +118,19 @@ pub struct ReloadReport {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
+}
+
+/// The folders of `--catalog` sources: a folder itself, a file's folder.
+/// Files under them may always be read.
+pub fn catalog_folders(sources: &[Source]) -> Vec<PathBuf> {
+    sources
+        .iter()
+        .filter_map(|source| match source {
+            Source::File(path) if path.is_dir() => Some(path.clone()),
+            Source::File(path) => path.parent().map(std::path::Path::to_path_buf),
+            Source::Url(_) => None,
+        })
+        .collect()
 }
 
 fn read<T: Clone>(lock: &RwLock<T>) -> T {
@@ -145,7 +161,7 @@ impl CatalogService {
     /// locations. The stored catalog is what a reload compares with: which
     /// entities are now orphans, which keep their last good version, and
     /// (shared, not read twice) which are unchanged.
-    pub async fn open(store: Store, static_paths: Vec<PathBuf>, urls: Arc<dyn UrlReader + Send + Sync>) -> Result<Self> {
+    pub async fn open(store: Store, static_paths: Vec<PathBuf>, urls: Arc<dyn Reader + Send + Sync>) -> Result<Self> {
         let index = CatalogIndex::new(store.entities().await?);
         // A database from before API versions were kept gets their first now.
         store.record_api_versions(&api_definitions(index.entities().iter().map(|e| &*e.entity)), crate::store::unix_seconds()).await?;
@@ -165,16 +181,11 @@ impl CatalogService {
 
     /// The folders an API definition's `$ref`s may read (each `--catalog`
     /// folder, a file's own folder), and the reader URLs go through.
-    pub fn definition_sources(&self) -> (Vec<PathBuf>, Arc<dyn UrlReader + Send + Sync>) {
-        let roots = self
-            .static_locations
-            .iter()
-            .filter_map(|location| match location.source() {
-                Source::File(path) if path.is_dir() => Some(path),
-                Source::File(path) => path.parent().map(std::path::Path::to_path_buf),
-                Source::Url(_) => None,
-            })
-            .collect();
+    pub fn definition_sources(&self) -> (PathRoots, Arc<dyn Reader + Send + Sync>) {
+        let roots = match self.urls.file_roots() {
+            Some(roots) => roots.clone(),
+            None => PathRoots::new(&catalog_folders(&self.static_locations.iter().map(|l| l.source()).collect::<Vec<_>>())),
+        };
         (roots, self.urls.clone())
     }
 
@@ -227,10 +238,13 @@ impl CatalogService {
     /// answer); `Err` when it cannot be registered at all (no such file,
     /// URL not allowed or unreadable).
     async fn preview_location(&self, source: Source) -> Result<catalog::LoadedCatalog> {
-        if let Source::File(path) = &source
-            && !path.exists()
-        {
-            return Err(CatalogError::NoSuchPath(path.clone()));
+        if let Source::File(path) = &source {
+            if !path.exists() {
+                return Err(CatalogError::NoSuchPath(path.clone()));
+            }
+            if let Some(roots) = self.urls.file_roots() {
+                roots.check(path).map_err(|refusal| CatalogError::NotAllowed(refusal.to_string()))?;
+            }
         }
         let urls = self.urls.clone();
         let is_url = source.is_url();

@@ -9,10 +9,10 @@
 
 use std::time::Duration;
 
-use catalog::{UrlError, UrlReader};
+use catalog::{PathRoots, Reader, UrlError};
 
 /// Largest descriptor or placeholder file read from a URL.
-pub const MAX_URL_BYTES: usize = 16 * 1024 * 1024;
+pub const MAX_URL_BYTES: usize = catalog::MAX_TEXT_BYTES as usize;
 const TIMEOUT: Duration = Duration::from_secs(15);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,14 +88,17 @@ impl AllowList {
 
 /// Reads allowed URLs over HTTP(S). Blocking: call it from a blocking thread
 /// of the Tokio runtime (the catalog loader runs in `spawn_blocking`).
-pub struct HttpUrlReader {
+pub struct CatalogReader {
     allow: AllowList,
+    /// Folders files may be read from; `None`: anywhere (a person's own
+    /// files, given on the command line).
+    roots: Option<PathRoots>,
     client: reqwest::Client,
     runtime: tokio::runtime::Handle,
 }
 
-impl HttpUrlReader {
-    pub fn new(allow: AllowList, runtime: tokio::runtime::Handle) -> reqwest::Result<Self> {
+impl CatalogReader {
+    pub fn new(allow: AllowList, roots: Option<PathRoots>, runtime: tokio::runtime::Handle) -> reqwest::Result<Self> {
         let redirect_allow = allow.clone();
         let redirects = reqwest::redirect::Policy::custom(move |attempt| {
             if attempt.previous().len() >= 5 {
@@ -107,7 +110,7 @@ impl HttpUrlReader {
             }
         });
         let client = reqwest::Client::builder().timeout(TIMEOUT).redirect(redirects).user_agent("meridian-catalog").build()?;
-        Ok(Self { allow, client, runtime })
+        Ok(Self { allow, roots, client, runtime })
     }
 
     async fn fetch(&self, url: url::Url) -> Result<String, UrlError> {
@@ -127,10 +130,14 @@ impl HttpUrlReader {
     }
 }
 
-impl UrlReader for HttpUrlReader {
+impl Reader for CatalogReader {
     fn read(&self, url: &str) -> Result<String, UrlError> {
         let parsed = self.allow.check(url)?;
         self.runtime.block_on(self.fetch(parsed))
+    }
+
+    fn file_roots(&self) -> Option<&PathRoots> {
+        self.roots.as_ref()
     }
 }
 

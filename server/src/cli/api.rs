@@ -12,7 +12,7 @@ use contracts::diff::{Change, Level};
 use contracts::report;
 
 use crate::catalog::definitions::DefinitionFetch;
-use crate::catalog::{AllowList, HttpUrlReader};
+use crate::catalog::{AllowList, CatalogReader};
 use crate::serve;
 
 #[derive(Args, Debug)]
@@ -110,7 +110,7 @@ struct Input {
 fn compare(args: &DiffArgs) -> Result<Vec<Change>, String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let allow = AllowList::parse(&args.allow_url_hosts).map_err(|e| format!("--allow-url-host: {e}"))?;
-    let urls = HttpUrlReader::new(allow, runtime.handle().clone()).map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    let urls = CatalogReader::new(allow, None, runtime.handle().clone()).map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     let (old, new) = match (&args.old, &args.new) {
         (only, None) if entity_ref(only).is_some() => last_two(&runtime, &args.database_url, only)?,
         (_, None) => {
@@ -121,7 +121,7 @@ fn compare(args: &DiffArgs) -> Result<Vec<Change>, String> {
         (old, Some(new)) => (input(&runtime, &args.database_url, old, &urls)?, input(&runtime, &args.database_url, new, &urls)?),
     };
     let read = |input: &Input| {
-        let mut fetch = DefinitionFetch::new(&input.roots, &urls);
+        let mut fetch = DefinitionFetch::new(catalog::PathRoots::new(&input.roots), &urls);
         if let Some(base) = &input.base {
             fetch = fetch.with_base(&input.name, base);
         }
@@ -140,7 +140,7 @@ fn entity_ref(text: &str) -> Option<String> {
     catalog::EntityRef::parse(text, None, "default").ok().map(|r| r.key())
 }
 
-fn input(runtime: &tokio::runtime::Runtime, database_url: &str, target: &str, urls: &HttpUrlReader) -> Result<Input, String> {
+fn input(runtime: &tokio::runtime::Runtime, database_url: &str, target: &str, urls: &CatalogReader) -> Result<Input, String> {
     if let Some(entity) = entity_ref(target) {
         let versions = stored_versions(runtime, database_url, &entity)?;
         let latest = versions.into_iter().last().ok_or_else(|| format!("no version of `{entity}` has been seen"))?;
@@ -149,7 +149,7 @@ fn input(runtime: &tokio::runtime::Runtime, database_url: &str, target: &str, ur
     let folder =
         Path::new(target).parent().map(Path::to_path_buf).filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| PathBuf::from("."));
     let roots = if target.contains("://") { Vec::new() } else { vec![folder] };
-    let (name, text) = DefinitionFetch::new(&roots, urls).read_top(target)?;
+    let (name, text) = DefinitionFetch::new(catalog::PathRoots::new(&roots), urls).read_top(target)?;
     Ok(Input { name, text, roots, base: None })
 }
 

@@ -39,6 +39,11 @@ pub struct ServeArgs {
     /// Catalog file or folder to load (repeatable; comma-separated in the env var).
     #[arg(long = "catalog", env = "MERIDIAN_CATALOG", value_delimiter = ',')]
     pub catalog: Vec<PathBuf>,
+    /// A folder file locations and `$text`/`$json`/`$yaml` paths may be read
+    /// from, besides the `--catalog` folders (repeatable; comma-separated in
+    /// the env var). Symbolic links are resolved before the check.
+    #[arg(long = "allow-path", env = "MERIDIAN_ALLOW_PATH", value_delimiter = ',', value_parser = existing_folder)]
+    pub allow_paths: Vec<PathBuf>,
     /// sqlite://PATH (created if missing) or postgres://USER:PASS@HOST/DB.
     #[arg(long, env = "MERIDIAN_DATABASE_URL", default_value = serve::DEFAULT_DATABASE_URL)]
     pub database_url: String,
@@ -212,6 +217,12 @@ fn millis(duration: Duration) -> u64 {
 /// A whole number of at least `min`. Refused values are refused at start:
 /// clap names the flag and the value (`invalid value '0' for
 /// '--max-pending-spans': must be at least 1`), for an env var too.
+/// A folder that exists (`--allow-path`).
+fn existing_folder(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    if path.is_dir() { Ok(path) } else { Err(format!("`{text}` is not a folder")) }
+}
+
 fn at_least<T>(min: T) -> impl clap::builder::TypedValueParser<Value = T>
 where
     T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy + Clone + Send + Sync + 'static,
@@ -274,6 +285,7 @@ impl From<ServeArgs> for ServeConfig {
             api_tokens: args.api_tokens.into_iter().chain(args.api_token_files.into_iter().flat_map(|f| f.0)).collect(),
             otlp_tokens: args.otlp_tokens.into_iter().chain(args.otlp_token_files.into_iter().flat_map(|f| f.0)).collect(),
             allow_url_hosts: args.allow_url_hosts,
+            allow_paths: args.allow_paths,
             url_refresh_interval: Duration::from_secs(args.url_refresh_secs),
             engine: collector::EngineConfig {
                 pairing_window: Duration::from_millis(args.pairing_window_ms),

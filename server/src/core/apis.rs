@@ -366,7 +366,7 @@ impl Core {
         let (name, api_type, text) = (entity_ref.to_string(), api_type.to_string(), text.to_string());
         let base = source.strip_prefix("file:").or_else(|| source.strip_prefix("url:")).map(str::to_string);
         let parsed = crate::run_blocking(move || {
-            let mut fetch = DefinitionFetch::new(&roots, &*urls);
+            let mut fetch = DefinitionFetch::new(roots, &*urls);
             if let Some(base) = &base {
                 fetch = fetch.with_base(&name, base);
             }
@@ -637,7 +637,7 @@ mod tests {
     use super::*;
 
     fn parsed(text: &str) -> Parsed {
-        let fetch = DefinitionFetch::new(&[], &catalog::NoUrls);
+        let fetch = DefinitionFetch::new(catalog::PathRoots::default(), &catalog::NoUrls);
         parse("api:default/orders", "openapi", text, &fetch)
     }
 
@@ -677,7 +677,7 @@ mod tests {
 
     #[test]
     fn grpc_definitions_match_rpc_methods() {
-        let fetch = DefinitionFetch::new(&[], &catalog::NoUrls);
+        let fetch = DefinitionFetch::new(catalog::PathRoots::default(), &catalog::NoUrls);
         let parsed = parse(
             "api:default/stock",
             "grpc",

@@ -10,7 +10,7 @@ use catalog::index::{CatalogIndex, Filter};
 use catalog::{Diagnostic, Entity, Source};
 
 use super::{Core, Error};
-use crate::catalog::{CatalogLocation, LocationRegistration, Registration};
+use crate::catalog::{CatalogError, CatalogLocation, LocationRegistration, Registration};
 
 /// A field the catalog search counts values of, with the label people see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,24 +92,42 @@ impl Core {
     /// Registers the entities of a YAML text, all or none (or, with
     /// `dry_run`, reports what it would do).
     pub async fn register_yaml(&self, yaml: &str, dry_run: bool) -> Result<Registration, Error> {
-        Ok(self.catalog.register_yaml(yaml, dry_run).await?)
+        let (catalog, yaml) = (self.catalog.clone(), yaml.to_string());
+        whole(async move { catalog.register_yaml(&yaml, dry_run).await }).await
     }
 
     /// Registers a location (or, with `dry_run`, reports what it holds).
     pub async fn register_location(&self, source: &Source, dry_run: bool) -> Result<LocationRegistration, Error> {
-        Ok(self.catalog.register_location(source, dry_run).await?)
+        let (catalog, source) = (self.catalog.clone(), source.clone());
+        whole(async move { catalog.register_location(&source, dry_run).await }).await
     }
 
     /// Unregisters a location registered through the API; its entities
     /// become orphans.
     pub async fn remove_location(&self, id: &str) -> Result<(), Error> {
-        if self.catalog.remove_location(id).await? { Ok(()) } else { Err(no_location(id)) }
+        let (catalog, owned) = (self.catalog.clone(), id.to_string());
+        if whole(async move { catalog.remove_location(&owned).await }).await? { Ok(()) } else { Err(no_location(id)) }
     }
 
     /// Deletes an entity (typically an orphan); one a location still
     /// yields comes back on the next reload, as in Backstage.
     pub async fn delete_entity(&self, uid: &str) -> Result<(), Error> {
-        if self.catalog.delete_entity(uid).await? { Ok(()) } else { Err(Error::NotFound(format!("No entity with uid {uid}"))) }
+        let (catalog, owned) = (self.catalog.clone(), uid.to_string());
+        if whole(async move { catalog.delete_entity(&owned).await }).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!("No entity with uid {uid}")))
+        }
+    }
+}
+
+/// Runs a catalog write to its end on a task of its own: when the request
+/// that asked for it is dropped (its client gone), the write still finishes
+/// whole (stored and loaded) instead of stopping between the two.
+async fn whole<T: Send + 'static>(write: impl Future<Output = Result<T, CatalogError>> + Send + 'static) -> Result<T, Error> {
+    match tokio::spawn(write).await {
+        Ok(result) => Ok(result?),
+        Err(join) => Err(Error::Internal(Box::new(join))),
     }
 }
 

@@ -18,6 +18,10 @@ pub enum Error {
     /// The request conflicts with how Meridian is configured.
     #[error("{0}")]
     Conflict(String),
+    /// The request asks to read what Meridian may not (a path outside
+    /// `--allow-path`).
+    #[error("{0}")]
+    Forbidden(String),
     /// The database cannot be reached now; worth retrying.
     #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] StoreError),
@@ -44,7 +48,7 @@ impl Error {
         match self {
             Error::Unavailable(_) => tracing::warn!("{what}: {}", self.detail()),
             Error::Internal(_) => tracing::error!("{what}: {}", self.detail()),
-            Error::Invalid(_) | Error::NotFound(_) | Error::Conflict(_) => {}
+            Error::Invalid(_) | Error::NotFound(_) | Error::Conflict(_) | Error::Forbidden(_) => {}
         }
     }
 }
@@ -60,6 +64,7 @@ impl From<CatalogError> for Error {
         match error {
             CatalogError::NoSuchPath(_) | CatalogError::Unreadable { .. } => Error::Invalid(error.to_string()),
             CatalogError::Configured(_) => Error::Conflict(error.to_string()),
+            CatalogError::NotAllowed(_) => Error::Forbidden(error.to_string()),
             CatalogError::Store(store) => store.into(),
             CatalogError::Loader(_) => Error::Internal(Box::new(error)),
         }

@@ -43,7 +43,8 @@ pub struct HttpConfig {
 /// Meridian does not feed on its own exports).
 pub fn router(core: Core, config: HttpConfig, otlp_http: Router) -> Router {
     let streams = Arc::new(tokio::sync::Semaphore::new(config.max_event_streams));
-    let api = api::router(api::ApiState { core: core.clone(), pipeline: config.pipeline, write_tokens: config.write_tokens.clone(), streams });
+    let api =
+        api::router(api::ApiState { core: core.clone(), pipeline: config.pipeline, write_tokens: config.write_tokens.clone(), streams });
     let app = web::router(web::shared_port(core, config.write_tokens, config.demo_fleet), &config.site_root);
     let mut routes = api.merge(app);
     if config.trace_requests {

@@ -51,7 +51,10 @@ async fn half_sent_and_idle_connections_are_closed_and_a_full_port_recovers() {
     let read = idle.read(&mut answer).await.expect("answer");
     assert!(String::from_utf8_lossy(&answer[..read]).starts_with("HTTP/1.1 200"), "answered first");
     let closed = closed_after(&mut idle, Duration::from_secs(10)).await;
-    assert!(closed.is_some_and(|d| d >= Duration::from_secs(1) && d < Duration::from_secs(6)), "an idle connection was closed after {closed:?}");
+    assert!(
+        closed.is_some_and(|d| d >= Duration::from_secs(1) && d < Duration::from_secs(6)),
+        "an idle connection was closed after {closed:?}"
+    );
 
     // Fill the web port with silent connections.
     let mut silent = Vec::new();

@@ -106,7 +106,8 @@ async fn registered_locations_persist_and_can_be_removed() {
     std::fs::write(registered.path().join("r.yaml"), component("registered", "through the API")).unwrap();
     std::fs::write(preview.path().join("p.yaml"), component("previewed", "dry run only")).unwrap();
 
-    let server = start(Some(database.clone()), vec![configured.path().to_path_buf()]).await;
+    let allow = vec![registered.path().to_path_buf(), preview.path().to_path_buf()];
+    let server = start_with(Some(database.clone()), vec![configured.path().to_path_buf()], |c| c.allow_paths = allow.clone()).await;
     let (status, dry) = register(&server.base, preview.path(), true).await;
     assert_eq!(status, 200);
     assert_eq!(dry["entities"][0]["metadata"]["name"], "previewed");
@@ -122,7 +123,7 @@ async fn registered_locations_persist_and_can_be_removed() {
     server.running.stop().await;
 
     // A restart keeps the registered location.
-    let server = start(Some(database), vec![configured.path().to_path_buf()]).await;
+    let server = start_with(Some(database), vec![configured.path().to_path_buf()], |c| c.allow_paths = allow).await;
     let (_, locations) = get_json(&format!("{}/api/catalog/locations", server.base)).await;
     let ids: Vec<&str> = locations.as_array().unwrap().iter().map(|l| l["data"]["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 2);
@@ -242,5 +243,52 @@ async fn url_locations_on_the_allow_list_register_and_others_are_refused() {
     let message = missing.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().to_string();
     assert!(message.contains("HTTP 404 Not Found"), "{message}");
     assert_eq!(post(json!({"type": "url", "target": "relative.yaml"}), "").await.status(), 400);
+    server.running.stop().await;
+}
+
+#[tokio::test]
+async fn files_are_read_only_under_the_catalog_and_allowed_folders() {
+    let (catalog, allowed, secret) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    std::fs::write(secret.path().join("key.txt"), "s3cret").unwrap();
+    std::fs::write(secret.path().join("s.yaml"), component("secret", "outside every root")).unwrap();
+    // Inside --catalog: a placeholder that climbs out, a link that points out, and a huge file.
+    let climbs = secret.path().strip_prefix("/").unwrap().display().to_string();
+    let depth = catalog.path().components().count() - 1;
+    let escape = format!("{}{climbs}/key.txt", "../".repeat(depth));
+    std::fs::write(catalog.path().join("a.yaml"), format!("{}  system:\n    $text: {escape}\n", component("placeholder", "reads a file")))
+        .unwrap();
+    std::os::unix::fs::symlink(secret.path().join("s.yaml"), catalog.path().join("linked.yaml")).unwrap();
+    let huge = std::fs::File::create(catalog.path().join("huge.yaml")).unwrap();
+    huge.set_len(catalog::MAX_TEXT_BYTES + 1).unwrap();
+    std::fs::write(catalog.path().join("fine.yaml"), component("fine", "loads")).unwrap();
+    std::fs::write(allowed.path().join("b.yaml"), component("allowed", "under --allow-path")).unwrap();
+
+    let server = start_with(None, vec![catalog.path().to_path_buf()], |c| c.allow_paths = vec![allowed.path().to_path_buf()]).await;
+    assert!(entity(&server.base, "fine").await.is_some(), "the rest of the catalog loads");
+    assert!(entity(&server.base, "secret").await.is_none(), "a link out of the catalog is not followed");
+    let (_, problems) = get_json(&format!("{}/api/v1/catalog/problems", server.base)).await;
+    let text = problems.to_string();
+    assert!(!text.contains("s3cret"), "{text}");
+    let problem = |about: &str| {
+        problems
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p.to_string().contains(about) && p["message"].as_str().is_some_and(|m| m.contains("outside the folders")))
+    };
+    assert!(problem("key.txt"), "the placeholder's `../` is refused: {text}");
+    assert!(problem("linked.yaml"), "the link is refused: {text}");
+    assert!(text.contains("larger than 16 MiB"), "{text}");
+    let placeholder = entity(&server.base, "placeholder").await;
+    assert!(placeholder.as_ref().is_none_or(|e| !e.to_string().contains("s3cret")), "{placeholder:?}");
+
+    for target in [Path::new("/"), Path::new("/etc"), secret.path()] {
+        let (status, body) = register(&server.base, target, false).await;
+        assert_eq!(status, 403, "{}: {body}", target.display());
+        assert_eq!(body["error"]["name"], "NotAllowedError");
+    }
+    let (status, body) = register(&server.base, allowed.path(), false).await;
+    assert_eq!(status, 201, "{body}");
+    assert!(entity(&server.base, "allowed").await.is_some());
     server.running.stop().await;
 }

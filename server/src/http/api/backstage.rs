@@ -482,6 +482,7 @@ struct LocationAdded {
     responses(
         (status = 201, description = "Registered", body = LocationAdded),
         (status = 200, description = "Registered before, or a dry run", body = LocationAdded),
+        (status = 403, description = "A file outside the folders Meridian may read (--catalog, --allow-path)", body = openapi::ErrorBody),
         (status = 409, description = "The location conflicts with the configuration", body = openapi::ErrorBody),
         WriteErrors, ReadErrors,
     ))]

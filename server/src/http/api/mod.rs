@@ -157,6 +157,7 @@ impl From<core::Error> for ApiError {
             core::Error::Invalid(_) => Self::bad_request(message),
             core::Error::NotFound(_) => Self::not_found(message),
             core::Error::Conflict(_) => Self::new(StatusCode::CONFLICT, "ConflictError", message),
+            core::Error::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "NotAllowedError", message),
             core::Error::Unavailable(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailableError", message),
             core::Error::Internal(_) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "Error", message),
         }
@@ -238,34 +239,37 @@ async fn graph_stream(State(state): State<ApiState>, ApiQuery(params): ApiQuery<
     let changes = state.core.graph_changes();
     let first = state.core.live_graph(window)?;
     // The permit lives as long as the stream.
-    let events = futures::stream::unfold((state.core, changes, Some(first), None, permit), move |(core, mut changes, first, last, permit)| async move {
-        let view = match first {
-            Some(view) => view,
-            None => {
-                tokio::select! {
-                    changed = changes.changed() => changed.ok()?,
-                    _ = core.closed() => return None,
-                }
-                if let Some(last) = last {
+    let events = futures::stream::unfold(
+        (state.core, changes, Some(first), None, permit),
+        move |(core, mut changes, first, last, permit)| async move {
+            let view = match first {
+                Some(view) => view,
+                None => {
                     tokio::select! {
-                        _ = tokio::time::sleep_until(last + STREAM_MIN_INTERVAL) => {}
+                        changed = changes.changed() => changed.ok()?,
                         _ = core.closed() => return None,
                     }
-                }
-                changes.mark_unchanged();
-                match core.live_graph(window) {
-                    Ok(view) => view,
-                    Err(error) => {
-                        error.log("graph stream");
-                        return None;
+                    if let Some(last) = last {
+                        tokio::select! {
+                            _ = tokio::time::sleep_until(last + STREAM_MIN_INTERVAL) => {}
+                            _ = core.closed() => return None,
+                        }
+                    }
+                    changes.mark_unchanged();
+                    match core.live_graph(window) {
+                        Ok(view) => view,
+                        Err(error) => {
+                            error.log("graph stream");
+                            return None;
+                        }
                     }
                 }
-            }
-        };
-        let event =
-            Event::default().event("graph").json_data(view).unwrap_or_else(|_| Event::default().event("error").data("internal error"));
-        Some((Ok::<_, std::convert::Infallible>(event), (core, changes, None, Some(tokio::time::Instant::now()), permit)))
-    });
+            };
+            let event =
+                Event::default().event("graph").json_data(view).unwrap_or_else(|_| Event::default().event("error").data("internal error"));
+            Some((Ok::<_, std::convert::Infallible>(event), (core, changes, None, Some(tokio::time::Instant::now()), permit)))
+        },
+    );
     Ok(Sse::new(events).keep_alive(KeepAlive::default()).into_response())
 }
 

@@ -96,6 +96,8 @@ fn port_error(error: core::Error) -> PortError {
         core::Error::Invalid(message) => PortError::Invalid(message),
         core::Error::NotFound(message) => PortError::NotFound(message),
         core::Error::Conflict(message) => PortError::Conflict(message),
+        // On a form, a path Meridian may not read is what was entered wrong.
+        core::Error::Forbidden(message) => PortError::Invalid(message),
         core::Error::Unavailable(_) => {
             PortError::Unavailable("Meridian cannot reach its database right now. Try again in a few seconds.".into())
         }
