@@ -90,8 +90,17 @@ pub fn parse_each(file: &str, text: &str, skip_non_descriptors: bool, mut on_ent
             ),
         }
     }
+    if diagnostics.len() > MAX_PROBLEMS_PER_FILE {
+        let more = diagnostics.len() - MAX_PROBLEMS_PER_FILE;
+        diagnostics.truncate(MAX_PROBLEMS_PER_FILE);
+        let at = Location { file: file.into(), line: 1, column: 1 };
+        diagnostics.push(Diagnostic::error(at, format!("{more} more problems in this file are not listed")));
+    }
     diagnostics
 }
+
+/// Problems listed per file: beyond, one line says how many more.
+pub const MAX_PROBLEMS_PER_FILE: usize = 1_000;
 
 #[cfg(test)]
 mod tests {
@@ -176,6 +185,28 @@ spec:
         assert!(walked.diagnostics[0].to_string().starts_with("catalog-info.yaml:12:"), "{}", walked.diagnostics[0]);
         let named = parse_str("catalog-info.yaml", text);
         assert!(named.diagnostics.len() >= 2, "a file named explicitly must hold descriptors only: {:?}", named.diagnostics);
+    }
+
+    #[test]
+    fn hostile_files_get_one_clear_problem_and_bounded_work() {
+        let duplicate = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  name: b\nspec: {type: service, owner: x, lifecycle: y}\n";
+        let parsed = parse_str("dup.yaml", duplicate);
+        assert!(parsed.entities.is_empty());
+        assert_eq!(parsed.diagnostics[0].to_string(), "dup.yaml:5:3: error: duplicate key `name`");
+
+        let many = "---\na: 1\n".repeat(crate::yaml::MAX_DOCUMENTS_PER_FILE + 500);
+        let parsed = parse_str("many.yaml", &many);
+        let last = parsed.diagnostics.last().unwrap().to_string();
+        assert_eq!(parsed.diagnostics.len(), MAX_PROBLEMS_PER_FILE + 1);
+        assert!(last.ends_with("more problems in this file are not listed"), "{last}");
+        let limit = parsed.diagnostics.iter().filter(|d| d.message.contains("documents in one file")).count();
+        assert!(limit <= 1);
+        let counted: usize = last.split_once(": error: ").and_then(|(_, m)| m.split(' ').next()?.parse().ok()).unwrap();
+        // Four problems per bad document, the documents past the limit not read, and the limit's own line.
+        assert_eq!(counted + MAX_PROBLEMS_PER_FILE, 4 * crate::yaml::MAX_DOCUMENTS_PER_FILE + 1);
+
+        let deep = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse_str("deep.yaml", &deep).diagnostics[0].to_string().contains("recursion limit exceeded"));
     }
 
     #[test]

@@ -40,22 +40,39 @@ impl Document {
     }
 }
 
+/// Documents one file may hold: a million tiny documents (16 MiB of
+/// `---\na: 1`) took 20 s and 1.2 GB to report; a catalog file holds a few.
+pub const MAX_DOCUMENTS_PER_FILE: usize = 10_000;
+
 /// Splits a YAML stream into documents and parses each one as it is taken,
 /// so a file of thousands of documents never holds all their node trees. A
 /// document that fails to parse yields a diagnostic; the others are
-/// unaffected.
+/// unaffected. Past [`MAX_DOCUMENTS_PER_FILE`], one error and no more.
 pub fn documents(file: &str, text: &str) -> impl Iterator<Item = Result<Document, Diagnostic>> {
     let file: Arc<str> = file.into();
-    split_documents(text).into_iter().filter(|chunk| !chunk.text.trim().is_empty() && !is_only_comments(&chunk.text)).map(move |chunk| {
-        // prevent_coercion records whether a scalar was quoted, for to_json.
-        let options = marked_yaml::LoaderOptions::default().prevent_coercion(true);
-        match marked_yaml::parse_yaml_with_options(0, &chunk.text, options) {
+    let mut count = 0usize;
+    split_documents(text).filter(|chunk| !chunk.text.trim().is_empty() && !is_only_comments(&chunk.text)).map_while(move |chunk| {
+        count += 1;
+        if count > MAX_DOCUMENTS_PER_FILE + 1 {
+            return None;
+        }
+        if count > MAX_DOCUMENTS_PER_FILE {
+            let at = Location { file: file.clone(), line: chunk.line_offset + 1, column: 1 };
+            return Some(Err(Diagnostic::error(
+                at,
+                format!("more than {MAX_DOCUMENTS_PER_FILE} documents in one file; the rest of it is not read (split the file)"),
+            )));
+        }
+        // prevent_coercion records whether a scalar was quoted, for to_json;
+        // duplicate keys are errors, as in Backstage's reader.
+        let options = marked_yaml::LoaderOptions::default().prevent_coercion(true).error_on_duplicate_keys(true);
+        Some(match marked_yaml::parse_yaml_with_options(0, &chunk.text, options) {
             Ok(root) => Ok(Document { root, line_offset: chunk.line_offset, file: file.clone() }),
             Err(error) => {
                 let (line, column, message) = describe_load_error(&error);
                 Err(Diagnostic::error(Location { file: file.clone(), line: line + chunk.line_offset, column }, message))
             }
-        }
+        })
     })
 }
 
@@ -64,31 +81,38 @@ struct Chunk {
     line_offset: usize,
 }
 
-fn split_documents(text: &str) -> Vec<Chunk> {
-    let mut chunks = Vec::new();
+/// The documents of a stream, one at a time.
+fn split_documents(text: &str) -> impl Iterator<Item = Chunk> + '_ {
+    let mut lines = text.lines().enumerate();
     let mut current = String::new();
     let mut start_line = 0; // 0-based line where `current` starts
-    for (index, line) in text.lines().enumerate() {
-        let is_start = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
-        let is_end = line == "..." || line.starts_with("... ");
-        if is_start || is_end {
-            chunks.push(Chunk { text: std::mem::take(&mut current), line_offset: start_line });
-            if is_start && line.len() > 3 {
-                // `--- {inline: doc}`: keep the content, on its own line number.
-                start_line = index;
-                current.push_str(&" ".repeat(4));
-                current.push_str(&line[4..]);
-                current.push('\n');
-            } else {
-                start_line = index + 1;
-            }
-            continue;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
         }
-        current.push_str(line);
-        current.push('\n');
-    }
-    chunks.push(Chunk { text: current, line_offset: start_line });
-    chunks
+        for (index, line) in lines.by_ref() {
+            let is_start = line == "---" || line.starts_with("--- ") || line.starts_with("---\t");
+            let is_end = line == "..." || line.starts_with("... ");
+            if is_start || is_end {
+                let chunk = Chunk { text: std::mem::take(&mut current), line_offset: start_line };
+                if is_start && line.len() > 3 {
+                    // `--- {inline: doc}`: keep the content, on its own line number.
+                    start_line = index;
+                    current.push_str(&" ".repeat(4));
+                    current.push_str(&line[4..]);
+                    current.push('\n');
+                } else {
+                    start_line = index + 1;
+                }
+                return Some(chunk);
+            }
+            current.push_str(line);
+            current.push('\n');
+        }
+        done = true;
+        Some(Chunk { text: std::mem::take(&mut current), line_offset: start_line })
+    })
 }
 
 fn is_only_comments(text: &str) -> bool {

@@ -292,3 +292,42 @@ async fn files_are_read_only_under_the_catalog_and_allowed_folders() {
     assert!(entity(&server.base, "allowed").await.is_some());
     server.running.stop().await;
 }
+
+#[tokio::test]
+async fn hostile_files_each_get_a_clear_problem_and_the_rest_of_the_catalog_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &[u8]| std::fs::write(dir.path().join(name), text).unwrap();
+    write("fine.yaml", component("fine", "loads").as_bytes());
+    write("deep.yaml", format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)).as_bytes());
+    let bad = "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: -bad-\n";
+    write("many.yaml", bad.repeat(catalog::yaml::MAX_DOCUMENTS_PER_FILE + 10).as_bytes());
+    write("string.yaml", component("long", &"x".repeat(8 * 1024 * 1024)).as_bytes());
+    write("dup.yaml", b"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: a\n  name: b\n");
+    write("utf8.yaml", b"apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: \xff\xfe\n");
+    write("aliases.yaml", b"a: &a [1, 2]\nb: [*a, *a]\n");
+    let huge = std::fs::File::create(dir.path().join("huge.yaml")).unwrap();
+    huge.set_len(100 * 1024 * 1024).unwrap();
+
+    let server = start(None, vec![dir.path().to_path_buf()]).await;
+    assert!(entity(&server.base, "fine").await.is_some());
+    assert!(entity(&server.base, "long").await.is_some(), "a long description is text like any other");
+    let (_, problems) = get_json(&format!("{}/api/v1/catalog/problems", server.base)).await;
+    let first = |file: &str| {
+        problems
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["location"]["file"].as_str().is_some_and(|f| f.ends_with(file)) && p["severity"] == "error")
+            .map(|p| p["message"].as_str().unwrap_or_default().to_string())
+            .unwrap_or_default()
+    };
+    assert!(first("deep.yaml").contains("recursion limit exceeded"), "{problems}");
+    assert!(first("huge.yaml").contains("larger than 16 MiB"));
+    assert!(first("dup.yaml").contains("duplicate key `name`"));
+    assert!(first("utf8.yaml").contains("not UTF-8"));
+    assert!(first("aliases.yaml").contains("anchors and aliases are not supported"));
+    let many =
+        problems.as_array().unwrap().iter().filter(|p| p["location"]["file"].as_str().is_some_and(|f| f.ends_with("many.yaml"))).count();
+    assert_eq!(many, catalog::parse::MAX_PROBLEMS_PER_FILE + 1, "the problems of one file are bounded");
+    server.running.stop().await;
+}
