@@ -62,6 +62,17 @@ use crate::traffic::Live;
 /// rows merged in memory, so this is what bounds their memory together.
 pub const GRAPH_READS_AT_ONCE: usize = 2;
 
+/// How long a readiness check waits for the database.
+pub const READINESS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether this replica should get traffic, and why not (`GET /readyz`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    pub ready: bool,
+    /// What is wrong, in words for an operator; empty when ready.
+    pub reasons: Vec<String>,
+}
+
 /// The core, cheap to clone; every adapter holds one.
 #[derive(Clone)]
 pub struct Core {
@@ -92,6 +103,25 @@ impl Core {
             apis: apis::ApiCache::default(),
             scores: scorecards::Scores::default(),
         }
+    }
+
+    /// Ready unless stopping or the database does not answer within
+    /// [`READINESS_TIMEOUT`]. Catalog reads go on from memory either way;
+    /// this says whether writes and traffic reads can be served.
+    pub async fn readiness(&self) -> Readiness {
+        let mut reasons = Vec::new();
+        if self.live.is_closed() {
+            reasons.push("stopping".to_string());
+        }
+        match tokio::time::timeout(READINESS_TIMEOUT, self.store.ping()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!("readiness: the database did not answer: {error}");
+                reasons.push("the database cannot be reached".to_string());
+            }
+            Err(_) => reasons.push(format!("the database did not answer within {}s", READINESS_TIMEOUT.as_secs())),
+        }
+        Readiness { ready: reasons.is_empty(), reasons }
     }
 
     /// When a deploy counts as a regression (default: [`deploys::DEFAULT_REGRESSION_RULE`]).

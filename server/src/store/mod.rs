@@ -81,6 +81,12 @@ impl Store {
         Ok(Self { pool })
     }
 
+    /// One round trip to the database (readiness).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Closes every connection; later calls fail as [`StoreError::Unavailable`].
     pub async fn close(&self) {
         self.pool.close().await

@@ -156,6 +156,11 @@ impl Live {
         self.closed.cancelled().await
     }
 
+    /// The server is stopping.
+    pub fn is_closed(&self) -> bool {
+        self.closed.is_cancelled()
+    }
+
     fn graph(&self) -> std::sync::MutexGuard<'_, LiveGraph> {
         // A panic while holding the lock cannot leave the graph half-written
         // in a way that matters more than losing live updates would.

@@ -73,7 +73,14 @@ async fn client_errors_have_their_own_status_and_say_what_is_wrong() {
 #[tokio::test]
 async fn a_database_outage_is_503_with_retry_after_and_no_detail() {
     let server = start(None, vec![demo_catalog()]).await;
+    let (status, ready) = get_json(&format!("{}/readyz", server.base)).await;
+    assert_eq!((status, ready), (200, serde_json::json!({"ready": true, "reasons": []})));
     server.running.store.close().await;
+
+    // Not ready, and why; still alive.
+    let (status, ready) = get_json(&format!("{}/readyz", server.base)).await;
+    assert_eq!((status, ready), (503, serde_json::json!({"ready": false, "reasons": ["the database cannot be reached"]})));
+    assert_eq!(reqwest::get(format!("{}/healthz", server.base)).await.unwrap().status(), 200);
 
     let response = post_yaml(&server.base, Some(TEST_TOKEN)).send().await.unwrap();
     assert_eq!(response.headers()["retry-after"], "5");

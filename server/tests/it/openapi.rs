@@ -42,6 +42,7 @@ const PATHS: &[&str] = &[
     "/api/v1/scorecards",
     "/api/v1/scorecards/history",
     "/healthz",
+    "/readyz",
     "/metrics",
 ];
 
@@ -66,7 +67,7 @@ async fn the_document_describes_every_route_its_errors_and_who_may_write() {
                 assert_eq!(operation["security"], serde_json::json!([{"bearer": []}]), "{method} {path} names its token");
                 assert!(responses.contains_key("401"), "{method} {path} says it may refuse without a token");
             }
-            if path != "/healthz" && path != "/metrics" && path != "/api/v1/catalog/problems" {
+            if !["/healthz", "/readyz", "/metrics", "/api/v1/catalog/problems"].contains(&path.as_str()) {
                 let error = &responses["503"]["content"]["application/json"]["schema"]["$ref"];
                 assert_eq!(error, "#/components/schemas/ErrorBody", "{method} {path} describes its errors");
                 assert!(responses["503"]["headers"].get("Retry-After").is_some(), "{method} {path}: 503 says when to retry");
@@ -128,7 +129,7 @@ async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
             if token.is_some() { "with a token" } else { "without a token" },
             String::from_utf8_lossy(&run.stderr)
         );
-        assert!(output.contains("Tested: 36"), "every operation was tested:\n{output}");
+        assert!(output.contains("Tested: 37"), "every operation was tested:\n{output}");
     }
     let (_, metrics) = get_text(&format!("{}/metrics", meridian.base)).await;
     assert!(metrics.contains("meridian_spans_received_total"), "still serving after the run");

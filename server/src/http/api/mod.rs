@@ -80,6 +80,7 @@ fn routes() -> Routes {
         .routes(routes!(operations))
         .routes(routes!(problems))
         .routes(routes!(healthz))
+        .routes(routes!(readyz))
         .routes(routes!(metrics))
 }
 
@@ -324,6 +325,25 @@ async fn register_entities(
 #[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, content_type = "text/plain", body = String)))]
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Readiness: whether this replica should get traffic (for a load
+/// balancer or Kubernetes), and why not.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = core::Readiness),
+        (status = 503, description = "Not ready; `reasons` says why", body = core::Readiness,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
+async fn readyz(State(state): State<ApiState>) -> Response {
+    let readiness = state.core.readiness().await;
+    if readiness.ready {
+        Json(readiness).into_response()
+    } else {
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(readiness)).into_response();
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(RETRY_AFTER_SECS));
+        response
+    }
 }
 
 /// Prometheus text format: the engine's own counters.
