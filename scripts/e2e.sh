@@ -16,10 +16,23 @@ require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 11))) $LARGE_WEB 
 work=target/e2e; rm -rf "$work"; mkdir -p "$work"
 trap stop_started EXIT
 
+# A folder the Register page test registers by path (so it is an --allow-path).
+mkdir -p "$work/extra-catalog"
+cat >"$work/extra-catalog/catalog-info.yaml" <<'YAML'
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: from-a-folder
+spec:
+  type: service
+  lifecycle: experimental
+  owner: team-storefront
+YAML
+
 say "starting Meridian on :$WEB (logs in $work/meridian.log)"
 LEPTOS_SITE_ROOT=target/site MERIDIAN_LOG=warn target/debug/meridian serve \
   --catalog demo/catalog --database-url "sqlite://$work/meridian.db" \
-  --api-token e2e-token --self-telemetry --slo-interval-secs 5 --scorecard-interval-secs 5 --regression-window-secs 60 --github-url '' --demo-fleet http://127.0.0.1:$((DEMO_PORT + 11)) --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
+  --api-token e2e-token --allow-path "$work/extra-catalog" --self-telemetry --slo-interval-secs 5 --scorecard-interval-secs 5 --regression-window-secs 60 --github-url '' --demo-fleet http://127.0.0.1:$((DEMO_PORT + 11)) --addr 127.0.0.1:$WEB --otlp-grpc-addr 127.0.0.1:$GRPC --otlp-http-addr 127.0.0.1:$HTTP \
   >"$work/meridian.log" 2>&1 &
 started $!
 wait_for_url "http://127.0.0.1:$WEB/healthz" 30 || { cat "$work/meridian.log"; exit 1; }
@@ -42,18 +55,6 @@ wait_for_url "http://127.0.0.1:$LARGE_WEB/healthz" 30 || { cat "$work/large.log"
 target/debug/meridian-demo organisation --otlp-http 127.0.0.1:$LARGE_HTTP --services 2000 --edges 10000
 wait_for_edge "http://127.0.0.1:$LARGE_WEB" service:svc-01999 service:svc-00004 60 || { cat "$work/large.log"; exit 1; }
 
-# A folder the Register page test registers by path.
-mkdir -p "$work/extra-catalog"
-cat >"$work/extra-catalog/catalog-info.yaml" <<'YAML'
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: from-a-folder
-spec:
-  type: service
-  lifecycle: experimental
-  owner: team-storefront
-YAML
 
 say "running Playwright"
 (cd end2end && MERIDIAN_E2E_PYTHON="$PWD/../target/otel-venv/bin/python" MERIDIAN_E2E_OTLP_HTTP="127.0.0.1:$HTTP" MERIDIAN_E2E_LARGE_URL="http://127.0.0.1:$LARGE_WEB" MERIDIAN_E2E_FLEET_STARTED=$fleet_started MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" MERIDIAN_E2E_LOCATION="$PWD/../$work/extra-catalog" npx playwright test)
