@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use collector::receiver::listener::{self, ConnectionLimits};
+use collector::receiver::listener::{self, ListenerConfig};
 use collector::{EngineConfig, Pipeline};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -54,7 +54,9 @@ pub struct ServeConfig {
     /// OTLP request bytes worked on at once; beyond, exporters are told to retry.
     pub max_in_flight_bytes: usize,
     /// Connection cap and timeouts of every listener.
-    pub connections: ConnectionLimits,
+    pub connections: ListenerConfig,
+    /// TLS certificate chain and key (PEM files) for every listener.
+    pub tls: Option<(PathBuf, PathBuf)>,
     /// Event streams open at once.
     pub max_event_streams: usize,
     /// Bearer tokens allowed to write through the API.
@@ -103,7 +105,8 @@ impl Default for ServeConfig {
             flush_interval: traffic::DEFAULT_FLUSH_INTERVAL,
             max_otlp_body_bytes: collector::receiver::DEFAULT_MAX_BODY_BYTES,
             max_in_flight_bytes: collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES,
-            connections: ConnectionLimits::default(),
+            connections: ListenerConfig::default(),
+            tls: None,
             max_event_streams: crate::http::DEFAULT_MAX_EVENT_STREAMS,
             api_tokens: Vec::new(),
             otlp_tokens: Vec::new(),
@@ -165,7 +168,7 @@ const OTHER_OPEN_FILES: u64 = 1_024;
 /// and Node do). When even that is too few, the default cap is lowered to
 /// fit (with a warning) and a cap given on the command line is refused,
 /// rather than fail later with every client waiting.
-fn make_room_for(mut limits: ConnectionLimits) -> Result<ConnectionLimits> {
+fn make_room_for(mut limits: ListenerConfig) -> Result<ListenerConfig> {
     #[cfg(target_os = "linux")]
     {
         let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
@@ -214,7 +217,11 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         Some(github) => Some((GithubPoller::new(github).map_err(anyhow::Error::msg)?, github.clone())),
         None => None,
     };
-    let connection_limits = make_room_for(config.connections)?;
+    let mut connection_limits = make_room_for(config.connections.clone())?;
+    if let Some((cert, key)) = &config.tls {
+        connection_limits.tls = Some(listener::tls_config(cert, key)?);
+    }
+    let scheme = if connection_limits.tls.is_some() { "https" } else { "http" };
     let web_listener = bind(config.addr, "the web UI and API").await?;
     let grpc_listener = bind(config.otlp_grpc_addr, "OTLP/gRPC").await?;
     let http_listener = bind(config.otlp_http_addr, "OTLP/HTTP").await?;
@@ -293,17 +300,24 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     };
 
     let limits = connection_limits;
-    tasks.push(tokio::spawn(listener::serve_router(web_listener, app, limits, "the web port", shutdown.clone().cancelled_owned())));
-    tasks.push(tokio::spawn(listener::serve_router(http_listener, otlp_http, limits, "OTLP/HTTP", shutdown.clone().cancelled_owned())));
+    tasks.push(tokio::spawn(listener::serve_router(web_listener, app, limits.clone(), "the web port", shutdown.clone().cancelled_owned())));
+    tasks.push(tokio::spawn(listener::serve_router(
+        http_listener,
+        otlp_http,
+        limits.clone(),
+        "OTLP/HTTP",
+        shutdown.clone().cancelled_owned(),
+    )));
     let grpc = collector::receiver::grpc::GrpcReceiver::new(pipeline.clone(), &receiver);
     tasks.push(tokio::spawn(grpc.serve(grpc_listener, limits, shutdown.clone().cancelled_owned())));
     tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, shutdown.clone())));
     tasks.push(tokio::spawn(traffic::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone())));
 
     tracing::info!(
-        "Meridian is up: UI and API http://{}  OTLP/gRPC {}  OTLP/HTTP http://{}/v1/traces",
+        "Meridian is up: UI and API {scheme}://{}  OTLP/gRPC {}{}  OTLP/HTTP {scheme}://{}/v1/traces",
         running.addr,
         running.otlp_grpc_addr,
+        if scheme == "https" { " (TLS)" } else { "" },
         running.otlp_http_addr
     );
     Ok(Running { tasks, ..running })

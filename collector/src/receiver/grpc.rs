@@ -37,7 +37,7 @@ use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
 use super::ReceiverConfig;
-use super::listener::ConnectionLimits;
+use super::listener::ListenerConfig;
 use crate::otlp::{BodyError, BodyFormat};
 use crate::pipeline::{Pipeline, RETRY_AFTER};
 
@@ -65,7 +65,7 @@ impl GrpcReceiver {
 
     /// Serves gRPC on `listener` until `shutdown` completes, within
     /// `limits` (see [`listener`](super::listener)).
-    pub async fn serve(self, listener: TcpListener, limits: ConnectionLimits, shutdown: impl Future<Output = ()>) {
+    pub async fn serve(self, listener: TcpListener, limits: ListenerConfig, shutdown: impl Future<Output = ()>) {
         let receiver = Arc::new(self);
         let service = hyper::service::service_fn(move |request| {
             let receiver = receiver.clone();

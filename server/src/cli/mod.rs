@@ -75,6 +75,13 @@ pub struct ServeArgs {
     #[arg(long, env = "MERIDIAN_IDLE_TIMEOUT_SECS", default_value_t = listener::DEFAULT_IDLE_TIMEOUT.as_secs(),
           value_parser = at_least(1u64))]
     pub idle_timeout_secs: u64,
+    /// PEM certificate chain (leaf first): serve TLS on every listener (web,
+    /// OTLP/gRPC, OTLP/HTTP). Needs --tls-key.
+    #[arg(long, env = "MERIDIAN_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "MERIDIAN_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Event streams (`GET /api/v1/graph/stream`, the live Graph page) open
     /// at once; beyond, 503 with Retry-After.
     #[arg(long, env = "MERIDIAN_MAX_EVENT_STREAMS", default_value_t = crate::http::DEFAULT_MAX_EVENT_STREAMS,
@@ -276,11 +283,13 @@ impl From<ServeArgs> for ServeConfig {
             flush_interval: Duration::from_millis(args.flush_interval_ms),
             max_otlp_body_bytes: args.max_otlp_body_bytes,
             max_in_flight_bytes: args.max_in_flight_bytes,
-            connections: listener::ConnectionLimits {
+            connections: listener::ListenerConfig {
                 max_connections: args.max_connections,
                 header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
                 idle_timeout: Duration::from_secs(args.idle_timeout_secs),
+                tls: None,
             },
+            tls: args.tls_cert.zip(args.tls_key),
             max_event_streams: args.max_event_streams,
             api_tokens: args.api_tokens.into_iter().chain(args.api_token_files.into_iter().flat_map(|f| f.0)).collect(),
             otlp_tokens: args.otlp_tokens.into_iter().chain(args.otlp_token_files.into_iter().flat_map(|f| f.0)).collect(),

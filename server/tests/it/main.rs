@@ -22,5 +22,6 @@ mod self_telemetry;
 mod serve_cli;
 mod slos;
 mod store;
+mod tls;
 mod validate_cli;
 mod web;

@@ -228,6 +228,7 @@ fn free_port() -> u16 {
 pub struct Process {
     child: std::process::Child,
     pub base: String,
+    pub otlp_grpc: String,
     pub otlp_http: String,
     _dir: tempfile::TempDir,
 }
@@ -247,7 +248,13 @@ impl Process {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("meridian starts");
-        Process { child, base: format!("http://127.0.0.1:{port}"), otlp_http: format!("127.0.0.1:{http}"), _dir: dir }
+        Process {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            otlp_grpc: format!("127.0.0.1:{grpc}"),
+            otlp_http: format!("127.0.0.1:{http}"),
+            _dir: dir,
+        }
     }
 
     /// Waits until the API answers.
