@@ -22,4 +22,6 @@ stop() { as_pg "$bin/pg_ctl" -D "$dir" -m fast stop >/dev/null 2>&1 || true; ech
 trap stop EXIT
 as_pg "$bin/pg_ctl" -D "$dir" -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off" -l "$dir/log" -w start >/dev/null
 export MERIDIAN_TEST_POSTGRES_URL="postgres://meridian@127.0.0.1:$port/postgres"
+# Tests that stop and start a PostgreSQL of their own use the same binaries.
+export MERIDIAN_TEST_PG_BIN="$bin"
 "$@"

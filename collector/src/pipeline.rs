@@ -30,11 +30,14 @@ pub struct Pipeline {
     admission: Admission,
 }
 
-/// Request bytes admitted and not yet done, against a budget.
+/// Request bytes admitted and not yet done, against a budget; and whether
+/// what was counted can still be written (a database down too long:
+/// exporters are asked to retry rather than have their calls dropped later).
 pub struct Admission {
     in_flight: AtomicUsize,
     budget: usize,
     refused: AtomicU64,
+    backlogged: std::sync::atomic::AtomicBool,
 }
 
 /// An admitted request's share of the budget, given back on drop.
@@ -45,13 +48,23 @@ pub struct Admitted<'a> {
 
 impl Admission {
     fn new(budget: usize) -> Self {
-        Self { in_flight: AtomicUsize::new(0), budget, refused: AtomicU64::new(0) }
+        Self { in_flight: AtomicUsize::new(0), budget, refused: AtomicU64::new(0), backlogged: std::sync::atomic::AtomicBool::new(false) }
+    }
+
+    /// Set while counted buckets wait for the database beyond what memory
+    /// should hold: every export is refused (retry later) until cleared.
+    pub fn set_backlogged(&self, backlogged: bool) {
+        self.backlogged.store(backlogged, Ordering::Release);
     }
 
     /// Admits `bytes` of work if the budget allows (a request larger than
     /// the whole budget is admitted when nothing else is in flight, or it
     /// could never pass).
     pub fn try_admit(&self, bytes: usize) -> Option<Admitted<'_>> {
+        if self.backlogged.load(Ordering::Acquire) {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
         let mut current = self.in_flight.load(Ordering::Acquire);
         loop {
             if current > 0 && current.saturating_add(bytes) > self.budget {
@@ -198,9 +211,12 @@ mod tests {
         let second = pipeline.admission().try_admit(40).expect("60 + 40 fits");
         drop(first);
         drop(second);
+        pipeline.admission().set_backlogged(true);
+        assert!(pipeline.admission().try_admit(1).is_none(), "a backlog refuses everything");
+        pipeline.admission().set_backlogged(false);
         let huge = pipeline.admission().try_admit(1000);
         assert!(huge.is_some(), "larger than the budget, but alone");
         assert!(pipeline.admission().try_admit(1).is_none());
-        assert_eq!(pipeline.admission().refused(), 2);
+        assert_eq!(pipeline.admission().refused(), 3);
     }
 }

@@ -119,7 +119,10 @@ impl Core {
                 tracing::warn!("readiness: the database did not answer: {error}");
                 reasons.push("the database cannot be reached".to_string());
             }
-            Err(_) => reasons.push(format!("the database did not answer within {}s", READINESS_TIMEOUT.as_secs())),
+            Err(_) => {
+                tracing::warn!("readiness: the database did not answer within {READINESS_TIMEOUT:?}");
+                reasons.push("the database cannot be reached".to_string());
+            }
         }
         Readiness { ready: reasons.is_empty(), reasons }
     }

@@ -46,6 +46,11 @@ enum Backend {
     Postgres,
 }
 
+/// How long a query waits for a connection. While the database is down,
+/// every query waits this long before it fails as unavailable (sqlx's
+/// default, 30 s, kept API writes hanging for half a minute in an outage).
+pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
@@ -66,6 +71,7 @@ impl Store {
         let max_connections = if url.contains(":memory:") { 1 } else { 8 };
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect(&url)
             .await
             .map_err(|source| StoreError::Connect { url: redact(&url), source })?;

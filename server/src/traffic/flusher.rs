@@ -18,6 +18,10 @@ pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// At most this many buckets of each sort wait for a database that keeps failing.
 const MAX_UNWRITTEN: usize = 100_000;
+/// Past this many, exports are refused (503 + Retry-After / UNAVAILABLE +
+/// RetryInfo) until the database takes them: exporters keep their data
+/// instead of Meridian dropping the oldest.
+const BACKLOG: usize = MAX_UNWRITTEN / 2;
 
 /// Drops the oldest buckets beyond [`MAX_UNWRITTEN`] of each sort (deploys,
 /// a handful, are always kept); returns how many went.
@@ -59,8 +63,16 @@ pub async fn run_flusher(pipeline: Arc<Pipeline>, live: Arc<Live>, store: Store,
         unwritten.append(drained);
         if !unwritten.is_empty() {
             match store.write_drained(&unwritten).await {
-                Ok(()) => unwritten = Drained::default(),
+                Ok(()) => {
+                    unwritten = Drained::default();
+                    pipeline.admission().set_backlogged(false);
+                }
                 Err(error) => {
+                    let waiting = [unwritten.edges.len(), unwritten.services.len(), unwritten.operations.len(), unwritten.callers.len()];
+                    if waiting.iter().any(|n| *n >= BACKLOG) {
+                        tracing::warn!("{BACKLOG} or more buckets wait for the database: exports are refused until it takes them");
+                        pipeline.admission().set_backlogged(true);
+                    }
                     tracing::warn!("cannot write {} edge buckets, will retry: {error}", unwritten.edges.len());
                     let dropped = bound(&mut unwritten);
                     if dropped > 0 {

@@ -236,10 +236,20 @@ pub struct Process {
 impl Process {
     pub fn spawn(args: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = format!("sqlite://{}/meridian.db", dir.path().display());
+        Self::spawn_in(dir, &database_url, args)
+    }
+
+    /// On `database_url` (a restart on the same database, say).
+    pub fn spawn_on(database_url: &str, args: &[&str]) -> Self {
+        Self::spawn_in(tempfile::tempdir().expect("temp dir"), database_url, args)
+    }
+
+    fn spawn_in(dir: tempfile::TempDir, database_url: &str, args: &[&str]) -> Self {
         let (port, grpc, http) = (free_port(), free_port(), free_port());
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_meridian"))
             .arg("serve")
-            .args(["--database-url", &format!("sqlite://{}/meridian.db", dir.path().display())])
+            .args(["--database-url", database_url])
             .args(["--addr", &format!("127.0.0.1:{port}"), "--otlp-grpc-addr", &format!("127.0.0.1:{grpc}")])
             .args(["--otlp-http-addr", &format!("127.0.0.1:{http}")])
             .args(args)
@@ -255,6 +265,20 @@ impl Process {
             otlp_http: format!("127.0.0.1:{http}"),
             _dir: dir,
         }
+    }
+
+    /// `kill -9`: no flush, no goodbye.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, and how long the process took to exit.
+    pub fn stop(&mut self) -> Duration {
+        let started = std::time::Instant::now();
+        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+        started.elapsed()
     }
 
     /// Waits until the API answers.
@@ -278,7 +302,84 @@ impl Process {
 
 impl Drop for Process {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
-        let _ = self.child.wait();
+        // Not once it has exited: its pid may be another process's by now.
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.stop();
+        }
+    }
+}
+
+/// A PostgreSQL server of one test's own (initdb'd in a temporary folder,
+/// on a free port, run as the `postgres` user when root), for tests that
+/// stop and start it; stopped when dropped.
+pub struct PrivatePostgres {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    pub port: u16,
+}
+
+impl PrivatePostgres {
+    /// `None` (a skip, or a failure under MERIDIAN_REQUIRE_ALL) without PostgreSQL.
+    pub fn start() -> Option<Self> {
+        let bin = std::env::var_os("MERIDIAN_TEST_PG_BIN").map(PathBuf::from).or_else(|| {
+            let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql").ok()?.flatten().map(|e| e.path().join("bin")).collect();
+            found.sort();
+            found.pop()
+        });
+        let Some(bin) = bin.filter(|b| b.join("initdb").exists()) else {
+            require_or_skip("PostgreSQL is not installed (scripts/setup.sh test installs it)");
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+        if root {
+            let chowned = std::process::Command::new("chown").args(["postgres:postgres"]).arg(dir.path()).status().expect("chown");
+            assert!(chowned.success());
+        }
+        let server = PrivatePostgres { bin, dir, port: free_port() };
+        let data = server.data();
+        server.run("initdb", &["-D", &data, "-U", "meridian", "--auth=trust"]);
+        server.resume();
+        Some(server)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+        let tool = self.bin.join(tool).display().to_string();
+        let mut command = if root {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--", &tool]);
+            c
+        } else {
+            std::process::Command::new(&tool)
+        };
+        let out = command.args(args).output().expect("PostgreSQL tool runs");
+        assert!(out.status.success(), "{tool} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://meridian@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Stops it now (fast: open sessions are cut, as in an outage).
+    pub fn stop(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+
+    /// Starts it (again).
+    pub fn resume(&self) {
+        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, self.dir.path().display());
+        let log = self.dir.path().join("log").display().to_string();
+        self.run("pg_ctl", &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "start"]);
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.stop()));
     }
 }
