@@ -77,7 +77,10 @@ fn main() {
     support::on_core_one(|pinned| async move {
         let client = reqwest::Client::builder().pool_max_idle_per_host(32).build().expect("client");
         meridian.ready(&client).await;
-        println!("soak: {minutes} min, {spans_per_sec} spans/s target, server on cores {} (load pinned: {pinned})", meridian.cpus_allowed());
+        println!(
+            "soak: {minutes} min, {spans_per_sec} spans/s target, server on cores {} (load pinned: {pinned})",
+            meridian.cpus_allowed()
+        );
         let payloads: Arc<Vec<(bytes::Bytes, u64)>> = Arc::new(
             (0..PAYLOADS)
                 .map(|i| {
@@ -148,7 +151,8 @@ fn main() {
         }
         // Catalog edits every 5 s: a watched file rewritten, an entity registered, in turns.
         {
-            let (client, tally, stop, base, catalog) = (client.clone(), tally.clone(), stop.clone(), meridian.base.clone(), catalog.clone());
+            let (client, tally, stop, base, catalog) =
+                (client.clone(), tally.clone(), stop.clone(), meridian.base.clone(), catalog.clone());
             tasks.push(tokio::spawn(async move {
                 let mut n = 0u64;
                 while !stop.load(Ordering::Relaxed) {
@@ -158,7 +162,7 @@ fn main() {
                         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: soak-{}\n  description: edit {n}\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-platform\n",
                         n % 50
                     );
-                    let ok = if n % 2 == 0 {
+                    let ok = if n.is_multiple_of(2) {
                         std::fs::write(catalog.join("soak.yaml"), &descriptor).is_ok()
                     } else {
                         let response = client
@@ -187,7 +191,7 @@ fn main() {
             let rss = meridian.rss_mib();
             let spans = tally.spans.load(Ordering::Relaxed);
             samples.push((started.elapsed().as_secs(), rss));
-            if samples.len() % 6 == 0 {
+            if samples.len().is_multiple_of(6) {
                 println!(
                     "{:>5} s  RSS {rss:7.1} MiB  {:>9} spans/s  reads {}  errors {}/{}/{}",
                     started.elapsed().as_secs(),
@@ -210,18 +214,33 @@ fn main() {
         let max = after_warmup.iter().copied().fold(0.0, f64::max);
         let mut latencies = latencies.lock().unwrap_or_else(|p| p.into_inner()).clone();
         latencies.sort_unstable();
-        let quantile = |q: f64| latencies.get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or(0) as f64 / 1000.0;
+        let quantile = |q: f64| {
+            latencies.get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1))).copied().unwrap_or(0) as f64
+                / 1000.0
+        };
         println!();
         println!("| figure | value |");
         println!("|---|---|");
         println!("| duration | {:.0} min |", elapsed / 60.0);
-        println!("| spans accepted | {} ({:.0}/s) |", tally.spans.load(Ordering::Relaxed), tally.spans.load(Ordering::Relaxed) as f64 / elapsed);
-        println!("| exports refused (503, retry) / failed | {} / {} |", tally.refused.load(Ordering::Relaxed), tally.export_errors.load(Ordering::Relaxed));
+        println!(
+            "| spans accepted | {} ({:.0}/s) |",
+            tally.spans.load(Ordering::Relaxed),
+            tally.spans.load(Ordering::Relaxed) as f64 / elapsed
+        );
+        println!(
+            "| exports refused (503, retry) / failed | {} / {} |",
+            tally.refused.load(Ordering::Relaxed),
+            tally.export_errors.load(Ordering::Relaxed)
+        );
         println!("| catalog edits / failed | {} / {} |", tally.edits.load(Ordering::Relaxed), tally.edit_errors.load(Ordering::Relaxed));
         println!("| reads / failed | {} / {} |", tally.reads.load(Ordering::Relaxed), tally.read_errors.load(Ordering::Relaxed));
         println!("| read latency p50 / p99 / max | {:.1} / {:.1} / {:.1} ms |", quantile(0.5), quantile(0.99), quantile(1.0));
         println!("| RSS after 1 min / at the end / highest | {first:.1} / {last:.1} / {max:.1} MiB |");
         println!("| server peak RSS (VmHWM) | {:.1} MiB |", meridian.peak_rss_mib());
-        println!("| server CPU | {:.0} core-seconds ({:.0} % of one core) |", meridian.cpu_seconds(), 100.0 * meridian.cpu_seconds() / elapsed);
+        println!(
+            "| server CPU | {:.0} core-seconds ({:.0} % of one core) |",
+            meridian.cpu_seconds(),
+            100.0 * meridian.cpu_seconds() / elapsed
+        );
     });
 }

@@ -46,14 +46,27 @@ async fn every_listener_speaks_tls_and_the_python_sdk_exports_over_it() {
         require_or_skip("no Python with the OpenTelemetry SDK (run scripts/setup.sh test)");
         return;
     }
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/send_tls.py");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/send_call.py");
     let grpc = meridian.otlp_grpc.clone();
     let http = meridian.otlp_http.clone();
     let ca_file = ca_file.display().to_string();
     let run = tokio::task::spawn_blocking(move || {
         std::process::Command::new(python)
             .arg(script)
-            .args(["--grpc", &grpc, "--http", &http, "--ca", &ca_file, "--calls", "3"])
+            .args([
+                "--grpc",
+                &grpc,
+                "--http",
+                &http,
+                "--ca",
+                &ca_file,
+                "--caller",
+                "tls-grpc-client",
+                "--callee",
+                "tls-http-server",
+                "--calls",
+                "3",
+            ])
             // requests lets these override the exporter's own CA file (psf/requests#3829).
             .env_remove("REQUESTS_CA_BUNDLE")
             .env_remove("CURL_CA_BUNDLE")

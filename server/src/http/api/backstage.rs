@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use utoipa_axum::routes;
 
 use super::openapi::{self, NotFound, ReadErrors, WriteErrors};
-use super::{ApiBody, ApiError, ApiPath, ApiQuery, ApiState, Routes};
+use super::{ApiBody, ApiError, ApiPath, ApiQuery, ApiState, DryRun, Routes};
 use crate::catalog::service::CatalogLocation;
 use crate::core::location_source;
 use crate::http::auth::WriteAccess;
@@ -426,15 +426,6 @@ async fn locations(State(state): State<ApiState>) -> Result<Response, ApiError> 
     responses((status = 200, body = CatalogLocation), NotFound, ReadErrors))]
 async fn location(State(state): State<ApiState>, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
     Ok(Json(state.core.location(&id).await?).into_response())
-}
-
-#[derive(Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-struct DryRun {
-    /// Only report what the location holds; register nothing.
-    #[serde(rename = "dryRun")]
-    #[param(rename = "dryRun")]
-    dry_run: Option<bool>,
 }
 
 #[derive(Deserialize, ToSchema)]

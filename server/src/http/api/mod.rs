@@ -282,9 +282,10 @@ async fn problems(State(state): State<ApiState>) -> Response {
     Json(state.core.problems().as_ref().clone()).into_response()
 }
 
+/// `?dryRun=true`: a registration only checks and reports.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct RegisterParams {
+struct DryRun {
     /// Only check and report; register nothing.
     #[serde(rename = "dryRun")]
     #[param(rename = "dryRun")]
@@ -294,7 +295,7 @@ struct RegisterParams {
 /// `POST /api/v1/entities[?dryRun=true]` with a YAML body (one or more
 /// descriptors): registers or replaces them, all or none. 400 with the
 /// problems (`request:line:column`) when any document is invalid.
-#[utoipa::path(post, path = "/api/v1/entities", tag = "catalog", params(RegisterParams),
+#[utoipa::path(post, path = "/api/v1/entities", tag = "catalog", params(DryRun),
     request_body(content = String, content_type = "application/yaml", description = "One or more entity descriptors"),
     security(("bearer" = [])),
     responses(
@@ -306,7 +307,7 @@ struct RegisterParams {
 async fn register_entities(
     _: WriteAccess,
     State(state): State<ApiState>,
-    ApiQuery(params): ApiQuery<RegisterParams>,
+    ApiQuery(params): ApiQuery<DryRun>,
     ApiBody(body): ApiBody,
 ) -> Result<Response, ApiError> {
     let yaml = std::str::from_utf8(&body).map_err(|_| ApiError::bad_request("the body must be UTF-8 YAML"))?;
