@@ -217,11 +217,11 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         Some(github) => Some((GithubPoller::new(github).map_err(anyhow::Error::msg)?, github.clone())),
         None => None,
     };
-    let mut connection_limits = make_room_for(config.connections.clone())?;
+    let mut listening = make_room_for(config.connections.clone())?;
     if let Some((cert, key)) = &config.tls {
-        connection_limits.tls = Some(listener::tls_config(cert, key)?);
+        listening.tls = Some(listener::tls_config(cert, key)?);
     }
-    let scheme = if connection_limits.tls.is_some() { "https" } else { "http" };
+    let scheme = if listening.tls.is_some() { "https" } else { "http" };
     let web_listener = bind(config.addr, "the web UI and API").await?;
     let grpc_listener = bind(config.otlp_grpc_addr, "OTLP/gRPC").await?;
     let http_listener = bind(config.otlp_http_addr, "OTLP/HTTP").await?;
@@ -299,17 +299,22 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         tasks: Vec::new(),
     };
 
-    let limits = connection_limits;
-    tasks.push(tokio::spawn(listener::serve_router(web_listener, app, limits.clone(), "the web port", shutdown.clone().cancelled_owned())));
+    tasks.push(tokio::spawn(listener::serve_router(
+        web_listener,
+        app,
+        listening.clone(),
+        "the web port",
+        shutdown.clone().cancelled_owned(),
+    )));
     tasks.push(tokio::spawn(listener::serve_router(
         http_listener,
         otlp_http,
-        limits.clone(),
+        listening.clone(),
         "OTLP/HTTP",
         shutdown.clone().cancelled_owned(),
     )));
     let grpc = collector::receiver::grpc::GrpcReceiver::new(pipeline.clone(), &receiver);
-    tasks.push(tokio::spawn(grpc.serve(grpc_listener, limits, shutdown.clone().cancelled_owned())));
+    tasks.push(tokio::spawn(grpc.serve(grpc_listener, listening, shutdown.clone().cancelled_owned())));
     tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, shutdown.clone())));
     tasks.push(tokio::spawn(traffic::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone())));
 

@@ -64,14 +64,14 @@ impl GrpcReceiver {
     }
 
     /// Serves gRPC on `listener` until `shutdown` completes, within
-    /// `limits` (see [`listener`](super::listener)).
-    pub async fn serve(self, listener: TcpListener, limits: ListenerConfig, shutdown: impl Future<Output = ()>) {
+    /// `config` (see [`listener`](super::listener)).
+    pub async fn serve(self, listener: TcpListener, config: ListenerConfig, shutdown: impl Future<Output = ()>) {
         let receiver = Arc::new(self);
         let service = hyper::service::service_fn(move |request| {
             let receiver = receiver.clone();
             async move { Ok::<_, Infallible>(receiver.call(request).await) }
         });
-        super::listener::serve(listener, service, limits, "OTLP/gRPC", shutdown).await;
+        super::listener::serve(listener, service, config, "OTLP/gRPC", shutdown).await;
     }
 
     /// Answers one HTTP/2 request.

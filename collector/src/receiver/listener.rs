@@ -108,7 +108,7 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// Serves `service` on `listener` until `shutdown` completes, then closes
 /// every connection gracefully, waiting at most [`DRAIN`]. `what` names the
 /// listener in logs.
-pub async fn serve<S, B>(listener: TcpListener, service: S, limits: ListenerConfig, what: &'static str, shutdown: impl Future<Output = ()>)
+pub async fn serve<S, B>(listener: TcpListener, service: S, config: ListenerConfig, what: &'static str, shutdown: impl Future<Output = ()>)
 where
     S: hyper::service::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
@@ -117,13 +117,13 @@ where
     B::Data: Send,
     B::Error: Into<BoxError>,
 {
-    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let slots = Arc::new(Semaphore::new(config.max_connections));
     let (stop, stopping) = watch::channel(false);
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
-    let tls = limits.tls.clone().map(TlsAcceptor::from);
+    let tls = config.tls.clone().map(TlsAcceptor::from);
     tokio::pin!(shutdown);
     let mut warned_full = false;
     loop {
@@ -135,9 +135,9 @@ where
             () = &mut shutdown => break,
         };
         if slots.available_permits() == 0 && !warned_full {
-            tracing::warn!("{what}: {} connections open, the most allowed (--max-connections); new ones wait", limits.max_connections);
+            tracing::warn!("{what}: {} connections open, the most allowed (--max-connections); new ones wait", config.max_connections);
             warned_full = true;
-        } else if slots.available_permits() > limits.max_connections / 10 {
+        } else if slots.available_permits() > config.max_connections / 10 {
             warned_full = false;
         }
         let tcp = tokio::select! {
@@ -155,7 +155,7 @@ where
         // Without it a small answer waits on the client's delayed ACK.
         let _ = tcp.set_nodelay(true);
         let (builder, service, stopping, tls) = (builder.clone(), service.clone(), stopping.clone(), tls.clone());
-        let (header_read_timeout, idle_timeout) = (limits.header_read_timeout, limits.idle_timeout);
+        let (header_read_timeout, idle_timeout) = (config.header_read_timeout, config.idle_timeout);
         tokio::spawn(async move {
             let _slot = slot;
             let Some(tls) = tls else {
@@ -171,7 +171,7 @@ where
     drop(listener);
     let _ = stop.send(true);
     // Every connection holds a slot until it ends: all slots back means all closed.
-    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let all = u32::try_from(config.max_connections).unwrap_or(u32::MAX);
     if tokio::time::timeout(DRAIN, slots.acquire_many(all)).await.is_err() {
         tracing::warn!("{what}: connections still open after {DRAIN:?}; closing them");
     }
@@ -232,11 +232,11 @@ async fn serve_connection<T, S, B>(
 pub async fn serve_router(
     listener: TcpListener,
     router: axum::Router,
-    limits: ListenerConfig,
+    config: ListenerConfig,
     what: &'static str,
     shutdown: impl Future<Output = ()>,
 ) {
-    serve(listener, hyper_util::service::TowerToHyperService::new(router), limits, what, shutdown).await;
+    serve(listener, hyper_util::service::TowerToHyperService::new(router), config, what, shutdown).await;
 }
 
 /// A connection's socket (or TLS stream), noting when it last read or wrote a byte.

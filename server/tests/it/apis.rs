@@ -51,16 +51,6 @@ fn definition(with_post: bool) -> String {
     )
 }
 
-fn python() -> Option<std::path::PathBuf> {
-    let path = workspace_root().join("target/otel-venv/bin/python");
-    if path.exists() {
-        Some(path)
-    } else {
-        require_or_skip(&format!("no Python with the OpenTelemetry SDK at {} (run scripts/setup.sh test)", path.display()));
-        None
-    }
-}
-
 /// GETs `path` until `ready` holds of its body (the flush and the catalog watcher run on their own).
 async fn wait_for(base: &str, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
     let mut last = Value::Null;
@@ -77,7 +67,7 @@ async fn wait_for(base: &str, path: &str, ready: impl Fn(&Value) -> bool) -> Val
 
 #[tokio::test]
 async fn coverage_consumers_and_changes_from_python_sdk_traffic() {
-    let Some(python) = python() else { return };
+    let Some(python) = test_venv("python") else { return };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("catalog-info.yaml"), CATALOG).unwrap();
     std::fs::write(dir.path().join("orders.yaml"), definition(true)).unwrap();

@@ -2,7 +2,6 @@
 //! it by schemathesis: requests generated from the document, with and
 //! without a token, on a real binary with the demo catalog and traffic.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
@@ -81,23 +80,13 @@ async fn the_document_describes_every_route_its_errors_and_who_may_write() {
     assert!(pattern.contains("|90)d") && pattern.contains("2160)h"), "{pattern}");
 }
 
-fn schemathesis() -> Option<PathBuf> {
-    let path = workspace_root().join("target/otel-venv/bin/schemathesis");
-    if path.exists() {
-        Some(path)
-    } else {
-        require_or_skip(&format!("no schemathesis at {} (run scripts/setup.sh test)", path.display()));
-        None
-    }
-}
-
 /// Requests generated per operation and phase: enough to find what the
 /// examples so far found, small enough for `make test` (about 10 s a run).
 const EXAMPLES: &str = "20";
 
 #[tokio::test(flavor = "multi_thread")]
 async fn schemathesis_finds_no_server_error_and_no_answer_off_the_document() {
-    let Some(schemathesis) = schemathesis() else { return };
+    let Some(schemathesis) = test_venv("schemathesis") else { return };
     let catalog = demo_catalog().display().to_string();
     let meridian = Process::spawn(&["--catalog", &catalog, "--api-token", "s3cret", "--flush-interval-ms", "200"]);
     meridian.ready().await;

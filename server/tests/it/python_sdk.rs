@@ -5,20 +5,9 @@ use std::process::Command;
 
 use crate::common::*;
 
-fn python() -> Option<std::path::PathBuf> {
-    let path =
-        std::env::var_os("MERIDIAN_TEST_PYTHON").map(Into::into).unwrap_or_else(|| workspace_root().join("target/otel-venv/bin/python"));
-    if path.exists() {
-        Some(path)
-    } else {
-        require_or_skip(&format!("no Python with the OpenTelemetry SDK at {} (run scripts/setup.sh test)", path.display()));
-        None
-    }
-}
-
 #[tokio::test]
 async fn python_sdk_over_grpc_and_http_gives_exact_edges_and_counts() {
-    let Some(python) = python() else { return };
+    let Some(python) = test_venv("python") else { return };
     // A short pairing window, so the unanswered payment calls become an external edge quickly.
     let server = start_with(None, vec![], |config| config.engine.pairing_window = std::time::Duration::from_secs(2)).await;
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/send_traces.py");

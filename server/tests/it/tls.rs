@@ -41,11 +41,7 @@ async fn every_listener_speaks_tls_and_the_python_sdk_exports_over_it() {
     let plain = reqwest::Client::builder().timeout(Duration::from_secs(3)).build().unwrap();
     assert!(plain.get(format!("{}/healthz", meridian.base)).send().await.is_err());
 
-    let python = workspace_root().join("target/otel-venv/bin/python");
-    if !python.exists() {
-        require_or_skip("no Python with the OpenTelemetry SDK (run scripts/setup.sh test)");
-        return;
-    }
+    let Some(python) = test_venv("python") else { return };
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/send_call.py");
     let grpc = meridian.otlp_grpc.clone();
     let http = meridian.otlp_http.clone();

@@ -197,6 +197,20 @@ pub fn postgres_url() -> Option<String> {
     }
 }
 
+/// A program of the test venv (`target/otel-venv/bin/TOOL`: the Python
+/// OpenTelemetry SDK and schemathesis; `MERIDIAN_TEST_PYTHON` names another
+/// Python), or a skip (a failure under MERIDIAN_REQUIRE_ALL) without it.
+pub fn test_venv(tool: &str) -> Option<PathBuf> {
+    let given = (tool == "python").then(|| std::env::var_os("MERIDIAN_TEST_PYTHON")).flatten().map(PathBuf::from);
+    let path = given.unwrap_or_else(|| workspace_root().join("target/otel-venv/bin").join(tool));
+    if path.exists() {
+        Some(path)
+    } else {
+        require_or_skip(&format!("no {tool} at {} (run scripts/setup.sh test)", path.display()));
+        None
+    }
+}
+
 pub fn require_or_skip(why: &str) {
     if std::env::var("MERIDIAN_REQUIRE_ALL").is_ok_and(|v| v == "1") {
         panic!("required test dependency missing: {why}");
@@ -316,6 +330,8 @@ pub struct PrivatePostgres {
     bin: PathBuf,
     dir: tempfile::TempDir,
     pub port: u16,
+    /// Root runs PostgreSQL's tools as `postgres` (PostgreSQL refuses root).
+    as_postgres: bool,
 }
 
 impl PrivatePostgres {
@@ -331,12 +347,12 @@ impl PrivatePostgres {
             return None;
         };
         let dir = tempfile::tempdir().expect("temp dir");
-        let root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
-        if root {
+        let as_postgres = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n");
+        if as_postgres {
             let chowned = std::process::Command::new("chown").args(["postgres:postgres"]).arg(dir.path()).status().expect("chown");
             assert!(chowned.success());
         }
-        let server = PrivatePostgres { bin, dir, port: free_port() };
+        let server = PrivatePostgres { bin, dir, port: free_port(), as_postgres };
         let data = server.data();
         server.run("initdb", &["-D", &data, "-U", "meridian", "--auth=trust"]);
         server.resume();
@@ -348,9 +364,8 @@ impl PrivatePostgres {
     }
 
     fn run(&self, tool: &str, args: &[&str]) {
-        let root = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
         let tool = self.bin.join(tool).display().to_string();
-        let mut command = if root {
+        let mut command = if self.as_postgres {
             let mut c = std::process::Command::new("runuser");
             c.args(["-u", "postgres", "--", &tool]);
             c
