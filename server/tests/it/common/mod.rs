@@ -232,8 +232,23 @@ pub async fn fresh_postgres_database(url: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// A free port below the kernel's ephemeral range (32768 and up on Linux).
+/// A port the kernel hands out (`bind(0)`) can be taken by any outgoing
+/// connection of a busy test run before the server binds it; these are
+/// never handed out, and a counter keeps this process's tests apart.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 10_000;
+    const SPAN: u32 = 22_000;
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = std::process::id() % SPAN;
+    for _ in 0..SPAN {
+        let port = (FIRST + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % SPAN) as u16;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between {FIRST} and {}", FIRST + SPAN)
 }
 
 /// The `meridian` binary in a process of its own (for its memory, or for
@@ -244,7 +259,7 @@ pub struct Process {
     pub base: String,
     pub otlp_grpc: String,
     pub otlp_http: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Process {
@@ -269,7 +284,7 @@ impl Process {
             .args(args)
             .env_remove("MERIDIAN_API_TOKEN")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
+            .stderr(std::fs::File::create(dir.path().join("stderr.log")).expect("stderr file"))
             .spawn()
             .expect("meridian starts");
         Process {
@@ -277,7 +292,7 @@ impl Process {
             base: format!("http://127.0.0.1:{port}"),
             otlp_grpc: format!("127.0.0.1:{grpc}"),
             otlp_http: format!("127.0.0.1:{http}"),
-            _dir: dir,
+            dir,
         }
     }
 
@@ -295,7 +310,7 @@ impl Process {
         started.elapsed()
     }
 
-    /// Waits until the API answers.
+    /// Waits until the API answers; fails with what the process printed.
     pub async fn ready(&self) {
         for _ in 0..600 {
             if reqwest::get(format!("{}/healthz", self.base)).await.is_ok_and(|r| r.status().is_success()) {
@@ -303,7 +318,14 @@ impl Process {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("meridian did not answer within 30 s");
+        panic!("meridian did not answer within 30 s; it printed:\n{}", self.printed());
+    }
+
+    /// The last 4 KiB of what the process wrote to stderr.
+    pub fn printed(&self) -> String {
+        let text = std::fs::read_to_string(self.dir.path().join("stderr.log")).unwrap_or_default();
+        let cut = text.len().saturating_sub(4096);
+        text.get(cut..).unwrap_or(&text).to_string()
     }
 
     /// The process's peak resident memory so far (VmHWM), in MiB.
