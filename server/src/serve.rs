@@ -243,12 +243,16 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     // Watch first, then load: a change made during the load triggers another.
     let watcher = watch::spawn(catalog.clone(), shutdown.clone()).await.context("cannot watch the catalog's files")?;
     catalog.reload().await?;
-    let url_refresher = tokio::spawn(watch::refresh_urls(catalog.clone(), config.url_refresh_interval, shutdown.clone()));
+    let (leadership, campaign) = store.lead(shutdown.clone());
+    let url_refresher =
+        tokio::spawn(watch::refresh_urls(catalog.clone(), config.url_refresh_interval, leadership.clone(), shutdown.clone()));
+    let follower = tokio::spawn(crate::catalog::notices::follow(catalog.clone(), shutdown.clone()));
 
     let pipeline = Arc::new(Pipeline::new(config.engine.clone()).with_max_in_flight_bytes(config.max_in_flight_bytes));
     let live = Arc::new(Live::new(shutdown.clone()));
     traffic::restore(&pipeline, &live, &store).await.context("cannot restore the observed graph from the database")?;
-    let mut tasks = vec![watcher, url_refresher];
+    let mut tasks = vec![watcher, url_refresher, follower];
+    tasks.extend(campaign);
     let webhook = match alert_webhook {
         Some(url) => {
             let (webhook, task) = Webhook::start(url, shutdown.clone());
@@ -257,14 +261,16 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         }
         None => None,
     };
-    let slos = Arc::new(SloService::new(store.clone(), catalog.clone(), webhook));
+    let slos = Arc::new(SloService::new(store.clone(), catalog.clone(), webhook).with_leadership(leadership.clone()));
     if let Some((poller, github)) = github {
-        tasks.push(tokio::spawn(github::run(poller, github, store.clone(), catalog.clone(), shutdown.clone())));
+        tasks.push(tokio::spawn(github::run(poller, github, store.clone(), catalog.clone(), leadership.clone(), shutdown.clone())));
     }
     if let Some(interval) = config.slo_interval {
         tasks.push(tokio::spawn(crate::slos::run(slos.clone(), interval, shutdown.clone())));
     }
-    let core = Core::new(store.clone(), catalog, live.clone(), config.engine.limits, slos.clone()).with_regression_rule(config.regression);
+    let core = Core::new(store.clone(), catalog, live.clone(), config.engine.limits, slos.clone())
+        .with_regression_rule(config.regression)
+        .with_leadership(leadership.clone());
     if let Some(interval) = config.scorecard_interval {
         tasks.push(tokio::spawn(crate::core::scorecards::run(core.clone(), interval, shutdown.clone())));
     }
@@ -315,7 +321,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     )));
     let grpc = collector::receiver::grpc::GrpcReceiver::new(pipeline.clone(), &receiver);
     tasks.push(tokio::spawn(grpc.serve(grpc_listener, listening, shutdown.clone().cancelled_owned())));
-    tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, shutdown.clone())));
+    tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, leadership, shutdown.clone())));
     tasks.push(tokio::spawn(traffic::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone())));
 
     tracing::info!(

@@ -6,6 +6,8 @@
 //!   reload nor see half of one; registration of YAML and locations;
 //! - [`watch`]: reloads when watched files change, and periodically while
 //!   URLs are in use;
+//! - [`notices`]: replicas on one PostgreSQL tell each other what they
+//!   changed (`LISTEN`/`NOTIFY`), and follow each other's changes;
 //! - [`url_reader`]: reads URLs, only for hosts on the allow-list;
 //! - [`definitions`]: the files an API definition's `$ref`s name, inside
 //!   the same roots and hosts.
@@ -14,9 +16,12 @@
 //! It writes the store's catalog tables and nothing else.
 
 pub mod definitions;
+pub mod notices;
 pub mod service;
 pub mod url_reader;
 pub mod watch;
 
-pub use service::{CatalogError, CatalogLocation, CatalogService, LocationRegistration, Registration, ReloadReport, catalog_folders};
+pub use service::{
+    CatalogError, CatalogLocation, CatalogService, Cause, LocationRegistration, Registration, ReloadReport, catalog_folders,
+};
 pub use url_reader::{AllowList, CatalogReader};

@@ -108,6 +108,22 @@ pub struct CatalogService {
     /// What each file held last time, so a reload reads only changed files.
     load_cache: std::sync::Mutex<catalog::load::LoadCache>,
     urls: Arc<dyn Reader + Send + Sync>,
+    /// Names this process in notices to other replicas.
+    replica: String,
+}
+
+/// Why a reload runs, which decides whether it writes and tells the other
+/// replicas ([`super::notices`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// A change seen here: files, URLs, a registration. Writes what changed
+    /// and, if anything did, tells the others.
+    Here,
+    /// Locations were registered or removed here: tells the others even if
+    /// no entity changed, so they watch the new set.
+    LocationsChanged,
+    /// Another replica changed the catalog and stored it: read, write nothing.
+    Peer { locations: bool },
 }
 
 /// What one reload did.
@@ -118,6 +134,8 @@ pub struct ReloadReport {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
+    /// Rows were written (something changed).
+    pub wrote: bool,
 }
 
 /// The folders of `--catalog` sources: a folder itself, a file's folder.
@@ -176,7 +194,31 @@ impl CatalogService {
             locations_changed: tokio::sync::Notify::new(),
             load_cache: std::sync::Mutex::default(),
             urls,
+            replica: replica_name(),
         })
+    }
+
+    pub(super) fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// This process's name in notices to other replicas.
+    pub fn replica(&self) -> &str {
+        &self.replica
+    }
+
+    /// Tells the other replicas, once the change is stored. A notice that
+    /// cannot be sent is logged: the change is stored, and the others read
+    /// it on their next reload.
+    async fn publish(&self, change: super::notices::Change) {
+        let notice = super::notices::Notice { from: self.replica.clone(), change };
+        let sent = match serde_json::to_string(&notice) {
+            Ok(payload) => self.store.notify(super::notices::CHANNEL, &payload).await.map_err(|e| e.to_string()),
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(error) = sent {
+            tracing::warn!("cannot tell other replicas about a catalog change ({:?}): {error}", notice.change);
+        }
     }
 
     /// The folders an API definition's `$ref`s may read (each `--catalog`
@@ -278,8 +320,10 @@ impl CatalogService {
                 };
                 self.store.add_location(&stored).await?;
                 self.locations_changed.notify_one();
+                self.reload_because(Cause::LocationsChanged).await?;
+            } else {
+                self.reload().await?;
             }
-            self.reload().await?;
         }
         let registration = Registration { applied: !dry_run, entities, added, replaced, problems: loaded.diagnostics };
         Ok(LocationRegistration { location, exists, registration })
@@ -300,7 +344,7 @@ impl CatalogService {
         let removed = self.store.remove_location(id).await?;
         if removed {
             self.locations_changed.notify_one();
-            self.reload().await?;
+            self.reload_because(Cause::LocationsChanged).await?;
         }
         Ok(removed)
     }
@@ -311,9 +355,25 @@ impl CatalogService {
         let _guard = self.reloading.lock().await;
         let current = self.snapshot();
         let Some(target) = current.get_by_uid(uid) else { return Ok(false) };
+        let key = target.key.clone();
         let entities: Vec<Arc<Entity>> = current.entities().iter().filter(|e| e.uid != target.uid).map(|e| e.entity.clone()).collect();
-        self.persist_and_swap(entities, std::slice::from_ref(&target.key), None).await?;
+        drop(current);
+        self.persist_and_swap(entities, std::slice::from_ref(&key), None, true).await?;
+        self.publish(super::notices::Change::Deleted { entity_ref: key }).await;
         Ok(true)
+    }
+
+    /// Drops an entity another replica deleted (and stored as deleted).
+    pub async fn forget(&self, key: &str) -> Result<()> {
+        let _guard = self.reloading.lock().await;
+        let current = self.snapshot();
+        if current.get(key).is_none() {
+            return Ok(());
+        }
+        let entities: Vec<Arc<Entity>> = current.entities().iter().filter(|e| e.key != key).map(|e| e.entity.clone()).collect();
+        drop(current);
+        self.persist_and_swap(entities, &[key.to_string()], None, false).await?;
+        Ok(())
     }
 
     /// Entities registered through the API, as the loader takes them.
@@ -349,6 +409,22 @@ impl CatalogService {
 
     /// Reads every location again, persists the result and swaps the index.
     pub async fn reload(&self) -> Result<ReloadReport> {
+        self.reload_because(Cause::Here).await
+    }
+
+    /// [`Self::reload`], writing and telling the other replicas as `cause` says.
+    pub async fn reload_because(&self, cause: Cause) -> Result<ReloadReport> {
+        let report = self.reload_inner(cause).await?;
+        match cause {
+            Cause::Here if report.wrote => self.publish(super::notices::Change::Reloaded { locations: false }).await,
+            Cause::LocationsChanged => self.publish(super::notices::Change::Reloaded { locations: true }).await,
+            Cause::Peer { locations: true } => self.locations_changed.notify_one(),
+            Cause::Here | Cause::Peer { .. } => {}
+        }
+        Ok(report)
+    }
+
+    async fn reload_inner(&self, cause: Cause) -> Result<ReloadReport> {
         let _guard = self.reloading.lock().await;
         let started = std::time::Instant::now();
         let roots: Vec<Source> = self.locations().await?.iter().map(CatalogLocation::source).collect();
@@ -412,10 +488,18 @@ impl CatalogService {
         diagnostics.extend(slo::definition::unknown_services(&slos.slos, |service| components.contains(service)));
         drop(components);
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-        let report =
-            ReloadReport { entities: entities.len(), orphans, files: loaded.files.len(), errors, warnings: diagnostics.len() - errors };
+        let mut report = ReloadReport {
+            entities: entities.len(),
+            orphans,
+            files: loaded.files.len(),
+            errors,
+            warnings: diagnostics.len() - errors,
+            wrote: false,
+        };
         // Every previous entity is kept (present, last good, or orphaned): none is removed.
-        let timings = self.persist_and_swap(entities, &[], Some(diagnostics)).await?;
+        let write = !matches!(cause, Cause::Peer { .. });
+        let (timings, wrote) = self.persist_and_swap(entities, &[], Some(diagnostics), write).await?;
+        report.wrote = wrote;
         *self.slos.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(slos.slos.into_iter().map(Arc::new).collect());
         *self.scorecards.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(scorecards.scorecards.into_iter().map(Arc::new).collect());
         tracing::info!(
@@ -432,14 +516,16 @@ impl CatalogService {
         Ok(report)
     }
 
-    /// Stores and serves `entities`; `removed` are the refs of the current
-    /// catalog they no longer hold. Returns how long storing and indexing took.
+    /// Stores (with `write`) and serves `entities`; `removed` are the refs of
+    /// the current catalog they no longer hold. Returns how long storing and
+    /// indexing took, and whether any row was written.
     async fn persist_and_swap(
         &self,
         entities: Vec<Arc<Entity>>,
         removed: &[String],
         diagnostics: Option<Vec<Diagnostic>>,
-    ) -> Result<(std::time::Duration, std::time::Duration)> {
+        write: bool,
+    ) -> Result<((std::time::Duration, std::time::Duration), bool)> {
         let started = std::time::Instant::now();
         // Write only what differs from what is stored (the current snapshot);
         // an entity still shared with it is unchanged without looking inside.
@@ -449,8 +535,11 @@ impl CatalogService {
             .filter(|entity| previous.get(&entity.key()).is_none_or(|old| !Arc::ptr_eq(&old.entity, entity) && old.entity != **entity))
             .map(|entity| &**entity)
             .collect();
-        self.store.apply_catalog_changes(&changed, removed).await?;
-        self.store.record_api_versions(&api_definitions(changed.iter().copied()), crate::store::unix_seconds()).await?;
+        let wrote = write && !(changed.is_empty() && removed.is_empty());
+        if wrote {
+            self.store.apply_catalog_changes(&changed, removed).await?;
+            self.store.record_api_versions(&api_definitions(changed.iter().copied()), crate::store::unix_seconds()).await?;
+        }
         drop(changed);
         let stored = started.elapsed();
         let diagnostics = Arc::new(diagnostics.unwrap_or_else(|| self.diagnostics().as_ref().clone()));
@@ -460,6 +549,14 @@ impl CatalogService {
         // Freeing a large catalog takes a while; readers need not wait for it.
         tokio::spawn(crate::run_blocking(move || drop(replaced)));
         *self.diagnostics.write().unwrap_or_else(|p| p.into_inner()) = diagnostics;
-        Ok((stored, started.elapsed() - stored))
+        Ok(((stored, started.elapsed() - stored), wrote))
     }
+}
+
+/// A name for this process among replicas: its host, its pid and when it
+/// started, so two replicas (even with the same pid in two containers) differ.
+fn replica_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let started = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{}-{}-{started:x}", host.trim(), std::process::id())
 }

@@ -12,6 +12,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::service::CatalogService;
+use crate::store::Leadership;
 
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
@@ -84,15 +85,17 @@ impl Watching {
     }
 }
 
-/// URLs cannot be watched: while the catalog reads any, read it all again
-/// every `interval` (unchanged files are not parsed again).
-pub async fn refresh_urls(catalog: Arc<CatalogService>, interval: Duration, shutdown: CancellationToken) {
+/// URLs cannot be watched: while the catalog reads any, the leading replica
+/// reads it all again every `interval` (unchanged files are not parsed
+/// again), and tells the others if anything changed.
+pub async fn refresh_urls(catalog: Arc<CatalogService>, interval: Duration, leadership: Leadership, shutdown: CancellationToken) {
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(interval) => {}
         }
-        if catalog.reads_urls()
+        if leadership.is_leading()
+            && catalog.reads_urls()
             && let Err(error) = catalog.reload().await
         {
             tracing::error!("catalog refresh (URLs) failed: {error:#}");

@@ -87,6 +87,8 @@ pub struct Core {
     comparisons: deploys::Comparisons,
     apis: apis::ApiCache,
     scores: scorecards::Scores,
+    /// Only the leading replica stores scorecard history.
+    leadership: crate::store::Leadership,
 }
 
 impl Core {
@@ -102,6 +104,7 @@ impl Core {
             comparisons: deploys::Comparisons::default(),
             apis: apis::ApiCache::default(),
             scores: scorecards::Scores::default(),
+            leadership: crate::store::Leadership::always(),
         }
     }
 
@@ -130,5 +133,16 @@ impl Core {
     /// When a deploy counts as a regression (default: [`deploys::DEFAULT_REGRESSION_RULE`]).
     pub fn with_regression_rule(self, regression_rule: deploys::RegressionRule) -> Self {
         Self { regression_rule, ..self }
+    }
+
+    /// Whether this replica leads the others on its database (default: it
+    /// is alone, and leads).
+    pub fn with_leadership(self, leadership: crate::store::Leadership) -> Self {
+        Self { leadership, ..self }
+    }
+
+    /// Whether this replica leads (`/metrics`).
+    pub fn is_leading(&self) -> bool {
+        self.leadership.is_leading()
     }
 }

@@ -286,7 +286,10 @@ impl Core {
                 teams,
             });
         }
-        self.store.record_scores(&rows).await?;
+        // Every replica scores for its own readers; one stores the history.
+        if self.leadership.is_leading() {
+            self.store.record_scores(&rows).await?;
+        }
         *self.scores.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot);
         Ok(())
     }

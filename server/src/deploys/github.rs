@@ -288,10 +288,19 @@ fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
     None
 }
 
-/// Polls until `shutdown`, every `config.poll`, longer when GitHub asks.
-pub async fn run(mut poller: GithubPoller, config: GithubConfig, store: Store, catalog: Arc<CatalogService>, shutdown: CancellationToken) {
+/// Polls until `shutdown`, every `config.poll` (longer when GitHub asks),
+/// while this replica leads: one replica polls for all.
+pub async fn run(
+    mut poller: GithubPoller,
+    config: GithubConfig,
+    store: Store,
+    catalog: Arc<CatalogService>,
+    leadership: crate::store::Leadership,
+    shutdown: CancellationToken,
+) {
     loop {
-        let wait = match poller.poll(&store, &catalog).await {
+        let polled = if leadership.is_leading() { poller.poll(&store, &catalog).await } else { Ok(()) };
+        let wait = match polled {
             Ok(()) => config.poll,
             Err(GithubError::RateLimited(wait)) => {
                 tracing::warn!("GitHub's rate limit is spent; polling again in {wait:?}");

@@ -72,6 +72,7 @@ pub(super) async fn pass(
     now: u64,
     state: &mut State,
     webhook: Option<&Webhook>,
+    leading: bool,
 ) -> Result<Snapshot, StoreError> {
     let end = now - now % MINUTE;
     // Each objective's series; alike objectives share one.
@@ -120,14 +121,16 @@ pub(super) async fn pass(
         let previous = history.last().map(|(state, _)| *state);
         if previous != Some(alert) {
             let change = AlertChange { slo: slo.name.clone(), objective: index, state: alert, at: now as i64 };
-            store.record_alert(&change).await?;
+            if leading {
+                store.record_alert(&change).await?;
+            }
             history.push((alert, now as i64));
             if history.len() > HISTORY {
                 history.remove(0);
             }
             // A first look that finds nothing wrong is no news.
             let news = previous.is_some() || matches!(alert, Alert::Page | Alert::Ticket);
-            if let (Some(webhook), true) = (webhook, news) {
+            if let (Some(webhook), true) = (webhook, news && leading) {
                 webhook.send(AlertEvent::new(&slo, index, alert, previous, now, counts, &burn));
             }
         }

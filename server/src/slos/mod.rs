@@ -8,7 +8,8 @@
 //! alert state are computed from its series, exact at the window's edges
 //! ([`slo::hours::sum_range`]), and kept in memory for reads ([`Snapshot`]).
 //! Alert changes are stored and, with `--alert-webhook`, posted
-//! ([`webhook`]).
+//! ([`webhook`]), by the leading replica only; every replica counts (the
+//! counts overwrite alike) and judges, for its own readers.
 //!
 //! This room reads the catalog room (the SLO definitions) and the store;
 //! the core reads its snapshot.
@@ -47,11 +48,24 @@ pub struct SloService {
     snapshot: RwLock<Arc<Snapshot>>,
     state: tokio::sync::Mutex<evaluate::State>,
     webhook: Option<webhook::Webhook>,
+    leadership: crate::store::Leadership,
 }
 
 impl SloService {
     pub fn new(store: Store, catalog: Arc<CatalogService>, webhook: Option<webhook::Webhook>) -> Self {
-        Self { store, catalog, snapshot: RwLock::new(Arc::default()), state: tokio::sync::Mutex::new(evaluate::State::default()), webhook }
+        Self {
+            store,
+            catalog,
+            snapshot: RwLock::new(Arc::default()),
+            state: tokio::sync::Mutex::new(evaluate::State::default()),
+            webhook,
+            leadership: crate::store::Leadership::always(),
+        }
+    }
+
+    /// Stores and posts alert changes only while `leadership` leads.
+    pub fn with_leadership(self, leadership: crate::store::Leadership) -> Self {
+        Self { leadership, ..self }
     }
 
     /// The latest evaluation (empty before the first).
@@ -63,7 +77,8 @@ impl SloService {
     pub async fn evaluate(&self, now: u64) -> Result<(), StoreError> {
         let slos = self.catalog.slos();
         let mut state = self.state.lock().await;
-        let snapshot = evaluate::pass(&self.store, &slos, now, &mut state, self.webhook.as_ref()).await?;
+        let leading = self.leadership.is_leading();
+        let snapshot = evaluate::pass(&self.store, &slos, now, &mut state, self.webhook.as_ref(), leading).await?;
         *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(snapshot);
         Ok(())
     }

@@ -8,8 +8,63 @@ use collector::{Deploy, Drained, VersionSeen};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::insert::Insert;
 use super::{IN_LIST_BATCH, Store, StoreError, count, in_list, text, unix_seconds};
+
+/// The advisory lock that makes replicas store deploys one at a time
+/// (PostgreSQL): "deploys" in ASCII, read as a number.
+const DEPLOYS_LOCK: i64 = 0x0064_6570_6c6f_7973;
+
+/// Stores `deploy` unless a deploy of the same service to the same version
+/// (and environment) is stored within the quiet period around it: another
+/// replica saw the same deploy. The earlier sighting's time is kept.
+async fn insert_deploy_once(tx: &mut sqlx::Transaction<'_, sqlx::Any>, deploy: &Deploy, detected_at: i64) -> Result<(), StoreError> {
+    let at = deploy.at_unix_nanos as i64;
+    let quiet = collector::engine::QUIET_PERIOD_NANOS as i64;
+    let environment = deploy.environment.as_deref().unwrap_or_default().to_string();
+    let seen: Option<i64> = sqlx::query_scalar(
+        "SELECT at_unix_nanos FROM deploys WHERE service = $1 AND to_version = $2 AND COALESCE(environment, '') = $3
+         AND at_unix_nanos > $4 AND at_unix_nanos < $5 ORDER BY at_unix_nanos LIMIT 1",
+    )
+    .bind(deploy.service.to_string())
+    .bind(deploy.to_version.to_string())
+    .bind(environment.clone())
+    .bind(at.saturating_sub(quiet))
+    .bind(at.saturating_add(quiet))
+    .fetch_optional(&mut **tx)
+    .await?;
+    match seen {
+        Some(seen) if seen <= at => {}
+        Some(seen) => {
+            sqlx::query(
+                "UPDATE deploys SET at_unix_nanos = $1, from_version = $2
+                 WHERE service = $3 AND to_version = $4 AND COALESCE(environment, '') = $5 AND at_unix_nanos = $6",
+            )
+            .bind(at)
+            .bind(deploy.from_version.to_string())
+            .bind(deploy.service.to_string())
+            .bind(deploy.to_version.to_string())
+            .bind(environment)
+            .bind(seen)
+            .execute(&mut **tx)
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO deploys (service, at_unix_nanos, from_version, to_version, environment, detected_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(deploy.service.to_string())
+            .bind(at)
+            .bind(deploy.from_version.to_string())
+            .bind(deploy.to_version.to_string())
+            .bind(deploy.environment.as_deref().map(str::to_string))
+            .bind(detected_at)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
+}
 
 fn deploy(row: &AnyRow) -> Result<Deploy, StoreError> {
     Ok(Deploy {
@@ -113,23 +168,17 @@ impl Store {
 
     /// The deploys and versions of a drain, in the caller's transaction.
     pub(super) async fn insert_deploys(&self, tx: &mut sqlx::Transaction<'_, sqlx::Any>, drained: &Drained) -> Result<(), StoreError> {
-        let detected_at = unix_seconds();
-        let deploys = Insert {
-            table: "deploys",
-            columns: &["service", "at_unix_nanos", "from_version", "to_version", "environment", "detected_at"],
-            on_conflict: "",
-        };
-        deploys
-            .run(tx, &drained.deploys, |query, d| {
-                Ok(query
-                    .bind(d.service.to_string())
-                    .bind(d.at_unix_nanos as i64)
-                    .bind(d.from_version.to_string())
-                    .bind(d.to_version.to_string())
-                    .bind(d.environment.as_deref().map(str::to_string))
-                    .bind(detected_at))
-            })
-            .await?;
+        if !drained.deploys.is_empty() {
+            // Replicas sharing traffic each see a deploy, often in the same
+            // second: they take turns, and the second finds the first's row.
+            if self.postgres_url.is_some() {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(DEPLOYS_LOCK).execute(&mut **tx).await?;
+            }
+            let detected_at = unix_seconds();
+            for deploy in &drained.deploys {
+                insert_deploy_once(tx, deploy, detected_at).await?;
+            }
+        }
         for v in &drained.versions {
             // One row at a time: a drain may see a version twice (a retried
             // flush), and one statement may not update a row twice. The newest

@@ -12,7 +12,9 @@
 //! - [`scorecards`]: scorecard results as they change;
 //! - [`slos`]: SLO series (an objective's events per hour, minute by minute)
 //!   and alert state changes;
-//! - `insert`: batched multi-row inserts, shared by all of them.
+//! - `insert`: batched multi-row inserts, shared by all of them;
+//! - [`replicas`]: what replicas on one PostgreSQL share besides tables:
+//!   notices (`LISTEN`/`NOTIFY`) and one leader (an advisory lock).
 //!
 //! This room knows SQL and the collector's and catalog's value types, and
 //! nothing above it: no index, no HTTP. Its errors ([`StoreError`]) tell an
@@ -29,6 +31,7 @@ mod catalog;
 mod deploys;
 mod error;
 mod insert;
+mod replicas;
 mod scorecards;
 mod slos;
 
@@ -37,6 +40,7 @@ pub use buckets::{OperationStats, RollupReport};
 pub use catalog::StoredLocation;
 pub use deploys::ReportedDeploy;
 pub use error::StoreError;
+pub use replicas::{Heard, LEADER_CHECK, Leadership, Notices};
 pub use scorecards::ScoreRow;
 pub use slos::AlertChange;
 
@@ -54,6 +58,9 @@ pub const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Set on PostgreSQL: replicas' notices and leadership use sessions of
+    /// their own ([`replicas`]).
+    postgres_url: Option<std::sync::Arc<str>>,
 }
 
 impl Store {
@@ -84,7 +91,8 @@ impl Store {
             Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
         };
         migrator.run(&pool).await?;
-        Ok(Self { pool })
+        let postgres_url = (backend == Backend::Postgres).then(|| url.as_str().into());
+        Ok(Self { pool, postgres_url })
     }
 
     /// One round trip to the database (readiness).

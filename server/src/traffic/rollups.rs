@@ -1,12 +1,13 @@
 //! Rolls complete hours of minute buckets up into hour buckets and applies
-//! retention, at start and every five minutes. Several replicas may run it
-//! at once: the store claims each range once ([`crate::store::Store::roll_up`]).
+//! retention, every five minutes, on the leading replica. Should two run it
+//! at once (leadership changing hands), the store still claims each range
+//! once ([`crate::store::Store::roll_up`]).
 
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{Store, unix_seconds};
+use crate::store::{Leadership, Store, unix_seconds};
 
 /// How long minute buckets are kept by default (longer windows read hours).
 pub const DEFAULT_MINUTE_RETENTION: Duration = Duration::from_secs(48 * 3600);
@@ -31,13 +32,16 @@ impl Default for Retention {
     }
 }
 
-pub async fn run_rollups(store: Store, retention: Retention, shutdown: CancellationToken) {
+pub async fn run_rollups(store: Store, retention: Retention, leadership: Leadership, shutdown: CancellationToken) {
     let mut ticker = tokio::time::interval(ROLLUP_EVERY);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = ticker.tick() => {}
             _ = shutdown.cancelled() => return,
+        }
+        if !leadership.is_leading() {
+            continue;
         }
         let seconds = |d: Duration| d.as_secs() as i64;
         match store.roll_up(unix_seconds(), seconds(ROLLUP_GRACE), seconds(retention.minutes), seconds(retention.hours)).await {

@@ -19,6 +19,7 @@ mod openapi;
 mod outage;
 mod python_sdk;
 mod registration;
+mod replicas;
 mod scorecards;
 mod self_telemetry;
 mod serve_cli;

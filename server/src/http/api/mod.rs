@@ -368,6 +368,10 @@ async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
         "# HELP meridian_spans_pending Halves waiting for their partner.\n# TYPE meridian_spans_pending gauge\nmeridian_spans_pending {}\n",
         state.pipeline.pending()
     ));
+    body.push_str(&format!(
+        "# HELP meridian_leader 1 while this replica leads the others on its database (roll-ups, retention, GitHub, URL refreshes, SLO alerts).\n# TYPE meridian_leader gauge\nmeridian_leader {}\n",
+        u8::from(state.core.is_leading())
+    ));
     overflow_metrics(&state.pipeline.overflow(), &mut body);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
