@@ -16,53 +16,44 @@ const DEPLOYS_LOCK: i64 = 0x0064_6570_6c6f_7973;
 
 /// Stores `deploy` unless a deploy of the same service to the same version
 /// (and environment) is stored within the quiet period around it: another
-/// replica saw the same deploy. The earlier sighting's time is kept.
+/// replica saw the same deploy. The earlier sighting's time is kept. Two
+/// writes and no read first: a SQLite transaction that reads before it
+/// writes cannot wait for another writer, it fails at once.
 async fn insert_deploy_once(tx: &mut sqlx::Transaction<'_, sqlx::Any>, deploy: &Deploy, detected_at: i64) -> Result<(), StoreError> {
     let at = deploy.at_unix_nanos as i64;
     let quiet = collector::engine::QUIET_PERIOD_NANOS as i64;
-    let environment = deploy.environment.as_deref().unwrap_or_default().to_string();
-    let seen: Option<i64> = sqlx::query_scalar(
-        "SELECT at_unix_nanos FROM deploys WHERE service = $1 AND to_version = $2 AND COALESCE(environment, '') = $3
-         AND at_unix_nanos > $4 AND at_unix_nanos < $5 ORDER BY at_unix_nanos LIMIT 1",
+    let (service, from, to) = (deploy.service.to_string(), deploy.from_version.to_string(), deploy.to_version.to_string());
+    let environment = deploy.environment.as_deref().map(str::to_string);
+    // A later sighting of this deploy becomes this one.
+    sqlx::query(
+        "UPDATE deploys SET at_unix_nanos = $1, from_version = $2
+         WHERE service = $3 AND to_version = $4 AND COALESCE(environment, '') = COALESCE($5, '')
+           AND at_unix_nanos > $1 AND at_unix_nanos < $6",
     )
-    .bind(deploy.service.to_string())
-    .bind(deploy.to_version.to_string())
+    .bind(at)
+    .bind(from.clone())
+    .bind(service.clone())
+    .bind(to.clone())
     .bind(environment.clone())
+    .bind(at.saturating_add(quiet))
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO deploys (service, at_unix_nanos, from_version, to_version, environment, detected_at)
+         SELECT $1, $2, $3, $4, $5, $6
+         WHERE NOT EXISTS (SELECT 1 FROM deploys WHERE service = $1 AND to_version = $4
+             AND COALESCE(environment, '') = COALESCE($5, '') AND at_unix_nanos > $7 AND at_unix_nanos < $8)",
+    )
+    .bind(service)
+    .bind(at)
+    .bind(from)
+    .bind(to)
+    .bind(environment)
+    .bind(detected_at)
     .bind(at.saturating_sub(quiet))
     .bind(at.saturating_add(quiet))
-    .fetch_optional(&mut **tx)
+    .execute(&mut **tx)
     .await?;
-    match seen {
-        Some(seen) if seen <= at => {}
-        Some(seen) => {
-            sqlx::query(
-                "UPDATE deploys SET at_unix_nanos = $1, from_version = $2
-                 WHERE service = $3 AND to_version = $4 AND COALESCE(environment, '') = $5 AND at_unix_nanos = $6",
-            )
-            .bind(at)
-            .bind(deploy.from_version.to_string())
-            .bind(deploy.service.to_string())
-            .bind(deploy.to_version.to_string())
-            .bind(environment)
-            .bind(seen)
-            .execute(&mut **tx)
-            .await?;
-        }
-        None => {
-            sqlx::query(
-                "INSERT INTO deploys (service, at_unix_nanos, from_version, to_version, environment, detected_at)
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(deploy.service.to_string())
-            .bind(at)
-            .bind(deploy.from_version.to_string())
-            .bind(deploy.to_version.to_string())
-            .bind(deploy.environment.as_deref().map(str::to_string))
-            .bind(detected_at)
-            .execute(&mut **tx)
-            .await?;
-        }
-    }
     Ok(())
 }
 
