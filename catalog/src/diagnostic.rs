@@ -48,15 +48,19 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub message: String,
     pub entity_ref: Option<String>,
+    /// This warning says no built-in kind claims the entity (a custom kind):
+    /// [`crate::Kinds::Strict`] makes it an error and rejects the entity.
+    #[serde(skip)]
+    pub unclaimed: bool,
 }
 
 impl Diagnostic {
     pub fn error(location: Location, message: impl Into<String>) -> Self {
-        Self { location, severity: Severity::Error, message: message.into(), entity_ref: None }
+        Self { location, severity: Severity::Error, message: message.into(), entity_ref: None, unclaimed: false }
     }
 
     pub fn warning(location: Location, message: impl Into<String>) -> Self {
-        Self { location, severity: Severity::Warning, message: message.into(), entity_ref: None }
+        Self { location, severity: Severity::Warning, message: message.into(), entity_ref: None, unclaimed: false }
     }
 
     pub fn for_entity(mut self, entity_ref: Option<String>) -> Self {

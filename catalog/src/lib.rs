@@ -35,6 +35,6 @@ pub use entity::{Entity, Metadata, Relation, StoredEntityDecoder};
 pub use entity_ref::{EntityRef, RefError};
 pub use hash::stable_hash;
 pub use load::{LoadedCatalog, load_paths};
-pub use parse::{ParsedEntity, ParsedFile, parse_str, parse_str_with};
+pub use parse::{Kinds, ParsedEntity, ParsedFile, parse_str, parse_str_with};
 pub use relations::derive_relations;
 pub use source::{MAX_TEXT_BYTES, NoUrls, PathRoots, Reader, Source, SourceError, UrlError, read_file};

@@ -285,8 +285,14 @@ fn follow_location(
     let problem = |message: String| Diagnostic::error(location.location.clone(), message).for_entity(entity_ref.clone());
     let target = |source| Target::new(source, false, optional, origin);
     for text in targets {
-        if is_url_type && !text.contains("://") {
-            diagnostics.push(problem(format!("target `{text}` must be an absolute URL: the location has type url")));
+        // Relative targets of a url location resolve against the URL it was
+        // read from (Backstage's validator accepts them); a file has no URL
+        // to resolve them against.
+        if is_url_type && !text.contains("://") && !file.is_url() {
+            diagnostics.push(problem(format!(
+                "target `{text}` is relative, and a location of type url read from a file has no URL to resolve it against: \
+                 write an absolute URL"
+            )));
             continue;
         }
         let source = match file.resolve(text) {
@@ -540,7 +546,7 @@ mod tests {
             HashMap::from([
                 (
                     "https://git.example/repo/catalog-info.yaml",
-                    "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: repo}\nspec:\n  targets: [./team.yaml?ref=main, ./sub/api.yaml, ./gone.yaml, ./*.yaml]\n",
+                    "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: repo}\nspec:\n  type: url\n  targets: [./team.yaml?ref=main, ./sub/api.yaml, ./gone.yaml, ./*.yaml]\n",
                 ),
                 ("https://git.example/repo/team.yaml?ref=main", GROUP),
                 ("https://git.example/repo/sub/api.yaml", api),
@@ -563,8 +569,10 @@ mod tests {
         let mut problems: Vec<String> = loaded.diagnostics.iter().map(|d| format!("{}: {}", d.location.file, d.message)).collect();
         problems.sort();
         assert_eq!(problems.len(), 3, "{problems:#?}");
+        let relative = loaded.diagnostics.iter().find(|d| d.message.contains("./relative.yaml")).unwrap();
+        assert!(relative.to_string().contains("all.yaml:1:1: error:"), "named with file:line:column: {relative}");
         assert!(
-            problems[0].ends_with("all.yaml: target `./relative.yaml` must be an absolute URL: the location has type url"),
+            problems[0].ends_with("all.yaml: target `./relative.yaml` is relative, and a location of type url read from a file has no URL to resolve it against: write an absolute URL"),
             "{problems:#?}"
         );
         assert_eq!(problems[1], "https://git.example/repo/catalog-info.yaml: target `./*.yaml`: globs can only match files, not URLs");

@@ -17,8 +17,9 @@ pub struct ParsedEntity {
     /// new one without copying them.
     pub entity: Arc<Entity>,
     pub location: Location,
-    /// False for kinds (or kind + apiVersion pairs) Meridian does not know:
-    /// such entities are stored and listed without kind-specific checks.
+    /// False when no built-in kind validator claims the entity (a custom
+    /// kind, kept under [`Kinds::Lenient`]): it is stored and listed without
+    /// kind-specific checks.
     pub kind_checked: bool,
 }
 
@@ -97,6 +98,34 @@ pub fn parse_each(file: &str, text: &str, skip_non_descriptors: bool, mut on_ent
         diagnostics.push(Diagnostic::error(at, format!("{more} more problems in this file are not listed")));
     }
     diagnostics
+}
+
+/// What becomes of entities no built-in kind validator claims: custom kinds
+/// outside Backstage's `backstage.io` group (a scaffolder `Template`, a
+/// company's own). Backstage's catalog rejects an entity no processor
+/// claims; Meridian has no processor plug-ins, so by default it keeps them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kinds {
+    /// Kept, with a warning, without kind-specific checks.
+    #[default]
+    Lenient,
+    /// Rejected, as Backstage's catalog does (`--strict`, `--strict-kinds`).
+    Strict,
+}
+
+impl Kinds {
+    /// Applies this policy to parsed entities and their problems: under
+    /// [`Kinds::Strict`], each unclaimed entity is dropped and its warning
+    /// becomes an error (so "last good version" rules see it rejected).
+    pub fn enforce(self, entities: &mut Vec<ParsedEntity>, diagnostics: &mut [Diagnostic]) {
+        if self == Kinds::Lenient {
+            return;
+        }
+        entities.retain(|parsed| parsed.kind_checked);
+        for diagnostic in diagnostics.iter_mut().filter(|d| d.unclaimed) {
+            diagnostic.severity = crate::Severity::Error;
+        }
+    }
 }
 
 /// Problems listed per file: beyond, one line says how many more.

@@ -5,8 +5,20 @@
 //! `catalog/tests/conformance.rs`): the entity envelope and `EntityMeta`
 //! schema, `NoForeignRootFieldsEntityPolicy`, `FieldFormatEntityPolicy`
 //! (names, namespaces, label and annotation keys/values, tags, links) and the
-//! JSON schema of each built-in kind's `spec`. Unknown kinds are kept with a
-//! warning: Meridian stores and lists them without kind-specific checks.
+//! JSON schema of each built-in kind's `spec`.
+//!
+//! Which kind validator claims an entity follows Backstage's processing too:
+//! a built-in kind is claimed only with its exact name and one of
+//! [`API_VERSIONS`]. Backstage rejects an entity nothing claims. Meridian
+//! does too when the entity looks like a built-in one gone wrong (a kind
+//! that matches a built-in kind only when case is ignored, an apiVersion of
+//! the `backstage.io` group that no validator takes, a built-in kind of
+//! another group), saying what Backstage expects. A custom kind (a
+//! scaffolder `Template`, a company's own, or Backstage's example
+//! `Environment` of `backstage.io/v1alpha1`) has no processor in Meridian
+//! either, so it is kept with a warning and no spec checks
+//! ([`Diagnostic::unclaimed`]); [`crate::Kinds::Strict`] rejects it as
+//! Backstage does.
 
 use std::sync::LazyLock;
 
@@ -18,6 +30,10 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::yaml::Document;
 
 pub const API_VERSIONS: &[&str] = &["backstage.io/v1alpha1", "backstage.io/v1beta1"];
+/// The kinds Backstage's own validators claim, spelled as they must be.
+pub const BUILT_IN_KINDS: &[&str] = &["API", "Component", "Domain", "Group", "Location", "Resource", "System", "User"];
+/// The apiVersion group of Backstage's own kinds.
+const BACKSTAGE_GROUP: &str = "backstage.io";
 // `relations` and `status` are computed by the catalog; input may not set them.
 const ROOT_FIELDS: &[&str] = &["apiVersion", "kind", "metadata", "spec"];
 
@@ -202,7 +218,8 @@ impl Validator<'_> {
         if let Some((version, node)) = &api_version
             && !is_api_version(version)
         {
-            self.error(node, format!("apiVersion `{version}` is not valid: expected `group/version` such as backstage.io/v1alpha1"));
+            let hint = closest(version, API_VERSIONS).map(|v| format!("; did you mean `{v}`?")).unwrap_or_default();
+            self.error(node, format!("apiVersion `{version}` is not valid: expected `group/version` such as backstage.io/v1alpha1{hint}"));
         }
         if let Some((kind, node)) = &kind
             && !is_kind(kind)
@@ -216,28 +233,64 @@ impl Validator<'_> {
         }
         let (name, namespace) = self.check_metadata(root);
 
-        let spec_type = root.get_mapping("spec").and_then(|s| s.get_scalar("type")).map(|s| s.as_str().to_string());
-        let fields = kind.as_ref().and_then(|(k, _)| spec_fields(&k.to_lowercase(), spec_type.as_deref()));
-        // As in Backstage, a kind is known together with its apiVersion: a
-        // Component of `backstage.io/v2` is as unknown as a Template.
-        let version_known = api_version.as_ref().is_some_and(|(v, _)| API_VERSIONS.contains(&v.as_str()));
-        match (&kind, fields) {
-            (Some(_), Some(fields)) if version_known => {
-                self.kind_checked = true;
-                self.check_spec(root, fields);
-            }
-            (Some((kind, node)), _) if is_kind(kind) && api_version.as_ref().is_some_and(|(v, _)| is_api_version(v)) => {
-                let version = api_version.as_ref().map_or("", |(v, _)| v.as_str());
-                self.diagnostics.push(Diagnostic::warning(
-                    self.doc.location(node),
-                    format!("kind `{kind}` of apiVersion `{version}` is not one Meridian knows; the entity is stored without kind-specific checks"),
-                ))
-            }
-            _ => {}
+        if let (Some(kind), Some(version)) = (&kind, &api_version)
+            && is_kind(&kind.0)
+            && is_api_version(&version.0)
+        {
+            self.check_claimed(root, kind, version);
         }
         match (kind, name) {
             (Some((kind, _)), Some(name)) => Some(crate::EntityRef::new(&kind, &namespace, &name).key()),
             _ => None,
+        }
+    }
+
+    /// Whether a built-in kind validator claims the entity, as Backstage's
+    /// processing asks; if one does, its `spec` rules run.
+    fn check_claimed(&mut self, root: &MarkedMappingNode, (kind, kind_node): &(String, Node), (version, version_node): &(String, Node)) {
+        let built_in = BUILT_IN_KINDS.iter().copied().find(|k| k.eq_ignore_ascii_case(kind));
+        let version_known = API_VERSIONS.contains(&version.as_str());
+        if built_in == Some(kind.as_str()) && version_known {
+            let spec_type = root.get_mapping("spec").and_then(|s| s.get_scalar("type")).map(|s| s.as_str().to_string());
+            if let Some(fields) = spec_fields(&kind.to_lowercase(), spec_type.as_deref()) {
+                self.kind_checked = true;
+                self.check_spec(root, fields);
+            }
+            return;
+        }
+        let group = version.split_once('/').map_or("", |(group, _)| group);
+        let foreign_version = group.eq_ignore_ascii_case(BACKSTAGE_GROUP) && !version_known;
+        if built_in.is_none() && !foreign_version {
+            // A custom kind: of another group, or of Backstage's own
+            // apiVersions as Backstage's examples write theirs.
+            let hint = closest(kind, BUILT_IN_KINDS).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
+            let mut warning = Diagnostic::warning(
+                self.doc.location(kind_node),
+                format!(
+                    "kind `{kind}` of apiVersion `{version}` is not one of Backstage's built-in kinds{hint}: Meridian keeps it \
+                     without kind-specific checks, where Backstage's catalog needs a processor for it (--strict rejects it)"
+                ),
+            );
+            warning.unclaimed = true;
+            self.diagnostics.push(warning);
+            return;
+        }
+        // It looks like one of Backstage's own kinds gone wrong, and no
+        // validator of Backstage would claim it: say what Backstage expects.
+        if let Some(built_in) = built_in
+            && built_in != kind
+        {
+            self.error(kind_node, format!("kind `{kind}` is not a kind Backstage knows: did you mean `{built_in}`? (case matters)"));
+        }
+        if !version_known {
+            let hint = API_VERSIONS
+                .iter()
+                .copied()
+                .find(|v| v.eq_ignore_ascii_case(version))
+                .or_else(|| closest(version, API_VERSIONS))
+                .map_or_else(|| format!("Backstage's kinds take {}", API_VERSIONS.join(" or ")), |v| format!("did you mean `{v}`?"));
+            let kind = built_in.unwrap_or(kind);
+            self.error(version_node, format!("apiVersion `{version}` is not one Backstage accepts for kind `{kind}`: {hint}"));
         }
     }
 
@@ -450,6 +503,18 @@ impl Validator<'_> {
 /// `{$text: ...}`, `{$json: ...}` or `{$yaml: ...}`.
 pub fn is_placeholder(node: &Node) -> bool {
     node.as_mapping().is_some_and(|m| m.len() == 1 && m.keys().all(|k| matches!(k.as_str(), "$text" | "$json" | "$yaml")))
+}
+
+/// The candidate within two edits of `written` (ignoring case), for "did
+/// you mean"; none when nothing is that close.
+fn closest<'a>(written: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let written = written.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (strsim::levenshtein(&written, &c.to_lowercase()), *c))
+        .filter(|(distance, _)| *distance <= 2)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
 }
 
 #[cfg(test)]

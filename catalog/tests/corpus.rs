@@ -59,15 +59,15 @@ fn backstage_examples_load() {
         "{errors:#?}"
     );
 
-    // Unknown kinds are kept, each with a warning naming it.
+    // Custom kinds are kept, each with a warning naming it.
     let warned = |entity_ref: &str, needle: &str| {
         loaded
             .diagnostics
             .iter()
             .any(|d| d.severity == Severity::Warning && d.entity_ref.as_deref() == Some(entity_ref) && d.message.contains(needle))
     };
-    assert!(warned("environment:default/dev", "not one Meridian knows"));
-    assert!(warned("airesource:default/code-review-plugin", "not one Meridian knows"));
+    assert!(warned("environment:default/dev", "not one of Backstage's built-in kinds"));
+    assert!(warned("airesource:default/code-review-plugin", "not one of Backstage's built-in kinds"));
     assert!(warned("api:default/config-schema", "allow-list"), "URL placeholders are reported, not fatal");
     assert!(warned("component:default/dream11-svc", "no entity `group:default/sre`"));
 

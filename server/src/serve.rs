@@ -67,6 +67,8 @@ pub struct ServeConfig {
     pub allow_url_hosts: Vec<String>,
     /// Folders files may be read from besides the `--catalog` folders.
     pub allow_paths: Vec<PathBuf>,
+    /// Whether entities of custom kinds are kept (default) or rejected.
+    pub kinds: catalog::Kinds,
     /// How often a catalog that reads URLs is read again.
     pub url_refresh_interval: Duration,
     /// Pairing window, pending-store size and bucket width of the collector.
@@ -112,6 +114,7 @@ impl Default for ServeConfig {
             otlp_tokens: Vec::new(),
             allow_url_hosts: Vec::new(),
             allow_paths: Vec::new(),
+            kinds: catalog::Kinds::default(),
             url_refresh_interval: DEFAULT_URL_REFRESH,
             engine: EngineConfig::default(),
             retention: Retention::default(),
@@ -238,7 +241,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     if let Some(fleet) = &demo_fleet {
         tracing::info!("demo mode: the Demo page drives the fleet at {}", fleet.url());
     }
-    let catalog = Arc::new(CatalogService::open(store.clone(), config.catalog.clone(), urls).await?);
+    let catalog = Arc::new(CatalogService::open(store.clone(), config.catalog.clone(), urls).await?.with_kinds(config.kinds));
     let shutdown = CancellationToken::new();
     // Watch first, then load: a change made during the load triggers another.
     let watcher = watch::spawn(catalog.clone(), shutdown.clone()).await.context("cannot watch the catalog's files")?;

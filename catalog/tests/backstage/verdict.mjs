@@ -1,8 +1,19 @@
 // Backstage's own verdict on descriptor documents: reads a JSON list of
-// {id, text} on stdin and prints a JSON object {id: "valid" | "invalid" |
-// "unknown-kind"}. Validation follows the catalog backend: entity policies
-// (schema, default namespace, no foreign root fields, field formats), then the
+// {id, text} on stdin and prints a JSON object {id: {verdict, reason,
+// custom}}. Validation follows the catalog backend: entity policies (schema,
+// default namespace, no foreign root fields, field formats), then the
 // built-in kind validators (the MCP-server variant for API type mcp-server).
+// The verdict is `valid` when a kind validator claims the entity, `invalid`
+// when a policy or a validator throws, and `unclaimed` when no validator
+// claims it: Backstage's processing orchestrator then rejects it ("No
+// processor recognized the entity ... as valid"), unless a plug-in's
+// processor claims it.
+//
+// `custom` states, independently of Meridian's code, the one deliberate
+// difference: an entity whose kind is not a built-in one (ignoring case),
+// of an apiVersion outside the backstage.io group or one Backstage's kinds
+// take (as Backstage's own examples write custom kinds), is kept with a
+// warning by default, since Meridian has no processor plug-ins.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import {
@@ -34,10 +45,24 @@ async function verdict(text) {
   } catch (e) {
     return { verdict: 'invalid', reason: String(e.message ?? e).slice(0, 200) };
   }
-  return { verdict: 'unknown-kind' };
+  return { verdict: 'unclaimed' };
+}
+
+const builtInKinds = ['api', 'component', 'domain', 'group', 'location', 'resource', 'system', 'user'];
+
+function custom(text) {
+  try {
+    const entity = parse(text);
+    const apiVersion = String(entity?.apiVersion ?? '');
+    const group = apiVersion.split('/').slice(0, -1).join('/').toLowerCase();
+    const takenByBackstage = ['backstage.io/v1alpha1', 'backstage.io/v1beta1'].includes(apiVersion);
+    return !builtInKinds.includes(String(entity?.kind ?? '').toLowerCase()) && (group !== 'backstage.io' || takenByBackstage);
+  } catch {
+    return false;
+  }
 }
 
 const cases = JSON.parse(readFileSync(0, 'utf8'));
 const out = {};
-for (const c of cases) out[c.id] = await verdict(c.text);
+for (const c of cases) out[c.id] = { ...(await verdict(c.text)), custom: custom(c.text) };
 console.log(JSON.stringify(out));

@@ -110,6 +110,8 @@ pub struct CatalogService {
     urls: Arc<dyn Reader + Send + Sync>,
     /// Names this process in notices to other replicas.
     replica: String,
+    /// Custom kinds kept with a warning, or rejected (`--strict-kinds`).
+    kinds: catalog::Kinds,
 }
 
 /// Why a reload runs, which decides whether it writes and tells the other
@@ -195,7 +197,13 @@ impl CatalogService {
             load_cache: std::sync::Mutex::default(),
             urls,
             replica: replica_name(),
+            kinds: catalog::Kinds::default(),
         })
+    }
+
+    /// Rejects entities of custom kinds with [`catalog::Kinds::Strict`].
+    pub fn with_kinds(self, kinds: catalog::Kinds) -> Self {
+        Self { kinds, ..self }
     }
 
     pub(super) fn store(&self) -> &Store {
@@ -291,8 +299,9 @@ impl CatalogService {
         let urls = self.urls.clone();
         let is_url = source.is_url();
         let roots = [source];
-        let loaded =
+        let mut loaded =
             crate::run_blocking(move || catalog::load::load_cached(&roots, &*urls, &mut Default::default(), &|_| None, Vec::new())).await?;
+        self.kinds.enforce(&mut loaded.entities, &mut loaded.diagnostics);
         // A URL that could not be read at all yields no file, only its error.
         if is_url
             && loaded.files.is_empty()
@@ -396,7 +405,8 @@ impl CatalogService {
     /// Registers (or replaces) the entities of a YAML text, all or none: any
     /// error leaves the catalog as it was. With `dry_run`, only reports.
     pub async fn register_yaml(&self, yaml: &str, dry_run: bool) -> Result<Registration> {
-        let parsed = catalog::parse_str("request", yaml);
+        let mut parsed = catalog::parse_str("request", yaml);
+        self.kinds.enforce(&mut parsed.entities, &mut parsed.diagnostics);
         let entities: Vec<Arc<Entity>> = parsed.entities.into_iter().map(|p| p.entity).collect();
         let (added, replaced) = self.split_added_replaced(&entities);
         let applied = !dry_run && !entities.is_empty() && !parsed.diagnostics.iter().any(Diagnostic::is_error);
@@ -439,6 +449,8 @@ impl CatalogService {
         })
         .await?;
         *self.load_cache.lock().unwrap_or_else(|p| p.into_inner()) = cache;
+        let mut loaded = loaded;
+        self.kinds.enforce(&mut loaded.entities, &mut loaded.diagnostics);
         let parsed_in = started.elapsed();
         for diagnostic in &loaded.diagnostics {
             if diagnostic.is_error() {

@@ -44,6 +44,10 @@ pub struct ServeArgs {
     /// the env var). Symbolic links are resolved before the check.
     #[arg(long = "allow-path", env = "MERIDIAN_ALLOW_PATH", value_delimiter = ',', value_parser = existing_folder)]
     pub allow_paths: Vec<PathBuf>,
+    /// Reject entities of custom kinds (no built-in kind claims them), as
+    /// Backstage's catalog does; by default they are kept with a warning.
+    #[arg(long = "strict-kinds", env = "MERIDIAN_STRICT_KINDS")]
+    pub strict_kinds: bool,
     /// sqlite://PATH (created if missing) or postgres://USER:PASS@HOST/DB.
     #[arg(long, env = "MERIDIAN_DATABASE_URL", default_value = serve::DEFAULT_DATABASE_URL)]
     pub database_url: String,
@@ -295,6 +299,7 @@ impl From<ServeArgs> for ServeConfig {
             otlp_tokens: args.otlp_tokens.into_iter().chain(args.otlp_token_files.into_iter().flat_map(|f| f.0)).collect(),
             allow_url_hosts: args.allow_url_hosts,
             allow_paths: args.allow_paths,
+            kinds: kinds(args.strict_kinds),
             url_refresh_interval: Duration::from_secs(args.url_refresh_secs),
             engine: collector::EngineConfig {
                 pairing_window: Duration::from_millis(args.pairing_window_ms),
@@ -336,11 +341,19 @@ pub struct ValidateArgs {
     /// Descriptor files or folders.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Entities of custom kinds (no built-in kind claims them) are errors,
+    /// as in Backstage's catalog; by default they are warnings.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+fn kinds(strict: bool) -> catalog::Kinds {
+    if strict { catalog::Kinds::Strict } else { catalog::Kinds::Lenient }
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Validate(args) => validate(&args.paths),
+        Command::Validate(args) => validate(&args.paths, kinds(args.strict)),
         Command::Api(args) => api::run(args),
         Command::Serve(args) => {
             let runtime = match tokio::runtime::Runtime::new() {
@@ -419,8 +432,9 @@ async fn shutdown_signal() {
 
 /// Prints every problem (of descriptors and of SLOs); exit status 1 when
 /// any is an error.
-pub fn validate(paths: &[PathBuf]) -> ExitCode {
-    let loaded = catalog::load_paths(paths);
+pub fn validate(paths: &[PathBuf], kinds: catalog::Kinds) -> ExitCode {
+    let mut loaded = catalog::load_paths(paths);
+    kinds.enforce(&mut loaded.entities, &mut loaded.diagnostics);
     let slos = slo::definition::read_files(&loaded.other_documents);
     let components: std::collections::HashSet<&str> = loaded
         .entities

@@ -331,3 +331,33 @@ async fn hostile_files_each_get_a_clear_problem_and_the_rest_of_the_catalog_load
     assert_eq!(many, catalog::parse::MAX_PROBLEMS_PER_FILE + 1, "the problems of one file are bounded");
     server.running.stop().await;
 }
+
+#[tokio::test]
+async fn custom_kinds_are_kept_by_default_and_refused_with_strict_kinds() {
+    let template =
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: new-service}\nspec: {type: service, steps: []}\n";
+    let lower_case = "apiVersion: backstage.io/v1alpha1\nkind: component\nmetadata: {name: lower}\nspec: {type: service, lifecycle: production, owner: team}\n";
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("template.yaml"), template.replace("new-service", "from-a-file")).unwrap();
+    let template_from_file =
+        |base: String| async move { get_json(&format!("{base}/api/catalog/entities/by-name/template/default/from-a-file")).await.0 };
+
+    let lenient = start(None, vec![folder.path().to_path_buf()]).await;
+    let (status, kept) = post_yaml(&lenient.base, template, false).await;
+    assert_eq!(status, 201, "{kept}");
+    assert_eq!(kept["problems"][0]["severity"], "warning", "{kept}");
+    assert_eq!(template_from_file(lenient.base.clone()).await, 200);
+    let (status, refused) = post_yaml(&lenient.base, lower_case, false).await;
+    assert_eq!(status, 400, "a case variant of a built-in kind is refused in both modes: {refused}");
+    assert!(refused["problems"][0]["message"].as_str().unwrap().contains("did you mean `Component`?"), "{refused}");
+    lenient.running.stop().await;
+
+    let strict = start_with(None, vec![folder.path().to_path_buf()], |config| config.kinds = catalog::Kinds::Strict).await;
+    let (status, refused) = post_yaml(&strict.base, template, false).await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!((refused["applied"].as_bool(), refused["problems"][0]["severity"].as_str()), (Some(false), Some("error")));
+    assert_eq!(template_from_file(strict.base.clone()).await, 404, "not loaded from the folder either");
+    let (_, problems) = get_json(&format!("{}/api/v1/catalog/problems", strict.base)).await;
+    assert!(problems.to_string().contains("kind `Template`"), "the file's Template is a problem: {problems}");
+    strict.running.stop().await;
+}

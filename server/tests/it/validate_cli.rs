@@ -3,7 +3,11 @@
 use std::process::Command;
 
 fn validate(paths: &[&std::path::Path]) -> (i32, String, String) {
-    let output = Command::new(env!("CARGO_BIN_EXE_meridian")).arg("validate").args(paths).output().expect("run meridian");
+    validate_with(&[], paths)
+}
+
+fn validate_with(flags: &[&str], paths: &[&std::path::Path]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_meridian")).arg("validate").args(flags).args(paths).output().expect("run meridian");
     (
         output.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -66,4 +70,26 @@ fn slo_problems_are_reported_with_descriptors() {
         format!("{}:15:1: warning: SLO `ghost-up` is about service `ghost`, which no Component of the catalog is", file.display());
     assert!(stdout.lines().any(|l| l.starts_with(&warning)), "{stdout}");
     assert!(stderr.contains("1 valid entities, 1 valid SLOs, 0 valid scorecards, 1 errors, 2 warnings"), "{stderr}");
+}
+
+#[test]
+fn custom_kinds_are_warnings_and_errors_with_strict() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("catalog-info.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: good}\nspec: {type: service, lifecycle: production, owner: team}\n---\napiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: new-service}\nspec: {type: service, steps: []}\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = validate(&[&file]);
+    assert_eq!(code, 0, "kept with a warning: {stdout}{stderr}");
+    let warning = format!("{}:7:7: warning: kind `Template` of apiVersion `scaffolder.backstage.io/v1beta3`", file.display());
+    assert!(stdout.starts_with(&warning), "{stdout}");
+    // The other warning: the owner `team` is not in the catalog.
+    assert!(stderr.contains("2 valid entities") && stderr.contains("0 errors, 2 warnings"), "{stderr}");
+
+    let (code, stdout, stderr) = validate_with(&["--strict"], &[&file]);
+    assert_eq!(code, 1, "rejected as Backstage does: {stdout}{stderr}");
+    assert!(stdout.starts_with(&warning.replace("warning:", "error:")), "{stdout}");
+    assert!(stderr.contains("1 valid entities") && stderr.contains("1 errors, 1 warnings"), "{stderr}");
 }
