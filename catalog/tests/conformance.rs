@@ -131,34 +131,18 @@ fn foreign_kinds_and_versions_say_what_backstage_expects() {
     };
     let entity =
         |api_version: &str, kind: &str| format!("apiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x}}\nspec: {{owner: t}}\n");
-    assert_eq!(
-        problems(&entity("backstage.io/v1alpha1", "system"), Kinds::Lenient),
-        ["c.yaml:2:7: error: kind `system` is not a kind Backstage knows: did you mean `System`? (case matters) [system:default/x]"]
-    );
-    assert_eq!(
-        problems(&entity("backstage.io/V1alpha1", "System"), Kinds::Lenient),
-        [
-            "c.yaml:1:13: error: apiVersion `backstage.io/V1alpha1` is not one Backstage accepts for kind `System`: did you mean `backstage.io/v1alpha1`? [system:default/x]"
-        ]
-    );
-    assert_eq!(
-        problems(&entity("backstage.io/v9", "System"), Kinds::Lenient),
-        [
-            "c.yaml:1:13: error: apiVersion `backstage.io/v9` is not one Backstage accepts for kind `System`: Backstage's kinds take backstage.io/v1alpha1 or backstage.io/v1beta1 [system:default/x]"
-        ]
-    );
-    assert_eq!(
-        problems(&entity("Backstage.io/v1alpha1", "System"), Kinds::Lenient),
-        [
-            "c.yaml:1:13: error: apiVersion `Backstage.io/v1alpha1` is not valid: expected `group/version` such as backstage.io/v1alpha1; did you mean `backstage.io/v1alpha1`? [system:default/x]"
-        ]
-    );
-    assert_eq!(
-        problems(&entity("acme.com/v1", "Component"), Kinds::Lenient),
-        [
-            "c.yaml:1:13: error: apiVersion `acme.com/v1` is not one Backstage accepts for kind `Component`: Backstage's kinds take backstage.io/v1alpha1 or backstage.io/v1beta1 [component:default/x]"
-        ]
-    );
+    let take = "Backstage's kinds take backstage.io/v1alpha1 or backstage.io/v1beta1";
+    let errors = [
+        ("backstage.io/v1alpha1", "system", "2:7: error: kind `system` is not a kind Backstage knows: did you mean `System`? (case matters)".to_string()),
+        ("backstage.io/V1alpha1", "System", "1:13: error: apiVersion `backstage.io/V1alpha1` is not one Backstage accepts for kind `System`: did you mean `backstage.io/v1alpha1`?".into()),
+        ("backstage.io/v9", "System", format!("1:13: error: apiVersion `backstage.io/v9` is not one Backstage accepts for kind `System`: {take}")),
+        ("Backstage.io/v1alpha1", "System", "1:13: error: apiVersion `Backstage.io/v1alpha1` is not valid: expected `group/version` such as backstage.io/v1alpha1; did you mean `backstage.io/v1alpha1`?".into()),
+        ("acme.com/v1", "Component", format!("1:13: error: apiVersion `acme.com/v1` is not one Backstage accepts for kind `Component`: {take}")),
+    ];
+    for (api_version, kind, expected) in errors {
+        let key = format!("{}:default/x", kind.to_lowercase());
+        assert_eq!(problems(&entity(api_version, kind), Kinds::Lenient), [format!("c.yaml:{expected} [{key}]")], "{api_version} {kind}");
+    }
     let misspelt = problems(&entity("backstage.io/v1alpha1", "Sytem"), Kinds::Lenient);
     assert!(misspelt[0].starts_with("c.yaml:2:7: warning: kind `Sytem` of apiVersion `backstage.io/v1alpha1` is not one of Backstage's built-in kinds (did you mean `System`?)"), "{misspelt:?}");
     let custom = entity("scaffolder.backstage.io/v1beta3", "Template");
