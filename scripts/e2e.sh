@@ -39,7 +39,7 @@ wait_for_url "http://127.0.0.1:$WEB/healthz" 30 || { cat "$work/meridian.log"; e
 
 say "starting the demo fleet (logs in $work/demo.log)"
 fleet_started=$(date +%s%3N)
-target/debug/meridian-demo fleet --otlp-endpoint "http://127.0.0.1:$GRPC" --base-port $DEMO_PORT --rate 10 --data-dir "$work/demo-data" \
+target/debug/meridian-demo fleet --otlp-endpoint "http://127.0.0.1:$GRPC" --base-port $DEMO_PORT --rate 20 --data-dir "$work/demo-data" \
   >"$work/demo.log" 2>&1 &
 started $!
 # The first calls through the whole shop; the browser tests wait for the rest.
