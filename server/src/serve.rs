@@ -308,20 +308,9 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         tasks: Vec::new(),
     };
 
-    tasks.push(tokio::spawn(listener::serve_router(
-        web_listener,
-        app,
-        listening.clone(),
-        "the web port",
-        shutdown.clone().cancelled_owned(),
-    )));
-    tasks.push(tokio::spawn(listener::serve_router(
-        http_listener,
-        otlp_http,
-        listening.clone(),
-        "OTLP/HTTP",
-        shutdown.clone().cancelled_owned(),
-    )));
+    for (socket, router, name) in [(web_listener, app, "the web port"), (http_listener, otlp_http, "OTLP/HTTP")] {
+        tasks.push(tokio::spawn(listener::serve_router(socket, router, listening.clone(), name, shutdown.clone().cancelled_owned())));
+    }
     let grpc = collector::receiver::grpc::GrpcReceiver::new(pipeline.clone(), &receiver);
     tasks.push(tokio::spawn(grpc.serve(grpc_listener, listening, shutdown.clone().cancelled_owned())));
     tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, leadership, shutdown.clone())));

@@ -361,28 +361,26 @@ impl CatalogService {
     /// Deletes an entity (typically an orphan). One still produced by a
     /// location comes back on the next reload, as in Backstage.
     pub async fn delete_entity(&self, uid: &str) -> Result<bool> {
-        let _guard = self.reloading.lock().await;
-        let current = self.snapshot();
-        let Some(target) = current.get_by_uid(uid) else { return Ok(false) };
-        let key = target.key.clone();
-        let entities: Vec<Arc<Entity>> = current.entities().iter().filter(|e| e.uid != target.uid).map(|e| e.entity.clone()).collect();
-        drop(current);
-        self.persist_and_swap(entities, std::slice::from_ref(&key), None, true).await?;
+        let Some(key) = self.remove(|index| index.get_by_uid(uid).map(|e| e.key.clone()), true).await? else { return Ok(false) };
         self.publish(super::notices::Change::Deleted { entity_ref: key }).await;
         Ok(true)
     }
 
     /// Drops an entity another replica deleted (and stored as deleted).
     pub async fn forget(&self, key: &str) -> Result<()> {
+        self.remove(|index| index.get(key).map(|e| e.key.clone()), false).await.map(drop)
+    }
+
+    /// Removes the entity `find` names in the current catalog (storing the
+    /// removal with `write`); its key, or `None` when there is none.
+    async fn remove(&self, find: impl FnOnce(&CatalogIndex) -> Option<String>, write: bool) -> Result<Option<String>> {
         let _guard = self.reloading.lock().await;
         let current = self.snapshot();
-        if current.get(key).is_none() {
-            return Ok(());
-        }
+        let Some(key) = find(&current) else { return Ok(None) };
         let entities: Vec<Arc<Entity>> = current.entities().iter().filter(|e| e.key != key).map(|e| e.entity.clone()).collect();
         drop(current);
-        self.persist_and_swap(entities, &[key.to_string()], None, false).await?;
-        Ok(())
+        self.persist_and_swap(entities, std::slice::from_ref(&key), None, write).await?;
+        Ok(Some(key))
     }
 
     /// Entities registered through the API, as the loader takes them.
@@ -442,14 +440,13 @@ impl CatalogService {
         let current = self.snapshot();
         let registered = self.registered_as_parsed().await?;
         let urls = self.urls.clone();
-        let (loaded, cache) = crate::run_blocking(move || {
+        let (mut loaded, cache) = crate::run_blocking(move || {
             let previous = |key: &str| current.get(key).map(|e| e.entity.clone());
             let loaded = catalog::load::load_cached(&roots, &*urls, &mut cache, &previous, registered);
             (loaded, cache)
         })
         .await?;
         *self.load_cache.lock().unwrap_or_else(|p| p.into_inner()) = cache;
-        let mut loaded = loaded;
         self.kinds.enforce(&mut loaded.entities, &mut loaded.diagnostics);
         let parsed_in = started.elapsed();
         for diagnostic in &loaded.diagnostics {
