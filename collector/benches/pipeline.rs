@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use collector::otlp::{BodyFormat, Interner, scan::scan_request};
+use collector::otlp::{BodyFormat, Decoder, scan::scan_request};
 use collector::synthetic::{export_request, span_count};
 use collector::{EngineConfig, Pipeline};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -46,11 +46,11 @@ fn main() {
     });
     println!("bare protobuf decode (prost):     {:>10.0} spans/s", decode);
 
-    let mut interner = Interner::default();
+    let mut decoder = Decoder::default();
     let mut records = Vec::new();
     let scanned = rate(&payloads, spans, |p| {
         records.clear();
-        std::hint::black_box(scan_request(p, &mut interner, &mut records).expect("own payload"));
+        std::hint::black_box(scan_request(p, &mut decoder, &mut records).expect("own payload"));
     });
     println!("scan into span records:           {:>10.0} spans/s ({:.2}× bare decode)", scanned, scanned / decode);
 

@@ -4,7 +4,9 @@
 //! - [`receiver`]: thin OTLP adapters (gRPC `TraceService/Export`, HTTP
 //!   `POST /v1/traces`) that decode requests and hand them to the pipeline;
 //! - [`otlp`]: OTLP protobuf types → compact [`engine::SpanRecord`]s
-//!   (interned service names, no attribute copies);
+//!   (interned service names, no attribute copies), reading every
+//!   generation of the semantic conventions through one table
+//!   ([`otlp::conventions`]) and sampling weights from the tracestate;
 //! - [`engine`]: the pure service-graph engine: pairs CLIENT/SERVER and
 //!   PRODUCER/CONSUMER halves by (trace id, span id) in a bounded,
 //!   time-limited store, finds database, messaging, external and user nodes,
@@ -24,8 +26,8 @@ pub mod receiver;
 pub mod synthetic;
 
 pub use engine::{
-    CallerBucket, ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, Latency,
-    LatencyError, Limits, NodeId, NodeKind, OVERFLOW, OperationBucket, Outcome, Overflow, RedStats, ServiceBucket, SpanKind, SpanRecord,
-    VersionSeen,
+    Call, CallerBucket, ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, Latency,
+    LatencyError, Limits, NodeId, NodeKind, OVERFLOW, OperationBucket, Outcome, Overflow, RedStats, Sampling, ServiceBucket, SpanKind,
+    SpanRecord, VersionSeen,
 };
 pub use pipeline::{ExportOutcome, Pipeline};

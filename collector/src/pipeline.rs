@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse};
 
 use crate::engine::{Drained, Engine, EngineConfig, EngineCounters, Overflow, SpanRecord, VersionSeen};
-use crate::otlp::{BodyError, BodyFormat, Interner, Rejected, decode_body, decode_request};
+use crate::otlp::{AttributeNames, BodyError, BodyFormat, Decoder, Rejected, decode_body, decode_request};
 
 /// Default admission budget: request bytes being worked on at once.
 pub const DEFAULT_MAX_IN_FLIGHT_BYTES: usize = 64 * 1024 * 1024;
@@ -25,7 +25,7 @@ pub const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 pub struct Pipeline {
     engine: Mutex<Engine>,
-    interner: Mutex<Interner>,
+    decoder: Mutex<Decoder>,
     started: Instant,
     admission: Admission,
 }
@@ -111,7 +111,7 @@ impl Pipeline {
     pub fn new(config: EngineConfig) -> Self {
         Self {
             engine: Mutex::new(Engine::new(config)),
-            interner: Mutex::new(Interner::default()),
+            decoder: Mutex::new(Decoder::default()),
             started: Instant::now(),
             admission: Admission::new(DEFAULT_MAX_IN_FLIGHT_BYTES),
         }
@@ -120,6 +120,12 @@ impl Pipeline {
     /// The same with another admission budget.
     pub fn with_max_in_flight_bytes(mut self, bytes: usize) -> Self {
         self.admission = Admission::new(bytes);
+        self
+    }
+
+    /// The same, reading a sampler's weight from another attribute.
+    pub fn with_attribute_names(mut self, names: AttributeNames) -> Self {
+        self.decoder = Mutex::new(Decoder::new(names));
         self
     }
 
@@ -140,12 +146,12 @@ impl Pipeline {
     /// Exports an OTLP/HTTP or OTLP/gRPC body: decoded (protobuf by the
     /// scanner, JSON in full) outside the engine's lock, then ingested.
     pub fn export_body(&self, body: &[u8], format: BodyFormat, gzip: bool, max_bytes: usize) -> Result<ExportOutcome, BodyError> {
-        self.ingest(body.len() / BYTES_PER_SPAN, |interner, spans| decode_body(body, format, gzip, max_bytes, interner, spans))
+        self.ingest(body.len() / BYTES_PER_SPAN, |decoder, spans| decode_body(body, format, gzip, max_bytes, decoder, spans))
     }
 
     /// Exports a request already decoded into `opentelemetry-proto`'s types.
     pub fn export(&self, request: &ExportTraceServiceRequest) -> ExportOutcome {
-        let Ok::<_, std::convert::Infallible>(outcome) = self.ingest(0, |interner, spans| Ok(decode_request(request, interner, spans)));
+        let Ok::<_, std::convert::Infallible>(outcome) = self.ingest(0, |decoder, spans| Ok(decode_request(request, decoder, spans)));
         outcome
     }
 
@@ -154,12 +160,12 @@ impl Pipeline {
     fn ingest<E>(
         &self,
         expected: usize,
-        decode: impl FnOnce(&mut Interner, &mut Vec<SpanRecord>) -> Result<Rejected, E>,
+        decode: impl FnOnce(&mut Decoder, &mut Vec<SpanRecord>) -> Result<Rejected, E>,
     ) -> Result<ExportOutcome, E> {
         let mut spans = Vec::with_capacity(expected);
         let rejected = {
-            let mut interner = self.interner.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            decode(&mut interner, &mut spans)?
+            let mut decoder = self.decoder.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            decode(&mut decoder, &mut spans)?
         };
         let accepted = spans.len() as u64;
         let now = self.now();

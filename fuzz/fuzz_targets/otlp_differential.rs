@@ -10,19 +10,19 @@
 #![no_main]
 
 use collector::otlp::scan::{Mode, ScanError, scan};
-use collector::otlp::{Interner, decode_request};
+use collector::otlp::{Decoder, decode_request};
 use libfuzzer_sys::fuzz_target;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 
 fuzz_target!(|data: &[u8]| {
     let mut scanned = Vec::new();
-    let fast = scan(data, Mode::Fast, &mut Interner::default(), &mut scanned);
-    let audited = scan(data, Mode::Audit, &mut Interner::default(), &mut Vec::new());
+    let fast = scan(data, Mode::Fast, &mut Decoder::default(), &mut scanned);
+    let audited = scan(data, Mode::Audit, &mut Decoder::default(), &mut Vec::new());
     match ExportTraceServiceRequest::decode(data) {
         Ok(request) => {
             let mut expected = Vec::new();
-            let rejected = decode_request(&request, &mut Interner::default(), &mut expected);
+            let rejected = decode_request(&request, &mut Decoder::default(), &mut expected);
             assert_eq!(fast, Ok(rejected), "prost accepts, so must the scanner, rejecting the same spans");
             assert_eq!(scanned, expected, "the same records");
             assert!(audited.is_ok(), "prost accepts, so must the audit: {audited:?}");

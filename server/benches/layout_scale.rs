@@ -23,7 +23,13 @@ fn timed<T>(work: impl FnMut() -> T) -> (Duration, T) {
 
 fn main() {
     let nodes: Vec<GraphNode> = (0..ORGANISATION.services)
-        .map(|i| GraphNode { id: format!("service:{}", service_name(i)), name: service_name(i), kind: NodeKind::Service, entity_ref: None })
+        .map(|i| GraphNode {
+            id: format!("service:{}", service_name(i)),
+            name: service_name(i),
+            kind: NodeKind::Service,
+            entity_ref: None,
+            sample_rate: None,
+        })
         .collect();
     let edges: Vec<GraphEdge> = (0..ORGANISATION.edges)
         .map(|i| {
@@ -34,6 +40,9 @@ fn main() {
                 connection_type: ConnectionType::Http,
                 requests: 1 + i as u64 % 100,
                 errors: 0,
+                caller_failures: 0,
+                kept_spans: 1 + i as u64 % 100,
+                estimated: false,
                 p50_ms: 1.0,
                 p95_ms: 5.0,
                 p99_ms: 9.0,

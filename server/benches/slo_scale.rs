@@ -92,7 +92,7 @@ async fn fill(store: &Store, slos: &[Arc<slo::Slo>], now: u64) {
         for i in 0..SLOS {
             let mut stats = RedStats::default();
             for k in 0..60u64 {
-                stats.record(Outcome { error: k == 0, server_error: k == 0, status_error: false }, Duration::from_millis(20 + k * 5));
+                stats.record(Outcome { error: k == 0, server_error: k == 0, ..Outcome::default() }, Duration::from_millis(20 + k * 5), 1);
             }
             let service: Arc<str> = Arc::from(format!("svc-{i}"));
             if i % 5 == 3 {

@@ -53,6 +53,8 @@ pub struct ServeConfig {
     pub max_otlp_body_bytes: usize,
     /// OTLP request bytes worked on at once; beyond, exporters are told to retry.
     pub max_in_flight_bytes: usize,
+    /// The attribute names OTLP is read with (the sample-rate attribute's is configurable).
+    pub attribute_names: collector::otlp::AttributeNames,
     /// Connection cap and timeouts of every listener.
     pub connections: ListenerConfig,
     /// TLS certificate chain and key (PEM files) for every listener.
@@ -107,6 +109,7 @@ impl Default for ServeConfig {
             flush_interval: traffic::DEFAULT_FLUSH_INTERVAL,
             max_otlp_body_bytes: collector::receiver::DEFAULT_MAX_BODY_BYTES,
             max_in_flight_bytes: collector::pipeline::DEFAULT_MAX_IN_FLIGHT_BYTES,
+            attribute_names: collector::otlp::AttributeNames::default(),
             connections: ListenerConfig::default(),
             tls: None,
             max_event_streams: crate::http::DEFAULT_MAX_EVENT_STREAMS,
@@ -251,7 +254,11 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         tokio::spawn(watch::refresh_urls(catalog.clone(), config.url_refresh_interval, leadership.clone(), shutdown.clone()));
     let follower = tokio::spawn(crate::catalog::notices::follow(catalog.clone(), shutdown.clone()));
 
-    let pipeline = Arc::new(Pipeline::new(config.engine.clone()).with_max_in_flight_bytes(config.max_in_flight_bytes));
+    let pipeline = Arc::new(
+        Pipeline::new(config.engine.clone())
+            .with_max_in_flight_bytes(config.max_in_flight_bytes)
+            .with_attribute_names(config.attribute_names.clone()),
+    );
     let live = Arc::new(Live::new(shutdown.clone()));
     traffic::restore(&pipeline, &live, &store).await.context("cannot restore the observed graph from the database")?;
     let mut tasks = vec![watcher, url_refresher, follower];

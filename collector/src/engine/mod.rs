@@ -7,7 +7,9 @@
 //!   the server half under (trace id, parent span id), in any order, across
 //!   requests and transports, until its partner comes or the pairing window
 //!   passes. A pair in two services is one call on the edge between them
-//!   (both sides' durations kept); in one service it is no edge.
+//!   (both sides' durations kept); in one service it is no edge. The
+//!   call's outcome is its server half's; what the client saw (a 4xx, a
+//!   timeout) is kept beside it as the caller's view ([`Call`]).
 //! - **Databases**: a CLIENT span naming a database is an edge to a
 //!   `database` node at once (databases are not instrumented).
 //! - **External**: a CLIENT span never paired within the window that names
@@ -20,6 +22,10 @@
 //!   neither names it the edge goes straight from producer to consumer.
 //! - **Service and operation RED**: every SERVER and CONSUMER span counts for
 //!   its service and operation (calls inside a service included).
+//! - **Sampling** ([`sampling`]): every count is an estimate of the calls
+//!   made: a span weighs its adjusted count, a pair the larger of its
+//!   halves', and a client half whose callee sampled the trace away is
+//!   counted by the pairs, not left to expire.
 //!
 //! The pending store is bounded: when full, expired halves go first, then the
 //! oldest sixteenth (evicted). An unpaired half that leaves either way still
@@ -32,6 +38,7 @@
 mod latency;
 pub mod limits;
 mod model;
+mod sampling;
 mod stats;
 mod versions;
 
@@ -44,8 +51,9 @@ type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
 pub use latency::{Latency, LatencyError};
 pub use limits::{Limits, OVERFLOW, Overflow};
-pub use model::{ConnectionType, Edge, Name, NodeId, NodeKind, Outcome, Peer, Protocol, SpanKind, SpanRecord};
-pub use stats::{CallerBucket, Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, VersionSeen};
+pub use model::{ConnectionType, Edge, Name, NodeId, NodeKind, Outcome, Peer, Protocol, Sampling, SpanKind, SpanRecord};
+pub use sampling::{adjusted_count_of_threshold, whole_weight};
+pub use stats::{Call, CallerBucket, Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, VersionSeen};
 pub use versions::{QUIET_PERIOD_NANOS, ServiceVersion};
 
 use versions::Versions;
@@ -78,8 +86,14 @@ impl Default for EngineConfig {
 /// Counters for `/metrics` and tests.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct EngineCounters {
-    /// Spans taken.
+    /// Spans taken (kept by whatever sampled them).
     pub spans: u64,
+    /// Spans those stand for: their weights summed (equal to `spans` when
+    /// nothing was sampled away).
+    pub represented: u64,
+    /// Client halves whose server half their callee's sampler dropped:
+    /// counted by the calls that paired, not waited for.
+    pub sampled_away: u64,
     /// Halves that met their partner.
     pub paired: u64,
     /// Halves whose window passed without a partner.
@@ -128,8 +142,9 @@ pub struct Engine {
     edges: FastMap<(u64, Edge), EdgeStats>,
     services: FastMap<(u64, Name), RedStats>,
     operations: FastMap<(u64, Name, Name), RedStats>,
-    /// (bucket, caller, service, operation) → (calls, errors).
-    callers: FastMap<(u64, Name, Name, Name), (u64, u64)>,
+    /// (bucket, caller, service, operation) → their calls.
+    callers: FastMap<(u64, Name, Name, Name), CallerBucket>,
+    callee_sampling: sampling::CalleeSampling,
     deploys: Vec<Deploy>,
     versions: Versions,
     counters: EngineCounters,
@@ -146,6 +161,7 @@ impl Engine {
             services: FastMap::new(),
             operations: FastMap::new(),
             callers: FastMap::new(),
+            callee_sampling: sampling::CalleeSampling::default(),
             deploys: Vec::new(),
             versions: Versions::default(),
             counters: EngineCounters::default(),
@@ -184,13 +200,15 @@ impl Engine {
     /// Takes one span. `now` is the caller's monotonic clock, used only for
     /// the pairing window.
     pub fn ingest(&mut self, span: SpanRecord, now: Duration) {
+        let weight = own_weight(&span);
         self.counters.spans += 1;
+        self.counters.represented += weight;
         if let Some(deploy) = self.versions.observe(&span) {
             self.deploys.push(deploy);
         }
         if matches!(span.kind, SpanKind::Server | SpanKind::Consumer) {
             let bucket = self.bucket_of(span.start_unix_nanos);
-            self.record_red(bucket, &span.service, &span.operation, span.outcome, span.duration());
+            self.record_red(bucket, &span.service, &span.operation, span.outcome, span.duration(), weight);
         }
         match span.kind {
             SpanKind::Server => match span.parent_span_id {
@@ -201,15 +219,7 @@ impl Engine {
                 Some(Peer::Database(database)) => {
                     let target = NodeId::new(NodeKind::Database, database.clone());
                     let source = NodeId::service(span.service.clone());
-                    self.record_edge(
-                        span.start_unix_nanos,
-                        source,
-                        target,
-                        ConnectionType::Database,
-                        span.outcome.error,
-                        Some(span.duration()),
-                        None,
-                    );
+                    self.record_edge(span.start_unix_nanos, source, target, ConnectionType::Database, &calling(&span, weight));
                 }
                 _ => self.pair_or_wait((span.trace_id, span.span_id), Half::Client, span, now),
             },
@@ -229,25 +239,25 @@ impl Engine {
     /// A SERVER or CONSUMER span's RED for its service and operation. Keys
     /// this drain already holds passed the limits when they came; only new
     /// ones are asked of the limiter.
-    fn record_red(&mut self, bucket: u64, service: &Name, operation: &Name, outcome: Outcome, duration: Duration) {
+    fn record_red(&mut self, bucket: u64, service: &Name, operation: &Name, outcome: Outcome, duration: Duration, weight: u64) {
         let key = (bucket, service.clone());
         let service = match self.services.get_mut(&key) {
             Some(stats) => {
-                stats.record(outcome, duration);
+                stats.record(outcome, duration, weight);
                 key.1
             }
             None => {
                 let limited = self.limiter.service(bucket, service);
-                self.services.entry((bucket, limited.clone())).or_default().record(outcome, duration);
+                self.services.entry((bucket, limited.clone())).or_default().record(outcome, duration, weight);
                 limited
             }
         };
         let key = (bucket, service, operation.clone());
         if let Some(stats) = self.operations.get_mut(&key) {
-            return stats.record(outcome, duration);
+            return stats.record(outcome, duration, weight);
         }
         let operation = self.limiter.operation(bucket, &key.1, operation);
-        self.operations.entry((bucket, key.1, operation)).or_default().record(outcome, duration);
+        self.operations.entry((bucket, key.1, operation)).or_default().record(outcome, duration, weight);
     }
 
     fn bucket_of(&self, start_unix_nanos: u64) -> u64 {
@@ -267,7 +277,11 @@ impl Engine {
     fn pair_or_wait(&mut self, key: PairKey, half: Half, span: SpanRecord, now: Duration) {
         if let Some(partner) = self.take_partner(key, half) {
             self.counters.paired += 1;
-            self.complete(half, &span, &partner.span);
+            self.complete(half, &span, &partner.span, now);
+            return;
+        }
+        if half == Half::Client && self.callee_sampling.partner_sampled_away(&span, now) {
+            self.counters.sampled_away += 1;
             return;
         }
         self.wait(key, half, span, now);
@@ -279,7 +293,7 @@ impl Engine {
             if self.pending.len() >= self.config.max_pending {
                 // No room at all (a store of size 0): the half leaves at once.
                 self.counters.evicted += 1;
-                self.finish_unpaired(Pending { half, span, arrived: now });
+                self.finish_unpaired(Pending { half, span, arrived: now }, now);
                 return;
             }
         }
@@ -299,7 +313,7 @@ impl Engine {
                 match (span.destination.clone(), partner.span.destination.clone()) {
                     (Some(topic), None) => self.messaging_edge(&partner.span, partner.half, &topic),
                     (None, Some(topic)) => self.messaging_edge(&span, half, &topic),
-                    (None, None) => self.complete(half, &span, &partner.span),
+                    (None, None) => self.complete(half, &span, &partner.span, now),
                     (Some(_), Some(_)) => {} // both recorded their own edges
                 }
             }
@@ -310,81 +324,99 @@ impl Engine {
     /// producer → topic, or topic → consumer.
     fn messaging_edge(&mut self, span: &SpanRecord, half: Half, topic: &Name) {
         let (service, topic) = (NodeId::service(span.service.clone()), NodeId::new(NodeKind::Messaging, topic.clone()));
-        let duration = Some(span.duration());
+        let weight = own_weight(span);
         match half {
-            Half::Producer => {
-                self.record_edge(span.start_unix_nanos, service, topic, ConnectionType::Messaging, span.outcome.error, duration, None)
-            }
-            _ => self.record_edge(span.start_unix_nanos, topic, service, ConnectionType::Messaging, span.outcome.error, None, duration),
+            Half::Producer => self.record_edge(span.start_unix_nanos, service, topic, ConnectionType::Messaging, &calling(span, weight)),
+            _ => self.record_edge(span.start_unix_nanos, topic, service, ConnectionType::Messaging, &serving(span, weight)),
         }
     }
 
     /// Two halves of one call met: `span`, which is `half`, and its partner.
     /// (By reference: a span is large, and moving it is a copy.)
-    fn complete(&mut self, half: Half, span: &SpanRecord, partner: &SpanRecord) {
+    fn complete(&mut self, half: Half, span: &SpanRecord, partner: &SpanRecord, now: Duration) {
         let (caller, callee) = if matches!(half, Half::Client | Half::Producer) { (span, partner) } else { (partner, span) };
+        let messaging = matches!(half, Half::Producer | Half::Consumer);
+        if !messaging {
+            self.callee_sampling.learn(caller, callee, now);
+        }
         if caller.service == callee.service {
             return; // a call inside one service: its own metrics only
         }
-        let connection = if half == Half::Producer || half == Half::Consumer {
-            ConnectionType::Messaging
-        } else {
-            ConnectionType::of_call(caller, callee)
+        let connection = if messaging { ConnectionType::Messaging } else { ConnectionType::of_call(caller, callee) };
+        // Kept when the sparser of the two samplers kept the trace: it
+        // stands for as many calls as that sampler's spans do.
+        let adjusted_count = caller.sampling.adjusted_count.max(callee.sampling.adjusted_count);
+        let call = Call {
+            weight: whole_weight(adjusted_count, caller.span_id),
+            error: callee.outcome.error,
+            caller_failure: caller.outcome.caller_failure,
+            caller: Some(caller.duration()),
+            callee: Some(callee.duration()),
         };
-        let is_error = caller.outcome.error || callee.outcome.error;
         self.record_edge(
             caller.start_unix_nanos,
             NodeId::service(caller.service.clone()),
             NodeId::service(callee.service.clone()),
             connection,
-            is_error,
-            Some(caller.duration()),
-            Some(callee.duration()),
+            &call,
         );
-        if connection != ConnectionType::Messaging {
-            self.record_caller(caller, callee, is_error);
+        if !messaging {
+            self.record_caller(caller, callee, &call);
         }
     }
 
     /// A call of the callee's operation by the caller's service, under the
     /// names the limits gave both when their own spans were counted.
-    fn record_caller(&mut self, caller: &SpanRecord, callee: &SpanRecord, is_error: bool) {
+    fn record_caller(&mut self, caller: &SpanRecord, callee: &SpanRecord, call: &Call) {
         let bucket = self.bucket_of(callee.start_unix_nanos);
         let key = (bucket, caller.service.clone(), callee.service.clone(), callee.operation.clone());
         if let Some(counts) = self.callers.get_mut(&key) {
-            counts.0 += 1;
-            counts.1 += u64::from(is_error);
-            return;
+            return counts.record(call);
         }
         let caller_name = self.limiter.service(bucket, &caller.service);
         let service = self.limiter.service(bucket, &callee.service);
         let operation = self.limiter.operation(bucket, &service, &callee.operation);
-        let counts = self.callers.entry((bucket, caller_name, service, operation)).or_default();
-        counts.0 += 1;
-        counts.1 += u64::from(is_error);
+        let key = (bucket, caller_name, service, operation);
+        let counts = self.callers.entry(key.clone()).or_insert_with(|| CallerBucket {
+            bucket_start_unix_secs: key.0,
+            caller: key.1,
+            service: key.2,
+            operation: key.3,
+            calls: 0,
+            errors: 0,
+            caller_failures: 0,
+            kept: 0,
+        });
+        counts.record(call);
     }
 
     /// A SERVER span nobody instrumented called.
     fn record_entry(&mut self, span: &SpanRecord) {
         let connection = ConnectionType::of_call(span, span);
         let target = NodeId::service(span.service.clone());
-        self.record_edge(span.start_unix_nanos, NodeId::user(), target, connection, span.outcome.error, None, Some(span.duration()));
+        self.record_edge(span.start_unix_nanos, NodeId::user(), target, connection, &serving(span, own_weight(span)));
     }
 
-    /// What a half that never met its partner still says.
-    fn finish_unpaired(&mut self, waiting: Pending) {
+    /// What a half that never met its partner still says. `false` when it
+    /// says nothing because its partner was sampled away.
+    fn finish_unpaired(&mut self, waiting: Pending, now: Duration) -> bool {
         let span = waiting.span;
         match waiting.half {
             Half::Client => {
+                if self.callee_sampling.partner_sampled_away(&span, now) {
+                    self.counters.sampled_away += 1;
+                    return false;
+                }
                 if let Some(Peer::Remote(peer)) = &span.peer {
                     let (source, target) = (NodeId::service(span.service.clone()), NodeId::new(NodeKind::External, peer.clone()));
                     let connection = ConnectionType::of_call(&span, &span);
-                    self.record_edge(span.start_unix_nanos, source, target, connection, span.outcome.error, Some(span.duration()), None);
+                    self.record_edge(span.start_unix_nanos, source, target, connection, &calling(&span, own_weight(&span)));
                 }
             }
             Half::Server => self.record_entry(&span),
             Half::Producer | Half::Consumer => {}
         }
+        true
     }
 
     /// Forgets halves older than the pairing window (after taking what they
@@ -392,9 +424,10 @@ impl Engine {
     pub fn expire(&mut self, now: Duration) {
         let window = self.config.pairing_window;
         let expired: Vec<Pending> = self.pending.extract_if(|_, p| now.saturating_sub(p.arrived) >= window).map(|(_, p)| p).collect();
-        self.counters.expired += expired.len() as u64;
         for waiting in expired {
-            self.finish_unpaired(waiting);
+            if self.finish_unpaired(waiting, now) {
+                self.counters.expired += 1;
+            }
         }
     }
 
@@ -412,26 +445,16 @@ impl Engine {
         let evicted: Vec<Pending> = self.pending.extract_if(|_, p| p.arrived <= cutoff).map(|(_, p)| p).collect();
         self.counters.evicted += evicted.len() as u64;
         for waiting in evicted {
-            self.finish_unpaired(waiting);
+            self.finish_unpaired(waiting, now);
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn record_edge(
-        &mut self,
-        start_unix_nanos: u64,
-        source: NodeId,
-        target: NodeId,
-        connection: ConnectionType,
-        is_error: bool,
-        caller: Option<Duration>,
-        callee: Option<Duration>,
-    ) {
+    fn record_edge(&mut self, start_unix_nanos: u64, source: NodeId, target: NodeId, connection: ConnectionType, call: &Call) {
         let bucket = self.bucket_of(start_unix_nanos);
         let key = (bucket, Edge { source, target, connection });
         // Held this drain already: it passed the limits when it came.
         if let Some(stats) = self.edges.get_mut(&key) {
-            return stats.record(is_error, caller, callee);
+            return stats.record(call);
         }
         let Edge { source, target, connection } = key.1;
         let mut limited = |node: NodeId| match node.kind {
@@ -440,7 +463,7 @@ impl Engine {
         };
         let (source, target) = (limited(source), limited(target));
         let edge = self.limiter.edge(bucket, Edge { source, target, connection });
-        self.edges.entry((bucket, edge)).or_default().record(is_error, caller, callee);
+        self.edges.entry((bucket, edge)).or_default().record(call);
     }
 
     /// Hands over everything aggregated since the last drain.
@@ -467,18 +490,7 @@ impl Engine {
         operations.sort_by(|a, b| {
             (a.bucket_start_unix_secs, &a.service, &a.operation).cmp(&(b.bucket_start_unix_secs, &b.service, &b.operation))
         });
-        let mut callers: Vec<CallerBucket> = self
-            .callers
-            .drain()
-            .map(|((bucket_start_unix_secs, caller, service, operation), (calls, errors))| CallerBucket {
-                bucket_start_unix_secs,
-                caller,
-                service,
-                operation,
-                calls,
-                errors,
-            })
-            .collect();
+        let mut callers: Vec<CallerBucket> = self.callers.drain().map(|(_, counts)| counts).collect();
         callers.sort_by(|a, b| {
             (a.bucket_start_unix_secs, &a.service, &a.operation, &a.caller).cmp(&(
                 b.bucket_start_unix_secs,
@@ -489,6 +501,29 @@ impl Engine {
         });
         Drained { edges, services, operations, callers, deploys: std::mem::take(&mut self.deploys), versions: self.versions.take_changed() }
     }
+}
+
+/// The requests a span's own half stands for. The coin is the caller's
+/// span id where there is one (a server's parent), so a callee's own count
+/// and its pair's agree.
+fn own_weight(span: &SpanRecord) -> u64 {
+    let coin = match span.kind {
+        SpanKind::Server | SpanKind::Consumer => span.parent_span_id.unwrap_or(span.span_id),
+        _ => span.span_id,
+    };
+    whole_weight(span.sampling.adjusted_count, coin)
+}
+
+/// A call only its calling half tells of: the call's outcome is what the
+/// caller knows of the server's.
+fn calling(span: &SpanRecord, weight: u64) -> Call {
+    Call { weight, error: span.outcome.error, caller_failure: span.outcome.caller_failure, caller: Some(span.duration()), callee: None }
+}
+
+/// A call only its serving half tells of (an entry point, a consumer):
+/// nobody instrumented saw it otherwise.
+fn serving(span: &SpanRecord, weight: u64) -> Call {
+    Call { weight, error: span.outcome.error, caller_failure: span.outcome.error, caller: None, callee: Some(span.duration()) }
 }
 
 #[cfg(test)]

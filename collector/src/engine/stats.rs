@@ -2,6 +2,11 @@
 //! hour, and those of many flushes into one answer. Latency is a sparse HDR
 //! histogram ([`Latency`]: 1 µs to 1 h, 2 significant digits, 1 % error)
 //! whose size follows the values seen.
+//!
+//! Counts are estimates of the calls made: a span kept by a sampler counts
+//! as many calls as it stands for (its weight), and `kept` says how many
+//! spans the estimate rests on (equal to the count when nothing was
+//! sampled away).
 
 use std::time::Duration;
 
@@ -11,6 +16,7 @@ use super::model::{Edge, Name, Outcome};
 /// Requests, errors and latency of a service or one of its operations.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RedStats {
+    /// Requests made (estimated where spans were sampled).
     pub requests: u64,
     /// RED's errors ([`Outcome::error`]).
     pub errors: u64,
@@ -18,16 +24,20 @@ pub struct RedStats {
     pub server_errors: u64,
     /// What an SLO's `status: ok` counts as bad ([`Outcome::status_error`]).
     pub status_errors: u64,
+    /// Spans the counts rest on.
+    pub kept: u64,
     pub latency: Latency,
 }
 
 impl RedStats {
-    pub fn record(&mut self, outcome: Outcome, duration: Duration) {
-        self.requests += 1;
-        self.errors += u64::from(outcome.error);
-        self.server_errors += u64::from(outcome.server_error);
-        self.status_errors += u64::from(outcome.status_error);
-        self.latency.record(duration);
+    /// One kept span standing for `weight` requests.
+    pub fn record(&mut self, outcome: Outcome, duration: Duration, weight: u64) {
+        self.requests += weight;
+        self.errors += weight * u64::from(outcome.error);
+        self.server_errors += weight * u64::from(outcome.server_error);
+        self.status_errors += weight * u64::from(outcome.status_error);
+        self.kept += 1;
+        self.latency.record_n(micros(duration), weight);
     }
 
     pub fn merge(&mut self, other: &RedStats) {
@@ -35,7 +45,13 @@ impl RedStats {
         self.errors += other.errors;
         self.server_errors += other.server_errors;
         self.status_errors += other.status_errors;
+        self.kept += other.kept;
         self.latency.merge(&other.latency);
+    }
+
+    /// Whether the counts are estimates (some spans stood for more than one request).
+    pub fn estimated(&self) -> bool {
+        self.kept != self.requests
     }
 
     pub fn quantile_ms(&self, q: f64) -> f64 {
@@ -43,12 +59,47 @@ impl RedStats {
     }
 }
 
+fn micros(duration: Duration) -> u64 {
+    duration.as_micros().min(u128::from(u64::MAX)) as u64
+}
+
+/// One call as an edge counts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Call {
+    /// How many calls it stands for (its sampling weight, at least 1).
+    pub weight: u64,
+    /// The call failed: [`Outcome::error`](super::Outcome) of its server
+    /// half, or of its only half.
+    pub error: bool,
+    /// The caller saw a failure: [`Outcome::caller_failure`](super::Outcome)
+    /// of its calling half; where the caller is not instrumented, `error`.
+    pub caller_failure: bool,
+    /// The caller's duration, where the caller is instrumented.
+    pub caller: Option<Duration>,
+    /// The callee's own duration, where the callee is instrumented.
+    pub callee: Option<Duration>,
+}
+
+impl Call {
+    /// One call of weight 1 whose caller saw what its server did.
+    pub fn one(error: bool, caller: Option<Duration>, callee: Option<Duration>) -> Self {
+        Call { weight: 1, error, caller_failure: error, caller, callee }
+    }
+}
+
 /// The calls on an edge: as the caller saw them and, where the callee is
 /// instrumented, as the callee did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EdgeStats {
+    /// Calls made (estimated where spans were sampled).
     pub requests: u64,
+    /// Calls that failed ([`Call::error`]).
     pub errors: u64,
+    /// Calls whose caller saw a failure ([`Call::caller_failure`]): a 404
+    /// or a timeout the server does not count shows here only.
+    pub caller_failures: u64,
+    /// Calls the counts rest on (kept spans, a pair counting once).
+    pub kept: u64,
     /// The caller's duration (the client or producer span); for calls from
     /// the `user` node, whose caller is not instrumented, the callee's.
     pub latency: Latency,
@@ -58,22 +109,31 @@ pub struct EdgeStats {
 
 impl EdgeStats {
     /// One call, with the durations known of it (at least one).
-    pub fn record(&mut self, is_error: bool, client: Option<Duration>, server: Option<Duration>) {
-        self.requests += 1;
-        self.errors += u64::from(is_error);
-        if let Some(duration) = client.or(server) {
-            self.latency.record(duration);
+    pub fn record(&mut self, call: &Call) {
+        self.requests += call.weight;
+        self.errors += call.weight * u64::from(call.error);
+        self.caller_failures += call.weight * u64::from(call.caller_failure);
+        self.kept += 1;
+        if let Some(duration) = call.caller.or(call.callee) {
+            self.latency.record_n(micros(duration), call.weight);
         }
-        if let Some(duration) = server {
-            self.server_latency.record(duration);
+        if let Some(duration) = call.callee {
+            self.server_latency.record_n(micros(duration), call.weight);
         }
     }
 
     pub fn merge(&mut self, other: &EdgeStats) {
         self.requests += other.requests;
         self.errors += other.errors;
+        self.caller_failures += other.caller_failures;
+        self.kept += other.kept;
         self.latency.merge(&other.latency);
         self.server_latency.merge(&other.server_latency);
+    }
+
+    /// Whether the counts are estimates (some spans stood for more than one call).
+    pub fn estimated(&self) -> bool {
+        self.kept != self.requests
     }
 
     /// The caller-side latency at quantile `q`, in milliseconds.
@@ -109,7 +169,8 @@ pub struct OperationBucket {
 
 /// Calls of one operation of a service from one calling service in one
 /// bucket: who would break if the operation changed. Counted from paired
-/// CLIENT→SERVER spans (the caller instrumented too).
+/// CLIENT→SERVER spans (the caller instrumented too), as their edge counts
+/// them ([`Call`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CallerBucket {
     pub bucket_start_unix_secs: u64,
@@ -118,6 +179,24 @@ pub struct CallerBucket {
     pub operation: Name,
     pub calls: u64,
     pub errors: u64,
+    pub caller_failures: u64,
+    pub kept: u64,
+}
+
+impl CallerBucket {
+    pub fn record(&mut self, call: &Call) {
+        self.calls += call.weight;
+        self.errors += call.weight * u64::from(call.error);
+        self.caller_failures += call.weight * u64::from(call.caller_failure);
+        self.kept += 1;
+    }
+
+    pub fn merge(&mut self, other: &CallerBucket) {
+        self.calls += other.calls;
+        self.errors += other.errors;
+        self.caller_failures += other.caller_failures;
+        self.kept += other.kept;
+    }
 }
 
 /// A change of a service's `service.version`, as first seen in its spans.

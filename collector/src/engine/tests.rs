@@ -12,12 +12,14 @@ fn span(service: &str, kind: SpanKind, trace: u8, id: u8, parent: Option<u8>, er
         operation: Arc::from("GET /items"),
         start_unix_nanos: 120_000_000_000 + u64::from(id) * 1_000_000,
         end_unix_nanos: 120_000_000_000 + u64::from(id) * 1_000_000 + 5_000_000,
-        outcome: Outcome { error, server_error: error, status_error: error },
+        outcome: Outcome::of(kind, error, None, None),
         protocol: Protocol::Http,
         peer: None,
+        peer_port: 0,
         destination: None,
         version: None,
         environment: None,
+        sampling: Sampling::UNSAMPLED,
     }
 }
 
@@ -295,14 +297,20 @@ mod properties {
 
     proptest! {
         /// However the spans of a set of calls are ordered and split into
-        /// exports, each call is counted once on its edge.
+        /// exports, each call is counted once on its edge, failed as its
+        /// server says, with what its client saw beside it.
         #[test]
-        fn halves_pair_whatever_the_order(calls in 1usize..40, seed in any::<u64>(), errors in proptest::collection::vec(any::<bool>(), 40)) {
+        fn halves_pair_whatever_the_order(
+            calls in 1usize..40,
+            seed in any::<u64>(),
+            server_errors in proptest::collection::vec(any::<bool>(), 40),
+            client_errors in proptest::collection::vec(any::<bool>(), 40),
+        ) {
             let mut spans = Vec::new();
-            for (call, &error) in errors.iter().enumerate().take(calls) {
+            for call in 0..calls {
                 let trace = call as u8;
-                spans.push(span("front", SpanKind::Client, trace, 1, None, error));
-                spans.push(span("back", SpanKind::Server, trace, 2, Some(1), false));
+                spans.push(span("front", SpanKind::Client, trace, 1, None, client_errors[call]));
+                spans.push(span("back", SpanKind::Server, trace, 2, Some(1), server_errors[call]));
             }
             // a deterministic shuffle from the seed
             let mut state = seed | 1;
@@ -316,9 +324,11 @@ mod properties {
             for (i, s) in spans.into_iter().enumerate() {
                 engine.ingest(s, Duration::from_millis(i as u64));
             }
-            let expected_errors = errors[..calls].iter().filter(|e| **e).count() as u64;
+            let count = |of: &[bool]| of[..calls].iter().filter(|e| **e).count() as u64;
             prop_assert_eq!(engine.pending_len(), 0);
-            prop_assert_eq!(edges(&engine.drain()), vec![edge("service:front", "service:back", "http", calls as u64, expected_errors)]);
+            let drained = engine.drain();
+            prop_assert_eq!(edges(&drained), vec![edge("service:front", "service:back", "http", calls as u64, count(&server_errors))]);
+            prop_assert_eq!(drained.edges[0].stats.caller_failures, count(&client_errors));
         }
     }
 }
@@ -345,4 +355,101 @@ fn paired_calls_name_the_callers_of_each_operation() {
     let callers: Vec<_> =
         drained.callers.iter().map(|c| (c.caller.as_ref(), c.service.as_ref(), c.operation.as_ref(), c.calls, c.errors)).collect();
     assert_eq!(callers, [("search", "catalog", "GET /products", 1, 0), ("gateway", "catalog", "GET /products/{id}", 2, 1)]);
+}
+
+/// Node's HTTP client marks a 404 ERROR (right for a client); Flask leaves
+/// the same call's server span UNSET. The call did not fail; its caller
+/// saw a failure.
+#[test]
+fn a_paired_call_fails_as_its_server_says_and_keeps_what_its_client_saw() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let answered = |mut s: SpanRecord, status: i64, status_error: bool| {
+        s.outcome = Outcome::of(s.kind, status_error, Some(status), None);
+        s
+    };
+    engine.ingest(answered(span("storefront", SpanKind::Client, 1, 10, Some(1), false), 404, true), Duration::ZERO);
+    engine.ingest(answered(span("orders", SpanKind::Server, 1, 11, Some(10), false), 404, false), Duration::ZERO);
+    engine.ingest(answered(span("storefront", SpanKind::Client, 2, 20, Some(2), false), 500, true), Duration::ZERO);
+    engine.ingest(answered(span("orders", SpanKind::Server, 2, 21, Some(20), false), 500, true), Duration::ZERO);
+    let drained = engine.drain();
+    assert_eq!(edges(&drained), [edge("service:storefront", "service:orders", "http", 2, 1)]);
+    assert_eq!(drained.edges[0].stats.caller_failures, 2, "the 404 and the 500, as the client saw them");
+    let callers: Vec<_> = drained.callers.iter().map(|c| (c.calls, c.errors, c.caller_failures)).collect();
+    assert_eq!(callers, [(2, 1, 2)], "consumers count alike");
+    assert_eq!((drained.operations[0].stats.requests, drained.operations[0].stats.errors), (2, 1), "as the operation does");
+}
+
+fn sampled(mut s: SpanRecord, sampling: Sampling) -> SpanRecord {
+    s.sampling = sampling;
+    s
+}
+
+#[test]
+fn a_sampled_span_counts_the_calls_it_stands_for() {
+    let mut engine = Engine::new(EngineConfig::default());
+    let five_percent = Sampling { adjusted_count: 20.0, ..Sampling::UNSAMPLED };
+    engine.ingest(sampled(span("a", SpanKind::Client, 1, 10, Some(1), false), five_percent), Duration::ZERO);
+    engine.ingest(sampled(span("b", SpanKind::Server, 1, 11, Some(10), true), five_percent), Duration::ZERO);
+    engine.ingest(
+        sampled(with_peer(span("b", SpanKind::Client, 1, 12, Some(11), false), Peer::Database(name("db"))), five_percent),
+        Duration::ZERO,
+    );
+    let drained = engine.drain();
+    assert_eq!(edges(&drained), [edge("service:a", "service:b", "http", 20, 20), edge("service:b", "database:db", "database", 20, 0)]);
+    assert_eq!(drained.edges[0].stats.kept, 1);
+    let operation = &drained.operations[0].stats;
+    assert_eq!((operation.requests, operation.errors, operation.kept, operation.estimated()), (20, 20, 1, true));
+    assert_eq!(operation.latency.count(), 20, "latency weighs alike");
+    assert_eq!((engine.counters().spans, engine.counters().represented), (3, 60));
+}
+
+/// With consistent probability sampling a callee may keep fewer traces than
+/// its caller. Every call still counts once, with the sparser sampler's
+/// weight, and the caller's halves whose callee dropped the trace are
+/// neither left waiting nor shown as calls to an external node.
+#[test]
+fn a_callee_that_samples_less_than_its_caller_counts_each_call_once() {
+    const SPAN_56: u64 = 1 << 56;
+    let threshold = |probability: f64| SPAN_56 - (probability * SPAN_56 as f64).round() as u64;
+    let (caller_threshold, callee_threshold) = (threshold(0.5), threshold(0.1));
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let (calls, mut kept_by_callee) = (4_000u64, 0);
+    for call in 0..calls {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let randomness = state & (SPAN_56 - 1);
+        let mut trace = [0u8; 16];
+        trace[..8].copy_from_slice(&call.to_be_bytes());
+        trace[8..].copy_from_slice(&randomness.to_be_bytes());
+        let at = Duration::from_millis(call);
+        let ids = ((call * 2 + 1).to_be_bytes(), (call * 2 + 2).to_be_bytes());
+        if randomness >= caller_threshold {
+            let mut client = with_peer(span("front", SpanKind::Client, 0, 0, None, false), Peer::Remote(name("back.internal")));
+            (client.trace_id, client.span_id) = (trace, ids.0);
+            engine.ingest(sampled(client, Sampling::of_threshold(caller_threshold, randomness)), at);
+        }
+        if randomness >= callee_threshold {
+            kept_by_callee += 1;
+            let mut server = span("back", SpanKind::Server, 0, 0, None, false);
+            (server.trace_id, server.span_id, server.parent_span_id) = (trace, ids.1, Some(ids.0));
+            engine.ingest(sampled(server, Sampling::of_threshold(callee_threshold, randomness)), at);
+        }
+    }
+    engine.expire(Duration::from_secs(3_600));
+    let drained = engine.drain();
+    let found: Vec<_> = drained.edges.iter().map(|b| (b.edge.source.name.to_string(), b.edge.target.name.to_string())).collect();
+    assert_eq!(found, [("front".to_string(), "back".to_string())], "no external node, no entry point");
+    let stats = drained.edges.iter().fold(EdgeStats::default(), |mut all, b| {
+        all.merge(&b.stats);
+        all
+    });
+    assert_eq!((stats.kept, stats.requests), (kept_by_callee, kept_by_callee * 10), "each kept pair stands for ten calls");
+    assert!((3_600..=4_400).contains(&stats.requests), "an estimate of {calls} calls: {}", stats.requests);
+    let served: u64 = drained.operations.iter().map(|o| o.stats.requests).sum();
+    assert_eq!(served, stats.requests, "the callee's own count agrees with its edge");
+    let counters = engine.counters();
+    assert_eq!(counters.expired, 0, "nothing was left to expire: {counters:?}");
+    assert!(counters.sampled_away > 1_500, "{counters:?}");
 }

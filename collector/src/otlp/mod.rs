@@ -8,9 +8,13 @@
 //! `opentelemetry-proto`'s types. Either way a span reaches the conversion
 //! below as a [`SpanFields`] view with its attributes behind
 //! [`Attributes`], so both give the same records (a differential fuzz
-//! target checks the scanner against prost's full decode).
+//! target checks the scanner against prost's full decode). What each
+//! attribute means, in every generation of the semantic conventions, is
+//! [`conventions`]; how many calls a kept span stands for, [`tracestate`].
 
+pub mod conventions;
 pub mod scan;
+pub mod tracestate;
 
 use std::sync::Arc;
 
@@ -18,7 +22,9 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::status;
 
-use crate::engine::{Name, Outcome, Peer, Protocol, SpanKind, SpanRecord};
+pub use conventions::{AttributeNames, Attributes, Fact, Key};
+
+use crate::engine::{Name, Outcome, Peer, Protocol, Sampling, SpanKind, SpanRecord};
 
 /// Names the interner holds at most; then it starts afresh (names in use
 /// live on in what holds them), so made-up names cannot grow it forever.
@@ -60,6 +66,20 @@ impl Interner {
     }
 }
 
+/// What decoding keeps between requests: the names interned so far, and
+/// the attribute names in force.
+#[derive(Default)]
+pub struct Decoder {
+    pub names: Interner,
+    pub attributes: AttributeNames,
+}
+
+impl Decoder {
+    pub fn new(attributes: AttributeNames) -> Self {
+        Self { names: Interner::default(), attributes }
+    }
+}
+
 /// Spans that were not accepted, and the first reason why.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Rejected {
@@ -80,171 +100,29 @@ impl Rejected {
 }
 
 /// An attribute's value, as far as the graph cares.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Value<'a> {
     Str(&'a str),
     Int(i64),
+    Double(f64),
     /// Any other type, or no value.
     Other,
 }
 
-/// A span's or resource's attributes, looked up by key: the first attribute
-/// of a key decides, as OTLP's "keys are unique" leaves it to receivers.
-pub trait Attributes {
-    fn get(&self, key: Key) -> Option<Value<'_>>;
+/// Decoded OTLP attributes, looked up under the names in force.
+pub struct KeyValues<'a> {
+    pub values: &'a [KeyValue],
+    pub names: &'a AttributeNames,
 }
 
-impl Attributes for [KeyValue] {
+impl Attributes for KeyValues<'_> {
     fn get(&self, key: Key) -> Option<Value<'_>> {
-        let name = key.name();
-        self.iter().find(|kv| kv.key == name).map(|kv| match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
+        let name = self.names.name(key);
+        self.values.iter().find(|kv| kv.key == name).map(|kv| match kv.value.as_ref().and_then(|v| v.value.as_ref()) {
             Some(any_value::Value::StringValue(s)) => Value::Str(s),
             Some(any_value::Value::IntValue(i)) => Value::Int(*i),
+            Some(any_value::Value::DoubleValue(d)) => Value::Double(*d),
             _ => Value::Other,
-        })
-    }
-}
-
-fn str_attr(attributes: &(impl Attributes + ?Sized), key: Key) -> Option<&str> {
-    match attributes.get(key)? {
-        Value::Str(s) => Some(s),
-        _ => None,
-    }
-}
-
-fn int_attr(attributes: &(impl Attributes + ?Sized), key: Key) -> Option<i64> {
-    match attributes.get(key)? {
-        Value::Int(i) => Some(i),
-        Value::Str(s) => s.parse().ok(),
-        Value::Other => None,
-    }
-}
-
-fn has_attr(attributes: &(impl Attributes + ?Sized), key: Key) -> bool {
-    attributes.get(key).is_some()
-}
-
-/// The first of `keys` present as a non-empty string (newer semantic
-/// conventions first, older names after).
-fn first_attr<'a>(attributes: &'a (impl Attributes + ?Sized), keys: &[Key]) -> Option<&'a str> {
-    keys.iter().find_map(|&key| str_attr(attributes, key).filter(|v| !v.is_empty()))
-}
-
-/// Every attribute key the conversion reads, old and new semantic
-/// conventions alike (the scanner keeps these and skips the rest).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Key {
-    ServiceName,
-    ServiceNamespace,
-    ServiceVersion,
-    DeploymentEnvironmentName,
-    DeploymentEnvironment,
-    HttpResponseStatusCode,
-    HttpStatusCode,
-    RpcSystem,
-    HttpRequestMethod,
-    HttpMethod,
-    HttpRoute,
-    UrlTemplate,
-    RpcMethod,
-    RpcService,
-    DbSystemName,
-    DbSystem,
-    DbNamespace,
-    DbName,
-    PeerService,
-    ServerAddress,
-    NetPeerName,
-    MessagingDestinationName,
-    MessagingDestination,
-    MessagingSystem,
-}
-
-impl Key {
-    pub const ALL: [Key; 24] = [
-        Key::ServiceName,
-        Key::ServiceNamespace,
-        Key::ServiceVersion,
-        Key::DeploymentEnvironmentName,
-        Key::DeploymentEnvironment,
-        Key::HttpResponseStatusCode,
-        Key::HttpStatusCode,
-        Key::RpcSystem,
-        Key::HttpRequestMethod,
-        Key::HttpMethod,
-        Key::HttpRoute,
-        Key::UrlTemplate,
-        Key::RpcMethod,
-        Key::RpcService,
-        Key::DbSystemName,
-        Key::DbSystem,
-        Key::DbNamespace,
-        Key::DbName,
-        Key::PeerService,
-        Key::ServerAddress,
-        Key::NetPeerName,
-        Key::MessagingDestinationName,
-        Key::MessagingDestination,
-        Key::MessagingSystem,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Key::ServiceName => "service.name",
-            Key::ServiceNamespace => "service.namespace",
-            Key::ServiceVersion => "service.version",
-            Key::DeploymentEnvironmentName => "deployment.environment.name",
-            Key::DeploymentEnvironment => "deployment.environment",
-            Key::HttpResponseStatusCode => "http.response.status_code",
-            Key::HttpStatusCode => "http.status_code",
-            Key::RpcSystem => "rpc.system",
-            Key::HttpRequestMethod => "http.request.method",
-            Key::HttpMethod => "http.method",
-            Key::HttpRoute => "http.route",
-            Key::UrlTemplate => "url.template",
-            Key::RpcMethod => "rpc.method",
-            Key::RpcService => "rpc.service",
-            Key::DbSystemName => "db.system.name",
-            Key::DbSystem => "db.system",
-            Key::DbNamespace => "db.namespace",
-            Key::DbName => "db.name",
-            Key::PeerService => "peer.service",
-            Key::ServerAddress => "server.address",
-            Key::NetPeerName => "net.peer.name",
-            Key::MessagingDestinationName => "messaging.destination.name",
-            Key::MessagingDestination => "messaging.destination",
-            Key::MessagingSystem => "messaging.system",
-        }
-    }
-
-    /// The key an attribute's name is, if the conversion reads it.
-    pub fn of(name: &[u8]) -> Option<Key> {
-        Some(match name {
-            b"service.name" => Key::ServiceName,
-            b"service.namespace" => Key::ServiceNamespace,
-            b"service.version" => Key::ServiceVersion,
-            b"deployment.environment.name" => Key::DeploymentEnvironmentName,
-            b"deployment.environment" => Key::DeploymentEnvironment,
-            b"http.response.status_code" => Key::HttpResponseStatusCode,
-            b"http.status_code" => Key::HttpStatusCode,
-            b"rpc.system" => Key::RpcSystem,
-            b"http.request.method" => Key::HttpRequestMethod,
-            b"http.method" => Key::HttpMethod,
-            b"http.route" => Key::HttpRoute,
-            b"url.template" => Key::UrlTemplate,
-            b"rpc.method" => Key::RpcMethod,
-            b"rpc.service" => Key::RpcService,
-            b"db.system.name" => Key::DbSystemName,
-            b"db.system" => Key::DbSystem,
-            b"db.namespace" => Key::DbNamespace,
-            b"db.name" => Key::DbName,
-            b"peer.service" => Key::PeerService,
-            b"server.address" => Key::ServerAddress,
-            b"net.peer.name" => Key::NetPeerName,
-            b"messaging.destination.name" => Key::MessagingDestinationName,
-            b"messaging.destination" => Key::MessagingDestination,
-            b"messaging.system" => Key::MessagingSystem,
-            _ => return None,
         })
     }
 }
@@ -258,17 +136,17 @@ pub struct ResourceService {
 
 impl ResourceService {
     /// `Err` with the reason when the resource names no service.
-    pub fn of(attributes: &(impl Attributes + ?Sized), interner: &mut Interner) -> Result<Self, String> {
+    pub fn of(attributes: &(impl Attributes + ?Sized), names: &mut Interner) -> Result<Self, String> {
         // service.namespace + service.name is the service identity.
-        let service = match (str_attr(attributes, Key::ServiceName), str_attr(attributes, Key::ServiceNamespace)) {
-            (Some(name), Some(ns)) if !name.is_empty() && !ns.is_empty() => interner.intern_joined(ns, '/', name),
-            (Some(name), _) if !name.is_empty() => interner.intern(name),
+        let service = match (attributes.text(Fact::ServiceName), attributes.text(Fact::ServiceNamespace)) {
+            (Some(name), Some(ns)) => names.intern_joined(ns, '/', name),
+            (Some(name), None) => names.intern(name),
             _ => return Err("resource has no service.name attribute".to_string()),
         };
         Ok(Self {
             service,
-            version: first_attr(attributes, &[Key::ServiceVersion]).map(|v| interner.intern(v)),
-            environment: first_attr(attributes, &[Key::DeploymentEnvironmentName, Key::DeploymentEnvironment]).map(|v| interner.intern(v)),
+            version: attributes.text(Fact::ServiceVersion).map(|v| names.intern(v)),
+            environment: attributes.text(Fact::Environment).map(|v| names.intern(v)),
         })
     }
 }
@@ -285,6 +163,8 @@ pub struct SpanFields<'a, A: ?Sized> {
     pub end_time_unix_nano: u64,
     /// OTLP's `Status.code` number (0 without a status).
     pub status_code: i32,
+    /// The W3C tracestate the span was recorded under.
+    pub trace_state: &'a str,
     pub attributes: &'a A,
 }
 
@@ -313,7 +193,7 @@ pub fn decode_body(
     format: BodyFormat,
     gzip: bool,
     max_bytes: usize,
-    interner: &mut Interner,
+    decoder: &mut Decoder,
     out: &mut Vec<SpanRecord>,
 ) -> Result<Rejected, BodyError> {
     let inflated;
@@ -325,11 +205,11 @@ pub fn decode_body(
     };
     match format {
         BodyFormat::Protobuf => {
-            scan::scan_request(body, interner, out).map_err(|e| BodyError::Invalid(format!("invalid protobuf body: {e}")))
+            scan::scan_request(body, decoder, out).map_err(|e| BodyError::Invalid(format!("invalid protobuf body: {e}")))
         }
         BodyFormat::Json => {
             let request = decode_json(body).map_err(BodyError::Invalid)?;
-            Ok(decode_request(&request, interner, out))
+            Ok(decode_request(&request, decoder, out))
         }
     }
 }
@@ -385,11 +265,12 @@ fn stringify_64_bit_integers(value: &mut serde_json::Value) {
 }
 
 /// Converts a decoded request's spans, appending usable ones to `out`.
-pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Interner, out: &mut Vec<SpanRecord>) -> Rejected {
+pub fn decode_request(request: &ExportTraceServiceRequest, decoder: &mut Decoder, out: &mut Vec<SpanRecord>) -> Rejected {
+    let Decoder { names, attributes: attribute_names } = decoder;
     let mut rejected = Rejected::default();
     for resource_spans in &request.resource_spans {
         let resource_attributes = resource_spans.resource.as_ref().map(|r| r.attributes.as_slice()).unwrap_or_default();
-        let resource = match ResourceService::of(resource_attributes, interner) {
+        let resource = match ResourceService::of(&KeyValues { values: resource_attributes, names: attribute_names }, names) {
             Ok(resource) => resource,
             Err(reason) => {
                 rejected.add(resource_spans.scope_spans.iter().map(|s| s.spans.len()).sum(), || reason);
@@ -406,9 +287,10 @@ pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Intern
                 start_time_unix_nano: span.start_time_unix_nano,
                 end_time_unix_nano: span.end_time_unix_nano,
                 status_code: span.status.as_ref().map_or(0, |s| s.code),
-                attributes: span.attributes.as_slice(),
+                trace_state: &span.trace_state,
+                attributes: &KeyValues { values: &span.attributes, names: attribute_names },
             };
-            match span_record(&fields, &resource, interner) {
+            match span_record(&fields, &resource, names) {
                 Ok(record) => out.push(record),
                 Err(reason) => rejected.add(1, || reason),
             }
@@ -421,7 +303,7 @@ pub fn decode_request(request: &ExportTraceServiceRequest, interner: &mut Intern
 pub fn span_record<A: Attributes + ?Sized>(
     span: &SpanFields<'_, A>,
     resource: &ResourceService,
-    interner: &mut Interner,
+    names: &mut Interner,
 ) -> Result<SpanRecord, String> {
     let trace_id: [u8; 16] =
         span.trace_id.try_into().map_err(|_| format!("span has a trace_id of {} bytes, not 16", span.trace_id.len()))?;
@@ -434,8 +316,51 @@ pub fn span_record<A: Attributes + ?Sized>(
         Err(_) if span.parent_span_id.is_empty() => None,
         Err(_) => return Err(format!("span has a parent_span_id of {} bytes, not 8", span.parent_span_id.len())),
     };
-    // OTLP's SpanKind numbers; unknown ones are unspecified.
-    let kind = match span.kind {
+    let attributes = span.attributes;
+    let kind = kind_of(span.kind, attributes);
+    let status_error = span.status_code == status::StatusCode::Error as i32;
+    let outcome = Outcome::of(kind, status_error, attributes.integer(Fact::HttpStatus), attributes.integer(Fact::GrpcStatus));
+    let protocol = if attributes.has(Fact::RpcSystem) {
+        Protocol::Rpc
+    } else if attributes.has(Fact::HttpMethod) {
+        Protocol::Http
+    } else {
+        Protocol::Other
+    };
+    let (peer, peer_port) = match kind {
+        SpanKind::Client => peer_of(attributes, &resource.service, names),
+        _ => (None, 0),
+    };
+    let destination = matches!(kind, SpanKind::Producer | SpanKind::Consumer)
+        .then(|| attributes.text(Fact::MessagingDestination).or_else(|| attributes.text(Fact::MessagingSystem)))
+        .flatten()
+        .map(|d| names.intern(d));
+    Ok(SpanRecord {
+        trace_id,
+        span_id,
+        parent_span_id,
+        kind,
+        service: resource.service.clone(),
+        operation: operation_of(span.name, attributes, names),
+        start_unix_nanos: span.start_time_unix_nano,
+        end_unix_nanos: span.end_time_unix_nano.max(span.start_time_unix_nano),
+        outcome,
+        protocol,
+        peer,
+        peer_port,
+        destination,
+        version: resource.version.clone(),
+        environment: resource.environment.clone(),
+        sampling: sampling_of(span.trace_state, &trace_id, attributes),
+    })
+}
+
+/// OTLP's `SpanKind` number as the graph reads it. Messaging spans of
+/// kind CLIENT say by their operation which side they are: the messaging
+/// conventions make `receive` (a consumer's poll) and `send` from some
+/// libraries CLIENT spans, and they are no call to a server.
+fn kind_of(number: i32, attributes: &(impl Attributes + ?Sized)) -> SpanKind {
+    let kind = match number {
         1 => SpanKind::Internal,
         2 => SpanKind::Server,
         3 => SpanKind::Client,
@@ -443,82 +368,76 @@ pub fn span_record<A: Attributes + ?Sized>(
         5 => SpanKind::Consumer,
         _ => SpanKind::Unspecified,
     };
-    let attributes = span.attributes;
-    let status_error = span.status_code == status::StatusCode::Error as i32;
-    // Old and new semantic-convention names are both accepted.
-    let http_status = int_attr(attributes, Key::HttpResponseStatusCode).or_else(|| int_attr(attributes, Key::HttpStatusCode));
-    let outcome = Outcome::of(kind, status_error, http_status);
-    let protocol = if has_attr(attributes, Key::RpcSystem) {
-        Protocol::Rpc
-    } else if has_attr(attributes, Key::HttpRequestMethod) || has_attr(attributes, Key::HttpMethod) {
-        Protocol::Http
-    } else {
-        Protocol::Other
-    };
-    let peer = (kind == SpanKind::Client).then(|| peer_of(attributes, interner)).flatten();
-    let destination = matches!(kind, SpanKind::Producer | SpanKind::Consumer)
-        .then(|| first_attr(attributes, &[Key::MessagingDestinationName, Key::MessagingDestination, Key::MessagingSystem]))
-        .flatten()
-        .map(|d| interner.intern(d));
-    Ok(SpanRecord {
-        trace_id,
-        span_id,
-        parent_span_id,
-        kind,
-        service: resource.service.clone(),
-        operation: operation_of(span.name, attributes, interner),
-        start_unix_nanos: span.start_time_unix_nano,
-        end_unix_nanos: span.end_time_unix_nano.max(span.start_time_unix_nano),
-        outcome,
-        protocol,
-        peer,
-        destination,
-        version: resource.version.clone(),
-        environment: resource.environment.clone(),
-    })
+    if kind != SpanKind::Client || !attributes.has(Fact::MessagingSystem) {
+        return kind;
+    }
+    match attributes.text(Fact::MessagingOperation) {
+        Some("publish" | "send" | "create") => SpanKind::Producer,
+        Some("receive" | "process") => SpanKind::Consumer,
+        // `settle` (an acknowledgement) and unknown operations: no call.
+        _ => SpanKind::Internal,
+    }
+}
+
+/// How many calls the span stands for: its tracestate threshold, else the
+/// sample-rate attribute, else one.
+fn sampling_of(trace_state: &str, trace_id: &[u8; 16], attributes: &(impl Attributes + ?Sized)) -> Sampling {
+    if let Some(sampling) = tracestate::sampling(trace_state, trace_id) {
+        return sampling;
+    }
+    match attributes.number(Fact::SampleRate) {
+        Some(rate) if rate > 1.0 => Sampling { adjusted_count: rate, ..Sampling::UNSAMPLED },
+        _ => Sampling::UNSAMPLED,
+    }
 }
 
 /// `METHOD /route` for HTTP (the route, else the client's `url.template`),
 /// `service/method` for RPC, else the span name.
-fn operation_of(name: &str, attributes: &(impl Attributes + ?Sized), interner: &mut Interner) -> Name {
-    let method = first_attr(attributes, &[Key::HttpRequestMethod, Key::HttpMethod]);
-    let route = str_attr(attributes, Key::HttpRoute)
-        .filter(|r| !r.is_empty())
-        .or_else(|| str_attr(attributes, Key::UrlTemplate).filter(|r| !r.is_empty()));
-    if let (Some(method), Some(route)) = (method, route) {
-        return interner.intern_joined(method, ' ', route);
+fn operation_of(name: &str, attributes: &(impl Attributes + ?Sized), names: &mut Interner) -> Name {
+    if let (Some(method), Some(route)) = (attributes.text(Fact::HttpMethod), attributes.text(Fact::HttpRoute)) {
+        return names.intern_joined(method, ' ', route);
     }
-    if let Some(rpc_method) = first_attr(attributes, &[Key::RpcMethod]) {
-        return match first_attr(attributes, &[Key::RpcService]) {
-            Some(service) => interner.intern_joined(service, '/', rpc_method),
-            None => interner.intern(rpc_method),
+    if let Some(rpc_method) = attributes.text(Fact::RpcMethod) {
+        return match attributes.text(Fact::RpcService) {
+            Some(service) => names.intern_joined(service, '/', rpc_method),
+            None => names.intern(rpc_method),
         };
     }
-    interner.intern(if name.is_empty() { "unnamed" } else { name })
+    names.intern(if name.is_empty() { "unnamed" } else { name })
 }
 
-/// A database (new and old conventions), else a named remote peer.
-fn peer_of(attributes: &(impl Attributes + ?Sized), interner: &mut Interner) -> Option<Peer> {
-    let system = first_attr(attributes, &[Key::DbSystemName, Key::DbSystem]);
-    let namespace = first_attr(attributes, &[Key::DbNamespace, Key::DbName]);
-    if let Some(database) = namespace.or(system) {
-        return Some(Peer::Database(interner.intern(database)));
+/// Whom a CLIENT span calls, and the port: a database, else a remote peer.
+fn peer_of(attributes: &(impl Attributes + ?Sized), service: &str, names: &mut Interner) -> (Option<Peer>, u16) {
+    let port = attributes.integer(Fact::PeerPort).and_then(|p| u16::try_from(p).ok()).unwrap_or(0);
+    if let Some(system) = attributes.text(Fact::DbSystem) {
+        return (Some(Peer::Database(database_name(attributes, system, service, names))), port);
     }
-    first_attr(attributes, &[Key::PeerService, Key::ServerAddress, Key::NetPeerName]).map(|peer| Peer::Remote(interner.intern(peer)))
+    let peer = attributes.text(Fact::PeerService).or_else(|| attributes.text(Fact::PeerHost));
+    (peer.map(|peer| Peer::Remote(names.intern(peer))), port)
+}
+
+/// A database node's name: what its caller calls it (`peer.service`), else
+/// its namespace, else its server; an embedded database, or one with
+/// neither namespace nor server (local), is the calling service's own:
+/// `SERVICE/SYSTEM`. A namespace that is only digits (Redis's database
+/// index) names nothing.
+fn database_name(attributes: &(impl Attributes + ?Sized), system: &str, service: &str, names: &mut Interner) -> Name {
+    if let Some(peer) = attributes.text(Fact::PeerService) {
+        return names.intern(peer);
+    }
+    let namespace = attributes.text(Fact::DbNamespace).filter(|n| !n.bytes().all(|b| b.is_ascii_digit()));
+    let server = attributes.text(Fact::DbServer);
+    match (namespace, server) {
+        _ if conventions::is_embedded(system) => names.intern_joined(service, '/', system),
+        (Some(namespace), _) => names.intern(namespace),
+        (None, Some(server)) => names.intern(server),
+        (None, None) => names.intern_joined(service, '/', system),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_key_is_found_by_its_name() {
-        for (at, key) in Key::ALL.into_iter().enumerate() {
-            assert_eq!(key as usize, at, "ALL is in declaration order");
-            assert_eq!(Key::of(key.name().as_bytes()), Some(key));
-        }
-        assert_eq!(Key::of(b"service.nam"), None);
-    }
 
     #[test]
     fn the_interner_is_bounded_and_names_outlive_it() {
@@ -535,7 +454,7 @@ mod tests {
     fn decode(json: &str) -> (Vec<SpanRecord>, Rejected) {
         let request = decode_json(json.as_bytes()).expect("valid OTLP/JSON");
         let mut spans = Vec::new();
-        let rejected = decode_request(&request, &mut Interner::default(), &mut spans);
+        let rejected = decode_request(&request, &mut Decoder::default(), &mut spans);
         (spans, rejected)
     }
 
@@ -604,5 +523,213 @@ mod tests {
         assert_eq!(spans.len(), 1);
         assert_eq!(rejected.count, 2);
         assert_eq!(rejected.first_reason.as_deref(), Some("resource has no service.name attribute"));
+    }
+
+    /// One span of `kind` from service `orders` with `attributes` (values:
+    /// text, or a number for integers, `1.5` for doubles) and `trace_state`.
+    fn converted(kind: i32, attributes: &[(&str, &str)], trace_state: &str) -> SpanRecord {
+        use opentelemetry_proto::tonic::common::v1::AnyValue;
+        use opentelemetry_proto::tonic::resource::v1::Resource;
+        use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+        let value = |text: &str| {
+            let value = if let Some(int) = text.strip_prefix("int:") {
+                any_value::Value::IntValue(int.parse().expect("int"))
+            } else if let Some(double) = text.strip_prefix("double:") {
+                any_value::Value::DoubleValue(double.parse().expect("double"))
+            } else {
+                any_value::Value::StringValue(text.to_string())
+            };
+            Some(AnyValue { value: Some(value) })
+        };
+        let attributes = attributes.iter().map(|(k, v)| KeyValue { key: k.to_string(), value: value(v) }).collect();
+        let span = Span {
+            trace_id: vec![0xab; 16],
+            span_id: vec![1; 8],
+            name: "span name".into(),
+            kind,
+            trace_state: trace_state.into(),
+            attributes,
+            ..Default::default()
+        };
+        let request = ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                resource: Some(Resource {
+                    attributes: vec![KeyValue { key: "service.name".into(), value: value("orders") }],
+                    ..Default::default()
+                }),
+                scope_spans: vec![ScopeSpans { spans: vec![span], ..Default::default() }],
+                ..Default::default()
+            }],
+        };
+        // Both ways in give the same record.
+        let mut decoded = Vec::new();
+        decode_request(&request, &mut Decoder::default(), &mut decoded);
+        let mut scanned = Vec::new();
+        scan::scan_request(&prost::Message::encode_to_vec(&request), &mut Decoder::default(), &mut scanned).expect("scans");
+        assert_eq!(decoded, scanned);
+        decoded.pop().expect("one record")
+    }
+
+    const SERVER: i32 = 2;
+    const CLIENT: i32 = 3;
+    const PRODUCER: i32 = 4;
+
+    fn peer(kind: i32, attributes: &[(&str, &str)]) -> Option<String> {
+        match converted(kind, attributes, "").peer? {
+            Peer::Database(name) => Some(format!("database:{name}")),
+            Peer::Remote(name) => Some(format!("external:{name}")),
+        }
+    }
+
+    #[test]
+    fn http_method_and_route_in_both_generations() {
+        let operation = |attributes: &[(&str, &str)]| converted(SERVER, attributes, "").operation.to_string();
+        assert_eq!(operation(&[("http.method", "GET"), ("http.route", "/orders/<int:id>")]), "GET /orders/<int:id>");
+        assert_eq!(operation(&[("http.request.method", "POST"), ("http.route", "/orders")]), "POST /orders");
+        assert_eq!(operation(&[("http.request.method", "GET"), ("http.method", "PUT"), ("http.route", "/x")]), "GET /x", "stable first");
+        assert_eq!(
+            operation(&[("http.request.method", "GET"), ("url.template", "/orders/{id}")]),
+            "GET /orders/{id}",
+            "a client's template"
+        );
+        assert_eq!(operation(&[("http.method", "GET")]), "span name", "no route: the span name, never the raw path");
+    }
+
+    #[test]
+    fn http_status_in_both_generations() {
+        let outcome = |attributes: &[(&str, &str)]| {
+            let o = converted(CLIENT, attributes, "").outcome;
+            (o.error, o.caller_failure)
+        };
+        assert_eq!(outcome(&[("http.status_code", "int:503")]), (true, true));
+        assert_eq!(outcome(&[("http.response.status_code", "int:404")]), (false, true));
+        assert_eq!(outcome(&[("http.response.status_code", "int:200"), ("http.status_code", "int:500")]), (false, false), "stable first");
+        assert_eq!(outcome(&[("http.status_code", "502")]), (true, true), "as text too");
+    }
+
+    #[test]
+    fn a_remote_peer_from_any_address_attribute_or_url() {
+        assert_eq!(
+            peer(CLIENT, &[("server.address", "api.example.com"), ("peer.service", "payments")]).as_deref(),
+            Some("external:payments")
+        );
+        assert_eq!(
+            peer(CLIENT, &[("server.address", "api.example.com"), ("net.peer.name", "old")]).as_deref(),
+            Some("external:api.example.com")
+        );
+        assert_eq!(peer(CLIENT, &[("net.peer.name", "old.example.com")]).as_deref(), Some("external:old.example.com"));
+        // Python `requests`, conventions before 1.20: only the URL names the host.
+        assert_eq!(
+            peer(CLIENT, &[("http.method", "GET"), ("http.url", "http://localhost:38991/rates/EUR")]).as_deref(),
+            Some("external:localhost")
+        );
+        assert_eq!(peer(CLIENT, &[("url.full", "https://user@rates.example.com/v1")]).as_deref(), Some("external:rates.example.com"));
+        assert_eq!(peer(CLIENT, &[("http.host", "legacy.example.com:8080")]).as_deref(), Some("external:legacy.example.com"));
+        assert_eq!(peer(CLIENT, &[("network.peer.address", "10.0.0.7")]).as_deref(), Some("external:10.0.0.7"));
+        assert_eq!(peer(CLIENT, &[("http.method", "GET")]), None);
+        assert_eq!(peer(SERVER, &[("server.address", "me")]), None, "a server span calls nobody");
+        let port = |attributes: &[(&str, &str)]| converted(CLIENT, attributes, "").peer_port;
+        assert_eq!(port(&[("server.address", "h"), ("server.port", "int:8443")]), 8443);
+        assert_eq!(port(&[("net.peer.name", "h"), ("net.peer.port", "int:9000")]), 9000);
+        assert_eq!(port(&[("http.url", "http://h:8081/x")]), 8081);
+        assert_eq!(port(&[("server.address", "h"), ("server.port", "int:99999")]), 0, "not a port");
+    }
+
+    #[test]
+    fn rpc_system_service_method_and_grpc_status() {
+        let record = converted(
+            CLIENT,
+            &[("rpc.system", "grpc"), ("rpc.service", "shop.Orders"), ("rpc.method", "Get"), ("rpc.grpc.status_code", "int:5")],
+            "",
+        );
+        assert_eq!((record.protocol, &*record.operation), (Protocol::Rpc, "shop.Orders/Get"));
+        assert_eq!((record.outcome.error, record.outcome.caller_failure), (false, true), "NOT_FOUND is the caller's");
+        let unavailable = converted(CLIENT, &[("rpc.system", "grpc"), ("rpc.grpc.status_code", "int:14")], "");
+        assert!(unavailable.outcome.error);
+    }
+
+    #[test]
+    fn databases_named_by_namespace_server_or_their_caller() {
+        assert_eq!(
+            peer(CLIENT, &[("db.system", "postgresql"), ("db.name", "shop"), ("net.peer.name", "pg")]).as_deref(),
+            Some("database:shop")
+        );
+        assert_eq!(
+            peer(CLIENT, &[("db.system.name", "postgresql"), ("db.namespace", "users"), ("db.name", "old")]).as_deref(),
+            Some("database:users")
+        );
+        assert_eq!(
+            peer(CLIENT, &[("db.system", "postgresql"), ("db.connection_string", "postgresql://127.0.0.1:55432/inventory")]).as_deref(),
+            Some("database:inventory")
+        );
+        assert_eq!(
+            peer(CLIENT, &[("db.system", "redis"), ("db.namespace", "0"), ("server.address", "cache")]).as_deref(),
+            Some("database:cache"),
+            "an index names nothing"
+        );
+        assert_eq!(
+            peer(CLIENT, &[("db.system", "mongodb"), ("db.connection_string", "Server=mongo1;")]).as_deref(),
+            Some("database:mongo1")
+        );
+        assert_eq!(
+            peer(CLIENT, &[("db.system", "postgresql"), ("db.name", "x"), ("peer.service", "orders-db")]).as_deref(),
+            Some("database:orders-db")
+        );
+        // The sqlite3 instrumentation sends only the system: the caller's own database.
+        assert_eq!(peer(CLIENT, &[("db.system", "sqlite"), ("db.statement", "SELECT 1")]).as_deref(), Some("database:orders/sqlite"));
+        assert_eq!(peer(CLIENT, &[("db.system.name", "h2"), ("db.namespace", "mem")]).as_deref(), Some("database:orders/h2"), "embedded");
+        assert_eq!(
+            peer(CLIENT, &[("db.system", "mongodb")]).as_deref(),
+            Some("database:orders/mongodb"),
+            "neither namespace nor server: local"
+        );
+        assert_eq!(
+            peer(CLIENT, &[("db.system", "postgresql"), ("db.collection.name", "orders")]).as_deref(),
+            Some("database:orders/postgresql"),
+            "a collection is not a database"
+        );
+    }
+
+    #[test]
+    fn messaging_destinations_and_operations() {
+        let destination = |kind, attributes: &[(&str, &str)]| converted(kind, attributes, "").destination.map(|d| d.to_string());
+        assert_eq!(
+            destination(PRODUCER, &[("messaging.destination.name", "orders"), ("messaging.destination", "old")]).as_deref(),
+            Some("orders")
+        );
+        assert_eq!(destination(PRODUCER, &[("messaging.destination", "orders")]).as_deref(), Some("orders"));
+        assert_eq!(
+            destination(
+                PRODUCER,
+                &[("messaging.destination.template", "/customers/{id}"), ("messaging.destination.name", "/customers/42")]
+            )
+            .as_deref(),
+            Some("/customers/{id}"),
+            "the template, not one of its instances"
+        );
+        assert_eq!(destination(PRODUCER, &[("messaging.system", "kafka")]).as_deref(), Some("kafka"));
+        let kind = |attributes: &[(&str, &str)]| converted(CLIENT, attributes, "").kind;
+        assert_eq!(kind(&[("messaging.system", "kafka"), ("messaging.operation.type", "receive")]), SpanKind::Consumer);
+        assert_eq!(kind(&[("messaging.system", "kafka"), ("messaging.operation", "publish")]), SpanKind::Producer);
+        assert_eq!(kind(&[("messaging.system", "rabbitmq"), ("messaging.operation.type", "settle")]), SpanKind::Internal);
+        assert_eq!(kind(&[("http.method", "GET")]), SpanKind::Client);
+    }
+
+    #[test]
+    fn sampling_from_the_tracestate_else_the_sample_rate_attribute() {
+        let weight = |attributes: &[(&str, &str)], trace_state| converted(SERVER, attributes, trace_state).sampling.adjusted_count;
+        assert_eq!(weight(&[], "ot=th:c"), 4.0);
+        assert_eq!(weight(&[("SampleRate", "int:10")], ""), 10.0);
+        assert_eq!(weight(&[("SampleRate", "double:2.5")], ""), 2.5);
+        assert_eq!(weight(&[("SampleRate", "int:10")], "ot=th:8"), 2.0, "the threshold wins");
+        assert_eq!(weight(&[("SampleRate", "0")], ""), 1.0, "nonsense counts once");
+        assert_eq!(weight(&[], ""), 1.0);
+    }
+
+    #[test]
+    fn the_readme_shows_the_conventions_table() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README.md");
+        let table = conventions::markdown_table();
+        assert!(readme.contains(&table), "README.md's semantic-conventions table differs from the code; it should read:\n{table}");
     }
 }

@@ -1,6 +1,6 @@
 //! A protobuf `ExportTraceServiceRequest` read in place: the wire format is
 //! walked once and only what the graph needs is taken (ids, kind, times,
-//! name, status code, and the attributes of a [`Key`]); everything else
+//! name, status code, trace state, and the attributes of a [`Key`]); everything else
 //! is skipped by its length, without allocating and without being decoded.
 //!
 //! It accepts and rejects as prost's full decode does (same wire-type, tag,
@@ -9,7 +9,7 @@
 //! A request that prost rejects only because of
 //!
 //! - invalid UTF-8 in a string the graph does not read (an attribute key it
-//!   does not look for, `trace_state`, a status message, schema URLs), or
+//!   does not look for, a status message, schema URLs), or
 //! - a malformed message inside a part the graph does not read (span events
 //!   and links, the instrumentation scope, resource entity refs, attributes
 //!   it does not look for, array and map values)
@@ -25,7 +25,7 @@ use opentelemetry_proto::tonic::common::v1::{ArrayValue, EntityRef, Instrumentat
 use opentelemetry_proto::tonic::trace::v1::span::{Event, Link};
 use prost::Message;
 
-use super::{Attributes, Interner, Key, Rejected, ResourceService, SpanFields, Value, span_record};
+use super::{AttributeNames, Attributes, Decoder, Key, Rejected, ResourceService, SpanFields, Value, span_record};
 use crate::engine::SpanRecord;
 
 /// prost's limit on nested messages and groups.
@@ -273,11 +273,12 @@ impl Walk {
 /// The attributes of every [`Key`], each the first of its key.
 struct Found<'a> {
     values: [Option<Value<'a>>; Key::ALL.len()],
+    names: &'a AttributeNames,
 }
 
 impl<'a> Found<'a> {
-    fn new() -> Self {
-        Self { values: [None; Key::ALL.len()] }
+    fn new(names: &'a AttributeNames) -> Self {
+        Self { values: [None; Key::ALL.len()], names }
     }
 
     /// Reads one `KeyValue`: its key first (the last `key` field wins, as
@@ -304,7 +305,7 @@ impl<'a> Found<'a> {
             }
             _ => reader.skip(tag, wire, walk.depth_left),
         })?;
-        let Some(slot) = Key::of(key).map(|key| key as usize).filter(|&slot| self.values[slot].is_none()) else { return Ok(()) };
+        let Some(slot) = self.names.of(key).map(|key| key as usize).filter(|&slot| self.values[slot].is_none()) else { return Ok(()) };
         let mut value = Value::Other;
         if values == 1 {
             any_value(only_value, walk.inner(), &mut value)?;
@@ -330,10 +331,7 @@ fn any_value<'a>(bytes: &'a [u8], walk: Walk, value: &mut Value<'a>) -> Result<(
                 *value = Value::Other;
             }
             3 => *value = Value::Int(reader.varint_field(wire)? as i64),
-            4 => {
-                reader.fixed64_field(wire)?;
-                *value = Value::Other;
-            }
+            4 => *value = Value::Double(f64::from_bits(reader.fixed64_field(wire)?)),
             5 => {
                 walk.skip_message::<ArrayValue>(reader, wire, "array value")?;
                 *value = Value::Other;
@@ -360,26 +358,26 @@ impl Attributes for Found<'_> {
 
 /// Reads a request's spans, appending usable ones to `out` (only when the
 /// whole request is valid: on `Err`, `out` is as it was).
-pub fn scan_request(bytes: &[u8], interner: &mut Interner, out: &mut Vec<SpanRecord>) -> Result<Rejected> {
-    scan(bytes, Mode::Fast, interner, out)
+pub fn scan_request(bytes: &[u8], decoder: &mut Decoder, out: &mut Vec<SpanRecord>) -> Result<Rejected> {
+    scan(bytes, Mode::Fast, decoder, out)
 }
 
 /// [`scan_request`] in either [`Mode`].
-pub fn scan(bytes: &[u8], mode: Mode, interner: &mut Interner, out: &mut Vec<SpanRecord>) -> Result<Rejected> {
+pub fn scan(bytes: &[u8], mode: Mode, decoder: &mut Decoder, out: &mut Vec<SpanRecord>) -> Result<Rejected> {
     let before = out.len();
-    let result = scan_into(bytes, Walk { mode, depth_left: RECURSION_LIMIT }, interner, out);
+    let result = scan_into(bytes, Walk { mode, depth_left: RECURSION_LIMIT }, decoder, out);
     if result.is_err() {
         out.truncate(before);
     }
     result
 }
 
-fn scan_into(bytes: &[u8], walk: Walk, interner: &mut Interner, out: &mut Vec<SpanRecord>) -> Result<Rejected> {
+fn scan_into(bytes: &[u8], walk: Walk, decoder: &mut Decoder, out: &mut Vec<SpanRecord>) -> Result<Rejected> {
     let mut rejected = Rejected::default();
     fields(bytes, |tag, wire, reader| match tag {
         1 => {
             let resource_spans = message(reader, wire, walk.depth_left)?;
-            scan_resource_spans(resource_spans, walk.inner(), interner, out, &mut rejected)
+            scan_resource_spans(resource_spans, walk.inner(), decoder, out, &mut rejected)
         }
         _ => reader.skip(tag, wire, walk.depth_left),
     })?;
@@ -388,14 +386,10 @@ fn scan_into(bytes: &[u8], walk: Walk, interner: &mut Interner, out: &mut Vec<Sp
 
 /// One `ResourceSpans`: its resource first (wherever it stands; repeated
 /// ones merge, their attributes in order), then its spans.
-fn scan_resource_spans(
-    bytes: &[u8],
-    walk: Walk,
-    interner: &mut Interner,
-    out: &mut Vec<SpanRecord>,
-    rejected: &mut Rejected,
-) -> Result<()> {
-    let mut attributes = Found::new();
+fn scan_resource_spans(bytes: &[u8], walk: Walk, decoder: &mut Decoder, out: &mut Vec<SpanRecord>, rejected: &mut Rejected) -> Result<()> {
+    let Decoder { names: interner, attributes: attribute_names } = decoder;
+    let attribute_names = &*attribute_names;
+    let mut attributes = Found::new(attribute_names);
     fields(bytes, |tag, wire, reader| match tag {
         1 => {
             let resource = message(reader, wire, walk.depth_left)?;
@@ -420,7 +414,7 @@ fn scan_resource_spans(
                 1 => walk.skip_message::<InstrumentationScope>(reader, wire, "instrumentation scope"),
                 2 => {
                     let span = message(reader, wire, walk.depth_left)?;
-                    scan_span(span, walk.inner(), |fields| match &resource {
+                    scan_span(span, walk.inner(), attribute_names, |fields| match &resource {
                         Ok(resource) => match span_record(fields, resource, interner) {
                             Ok(record) => out.push(record),
                             Err(reason) => rejected.add(1, || reason),
@@ -438,17 +432,17 @@ fn scan_resource_spans(
 }
 
 /// One `Span`'s fields, handed to `take` once all are read.
-fn scan_span<'a>(bytes: &'a [u8], walk: Walk, take: impl FnOnce(&SpanFields<'_, Found<'a>>)) -> Result<()> {
-    let mut attributes = Found::new();
+fn scan_span<'a>(bytes: &'a [u8], walk: Walk, names: &'a AttributeNames, take: impl FnOnce(&SpanFields<'_, Found<'a>>)) -> Result<()> {
+    let mut attributes = Found::new(names);
     let (mut trace_id, mut span_id, mut parent_span_id): (&[u8], &[u8], &[u8]) = (&[], &[], &[]);
-    let mut name = "";
+    let (mut name, mut trace_state) = ("", "");
     let (mut kind, mut status_code) = (0i32, 0i32);
     let (mut start, mut end) = (0u64, 0u64);
     fields(bytes, |tag, wire, reader| {
         match tag {
             1 => trace_id = reader.len_field(wire)?,
             2 => span_id = reader.len_field(wire)?,
-            3 => walk.skip_string(reader, wire, "trace state")?,
+            3 => trace_state = utf8(reader.len_field(wire)?)?,
             4 => parent_span_id = reader.len_field(wire)?,
             5 => name = utf8(reader.len_field(wire)?)?,
             6 => kind = reader.varint_field(wire)? as i32,
@@ -489,6 +483,7 @@ fn scan_span<'a>(bytes: &'a [u8], walk: Walk, take: impl FnOnce(&SpanFields<'_, 
         start_time_unix_nano: start,
         end_time_unix_nano: end,
         status_code,
+        trace_state,
         attributes: &attributes,
     });
     Ok(())
@@ -497,7 +492,7 @@ fn scan_span<'a>(bytes: &'a [u8], walk: Walk, take: impl FnOnce(&SpanFields<'_, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::otlp::decode_request;
+    use crate::otlp::{Decoder, decode_request};
     use crate::synthetic::export_request;
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 
@@ -508,11 +503,11 @@ mod tests {
     fn both(bytes: &[u8]) -> (Option<Decoded>, Result<Decoded>) {
         let full = ExportTraceServiceRequest::decode(bytes).ok().map(|request| {
             let mut out = Vec::new();
-            let rejected = decode_request(&request, &mut Interner::default(), &mut out);
+            let rejected = decode_request(&request, &mut Decoder::default(), &mut out);
             (out, rejected)
         });
         let mut out = Vec::new();
-        let scanned = scan_request(bytes, &mut Interner::default(), &mut out).map(|rejected| (out, rejected));
+        let scanned = scan_request(bytes, &mut Decoder::default(), &mut out).map(|rejected| (out, rejected));
         (full, scanned)
     }
 
@@ -523,7 +518,7 @@ mod tests {
             let (full, scanned) = both(&bytes);
             let full = full.expect("prost decodes its own encoding");
             assert_eq!(scanned.expect("scanned"), full, "seed {seed}");
-            assert_eq!(scan(&bytes, Mode::Audit, &mut Interner::default(), &mut Vec::new()).map(|r| r.count), Ok(full.1.count));
+            assert_eq!(scan(&bytes, Mode::Audit, &mut Decoder::default(), &mut Vec::new()).map(|r| r.count), Ok(full.1.count));
         }
     }
 
@@ -584,7 +579,7 @@ mod tests {
         use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
         let mut request = export_request(3, 10, 1_700_000_000_000_000_000);
         let span = &mut request.resource_spans[0].scope_spans[0].spans[0];
-        span.trace_state = "\u{1F600}".into();
+        span.status = Some(opentelemetry_proto::tonic::trace::v1::Status { code: 0, message: "\u{1F600}".into() });
         let mut bytes = request.encode_to_vec();
         // Break the emoji's UTF-8: prost refuses, the fast scan does not read it.
         let at = bytes.windows(4).position(|w| w == "\u{1F600}".as_bytes()).unwrap();
@@ -592,7 +587,7 @@ mod tests {
         let (full, scanned) = both(&bytes);
         assert!(full.is_none());
         assert!(scanned.is_ok());
-        assert_eq!(scan(&bytes, Mode::Audit, &mut Interner::default(), &mut Vec::new()), Err(ScanError::Skipped("trace state")));
+        assert_eq!(scan(&bytes, Mode::Audit, &mut Decoder::default(), &mut Vec::new()), Err(ScanError::Skipped("status message")));
         let _ = (ResourceSpans::default(), ScopeSpans::default(), Span::default());
     }
 }

@@ -130,6 +130,11 @@ pub struct ServeArgs {
     #[arg(long, env = "MERIDIAN_PAIRING_WINDOW_MS", default_value_t = millis(collector::engine::DEFAULT_PAIRING_WINDOW),
           value_parser = at_least(1u64))]
     pub pairing_window_ms: u64,
+    /// The span attribute a sampler's weight is read from (how many spans a
+    /// kept one stands for) when its tracestate has no `ot=th` threshold.
+    #[arg(long, env = "MERIDIAN_SAMPLE_RATE_ATTRIBUTE", default_value = collector::otlp::conventions::DEFAULT_SAMPLE_RATE_ATTRIBUTE,
+          value_parser = |name: &str| collector::otlp::AttributeNames::with_sample_rate(name))]
+    pub sample_rate_attribute: collector::otlp::AttributeNames,
     /// At most this many halves wait at once; when full, expired ones go
     /// first, then the oldest.
     #[arg(long, env = "MERIDIAN_MAX_PENDING_SPANS", default_value_t = collector::engine::DEFAULT_MAX_PENDING,
@@ -287,6 +292,7 @@ impl From<ServeArgs> for ServeConfig {
             flush_interval: Duration::from_millis(args.flush_interval_ms),
             max_otlp_body_bytes: args.max_otlp_body_bytes,
             max_in_flight_bytes: args.max_in_flight_bytes,
+            attribute_names: args.sample_rate_attribute,
             connections: listener::ListenerConfig {
                 max_connections: args.max_connections,
                 header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),

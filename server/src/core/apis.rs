@@ -125,8 +125,13 @@ pub struct Coverage {
 pub struct OperationUse {
     pub method: String,
     pub path: String,
+    /// Requests served (estimated when sampled).
     pub requests: u64,
     pub errors: u64,
+    /// Spans the counts rest on.
+    pub kept_spans: u64,
+    /// Whether the counts are estimates from sampled spans.
+    pub estimated: bool,
     pub p95_ms: f64,
     /// RFC 3339, `null` if never seen in the window.
     pub last_seen: Option<String>,
@@ -161,8 +166,16 @@ pub struct Consumer {
     pub service: String,
     pub entity_ref: Option<String>,
     pub owner: Option<String>,
+    /// Calls made (estimated when sampled), counted as the operation counts them.
     pub calls: u64,
+    /// Calls that failed, as the operation's server says.
     pub errors: u64,
+    /// Calls in which this consumer saw a failure (a 4xx, a timeout) besides.
+    pub caller_failures: u64,
+    /// Spans the counts rest on.
+    pub kept_spans: u64,
+    /// Whether the counts are estimates from sampled spans.
+    pub estimated: bool,
 }
 
 /// `GET /api/v1/apis/{namespace}/{name}/changes`'s body: newest change first.
@@ -297,6 +310,8 @@ fn coverage(documented: &[Documented], observed: &[Observed], elsewhere: &HashSe
         path: route.path.clone(),
         requests: stats.requests,
         errors: stats.errors,
+        kept_spans: stats.kept,
+        estimated: stats.estimated(),
         p95_ms: if stats.requests == 0 { 0.0 } else { stats.quantile_ms(0.95) },
         last_seen: last_seen.map(|at| slo::window::rfc3339(at.max(0) as u64)),
     };
@@ -551,8 +566,16 @@ impl Core {
                     .as_ref()
                     .and_then(|r| index.get(r))
                     .and_then(|component| component.entity.relation_targets("ownedBy").next().map(str::to_string));
-                let consumer =
-                    Consumer { service: caller.caller.to_string(), entity_ref, owner, calls: caller.calls, errors: caller.errors };
+                let consumer = Consumer {
+                    service: caller.caller.to_string(),
+                    entity_ref,
+                    owner,
+                    calls: caller.calls,
+                    errors: caller.errors,
+                    caller_failures: caller.caller_failures,
+                    kept_spans: caller.kept,
+                    estimated: caller.kept != caller.calls,
+                };
                 merge_consumers(by_key.entry(key).or_default(), std::slice::from_ref(&consumer));
             }
         }
@@ -626,6 +649,9 @@ fn merge_consumers(into: &mut Vec<Consumer>, more: &[Consumer]) {
             Some(kept) => {
                 kept.calls += consumer.calls;
                 kept.errors += consumer.errors;
+                kept.caller_failures += consumer.caller_failures;
+                kept.kept_spans += consumer.kept_spans;
+                kept.estimated |= consumer.estimated;
             }
             None => into.push(consumer.clone()),
         }
@@ -645,7 +671,7 @@ mod tests {
         let mut stats = RedStats::default();
         for i in 0..requests {
             let outcome = collector::Outcome { error: i < errors, ..Default::default() };
-            stats.record(outcome, std::time::Duration::from_millis(10 + i));
+            stats.record(outcome, std::time::Duration::from_millis(10 + i), 1);
         }
         Observed { operation: operation.to_string(), stats, last_seen: Some(1_700_000_000) }
     }

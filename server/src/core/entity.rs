@@ -88,7 +88,7 @@ mod tests {
     fn edge(source: NodeId, target: NodeId, requests: u64) -> (Edge, EdgeStats) {
         let mut stats = EdgeStats::default();
         for _ in 0..requests {
-            stats.record(false, Some(Duration::from_millis(20)), None);
+            stats.record(&collector::Call::one(false, Some(Duration::from_millis(20)), None));
         }
         (Edge { source, target, connection: ConnectionType::Http }, stats)
     }

@@ -32,6 +32,11 @@ pub struct GraphNode {
     pub name: String,
     pub kind: NodeKind,
     pub entity_ref: Option<String>,
+    /// The share of calls a sampled service keeps (0.05 for 5 %), from the
+    /// calls it served (else made) in the window; absent when nothing was
+    /// sampled away.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample_rate: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
@@ -40,8 +45,18 @@ pub struct GraphEdge {
     pub source: String,
     pub target: String,
     pub connection_type: ConnectionType,
+    /// Calls made (estimated when sampled).
     pub requests: u64,
+    /// Calls that failed, as their server says (a call nobody answered in
+    /// traces: as its client knows the server's answer).
     pub errors: u64,
+    /// Calls whose caller saw a failure: a 4xx or a timeout the server does
+    /// not count shows here, not in `errors`.
+    pub caller_failures: u64,
+    /// Spans the counts rest on (a call's two halves count once).
+    pub kept_spans: u64,
+    /// Whether the counts are estimates from sampled spans.
+    pub estimated: bool,
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub p99_ms: f64,
@@ -82,19 +97,48 @@ pub fn component_for_service(index: &CatalogIndex, service: &str) -> Option<Stri
 
 /// A node as views show it, joined to its component when it is a service.
 pub fn graph_node(index: &CatalogIndex, node: &NodeId) -> GraphNode {
-    GraphNode { id: node_id(node), name: node.name.to_string(), kind: node.kind, entity_ref: entity_of_node(index, node) }
+    GraphNode {
+        id: node_id(node),
+        name: node.name.to_string(),
+        kind: node.kind,
+        entity_ref: entity_of_node(index, node),
+        sample_rate: None,
+    }
 }
 
 /// The entity a node is: a service's component; a database, queue or
-/// external system's Resource (else Component) of its name.
+/// external system's Resource (else Component) of its name; a service's
+/// own (embedded or local) database, `SERVICE/SYSTEM`, the database
+/// Resource that service's component declares it depends on.
 pub fn entity_of_node(index: &CatalogIndex, node: &NodeId) -> Option<String> {
     match node.kind {
         NodeKind::Service => component_for_service(index, &node.name),
         NodeKind::User | NodeKind::Group => None,
-        _ => ["resource", "component"]
+        kind => ["resource", "component"]
             .into_iter()
             .map(|kind| EntityRef::new(kind, catalog::entity_ref::DEFAULT_NAMESPACE, &node.name).key())
-            .find(|key| index.get(key).is_some()),
+            .find(|key| index.get(key).is_some())
+            .or_else(|| (kind == NodeKind::Database).then(|| declared_own_database(index, &node.name)).flatten()),
+    }
+}
+
+/// The database Resource a service's component depends on, for the
+/// service's own database node `SERVICE/SYSTEM`: the one of `spec.type:
+/// database` named after the system, else the only one.
+fn declared_own_database(index: &CatalogIndex, name: &str) -> Option<String> {
+    let (service, system) = name.rsplit_once('/')?;
+    let component = index.get(&component_for_service(index, service)?)?;
+    let databases: Vec<&catalog::index::IndexedEntity> = component
+        .entity
+        .relation_targets("dependsOn")
+        .filter(|target| target.starts_with("resource:"))
+        .filter_map(|target| index.get(target))
+        .filter(|resource| resource.entity.spec_str("type").is_some_and(|t| t.eq_ignore_ascii_case("database")))
+        .collect();
+    let named = databases.iter().find(|db| db.entity.metadata.name.to_ascii_lowercase().contains(&system.to_ascii_lowercase()));
+    match (named, databases.as_slice()) {
+        (Some(db), _) | (None, [db]) => Some(db.key.clone()),
+        _ => None,
     }
 }
 
@@ -143,21 +187,63 @@ impl Core {
             for end in [&edge.source, &edge.target] {
                 nodes.entry(end).or_insert_with(|| graph_node(&snapshot, end));
             }
-            out.edges.push(GraphEdge {
-                source: node_id(&edge.source),
-                target: node_id(&edge.target),
-                connection_type: edge.connection,
-                requests: stats.requests,
-                errors: stats.errors,
-                p50_ms: stats.quantile_ms(0.50),
-                p95_ms: stats.quantile_ms(0.95),
-                p99_ms: stats.quantile_ms(0.99),
-            });
+            out.edges.push(graph_edge(edge, stats));
         }
-        out.nodes = nodes.into_values().collect();
+        let sampling = sampling_of_services(edges);
+        out.nodes = nodes
+            .into_iter()
+            .map(|(id, mut node)| {
+                node.sample_rate = sampling.get(id).copied();
+                node
+            })
+            .collect();
         out.nodes.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
+}
+
+/// An edge as views show it.
+pub fn graph_edge(edge: &Edge, stats: &EdgeStats) -> GraphEdge {
+    GraphEdge {
+        source: node_id(&edge.source),
+        target: node_id(&edge.target),
+        connection_type: edge.connection,
+        requests: stats.requests,
+        errors: stats.errors,
+        caller_failures: stats.caller_failures,
+        kept_spans: stats.kept,
+        estimated: stats.estimated(),
+        p50_ms: stats.quantile_ms(0.50),
+        p95_ms: stats.quantile_ms(0.95),
+        p99_ms: stats.quantile_ms(0.99),
+    }
+}
+
+/// How much of its traffic each sampled service keeps: kept over estimated
+/// calls, on the calls it served (the callee's weight decides a pair), else
+/// on those it made. Services that sample nothing away are absent.
+pub fn sampling_of_services(edges: &[(Edge, EdgeStats)]) -> HashMap<&NodeId, f64> {
+    let mut served: HashMap<&NodeId, (u64, u64)> = HashMap::new();
+    let mut made: HashMap<&NodeId, (u64, u64)> = HashMap::new();
+    for (edge, stats) in edges {
+        for (end, sums) in [(&edge.target, &mut served), (&edge.source, &mut made)] {
+            if end.kind == NodeKind::Service {
+                let sum = sums.entry(end).or_default();
+                sum.0 += stats.kept;
+                sum.1 += stats.requests;
+            }
+        }
+    }
+    let mut rates = HashMap::new();
+    for (node, (kept, requests)) in made.into_iter().chain(served) {
+        // Served calls come second, so they win where a service has both.
+        if requests > 0 && kept < requests {
+            rates.insert(node, kept as f64 / requests as f64);
+        } else {
+            rates.remove(node);
+        }
+    }
+    rates
 }
 
 #[cfg(test)]

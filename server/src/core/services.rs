@@ -25,8 +25,13 @@ pub struct OperationsView {
 pub struct OperationView {
     /// `METHOD /route`, the RPC method, or the span name.
     pub operation: String,
+    /// Requests served (estimated when sampled).
     pub requests: u64,
     pub errors: u64,
+    /// Spans the counts rest on.
+    pub kept_spans: u64,
+    /// Whether the counts are estimates from sampled spans.
+    pub estimated: bool,
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub p99_ms: f64,
@@ -73,6 +78,8 @@ impl Core {
                     operation: o.operation,
                     requests: o.stats.requests,
                     errors: o.stats.errors,
+                    kept_spans: o.stats.kept,
+                    estimated: o.stats.estimated(),
                     p50_ms: o.stats.quantile_ms(0.5),
                     p95_ms: o.stats.quantile_ms(0.95),
                     p99_ms: o.stats.quantile_ms(0.99),

@@ -102,8 +102,8 @@ mod tests {
         let slos = slos(DEMO);
         let mut red = RedStats::default();
         for i in 0..100u64 {
-            let outcome = collector::Outcome { error: i < 3, server_error: i < 2, status_error: i == 2 };
-            red.record(outcome, Duration::from_millis(if i < 90 { 100 } else { 500 }));
+            let outcome = collector::Outcome { error: i < 3, server_error: i < 2, status_error: i == 2, caller_failure: i < 3 };
+            red.record(outcome, Duration::from_millis(if i < 90 { 100 } else { 500 }), 1);
         }
         let count = |name: &str| {
             let slo = slos.iter().find(|s| s.name == name).expect(name);

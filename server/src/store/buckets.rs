@@ -102,18 +102,24 @@ fn node(kind: String, name: String) -> Result<NodeId, StoreError> {
     Ok(NodeId { kind, name: Arc::from(name) })
 }
 
+/// A count column added by a later migration: `otherwise` in rows written
+/// before it (NULL there).
+fn count_or(row: &AnyRow, column: &str, otherwise: u64) -> Result<u64, StoreError> {
+    Ok(row.try_get::<Option<i64>, _>(column)?.map_or(otherwise, |n| n.max(0) as u64))
+}
+
 /// [`RedStats`], as services and operations store them after their key
-/// columns: requests, errors, server_errors, status_errors, latency.
+/// columns: requests, errors, server_errors, status_errors, kept, latency.
 fn red(row: &AnyRow) -> Result<RedStats, StoreError> {
-    let errors = count(row, "errors")?;
-    // NULL in rows written before SLOs' counts were kept: RED's errors
-    // are the nearest count there is.
-    let or_errors = |column| -> Result<u64, StoreError> { Ok(row.try_get::<Option<i64>, _>(column)?.map_or(errors, |n| n.max(0) as u64)) };
+    let (requests, errors) = (count(row, "requests")?, count(row, "errors")?);
     Ok(RedStats {
-        requests: count(row, "requests")?,
+        requests,
         errors,
-        server_errors: or_errors("server_errors")?,
-        status_errors: or_errors("status_errors")?,
+        // Rows written before SLOs' counts were kept: RED's errors are the
+        // nearest count there is; before sampling was read: every span was one request.
+        server_errors: count_or(row, "server_errors", errors)?,
+        status_errors: count_or(row, "status_errors", errors)?,
+        kept: count_or(row, "kept", requests)?,
         latency: latency(&row.try_get::<Vec<u8>, _>("latency")?)?,
     })
 }
@@ -124,13 +130,25 @@ fn bind_red<'q>(query: AnyQuery<'q>, stats: &RedStats) -> AnyQuery<'q> {
         .bind(stats.errors as i64)
         .bind(stats.server_errors as i64)
         .bind(stats.status_errors as i64)
+        .bind(stats.kept as i64)
         .bind(stats.latency.encode())
 }
 
 impl Family for EdgeBucket {
     const NAME: &'static str = "edge";
-    const COLUMNS: &'static [&'static str] =
-        &["source_kind", "source_name", "target_kind", "target_name", "connection_type", "requests", "errors", "latency", "server_latency"];
+    const COLUMNS: &'static [&'static str] = &[
+        "source_kind",
+        "source_name",
+        "target_kind",
+        "target_name",
+        "connection_type",
+        "requests",
+        "errors",
+        "caller_failures",
+        "kept",
+        "latency",
+        "server_latency",
+    ];
     type Key = Edge;
 
     fn start(&self) -> u64 {
@@ -155,6 +173,8 @@ impl Family for EdgeBucket {
             .bind(self.edge.connection.as_str())
             .bind(self.stats.requests as i64)
             .bind(self.stats.errors as i64)
+            .bind(self.stats.caller_failures as i64)
+            .bind(self.stats.kept as i64)
             .bind(self.stats.latency.encode())
             .bind(self.stats.server_latency.encode()))
     }
@@ -164,9 +184,13 @@ impl Family for EdgeBucket {
         let connection_text: String = row.try_get("connection_type")?;
         let connection = ConnectionType::parse(&connection_text)
             .ok_or_else(|| StoreError::Corrupt(format!("unknown connection type `{connection_text}`")))?;
+        let (requests, errors) = (count(row, "requests")?, count(row, "errors")?);
         let stats = EdgeStats {
-            requests: count(row, "requests")?,
-            errors: count(row, "errors")?,
+            requests,
+            errors,
+            // Rows written before: errors counted either side's view, every span was one call.
+            caller_failures: count_or(row, "caller_failures", errors)?,
+            kept: count_or(row, "kept", requests)?,
             latency: latency(&row.try_get::<Vec<u8>, _>("latency")?)?,
             // NULL in rows written before the callee's side was kept.
             server_latency: match row.try_get::<Option<Vec<u8>>, _>("server_latency")? {
@@ -180,7 +204,7 @@ impl Family for EdgeBucket {
 
 impl Family for ServiceBucket {
     const NAME: &'static str = "service";
-    const COLUMNS: &'static [&'static str] = &["service", "requests", "errors", "server_errors", "status_errors", "latency"];
+    const COLUMNS: &'static [&'static str] = &["service", "requests", "errors", "server_errors", "status_errors", "kept", "latency"];
     type Key = Arc<str>;
 
     fn start(&self) -> u64 {
@@ -205,7 +229,8 @@ impl Family for ServiceBucket {
 
 impl Family for OperationBucket {
     const NAME: &'static str = "operation";
-    const COLUMNS: &'static [&'static str] = &["service", "operation", "requests", "errors", "server_errors", "status_errors", "latency"];
+    const COLUMNS: &'static [&'static str] =
+        &["service", "operation", "requests", "errors", "server_errors", "status_errors", "kept", "latency"];
     type Key = (Arc<str>, Arc<str>);
 
     fn start(&self) -> u64 {
@@ -235,7 +260,7 @@ impl Family for OperationBucket {
 
 impl Family for CallerBucket {
     const NAME: &'static str = "caller";
-    const COLUMNS: &'static [&'static str] = &["caller", "service", "operation", "calls", "errors"];
+    const COLUMNS: &'static [&'static str] = &["caller", "service", "operation", "calls", "errors", "caller_failures", "kept"];
     type Key = (Arc<str>, Arc<str>, Arc<str>);
 
     fn start(&self) -> u64 {
@@ -248,8 +273,7 @@ impl Family for CallerBucket {
         (self.caller.clone(), self.service.clone(), self.operation.clone())
     }
     fn merge(&mut self, other: &Self) {
-        self.calls += other.calls;
-        self.errors += other.errors;
+        CallerBucket::merge(self, other)
     }
     fn bind<'q>(&self, query: AnyQuery<'q>) -> Result<AnyQuery<'q>, StoreError> {
         Ok(query
@@ -257,16 +281,21 @@ impl Family for CallerBucket {
             .bind(self.service.to_string())
             .bind(self.operation.to_string())
             .bind(self.calls as i64)
-            .bind(self.errors as i64))
+            .bind(self.errors as i64)
+            .bind(self.caller_failures as i64)
+            .bind(self.kept as i64))
     }
     fn read(row: &AnyRow) -> Result<Self, StoreError> {
+        let (calls, errors) = (count(row, "calls")?, count(row, "errors")?);
         Ok(CallerBucket {
             bucket_start_unix_secs: count(row, "bucket_start")?,
             caller: text(row, "caller")?,
             service: text(row, "service")?,
             operation: text(row, "operation")?,
-            calls: count(row, "calls")?,
-            errors: count(row, "errors")?,
+            calls,
+            errors,
+            caller_failures: count_or(row, "caller_failures", errors)?,
+            kept: count_or(row, "kept", calls)?,
         })
     }
 }

@@ -207,7 +207,11 @@ mod tests {
     fn bucket(minute: u64, source: &str, target: &str, requests: u64, latency_ms: u64) -> EdgeBucket {
         let mut stats = EdgeStats::default();
         for _ in 0..requests {
-            stats.record(false, Some(Duration::from_millis(latency_ms)), Some(Duration::from_millis(latency_ms / 2)));
+            stats.record(&collector::Call::one(
+                false,
+                Some(Duration::from_millis(latency_ms)),
+                Some(Duration::from_millis(latency_ms / 2)),
+            ));
         }
         EdgeBucket {
             bucket_start_unix_secs: minute * 60,

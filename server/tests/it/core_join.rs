@@ -15,7 +15,7 @@ use crate::common::demo_catalog;
 fn bucket(source: NodeId, target: NodeId, requests: u64) -> EdgeBucket {
     let mut stats = EdgeStats::default();
     for _ in 0..requests {
-        stats.record(false, Some(Duration::from_millis(30)), None);
+        stats.record(&collector::Call::one(false, Some(Duration::from_millis(30)), None));
     }
     let now = unix_seconds() as u64;
     EdgeBucket { bucket_start_unix_secs: now - now % 60, edge: Edge { source, target, connection: ConnectionType::Http }, stats }

@@ -21,7 +21,7 @@ fn bucket(start: u64, source: &str, target: &str, requests: u64, errors: u64, la
             target: NodeId::service(Arc::from(target)),
             connection: ConnectionType::Http,
         },
-        stats: EdgeStats { requests, errors, latency, server_latency },
+        stats: EdgeStats { requests, errors, caller_failures: errors, kept: requests, latency, server_latency },
     }
 }
 
@@ -35,10 +35,10 @@ fn operation(start: u64, service: &str, operation: &str, requests: u64, errors: 
         // Errors alternate: a 503 the SDK left unset, then an ERROR on a 404.
         let outcome = match i {
             i if i >= errors => Outcome::default(),
-            i if i % 2 == 0 => Outcome { error: true, server_error: true, status_error: false },
-            _ => Outcome { error: true, server_error: false, status_error: true },
+            i if i % 2 == 0 => Outcome { error: true, server_error: true, status_error: false, caller_failure: true },
+            _ => Outcome { error: true, server_error: false, status_error: true, caller_failure: true },
         };
-        stats.record(outcome, std::time::Duration::from_micros(latency_us));
+        stats.record(outcome, std::time::Duration::from_micros(latency_us), 1);
     }
     OperationBucket { bucket_start_unix_secs: start, service: Arc::from(service), operation: Arc::from(operation), stats }
 }
@@ -114,6 +114,8 @@ async fn storage_suite(store: Store, url: &str) {
         operation: Arc::from(operation),
         calls,
         errors,
+        caller_failures: errors + 1,
+        kept: calls.div_ceil(2),
     };
     let callers =
         vec![caller(6000, "web", "GET /items", 2, 1), caller(6060, "web", "GET /items", 3, 0), caller(6000, "app", "POST /orders", 1, 0)];

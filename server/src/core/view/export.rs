@@ -121,8 +121,20 @@ mod tests {
     fn view() -> View {
         View {
             nodes: vec![
-                GraphNode { id: "service:we\"b".into(), name: "we\"b".into(), kind: NodeKind::Service, entity_ref: None },
-                GraphNode { id: "database:carts".into(), name: "carts".into(), kind: NodeKind::Database, entity_ref: None },
+                GraphNode {
+                    id: "service:we\"b".into(),
+                    name: "we\"b".into(),
+                    kind: NodeKind::Service,
+                    entity_ref: None,
+                    sample_rate: None,
+                },
+                GraphNode {
+                    id: "database:carts".into(),
+                    name: "carts".into(),
+                    kind: NodeKind::Database,
+                    entity_ref: None,
+                    sample_rate: None,
+                },
             ],
             edges: vec![GraphEdge {
                 source: "service:we\"b".into(),
@@ -130,6 +142,9 @@ mod tests {
                 connection_type: ConnectionType::Database,
                 requests: 200,
                 errors: 2,
+                caller_failures: 2,
+                kept_spans: 200,
+                estimated: false,
                 p50_ms: 1.0,
                 p95_ms: 12.0,
                 p99_ms: 20.0,

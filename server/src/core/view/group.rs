@@ -120,7 +120,13 @@ pub fn group(index: &CatalogIndex, view: &mut View, by: GroupBy, expanded: &[Str
         if id == node.id {
             nodes.push(node.clone());
         } else if let Some(group) = membership.get(&node.id).and_then(|g| groups.get(g)) {
-            nodes.push(GraphNode { id, name: group.name.clone(), kind: NodeKind::Group, entity_ref: Some(group.entity_ref.clone()) });
+            nodes.push(GraphNode {
+                id,
+                name: group.name.clone(),
+                kind: NodeKind::Group,
+                entity_ref: Some(group.entity_ref.clone()),
+                sample_rate: None,
+            });
         }
     }
     let mut edges: Vec<GraphEdge> = Vec::new();
@@ -135,6 +141,9 @@ pub fn group(index: &CatalogIndex, view: &mut View, by: GroupBy, expanded: &[Str
                 let into = &mut edges[i];
                 into.requests += edge.requests;
                 into.errors += edge.errors;
+                into.caller_failures += edge.caller_failures;
+                into.kept_spans += edge.kept_spans;
+                into.estimated |= edge.estimated;
                 into.p50_ms = into.p50_ms.max(edge.p50_ms);
                 into.p95_ms = into.p95_ms.max(edge.p95_ms);
                 into.p99_ms = into.p99_ms.max(edge.p99_ms);

@@ -441,7 +441,13 @@ mod tests {
 
     fn node(id: &str, entity_ref: Option<&str>) -> GraphNode {
         let (kind, name) = id.split_once(':').unwrap();
-        GraphNode { id: id.into(), name: name.into(), kind: NodeKind::parse(kind).unwrap(), entity_ref: entity_ref.map(str::to_string) }
+        GraphNode {
+            id: id.into(),
+            name: name.into(),
+            kind: NodeKind::parse(kind).unwrap(),
+            entity_ref: entity_ref.map(str::to_string),
+            sample_rate: None,
+        }
     }
 
     fn edge(source: &str, target: &str, connection: ConnectionType, requests: u64, errors: u64) -> GraphEdge {
@@ -451,6 +457,9 @@ mod tests {
             connection_type: connection,
             requests,
             errors,
+            caller_failures: errors,
+            kept_spans: requests,
+            estimated: false,
             p50_ms: 1.0,
             p95_ms: 20.0,
             p99_ms: 30.0,

@@ -353,7 +353,17 @@ async fn readyz(State(state): State<ApiState>) -> Response {
 async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
     let c = state.pipeline.counters();
     let counters = [
-        ("meridian_spans_received_total", "Spans accepted by the OTLP receivers.", c.spans),
+        ("meridian_spans_received_total", "Spans accepted by the OTLP receivers (kept by whatever sampled them).", c.spans),
+        (
+            "meridian_spans_represented_total",
+            "Spans the accepted ones stand for: their sampling weights summed (equal to received when nothing is sampled).",
+            c.represented,
+        ),
+        (
+            "meridian_spans_sampled_away_total",
+            "Client halves whose server half the callee's sampler dropped: counted by the calls that paired, not waited for.",
+            c.sampled_away,
+        ),
         ("meridian_spans_paired_total", "Halves (client/server, producer/consumer) that met their partner.", c.paired),
         ("meridian_spans_expired_total", "Halves whose pairing window passed without a partner.", c.expired),
         ("meridian_spans_evicted_total", "Halves pushed out of the full pairing store before their window passed.", c.evicted),

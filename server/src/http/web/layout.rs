@@ -377,7 +377,7 @@ mod tests {
         GraphView {
             nodes: names
                 .iter()
-                .map(|n| GraphNode { id: n.to_string(), name: n.to_string(), kind: NodeKind::Service, entity_ref: None })
+                .map(|n| GraphNode { id: n.to_string(), name: n.to_string(), kind: NodeKind::Service, entity_ref: None, sample_rate: None })
                 .collect(),
             edges: edges
                 .iter()
@@ -387,6 +387,9 @@ mod tests {
                     connection_type: ConnectionType::Http,
                     requests: 1,
                     errors: 0,
+                    caller_failures: 0,
+                    kept_spans: 1,
+                    estimated: false,
                     p50_ms: 1.0,
                     p95_ms: 1.0,
                     p99_ms: 1.0,
