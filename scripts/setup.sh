@@ -73,12 +73,22 @@ setup_test() {
     say "npm ci in contracts/tests/corpus/ (public OpenAPI documents)"
     (cd contracts/tests/corpus && npm ci --silent --no-audit --no-fund)
   fi
+  # Real instrumentation for the conformance matrix: Node's current line and
+  # its legacy line (the conventions before 1.20), each with its own lock.
+  for dir in server/tests/instrumentation/node server/tests/instrumentation/node-legacy; do
+    if [ ! -d "$dir/node_modules/@opentelemetry/sdk-node" ]; then
+      say "npm ci in $dir/ (OpenTelemetry's Node instrumentation)"
+      (cd "$dir" && npm ci --silent --no-audit --no-fund)
+    fi
+  done
   local venv=target/otel-venv
-  if [ ! -x "$venv/bin/python" ] || [ ! -x "$venv/bin/schemathesis" ] \
-    || ! "$venv/bin/python" -c 'import opentelemetry.exporter.otlp.proto.grpc, opentelemetry.exporter.otlp.proto.http' 2>/dev/null; then
-    say "python venv with the OpenTelemetry SDK and schemathesis in $venv"
+  # Reinstalled when requirements.txt changes (its hash is kept in the venv).
+  local wanted; wanted=$(sha256sum server/tests/python/requirements.txt | cut -d' ' -f1)
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/requirements.sha256" 2>/dev/null)" != "$wanted" ]; then
+    say "python venv with the OpenTelemetry SDK, its instrumentations and schemathesis in $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q -r server/tests/python/requirements.txt
+    echo "$wanted" > "$venv/requirements.sha256"
   fi
 }
 

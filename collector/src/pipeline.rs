@@ -171,9 +171,7 @@ impl Pipeline {
         let now = self.now();
         let mut engine = self.engine();
         engine.count_dropped(rejected.count);
-        for span in spans {
-            engine.ingest(span, now);
-        }
+        engine.ingest_all(spans, now);
         Ok(ExportOutcome { accepted, rejected: rejected.count, message: rejected.first_reason })
     }
 

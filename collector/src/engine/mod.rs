@@ -145,6 +145,7 @@ pub struct Engine {
     /// (bucket, caller, service, operation) → their calls.
     callers: FastMap<(u64, Name, Name, Name), CallerBucket>,
     callee_sampling: sampling::CalleeSampling,
+    trace_thresholds: sampling::TraceThresholds,
     deploys: Vec<Deploy>,
     versions: Versions,
     counters: EngineCounters,
@@ -162,6 +163,7 @@ impl Engine {
             operations: FastMap::new(),
             callers: FastMap::new(),
             callee_sampling: sampling::CalleeSampling::default(),
+            trace_thresholds: sampling::TraceThresholds::default(),
             deploys: Vec::new(),
             versions: Versions::default(),
             counters: EngineCounters::default(),
@@ -197,9 +199,32 @@ impl Engine {
         self.versions.seed(known);
     }
 
+    /// Takes one export's spans. Those that say nothing of their sampling
+    /// take it from a span of their trace in the same export first (one
+    /// process's: the span it entered by, exported after its children).
+    pub fn ingest_all(&mut self, spans: Vec<SpanRecord>, now: Duration) {
+        let in_export = sampling::export_thresholds(&spans);
+        for mut span in spans {
+            if span.sampling.is_unknown()
+                && let Some(sampling) = in_export.get(&span.trace_id)
+            {
+                span.sampling = *sampling;
+            }
+            self.ingest(span, now);
+        }
+    }
+
     /// Takes one span. `now` is the caller's monotonic clock, used only for
     /// the pairing window.
-    pub fn ingest(&mut self, span: SpanRecord, now: Duration) {
+    pub fn ingest(&mut self, mut span: SpanRecord, now: Duration) {
+        if span.sampling.threshold.is_some() && span.parent_span_id.is_none() {
+            // A root's decision is its whole trace's, but for descendants that decide again.
+            self.trace_thresholds.learn(span.trace_id, span.sampling, now, self.config.pairing_window);
+        } else if span.sampling.is_unknown()
+            && let Some(sampling) = self.trace_thresholds.of(&span.trace_id)
+        {
+            span.sampling = sampling;
+        }
         let weight = own_weight(&span);
         self.counters.spans += 1;
         self.counters.represented += weight;
@@ -208,7 +233,7 @@ impl Engine {
         }
         if matches!(span.kind, SpanKind::Server | SpanKind::Consumer) {
             let bucket = self.bucket_of(span.start_unix_nanos);
-            self.record_red(bucket, &span.service, &span.operation, span.outcome, span.duration(), weight);
+            self.record_red(bucket, &span.service, &span.operation, span.outcome, span.duration(), weight, 1);
         }
         match span.kind {
             SpanKind::Server => match span.parent_span_id {
@@ -239,25 +264,26 @@ impl Engine {
     /// A SERVER or CONSUMER span's RED for its service and operation. Keys
     /// this drain already holds passed the limits when they came; only new
     /// ones are asked of the limiter.
-    fn record_red(&mut self, bucket: u64, service: &Name, operation: &Name, outcome: Outcome, duration: Duration, weight: u64) {
+    #[allow(clippy::too_many_arguments)]
+    fn record_red(&mut self, bucket: u64, service: &Name, operation: &Name, outcome: Outcome, duration: Duration, weight: u64, kept: u64) {
         let key = (bucket, service.clone());
         let service = match self.services.get_mut(&key) {
             Some(stats) => {
-                stats.record(outcome, duration, weight);
+                stats.add(outcome, duration, weight, kept);
                 key.1
             }
             None => {
                 let limited = self.limiter.service(bucket, service);
-                self.services.entry((bucket, limited.clone())).or_default().record(outcome, duration, weight);
+                self.services.entry((bucket, limited.clone())).or_default().add(outcome, duration, weight, kept);
                 limited
             }
         };
         let key = (bucket, service, operation.clone());
         if let Some(stats) = self.operations.get_mut(&key) {
-            return stats.record(outcome, duration, weight);
+            return stats.add(outcome, duration, weight, kept);
         }
         let operation = self.limiter.operation(bucket, &key.1, operation);
-        self.operations.entry((bucket, key.1, operation)).or_default().record(outcome, duration, weight);
+        self.operations.entry((bucket, key.1, operation)).or_default().add(outcome, duration, weight, kept);
     }
 
     fn bucket_of(&self, start_unix_nanos: u64) -> u64 {
@@ -338,6 +364,10 @@ impl Engine {
         let messaging = matches!(half, Half::Producer | Half::Consumer);
         if !messaging {
             self.callee_sampling.learn(caller, callee, now);
+            if callee.sampling.is_unknown() && caller.sampling.threshold.is_some() {
+                // The callee followed its caller's decision: its trace's later spans stand for as much.
+                self.trace_thresholds.learn(callee.trace_id, caller.sampling, now, self.config.pairing_window);
+            }
         }
         if caller.service == callee.service {
             return; // a call inside one service: its own metrics only
@@ -362,6 +392,13 @@ impl Engine {
         );
         if !messaging {
             self.record_caller(caller, callee, &call);
+            // A server span that said nothing of its sampling was counted at
+            // the weight known then; its call says it stands for more.
+            let counted = own_weight(callee);
+            if callee.sampling.is_unknown() && call.weight > counted {
+                let bucket = self.bucket_of(callee.start_unix_nanos);
+                self.record_red(bucket, &callee.service, &callee.operation, callee.outcome, callee.duration(), call.weight - counted, 0);
+            }
         }
     }
 
@@ -400,7 +437,13 @@ impl Engine {
     /// What a half that never met its partner still says. `false` when it
     /// says nothing because its partner was sampled away.
     fn finish_unpaired(&mut self, waiting: Pending, now: Duration) -> bool {
-        let span = waiting.span;
+        let mut span = waiting.span;
+        if span.sampling.is_unknown()
+            && let Some(sampling) = self.trace_thresholds.of(&span.trace_id)
+        {
+            // Learned while it waited (its caller paired since).
+            span.sampling = sampling;
+        }
         match waiting.half {
             Half::Client => {
                 if self.callee_sampling.partner_sampled_away(&span, now) {

@@ -85,6 +85,12 @@ pub struct Sampling {
 impl Sampling {
     /// A span nothing was sampled away from.
     pub const UNSAMPLED: Sampling = Sampling { adjusted_count: 1.0, threshold: None, randomness: 0 };
+
+    /// Whether the span says nothing of its sampling (no threshold, no
+    /// rate): it may take its trace's.
+    pub fn is_unknown(&self) -> bool {
+        self.threshold.is_none() && self.adjusted_count == 1.0
+    }
 }
 
 impl Default for Sampling {

@@ -8,6 +8,16 @@
 //! client's span id is its server's parent id) throw the same coin, so an
 //! edge and its callee's operation count the same calls alike.
 //!
+//! A span that says nothing of its sampling takes its ancestors'
+//! ([`TraceThresholds`]): descendants that follow their parent's decision
+//! stand for what it does. SDKs write the threshold into every kept span's
+//! tracestate, but the Python SDK's composable samplers (1.45) write it on
+//! roots only (its issue 5578), so it is learned from a span of the same
+//! export (the process's entry span), from the trace's root, and from a
+//! call's caller; a server span counted at weight 1 before its call's
+//! weight was known has the rest added when it pairs. A descendant's own,
+//! sparser decision is never taken for its ancestors'.
+//!
 //! A paired call weighs the larger of its halves' adjusted counts: with
 //! consistent probability sampling both halves are kept exactly when the
 //! sparser sampler keeps the trace. The specification lets a callee sample
@@ -112,6 +122,60 @@ impl CalleeSampling {
             self.generation_started = now;
         }
     }
+}
+
+/// The sampling of traces seen with a threshold, for the pairing window:
+/// the lowest threshold of each (its root's, whose decision descendants
+/// follow), kept over this generation and the one before.
+#[derive(Default)]
+pub struct TraceThresholds {
+    current: FastMap<[u8; 16], Sampling>,
+    previous: FastMap<[u8; 16], Sampling>,
+    generation_started: Duration,
+}
+
+impl TraceThresholds {
+    /// Remembers `sampling` (which carries a threshold) for its trace.
+    pub fn learn(&mut self, trace_id: [u8; 16], sampling: Sampling, now: Duration, generation: Duration) {
+        let Some(threshold) = sampling.threshold else { return };
+        if now.saturating_sub(self.generation_started) >= generation {
+            self.previous = std::mem::take(&mut self.current);
+            self.generation_started = now;
+        }
+        if self.current.len() >= MAX_LEARNED {
+            self.current.clear();
+        }
+        let kept = self.current.entry(trace_id).or_insert(sampling);
+        if kept.threshold.is_some_and(|known| threshold < known) {
+            *kept = sampling;
+        }
+    }
+
+    /// The sampling a span of `trace_id` that says nothing takes.
+    pub fn of(&self, trace_id: &[u8; 16]) -> Option<Sampling> {
+        if self.current.is_empty() && self.previous.is_empty() {
+            return None;
+        }
+        match (self.current.get(trace_id), self.previous.get(trace_id)) {
+            (Some(a), Some(b)) => Some(if a.threshold <= b.threshold { *a } else { *b }),
+            (Some(a), None) | (None, Some(a)) => Some(*a),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The lowest threshold of each trace among `spans` that carry one (the
+/// export's entry span's, when the trace entered this process sampled).
+pub fn export_thresholds(spans: &[SpanRecord]) -> FastMap<[u8; 16], Sampling> {
+    let mut found: FastMap<[u8; 16], Sampling> = FastMap::new();
+    for span in spans {
+        let Some(threshold) = span.sampling.threshold else { continue };
+        let kept = found.entry(span.trace_id).or_insert(span.sampling);
+        if kept.threshold.is_some_and(|known| threshold < known) {
+            *kept = span.sampling;
+        }
+    }
+    found
 }
 
 /// The adjusted count a tracestate's `ot=th:` threshold gives: 2^56 / (2^56 − th).

@@ -32,11 +32,17 @@ pub struct RedStats {
 impl RedStats {
     /// One kept span standing for `weight` requests.
     pub fn record(&mut self, outcome: Outcome, duration: Duration, weight: u64) {
+        self.add(outcome, duration, weight, 1);
+    }
+
+    /// `weight` requests like this one, resting on `kept` spans (0 when a
+    /// span counted before is found to stand for more).
+    pub fn add(&mut self, outcome: Outcome, duration: Duration, weight: u64, kept: u64) {
         self.requests += weight;
         self.errors += weight * u64::from(outcome.error);
         self.server_errors += weight * u64::from(outcome.server_error);
         self.status_errors += weight * u64::from(outcome.status_error);
-        self.kept += 1;
+        self.kept += kept;
         self.latency.record_n(micros(duration), weight);
     }
 

@@ -453,3 +453,37 @@ fn a_callee_that_samples_less_than_its_caller_counts_each_call_once() {
     assert_eq!(counters.expired, 0, "nothing was left to expire: {counters:?}");
     assert!(counters.sampled_away > 1_500, "{counters:?}");
 }
+
+/// The Python SDK's composable samplers (1.45) write the threshold on a
+/// trace's root only: its children, and the callees that follow them, say
+/// nothing. They stand for what the root does, whichever export comes first.
+#[test]
+fn spans_that_say_nothing_take_their_traces_sampling() {
+    let half = Sampling::of_threshold(1 << 55, 0);
+    for backend_first in [false, true] {
+        let mut engine = Engine::new(EngineConfig::default());
+        let backend = vec![span("backend", SpanKind::Server, 1, 11, Some(10), false)];
+        // Exported in the order they ended: the child before its root.
+        let frontend = vec![
+            span("frontend", SpanKind::Client, 1, 10, Some(1), false),
+            sampled(span("frontend", SpanKind::Server, 1, 1, None, false), half),
+        ];
+        if backend_first {
+            engine.ingest_all(backend, Duration::ZERO);
+            engine.ingest_all(frontend, Duration::ZERO);
+        } else {
+            engine.ingest_all(frontend, Duration::ZERO);
+            engine.ingest_all(backend, Duration::ZERO);
+        }
+        let drained = engine.drain();
+        assert_eq!(
+            edges(&drained),
+            [edge("service:frontend", "service:backend", "http", 2, 0), edge("user:user", "service:frontend", "http", 2, 0)],
+            "backend first: {backend_first}"
+        );
+        let backend_red: Vec<_> =
+            drained.services.iter().filter(|s| &*s.service == "backend").map(|s| (s.stats.requests, s.stats.kept)).collect();
+        let total = backend_red.iter().fold((0, 0), |(r, k), (r2, k2)| (r + r2, k + k2));
+        assert_eq!(total, (2, 1), "the callee stands for two requests on one span (backend first: {backend_first})");
+    }
+}

@@ -123,8 +123,11 @@ pub fn entity_of_node(index: &CatalogIndex, node: &NodeId) -> Option<String> {
 }
 
 /// The database Resource a service's component depends on, for the
-/// service's own database node `SERVICE/SYSTEM`: the one of `spec.type:
-/// database` named after the system, else the only one.
+/// service's own database node `SERVICE/SYSTEM`: of the Resources of
+/// `spec.type: database` it declares, the one named after the system
+/// (`orders-sqlite`), else the only one no other component depends on (an
+/// embedded database is private to its service; a shared one is a node of
+/// its own), else the only one.
 fn declared_own_database(index: &CatalogIndex, name: &str) -> Option<String> {
     let (service, system) = name.rsplit_once('/')?;
     let component = index.get(&component_for_service(index, service)?)?;
@@ -135,11 +138,14 @@ fn declared_own_database(index: &CatalogIndex, name: &str) -> Option<String> {
         .filter_map(|target| index.get(target))
         .filter(|resource| resource.entity.spec_str("type").is_some_and(|t| t.eq_ignore_ascii_case("database")))
         .collect();
-    let named = databases.iter().find(|db| db.entity.metadata.name.to_ascii_lowercase().contains(&system.to_ascii_lowercase()));
-    match (named, databases.as_slice()) {
-        (Some(db), _) | (None, [db]) => Some(db.key.clone()),
+    let only = |candidates: Vec<&&catalog::index::IndexedEntity>| match candidates.as_slice() {
+        [one] => Some(one.key.clone()),
         _ => None,
-    }
+    };
+    let system = system.to_ascii_lowercase();
+    only(databases.iter().filter(|db| db.entity.metadata.name.to_ascii_lowercase().contains(&system)).collect())
+        .or_else(|| only(databases.iter().filter(|db| db.entity.relation_targets("dependencyOf").count() <= 1).collect()))
+        .or_else(|| only(databases.iter().collect()))
 }
 
 impl Core {

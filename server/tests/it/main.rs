@@ -14,6 +14,7 @@ mod crash;
 mod deploys;
 mod errors;
 mod graph_view;
+mod instrumentation;
 mod live;
 mod openapi;
 mod outage;
