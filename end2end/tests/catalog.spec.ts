@@ -38,12 +38,13 @@ test('filter the catalog, open a service, see traffic observed from real OTLP', 
   await page.getByTestId('entity-tabs').getByRole('link', { name: 'Dependencies' }).click();
   await expect(page).toHaveURL(/\/catalog\/default\/component\/pricing\?tab=dependencies$/);
 
-  // The demo fleet's traffic: catalog calls pricing, pricing queries its own database.
+  // The demo fleet's traffic: catalog calls pricing, pricing queries its own
+  // (embedded SQLite) database, which is pricing's own node.
   const caller = page.getByTestId('callers').locator('tr[data-peer="catalog"]');
   await expect(caller).toBeVisible();
   const requests = Number(await caller.getByTestId('requests').textContent());
   expect(requests).toBeGreaterThan(0);
-  await expect(page.getByTestId('callees').locator('tr[data-peer="pricing-db"]')).toBeVisible();
+  await expect(page.getByTestId('callees').locator('tr[data-peer="pricing/pricing-db"]')).toBeVisible();
 
   expect(problems).toEqual([]);
 });
@@ -60,8 +61,8 @@ test('within a minute of start the graph shows the whole demo shop', async ({ pa
     ...services.map((s) => `service:${s}`),
     'service:recommendations', // running, missing from the catalog
     'service:meridian', // --self-telemetry
-    'database:catalog-db',
-    'database:orders-db',
+    'database:catalog/catalog-db', // SQLite: each service's own
+    'database:checkout/orders-db',
     'messaging:order-placed',
     'external:payment-provider',
     'user:user',

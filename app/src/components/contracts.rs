@@ -17,7 +17,8 @@ pub fn RefLink(reference: String) -> impl IntoView {
     }
 }
 
-/// Who called an operation: service, owner, calls, errors.
+/// Who called an operation: service, owner, calls, errors (with the
+/// failures the consumer saw besides), estimates marked.
 #[component]
 pub fn ConsumerTable(consumers: Vec<ConsumerRow>) -> impl IntoView {
     if consumers.is_empty() {
@@ -34,8 +35,7 @@ pub fn ConsumerTable(consumers: Vec<ConsumerRow>) -> impl IntoView {
                             None => view! { <span>{c.service.clone()} " " <small>"(not in the catalog)"</small></span> }.into_any(),
                         }}</td>
                         <td>{c.owner.clone().map(|o| view! { <a href=entity_href(&o)>{o.clone()}</a> })}</td>
-                        <td class="num">{c.calls}</td>
-                        <td class="num">{c.errors}</td>
+                        <super::CountCells requests=c.calls errors=c.errors kept_spans=c.kept_spans caller_failures=c.caller_failures />
                     </tr>
                 }).collect_view()}
             </tbody>

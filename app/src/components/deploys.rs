@@ -9,12 +9,16 @@ use crate::model::{AroundView, DeployRecordView, DoraView, entity_href};
 fn around(side: Option<AroundView>) -> String {
     match side {
         None => "–".to_string(),
-        Some(side) => format!(
-            "{} req, {} errors, p95 {}",
-            side.requests,
-            percent(side.error_rate),
-            side.p95_ms.map_or_else(|| "–".to_string(), |ms| format!("{ms:.0} ms"))
-        ),
+        Some(side) => {
+            let estimated = side.kept_spans < side.requests;
+            format!(
+                "{} req, {} errors, p95 {}{}",
+                crate::model::count_text(side.requests, side.kept_spans),
+                percent(side.error_rate),
+                side.p95_ms.map_or_else(|| "–".to_string(), |ms| format!("{ms:.0} ms")),
+                if estimated { format!(" ({})", crate::model::kept_text(side.kept_spans)) } else { String::new() }
+            )
+        }
     }
 }
 

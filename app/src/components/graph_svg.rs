@@ -72,8 +72,26 @@ pub fn GraphSvg(layout: Signal<GraphLayout>, query: Memo<GraphQuery>) -> impl In
         >
             {move || view! { <Drawing layout=layout.get() query=view_query.get() selected zoom /> }}
         </div>
-        {move || view! { <EdgeTable layout=layout.get() /> }}
+        {move || view! { <SamplingNote layout=layout.get() /> <EdgeTable layout=layout.get() /> }}
     }
+}
+
+/// Which services send sampled traffic and at what rate: the counts their
+/// calls make are estimates (marked ≈).
+#[component]
+fn SamplingNote(layout: GraphLayout) -> impl IntoView {
+    let sampled: Vec<String> = layout
+        .nodes
+        .iter()
+        .filter_map(|n| n.sample_rate.map(|rate| format!("{} {}", n.name, crate::model::sample_rate_text(rate))))
+        .collect();
+    (!sampled.is_empty()).then(|| {
+        view! {
+            <p class="sampling-note" data-testid="sampling-note">
+                "Counts marked ≈ are estimates from sampled traffic: " {sampled.join(", ")} "."
+            </p>
+        }
+    })
 }
 
 #[component]
@@ -137,7 +155,12 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, selected: Memo<String>, zoom:
             }).collect_view()}
             {layout.nodes.into_iter().map(|n| {
                 let href = query.selecting(&n.id).href();
-                let class = format!("node node-{}{}", n.kind, if found.contains(&n.id) { " found" } else { "" });
+                let class = format!(
+                    "node node-{}{}{}",
+                    n.kind,
+                    if found.contains(&n.id) { " found" } else { "" },
+                    if n.sample_rate.is_some() { " sampled" } else { "" }
+                );
                 let navigate = navigate.clone();
                 let to = href.clone();
                 let summary = n.summary();
@@ -157,6 +180,11 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, selected: Memo<String>, zoom:
                                 view! {
                                     <text x=n.x + NODE_WIDTH / 2.0 y=n.y + 17.0 text-anchor="middle">{n.name.clone()}</text>
                                     <text class="members" x=n.x + NODE_WIDTH / 2.0 y=n.y + 32.0 text-anchor="middle">{count_of(n.members, "service")}</text>
+                                }.into_any()
+                            } else if let Some(rate) = n.sample_rate {
+                                view! {
+                                    <text x=n.x + NODE_WIDTH / 2.0 y=n.y + 17.0 text-anchor="middle">{n.name.clone()}</text>
+                                    <text class="members" x=n.x + NODE_WIDTH / 2.0 y=n.y + 32.0 text-anchor="middle">{crate::model::sample_rate_text(rate)}</text>
                                 }.into_any()
                             } else {
                                 view! { <text x=n.x + NODE_WIDTH / 2.0 y=n.y + NODE_HEIGHT / 2.0 + 5.0 text-anchor="middle">{n.name.clone()}</text> }.into_any()
@@ -197,7 +225,7 @@ fn EdgeTable(layout: GraphLayout) -> impl IntoView {
                             <td>{label(&e.source)}</td>
                             <td>{label(&e.target)}</td>
                             <td>{e.connection_type}</td>
-                            <RedCells requests=e.requests errors=e.errors p95_ms=e.p95_ms />
+                            <RedCells requests=e.requests errors=e.errors p95_ms=e.p95_ms kept_spans=e.kept_spans caller_failures=e.caller_failures />
                         </tr>
                     }).collect_view()}
                 </tbody>
@@ -225,10 +253,14 @@ pub fn NodePanelView(panel: NodePanel, query: GraphQuery) -> impl IntoView {
             {panel.lifecycle.clone().map(|lifecycle| view! { <dt>"Lifecycle"</dt><dd>{lifecycle}</dd> })}
             {(!is_group).then(|| view! {
                 <dt>"Served (" {panel.window.clone()} ")"</dt>
-                <dd data-testid="panel-served">{match panel.served {
-                    Some(h) => format!("{} req · {} err · p95 {:.0} ms", h.requests, h.errors, h.p95_ms),
+                <dd data-testid="panel-served">{match &panel.served {
+                    Some(h) => h.describe(),
                     None => "nothing".to_string(),
                 }}</dd>
+                {panel.sample_rate.map(|rate| view! {
+                    <dt>"Sampling"</dt>
+                    <dd data-testid="panel-sampling">{crate::model::sample_rate_text(rate)} ", counts are estimates"</dd>
+                })}
                 <dt>"Callers · callees"</dt>
                 <dd>{format!("{} · {}", panel.callers, panel.callees)}</dd>
             })}
@@ -239,7 +271,7 @@ pub fn NodePanelView(panel: NodePanel, query: GraphQuery) -> impl IntoView {
                 <thead><tr><th>"Operation"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th></tr></thead>
                 <tbody>
                     {panel.operations.iter().map(|o| view! {
-                        <tr><td>{o.operation.clone()}</td><RedCells requests=o.requests errors=o.errors p95_ms=o.p95_ms /></tr>
+                        <tr><td>{o.operation.clone()}</td><RedCells requests=o.requests errors=o.errors p95_ms=o.p95_ms kept_spans=o.kept_spans /></tr>
                     }).collect_view()}
                 </tbody>
             </table>

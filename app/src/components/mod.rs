@@ -42,13 +42,57 @@ pub fn Loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }
 }
 
-/// The request, error and p95 cells of a table row about traffic.
+/// The request, error and p95 cells of a table row about traffic (see
+/// [`CountCells`]).
 #[component]
-pub fn RedCells(requests: u64, errors: u64, p95_ms: f64) -> impl IntoView {
+pub fn RedCells(
+    requests: u64,
+    errors: u64,
+    p95_ms: f64,
+    #[prop(optional)] kept_spans: Option<u64>,
+    #[prop(optional)] caller_failures: Option<u64>,
+) -> impl IntoView {
     view! {
-        <td class="num" data-testid="requests">{requests}</td>
-        <td class="num">{errors}</td>
+        <CountCells requests errors kept_spans=kept_spans.unwrap_or(requests) caller_failures=caller_failures.unwrap_or(errors) />
         <td class="num">{format!("{p95_ms:.1} ms")}</td>
+    }
+}
+
+/// The request and error cells of a row about calls. With `kept_spans`
+/// fewer than `requests` the counts are estimates of sampled traffic:
+/// marked `≈`, with the spans they rest on; `caller_failures` is shown
+/// where the caller saw more failures than the calls had (a 4xx, a timeout).
+#[component]
+pub fn CountCells(requests: u64, errors: u64, kept_spans: u64, caller_failures: u64) -> impl IntoView {
+    // Weighted like the requests; none is none, estimated or not.
+    let errors_text = if kept_spans < requests && errors > 0 { format!("≈{errors}") } else { errors.to_string() };
+    view! {
+        <td class="num" data-testid="requests"><Count count=requests kept_spans /></td>
+        <td class="num" data-testid="errors">
+            {errors_text}
+            {(caller_failures != errors).then(|| view! {
+                <small class="caller-failures" data-testid="caller-failures" title="calls in which the caller saw a failure (a 4xx, a timeout) that the server did not count">
+                    " · " {caller_failures} " client-seen"
+                </small>
+            })}
+        </td>
+    }
+}
+
+/// A count of calls: `≈2000` with the spans it rests on when it estimates
+/// sampled traffic (fewer kept spans than calls), else the number.
+#[component]
+pub fn Count(count: u64, kept_spans: u64) -> impl IntoView {
+    if kept_spans < count {
+        view! {
+            <span class="estimate" data-testid="estimate" title=crate::model::kept_text(kept_spans)>
+                {crate::model::count_text(count, kept_spans)}
+                <small class="kept">" " {crate::model::kept_text(kept_spans)}</small>
+            </span>
+        }
+        .into_any()
+    } else {
+        view! { {count} }.into_any()
     }
 }
 

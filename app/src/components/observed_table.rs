@@ -27,7 +27,7 @@ pub fn DependencyTable(declared: Vec<String>, observed: Vec<ObservedEdge>, testi
                         <tr data-peer=e.peer.clone() class:undeclared=!is_declared>
                             <td>{name}</td>
                             <td>{e.connection_type}</td>
-                            <RedCells requests=e.requests errors=e.errors p95_ms=e.p95_ms />
+                            <RedCells requests=e.requests errors=e.errors p95_ms=e.p95_ms kept_spans=e.kept_spans caller_failures=e.caller_failures />
                             <td>{e.series.map(|series| view! { <Sparkline series /> })}</td>
                             <td data-testid="declared">{if is_declared { "✓ declared" } else { "⚠ undeclared" }}</td>
                         </tr>

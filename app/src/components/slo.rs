@@ -74,7 +74,8 @@ fn SloCard(slo: SloView) -> impl IntoView {
             </header>
             <dl class="facts">
                 <dt>"Objective"</dt><dd>{percent(Some(slo.target))} " over " {slo.window.clone()}</dd>
-                <dt>"Attained"</dt><dd data-testid="attainment">{percent(slo.attainment)} " (" {slo.good} " of " {slo.total} ")"</dd>
+                <dt>"Attained"</dt><dd data-testid="attainment">{percent(slo.attainment)} " (" {if slo.estimated { "≈" } else { "" }} {slo.good} " of " {slo.total}
+                    {slo.estimated.then_some(", estimated from sampled spans")} ")"</dd>
                 <dt>"Budget left"</dt><dd data-testid="budget">{percent(slo.budget_remaining)}</dd>
             </dl>
             <BudgetChart points=slo.budget_chart.clone() />

@@ -176,6 +176,10 @@ pub struct ConsumerRow {
     pub owner: Option<String>,
     pub calls: u64,
     pub errors: u64,
+    /// Calls in which this consumer saw a failure (a 4xx, a timeout).
+    pub caller_failures: u64,
+    /// Spans the counts rest on (fewer than `calls`: an estimate).
+    pub kept_spans: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -192,6 +196,8 @@ pub struct UseRow {
     pub path: String,
     pub requests: u64,
     pub errors: u64,
+    /// Spans the counts rest on (fewer than `requests`: an estimate).
+    pub kept_spans: u64,
     pub p95_ms: f64,
     pub last_seen: Option<String>,
 }

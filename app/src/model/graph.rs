@@ -141,6 +141,8 @@ pub struct LaidOutNode {
     pub requests: u64,
     pub errors: u64,
     pub p95_ms: f64,
+    /// The share of its calls a sampled service keeps (0.05 for 5 %).
+    pub sample_rate: Option<f64>,
     /// The expanded group it is drawn in.
     pub group: Option<String>,
     /// How many services a collapsed group's node stands for (else 0).
@@ -151,10 +153,14 @@ impl LaidOutNode {
     /// Its traffic in words, for the hover title.
     pub fn summary(&self) -> String {
         let members = if self.members > 0 { format!(" · {}", super::count_of(self.members, "service")) } else { String::new() };
+        let sampled = self.sample_rate.map(|rate| format!(" · {}", super::sample_rate_text(rate))).unwrap_or_default();
         if self.requests == 0 {
-            format!("{} ({}){members}: served no requests", self.name, self.kind)
+            format!("{} ({}){members}: served no requests{sampled}", self.name, self.kind)
         } else {
-            format!("{} ({}){members}: {} req · {} err · p95 {:.0} ms", self.name, self.kind, self.requests, self.errors, self.p95_ms)
+            format!(
+                "{} ({}){members}: {} req · {} err · p95 {:.0} ms{sampled}",
+                self.name, self.kind, self.requests, self.errors, self.p95_ms
+            )
         }
     }
 }
@@ -166,6 +172,10 @@ pub struct LaidOutEdge {
     pub connection_type: String,
     pub requests: u64,
     pub errors: u64,
+    /// Calls in which the caller saw a failure (a 4xx, a timeout).
+    pub caller_failures: u64,
+    /// Spans the counts rest on (fewer than `requests`: an estimate).
+    pub kept_spans: u64,
     pub p95_ms: f64,
     pub x1: f64,
     pub y1: f64,
@@ -179,20 +189,28 @@ pub struct LaidOutEdge {
 impl LaidOutEdge {
     /// What the label says: the traffic, and the error share in words.
     pub fn label_text(&self) -> String {
-        if self.errors == 0 { format!("{} req", self.requests) } else { format!("{} req · {} err", self.requests, self.errors) }
+        let requests = super::count_text(self.requests, self.kept_spans);
+        if self.errors == 0 { format!("{requests} req") } else { format!("{requests} req · {} err", self.errors) }
     }
 
     /// Its traffic in words, for the hover title.
     pub fn summary(&self) -> String {
-        format!(
+        let mut text = format!(
             "{} → {} ({}): {} req · {} err · p95 {:.0} ms",
             short_id(&self.source),
             short_id(&self.target),
             self.connection_type,
-            self.requests,
+            super::count_text(self.requests, self.kept_spans),
             self.errors,
             self.p95_ms
-        )
+        );
+        if self.caller_failures != self.errors {
+            text.push_str(&format!(" · {} client-seen failures", self.caller_failures));
+        }
+        if self.kept_spans < self.requests {
+            text.push_str(&format!(" · {}", super::kept_text(self.kept_spans)));
+        }
+        text
     }
 
     pub fn health(&self) -> EdgeHealth {
@@ -246,6 +264,8 @@ pub struct NodePanel {
     pub lifecycle: Option<String>,
     /// What it served in the window; `None` when nothing called it.
     pub served: Option<Health>,
+    /// The share of its calls a sampled service keeps (0.05 for 5 %).
+    pub sample_rate: Option<f64>,
     pub callers: usize,
     pub callees: usize,
     /// Its busiest operations, at most [`PANEL_OPERATIONS`] of `operations_total`.
@@ -261,5 +281,7 @@ pub struct OperationRow {
     pub operation: String,
     pub requests: u64,
     pub errors: u64,
+    /// Spans the counts rest on (fewer than `requests`: an estimate).
+    pub kept_spans: u64,
     pub p95_ms: f64,
 }

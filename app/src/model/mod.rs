@@ -61,6 +61,23 @@ pub fn count_of(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
+/// A count of calls as pages write it: `≈2000` when it estimates sampled
+/// traffic, resting on fewer spans than it counts.
+pub fn count_text(count: u64, kept_spans: u64) -> String {
+    if kept_spans < count { format!("≈{count}") } else { count.to_string() }
+}
+
+/// What an estimate rests on, in words (`from 100 sampled spans`).
+pub fn kept_text(kept_spans: u64) -> String {
+    format!("from {} sampled", count_of(kept_spans as usize, "span"))
+}
+
+/// A sampled service's keep rate in words (`samples 5 %`).
+pub fn sample_rate_text(rate: f64) -> String {
+    let percent = rate * 100.0;
+    if percent >= 1.0 { format!("samples {percent:.0} %") } else { format!("samples {percent:.2} %") }
+}
+
 /// Percent-encodes a query-string value.
 pub fn encode_query_value(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -111,6 +128,10 @@ pub struct ObservedEdge {
     pub connection_type: String,
     pub requests: u64,
     pub errors: u64,
+    /// Calls in which the caller saw a failure (a 4xx, a timeout).
+    pub caller_failures: u64,
+    /// Spans the counts rest on (fewer than `requests`: an estimate).
+    pub kept_spans: u64,
     pub p95_ms: f64,
     /// This call's last hours minute by minute, with the entity's deploys.
     pub series: Option<RedSeries>,
@@ -156,6 +177,8 @@ pub struct OperationChart {
     /// Over the chart's span.
     pub requests: u64,
     pub errors: u64,
+    /// Spans the counts rest on (fewer than `requests`: an estimate).
+    pub kept_spans: u64,
     pub series: RedSeries,
 }
 
@@ -502,6 +525,8 @@ pub struct SloView {
     pub window: String,
     pub good: u64,
     pub total: u64,
+    /// Whether good and total are estimates from sampled spans.
+    pub estimated: bool,
     pub attainment: Option<f64>,
     pub budget_remaining: Option<f64>,
     /// (`5m` … `3d`, burn rate where the window saw events).
@@ -580,6 +605,8 @@ pub struct AroundView {
     pub requests: u64,
     pub error_rate: Option<f64>,
     pub p95_ms: Option<f64>,
+    /// Spans the figures rest on (fewer than `requests`: an estimate).
+    pub kept_spans: u64,
 }
 
 /// One deploy of the history, from every source that told of it.

@@ -48,6 +48,21 @@ pub struct Health {
     pub requests: u64,
     pub errors: u64,
     pub p95_ms: f64,
+    /// Spans the counts rest on (fewer than `requests`: an estimate).
+    pub kept_spans: u64,
+}
+
+impl Health {
+    /// Its traffic in words: `≈2000 req · 40 err · p95 12 ms`.
+    pub fn describe(&self) -> String {
+        let estimated = self.kept_spans < self.requests;
+        let errors = if estimated && self.errors > 0 { format!("≈{}", self.errors) } else { self.errors.to_string() };
+        let mut text = format!("{} req · {errors} err · p95 {:.0} ms", super::count_text(self.requests, self.kept_spans), self.p95_ms);
+        if estimated {
+            text.push_str(&format!(" ({})", super::kept_text(self.kept_spans)));
+        }
+        text
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{Breadcrumbs, ConsumerTable, Loading, SchemaTree, SourceView};
+use crate::components::{Breadcrumbs, ConsumerTable, CountCells, Loading, SchemaTree, SourceView};
 use crate::model::{
     ApiPageView, ContentModel, CoverageView, DefinitionModel, OperationModel, UseRow, VersionChangeView, api_href, entity_href,
 };
@@ -223,8 +223,7 @@ fn Coverage(coverage: CoverageView) -> impl IntoView {
                     {rows.into_iter().map(|u| view! {
                         <tr data-operation=format!("{} {}", u.method, u.path)>
                             <td><span class="method">{u.method.clone()}</span> " " <code>{u.path.clone()}</code></td>
-                            <td class="num" data-testid="requests">{u.requests}</td>
-                            <td class="num">{u.errors}</td>
+                            <CountCells requests=u.requests errors=u.errors kept_spans=u.kept_spans caller_failures=u.errors />
                             <td class="num">{format!("{:.1} ms", u.p95_ms)}</td>
                             <td>{u.last_seen.unwrap_or_else(|| "never".to_string())}</td>
                         </tr>

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
-use crate::components::Loading;
+use crate::components::{Count, Loading};
 use crate::model::{CATALOG_PAGE_SIZE, CatalogQuery, CatalogSort, CatalogTable, Health, entity_href, toggle_filter};
 use crate::pages::loaded;
 use crate::server_fns::fetch_catalog;
@@ -151,7 +151,7 @@ fn HealthCells(health: Option<Health>) -> impl IntoView {
             let share = if h.requests == 0 { 0.0 } else { h.errors as f64 * 100.0 / h.requests as f64 };
             let failing = share >= crate::model::MANY_ERRORS_PERCENT as f64;
             view! {
-                <td class="num" data-testid="health-requests">{h.requests}</td>
+                <td class="num" data-testid="health-requests"><Count count=h.requests kept_spans=h.kept_spans /></td>
                 <td class="num" class:failing=failing>{format!("{share:.1}%")}</td>
                 <td class="num">{format!("{:.0} ms", h.p95_ms)}</td>
             }

@@ -2,8 +2,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
-    Breadcrumbs, DependencyTable, DeployTimeline, DoraFigures, DriftLists, Loading, Problems, RedCharts, ScoreCards, SloPanel, SourceView,
-    Sparkline,
+    Breadcrumbs, CountCells, DependencyTable, DeployTimeline, DoraFigures, DriftLists, Loading, Problems, RedCharts, ScoreCards, SloPanel,
+    SourceView, Sparkline,
 };
 use crate::model::{EntityDetail, EntityTab, api_href, entity_href, team_href};
 use crate::pages::one_of;
@@ -113,8 +113,7 @@ fn Overview(detail: EntityDetail) -> impl IntoView {
                         {detail.operations.into_iter().map(|o| view! {
                             <tr data-operation=o.operation.clone()>
                                 <td>{o.operation.clone()}</td>
-                                <td class="num">{o.requests}</td>
-                                <td class="num">{o.errors}</td>
+                                <CountCells requests=o.requests errors=o.errors kept_spans=o.kept_spans caller_failures=o.errors />
                                 <td><Sparkline series=o.series /></td>
                             </tr>
                         }).collect_view()}

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use crate::components::{Breadcrumbs, Loading};
+use crate::components::{Breadcrumbs, Count, Loading};
 use crate::model::{TeamView, entity_href, team_href};
 use crate::pages::{loaded, one_of};
 use crate::server_fns::{fetch_team, fetch_teams};
@@ -93,7 +93,7 @@ fn TeamDetail(team: TeamView) -> impl IntoView {
                                 <td>{row.spec_type.clone().unwrap_or_default()}</td>
                                 {match row.health {
                                     Some(h) => view! {
-                                        <td class="num" data-testid="requests">{h.requests}</td>
+                                        <td class="num" data-testid="requests"><Count count=h.requests kept_spans=h.kept_spans /></td>
                                         <td class="num">{if h.requests == 0 { "–".to_string() } else { format!("{:.1} %", h.errors as f64 * 100.0 / h.requests as f64) }}</td>
                                         <td class="num">{format!("{:.1} ms", h.p95_ms)}</td>
                                     }.into_any(),

@@ -417,10 +417,10 @@ fn peer_of(attributes: &(impl Attributes + ?Sized), service: &str, names: &mut I
 }
 
 /// A database node's name: what its caller calls it (`peer.service`), else
-/// its namespace, else its server; an embedded database, or one with
+/// its namespace, else its server. An embedded database, or one with
 /// neither namespace nor server (local), is the calling service's own:
-/// `SERVICE/SYSTEM`. A namespace that is only digits (Redis's database
-/// index) names nothing.
+/// `SERVICE/FILE` (the namespace's last path segment) or `SERVICE/SYSTEM`.
+/// A namespace that is only digits (Redis's database index) names nothing.
 fn database_name(attributes: &(impl Attributes + ?Sized), system: &str, service: &str, names: &mut Interner) -> Name {
     if let Some(peer) = attributes.text(Fact::PeerService) {
         return names.intern(peer);
@@ -428,7 +428,11 @@ fn database_name(attributes: &(impl Attributes + ?Sized), system: &str, service:
     let namespace = attributes.text(Fact::DbNamespace).filter(|n| !n.bytes().all(|b| b.is_ascii_digit()));
     let server = attributes.text(Fact::DbServer);
     match (namespace, server) {
-        _ if conventions::is_embedded(system) => names.intern_joined(service, '/', system),
+        (Some(namespace), _) if conventions::is_embedded(system) => {
+            let file = namespace.rsplit(['/', '\\']).find(|segment| !segment.is_empty()).unwrap_or(system);
+            names.intern_joined(service, '/', file)
+        }
+        (None, _) if conventions::is_embedded(system) => names.intern_joined(service, '/', system),
         (Some(namespace), _) => names.intern(namespace),
         (None, Some(server)) => names.intern(server),
         (None, None) => names.intern_joined(service, '/', system),
@@ -677,7 +681,12 @@ mod tests {
         );
         // The sqlite3 instrumentation sends only the system: the caller's own database.
         assert_eq!(peer(CLIENT, &[("db.system", "sqlite"), ("db.statement", "SELECT 1")]).as_deref(), Some("database:orders/sqlite"));
-        assert_eq!(peer(CLIENT, &[("db.system.name", "h2"), ("db.namespace", "mem")]).as_deref(), Some("database:orders/h2"), "embedded");
+        assert_eq!(peer(CLIENT, &[("db.system.name", "h2"), ("db.namespace", "mem")]).as_deref(), Some("database:orders/mem"), "embedded");
+        assert_eq!(
+            peer(CLIENT, &[("db.system", "sqlite"), ("db.name", "/var/lib/orders/orders.db"), ("net.peer.name", "localhost")]).as_deref(),
+            Some("database:orders/orders.db"),
+            "its file, however it is reached"
+        );
         assert_eq!(
             peer(CLIENT, &[("db.system", "mongodb")]).as_deref(),
             Some("database:orders/mongodb"),

@@ -52,10 +52,15 @@ impl DeploySource {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Around {
+    /// Requests served (estimated when sampled).
     pub requests: u64,
     /// Errors over requests; `None` without requests.
     pub error_rate: Option<f64>,
     pub p95_ms: Option<f64>,
+    /// Spans the figures rest on.
+    pub kept_spans: u64,
+    /// Whether the figures are estimates from sampled spans.
+    pub estimated: bool,
 }
 
 impl Around {
@@ -65,6 +70,8 @@ impl Around {
             requests: red.requests,
             error_rate: any.then(|| red.errors as f64 / red.requests as f64),
             p95_ms: any.then(|| red.quantile_ms(0.95)),
+            kept_spans: red.kept,
+            estimated: red.estimated(),
         }
     }
 }
@@ -72,17 +79,18 @@ impl Around {
 /// When a deploy counts as a regression: over equal windows before and
 /// after it, the error rate rose by more than `error_rate_points` (0.01: one
 /// percentage point) or p95 grew by more than `p95_ratio` times, each side
-/// with at least `min_requests`.
+/// resting on at least `min_kept_spans` kept spans (an estimate of
+/// many requests from a few sampled ones is no evidence).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RegressionRule {
     pub window: Duration,
     pub error_rate_points: f64,
     pub p95_ratio: f64,
-    pub min_requests: u64,
+    pub min_kept_spans: u64,
 }
 
 pub const DEFAULT_REGRESSION_RULE: RegressionRule =
-    RegressionRule { window: Duration::from_secs(15 * 60), error_rate_points: 0.01, p95_ratio: 1.5, min_requests: 10 };
+    RegressionRule { window: Duration::from_secs(15 * 60), error_rate_points: 0.01, p95_ratio: 1.5, min_kept_spans: 10 };
 
 impl Default for RegressionRule {
     fn default() -> Self {
@@ -93,7 +101,7 @@ impl Default for RegressionRule {
 impl RegressionRule {
     /// Whether `after` is worse than `before`; `None` with too few requests to say.
     pub fn judge(&self, before: Around, after: Around) -> Option<bool> {
-        if before.requests < self.min_requests || after.requests < self.min_requests {
+        if before.kept_spans < self.min_kept_spans || after.kept_spans < self.min_kept_spans {
             return None;
         }
         let errors = matches!((before.error_rate, after.error_rate), (Some(b), Some(a)) if a - b > self.error_rate_points);
@@ -356,10 +364,20 @@ mod tests {
     #[test]
     fn regressions_need_traffic_and_a_real_change() {
         let rule = RegressionRule::default();
-        let around = |requests: u64, error_rate: f64, p95_ms: f64| Around { requests, error_rate: Some(error_rate), p95_ms: Some(p95_ms) };
+        let around = |requests: u64, error_rate: f64, p95_ms: f64| Around {
+            requests,
+            error_rate: Some(error_rate),
+            p95_ms: Some(p95_ms),
+            kept_spans: requests,
+            estimated: false,
+        };
         assert_eq!(rule.judge(around(100, 0.0, 50.0), around(100, 0.05, 50.0)), Some(true), "errors up 5 points");
         assert_eq!(rule.judge(around(100, 0.0, 50.0), around(100, 0.005, 60.0)), Some(false), "within the thresholds");
         assert_eq!(rule.judge(around(100, 0.0, 50.0), around(100, 0.0, 90.0)), Some(true), "p95 up 1.8×");
         assert_eq!(rule.judge(around(5, 0.0, 50.0), around(100, 0.5, 50.0)), None, "too little traffic before");
+        let sampled =
+            |requests: u64, kept_spans: u64, error_rate: f64| Around { kept_spans, estimated: true, ..around(requests, error_rate, 50.0) };
+        assert_eq!(rule.judge(sampled(200, 2, 0.0), sampled(200, 2, 0.5)), None, "two kept spans are no evidence of 200 requests");
+        assert_eq!(rule.judge(sampled(2000, 100, 0.0), sampled(2000, 100, 0.05)), Some(true), "a hundred are");
     }
 }

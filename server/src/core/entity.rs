@@ -36,6 +36,10 @@ pub struct ObservedCall {
     pub connection: ConnectionType,
     pub requests: u64,
     pub errors: u64,
+    /// Calls in which the caller saw a failure (a 4xx, a timeout).
+    pub caller_failures: u64,
+    /// Spans the counts rest on (fewer than `requests`: an estimate).
+    pub kept_spans: u64,
     pub p95_ms: f64,
 }
 
@@ -70,6 +74,8 @@ fn observed_calls(index: &catalog::index::CatalogIndex, node: &NodeId, edges: &[
         connection: edge.connection,
         requests: stats.requests,
         errors: stats.errors,
+        caller_failures: stats.caller_failures,
+        kept_spans: stats.kept,
         p95_ms: stats.quantile_ms(0.95),
     };
     let callers = edges.iter().filter(|(e, _)| &e.target == node).map(|(e, s)| call(&e.source, e, s)).collect();

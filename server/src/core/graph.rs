@@ -108,28 +108,35 @@ pub fn graph_node(index: &CatalogIndex, node: &NodeId) -> GraphNode {
 
 /// The entity a node is: a service's component; a database, queue or
 /// external system's Resource (else Component) of its name; a service's
-/// own (embedded or local) database, `SERVICE/SYSTEM`, the database
-/// Resource that service's component declares it depends on.
+/// own (embedded or local) database, `SERVICE/FILE`, the database Resource
+/// that service's component declares it depends on, else the Resource
+/// named `FILE`.
 pub fn entity_of_node(index: &CatalogIndex, node: &NodeId) -> Option<String> {
+    let named = |name: &str| {
+        ["resource", "component"]
+            .into_iter()
+            .map(|kind| EntityRef::new(kind, catalog::entity_ref::DEFAULT_NAMESPACE, name).key())
+            .find(|key| index.get(key).is_some())
+    };
     match node.kind {
         NodeKind::Service => component_for_service(index, &node.name),
         NodeKind::User | NodeKind::Group => None,
-        kind => ["resource", "component"]
-            .into_iter()
-            .map(|kind| EntityRef::new(kind, catalog::entity_ref::DEFAULT_NAMESPACE, &node.name).key())
-            .find(|key| index.get(key).is_some())
-            .or_else(|| (kind == NodeKind::Database).then(|| declared_own_database(index, &node.name)).flatten()),
+        NodeKind::Database => named(&node.name).or_else(|| {
+            let (_, own) = node.name.rsplit_once('/')?;
+            declared_own_database(index, &node.name).or_else(|| named(own))
+        }),
+        _ => named(&node.name),
     }
 }
 
 /// The database Resource a service's component depends on, for the
-/// service's own database node `SERVICE/SYSTEM`: of the Resources of
-/// `spec.type: database` it declares, the one named after the system
-/// (`orders-sqlite`), else the only one no other component depends on (an
-/// embedded database is private to its service; a shared one is a node of
-/// its own), else the only one.
+/// service's own database node `SERVICE/FILE` or `SERVICE/SYSTEM`: of the
+/// Resources of `spec.type: database` it declares, the one named after the
+/// file or system (`orders-db`, `orders-sqlite`), else the only one no
+/// other component depends on (an embedded database is private to its
+/// service; a shared one is a node of its own).
 fn declared_own_database(index: &CatalogIndex, name: &str) -> Option<String> {
-    let (service, system) = name.rsplit_once('/')?;
+    let (service, own) = name.rsplit_once('/')?;
     let component = index.get(&component_for_service(index, service)?)?;
     let databases: Vec<&catalog::index::IndexedEntity> = component
         .entity
@@ -142,10 +149,13 @@ fn declared_own_database(index: &CatalogIndex, name: &str) -> Option<String> {
         [one] => Some(one.key.clone()),
         _ => None,
     };
-    let system = system.to_ascii_lowercase();
-    only(databases.iter().filter(|db| db.entity.metadata.name.to_ascii_lowercase().contains(&system)).collect())
+    let own = own.to_ascii_lowercase();
+    let named = |db: &&&catalog::index::IndexedEntity| {
+        let name = db.entity.metadata.name.to_ascii_lowercase();
+        name.contains(&own) || own.contains(&name)
+    };
+    only(databases.iter().filter(named).collect())
         .or_else(|| only(databases.iter().filter(|db| db.entity.relation_targets("dependencyOf").count() <= 1).collect()))
-        .or_else(|| only(databases.iter().collect()))
 }
 
 impl Core {
@@ -282,5 +292,51 @@ spec: {type: service, lifecycle: production, owner: team}
         // A name is a value, never filter text: formatted into a filter string,
         // this one would have matched `only-here` (one key's values are ORed).
         assert_eq!(component_for_service(&index, "zzz,metadata.name=only-here"), None);
+    }
+
+    /// A service's own (embedded) database joins the Resource its component
+    /// declares: named after it, else the only private one; else the
+    /// Resource of its file's name.
+    #[test]
+    fn a_services_own_database_joins_the_resource_it_declares() {
+        let text = "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: orders}
+spec: {type: service, lifecycle: production, owner: team, dependsOn: [resource:orders-db, resource:shop]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: storefront}
+spec: {type: service, lifecycle: production, owner: team, dependsOn: [resource:shop]}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata: {name: orders-db}
+spec: {type: database, owner: team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata: {name: shop}
+spec: {type: database, owner: team}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Resource
+metadata: {name: lonely-db}
+spec: {type: database, owner: team}
+";
+        let mut loaded = catalog::parse_str("t", text);
+        catalog::derive_relations(&mut loaded.entities);
+        let index = CatalogIndex::new(loaded.entities.into_iter().map(|p| p.entity).collect());
+        let database = |name: &str| entity_of_node(&index, &NodeId::new(NodeKind::Database, name.into()));
+        assert_eq!(database("shop").as_deref(), Some("resource:default/shop"), "a server's database by its name");
+        assert_eq!(database("orders/sqlite").as_deref(), Some("resource:default/orders-db"), "the private one, not the shared shop");
+        assert_eq!(database("orders/orders-db").as_deref(), Some("resource:default/orders-db"));
+        assert_eq!(database("storefront/sqlite"), None, "storefront declares only a shared database");
+        assert_eq!(
+            database("billing/lonely-db").as_deref(),
+            Some("resource:default/lonely-db"),
+            "undeclared: the Resource of its file's name"
+        );
     }
 }

@@ -32,6 +32,9 @@ pub struct ObjectiveStatus {
     pub history: AlertHistory,
     /// The budget left over the window as it went by (unix seconds, share).
     pub budget_chart: Chart,
+    /// Whether its counts are estimates: the minutes counted last rest on
+    /// sampled spans.
+    pub estimated: bool,
 }
 
 /// Every objective as of one evaluation.
@@ -64,6 +67,8 @@ pub(super) struct State {
     old_hours: HashMap<String, Vec<(u64, Counts)>>,
     old_hours_read: Option<u64>,
     hours: HourCache,
+    /// Series whose minutes counted last rested on sampled spans.
+    sampled: HashSet<String>,
 }
 
 pub(super) async fn pass(
@@ -139,7 +144,8 @@ pub(super) async fn pass(
         let recent = sums.recent.get(key).into_iter().flat_map(|hours| hours.iter().map(|(hour, counts)| (*hour, *counts)));
         let hours: Vec<(u64, Counts)> = old.chain(recent).collect();
         let budget_chart = Arc::new(burndown(window.clone(), &hours, counts, target, CHART_POINTS));
-        statuses.push(ObjectiveStatus { slo, objective: index, window, counts, burn, alert, history, budget_chart });
+        let estimated = state.sampled.contains(key);
+        statuses.push(ObjectiveStatus { slo, objective: index, window, counts, burn, alert, history, budget_chart, estimated });
     }
     Ok(Snapshot { evaluated_at: Some(now), objectives: statuses })
 }
@@ -166,6 +172,7 @@ async fn count_minutes(store: &Store, series: &[(String, Series)], end: u64, sta
             hours.insert((at, hour.hour), hour);
         }
     }
+    let mut sampled: HashSet<usize> = HashSet::new();
     // A few minutes of buckets at a time: a catch-up never holds hours of them.
     for chunk in (from..end).step_by(RECOUNT_SECS as usize) {
         let chunk_end = (chunk + RECOUNT_SECS).min(end);
@@ -182,6 +189,9 @@ async fn count_minutes(store: &Store, series: &[(String, Series)], end: u64, sta
             let hour = minute - minute % HOUR;
             for (at, (_, one)) in series.iter().enumerate() {
                 hours.entry((at, hour)).or_insert_with(|| HourCounts::new(hour)).set(minute, one.count(red));
+                if one.sampled(red) {
+                    sampled.insert(at);
+                }
             }
         }
     }
@@ -190,6 +200,7 @@ async fn count_minutes(store: &Store, series: &[(String, Series)], end: u64, sta
     state.hours.wrote(&rows);
     state.counted_until = Some(end);
     state.known_series = series.iter().map(|(key, _)| key.clone()).collect();
+    state.sampled = sampled.into_iter().map(|at| series[at].0.clone()).collect();
     Ok(())
 }
 

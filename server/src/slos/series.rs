@@ -49,7 +49,7 @@ impl Series {
         match &self.indicator {
             Indicator::Ratio { counted, selector, total } => {
                 let (part, total) =
-                    (red(selector).map_or(0, |r| kept(r, selector.status)), red(total).map_or(0, |r| kept(r, total.status)));
+                    (red(selector).map_or(0, |r| passing(r, selector.status)), red(total).map_or(0, |r| passing(r, total.status)));
                 match counted {
                     Counted::Good => Counts::new(part, total),
                     Counted::Bad => Counts::new(total.saturating_sub(part), total),
@@ -64,6 +64,18 @@ impl Series {
     }
 }
 
+impl Series {
+    /// Whether a minute's counts are estimates: some RED it counts rests
+    /// on sampled spans.
+    pub fn sampled<'a>(&self, red: impl Fn(&Selector) -> Option<&'a RedStats>) -> bool {
+        let selectors: [Option<&Selector>; 2] = match &self.indicator {
+            Indicator::Ratio { selector, total, .. } => [Some(selector), Some(total)],
+            Indicator::Latency { selector } => [Some(selector), None],
+        };
+        selectors.into_iter().flatten().any(|s| red(s).is_some_and(RedStats::estimated))
+    }
+}
+
 fn spell(text: &mut String, selector: &Selector) {
     let status = match selector.status {
         None => "",
@@ -73,8 +85,8 @@ fn spell(text: &mut String, selector: &Selector) {
     text.push_str(&format!("\u{1f}{}\u{1f}{}\u{1f}{status}", selector.service, selector.operation.as_deref().unwrap_or("")));
 }
 
-/// The spans of `stats` that `status` keeps.
-fn kept(stats: &RedStats, status: Option<StatusRule>) -> u64 {
+/// The requests of `stats` that `status` lets pass.
+fn passing(stats: &RedStats, status: Option<StatusRule>) -> u64 {
     match status {
         None => stats.requests,
         Some(StatusRule::Not5xx) => stats.requests.saturating_sub(stats.server_errors),

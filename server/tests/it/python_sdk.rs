@@ -29,7 +29,8 @@ async fn python_sdk_over_grpc_and_http_gives_exact_edges_and_counts() {
             ("messaging:orders-queue", "service:py-consumer", 4, 0),
             ("service:json-client", "service:json-server", 1, 0),
             ("service:py-db-service", "database:orders", 3, 1),
-            ("service:py-db-service", "database:redis", 2, 0),
+            // Neither a namespace nor a server: the service's own database.
+            ("service:py-db-service", "database:py-db-service/redis", 2, 0),
             ("service:py-grpc-client", "service:py-grpc-server", 3, 1),
             ("service:py-http-client", "service:py-http-server", 4, 0),
             ("service:py-late-client", "service:py-late-server", 2, 0),

@@ -251,7 +251,7 @@ async fn whole_server_on_postgres() {
     let server = start(Some(url), vec![demo_catalog()]).await;
     send_spans(
         server.running.otlp_http_addr,
-        vec![("gateway", span(8, 80, Some(8), SpanKind::Client, true)), ("catalog", span(8, 81, Some(80), SpanKind::Server, false))],
+        vec![("gateway", span(8, 80, Some(8), SpanKind::Client, false)), ("catalog", span(8, 81, Some(80), SpanKind::Server, true))],
     )
     .await;
     wait_for_edges(&server.base, &[("service:gateway", "service:catalog", 1, 1)]).await;

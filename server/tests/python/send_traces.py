@@ -8,7 +8,8 @@ exactly as an instrumented HTTP hop or a message header does.
   http:     py-http-client  -> py-http-server   both over OTLP/HTTP            4 calls, 0 errors
   mixed:    py-mixed-client -> py-mixed-server  client gRPC, server HTTP       5 calls, 2 errors
   database: user -> py-db-service (2 requests), which queries PostgreSQL `orders`
-            3 times (new conventions, one failing) and Redis twice (old `db.system`)
+            3 times (new conventions, one failing) and Redis twice (old `db.system`
+            only: no namespace, no server, so a database of its own)
   queue:    py-producer -> rabbitmq `orders-queue` -> py-consumer, 4 messages,
             producer over gRPC, consumer over HTTP, both gzip-compressed,
             context carried in the message

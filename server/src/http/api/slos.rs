@@ -80,8 +80,12 @@ struct Item {
     window: String,
     window_start: String,
     window_end: String,
+    /// Good and all events in the window (estimates when sampled).
     good: u64,
     total: u64,
+    /// Whether `good` and `total` are estimates: the service's recent
+    /// traffic is sampled.
+    estimated: bool,
     attainment: Option<f64>,
     error_budget_remaining: Option<f64>,
     /// Burn rate by window (`5m` … `3d`); null while a window has no requests.
@@ -143,6 +147,7 @@ impl Item {
             window_end: rfc3339(status.window.end),
             good: status.counts.good,
             total: status.counts.total,
+            estimated: status.estimated,
             attainment: status.counts.attainment(),
             error_budget_remaining: status.counts.budget_remaining(objective.target),
             burn_rates: BurnRates(status.burn),

@@ -41,7 +41,12 @@ pub async fn catalog_table(core: &Core, query: CatalogQuery) -> Result<CatalogTa
             .iter()
             .map(|(entity, stats)| CatalogRow {
                 entity: summary(entity),
-                health: stats.as_ref().map(|s| Health { requests: s.requests, errors: s.errors, p95_ms: s.quantile_ms(0.95) }),
+                health: stats.as_ref().map(|s| Health {
+                    requests: s.requests,
+                    errors: s.errors,
+                    p95_ms: s.quantile_ms(0.95),
+                    kept_spans: s.kept,
+                }),
             })
             .collect(),
         facets: facet_views(&mut page.facets),

@@ -45,6 +45,7 @@ pub async fn operation_charts(core: &Core, service: &str, span: &RedSeries) -> R
             operation: operation.to_string(),
             requests: minutes.iter().map(|(_, s)| s.requests).sum(),
             errors: minutes.iter().map(|(_, s)| s.errors).sum(),
+            kept_spans: minutes.iter().map(|(_, s)| s.kept).sum(),
             series: RedSeries {
                 minutes: minutes.iter().map(|(at, s)| (*at as i64, s.requests, s.errors, s.quantile_ms(0.95))).collect(),
                 ..span.clone()

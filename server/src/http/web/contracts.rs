@@ -40,7 +40,15 @@ fn content(list: &[contracts::operations::Content]) -> Vec<ContentModel> {
 }
 
 fn consumer(c: &Consumer) -> ConsumerRow {
-    ConsumerRow { service: c.service.clone(), entity_ref: c.entity_ref.clone(), owner: c.owner.clone(), calls: c.calls, errors: c.errors }
+    ConsumerRow {
+        service: c.service.clone(),
+        entity_ref: c.entity_ref.clone(),
+        owner: c.owner.clone(),
+        calls: c.calls,
+        errors: c.errors,
+        caller_failures: c.caller_failures,
+        kept_spans: c.kept_spans,
+    }
 }
 
 fn use_row(u: &OperationUse) -> UseRow {
@@ -49,6 +57,7 @@ fn use_row(u: &OperationUse) -> UseRow {
         path: u.path.clone(),
         requests: u.requests,
         errors: u.errors,
+        kept_spans: u.kept_spans,
         p95_ms: u.p95_ms,
         last_seen: u.last_seen.clone(),
     }

@@ -64,6 +64,7 @@ pub async fn graph_node(core: &Core, window: &str, id: &str) -> Result<Option<No
         system: None,
         lifecycle: None,
         served: None,
+        sample_rate: None,
         callers: 0,
         callees: 0,
         operations: Vec::new(),
@@ -93,11 +94,15 @@ pub async fn graph_node(core: &Core, window: &str, id: &str) -> Result<Option<No
     if let Some((description, owner, system, lifecycle)) = entity_ref.as_deref().and_then(entity_facts) {
         (panel.description, panel.owner, panel.system, panel.lifecycle) = (description, owner, system, lifecycle);
     }
-    let mut served = Health { requests: 0, errors: 0, p95_ms: 0.0 };
+    let mut served = Health { requests: 0, errors: 0, p95_ms: 0.0, kept_spans: 0 };
     for call in &calls.callers {
         served.requests += call.requests;
         served.errors += call.errors;
+        served.kept_spans += call.kept_spans;
         served.p95_ms = served.p95_ms.max(call.p95_ms);
+    }
+    if kind == NodeKind::Service && served.kept_spans < served.requests {
+        panel.sample_rate = Some(served.kept_spans as f64 / served.requests as f64);
     }
     let distinct =
         |calls: &[crate::core::ObservedCall]| calls.iter().map(|c| c.peer.id.as_str()).collect::<std::collections::HashSet<_>>().len();
@@ -110,7 +115,13 @@ pub async fn graph_node(core: &Core, window: &str, id: &str) -> Result<Option<No
         panel.operations = operations
             .into_iter()
             .take(PANEL_OPERATIONS)
-            .map(|o| OperationRow { operation: o.operation, requests: o.requests, errors: o.errors, p95_ms: o.p95_ms })
+            .map(|o| OperationRow {
+                operation: o.operation,
+                requests: o.requests,
+                errors: o.errors,
+                kept_spans: o.kept_spans,
+                p95_ms: o.p95_ms,
+            })
             .collect();
     }
     Ok(Some(panel))

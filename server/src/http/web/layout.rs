@@ -213,6 +213,7 @@ fn draw(view: &GraphView, window: &str, groups: &[Group], group_of: &HashMap<&st
                 requests,
                 errors,
                 p95_ms,
+                sample_rate: n.sample_rate,
                 group: group_of.get(n.id.as_str()).map(|g| g.1.to_string()),
                 members: members.get(n.id.as_str()).copied().unwrap_or(0),
             }
@@ -240,6 +241,8 @@ fn draw(view: &GraphView, window: &str, groups: &[Group], group_of: &HashMap<&st
                 connection_type: e.connection_type.as_str().to_string(),
                 requests: e.requests,
                 errors: e.errors,
+                caller_failures: e.caller_failures,
+                kept_spans: e.kept_spans,
                 p95_ms: e.p95_ms,
                 x1,
                 y1,

@@ -159,7 +159,7 @@ pub fn summary(entity: &Entity) -> EntitySummary {
 }
 
 fn around_view(around: Around) -> AroundView {
-    AroundView { requests: around.requests, error_rate: around.error_rate, p95_ms: around.p95_ms }
+    AroundView { requests: around.requests, error_rate: around.error_rate, p95_ms: around.p95_ms, kept_spans: around.kept_spans }
 }
 
 fn deploy_record_view(record: &DeployRecord, owner: Option<String>) -> DeployRecordView {
@@ -231,6 +231,7 @@ fn slo_view(status: &ObjectiveStatus, owner: Option<String>) -> SloView {
         window: slo.window.describe(),
         good: status.counts.good,
         total: status.counts.total,
+        estimated: status.estimated,
         attainment: status.counts.attainment(),
         budget_remaining: status.counts.budget_remaining(objective.target),
         burn_rates: status.burn.iter().map(|(window, rate)| (window.as_str().to_string(), rate)).collect(),
@@ -252,6 +253,8 @@ fn observed_edge(call: ObservedCall) -> ObservedEdge {
         connection_type: call.connection.as_str().to_string(),
         requests: call.requests,
         errors: call.errors,
+        caller_failures: call.caller_failures,
+        kept_spans: call.kept_spans,
         p95_ms: call.p95_ms,
         series: None,
     }

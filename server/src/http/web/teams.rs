@@ -58,6 +58,7 @@ pub async fn team(core: &Core, namespace: &str, name: &str) -> Result<Option<Tea
             requests: stats.requests,
             errors: stats.errors,
             p95_ms: stats.quantile_ms(0.95),
+            kept_spans: stats.kept,
         });
         if let Some(service) = service {
             services.push(service);
