@@ -67,9 +67,9 @@ pub fn count_text(count: u64, kept_spans: u64) -> String {
     if kept_spans < count { format!("≈{count}") } else { count.to_string() }
 }
 
-/// What an estimate rests on, in words (`from 100 sampled spans`).
+/// What an estimate rests on, in words (`from 100 spans kept by sampling`).
 pub fn kept_text(kept_spans: u64) -> String {
-    format!("from {} sampled", count_of(kept_spans as usize, "span"))
+    format!("from {} kept by sampling", count_of(kept_spans as usize, "span"))
 }
 
 /// A sampled service's keep rate in words (`samples 5 %`).

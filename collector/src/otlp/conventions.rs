@@ -38,15 +38,20 @@ macro_rules! keys {
             /// The attribute's name (the default one for [`Key::SampleRate`]).
             pub fn name(self) -> &'static str {
                 match self {
-                    $(Key::$key => $name,)*
+                    $(Key::$key => const {
+                        match std::str::from_utf8($name) {
+                            Ok(name) => name,
+                            Err(_) => panic!("attribute names are UTF-8"),
+                        }
+                    },)*
                     Key::SampleRate => DEFAULT_SAMPLE_RATE_ATTRIBUTE,
                 }
             }
 
             /// The key an attribute name is, if the conversion reads it
             /// (the sample-rate attribute is matched by [`AttributeNames`]).
+            /// Bytes, as the scanner finds them: no UTF-8 check per key.
             pub fn of(name: &[u8]) -> Option<Key> {
-                let Ok(name) = std::str::from_utf8(name) else { return None };
                 Some(match name {
                     $($name => Key::$key,)*
                     _ => return None,
@@ -57,41 +62,41 @@ macro_rules! keys {
 }
 
 keys! {
-    ServiceName => "service.name",
-    ServiceNamespace => "service.namespace",
-    ServiceVersion => "service.version",
-    DeploymentEnvironmentName => "deployment.environment.name",
-    DeploymentEnvironment => "deployment.environment",
-    HttpRequestMethod => "http.request.method",
-    HttpMethod => "http.method",
-    HttpRoute => "http.route",
-    UrlTemplate => "url.template",
-    HttpResponseStatusCode => "http.response.status_code",
-    HttpStatusCode => "http.status_code",
-    UrlFull => "url.full",
-    HttpUrl => "http.url",
-    HttpHost => "http.host",
-    ServerAddress => "server.address",
-    ServerPort => "server.port",
-    NetPeerName => "net.peer.name",
-    NetPeerPort => "net.peer.port",
-    NetworkPeerAddress => "network.peer.address",
-    PeerService => "peer.service",
-    RpcSystem => "rpc.system",
-    RpcService => "rpc.service",
-    RpcMethod => "rpc.method",
-    RpcGrpcStatusCode => "rpc.grpc.status_code",
-    DbSystemName => "db.system.name",
-    DbSystem => "db.system",
-    DbNamespace => "db.namespace",
-    DbName => "db.name",
-    DbConnectionString => "db.connection_string",
-    MessagingSystem => "messaging.system",
-    MessagingDestinationTemplate => "messaging.destination.template",
-    MessagingDestinationName => "messaging.destination.name",
-    MessagingDestination => "messaging.destination",
-    MessagingOperationType => "messaging.operation.type",
-    MessagingOperation => "messaging.operation",
+    ServiceName => b"service.name",
+    ServiceNamespace => b"service.namespace",
+    ServiceVersion => b"service.version",
+    DeploymentEnvironmentName => b"deployment.environment.name",
+    DeploymentEnvironment => b"deployment.environment",
+    HttpRequestMethod => b"http.request.method",
+    HttpMethod => b"http.method",
+    HttpRoute => b"http.route",
+    UrlTemplate => b"url.template",
+    HttpResponseStatusCode => b"http.response.status_code",
+    HttpStatusCode => b"http.status_code",
+    UrlFull => b"url.full",
+    HttpUrl => b"http.url",
+    HttpHost => b"http.host",
+    ServerAddress => b"server.address",
+    ServerPort => b"server.port",
+    NetPeerName => b"net.peer.name",
+    NetPeerPort => b"net.peer.port",
+    NetworkPeerAddress => b"network.peer.address",
+    PeerService => b"peer.service",
+    RpcSystem => b"rpc.system",
+    RpcService => b"rpc.service",
+    RpcMethod => b"rpc.method",
+    RpcGrpcStatusCode => b"rpc.grpc.status_code",
+    DbSystemName => b"db.system.name",
+    DbSystem => b"db.system",
+    DbNamespace => b"db.namespace",
+    DbName => b"db.name",
+    DbConnectionString => b"db.connection_string",
+    MessagingSystem => b"messaging.system",
+    MessagingDestinationTemplate => b"messaging.destination.template",
+    MessagingDestinationName => b"messaging.destination.name",
+    MessagingDestination => b"messaging.destination",
+    MessagingOperationType => b"messaging.operation.type",
+    MessagingOperation => b"messaging.operation",
 }
 
 /// The attribute names in force: the fixed ones and the configured
@@ -272,9 +277,10 @@ pub fn markdown_table() -> String {
     table
 }
 
-/// Where `fact` is read (the table's row).
+/// Where `fact` is read (the table's row: rows are in [`Fact`]'s order, so
+/// this is an index, not a search; a test holds the order).
 pub fn sources(fact: Fact) -> &'static [(Key, Read)] {
-    CONVENTIONS.iter().find(|(f, _)| *f == fact).map_or(&[], |(_, sources)| sources)
+    CONVENTIONS[fact as usize].1
 }
 
 /// A span's or resource's attributes, looked up by key: the first attribute
@@ -399,7 +405,8 @@ mod tests {
 
     #[test]
     fn every_fact_has_a_row_and_every_key_a_fact() {
-        for (fact, sources) in CONVENTIONS {
+        for (at, (fact, sources)) in CONVENTIONS.iter().enumerate() {
+            assert_eq!(*fact as usize, at, "rows are in the order of Fact");
             assert!(!sources.is_empty(), "{fact:?}");
         }
         for key in Key::ALL {

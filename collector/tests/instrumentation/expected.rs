@@ -120,38 +120,44 @@ impl Expected {
         Self::close(truth[0], seen[0], requests) && Self::close(truth[1], seen[1], errors) && Self::close(truth[2], seen[2], errors)
     }
 
-    /// Why `seen` differs from the expected edges, if it does: the same
-    /// edges, each count as expected.
-    pub fn edges_differ(&self, seen: &[Edge]) -> Option<String> {
+    /// Why `seen` differs from `expected`, if it does: the same facts (by
+    /// `key`), each count as expected.
+    fn differ<T: Clone + Ord + std::fmt::Debug, K: PartialEq>(
+        &self,
+        what: &str,
+        expected: &[T],
+        seen: &[T],
+        key: impl Fn(&T) -> K,
+        counts: impl Fn(&T) -> [u64; 3],
+    ) -> Option<String> {
         let mut seen = seen.to_vec();
         seen.sort();
-        let same = seen.len() == self.edges.len()
-            && self.edges.iter().zip(&seen).all(|(e, s)| {
-                (&e.source, &e.target, &e.connection) == (&s.source, &s.target, &s.connection)
-                    && self.counts([e.requests, e.errors, e.caller_failures], [s.requests, s.errors, s.caller_failures])
-            });
-        (!same).then(|| format!("edges differ\nexpected: {:#?}\nseen: {seen:#?}", self.edges))
+        let same =
+            seen.len() == expected.len() && expected.iter().zip(&seen).all(|(e, s)| key(e) == key(s) && self.counts(counts(e), counts(s)));
+        (!same).then(|| format!("{what} differ\nexpected: {expected:#?}\nseen: {seen:#?}"))
+    }
+
+    pub fn edges_differ(&self, seen: &[Edge]) -> Option<String> {
+        self.differ(
+            "edges",
+            &self.edges,
+            seen,
+            |e| (e.source.clone(), e.target.clone(), e.connection.clone()),
+            |e| [e.requests, e.errors, e.caller_failures],
+        )
     }
 
     pub fn operations_differ(&self, seen: &[Operation]) -> Option<String> {
-        let mut seen = seen.to_vec();
-        seen.sort();
-        let same = seen.len() == self.operations.len()
-            && self.operations.iter().zip(&seen).all(|(e, s)| {
-                (&e.service, &e.operation) == (&s.service, &s.operation)
-                    && self.counts([e.requests, e.errors, 0], [s.requests, s.errors, 0])
-            });
-        (!same).then(|| format!("operations differ\nexpected: {:#?}\nseen: {seen:#?}", self.operations))
+        self.differ("operations", &self.operations, seen, |o| (o.service.clone(), o.operation.clone()), |o| [o.requests, o.errors, 0])
     }
 
     pub fn consumers_differ(&self, seen: &[Consumer]) -> Option<String> {
-        let mut seen = seen.to_vec();
-        seen.sort();
-        let same = seen.len() == self.consumers.len()
-            && self.consumers.iter().zip(&seen).all(|(e, s)| {
-                (&e.caller, &e.service, &e.operation) == (&s.caller, &s.service, &s.operation)
-                    && self.counts([e.calls, e.errors, e.caller_failures], [s.calls, s.errors, s.caller_failures])
-            });
-        (!same).then(|| format!("consumers differ\nexpected: {:#?}\nseen: {seen:#?}", self.consumers))
+        self.differ(
+            "consumers",
+            &self.consumers,
+            seen,
+            |c| (c.caller.clone(), c.service.clone(), c.operation.clone()),
+            |c| [c.calls, c.errors, c.caller_failures],
+        )
     }
 }

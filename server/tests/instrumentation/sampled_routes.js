@@ -43,26 +43,7 @@ const REQUESTS = Number(args.requests);
 const ROUTES = { '/browse': ['/items', 0.5, 10], '/search': ['/search', 0.05, 20] };
 const LEDGER_PROBABILITY = 0.02;
 
-// splitmix64 over BigInt: the same ids for the same seed.
-class SeededIds {
-  constructor(seed) {
-    this.state = BigInt(seed);
-  }
-  next() {
-    const mask = (1n << 64n) - 1n;
-    this.state = (this.state + 0x9e3779b97f4a7c15n) & mask;
-    let z = this.state;
-    z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & mask;
-    z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & mask;
-    return (z ^ (z >> 31n)) || 1n;
-  }
-  generateTraceId() {
-    return this.next().toString(16).padStart(16, '0') + this.next().toString(16).padStart(16, '0');
-  }
-  generateSpanId() {
-    return this.next().toString(16).padStart(16, '0');
-  }
-}
+const { SeededIds } = require('./seeded_ids');
 
 const ids = new SeededIds(args.seed);
 const exporter = new OTLPTraceExporter({ url: `http://${args['otlp-grpc']}` });

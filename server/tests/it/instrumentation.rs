@@ -198,6 +198,7 @@ async fn run(case: &Case) {
     let seen = converged(&server.base, &expected).await;
     pages_agree(&server.base, &seen).await;
     own_database_joins_its_resource(&server.base).await;
+    pages_show_what_callers_saw_and_estimates(&server.base, case.sample.is_some()).await;
     if std::env::var("MERIDIAN_UPDATE_FIXTURES").is_ok_and(|v| v == "1") {
         for service in ["orders", "storefront"] {
             let kept = expected::folder().join(format!("{}.{service}.jsonl", case.name));
@@ -346,6 +347,34 @@ async fn own_database_joins_its_resource(base: &str) {
     assert!(mentions("undeclared", "external:localhost"), "the rates host is not declared: {drift}");
 }
 
+/// The pages (server-rendered, as a reader without JavaScript gets them)
+/// show storefront's 404s as failures it saw beside orders' one error, and
+/// mark sampled counts as estimates with the spans they rest on.
+async fn pages_show_what_callers_saw_and_estimates(base: &str, sampled: bool) {
+    let page = |path: &str| {
+        let url = format!("{base}{path}");
+        async move { reqwest::get(&url).await.expect("GET page").text().await.expect("HTML") }
+    };
+    let dependencies = page("/catalog/default/component/orders?tab=dependencies").await;
+    let caller = dependencies
+        .split("data-peer=\"storefront\"")
+        .nth(1)
+        .expect("storefront calls orders")
+        .split("</tr>")
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(caller.contains("client-seen"), "the callers table shows what storefront saw: {caller}");
+    assert_eq!(caller.contains("≈"), sampled, "estimates are marked, and only estimates: {caller}");
+    let api = page("/apis/default/orders-api").await;
+    assert!(api.contains("client-seen"), "consumers show what each consumer saw");
+    if sampled {
+        assert!(caller.contains("spans kept by sampling"), "an estimate says what it rests on: {caller}");
+        let graph = page("/graph?window=15m").await;
+        assert!(graph.contains("data-testid=\"sampling-note\"") && graph.contains("storefront samples"), "the graph says who samples");
+    }
+}
+
 #[tokio::test]
 async fn the_conventions_before_1_20() {
     run(&OLD).await;
@@ -422,6 +451,11 @@ async fn sampled_routes(sdk: Command, server: TestServer) {
         if checks.iter().all(|c| *c) {
             let metrics = reqwest::get(format!("{}/metrics", server.base)).await.expect("metrics").text().await.expect("text");
             assert!(metrics.lines().any(|l| l == "meridian_spans_expired_total 0"), "no half is left to expire:\n{metrics}");
+            let counter = |name: &str| -> u64 {
+                metrics.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
+            };
+            let (kept, represented) = (counter("meridian_spans_received_total "), counter("meridian_spans_represented_total "));
+            assert!(represented > 3 * kept, "/metrics counts the spans kept ({kept}) and those they stand for ({represented})");
             let ledger = graph["nodes"].as_array().expect("nodes").iter().find(|n| n["id"] == "service:ledger").expect("ledger").clone();
             assert!(
                 ledger["sampleRate"].as_f64().is_some_and(|r| (0.015..0.025).contains(&r)),
