@@ -51,7 +51,7 @@ type FastMap<K, V> = hashbrown::HashMap<K, V>;
 
 pub use latency::{Latency, LatencyError};
 pub use limits::{Limits, OVERFLOW, Overflow};
-pub use model::{ConnectionType, Edge, Name, NodeId, NodeKind, Outcome, Peer, Protocol, Sampling, SpanKind, SpanRecord};
+pub use model::{ConnectionType, Edge, Emitter, Name, NodeId, NodeKind, Outcome, Peer, Protocol, Sampling, SpanKind, SpanRecord};
 pub use sampling::{adjusted_count_of_threshold, whole_weight};
 pub use stats::{Call, CallerBucket, Deploy, Drained, EdgeBucket, EdgeStats, OperationBucket, RedStats, ServiceBucket, VersionSeen};
 pub use versions::{QUIET_PERIOD_NANOS, ServiceVersion};
@@ -205,7 +205,8 @@ impl Engine {
     pub fn ingest_all(&mut self, spans: Vec<SpanRecord>, now: Duration) {
         let in_export = sampling::export_thresholds(&spans);
         for mut span in spans {
-            if span.sampling.is_unknown()
+            if !in_export.is_empty()
+                && span.sampling.is_unknown()
                 && let Some(sampling) = in_export.get(&span.trace_id)
             {
                 span.sampling = *sampling;
@@ -233,7 +234,7 @@ impl Engine {
         }
         if matches!(span.kind, SpanKind::Server | SpanKind::Consumer) {
             let bucket = self.bucket_of(span.start_unix_nanos);
-            self.record_red(bucket, &span.service, &span.operation, span.outcome, span.duration(), weight, 1);
+            self.record_red(bucket, span.service(), &span.operation, span.outcome, span.duration(), weight, 1);
         }
         match span.kind {
             SpanKind::Server => match span.parent_span_id {
@@ -242,8 +243,7 @@ impl Engine {
             },
             SpanKind::Client => match &span.peer {
                 Some(Peer::Database(database)) => {
-                    let target = NodeId::new(NodeKind::Database, database.clone());
-                    let source = NodeId::service(span.service.clone());
+                    let (source, target) = (End::service(span.service()), End(NodeKind::Database, database));
                     self.record_edge(span.start_unix_nanos, source, target, ConnectionType::Database, &calling(&span, weight));
                 }
                 _ => self.pair_or_wait((span.trace_id, span.span_id), Half::Client, span, now),
@@ -266,24 +266,24 @@ impl Engine {
     /// ones are asked of the limiter.
     #[allow(clippy::too_many_arguments)]
     fn record_red(&mut self, bucket: u64, service: &Name, operation: &Name, outcome: Outcome, duration: Duration, weight: u64, kept: u64) {
-        let key = (bucket, service.clone());
-        let service = match self.services.get_mut(&key) {
+        // Looked up by reference: a key held already costs no reference count.
+        let limited = match self.services.get_mut(&Named(bucket, service)) {
             Some(stats) => {
                 stats.add(outcome, duration, weight, kept);
-                key.1
+                None // it counts as itself
             }
             None => {
                 let limited = self.limiter.service(bucket, service);
                 self.services.entry((bucket, limited.clone())).or_default().add(outcome, duration, weight, kept);
-                limited
+                Some(limited)
             }
         };
-        let key = (bucket, service, operation.clone());
-        if let Some(stats) = self.operations.get_mut(&key) {
+        let service = limited.as_ref().unwrap_or(service);
+        if let Some(stats) = self.operations.get_mut(&Named2(bucket, service, operation)) {
             return stats.add(outcome, duration, weight, kept);
         }
-        let operation = self.limiter.operation(bucket, &key.1, operation);
-        self.operations.entry((bucket, key.1, operation)).or_default().add(outcome, duration, weight, kept);
+        let operation = self.limiter.operation(bucket, service, operation);
+        self.operations.entry((bucket, service.clone(), operation)).or_default().add(outcome, duration, weight, kept);
     }
 
     fn bucket_of(&self, start_unix_nanos: u64) -> u64 {
@@ -349,7 +349,7 @@ impl Engine {
 
     /// producer → topic, or topic → consumer.
     fn messaging_edge(&mut self, span: &SpanRecord, half: Half, topic: &Name) {
-        let (service, topic) = (NodeId::service(span.service.clone()), NodeId::new(NodeKind::Messaging, topic.clone()));
+        let (service, topic) = (End::service(span.service()), End(NodeKind::Messaging, topic));
         let weight = own_weight(span);
         match half {
             Half::Producer => self.record_edge(span.start_unix_nanos, service, topic, ConnectionType::Messaging, &calling(span, weight)),
@@ -369,7 +369,7 @@ impl Engine {
                 self.trace_thresholds.learn(callee.trace_id, caller.sampling, now, self.config.pairing_window);
             }
         }
-        if caller.service == callee.service {
+        if caller.service() == callee.service() {
             return; // a call inside one service: its own metrics only
         }
         let connection = if messaging { ConnectionType::Messaging } else { ConnectionType::of_call(caller, callee) };
@@ -383,13 +383,7 @@ impl Engine {
             caller: Some(caller.duration()),
             callee: Some(callee.duration()),
         };
-        self.record_edge(
-            caller.start_unix_nanos,
-            NodeId::service(caller.service.clone()),
-            NodeId::service(callee.service.clone()),
-            connection,
-            &call,
-        );
+        self.record_edge(caller.start_unix_nanos, End::service(caller.service()), End::service(callee.service()), connection, &call);
         if !messaging {
             self.record_caller(caller, callee, &call);
             // A server span that said nothing of its sampling was counted at
@@ -397,7 +391,7 @@ impl Engine {
             let counted = own_weight(callee);
             if callee.sampling.is_unknown() && call.weight > counted {
                 let bucket = self.bucket_of(callee.start_unix_nanos);
-                self.record_red(bucket, &callee.service, &callee.operation, callee.outcome, callee.duration(), call.weight - counted, 0);
+                self.record_red(bucket, callee.service(), &callee.operation, callee.outcome, callee.duration(), call.weight - counted, 0);
             }
         }
     }
@@ -406,12 +400,11 @@ impl Engine {
     /// names the limits gave both when their own spans were counted.
     fn record_caller(&mut self, caller: &SpanRecord, callee: &SpanRecord, call: &Call) {
         let bucket = self.bucket_of(callee.start_unix_nanos);
-        let key = (bucket, caller.service.clone(), callee.service.clone(), callee.operation.clone());
-        if let Some(counts) = self.callers.get_mut(&key) {
+        if let Some(counts) = self.callers.get_mut(&Named3(bucket, caller.service(), callee.service(), &callee.operation)) {
             return counts.record(call);
         }
-        let caller_name = self.limiter.service(bucket, &caller.service);
-        let service = self.limiter.service(bucket, &callee.service);
+        let caller_name = self.limiter.service(bucket, caller.service());
+        let service = self.limiter.service(bucket, callee.service());
         let operation = self.limiter.operation(bucket, &service, &callee.operation);
         let key = (bucket, caller_name, service, operation);
         let counts = self.callers.entry(key.clone()).or_insert_with(|| CallerBucket {
@@ -430,8 +423,8 @@ impl Engine {
     /// A SERVER span nobody instrumented called.
     fn record_entry(&mut self, span: &SpanRecord) {
         let connection = ConnectionType::of_call(span, span);
-        let target = NodeId::service(span.service.clone());
-        self.record_edge(span.start_unix_nanos, NodeId::user(), target, connection, &serving(span, own_weight(span)));
+        let (source, target) = (End(NodeKind::User, &model::USER), End::service(span.service()));
+        self.record_edge(span.start_unix_nanos, source, target, connection, &serving(span, own_weight(span)));
     }
 
     /// What a half that never met its partner still says. `false` when it
@@ -451,7 +444,7 @@ impl Engine {
                     return false;
                 }
                 if let Some(Peer::Remote(peer)) = &span.peer {
-                    let (source, target) = (NodeId::service(span.service.clone()), NodeId::new(NodeKind::External, peer.clone()));
+                    let (source, target) = (End::service(span.service()), End(NodeKind::External, peer));
                     let connection = ConnectionType::of_call(&span, &span);
                     self.record_edge(span.start_unix_nanos, source, target, connection, &calling(&span, own_weight(&span)));
                 }
@@ -492,17 +485,15 @@ impl Engine {
         }
     }
 
-    fn record_edge(&mut self, start_unix_nanos: u64, source: NodeId, target: NodeId, connection: ConnectionType, call: &Call) {
+    fn record_edge(&mut self, start_unix_nanos: u64, source: End<'_>, target: End<'_>, connection: ConnectionType, call: &Call) {
         let bucket = self.bucket_of(start_unix_nanos);
-        let key = (bucket, Edge { source, target, connection });
         // Held this drain already: it passed the limits when it came.
-        if let Some(stats) = self.edges.get_mut(&key) {
+        if let Some(stats) = self.edges.get_mut(&EdgeNamed(bucket, source, target, connection)) {
             return stats.record(call);
         }
-        let Edge { source, target, connection } = key.1;
-        let mut limited = |node: NodeId| match node.kind {
-            NodeKind::Service => NodeId::service(self.limiter.service(bucket, &node.name)),
-            _ => node,
+        let mut limited = |End(kind, name): End<'_>| match kind {
+            NodeKind::Service => NodeId::service(self.limiter.service(bucket, name)),
+            _ => NodeId::new(kind, name.clone()),
         };
         let (source, target) = (limited(source), limited(target));
         let edge = self.limiter.edge(bucket, Edge { source, target, connection });
@@ -543,6 +534,56 @@ impl Engine {
             ))
         });
         Drained { edges, services, operations, callers, deploys: std::mem::take(&mut self.deploys), versions: self.versions.take_changed() }
+    }
+}
+
+/// Map keys by reference, hashed and compared as the owned keys they stand
+/// for (derived `Hash` on fields in order is a tuple's hash): a lookup of a
+/// key already held clones no name.
+#[derive(Hash)]
+struct Named<'a>(u64, &'a str);
+#[derive(Hash)]
+struct Named2<'a>(u64, &'a str, &'a str);
+#[derive(Hash)]
+struct Named3<'a>(u64, &'a str, &'a str, &'a str);
+
+/// One end of an edge by reference: a node's kind and name.
+#[derive(Clone, Copy, Hash)]
+struct End<'a>(NodeKind, &'a Name);
+
+impl<'a> End<'a> {
+    fn service(name: &'a Name) -> Self {
+        End(NodeKind::Service, name)
+    }
+}
+
+/// `(bucket, Edge)` by reference, hashed as an `Edge` is (its ends' kind
+/// and name in order, then the connection).
+#[derive(Hash)]
+struct EdgeNamed<'a>(u64, End<'a>, End<'a>, ConnectionType);
+
+impl hashbrown::Equivalent<(u64, Edge)> for EdgeNamed<'_> {
+    fn equivalent(&self, (bucket, edge): &(u64, Edge)) -> bool {
+        let same = |end: &End<'_>, node: &NodeId| end.0 == node.kind && end.1 == &node.name;
+        self.0 == *bucket && same(&self.1, &edge.source) && same(&self.2, &edge.target) && self.3 == edge.connection
+    }
+}
+
+impl hashbrown::Equivalent<(u64, Name)> for Named<'_> {
+    fn equivalent(&self, key: &(u64, Name)) -> bool {
+        self.0 == key.0 && self.1 == &*key.1
+    }
+}
+
+impl hashbrown::Equivalent<(u64, Name, Name)> for Named2<'_> {
+    fn equivalent(&self, key: &(u64, Name, Name)) -> bool {
+        self.0 == key.0 && self.1 == &*key.1 && self.2 == &*key.2
+    }
+}
+
+impl hashbrown::Equivalent<(u64, Name, Name, Name)> for Named3<'_> {
+    fn equivalent(&self, key: &(u64, Name, Name, Name)) -> bool {
+        self.0 == key.0 && self.1 == &*key.1 && self.2 == &*key.2 && self.3 == &*key.3
     }
 }
 

@@ -46,8 +46,8 @@ pub struct SpanRecord {
     pub span_id: [u8; 8],
     pub parent_span_id: Option<[u8; 8]>,
     pub kind: SpanKind,
-    /// `service.namespace/service.name`, or `service.name` alone.
-    pub service: Name,
+    /// The service that sent it, shared by every span of its resource.
+    pub emitter: Arc<Emitter>,
     /// `METHOD /route`, the RPC method, or the span name.
     pub operation: Name,
     pub start_unix_nanos: u64,
@@ -60,11 +60,19 @@ pub struct SpanRecord {
     pub peer_port: u16,
     /// `messaging.system/messaging.destination.name` of a PRODUCER or CONSUMER span.
     pub destination: Option<Name>,
-    /// `service.version` of the resource.
+    pub sampling: Sampling,
+}
+
+/// What a resource says of the service all its spans come from: held once
+/// and shared (one reference a span, where three names would be three).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Emitter {
+    /// `service.namespace/service.name`, or `service.name` alone.
+    pub service: Name,
+    /// `service.version`.
     pub version: Option<Name>,
     /// `deployment.environment.name` (or the older `deployment.environment`).
     pub environment: Option<Name>,
-    pub sampling: Sampling,
 }
 
 /// How many calls a kept span stands for.
@@ -146,6 +154,11 @@ impl Outcome {
 }
 
 impl SpanRecord {
+    /// The service that sent it.
+    pub fn service(&self) -> &Name {
+        &self.emitter.service
+    }
+
     pub fn duration(&self) -> Duration {
         Duration::from_nanos(self.end_unix_nanos.saturating_sub(self.start_unix_nanos))
     }
@@ -233,6 +246,9 @@ pub struct NodeId {
     pub name: Name,
 }
 
+/// The name of the node of uninstrumented callers, allocated once.
+pub static USER: std::sync::LazyLock<Name> = std::sync::LazyLock::new(|| Arc::from("user"));
+
 impl NodeId {
     pub fn new(kind: NodeKind, name: Name) -> Self {
         Self { kind, name }
@@ -243,7 +259,7 @@ impl NodeId {
     }
 
     pub fn user() -> Self {
-        Self::new(NodeKind::User, Arc::from("user"))
+        Self::new(NodeKind::User, USER.clone())
     }
 }
 

@@ -70,7 +70,7 @@ fn caller_key(client: &SpanRecord) -> CallerKey {
         Some(Peer::Remote(name)) => Some(name.clone()),
         _ => None,
     };
-    (client.service.clone(), peer, client.peer_port)
+    (client.service().clone(), peer, client.peer_port)
 }
 
 /// The lowest threshold each caller's callees were seen to sample at,

@@ -8,7 +8,7 @@ fn span(service: &str, kind: SpanKind, trace: u8, id: u8, parent: Option<u8>, er
         span_id: [id; 8],
         parent_span_id: parent.map(|p| [p; 8]),
         kind,
-        service: Arc::from(service),
+        emitter: Arc::new(Emitter { service: Arc::from(service), version: None, environment: None }),
         operation: Arc::from("GET /items"),
         start_unix_nanos: 120_000_000_000 + u64::from(id) * 1_000_000,
         end_unix_nanos: 120_000_000_000 + u64::from(id) * 1_000_000 + 5_000_000,
@@ -17,8 +17,6 @@ fn span(service: &str, kind: SpanKind, trace: u8, id: u8, parent: Option<u8>, er
         peer: None,
         peer_port: 0,
         destination: None,
-        version: None,
-        environment: None,
         sampling: Sampling::UNSAMPLED,
     }
 }
@@ -237,8 +235,9 @@ fn a_new_service_version_is_a_deploy_and_a_rolling_overlap_is_not_two() {
     let mut engine = Engine::new(EngineConfig::default());
     let at = |version: &str, minute: u64| {
         let mut s = span("payments", SpanKind::Server, 1, 1, None, false);
-        s.version = Some(name(version));
-        s.environment = Some(name("production"));
+        let emitter = Arc::make_mut(&mut s.emitter);
+        emitter.version = Some(name(version));
+        emitter.environment = Some(name("production"));
         s.start_unix_nanos = minute * 60_000_000_000;
         s.end_unix_nanos = s.start_unix_nanos + 1_000_000;
         s
@@ -264,7 +263,7 @@ fn a_new_service_version_is_a_deploy_and_a_rolling_overlap_is_not_two() {
 fn versions_seen_are_drained_once_and_a_seeded_engine_knows_them() {
     let at = |version: &str, minute: u64| {
         let mut s = span("payments", SpanKind::Server, 1, 1, None, false);
-        s.version = Some(name(version));
+        Arc::make_mut(&mut s.emitter).version = Some(name(version));
         s.start_unix_nanos = minute * 60_000_000_000;
         s.end_unix_nanos = s.start_unix_nanos + 1_000_000;
         s
@@ -486,4 +485,35 @@ fn spans_that_say_nothing_take_their_traces_sampling() {
         let total = backend_red.iter().fold((0, 0), |(r, k), (r2, k2)| (r + r2, k + k2));
         assert_eq!(total, (2, 1), "the callee stands for two requests on one span (backend first: {backend_first})");
     }
+}
+
+#[test]
+fn keys_by_reference_find_the_owned_keys() {
+    let mut one: FastMap<(u64, Name), u8> = FastMap::new();
+    one.insert((7, name("orders")), 1);
+    assert_eq!(one.get(&Named(7, "orders")), Some(&1));
+    assert_eq!(one.get(&Named(8, "orders")), None);
+    let mut two_names: FastMap<(u64, Name, Name), u8> = FastMap::new();
+    two_names.insert((7, name("orders"), name("GET /")), 2);
+    assert_eq!(two_names.get(&Named2(7, "orders", "GET /")), Some(&2));
+    let mut three: FastMap<(u64, Name, Name, Name), u8> = FastMap::new();
+    three.insert((7, name("a"), name("b"), name("c")), 3);
+    assert_eq!(three.get(&Named3(7, "a", "b", "c")), Some(&3));
+    assert_eq!(three.get(&Named3(7, "a", "bc", "")), None, "names are not run together");
+    let mut edges: FastMap<(u64, Edge), u8> = FastMap::new();
+    let (a, b) = (name("a"), name("b"));
+    edges.insert(
+        (
+            7,
+            Edge {
+                source: NodeId::service(a.clone()),
+                target: NodeId::new(NodeKind::Database, b.clone()),
+                connection: ConnectionType::Database,
+            },
+        ),
+        4,
+    );
+    let (service, database) = (End(NodeKind::Service, &a), End(NodeKind::Database, &b));
+    assert_eq!(edges.get(&EdgeNamed(7, service, database, ConnectionType::Database)), Some(&4));
+    assert_eq!(edges.get(&EdgeNamed(7, service, End(NodeKind::External, &b), ConnectionType::Database)), None, "kinds tell nodes apart");
 }

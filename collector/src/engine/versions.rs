@@ -54,11 +54,11 @@ impl Versions {
     /// Notes the span's version; returns a deploy if it starts one.
     pub fn observe(&mut self, span: &SpanRecord) -> Option<Deploy> {
         let at = span.start_unix_nanos;
-        let version = span.version.as_ref()?;
+        let version = span.emitter.version.as_ref()?;
         // Look up before inserting: most spans are of a service already seen.
-        let seen = match self.seen.get_mut(&span.service) {
+        let seen = match self.seen.get_mut(span.service()) {
             Some(seen) => seen,
-            None => self.seen.entry(span.service.clone()).or_default(),
+            None => self.seen.entry(span.service().clone()).or_default(),
         };
         let deploy = match seen.iter().position(|s| s.version == *version) {
             Some(i) => {
@@ -66,8 +66,8 @@ impl Versions {
                 let last = entry.last_seen_unix_nanos;
                 if at > last {
                     entry.last_seen_unix_nanos = at;
-                    if span.environment.is_some() {
-                        entry.environment.clone_from(&span.environment);
+                    if span.emitter.environment.is_some() {
+                        entry.environment.clone_from(&span.emitter.environment);
                     }
                 }
                 if at <= last.saturating_add(QUIET_PERIOD_NANOS) {
@@ -79,7 +79,7 @@ impl Versions {
             None => {
                 seen.push(Seen {
                     version: version.clone(),
-                    environment: span.environment.clone(),
+                    environment: span.emitter.environment.clone(),
                     last_seen_unix_nanos: at,
                     reported_unix_nanos: None,
                 });
@@ -87,11 +87,11 @@ impl Versions {
             }
         };
         deploy.map(|from_version| Deploy {
-            service: span.service.clone(),
+            service: span.service().clone(),
             at_unix_nanos: at,
             from_version,
             to_version: version.clone(),
-            environment: span.environment.clone(),
+            environment: span.emitter.environment.clone(),
         })
     }
 

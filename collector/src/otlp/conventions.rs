@@ -99,6 +99,39 @@ keys! {
     MessagingOperation => b"messaging.operation",
 }
 
+impl Key {
+    /// Whether the conversion reads this key on a span of OTLP kind `kind`
+    /// (0: not known yet, as when the kind follows the attributes): the
+    /// callee's address, URL and database only say something on a CLIENT
+    /// span, messaging destinations on CLIENT, PRODUCER and CONSUMER ones.
+    /// The scanner skips the rest unread.
+    pub fn read_on(self, kind: i32) -> bool {
+        use Key::*;
+        match self {
+            PeerService
+            | ServerAddress
+            | ServerPort
+            | NetPeerName
+            | NetPeerPort
+            | UrlFull
+            | HttpUrl
+            | HttpHost
+            | NetworkPeerAddress
+            | DbSystemName
+            | DbSystem
+            | DbNamespace
+            | DbName
+            | DbConnectionString
+            | MessagingOperationType
+            | MessagingOperation => {
+                matches!(kind, 0 | 3)
+            }
+            MessagingDestinationTemplate | MessagingDestinationName | MessagingDestination => matches!(kind, 0 | 3..=5),
+            _ => true,
+        }
+    }
+}
+
 /// The attribute names in force: the fixed ones and the configured
 /// sample-rate attribute.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -289,6 +322,7 @@ pub trait Attributes {
     fn get(&self, key: Key) -> Option<Value<'_>>;
 
     /// The fact as text: the first source that gives a non-empty one.
+    #[inline]
     fn text(&self, fact: Fact) -> Option<&str> {
         sources(fact).iter().find_map(|&(key, read)| {
             let Value::Str(value) = self.get(key)? else { return None };
@@ -303,8 +337,8 @@ pub trait Attributes {
         })
     }
 
-    /// The fact as a number: an integer, a double (truncated), or text that
-    /// reads as one.
+    /// The fact as a number: an integer, a double, or text that reads as one.
+    #[inline]
     fn number(&self, fact: Fact) -> Option<f64> {
         sources(fact).iter().find_map(|&(key, read)| match (self.get(key)?, read) {
             (Value::Int(i), Read::Value) => Some(i as f64),
@@ -315,12 +349,20 @@ pub trait Attributes {
         })
     }
 
-    /// The fact as a whole number (`number` without a fraction).
+    /// The fact as a whole number: an integer, or text that reads as one
+    /// (a port or a status code; a double is not one).
+    #[inline]
     fn integer(&self, fact: Fact) -> Option<i64> {
-        self.number(fact).filter(|n| n.fract() == 0.0 && n.abs() < 9.0e15).map(|n| n as i64)
+        sources(fact).iter().find_map(|&(key, read)| match (self.get(key)?, read) {
+            (Value::Int(i), Read::Value) => Some(i),
+            (Value::Str(s), Read::Value) => s.trim().parse().ok(),
+            (Value::Str(s), Read::Port) => split_authority(s).1.and_then(|p| p.parse().ok()),
+            _ => None,
+        })
     }
 
     /// Whether any source of the fact is present at all.
+    #[inline]
     fn has(&self, fact: Fact) -> bool {
         sources(fact).iter().any(|&(key, _)| self.get(key).is_some())
     }

@@ -24,7 +24,7 @@ use opentelemetry_proto::tonic::trace::v1::status;
 
 pub use conventions::{AttributeNames, Attributes, Fact, Key};
 
-use crate::engine::{Name, Outcome, Peer, Protocol, Sampling, SpanKind, SpanRecord};
+use crate::engine::{Emitter, Name, Outcome, Peer, Protocol, Sampling, SpanKind, SpanRecord};
 
 /// Names the interner holds at most; then it starts afresh (names in use
 /// live on in what holds them), so made-up names cannot grow it forever.
@@ -129,9 +129,7 @@ impl Attributes for KeyValues<'_> {
 
 /// What a resource says about the service all its spans belong to.
 pub struct ResourceService {
-    service: Name,
-    version: Option<Name>,
-    environment: Option<Name>,
+    emitter: Arc<Emitter>,
 }
 
 impl ResourceService {
@@ -144,9 +142,11 @@ impl ResourceService {
             _ => return Err("resource has no service.name attribute".to_string()),
         };
         Ok(Self {
-            service,
-            version: attributes.text(Fact::ServiceVersion).map(|v| names.intern(v)),
-            environment: attributes.text(Fact::Environment).map(|v| names.intern(v)),
+            emitter: Arc::new(Emitter {
+                service,
+                version: attributes.text(Fact::ServiceVersion).map(|v| names.intern(v)),
+                environment: attributes.text(Fact::Environment).map(|v| names.intern(v)),
+            }),
         })
     }
 }
@@ -319,16 +319,16 @@ pub fn span_record<A: Attributes + ?Sized>(
     let attributes = span.attributes;
     let kind = kind_of(span.kind, attributes);
     let status_error = span.status_code == status::StatusCode::Error as i32;
-    let outcome = Outcome::of(kind, status_error, attributes.integer(Fact::HttpStatus), attributes.integer(Fact::GrpcStatus));
-    let protocol = if attributes.has(Fact::RpcSystem) {
-        Protocol::Rpc
-    } else if attributes.has(Fact::HttpMethod) {
-        Protocol::Http
-    } else {
-        Protocol::Other
+    let (rpc, method) = (attributes.has(Fact::RpcSystem), attributes.text(Fact::HttpMethod));
+    let grpc_status = if rpc { attributes.integer(Fact::GrpcStatus) } else { None };
+    let outcome = Outcome::of(kind, status_error, attributes.integer(Fact::HttpStatus), grpc_status);
+    let protocol = match (rpc, method) {
+        (true, _) => Protocol::Rpc,
+        (false, Some(_)) => Protocol::Http,
+        (false, None) => Protocol::Other,
     };
     let (peer, peer_port) = match kind {
-        SpanKind::Client => peer_of(attributes, &resource.service, names),
+        SpanKind::Client => peer_of(attributes, &resource.emitter.service, names),
         _ => (None, 0),
     };
     let destination = matches!(kind, SpanKind::Producer | SpanKind::Consumer)
@@ -340,8 +340,8 @@ pub fn span_record<A: Attributes + ?Sized>(
         span_id,
         parent_span_id,
         kind,
-        service: resource.service.clone(),
-        operation: operation_of(span.name, attributes, names),
+        emitter: resource.emitter.clone(),
+        operation: operation_of(span.name, method, attributes, names),
         start_unix_nanos: span.start_time_unix_nano,
         end_unix_nanos: span.end_time_unix_nano.max(span.start_time_unix_nano),
         outcome,
@@ -349,8 +349,6 @@ pub fn span_record<A: Attributes + ?Sized>(
         peer,
         peer_port,
         destination,
-        version: resource.version.clone(),
-        environment: resource.environment.clone(),
         sampling: sampling_of(span.trace_state, &trace_id, attributes),
     })
 }
@@ -393,8 +391,8 @@ fn sampling_of(trace_state: &str, trace_id: &[u8; 16], attributes: &(impl Attrib
 
 /// `METHOD /route` for HTTP (the route, else the client's `url.template`),
 /// `service/method` for RPC, else the span name.
-fn operation_of(name: &str, attributes: &(impl Attributes + ?Sized), names: &mut Interner) -> Name {
-    if let (Some(method), Some(route)) = (attributes.text(Fact::HttpMethod), attributes.text(Fact::HttpRoute)) {
+fn operation_of(name: &str, method: Option<&str>, attributes: &(impl Attributes + ?Sized), names: &mut Interner) -> Name {
+    if let (Some(method), Some(route)) = (method, attributes.text(Fact::HttpRoute)) {
         return names.intern_joined(method, ' ', route);
     }
     if let Some(rpc_method) = attributes.text(Fact::RpcMethod) {
@@ -496,7 +494,7 @@ mod tests {
         assert_eq!(client.parent_span_id, Some(server.span_id));
         assert_eq!((server.kind, &*server.operation, server.outcome.error), (SpanKind::Server, "GET /orders/{id}", true));
         assert_eq!(server.end_unix_nanos - server.start_unix_nanos, 1_000_000_000, "string and number timestamps");
-        assert_eq!((server.version.as_deref(), server.environment.as_deref()), (Some("2.1"), Some("staging")));
+        assert_eq!((server.emitter.version.as_deref(), server.emitter.environment.as_deref()), (Some("2.1"), Some("staging")));
         assert_eq!(client.peer, Some(Peer::Database(Arc::from("orders"))));
     }
 

@@ -274,11 +274,17 @@ impl Walk {
 struct Found<'a> {
     values: [Option<Value<'a>>; Key::ALL.len()],
     names: &'a AttributeNames,
+    /// The span's OTLP kind when read before its attributes (0: not yet):
+    /// keys its conversion does not read are skipped ([`Key::read_on`]).
+    kind: i32,
+    /// Whether a key was skipped for the kind (a later, different kind
+    /// field would make the span's attributes be read again).
+    skipped_for_kind: bool,
 }
 
 impl<'a> Found<'a> {
     fn new(names: &'a AttributeNames) -> Self {
-        Self { values: [None; Key::ALL.len()], names }
+        Self { values: [None; Key::ALL.len()], names, kind: 0, skipped_for_kind: false }
     }
 
     /// Reads one `KeyValue`: its key first (the last `key` field wins, as
@@ -305,7 +311,15 @@ impl<'a> Found<'a> {
             }
             _ => reader.skip(tag, wire, walk.depth_left),
         })?;
-        let Some(slot) = self.names.of(key).map(|key| key as usize).filter(|&slot| self.values[slot].is_none()) else { return Ok(()) };
+        let Some(key) = self.names.of(key) else { return Ok(()) };
+        if !key.read_on(self.kind) {
+            self.skipped_for_kind = true;
+            return Ok(());
+        }
+        let slot = key as usize;
+        if self.values[slot].is_some() {
+            return Ok(());
+        }
         let mut value = Value::Other;
         if values == 1 {
             any_value(only_value, walk.inner(), &mut value)?;
@@ -438,6 +452,7 @@ fn scan_span<'a>(bytes: &'a [u8], walk: Walk, names: &'a AttributeNames, take: i
     let (mut name, mut trace_state) = ("", "");
     let (mut kind, mut status_code) = (0i32, 0i32);
     let (mut start, mut end) = (0u64, 0u64);
+    let mut read_again = false;
     fields(bytes, |tag, wire, reader| {
         match tag {
             1 => trace_id = reader.len_field(wire)?,
@@ -445,7 +460,12 @@ fn scan_span<'a>(bytes: &'a [u8], walk: Walk, names: &'a AttributeNames, take: i
             3 => trace_state = utf8(reader.len_field(wire)?)?,
             4 => parent_span_id = reader.len_field(wire)?,
             5 => name = utf8(reader.len_field(wire)?)?,
-            6 => kind = reader.varint_field(wire)? as i32,
+            6 => {
+                kind = reader.varint_field(wire)? as i32;
+                // The last kind field wins (as in prost): attributes skipped for another kind are read again.
+                read_again |= attributes.skipped_for_kind && kind != attributes.kind;
+                attributes.kind = kind;
+            }
             7 => start = reader.fixed64_field(wire)?,
             8 => end = reader.fixed64_field(wire)?,
             9 => attributes.key_value(message(reader, wire, walk.depth_left)?, walk.inner())?,
@@ -474,6 +494,14 @@ fn scan_span<'a>(bytes: &'a [u8], walk: Walk, names: &'a AttributeNames, take: i
         }
         Ok(())
     })?;
+    if read_again {
+        attributes = Found::new(names);
+        attributes.kind = kind;
+        fields(bytes, |tag, wire, reader| match tag {
+            9 => attributes.key_value(message(reader, wire, walk.depth_left)?, walk.inner()),
+            _ => reader.skip(tag, wire, walk.depth_left),
+        })?;
+    }
     take(&SpanFields {
         trace_id,
         span_id,
@@ -556,7 +584,7 @@ mod tests {
         let (full, scanned) = both(&request);
         let (records, _) = scanned.unwrap();
         assert_eq!(Some((records.clone(), Rejected::default())), full);
-        assert_eq!(&*records[0].service, "ns/a");
+        assert_eq!(&**records[0].service(), "ns/a");
         assert_eq!(records[0].peer, Some(crate::engine::Peer::Remote("first".into())), "the first attribute of a key decides");
     }
 
@@ -589,5 +617,42 @@ mod tests {
         assert!(scanned.is_ok());
         assert_eq!(scan(&bytes, Mode::Audit, &mut Decoder::default(), &mut Vec::new()), Err(ScanError::Skipped("status message")));
         let _ = (ResourceSpans::default(), ScopeSpans::default(), Span::default());
+    }
+
+    /// Keys a kind does not read are skipped once the kind is known; a
+    /// later kind field (the last wins, as in prost) reads them again.
+    #[test]
+    fn a_kind_that_changes_after_the_attributes_reads_them_again() {
+        use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
+        use opentelemetry_proto::tonic::resource::v1::Resource;
+        use opentelemetry_proto::tonic::trace::v1::Span;
+        let text = |key: &str, value: &str| KeyValue {
+            key: key.into(),
+            value: Some(AnyValue { value: Some(any_value::Value::StringValue(value.into())) }),
+        };
+        let mut span = Span {
+            trace_id: vec![1; 16],
+            span_id: vec![2; 8],
+            kind: 2,
+            name: "GET".into(),
+            attributes: vec![text("server.address", "payments.internal"), text("http.request.method", "GET")],
+            ..Default::default()
+        }
+        .encode_to_vec();
+        span.extend([0x30, 0x03]); // kind = CLIENT, after the attributes
+        let wrap = |tag: u8, inner: &[u8]| {
+            let mut out = vec![tag];
+            prost::encoding::encode_varint(inner.len() as u64, &mut out);
+            out.extend_from_slice(inner);
+            out
+        };
+        let resource = Resource { attributes: vec![text("service.name", "checkout")], ..Default::default() }.encode_to_vec();
+        let resource_spans = [wrap(0x0a, &resource), wrap(0x12, &wrap(0x12, &span))].concat();
+        let request = wrap(0x0a, &resource_spans);
+        let (full, scanned) = both(&request);
+        let (records, _) = scanned.expect("scans");
+        assert_eq!(Some((records.clone(), Rejected::default())), full, "as prost reads it");
+        assert_eq!(records[0].kind, crate::engine::SpanKind::Client);
+        assert_eq!(records[0].peer, Some(crate::engine::Peer::Remote("payments.internal".into())));
     }
 }
