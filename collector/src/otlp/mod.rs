@@ -734,6 +734,24 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_rate_attribute_is_the_one_configured() {
+        let json = r#"{"resourceSpans": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "shop"}}]},
+            "scopeSpans": [{"spans": [{"traceId": "5b8efff798038103d269b633813fc60c", "spanId": "eee19b7ec3c1b174", "kind": 2,
+               "attributes": [{"key": "SampleRate", "value": {"intValue": "4"}},
+                              {"key": "sampling.weight", "value": {"doubleValue": 8.0}}]}]}]}]}"#;
+        let request = decode_json(json.as_bytes()).expect("valid OTLP/JSON");
+        let weight = |names: AttributeNames| {
+            let (mut decoded, mut scanned) = (Vec::new(), Vec::new());
+            decode_request(&request, &mut Decoder::new(names.clone()), &mut decoded);
+            scan::scan_request(&prost::Message::encode_to_vec(&request), &mut Decoder::new(names), &mut scanned).expect("scans");
+            assert_eq!(decoded, scanned);
+            decoded[0].sampling.adjusted_count
+        };
+        assert_eq!(weight(AttributeNames::default()), 4.0);
+        assert_eq!(weight(AttributeNames::with_sample_rate("sampling.weight").expect("a free name")), 8.0);
+    }
+
+    #[test]
     fn the_readme_shows_the_conventions_table() {
         let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README.md");
         let table = conventions::markdown_table();

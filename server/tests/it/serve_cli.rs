@@ -40,6 +40,18 @@ fn out_of_range_numbers_are_refused_with_the_flag_and_value() {
 }
 
 #[test]
+fn a_sample_rate_attribute_that_is_a_convention_or_empty_is_refused() {
+    for value in ["http.route", ""] {
+        let (code, stderr) = serve(&["--sample-rate-attribute", value], &[]);
+        assert_eq!(code, 2, "{value}: {stderr}");
+        assert!(stderr.contains("--sample-rate-attribute") && stderr.contains(&format!("'{value}'")), "{value}: {stderr}");
+    }
+    let (code, stderr) = serve(&[], &[("MERIDIAN_SAMPLE_RATE_ATTRIBUTE", "server.address")]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is a semantic-convention attribute, not a sample rate"), "{stderr}");
+}
+
+#[test]
 fn bad_hosts_and_urls_are_refused_before_anything_starts() {
     let (code, stderr) = serve(&["--allow-url-host", "https://git.example/"], &[]);
     assert_eq!(code, 1, "{stderr}");
