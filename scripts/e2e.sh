@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Browser tests against a real Meridian fed by the real demo fleet.
-# Expects `cargo leptos build` and `cargo build -p demo` to have run
-# (scripts/test.sh does both). Uses its own ports so a running `make demo`
+# Expects the binaries (`cargo build -p server -p demo`) and the site
+# (`cargo xtask site --release`) to be built (scripts/test.sh does both). Uses its own ports so a running `make demo`
 # is never tested by mistake, and stops everything it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ WEB=3300 GRPC=43170 HTTP=43180 DEMO_PORT=7400
 LARGE_WEB=3310 LARGE_GRPC=43190 LARGE_HTTP=43191 # a second Meridian holding a 2,000-service organisation
 require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 11))) $LARGE_WEB $LARGE_GRPC $LARGE_HTTP # the fleet's 11 processes and its control endpoint
 [ -x target/debug/meridian ] && [ -x target/debug/meridian-demo ] && [ -f target/site/pkg/meridian.js ] \
-  || { echo "error: build first: cargo leptos build && cargo build -p demo" >&2; exit 1; }
+  || { echo "error: build first: cargo build -p server -p demo && cargo xtask site --release" >&2; exit 1; }
 
 work=target/e2e; rm -rf "$work"; mkdir -p "$work"
 trap stop_started EXIT

@@ -3,6 +3,19 @@
 say() { printf '\033[1;34m[%s]\033[0m %s\n' "${SCRIPT_NAME:-meridian}" "$*"; }
 step() { printf '\n\033[1;32m==> %s\033[0m\n' "$*"; }
 
+# timed LABEL COMMAND...: runs the command, then says how long LABEL took
+# (and fails as the command did).
+timed() {
+  local label=$1 started=$SECONDS status=0
+  shift
+  "$@" || status=$?
+  say "$label: $((SECONDS - started)) s"
+  return $status
+}
+
+# elapsed: the time since the script started, as `12 min 3 s`.
+elapsed() { printf '%d min %d s' $((SECONDS / 60)) $((SECONDS % 60)); }
+
 # port_free PORT: true when nothing listens on 127.0.0.1:PORT.
 port_free() {
   ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
@@ -26,6 +39,17 @@ wait_for_url() {
     sleep 0.2
   done
   echo "error: $url did not answer within ${seconds}s" >&2
+  return 1
+}
+
+# wait_for_text URL TEXT SECONDS: poll until URL answers 2xx with TEXT in its body.
+wait_for_text() {
+  local url=$1 text=$2 seconds=$3
+  for _ in $(seq 1 $((seconds * 5))); do
+    curl -fsS "$url" 2>/dev/null | grep -qF -- "$text" && return 0
+    sleep 0.2
+  done
+  echo "error: $url did not show \`$text\` within ${seconds}s" >&2
   return 1
 }
 

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 SCRIPT_NAME=screenshots; . scripts/lib.sh
 
 scripts/setup.sh test
-cargo leptos build
-cargo build -p demo
+cargo build -p server -p demo
+cargo xtask site --release
 
 WEB=3320 GRPC=43200 HTTP=43201 DEMO_PORT=7500
 require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 11)))

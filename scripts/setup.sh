@@ -1,100 +1,104 @@
 #!/usr/bin/env bash
 # Installs what `make demo` and `make test` need on a fresh Debian 12 machine.
-# Idempotent: each step checks first and says what it does. Versions are pinned
-# to ones that build with Rust 1.95 (see ../shared/TOOLCHAIN.md and ARCHITECTURE.md).
+# Idempotent: each step checks first and says what it does. Steps that do
+# not depend on each other run at the same time, each into its own log under
+# target/setup/ (shown in full if it fails), and say how long they took.
+# Nothing is built from source here: the site is built by `cargo xtask site`
+# (wasm-bindgen's library at the workspace's version), not by cargo-leptos.
 #
-#   scripts/setup.sh build     wasm target, cargo-leptos, wasm-bindgen-cli
-#   scripts/setup.sh release   + wasm-opt (npm binaryen) for release builds
-#   scripts/setup.sh test      + chromium, postgresql, npm packages for tests, python venv
+#   scripts/setup.sh build     the wasm target
+#   scripts/setup.sh release   + wasm-opt (npm binaryen) for the release wasm
+#   scripts/setup.sh test      + release, chromium, postgresql, the tests' npm
+#                              packages and Python venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SCRIPT_NAME=setup; . scripts/lib.sh
 
-CARGO_LEPTOS_VERSION=0.3.5
 BINARYEN_VERSION=132
-say() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
-
-# The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock exactly.
-wasm_bindgen_version() {
-  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock 2>/dev/null
-}
+LOGS=target/setup
+mkdir -p "$LOGS"
 
 apt_install() { # apt_install PACKAGE... (only the missing ones)
   local missing=()
   for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   [ ${#missing[@]} -eq 0 ] && return 0
-  say "apt-get install ${missing[*]}"
+  echo "apt-get install ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-setup_build() {
-  if ! rustup target list --installed | grep -q wasm32-unknown-unknown; then
-    say "rustup target add wasm32-unknown-unknown"
-    rustup target add wasm32-unknown-unknown
-  fi
-  if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
-    say "cargo install cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes, once)"
-    cargo install cargo-leptos --locked --version "$CARGO_LEPTOS_VERSION"
-  fi
-  local wb; wb=$(wasm_bindgen_version)
-  [ -n "$wb" ] || { echo "setup: no wasm-bindgen in Cargo.lock; run cargo generate-lockfile" >&2; exit 1; }
-  if ! wasm-bindgen --version 2>/dev/null | grep -q " $wb\$"; then
-    say "cargo install wasm-bindgen-cli =$wb (about 3 minutes, once)"
-    # Not --locked: its lock file names a crate version this registry lacks.
-    cargo install wasm-bindgen-cli --version "=$wb" --force
-  fi
+npm_ci() { # npm_ci DIR CHECK-PATH: `npm ci` in DIR unless CHECK-PATH exists
+  [ -e "$1/$2" ] && return 0
+  echo "npm ci in $1/"
+  (cd "$1" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund)
 }
 
-setup_release() {
+wasm_target() {
+  rustup target list --installed | grep -q wasm32-unknown-unknown && return 0
+  echo "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+}
+
+wasm_opt() {
   # Debian's binaryen (108) produces wasm that fails to hydrate; use npm's.
-  if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
-    say "npm install binaryen@$BINARYEN_VERSION into tools/"
-    mkdir -p tools
-    npm install --silent --no-audit --no-fund --prefix tools "binaryen@$BINARYEN_VERSION"
-  fi
+  [ -x tools/node_modules/.bin/wasm-opt ] && return 0
+  echo "npm install binaryen@$BINARYEN_VERSION into tools/"
+  mkdir -p tools
+  npm install --silent --no-audit --no-fund --prefix tools "binaryen@$BINARYEN_VERSION"
 }
 
-setup_test() {
-  apt_install chromium postgresql
-  if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -d end2end/node_modules/@axe-core/playwright ]; then
-    say "npm ci in end2end/ (Playwright without a browser download, axe-core)"
-    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund)
-  fi
+system_packages() { apt_install chromium postgresql; }
+
+test_npm_packages() {
+  npm_ci end2end node_modules/@axe-core/playwright
   # Backstage's own packages are test references: its validators and its REST client.
-  for dir in catalog/tests/backstage server/tests/backstage-client; do
-    if [ ! -d "$dir/node_modules/@backstage" ]; then
-      say "npm ci in $dir/ (Backstage reference packages)"
-      (cd "$dir" && npm ci --silent --no-audit --no-fund)
-    fi
-  done
+  npm_ci catalog/tests/backstage node_modules/@backstage
+  npm_ci server/tests/backstage-client node_modules/@backstage
   # Real public OpenAPI documents the API diff is tested on.
-  if [ ! -d contracts/tests/corpus/node_modules/@readme/oas-examples ]; then
-    say "npm ci in contracts/tests/corpus/ (public OpenAPI documents)"
-    (cd contracts/tests/corpus && npm ci --silent --no-audit --no-fund)
-  fi
+  npm_ci contracts/tests/corpus node_modules/@readme/oas-examples
   # Real instrumentation for the conformance matrix: Node's current line and
-  # its legacy line (the conventions before 1.20), each with its own lock.
-  for dir in server/tests/instrumentation/node server/tests/instrumentation/node-legacy; do
-    if [ ! -d "$dir/node_modules/@opentelemetry/sdk-node" ]; then
-      say "npm ci in $dir/ (OpenTelemetry's Node instrumentation)"
-      (cd "$dir" && npm ci --silent --no-audit --no-fund)
+  # its legacy line (the conventions before 1.20), each from its lock file.
+  npm_ci server/tests/instrumentation/node node_modules/@opentelemetry/sdk-node
+  npm_ci server/tests/instrumentation/node-legacy node_modules/@opentelemetry/sdk-node
+}
+
+python_venv() {
+  local venv=target/otel-venv
+  # Made again when requirements.txt changes (its hash is kept in the venv).
+  local wanted; wanted=$(sha256sum server/tests/python/requirements.txt | cut -d' ' -f1)
+  [ -x "$venv/bin/python" ] && [ "$(cat "$venv/requirements.sha256" 2>/dev/null)" = "$wanted" ] && return 0
+  echo "python venv with the OpenTelemetry SDK, its instrumentations and schemathesis in $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r server/tests/python/requirements.txt
+  echo "$wanted" > "$venv/requirements.sha256"
+}
+
+# Runs each named step at the same time, each into its own log; says when
+# each ends and how long it took; fails (showing the log) if any failed.
+in_parallel() {
+  local pids=() names=() started=$SECONDS
+  for step in "$@"; do
+    "$step" >"$LOGS/$step.log" 2>&1 &
+    pids+=($!); names+=("$step")
+  done
+  local failed=0
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then
+      if [ -s "$LOGS/${names[$i]}.log" ]; then say "${names[$i]}: done ($((SECONDS - started)) s): $(tail -n 1 "$LOGS/${names[$i]}.log")"; fi
+    else
+      failed=1
+      say "${names[$i]} failed; its log ($LOGS/${names[$i]}.log):"
+      cat "$LOGS/${names[$i]}.log" >&2
     fi
   done
-  local venv=target/otel-venv
-  # Reinstalled when requirements.txt changes (its hash is kept in the venv).
-  local wanted; wanted=$(sha256sum server/tests/python/requirements.txt | cut -d' ' -f1)
-  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$venv/requirements.sha256" 2>/dev/null)" != "$wanted" ]; then
-    say "python venv with the OpenTelemetry SDK, its instrumentations and schemathesis in $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q -r server/tests/python/requirements.txt
-    echo "$wanted" > "$venv/requirements.sha256"
-  fi
+  return $failed
 }
 
 case "${1:-build}" in
-  build) setup_build ;;
-  release) setup_build; setup_release ;;
-  test) setup_build; setup_test ;;
+  build) in_parallel wasm_target ;;
+  release) in_parallel wasm_target wasm_opt ;;
+  test) in_parallel wasm_target wasm_opt system_packages test_npm_packages python_venv ;;
   *) echo "usage: $0 build|release|test" >&2; exit 2 ;;
 esac

@@ -57,7 +57,8 @@ async fn main() {
     );
     let client = reqwest::Client::new();
     meridian.ready(&client).await;
-    let mut fleet = Command::new(root.join("target/release/meridian-demo"))
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let mut fleet = Command::new(target.join("release/meridian-demo"))
         .args(["fleet", "--otlp-endpoint", &format!("http://{}", meridian.otlp_grpc)])
         .args(["--base-port", &support::free_port().to_string(), "--rate", "10"])
         .args(["--data-dir", &dir.path().join("demo").to_string_lossy()])
