@@ -6,7 +6,14 @@ export default defineConfig({
   testDir: './tests',
   timeout: 60_000,
   expect: { timeout: 15_000 },
-  workers: 1,
+  // The tests share one Meridian and one fleet, so they run one after another,
+  // except the deploy test, which mostly waits for its regression window and
+  // runs beside them on a service no other test touches.
+  workers: 2,
+  projects: [
+    { name: 'deploys', testMatch: 'deploys.spec.ts', workers: 1 },
+    { name: 'pages', testIgnore: 'deploys.spec.ts', workers: 1 },
+  ],
   retries: 0,
   reporter: [['list']],
   use: {

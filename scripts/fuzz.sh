@@ -12,15 +12,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCRIPT_NAME=fuzz; . scripts/lib.sh
 
-CARGO_FUZZ_VERSION=0.13.1
 SECONDS_EACH=${FUZZ_SECONDS:-15}
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(otlp_protobuf otlp_json otlp_gzip otlp_differential)
 
-if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then
-  say "cargo install cargo-fuzz $CARGO_FUZZ_VERSION (about 2 minutes, once)"
-  cargo install cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION"
-fi
+scripts/setup.sh fuzz # cargo-fuzz, unless installed
 # libFuzzer's sanitizer flags are unstable (-Z): use a nightly toolchain when
 # one is installed, else the stable one with RUSTC_BOOTSTRAP (no download).
 if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then

@@ -3,18 +3,20 @@
 # Idempotent: each step checks first and says what it does. Steps that do
 # not depend on each other run at the same time, each into its own log under
 # target/setup/ (shown in full if it fails), and say how long they took.
-# Nothing is built from source here: the site is built by `cargo xtask site`
+# Nothing is built from source here but cargo-fuzz (a minute): the site is built by `cargo xtask site`
 # (wasm-bindgen's library at the workspace's version), not by cargo-leptos.
 #
 #   scripts/setup.sh build     the wasm target
 #   scripts/setup.sh release   + wasm-opt (npm binaryen) for the release wasm
-#   scripts/setup.sh test      + release, chromium, postgresql, the tests' npm
-#                              packages and Python venv
+#   scripts/setup.sh fuzz      cargo-fuzz
+#   scripts/setup.sh test      + release, chromium, postgresql, cargo-fuzz,
+#                              the tests' npm packages and Python venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCRIPT_NAME=setup; . scripts/lib.sh
 
 BINARYEN_VERSION=132
+CARGO_FUZZ_VERSION=0.13.1
 LOGS=target/setup
 mkdir -p "$LOGS"
 
@@ -46,6 +48,12 @@ wasm_opt() {
   echo "npm install binaryen@$BINARYEN_VERSION into tools/"
   mkdir -p tools
   npm install --silent --no-audit --no-fund --prefix tools "binaryen@$BINARYEN_VERSION"
+}
+
+cargo_fuzz() { # the fuzz smoke run of `make test` (scripts/fuzz.sh)
+  cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION" && return 0
+  echo "cargo install cargo-fuzz $CARGO_FUZZ_VERSION"
+  cargo install --quiet cargo-fuzz --locked --version "$CARGO_FUZZ_VERSION"
 }
 
 system_packages() { apt_install chromium postgresql; }
@@ -99,6 +107,7 @@ in_parallel() {
 case "${1:-build}" in
   build) in_parallel wasm_target ;;
   release) in_parallel wasm_target wasm_opt ;;
-  test) in_parallel wasm_target wasm_opt system_packages test_npm_packages python_venv ;;
-  *) echo "usage: $0 build|release|test" >&2; exit 2 ;;
+  fuzz) in_parallel cargo_fuzz ;;
+  test) in_parallel wasm_target wasm_opt system_packages cargo_fuzz test_npm_packages python_venv ;;
+  *) echo "usage: $0 build|release|fuzz|test" >&2; exit 2 ;;
 esac

@@ -17,15 +17,30 @@ say "waiting for the installs (log: target/setup/test.log)"
 if ! wait "$setup_pid"; then cat target/setup/test.log >&2; exit 1; fi
 cat target/setup/test.log
 
-step "Rust tests: unit, integration, SQLite and PostgreSQL, real instrumentation"
+step "Rust tests (unit, integration, SQLite and PostgreSQL, real instrumentation) beside a fuzz smoke run of the OTLP decoders"
+# The fuzz run (cargo-fuzz, 15 s per target; make fuzz runs longer) keeps one
+# core busy, the Rust tests mostly wait on processes they start (a minute of
+# PostgreSQL outage, the SDKs, schemathesis): side by side they take the time
+# of the longer. The tests get four threads for the same reason.
+fuzz_log=target/fuzz-smoke.log
+CARGO_BUILD_JOBS=1 scripts/fuzz.sh >"$fuzz_log" 2>&1 &
+fuzz_pid=$!
+fuzz_started=$SECONDS
 # MERIDIAN_REQUIRE_ALL turns a missing PostgreSQL or Python SDK into a failure, not a skip.
-timed "Rust tests" env MERIDIAN_REQUIRE_ALL=1 scripts/with-postgres.sh cargo test --workspace
+tests_status=0
+timed "Rust tests" env MERIDIAN_REQUIRE_ALL=1 scripts/with-postgres.sh cargo test --workspace -- --test-threads 4 || tests_status=$?
+fuzz_status=0
+wait "$fuzz_pid" || fuzz_status=$?
+cat "$fuzz_log"
+say "fuzz smoke run: $((SECONDS - fuzz_started)) s"
+[ "$tests_status" -eq 0 ] || { echo "error: the Rust tests failed (above)" >&2; exit "$tests_status"; }
+[ "$fuzz_status" -eq 0 ] || { echo "error: the fuzz smoke run failed (above)" >&2; exit "$fuzz_status"; }
 
-step "Fuzz smoke run of the OTLP decoders (cargo-fuzz, 15 s per target; make fuzz runs longer)"
-timed "fuzz smoke run" scripts/fuzz.sh
-
-step "Building the servers and the release site (what make demo ships: a release-only break fails here)"
-timed "servers built" cargo build -p server -p demo
+step "Building the demo fleet and the release site (what make demo ships: a release-only break fails here)"
+# target/debug/meridian is the one `cargo test` built: a `cargo build -p server`
+# would unify features without the dev-dependencies and rebuild it (and the
+# next `cargo test` would rebuild it again).
+timed "fleet built" cargo build -p demo
 timed "release site built" cargo xtask site --release
 
 step "Browser tests (Playwright + Debian Chromium) on the release site"
