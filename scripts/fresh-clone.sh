@@ -11,6 +11,7 @@ root=/tmp/fresh-$name
 rm -rf "$root"; mkdir -p "$root/bin"
 for tool in cargo rustc rustup rustdoc cargo-clippy clippy-driver rustfmt cargo-fmt; do ln -s "$HOME/.cargo/bin/$tool" "$root/bin/$tool"; done
 git clone -q "$repo" "$root/clone"
+ln -s "$repo/../shared" "$root/shared" # the test data beside the clone, as on CI
 export CARGO_HOME=$root/cargo-home RUSTUP_HOME=${RUSTUP_HOME:-$HOME/.rustup}
 mkdir -p "$CARGO_HOME"; cp ~/.cargo/config.toml "$CARGO_HOME/" 2>/dev/null || true
 export PATH=$CARGO_HOME/bin:$root/bin:$(echo "$PATH" | tr : "\n" | grep -v "^$HOME/.cargo/bin$" | paste -sd:)

@@ -23,14 +23,16 @@ step "Rust tests (unit, integration, SQLite and PostgreSQL, real instrumentation
 # PostgreSQL outage, the SDKs, schemathesis): side by side they take the time
 # of the longer. The tests get four threads for the same reason.
 fuzz_log=target/fuzz-smoke.log
-CARGO_BUILD_JOBS=1 scripts/fuzz.sh >"$fuzz_log" 2>&1 &
+CARGO_BUILD_JOBS=1 setsid scripts/fuzz.sh >"$fuzz_log" 2>&1 & # its own group, so it can be stopped whole
 fuzz_pid=$!
+trap 'kill -- -$fuzz_pid 2>/dev/null || true' EXIT # a failure below stops the fuzz run too
 fuzz_started=$SECONDS
 # MERIDIAN_REQUIRE_ALL turns a missing PostgreSQL or Python SDK into a failure, not a skip.
 tests_status=0
-timed "Rust tests" env MERIDIAN_REQUIRE_ALL=1 scripts/with-postgres.sh cargo test --workspace -- --test-threads 4 || tests_status=$?
+timed "Rust tests" env MERIDIAN_REQUIRE_ALL=1 scripts/with-postgres.sh cargo test --workspace --no-fail-fast -- --test-threads 4 || tests_status=$?
 fuzz_status=0
 wait "$fuzz_pid" || fuzz_status=$?
+trap - EXIT
 cat "$fuzz_log"
 say "fuzz smoke run: $((SECONDS - fuzz_started)) s"
 [ "$tests_status" -eq 0 ] || { echo "error: the Rust tests failed (above)" >&2; exit "$tests_status"; }
