@@ -560,7 +560,7 @@ pub fn router(port: SharedPort, site_root: &str) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
         // Pages and the app's files, compressed as the browser asks
-        // (brotli, else gzip): the release wasm is 0.7 MiB in brotli, 2.7 MiB raw.
+        // (brotli, else gzip): the release wasm shrinks to a third (BENCHMARKS.md).
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
