@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use collector::receiver::listener;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 
 pub mod api;
 
@@ -398,7 +399,7 @@ async fn serve_with_logging(args: ServeArgs) -> anyhow::Result<()> {
             None
         }
     };
-    let served = serve_until_signal(args.into()).await;
+    let served = serve_until_signal(args.into(), provider.clone()).await;
     if let Some(provider) = provider
         && let Err(error) = provider.shutdown()
     {
@@ -407,10 +408,15 @@ async fn serve_with_logging(args: ServeArgs) -> anyhow::Result<()> {
     served
 }
 
-async fn serve_until_signal(config: ServeConfig) -> anyhow::Result<()> {
+async fn serve_until_signal(config: ServeConfig, self_telemetry: Option<SdkTracerProvider>) -> anyhow::Result<()> {
     let running = serve::start(config).await?;
     shutdown_signal().await;
     tracing::info!("shutting down: flushing observed traffic");
+    // Meridian's own request spans go out while its receiver still listens
+    // (it is their endpoint unless --self-telemetry-endpoint says otherwise).
+    if let Some(provider) = self_telemetry {
+        let _ = tokio::task::spawn_blocking(move || provider.force_flush()).await;
+    }
     running.stop().await;
     Ok(())
 }
