@@ -6,7 +6,9 @@
 //!   listener: a full listener waits to accept, and the others (OTLP on its
 //!   own ports) are not affected;
 //! - HTTP/1 request headers must arrive whole within `header_read_timeout`
-//!   (a half-sent request line or header is closed);
+//!   (a half-sent request line or header is closed); hyper starts that
+//!   clock when a kept-alive connection goes quiet, so it also bounds the
+//!   wait for the next request;
 //! - a connection that reads and writes nothing for `idle_timeout` is
 //!   closed gracefully (a request in flight finishes; an event stream writes
 //!   a keep-alive comment well within it);

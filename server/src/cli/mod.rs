@@ -72,7 +72,8 @@ pub struct ServeArgs {
     /// most; beyond, new ones wait to be accepted.
     #[arg(long, env = "MERIDIAN_MAX_CONNECTIONS", default_value_t = listener::DEFAULT_MAX_CONNECTIONS, value_parser = at_least(1usize))]
     pub max_connections: usize,
-    /// Seconds an HTTP/1 client has to send a request's headers.
+    /// Seconds an HTTP/1 client has to send a request's headers (on a
+    /// kept-alive connection, counted from the end of the last answer).
     #[arg(long, env = "MERIDIAN_HEADER_READ_TIMEOUT_SECS", default_value_t = listener::DEFAULT_HEADER_READ_TIMEOUT.as_secs(),
           value_parser = at_least(1u64))]
     pub header_read_timeout_secs: u64,

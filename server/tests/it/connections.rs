@@ -44,7 +44,10 @@ async fn half_sent_and_idle_connections_are_closed_and_a_full_port_recovers() {
     let closed = closed_after(&mut headers, Duration::from_secs(10)).await;
     assert!(closed.is_some_and(|d| d < Duration::from_secs(5)), "half-sent headers were closed after {closed:?}");
 
-    // A keep-alive connection, answered, then silent: the idle timeout closes it.
+    // A keep-alive connection, answered, then silent: closed, not at once.
+    // hyper times the wait for the next request's headers from the end of
+    // the answer, so the header-read timeout (1 s) closes it first; the
+    // server starts that clock a moment before this test does.
     let mut idle = TcpStream::connect(&web).await.expect("connect");
     idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.expect("write");
     let mut answer = [0u8; 256];
@@ -52,7 +55,7 @@ async fn half_sent_and_idle_connections_are_closed_and_a_full_port_recovers() {
     assert!(String::from_utf8_lossy(&answer[..read]).starts_with("HTTP/1.1 200"), "answered first");
     let closed = closed_after(&mut idle, Duration::from_secs(10)).await;
     assert!(
-        closed.is_some_and(|d| d >= Duration::from_secs(1) && d < Duration::from_secs(6)),
+        closed.is_some_and(|d| d >= Duration::from_millis(800) && d < Duration::from_secs(6)),
         "an idle connection was closed after {closed:?}"
     );
 

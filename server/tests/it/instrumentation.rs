@@ -455,7 +455,10 @@ async fn sampled_routes(sdk: Command, server: TestServer) {
                 metrics.lines().find_map(|l| l.strip_prefix(name)?.trim().parse().ok()).unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
             };
             let (kept, represented) = (counter("meridian_spans_received_total "), counter("meridian_spans_represented_total "));
-            assert!(represented > 3 * kept, "/metrics counts the spans kept ({kept}) and those they stand for ({represented})");
+            // Roots alone stand for about 60,000 of some 43,000 kept; a child
+            // exported before its root counts as itself, so the ratio lies
+            // between about 2.1 and 3.7 depending on export order.
+            assert!(represented > 2 * kept, "/metrics counts the spans kept ({kept}) and those they stand for ({represented})");
             let ledger = graph["nodes"].as_array().expect("nodes").iter().find(|n| n["id"] == "service:ledger").expect("ledger").clone();
             assert!(
                 ledger["sampleRate"].as_f64().is_some_and(|r| (0.015..0.025).contains(&r)),
