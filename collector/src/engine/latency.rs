@@ -192,33 +192,45 @@ impl Latency {
     pub fn encode(&self) -> Vec<u8> {
         let mut bytes = Vec::with_capacity(3 + self.buckets.len() * 4);
         bytes.extend([TAG, FORMAT]);
-        prost::encoding::encode_varint(self.buckets.len() as u64, &mut bytes);
+        self.write_to(&mut bytes);
+        bytes
+    }
+
+    /// [`Self::encode`] without its two-byte tag, appended to `out`: for
+    /// containers that know what they hold (the store's blocks).
+    pub fn write_to(&self, out: &mut Vec<u8>) {
+        prost::encoding::encode_varint(self.buckets.len() as u64, out);
         let mut previous = 0;
         for &(bucket, count) in &self.buckets {
-            prost::encoding::encode_varint(bucket - previous, &mut bytes);
-            prost::encoding::encode_varint(count, &mut bytes);
+            prost::encoding::encode_varint(bucket - previous, out);
+            prost::encoding::encode_varint(count, out);
             previous = bucket;
         }
-        bytes
+    }
+
+    /// Reads [`Self::write_to`]'s bytes from the front of `input`, leaving
+    /// what follows them.
+    pub fn read_from(input: &mut &[u8]) -> Result<Latency, LatencyError> {
+        Self::decode_compact(input)
     }
 
     /// Reads [`Self::encode`]'s bytes, or a full histogram in hdrhistogram's
     /// V2 encoding (what earlier versions stored).
     pub fn decode(bytes: &[u8]) -> Result<Latency, LatencyError> {
         match bytes {
-            [TAG, FORMAT, rest @ ..] => Self::decode_compact(rest),
+            [TAG, FORMAT, rest @ ..] => Self::decode_compact(&mut { rest }),
             [0x1c, ..] => Self::decode_v2(bytes),
             _ => Err(LatencyError::Unknown(bytes.iter().take(4).copied().collect())),
         }
     }
 
-    fn decode_compact(mut rest: &[u8]) -> Result<Latency, LatencyError> {
-        let n = varint(&mut rest)?;
+    fn decode_compact(rest: &mut &[u8]) -> Result<Latency, LatencyError> {
+        let n = varint(rest)?;
         // Each bucket takes at least two bytes: a larger count is not believed for sizing.
         let mut buckets = Vec::with_capacity((n as usize).min(rest.len() / 2));
         let mut previous = 0u64;
         for _ in 0..n {
-            let (delta, count) = (varint(&mut rest)?, varint(&mut rest)?);
+            let (delta, count) = (varint(rest)?, varint(rest)?);
             let bucket = previous.checked_add(delta).ok_or(LatencyError::Disorder)?;
             if (delta == 0 && !buckets.is_empty()) || count == 0 {
                 return Err(LatencyError::Disorder);

@@ -5,8 +5,9 @@
 //! (`$1` placeholders, `ON CONFLICT ... DO UPDATE`).
 //!
 //! - [`catalog`]: entities, registered locations, entities registered through the API;
-//! - [`buckets`]: observed traffic per minute and per hour (edges, services,
-//!   operations), one read, merge and insert path for all three, and the roll-up;
+//! - [`buckets`]: observed traffic (edges, services, operations, callers) as
+//!   blocks per minute, ten minutes, hour and day, names stored once; one
+//!   read, merge and insert path for all four, and the roll-ups;
 //! - [`deploys`]: deploys detected in traces and every service version seen;
 //! - [`apis`]: every version of every API definition seen;
 //! - [`scorecards`]: scorecard results as they change;
@@ -61,6 +62,8 @@ pub struct Store {
     /// Set on PostgreSQL: replicas' notices and leadership use sessions of
     /// their own ([`replicas`]).
     postgres_url: Option<std::sync::Arc<str>>,
+    /// The names of observed traffic's series, by id and back (`buckets`).
+    series: std::sync::Arc<std::sync::RwLock<buckets::SeriesCache>>,
 }
 
 impl Store {
@@ -92,7 +95,9 @@ impl Store {
         };
         migrator.run(&pool).await?;
         let postgres_url = (backend == Backend::Postgres).then(|| url.as_str().into());
-        Ok(Self { pool, postgres_url })
+        let store = Self { pool, postgres_url, series: Default::default() };
+        store.convert_legacy_buckets().await?;
+        Ok(store)
     }
 
     /// One round trip to the database (readiness).

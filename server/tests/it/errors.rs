@@ -106,19 +106,23 @@ async fn a_database_outage_is_503_with_retry_after_and_no_detail() {
 #[tokio::test]
 async fn corrupt_data_is_500_and_stays_in_the_log() {
     let server = start(None, vec![]).await;
-    // A row no version of Meridian writes: an edge from a node kind that does not exist.
+    // Rows no version of Meridian writes: an edge from a node kind that does
+    // not exist, in a block of this minute.
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(&server.database_url).await.unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    sqlx::query(
-        "INSERT INTO edge_minutes (bucket_start, source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency)
-         VALUES ($1, 'gizmo', 'a', 'service', 'b', 'http', 1, 0, $2)",
-    )
-    .bind(now - now % 60)
-    .bind(vec![0u8; 4])
-    .execute(&pool)
-    .await
-    .unwrap();
+    sqlx::query("INSERT INTO series (id, family, key) VALUES (900, 'edge', '[\"gizmo\",\"a\",\"service\",\"b\",\"http\"]')")
+        .execute(&pool)
+        .await
+        .unwrap();
+    // Format 1, one entry: id 900, counts 1 0 0 1, two empty latencies.
+    let body = vec![1u8, 1, 0x84, 0x07, 1, 0, 0, 1, 0, 0];
+    sqlx::query("INSERT INTO blocks (family, resolution, bucket_start, body) VALUES ('edge', 60, $1, $2)")
+        .bind(now - now % 60)
+        .bind(body)
+        .execute(&pool)
+        .await
+        .unwrap();
 
     let (status, name, message) = refusal(reqwest::get(format!("{}/api/v1/graph", server.base)).await.unwrap()).await;
     assert_eq!((status, name.as_str()), (StatusCode::INTERNAL_SERVER_ERROR, "Error"));

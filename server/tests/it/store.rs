@@ -148,17 +148,35 @@ async fn storage_suite(store: Store, url: &str) {
     assert_eq!(summary, [("other", 1, 0), ("shop", 7, 3)]);
     let shop = &services[1].1;
     assert_eq!((shop.server_errors, shop.status_errors), (2, 1), "what SLOs count as bad is kept beside RED's errors");
-    // A row from before those counts were kept reads them as its errors.
+    // Rows of the per-key tables of earlier versions are converted into
+    // blocks at start; a row from before SLOs' counts were kept reads them
+    // as its errors.
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
-    sqlx::query("INSERT INTO service_minutes (bucket_start, service, requests, errors, latency) VALUES (6120, 'legacy', 4, 3, $1)")
+    sqlx::query("INSERT INTO service_minutes (bucket_start, service, requests, errors, latency) VALUES (6120, 'legacy', 4, 3, $1), (6125, 'legacy', 1, 0, $1)")
         .bind(Latency::default().encode())
         .execute(&pool)
         .await
         .unwrap();
-    pool.close().await;
+    sqlx::query(
+        "INSERT INTO edge_minutes (bucket_start, source_kind, source_name, target_kind, target_name, connection_type, requests, errors, latency)
+         VALUES (6120, 'service', 'old', 'service', 'b', 'http', 2, 1, $1)",
+    )
+    .bind(Latency::default().encode())
+    .execute(&pool)
+    .await
+    .unwrap();
+    let store = Store::connect(url).await.unwrap();
     let legacy = store.services_since(6120).await.unwrap().into_iter().find(|(name, _)| &**name == "legacy").unwrap().1;
-    assert_eq!((legacy.errors, legacy.server_errors, legacy.status_errors), (3, 3, 3));
+    assert_eq!((legacy.requests, legacy.errors, legacy.server_errors, legacy.status_errors), (5, 3, 3, 3));
+    let old = store.edges_touching(&NodeId::service(Arc::from("old")), 6000).await.unwrap();
+    assert_eq!(old.iter().map(|(e, s)| (&*e.target.name, s.requests, s.kept)).collect::<Vec<_>>(), [("b", 2, 2)]);
+    let left: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM service_minutes").fetch_one(&pool).await.unwrap();
+    assert_eq!(left.0, 0, "converted rows leave the old table");
+    pool.close().await;
+    let again = Store::connect(url).await.unwrap();
+    assert_eq!(again.services_since(6120).await.unwrap().iter().filter(|(name, _)| &**name == "legacy").count(), 1, "converted once");
+    again.close().await;
 
     // Versions seen: the newest sighting wins, a known environment stays.
     let seen = |version: &str, environment: Option<&str>, at: u64| VersionSeen {
@@ -179,14 +197,18 @@ async fn storage_suite(store: Store, url: &str) {
         edges.into_iter().map(|(e, s)| (e.target.name.to_string(), s.requests, s.errors, s.server_latency.count())).collect()
     };
     let all_before = totals(store.edges_since(0).await.unwrap());
-    assert_eq!(all_before, [("b".to_string(), 54, 51, 54), ("c".to_string(), 1, 0, 1)]);
+    assert_eq!(all_before, [("b".to_string(), 54, 51, 54), ("c".to_string(), 1, 0, 1), ("b".to_string(), 2, 1, 0)], "old → b converted");
     let (now, grace, hour) = (3 * 3600 + 600, 600, 3600);
-    let report = store.roll_up(now, grace, hour, 90 * 86_400).await.unwrap();
+    let report = store.roll_up(now, grace, [hour, 7 * 86_400, 90 * 86_400]).await.unwrap();
     assert_eq!(report.hours, 3, "hours 0, 1 and 2 are complete");
     assert!(report.deleted_rows >= 5, "minutes older than an hour, all rolled up, are gone: {report:?}");
     assert_eq!(totals(store.edges_since(0).await.unwrap()), all_before, "the same totals from hour rows");
     let since_6000 = totals(store.edges_since(6000).await.unwrap());
-    assert_eq!(since_6000, [("b".to_string(), 4, 1, 4), ("c".to_string(), 1, 0, 1)], "the hour 6000 falls in");
+    assert_eq!(
+        since_6000,
+        [("b".to_string(), 4, 1, 4), ("c".to_string(), 1, 0, 1), ("b".to_string(), 2, 1, 0)],
+        "the ten minutes 6000 falls in"
+    );
     let summary: Vec<(String, u64, u64)> =
         store.operations_since("shop", 6000).await.unwrap().into_iter().map(|o| (o.operation, o.stats.requests, o.stats.errors)).collect();
     assert_eq!(summary, [("GET /items".to_string(), 4, 1), ("POST /orders".to_string(), 2, 1)]);
@@ -197,10 +219,10 @@ async fn storage_suite(store: Store, url: &str) {
     // New minutes after the roll-up are read beside the hours, not instead of them.
     store.write_drained(&Drained { edges: vec![bucket(11_000, "a", "b", 2, 0, 100)], ..Drained::default() }).await.unwrap();
     assert_eq!(totals(store.edges_since(0).await.unwrap())[0], ("b".to_string(), 56, 51, 56));
-    assert_eq!(store.roll_up(now, grace, hour, 90 * 86_400).await.unwrap().hours, 0, "nothing is rolled up twice");
+    assert_eq!(store.roll_up(now, grace, [hour, 7 * 86_400, 90 * 86_400]).await.unwrap().hours, 0, "nothing is rolled up twice");
     assert_eq!(totals(store.edges_since(0).await.unwrap())[0], ("b".to_string(), 56, 51, 56));
     // Hours expire after their retention too.
-    store.roll_up(now, grace, hour, 0).await.unwrap();
+    store.roll_up(now, grace, [hour, hour, 0]).await.unwrap();
     assert_eq!(totals(store.edges_since(0).await.unwrap()), [("b".to_string(), 2, 0, 2)], "only the recent minutes are left");
 
     // A drain of many rows is written in several statements, all in one transaction.

@@ -1,0 +1,236 @@
+//! An organisation's whole day, and its month: the 2,000-service,
+//! 10,000-edge organisation (`collector::synthetic::organisation`, 20 routes
+//! per service) at one call per edge per minute, stored as the server
+//! stores it, then read through a real Meridian (the `meridian` binary of
+//! this build, on core 0; reads from this process, on core 1).
+//!
+//! The store is filled directly, minute by minute of simulated time ending
+//! now, so days of traffic take minutes to write: one minute of the
+//! organisation is aggregated once by the collector's pipeline, then
+//! written for every minute of the last `ORG_DAY_MINUTE_HOURS` hours
+//! (default 48) and, before them, one minute per hour for
+//! `ORG_DAY_HOUR_DAYS` days (default 30: each hour then holds as many rows
+//! as a full hour would), rolled up hour by hour as the server does.
+//!
+//! Measured: bytes on disk per edge-minute (every family of a call: edge,
+//! service, operation, caller) and per edge-hour; `GET /api/v1/graph` p50
+//! and p95 for 15m, 1h, 6h, 24h, 7d and 30d; one service's operations and
+//! consumers over 24h; the server's RSS while four graph reads run at once.
+//!
+//!     cargo bench -p server --bench org_day
+//!     ORG_DAY_MINUTE_HOURS=6 ORG_DAY_HOUR_DAYS=7 cargo bench -p server --bench org_day
+//!     ORG_DAY_DATABASE_URL=postgres://... cargo bench -p server --bench org_day
+//!
+//! Figures go in BENCHMARKS.md.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use collector::Drained;
+use collector::synthetic::organisation::Organisation;
+use server::store::Store;
+use support::Meridian;
+
+const ORGANISATION: Organisation = Organisation { services: 2_000, edges: 10_000, operations: 20 };
+const MINUTE: i64 = 60;
+const HOUR: i64 = 3600;
+const DAY: i64 = 86_400;
+
+fn env_or(name: &str, default: i64) -> i64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// One minute of the organisation, aggregated by the collector's pipeline.
+fn one_minute(start_unix_secs: i64) -> Drained {
+    let pipeline = collector::Pipeline::new(collector::EngineConfig::default());
+    for request in ORGANISATION.requests(1, 1_000, start_unix_secs as u64 * 1_000_000_000) {
+        pipeline.export(&request);
+    }
+    let drained = pipeline.drain();
+    assert_eq!(drained.edges.len(), ORGANISATION.edges, "one bucket per edge");
+    drained
+}
+
+/// `template` moved to the minute starting at `start`.
+fn at_minute(template: &Drained, start: i64) -> Drained {
+    let mut minute = Drained {
+        edges: template.edges.clone(),
+        services: template.services.clone(),
+        operations: template.operations.clone(),
+        callers: template.callers.clone(),
+        ..Default::default()
+    };
+    let start = start as u64;
+    minute.edges.iter_mut().for_each(|b| b.bucket_start_unix_secs = start);
+    minute.services.iter_mut().for_each(|b| b.bucket_start_unix_secs = start);
+    minute.operations.iter_mut().for_each(|b| b.bucket_start_unix_secs = start);
+    minute.callers.iter_mut().for_each(|b| b.bucket_start_unix_secs = start);
+    minute
+}
+
+/// Bytes the database holds now: the SQLite file and its WAL, or the
+/// PostgreSQL database's size.
+async fn database_bytes(url: &str, path: Option<&std::path::Path>) -> u64 {
+    match path {
+        Some(path) => {
+            let size = |p: std::path::PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
+            size(path.to_path_buf()) + size(path.with_extension("db-wal"))
+        }
+        None => {
+            let pool = sqlx::AnyPool::connect(url).await.expect("connect for size");
+            let row: (i64,) = sqlx::query_as("SELECT pg_database_size(current_database())").fetch_one(&pool).await.expect("size");
+            row.0 as u64
+        }
+    }
+}
+
+async fn timed_get(client: &reqwest::Client, url: &str) -> (Duration, usize) {
+    let started = Instant::now();
+    let response = client.get(url).send().await.expect("GET");
+    assert!(response.status().is_success(), "{url} answered {}", response.status());
+    let body = response.bytes().await.expect("body");
+    (started.elapsed(), body.len())
+}
+
+/// p50 and p95 in ms of `reads` GETs of `url`, and the body's size.
+async fn percentiles(client: &reqwest::Client, url: &str, reads: usize) -> (f64, f64, usize) {
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..reads {
+        let (took, size) = timed_get(client, url).await;
+        times.push(took.as_secs_f64() * 1000.0);
+        bytes = size;
+    }
+    times.sort_by(f64::total_cmp);
+    (times[reads / 2], times[(reads * 95 / 100).min(reads - 1)], bytes)
+}
+
+fn main() {
+    support::on_core_one(run);
+}
+
+async fn run(pinned: bool) {
+    let minute_hours = env_or("ORG_DAY_MINUTE_HOURS", 48);
+    let hour_days = env_or("ORG_DAY_HOUR_DAYS", 30);
+    let reads = env_or("ORG_DAY_READS", 10) as usize;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite_path = dir.path().join("org.db");
+    let (url, path) = match std::env::var("ORG_DAY_DATABASE_URL") {
+        Ok(url) => (url, None),
+        Err(_) => (format!("sqlite://{}", sqlite_path.display()), Some(sqlite_path.as_path())),
+    };
+    let org = ORGANISATION;
+    println!(
+        "{} services, {} edges, {} routes per service, one call per edge per minute: {minute_hours} h of minutes, \
+         {hour_days} d of hours before them; {} (pinned: {pinned})",
+        org.services,
+        org.edges,
+        org.operations,
+        if path.is_some() { "SQLite" } else { "PostgreSQL" }
+    );
+
+    let now = server::store::unix_seconds();
+    let this_minute = now - now.rem_euclid(MINUTE);
+    let minutes_from = this_minute - minute_hours * HOUR;
+    let hours_from = minutes_from - minutes_from.rem_euclid(HOUR) - hour_days * DAY;
+    let template = one_minute(this_minute);
+    let rows_per_minute = template.edges.len() + template.services.len() + template.operations.len() + template.callers.len();
+    println!(
+        "one minute: {rows_per_minute} buckets ({} edges, {} services, {} operations, {} callers)",
+        template.edges.len(),
+        template.services.len(),
+        template.operations.len(),
+        template.callers.len()
+    );
+
+    let store = Store::connect(&url).await.expect("store");
+    let roll_up = |store: Store, at: i64| async move {
+        store.roll_up(at, 600, [2 * DAY, 7 * DAY, 90 * DAY]).await.expect("roll-up");
+    };
+
+    // The month of hours: one minute per hour, rolled up as it goes.
+    let started = Instant::now();
+    let before_hours = database_bytes(&url, path).await;
+    let mut hour = hours_from;
+    while hour < minutes_from - minutes_from.rem_euclid(HOUR) {
+        store.write_drained(&at_minute(&template, hour)).await.expect("write");
+        if (hour / HOUR) % 24 == 23 {
+            roll_up(store.clone(), hour + HOUR + 600).await;
+        }
+        hour += HOUR;
+    }
+    roll_up(store.clone(), minutes_from + 600).await;
+    let hours_written = (hour - hours_from) / HOUR;
+    let hour_bytes = database_bytes(&url, path).await.saturating_sub(before_hours);
+    println!(
+        "{hours_written} hours written and rolled up in {:.0} s: {} MB, {:.0} bytes per edge-hour (every family)",
+        started.elapsed().as_secs_f64(),
+        hour_bytes / 1_000_000,
+        hour_bytes as f64 / (hours_written.max(1) * org.edges as i64) as f64
+    );
+
+    // The days of minutes, rolled up hour by hour.
+    let started = Instant::now();
+    let before_minutes = database_bytes(&url, path).await;
+    let mut minute = minutes_from;
+    let mut last_report = Instant::now();
+    while minute <= this_minute {
+        store.write_drained(&at_minute(&template, minute)).await.expect("write");
+        if minute.rem_euclid(HOUR) == HOUR - MINUTE {
+            roll_up(store.clone(), minute + MINUTE + 600).await;
+        }
+        if last_report.elapsed() > Duration::from_secs(30) {
+            let done = (minute - minutes_from) / MINUTE;
+            let all = (this_minute - minutes_from) / MINUTE;
+            eprintln!("  {done} of {all} minutes written ({:.0} s)", started.elapsed().as_secs_f64());
+            last_report = Instant::now();
+        }
+        minute += MINUTE;
+    }
+    let minutes_written = (minute - minutes_from) / MINUTE;
+    let minute_bytes = database_bytes(&url, path).await.saturating_sub(before_minutes);
+    println!(
+        "{minutes_written} minutes written in {:.0} s ({:.0} minutes a second): {} MB, {:.0} bytes per edge-minute (every family, \
+         hour rows of the rolled-up hours included)",
+        started.elapsed().as_secs_f64(),
+        minutes_written as f64 / started.elapsed().as_secs_f64(),
+        minute_bytes / 1_000_000,
+        minute_bytes as f64 / (minutes_written * org.edges as i64) as f64
+    );
+    store.close().await;
+
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(600)).build().expect("client");
+    let started = Instant::now();
+    let meridian = Meridian::spawn(&url, Some(0), &[]);
+    meridian.ready(&client).await;
+    println!("server up in {:.1} s, RSS {:.0} MiB", started.elapsed().as_secs_f64(), meridian.rss_mib());
+    for window in ["15m", "1h", "6h", "24h", "7d", "30d"] {
+        let url = format!("{}/api/v1/graph?window={window}", meridian.base);
+        let (first, _) = timed_get(&client, &url).await;
+        let (p50, p95, bytes) = percentiles(&client, &url, reads).await;
+        println!(
+            "GET /api/v1/graph?window={window}: first {:.0} ms, p50 {p50:.0} ms, p95 {p95:.0} ms, {} KB",
+            first.as_secs_f64() * 1000.0,
+            bytes / 1024
+        );
+    }
+    let service = collector::synthetic::organisation::service_name(7);
+    for (what, path) in [
+        ("operations", format!("/api/v1/services/{service}/operations?window=24h")),
+        ("graph view focused on one service", format!("/api/v1/graph/view?window=24h&focus=service:{service}")),
+    ] {
+        let (p50, p95, _) = percentiles(&client, &format!("{}{path}", meridian.base), reads).await;
+        println!("{what} ({path}): p50 {p50:.0} ms, p95 {p95:.0} ms");
+    }
+    let started = Instant::now();
+    let day_graph = format!("{}/api/v1/graph?window=24h", meridian.base);
+    let four: Vec<_> = (0..4).map(|_| timed_get(&client, &day_graph)).collect();
+    futures::future::join_all(four).await;
+    println!(
+        "four 24h graph reads at once: {:.0} ms; server RSS now {:.0} MiB, peak {:.0} MiB",
+        started.elapsed().as_secs_f64() * 1000.0,
+        meridian.rss_mib(),
+        meridian.peak_rss_mib()
+    );
+}
