@@ -4,8 +4,15 @@ import { expect, test } from '@playwright/test';
 // every kind of drift, one cycle, and a scorecard have something to show.
 test('insights show the demo catalog drift, its cycle and its scorecard', async ({ page, request }) => {
   // Exact over the REST API, once the fleet's calls have all been seen.
+  // Calls nobody answered (the Demo page test restarts checkout and breaks
+  // inventory beside this one) are drawn to the loopback address as an
+  // external node; when they fall in the window depends on timing, so they
+  // are left out here.
+  const loopback = (edge: { target: string }) => edge.target !== 'external:127.0.0.1';
   await expect
-    .poll(async () => (await (await request.get('/api/v1/insights/drift?window=1h')).json()).undeclared ?? [], { timeout: 60_000 })
+    .poll(async () => ((await (await request.get('/api/v1/insights/drift?window=1h')).json()).undeclared ?? []).filter(loopback), {
+      timeout: 60_000,
+    })
     .toEqual([
       { source: 'component:default/checkout', target: 'component:default/inventory' },
       { source: 'component:default/gateway', target: 'service:recommendations' },
@@ -27,7 +34,7 @@ test('insights show the demo catalog drift, its cycle and its scorecard', async 
   // The page: drift, the cycle, hot spots, the scorecard per team (evaluated every 5 s here).
   await page.goto('/insights?window=1h');
   const undeclared = page.getByTestId('undeclared');
-  await expect(undeclared.locator('li')).toHaveCount(3);
+  await expect(undeclared.locator('li').filter({ hasNotText: 'external:127.0.0.1' })).toHaveCount(3);
   await expect(undeclared).toContainText('component:default/checkout → component:default/inventory');
   await expect(page.getByTestId('uncataloged')).toContainText('recommendations');
   await expect(page.getByTestId('silent')).toContainText('component:default/search-legacy');

@@ -15,7 +15,9 @@
 //! Measured: bytes on disk per edge-minute (every family of a call: edge,
 //! service, operation, caller) and per edge-hour; `GET /api/v1/graph` p50
 //! and p95 for 15m, 1h, 6h, 24h, 7d and 30d; one service's operations and
-//! consumers over 24h; the server's RSS while four graph reads run at once.
+//! consumers over 24h; the entity, Graph and catalog pages (the services
+//! are catalogued as components); the server's RSS while four graph reads
+//! run at once.
 //!
 //!     cargo bench -p server --bench org_day
 //!     ORG_DAY_MINUTE_HOURS=6 ORG_DAY_HOUR_DAYS=7 cargo bench -p server --bench org_day
@@ -200,9 +202,21 @@ async fn run(pinned: bool) {
     );
     store.close().await;
 
+    // The organisation's services as catalog components, for the pages.
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir_all(&catalog).expect("catalog folder");
+    let components: Vec<String> = (0..org.services)
+        .map(|i| {
+            let name = collector::synthetic::organisation::service_name(i);
+            format!("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {name}}}\nspec: {{type: service, lifecycle: production, owner: team-{}}}\n", i % 50)
+        })
+        .collect();
+    std::fs::write(catalog.join("catalog-info.yaml"), components.join("---\n")).expect("catalog file");
+
     let client = reqwest::Client::builder().timeout(Duration::from_secs(600)).build().expect("client");
     let started = Instant::now();
-    let meridian = Meridian::spawn(&url, Some(0), &[]);
+    let catalog_arg = catalog.display().to_string();
+    let meridian = Meridian::spawn(&url, Some(0), &["--catalog", &catalog_arg]);
     meridian.ready(&client).await;
     println!("server up in {:.1} s, RSS {:.0} MiB", started.elapsed().as_secs_f64(), meridian.rss_mib());
     for window in ["15m", "1h", "6h", "24h", "7d", "30d"] {
@@ -233,4 +247,14 @@ async fn run(pinned: bool) {
         meridian.rss_mib(),
         meridian.peak_rss_mib()
     );
+    // Pages last: laying out 10,000 edges takes memory of its own.
+    for (what, path) in [
+        ("entity page", format!("/catalog/default/component/{service}")),
+        ("entity page, dependencies tab", format!("/catalog/default/component/{service}?tab=dependencies")),
+        ("Graph page, 1h (10,000 edges laid out)", "/graph?window=1h".to_string()),
+        ("catalog page sorted by requests", "/?sort=requests&order=desc".to_string()),
+    ] {
+        let (p50, p95, bytes) = percentiles(&client, &format!("{}{path}", meridian.base), reads.min(5)).await;
+        println!("{what} ({path}): p50 {p50:.0} ms, p95 {p95:.0} ms, {} KB", bytes / 1024);
+    }
 }

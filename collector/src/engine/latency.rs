@@ -214,6 +214,16 @@ impl Latency {
         Self::decode_compact(input)
     }
 
+    /// Steps over [`Self::write_to`]'s bytes at the front of `input` without
+    /// reading them into a histogram (a reader that wants other entries).
+    pub fn skip_from(input: &mut &[u8]) -> Result<(), LatencyError> {
+        let n = varint(input)?;
+        for _ in 0..n.saturating_mul(2) {
+            varint(input)?;
+        }
+        Ok(())
+    }
+
     /// Reads [`Self::encode`]'s bytes, or a full histogram in hdrhistogram's
     /// V2 encoding (what earlier versions stored).
     pub fn decode(bytes: &[u8]) -> Result<Latency, LatencyError> {

@@ -97,6 +97,7 @@ impl Store {
         let postgres_url = (backend == Backend::Postgres).then(|| url.as_str().into());
         let store = Self { pool, postgres_url, series: Default::default() };
         store.convert_legacy_buckets().await?;
+        store.convert_legacy_slo_hours().await?;
         Ok(store)
     }
 

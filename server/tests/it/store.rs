@@ -173,6 +173,26 @@ async fn storage_suite(store: Store, url: &str) {
     assert_eq!(old.iter().map(|(e, s)| (&*e.target.name, s.requests, s.kept)).collect::<Vec<_>>(), [("b", 2, 2)]);
     let left: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM service_minutes").fetch_one(&pool).await.unwrap();
     assert_eq!(left.0, 0, "converted rows leave the old table");
+    // SLO hours: each hour's totals are a block too; hours written before
+    // blocks were kept are written as blocks at start.
+    let mut hour = slo::HourCounts::new(7200);
+    hour.set(7260, slo::Counts::new(8, 10));
+    store.put_slo_hours(&[("fresh".to_string(), hour.clone())]).await.unwrap();
+    sqlx::query("INSERT INTO slo_hours (series, hour, good, total, minutes) VALUES ('old', 3600, 3, 4, $1)")
+        .bind(hour.encode())
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM rollups WHERE name = 'slo-hour-blocks'").execute(&pool).await.unwrap();
+    let store = Store::connect(url).await.unwrap();
+    let totals = store.slo_hour_totals(0).await.unwrap();
+    assert_eq!(totals["fresh"], [(7200, slo::Counts::new(8, 10))]);
+    assert_eq!(totals["old"], [(3600, slo::Counts::new(3, 4))], "an hour from before blocks");
+    assert_eq!(store.slo_sums(0, 7200).await.unwrap().get("old"), Some(&slo::Counts::new(3, 4)));
+    assert_eq!(store.slo_sums(0, 7200).await.unwrap().get("fresh"), None, "7200 is outside 0..7200");
+    hour.set(7320, slo::Counts::new(1, 1));
+    store.put_slo_hours(&[("fresh".to_string(), hour)]).await.unwrap();
+    assert_eq!(store.slo_hour_totals(7200).await.unwrap()["fresh"], [(7200, slo::Counts::new(9, 11))], "an hour written again replaces");
     pool.close().await;
     let again = Store::connect(url).await.unwrap();
     assert_eq!(again.services_since(6120).await.unwrap().iter().filter(|(name, _)| &**name == "legacy").count(), 1, "converted once");

@@ -5,6 +5,7 @@
 //! series id (as the difference from the previous one: entries are sorted
 //! by id) and its stats, every number a varint.
 
+use std::collections::HashSet;
 use std::hash::Hash;
 use std::sync::Arc;
 
@@ -43,22 +44,24 @@ pub(crate) trait Family: Sized {
     fn merge(into: &mut Self::Stats, other: &Self::Stats);
     fn write_stats(stats: &Self::Stats, out: &mut Vec<u8>);
     fn read_stats(input: &mut &[u8]) -> Result<Self::Stats, StoreError>;
+    /// Steps over one entry's stats (cheaper than reading them: no histogram is built).
+    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError>;
     fn key_parts(key: &Self::Key) -> Vec<String>;
     fn key_from_parts(parts: &[String]) -> Option<Self::Key>;
     /// Whether a read of `rows` takes this key.
     fn matches(key: &Self::Key, rows: Rows<'_>) -> bool;
 }
 
-pub(super) fn key_text<F: Family>(key: &F::Key) -> String {
+pub(crate) fn key_text<F: Family>(key: &F::Key) -> String {
     serde_json::to_string(&F::key_parts(key)).unwrap_or_default()
 }
 
-pub(super) fn key_from_text<F: Family>(text: &str) -> Result<F::Key, StoreError> {
+pub(crate) fn key_from_text<F: Family>(text: &str) -> Result<F::Key, StoreError> {
     let parts: Vec<String> = serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("series key `{text}`: {e}")))?;
     F::key_from_parts(&parts).ok_or_else(|| StoreError::Corrupt(format!("series key `{text}` is not a {} key", F::NAME)))
 }
 
-fn number(input: &mut &[u8]) -> Result<u64, StoreError> {
+pub(crate) fn number(input: &mut &[u8]) -> Result<u64, StoreError> {
     decode_varint(input).map_err(|_| StoreError::Corrupt("truncated block".into()))
 }
 
@@ -66,8 +69,20 @@ fn latency(input: &mut &[u8]) -> Result<Latency, StoreError> {
     Latency::read_from(input).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
+fn skip_latency(input: &mut &[u8]) -> Result<(), StoreError> {
+    Latency::skip_from(input).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Steps over `n` numbers.
+pub(crate) fn skip_numbers(input: &mut &[u8], n: usize) -> Result<(), StoreError> {
+    for _ in 0..n {
+        number(input)?;
+    }
+    Ok(())
+}
+
 /// A block body of `entries` (sorted by id here).
-pub(super) fn encode_block<F: Family>(entries: &mut [(u32, F::Stats)]) -> Vec<u8> {
+pub(crate) fn encode_block<F: Family>(entries: &mut [(u32, F::Stats)]) -> Vec<u8> {
     entries.sort_by_key(|(id, _)| *id);
     let mut body = Vec::with_capacity(2 + entries.len() * 16);
     body.push(BLOCK_FORMAT);
@@ -81,8 +96,12 @@ pub(super) fn encode_block<F: Family>(entries: &mut [(u32, F::Stats)]) -> Vec<u8
     body
 }
 
-/// Calls `take` with each entry of a block body.
-pub(super) fn decode_block<F: Family>(body: &[u8], mut take: impl FnMut(u32, F::Stats)) -> Result<(), StoreError> {
+/// Calls `take` with each entry of a block body (of the `wanted` ids only, if given).
+pub(crate) fn decode_block<F: Family>(
+    body: &[u8],
+    wanted: Option<&HashSet<u32>>,
+    mut take: impl FnMut(u32, F::Stats),
+) -> Result<(), StoreError> {
     let mut input = match body {
         [BLOCK_FORMAT, rest @ ..] => rest,
         _ => return Err(StoreError::Corrupt(format!("unknown block format {:?}", body.first()))),
@@ -92,7 +111,11 @@ pub(super) fn decode_block<F: Family>(body: &[u8], mut take: impl FnMut(u32, F::
     for _ in 0..entries {
         id += number(&mut input)?;
         let id = u32::try_from(id).map_err(|_| StoreError::Corrupt(format!("series id {id} out of range")))?;
-        take(id, F::read_stats(&mut input)?);
+        if wanted.is_none_or(|w| w.contains(&id)) {
+            take(id, F::read_stats(&mut input)?);
+        } else {
+            F::skip_stats(&mut input)?;
+        }
     }
     Ok(())
 }
@@ -160,6 +183,11 @@ impl Family for EdgeBucket {
             server_latency: latency(input)?,
         })
     }
+    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError> {
+        skip_numbers(input, 4)?;
+        skip_latency(input)?;
+        skip_latency(input)
+    }
     fn key_parts(edge: &Edge) -> Vec<String> {
         let [source_kind, source_name] = node_parts(&edge.source);
         let [target_kind, target_name] = node_parts(&edge.target);
@@ -210,6 +238,10 @@ impl Family for ServiceBucket {
     fn read_stats(input: &mut &[u8]) -> Result<RedStats, StoreError> {
         read_red(input)
     }
+    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError> {
+        skip_numbers(input, 5)?;
+        skip_latency(input)
+    }
     fn key_parts(service: &Arc<str>) -> Vec<String> {
         vec![service.to_string()]
     }
@@ -253,6 +285,10 @@ impl Family for OperationBucket {
     }
     fn read_stats(input: &mut &[u8]) -> Result<RedStats, StoreError> {
         read_red(input)
+    }
+    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError> {
+        skip_numbers(input, 5)?;
+        skip_latency(input)
     }
     fn key_parts((service, operation): &Self::Key) -> Vec<String> {
         vec![service.to_string(), operation.to_string()]
@@ -312,6 +348,9 @@ impl Family for CallerBucket {
     fn read_stats(input: &mut &[u8]) -> Result<CallerCounts, StoreError> {
         Ok(CallerCounts { calls: number(input)?, errors: number(input)?, caller_failures: number(input)?, kept: number(input)? })
     }
+    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError> {
+        skip_numbers(input, 4)
+    }
     fn key_parts((caller, service, operation): &Self::Key) -> Vec<String> {
         vec![caller.to_string(), service.to_string(), operation.to_string()]
     }
@@ -346,19 +385,22 @@ mod tests {
         let mut entries = vec![(900, edge_stats(3, 1_500)), (7, edge_stats(1, 40_000)), (8, edge_stats(1_000_000, 1))];
         let body = encode_block::<EdgeBucket>(&mut entries);
         let mut read = Vec::new();
-        decode_block::<EdgeBucket>(&body, |id, stats| read.push((id, stats))).unwrap();
+        decode_block::<EdgeBucket>(&body, None, |id, stats| read.push((id, stats))).unwrap();
         assert_eq!(read, entries, "sorted by id on writing");
         assert_eq!(read.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [7, 8, 900]);
+        let mut wanted = Vec::new();
+        decode_block::<EdgeBucket>(&body, Some(&HashSet::from([8, 900])), |id, stats| wanted.push((id, stats))).unwrap();
+        assert_eq!(wanted, entries[1..], "the others stepped over");
     }
 
     #[test]
     fn a_cut_or_unknown_block_is_corrupt_not_a_panic() {
         let body = encode_block::<EdgeBucket>(&mut [(1, edge_stats(3, 1_500))]);
         for cut in 1..body.len() {
-            assert!(matches!(decode_block::<EdgeBucket>(&body[..cut], |_, _| {}), Err(StoreError::Corrupt(_))), "cut at {cut}");
+            assert!(matches!(decode_block::<EdgeBucket>(&body[..cut], None, |_, _| {}), Err(StoreError::Corrupt(_))), "cut at {cut}");
         }
-        assert!(matches!(decode_block::<EdgeBucket>(&[9, 0], |_, _| {}), Err(StoreError::Corrupt(_))));
-        assert!(matches!(decode_block::<EdgeBucket>(&[], |_, _| {}), Err(StoreError::Corrupt(_))));
+        assert!(matches!(decode_block::<EdgeBucket>(&[9, 0], None, |_, _| {}), Err(StoreError::Corrupt(_))));
+        assert!(matches!(decode_block::<EdgeBucket>(&[], None, |_, _| {}), Err(StoreError::Corrupt(_))));
     }
 
     #[test]

@@ -25,15 +25,15 @@ use sqlx::Row;
 
 use super::{Store, StoreError};
 
-mod family;
+pub(super) mod family;
 mod legacy;
-mod plan;
+pub(super) mod plan;
 mod series;
 
 pub(crate) use family::Family;
 use plan::{Levels, Resolution, plan};
-use series::HasSeries;
-pub(crate) use series::SeriesCache;
+pub(super) use series::HasSeries;
+pub(crate) use series::{FamilySeries, SeriesCache};
 
 /// Which keys of a family a read takes, besides their time range.
 #[derive(Clone, Copy, Debug)]
@@ -252,7 +252,7 @@ impl Store {
 
     /// Calls `take` with each entry (of `wanted` ids, if given) of `F`'s
     /// blocks of `resolution` starting in `from..to`, as rows arrive.
-    async fn each_block<F: Family>(
+    pub(super) async fn each_block<F: Family>(
         &self,
         resolution: Resolution,
         from: i64,
@@ -271,11 +271,7 @@ impl Store {
         while let Some(row) = stream.try_next().await? {
             let start: i64 = row.try_get("bucket_start")?;
             let body: Vec<u8> = row.try_get("body")?;
-            family::decode_block::<F>(&body, |id, stats| {
-                if wanted.is_none_or(|w| w.contains(&id)) {
-                    take(start, id, stats)
-                }
-            })?;
+            family::decode_block::<F>(&body, wanted, |id, stats| take(start, id, stats))?;
         }
         Ok(())
     }
@@ -294,7 +290,7 @@ impl Store {
         })
     }
 
-    async fn marks(&self) -> Result<HashMap<String, i64>, StoreError> {
+    pub(super) async fn marks(&self) -> Result<HashMap<String, i64>, StoreError> {
         let rows = sqlx::query("SELECT name, done_until FROM rollups").fetch_all(&self.pool).await?;
         rows.iter().map(|row| Ok((row.try_get("name")?, row.try_get("done_until")?))).collect()
     }
@@ -335,7 +331,7 @@ impl Store {
     }
 
     /// Sets a watermark to `to` unless it is already further.
-    async fn raise_mark(&self, name: &str, to: i64) -> Result<(), StoreError> {
+    pub(super) async fn raise_mark(&self, name: &str, to: i64) -> Result<(), StoreError> {
         sqlx::query(
             "INSERT INTO rollups (name, done_until) VALUES ($1, $2)
              ON CONFLICT (name) DO UPDATE SET done_until = excluded.done_until WHERE rollups.done_until < excluded.done_until",
@@ -372,17 +368,34 @@ impl Store {
             tx.commit().await?;
             return Ok(self.marks().await?.get(into.done_name()).copied().unwrap_or(done));
         }
-        let mut start = done;
-        while start < until {
+        // Only the buckets that hold blocks: spans from a client whose clock
+        // is years behind must not make a roll-up walk those years.
+        let starts = sqlx::query(
+            "SELECT DISTINCT bucket_start FROM blocks WHERE resolution = $1 AND bucket_start >= $2 AND bucket_start < $3
+             AND family IN ($4, $5, $6, $7)",
+        )
+        .bind(finer.seconds())
+        .bind(done)
+        .bind(until)
+        .bind(EdgeBucket::NAME)
+        .bind(ServiceBucket::NAME)
+        .bind(OperationBucket::NAME)
+        .bind(CallerBucket::NAME)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut spans = std::collections::BTreeSet::new();
+        for row in starts {
+            spans.insert(into.floor(row.try_get::<i64, _>("bucket_start")?));
+        }
+        for start in spans {
             let end = start + into.seconds();
             report.deleted_rows += self.roll_up_family::<EdgeBucket>(&mut tx, finer, into, start, end).await?;
             report.deleted_rows += self.roll_up_family::<ServiceBucket>(&mut tx, finer, into, start, end).await?;
             report.deleted_rows += self.roll_up_family::<OperationBucket>(&mut tx, finer, into, start, end).await?;
             report.deleted_rows += self.roll_up_family::<CallerBucket>(&mut tx, finer, into, start, end).await?;
-            if into == Resolution::Hour {
-                report.hours += 1;
-            }
-            start = end;
+        }
+        if into == Resolution::Hour && until > done {
+            report.hours += ((until - done) / into.seconds()) as u64;
         }
         tx.commit().await?;
         Ok(until.max(done))
@@ -417,7 +430,7 @@ impl Store {
         drop(rows);
         for (at, body) in bodies {
             blocks += 1;
-            family::decode_block::<F>(&body, |id, stats| {
+            family::decode_block::<F>(&body, None, |id, stats| {
                 if finer == Resolution::Minute {
                     minutes.entry(at).or_insert_with(Merged::new).add::<F>(id, stats.clone());
                 }
@@ -453,15 +466,20 @@ impl Store {
     }
 
     async fn oldest_block(&self, resolution: Resolution) -> Result<Option<i64>, StoreError> {
-        let row = sqlx::query("SELECT MIN(bucket_start) AS oldest FROM blocks WHERE resolution = $1")
+        // Observed traffic's families only (SLO totals are blocks too).
+        let row = sqlx::query("SELECT MIN(bucket_start) AS oldest FROM blocks WHERE resolution = $1 AND family IN ($2, $3, $4, $5)")
             .bind(resolution.seconds())
+            .bind(EdgeBucket::NAME)
+            .bind(ServiceBucket::NAME)
+            .bind(OperationBucket::NAME)
+            .bind(CallerBucket::NAME)
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get::<Option<i64>, _>("oldest")?)
     }
 }
 
-async fn insert_block(
+pub(super) async fn insert_block(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     family: &str,
     resolution: Resolution,

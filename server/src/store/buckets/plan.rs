@@ -5,7 +5,7 @@
 /// Bucket widths of the blocks, finest first. Each is rolled up from the
 /// one before it once complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(super) enum Resolution {
+pub(crate) enum Resolution {
     /// What flushes write (several blocks a minute, one per flush, until the
     /// ten-minute roll-up compacts them to one).
     Minute,

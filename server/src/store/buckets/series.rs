@@ -45,6 +45,8 @@ pub(crate) struct SeriesCache {
     pub services: FamilySeries<<ServiceBucket as Family>::Key>,
     pub operations: FamilySeries<<OperationBucket as Family>::Key>,
     pub callers: FamilySeries<<CallerBucket as Family>::Key>,
+    /// SLO series (`store::slos`).
+    pub slos: FamilySeries<std::sync::Arc<str>>,
 }
 
 /// Where a family's series live in the cache.
@@ -105,7 +107,7 @@ impl Store {
 
     /// Reads the family's series added since the last read (`everything`:
     /// all of them, for ids another replica committed out of order).
-    pub(super) async fn refresh_series<F: HasSeries>(&self, everything: bool) -> Result<(), StoreError> {
+    pub(crate) async fn refresh_series<F: HasSeries>(&self, everything: bool) -> Result<(), StoreError> {
         let after = if everything { 0 } else { self.with_series::<F, _>(|s| s.loaded_to) };
         let rows =
             sqlx::query("SELECT id, key FROM series WHERE family = $1 AND id > $2").bind(F::NAME).bind(after).fetch_all(&self.pool).await?;
@@ -121,7 +123,7 @@ impl Store {
 
     /// The ids of `keys`, created where new. Committed on their own, before
     /// the blocks that use them: an id is never given to two keys.
-    pub(super) async fn ids_of<F: HasSeries>(&self, keys: HashSet<F::Key>) -> Result<HashMap<F::Key, u32>, StoreError> {
+    pub(crate) async fn ids_of<F: HasSeries>(&self, keys: HashSet<F::Key>) -> Result<HashMap<F::Key, u32>, StoreError> {
         let (mut ids, missing): (HashMap<F::Key, u32>, Vec<F::Key>) = self.with_series::<F, _>(|series| {
             let mut ids = HashMap::with_capacity(keys.len());
             let mut missing = Vec::new();
@@ -176,7 +178,7 @@ impl Store {
     }
 
     /// The keys of `ids`; an id not known yet is read again from the table.
-    pub(super) async fn keys_of<F: HasSeries>(&self, ids: impl Iterator<Item = u32> + Clone) -> Result<HashMap<u32, F::Key>, StoreError> {
+    pub(crate) async fn keys_of<F: HasSeries>(&self, ids: impl Iterator<Item = u32> + Clone) -> Result<HashMap<u32, F::Key>, StoreError> {
         for attempt in 0..3 {
             let found: Option<HashMap<u32, F::Key>> =
                 self.with_series::<F, _>(|series| ids.clone().map(|id| series.key(id).map(|key| (id, key.clone()))).collect());
