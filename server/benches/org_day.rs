@@ -247,6 +247,54 @@ async fn run(pinned: bool) {
         meridian.rss_mib(),
         meridian.peak_rss_mib()
     );
+    // Ingest: 50 minutes of the organisation sent at once (one minute's
+    // bucket, 1,000,000 spans), alone and with 1h graph reads running back
+    // to back beside it, until the server has counted every span.
+    let hour_graph = format!("{}/api/v1/graph?window=1h", meridian.base);
+    for reading in [false, true] {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = reading.then(|| {
+            let (client, url, stop) = (client.clone(), hour_graph.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut times = Vec::new();
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    times.push(timed_get(&client, &url).await.0.as_secs_f64() * 1000.0);
+                }
+                times
+            })
+        });
+        let received = meridian.metric(&client, "meridian_spans_received_total").await;
+        let now_nanos = server::store::unix_seconds() as u64 * 1_000_000_000;
+        let spans = INGEST_ROUNDS as usize * org.edges * 2;
+        let cpu_before = meridian.cpu_seconds();
+        let started = Instant::now();
+        for round in 0..INGEST_ROUNDS {
+            for request in org.requests(100 + round, 1_000, now_nanos) {
+                meridian.export(&client, &request).await;
+            }
+        }
+        while meridian.metric(&client, "meridian_spans_received_total").await < received + spans as u64 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let took = started.elapsed().as_secs_f64();
+        let cpu = meridian.cpu_seconds() - cpu_before;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let reads = match reader {
+            Some(reader) => {
+                let mut times = reader.await.expect("reader");
+                times.sort_by(f64::total_cmp);
+                let at = |q: f64| times.get(((times.len() as f64 * q) as usize).min(times.len().saturating_sub(1))).copied().unwrap_or(0.0);
+                format!("; {} reads beside it, p50 {:.0} ms, p95 {:.0} ms", times.len(), at(0.5), at(0.95))
+            }
+            None => String::new(),
+        };
+        println!(
+            "ingest {}: {spans} spans counted in {took:.1} s ({:.0} spans/s), server CPU {cpu:.1} s{reads}",
+            if reading { "with 1h graph reads" } else { "alone" },
+            spans as f64 / took
+        );
+    }
+
     // Pages last: laying out 10,000 edges takes memory of its own.
     for (what, path) in [
         ("entity page", format!("/catalog/default/component/{service}")),
@@ -258,3 +306,6 @@ async fn run(pinned: bool) {
         println!("{what} ({path}): p50 {p50:.0} ms, p95 {p95:.0} ms, {} KB", bytes / 1024);
     }
 }
+
+/// Minutes of the organisation the ingest measurement sends (20,000 spans each).
+const INGEST_ROUNDS: u64 = 50;
