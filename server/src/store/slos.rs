@@ -109,8 +109,10 @@ impl Store {
         }
         let totals: Vec<(&str, u64, Counts)> = hours.iter().map(|(series, hour)| (series.as_str(), hour.hour, hour.total())).collect();
         let blocks = self.slo_blocks(&totals).await?;
+        // The row upsert first: on SQLite it takes the write lock, so the
+        // blocks' read, delete and insert after it cannot find the database
+        // written under them (a read first would fail as locked).
         let mut tx = self.pool.begin().await?;
-        self.replace_slo_blocks(&mut tx, blocks).await?;
         let insert = Insert {
             table: "slo_hours",
             columns: &["series", "hour", "good", "total", "minutes"],
@@ -122,6 +124,7 @@ impl Store {
                 Ok(query.bind(series.clone()).bind(hour.hour as i64).bind(total.good as i64).bind(total.total as i64).bind(hour.encode()))
             })
             .await?;
+        self.replace_slo_blocks(&mut tx, blocks).await?;
         tx.commit().await?;
         Ok(())
     }

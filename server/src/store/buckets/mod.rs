@@ -272,6 +272,9 @@ impl Store {
             let start: i64 = row.try_get("bucket_start")?;
             let body: Vec<u8> = row.try_get("body")?;
             family::decode_block::<F>(&body, wanted, |id, stats| take(start, id, stats))?;
+            // A block is a millisecond of decoding: let exports and other
+            // requests on this worker run between blocks.
+            tokio::task::yield_now().await;
         }
         Ok(())
     }
