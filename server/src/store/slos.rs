@@ -14,9 +14,9 @@ use prost::encoding::encode_varint;
 use slo::{Alert, Counts, HourCounts};
 use sqlx::Row;
 
-use super::buckets::family::{self, Family, number};
+use super::buckets::family::{self, BlockStats, Family, number};
 use super::buckets::plan::Resolution;
-use super::buckets::{HasSeries, Rows, SeriesCache, insert_block};
+use super::buckets::{Rows, insert_block};
 use super::insert::Insert;
 use super::{IN_LIST_BATCH, Store, StoreError, count, in_list};
 
@@ -44,19 +44,6 @@ impl Family for SloHourTotal {
     fn assemble(hour: u64, series: Arc<str>, counts: Counts) -> Self {
         SloHourTotal { hour, series, counts }
     }
-    fn merge(into: &mut Counts, other: &Counts) {
-        *into = Counts::new(into.good + other.good, into.total + other.total);
-    }
-    fn write_stats(counts: &Counts, out: &mut Vec<u8>) {
-        encode_varint(counts.good, out);
-        encode_varint(counts.total, out);
-    }
-    fn read_stats(input: &mut &[u8]) -> Result<Counts, StoreError> {
-        Ok(Counts::new(number(input)?, number(input)?))
-    }
-    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError> {
-        family::skip_numbers(input, 2)
-    }
     fn key_parts(series: &Arc<str>) -> Vec<String> {
         vec![series.to_string()]
     }
@@ -71,12 +58,19 @@ impl Family for SloHourTotal {
     }
 }
 
-impl HasSeries for SloHourTotal {
-    fn series(cache: &SeriesCache) -> &super::buckets::FamilySeries<Arc<str>> {
-        &cache.slos
+impl BlockStats for Counts {
+    fn add(&mut self, other: &Self) {
+        *self = Counts::new(self.good + other.good, self.total + other.total);
     }
-    fn series_mut(cache: &mut SeriesCache) -> &mut super::buckets::FamilySeries<Arc<str>> {
-        &mut cache.slos
+    fn write(&self, out: &mut Vec<u8>) {
+        encode_varint(self.good, out);
+        encode_varint(self.total, out);
+    }
+    fn read(input: &mut &[u8]) -> Result<Self, StoreError> {
+        Ok(Counts::new(number(input)?, number(input)?))
+    }
+    fn skip(input: &mut &[u8]) -> Result<(), StoreError> {
+        family::skip_numbers(input, 2)
     }
 }
 
@@ -156,7 +150,7 @@ impl Store {
                 .fetch_all(&mut **tx)
                 .await?;
             for row in bodies {
-                family::decode_block::<SloHourTotal>(&row.try_get::<Vec<u8>, _>("body")?, None, |id, counts| {
+                family::decode_block(&row.try_get::<Vec<u8>, _>("body")?, None, |id, counts: Counts| {
                     block.insert(id, counts);
                 })?;
             }
@@ -167,8 +161,7 @@ impl Store {
                 .bind(hour as i64)
                 .execute(&mut **tx)
                 .await?;
-            let body = family::encode_block::<SloHourTotal>(&mut block.into_iter().collect::<Vec<_>>());
-            insert_block(tx, SloHourTotal::NAME, Resolution::Hour, hour as i64, &body).await?;
+            insert_block(tx, SloHourTotal::NAME, Resolution::Hour, hour as i64, &family::encode_block(block.into_iter().collect())).await?;
         }
         Ok(())
     }
@@ -205,25 +198,21 @@ impl Store {
     /// reading their minutes.
     pub async fn slo_sums(&self, from: i64, to: i64) -> Result<HashMap<String, Counts>, StoreError> {
         let mut sums: HashMap<u32, Counts> = HashMap::new();
-        self.each_slo_hour(from, to, |_, id, counts| {
-            let sum = sums.entry(id).or_default();
-            SloHourTotal::merge(sum, &counts);
-        })
-        .await?;
-        let keys = self.keys_of::<SloHourTotal>(sums.keys().copied().collect::<Vec<_>>().into_iter()).await?;
-        Ok(sums.into_iter().filter_map(|(id, counts)| Some((keys.get(&id)?.to_string(), counts))).collect())
+        self.each_slo_hour(from, to, |_, id, counts| sums.entry(id).or_default().add(&counts)).await?;
+        Ok(self.named::<SloHourTotal, _>(sums).await?.into_iter().map(|(series, counts)| (series.to_string(), counts)).collect())
     }
 
     /// Each series' hour totals from `from` on, by hour (for budget charts).
     pub async fn slo_hour_totals(&self, from: i64) -> Result<HashMap<String, Vec<(u64, Counts)>>, StoreError> {
         let mut totals: HashMap<u32, Vec<(u64, Counts)>> = HashMap::new();
         self.each_slo_hour(from, i64::MAX, |hour, id, counts| totals.entry(id).or_default().push((hour as u64, counts))).await?;
-        let keys = self.keys_of::<SloHourTotal>(totals.keys().copied().collect::<Vec<_>>().into_iter()).await?;
-        Ok(totals
+        Ok(self
+            .named::<SloHourTotal, _>(totals)
+            .await?
             .into_iter()
-            .filter_map(|(id, mut hours)| {
+            .map(|(series, mut hours)| {
                 hours.sort_unstable_by_key(|(hour, _)| *hour);
-                Some((keys.get(&id)?.to_string(), hours))
+                (series.to_string(), hours)
             })
             .collect())
     }
@@ -257,15 +246,10 @@ impl Store {
         self.raise_mark(SLO_BLOCKS_MARK, 1).await
     }
 
-    /// Forgets series hours older than `before` (unix seconds).
+    /// Forgets series hours older than `before` (unix seconds). Their
+    /// totals' blocks go with every hour block in the roll-up's retention.
     pub async fn delete_slo_hours_before(&self, before: i64) -> Result<u64, StoreError> {
-        let blocks = sqlx::query("DELETE FROM blocks WHERE family = $1 AND bucket_start < $2")
-            .bind(SloHourTotal::NAME)
-            .bind(before)
-            .execute(&self.pool)
-            .await?
-            .rows_affected();
-        Ok(blocks + sqlx::query("DELETE FROM slo_hours WHERE hour < $1").bind(before).execute(&self.pool).await?.rows_affected())
+        Ok(sqlx::query("DELETE FROM slo_hours WHERE hour < $1").bind(before).execute(&self.pool).await?.rows_affected())
     }
 
     pub async fn record_alert(&self, change: &AlertChange) -> Result<(), StoreError> {

@@ -29,23 +29,28 @@ pub(crate) struct CallerCounts {
     pub kept: u64,
 }
 
+/// What a block entry holds: merged by adding, written as varints (and
+/// sparse latency histograms).
+pub(crate) trait BlockStats: Clone + Default {
+    fn add(&mut self, other: &Self);
+    fn write(&self, out: &mut Vec<u8>);
+    fn read(input: &mut &[u8]) -> Result<Self, StoreError>;
+    /// Steps over one entry's stats (cheaper than reading them: no histogram is built).
+    fn skip(input: &mut &[u8]) -> Result<(), StoreError>;
+}
+
 /// One family of buckets and the bucket type a block entry becomes.
-pub(crate) trait Family: Sized {
+pub(crate) trait Family: Sized + 'static {
     /// Its name in `blocks.family` and `series.family`.
     const NAME: &'static str;
-    type Key: Eq + Hash + Clone;
-    type Stats: Clone + Default;
+    type Key: Eq + Hash + Clone + Send + Sync + 'static;
+    type Stats: BlockStats;
 
     fn start(&self) -> u64;
     fn key(&self) -> Self::Key;
     /// Its stats, as a block holds them.
     fn stats(&self) -> Self::Stats;
     fn assemble(start: u64, key: Self::Key, stats: Self::Stats) -> Self;
-    fn merge(into: &mut Self::Stats, other: &Self::Stats);
-    fn write_stats(stats: &Self::Stats, out: &mut Vec<u8>);
-    fn read_stats(input: &mut &[u8]) -> Result<Self::Stats, StoreError>;
-    /// Steps over one entry's stats (cheaper than reading them: no histogram is built).
-    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError>;
     fn key_parts(key: &Self::Key) -> Vec<String>;
     fn key_from_parts(parts: &[String]) -> Option<Self::Key>;
     /// Whether a read of `rows` takes this key.
@@ -82,25 +87,25 @@ pub(crate) fn skip_numbers(input: &mut &[u8], n: usize) -> Result<(), StoreError
 }
 
 /// A block body of `entries` (sorted by id here).
-pub(crate) fn encode_block<F: Family>(entries: &mut [(u32, F::Stats)]) -> Vec<u8> {
+pub(crate) fn encode_block<S: BlockStats>(mut entries: Vec<(u32, S)>) -> Vec<u8> {
     entries.sort_by_key(|(id, _)| *id);
     let mut body = Vec::with_capacity(2 + entries.len() * 16);
     body.push(BLOCK_FORMAT);
     encode_varint(entries.len() as u64, &mut body);
     let mut previous = 0u32;
-    for (id, stats) in entries.iter() {
+    for (id, stats) in &entries {
         encode_varint(u64::from(id - previous), &mut body);
-        F::write_stats(stats, &mut body);
+        stats.write(&mut body);
         previous = *id;
     }
     body
 }
 
 /// Calls `take` with each entry of a block body (of the `wanted` ids only, if given).
-pub(crate) fn decode_block<F: Family>(
+pub(crate) fn decode_block<S: BlockStats>(
     body: &[u8],
     wanted: Option<&HashSet<u32>>,
-    mut take: impl FnMut(u32, F::Stats),
+    mut take: impl FnMut(u32, S),
 ) -> Result<(), StoreError> {
     let mut input = match body {
         [BLOCK_FORMAT, rest @ ..] => rest,
@@ -112,9 +117,9 @@ pub(crate) fn decode_block<F: Family>(
         id += number(&mut input)?;
         let id = u32::try_from(id).map_err(|_| StoreError::Corrupt(format!("series id {id} out of range")))?;
         if wanted.is_none_or(|w| w.contains(&id)) {
-            take(id, F::read_stats(&mut input)?);
+            take(id, S::read(&mut input)?);
         } else {
-            F::skip_stats(&mut input)?;
+            S::skip(&mut input)?;
         }
     }
     Ok(())
@@ -128,22 +133,78 @@ fn node(kind: &str, name: &str) -> Option<NodeId> {
     Some(NodeId { kind: NodeKind::parse(kind)?, name: Arc::from(name) })
 }
 
-fn write_red(stats: &RedStats, out: &mut Vec<u8>) {
-    for n in [stats.requests, stats.errors, stats.server_errors, stats.status_errors, stats.kept] {
-        encode_varint(n, out);
+impl BlockStats for EdgeStats {
+    fn add(&mut self, other: &Self) {
+        self.merge(other)
     }
-    stats.latency.write_to(out);
+    fn write(&self, out: &mut Vec<u8>) {
+        for n in [self.requests, self.errors, self.caller_failures, self.kept] {
+            encode_varint(n, out);
+        }
+        self.latency.write_to(out);
+        self.server_latency.write_to(out);
+    }
+    fn read(input: &mut &[u8]) -> Result<Self, StoreError> {
+        Ok(EdgeStats {
+            requests: number(input)?,
+            errors: number(input)?,
+            caller_failures: number(input)?,
+            kept: number(input)?,
+            latency: latency(input)?,
+            server_latency: latency(input)?,
+        })
+    }
+    fn skip(input: &mut &[u8]) -> Result<(), StoreError> {
+        skip_numbers(input, 4)?;
+        skip_latency(input)?;
+        skip_latency(input)
+    }
 }
 
-fn read_red(input: &mut &[u8]) -> Result<RedStats, StoreError> {
-    Ok(RedStats {
-        requests: number(input)?,
-        errors: number(input)?,
-        server_errors: number(input)?,
-        status_errors: number(input)?,
-        kept: number(input)?,
-        latency: latency(input)?,
-    })
+impl BlockStats for RedStats {
+    fn add(&mut self, other: &Self) {
+        self.merge(other)
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        for n in [self.requests, self.errors, self.server_errors, self.status_errors, self.kept] {
+            encode_varint(n, out);
+        }
+        self.latency.write_to(out);
+    }
+    fn read(input: &mut &[u8]) -> Result<Self, StoreError> {
+        Ok(RedStats {
+            requests: number(input)?,
+            errors: number(input)?,
+            server_errors: number(input)?,
+            status_errors: number(input)?,
+            kept: number(input)?,
+            latency: latency(input)?,
+        })
+    }
+    fn skip(input: &mut &[u8]) -> Result<(), StoreError> {
+        skip_numbers(input, 5)?;
+        skip_latency(input)
+    }
+}
+
+impl BlockStats for CallerCounts {
+    fn add(&mut self, other: &Self) {
+        self.calls += other.calls;
+        self.errors += other.errors;
+        self.caller_failures += other.caller_failures;
+        self.kept += other.kept;
+    }
+    fn write(&self, out: &mut Vec<u8>) {
+        for n in [self.calls, self.errors, self.caller_failures, self.kept] {
+            encode_varint(n, out);
+        }
+    }
+    fn read(input: &mut &[u8]) -> Result<Self, StoreError> {
+        Ok(CallerCounts { calls: number(input)?, errors: number(input)?, caller_failures: number(input)?, kept: number(input)? })
+    }
+    fn skip(input: &mut &[u8]) -> Result<(), StoreError> {
+        skip_numbers(input, 4)
+    }
 }
 
 impl Family for EdgeBucket {
@@ -162,31 +223,6 @@ impl Family for EdgeBucket {
     }
     fn assemble(start: u64, edge: Edge, stats: EdgeStats) -> Self {
         EdgeBucket { bucket_start_unix_secs: start, edge, stats }
-    }
-    fn merge(into: &mut EdgeStats, other: &EdgeStats) {
-        into.merge(other)
-    }
-    fn write_stats(stats: &EdgeStats, out: &mut Vec<u8>) {
-        for n in [stats.requests, stats.errors, stats.caller_failures, stats.kept] {
-            encode_varint(n, out);
-        }
-        stats.latency.write_to(out);
-        stats.server_latency.write_to(out);
-    }
-    fn read_stats(input: &mut &[u8]) -> Result<EdgeStats, StoreError> {
-        Ok(EdgeStats {
-            requests: number(input)?,
-            errors: number(input)?,
-            caller_failures: number(input)?,
-            kept: number(input)?,
-            latency: latency(input)?,
-            server_latency: latency(input)?,
-        })
-    }
-    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError> {
-        skip_numbers(input, 4)?;
-        skip_latency(input)?;
-        skip_latency(input)
     }
     fn key_parts(edge: &Edge) -> Vec<String> {
         let [source_kind, source_name] = node_parts(&edge.source);
@@ -229,19 +265,6 @@ impl Family for ServiceBucket {
     fn assemble(start: u64, service: Arc<str>, stats: RedStats) -> Self {
         ServiceBucket { bucket_start_unix_secs: start, service, stats }
     }
-    fn merge(into: &mut RedStats, other: &RedStats) {
-        into.merge(other)
-    }
-    fn write_stats(stats: &RedStats, out: &mut Vec<u8>) {
-        write_red(stats, out)
-    }
-    fn read_stats(input: &mut &[u8]) -> Result<RedStats, StoreError> {
-        read_red(input)
-    }
-    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError> {
-        skip_numbers(input, 5)?;
-        skip_latency(input)
-    }
     fn key_parts(service: &Arc<str>) -> Vec<String> {
         vec![service.to_string()]
     }
@@ -276,19 +299,6 @@ impl Family for OperationBucket {
     }
     fn assemble(start: u64, (service, operation): Self::Key, stats: RedStats) -> Self {
         OperationBucket { bucket_start_unix_secs: start, service, operation, stats }
-    }
-    fn merge(into: &mut RedStats, other: &RedStats) {
-        into.merge(other)
-    }
-    fn write_stats(stats: &RedStats, out: &mut Vec<u8>) {
-        write_red(stats, out)
-    }
-    fn read_stats(input: &mut &[u8]) -> Result<RedStats, StoreError> {
-        read_red(input)
-    }
-    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError> {
-        skip_numbers(input, 5)?;
-        skip_latency(input)
     }
     fn key_parts((service, operation): &Self::Key) -> Vec<String> {
         vec![service.to_string(), operation.to_string()]
@@ -334,23 +344,6 @@ impl Family for CallerBucket {
             kept: c.kept,
         }
     }
-    fn merge(into: &mut CallerCounts, other: &CallerCounts) {
-        into.calls += other.calls;
-        into.errors += other.errors;
-        into.caller_failures += other.caller_failures;
-        into.kept += other.kept;
-    }
-    fn write_stats(c: &CallerCounts, out: &mut Vec<u8>) {
-        for n in [c.calls, c.errors, c.caller_failures, c.kept] {
-            encode_varint(n, out);
-        }
-    }
-    fn read_stats(input: &mut &[u8]) -> Result<CallerCounts, StoreError> {
-        Ok(CallerCounts { calls: number(input)?, errors: number(input)?, caller_failures: number(input)?, kept: number(input)? })
-    }
-    fn skip_stats(input: &mut &[u8]) -> Result<(), StoreError> {
-        skip_numbers(input, 4)
-    }
     fn key_parts((caller, service, operation): &Self::Key) -> Vec<String> {
         vec![caller.to_string(), service.to_string(), operation.to_string()]
     }
@@ -383,24 +376,25 @@ mod tests {
     #[test]
     fn a_block_reads_back_what_was_written_and_sorted_by_id() {
         let mut entries = vec![(900, edge_stats(3, 1_500)), (7, edge_stats(1, 40_000)), (8, edge_stats(1_000_000, 1))];
-        let body = encode_block::<EdgeBucket>(&mut entries);
+        let body = encode_block(entries.clone());
+        entries.sort_by_key(|(id, _)| *id);
         let mut read = Vec::new();
-        decode_block::<EdgeBucket>(&body, None, |id, stats| read.push((id, stats))).unwrap();
+        decode_block::<EdgeStats>(&body, None, |id, stats| read.push((id, stats))).unwrap();
         assert_eq!(read, entries, "sorted by id on writing");
         assert_eq!(read.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [7, 8, 900]);
         let mut wanted = Vec::new();
-        decode_block::<EdgeBucket>(&body, Some(&HashSet::from([8, 900])), |id, stats| wanted.push((id, stats))).unwrap();
+        decode_block::<EdgeStats>(&body, Some(&HashSet::from([8, 900])), |id, stats| wanted.push((id, stats))).unwrap();
         assert_eq!(wanted, entries[1..], "the others stepped over");
     }
 
     #[test]
     fn a_cut_or_unknown_block_is_corrupt_not_a_panic() {
-        let body = encode_block::<EdgeBucket>(&mut [(1, edge_stats(3, 1_500))]);
+        let body = encode_block(vec![(1, edge_stats(3, 1_500))]);
         for cut in 1..body.len() {
-            assert!(matches!(decode_block::<EdgeBucket>(&body[..cut], None, |_, _| {}), Err(StoreError::Corrupt(_))), "cut at {cut}");
+            assert!(matches!(decode_block::<EdgeStats>(&body[..cut], None, |_, _| {}), Err(StoreError::Corrupt(_))), "cut at {cut}");
         }
-        assert!(matches!(decode_block::<EdgeBucket>(&[9, 0], None, |_, _| {}), Err(StoreError::Corrupt(_))));
-        assert!(matches!(decode_block::<EdgeBucket>(&[], None, |_, _| {}), Err(StoreError::Corrupt(_))));
+        assert!(matches!(decode_block::<EdgeStats>(&[9, 0], None, |_, _| {}), Err(StoreError::Corrupt(_))));
+        assert!(matches!(decode_block::<EdgeStats>(&[], None, |_, _| {}), Err(StoreError::Corrupt(_))));
     }
 
     #[test]

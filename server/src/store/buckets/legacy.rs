@@ -15,14 +15,13 @@ use futures::TryStreamExt;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::family::{self, CallerCounts};
+use super::family::{CallerCounts, Family};
 use super::plan::Resolution;
-use super::series::HasSeries;
 use super::{Merged, insert_block};
 use crate::store::{Store, StoreError, count, text};
 
 /// A family's legacy row: the columns after `bucket_start`, and how to read them.
-trait Legacy: HasSeries {
+trait Legacy: Family {
     const COLUMNS: &'static str;
     fn read_legacy(row: &AnyRow) -> Result<(Self::Key, Self::Stats), StoreError>;
 }
@@ -162,11 +161,10 @@ impl Store {
                 for row in sqlx::query(&sql).bind(start).fetch_all(&mut *tx).await? {
                     let (key, stats) = F::read_legacy(&row)?;
                     let id = ids.get(&key).copied().ok_or_else(|| StoreError::Corrupt(format!("no series id for a {} key", F::NAME)))?;
-                    merged.add::<F>(id, stats);
+                    merged.add(id, stats);
                     converted += 1;
                 }
-                let body = family::encode_block::<F>(&mut merged.0.into_iter().collect::<Vec<_>>());
-                insert_block(&mut tx, F::NAME, resolution, *start, &body).await?;
+                insert_block(&mut tx, F::NAME, resolution, *start, &merged.into_block()).await?;
                 if i % 500 == 499 {
                     tracing::info!(
                         "observed traffic: `{table}`: {} of {} buckets converted ({:.0} s)",

@@ -30,10 +30,10 @@ mod legacy;
 pub(super) mod plan;
 mod series;
 
+use family::BlockStats;
 pub(crate) use family::Family;
 use plan::{Levels, Resolution, plan};
-pub(super) use series::HasSeries;
-pub(crate) use series::{FamilySeries, SeriesCache};
+pub(crate) use series::SeriesCache;
 
 /// Which keys of a family a read takes, besides their time range.
 #[derive(Clone, Copy, Debug)]
@@ -63,21 +63,33 @@ pub struct RollupReport {
 }
 
 /// Entries merged by series id.
-struct Merged<S>(HashMap<u32, S>);
+pub(super) struct Merged<S>(HashMap<u32, S>);
 
-impl<S: Clone> Merged<S> {
-    fn new() -> Self {
+impl<S: BlockStats> Merged<S> {
+    pub(super) fn new() -> Self {
         Self(HashMap::new())
     }
 
-    fn add<F: Family<Stats = S>>(&mut self, id: u32, stats: S) {
+    pub(super) fn add(&mut self, id: u32, stats: S) {
         match self.0.get_mut(&id) {
-            Some(kept) => F::merge(kept, &stats),
+            Some(kept) => kept.add(&stats),
             None => {
                 self.0.insert(id, stats);
             }
         }
     }
+
+    pub(super) fn into_block(self) -> Vec<u8> {
+        family::encode_block(self.0.into_iter().collect())
+    }
+}
+
+/// Observed traffic's families (SLO totals are blocks too), as `$1`–`$4`
+/// of a query bound by [`traffic_families`].
+const TRAFFIC_FAMILIES: &str = "family IN ($1, $2, $3, $4)";
+
+fn traffic_families(query: &str) -> super::insert::AnyQuery<'_> {
+    sqlx::query(query).bind(EdgeBucket::NAME).bind(ServiceBucket::NAME).bind(OperationBucket::NAME).bind(CallerBucket::NAME)
 }
 
 impl Store {
@@ -100,7 +112,7 @@ impl Store {
     }
 
     /// Minute blocks of `buckets` (one per minute they start in), their keys' series created first.
-    async fn blocks_of<F: HasSeries>(&self, buckets: &[F]) -> Result<Vec<(&'static str, i64, Vec<u8>)>, StoreError> {
+    async fn blocks_of<F: Family>(&self, buckets: &[F]) -> Result<Vec<(&'static str, i64, Vec<u8>)>, StoreError> {
         if buckets.is_empty() {
             return Ok(Vec::new());
         }
@@ -109,12 +121,9 @@ impl Store {
         for bucket in buckets {
             let start = Resolution::Minute.floor(bucket.start() as i64);
             let id = ids.get(&bucket.key()).copied().ok_or_else(|| StoreError::Corrupt(format!("no series id for a {} key", F::NAME)))?;
-            minutes.entry(start).or_insert_with(Merged::new).add::<F>(id, bucket.stats());
+            minutes.entry(start).or_insert_with(Merged::new).add(id, bucket.stats());
         }
-        Ok(minutes
-            .into_iter()
-            .map(|(start, merged)| (F::NAME, start, family::encode_block::<F>(&mut merged.0.into_iter().collect::<Vec<_>>())))
-            .collect())
+        Ok(minutes.into_iter().map(|(start, merged)| (F::NAME, start, merged.into_block())).collect())
     }
 
     /// Every edge with traffic in buckets starting at or after `since`, its
@@ -153,8 +162,7 @@ impl Store {
             *seen = (*seen).max(start);
         })
         .await?;
-        let keys = self.keys_of::<OperationBucket>(last_seen.keys().copied().collect::<Vec<_>>().into_iter()).await?;
-        Ok(last_seen.into_iter().filter_map(|(id, at)| Some((keys.get(&id)?.1.to_string(), at))).collect())
+        Ok(self.named::<OperationBucket, _>(last_seen).await?.into_iter().map(|((_, operation), at)| (operation.to_string(), at)).collect())
     }
 
     /// One service's operations with traffic in buckets starting at or after
@@ -208,25 +216,24 @@ impl Store {
     }
 
     /// The buckets of family `F` from `since` to now merged per key.
-    async fn merged_since<F: HasSeries>(&self, since: i64, rows: Rows<'_>) -> Result<Vec<F>, StoreError> {
+    async fn merged_since<F: Family>(&self, since: i64, rows: Rows<'_>) -> Result<Vec<F>, StoreError> {
         let mut merged = Merged::new();
-        self.each_entry::<F>(since, rows, |_, id, stats| merged.add::<F>(id, stats)).await?;
-        let keys = self.keys_of::<F>(merged.0.keys().copied().collect::<Vec<_>>().into_iter()).await?;
-        Ok(merged.0.into_iter().filter_map(|(id, stats)| Some(F::assemble(since.max(0) as u64, keys.get(&id)?.clone(), stats))).collect())
+        self.each_entry::<F>(since, rows, |_, id, stats| merged.add(id, stats)).await?;
+        let named = self.named::<F, _>(merged.0).await?;
+        Ok(named.into_iter().map(|(key, stats)| F::assemble(since.max(0) as u64, key, stats)).collect())
     }
 
     /// Minute buckets of `F` for `rows` starting in `from..to`, merged per
     /// minute and key; by minute.
-    async fn minutes_of<F: HasSeries>(&self, rows: Rows<'_>, from: i64, to: i64) -> Result<Vec<F>, StoreError> {
-        self.refresh_series::<F>(false).await?;
-        let wanted = self.ids_matching::<F>(rows);
+    async fn minutes_of<F: Family>(&self, rows: Rows<'_>, from: i64, to: i64) -> Result<Vec<F>, StoreError> {
+        let wanted = self.wanted::<F>(rows).await?;
         let mut minutes: BTreeMap<i64, Merged<F::Stats>> = BTreeMap::new();
         self.each_block::<F>(Resolution::Minute, from, to, wanted.as_ref(), |start, id, stats| {
-            minutes.entry(start).or_insert_with(Merged::new).add::<F>(id, stats)
+            minutes.entry(start).or_insert_with(Merged::new).add(id, stats)
         })
         .await?;
-        let ids: HashSet<u32> = minutes.values().flat_map(|m| m.0.keys().copied()).collect();
-        let keys = self.keys_of::<F>(ids.into_iter().collect::<Vec<_>>().into_iter()).await?;
+        let ids: Vec<u32> = minutes.values().flat_map(|m| m.0.keys().copied()).collect::<HashSet<_>>().into_iter().collect();
+        let keys = self.keys_of::<F>(&ids).await?;
         let mut buckets = Vec::new();
         for (start, merged) in minutes {
             buckets.extend(merged.0.into_iter().filter_map(|(id, stats)| Some(F::assemble(start as u64, keys.get(&id)?.clone(), stats))));
@@ -236,18 +243,19 @@ impl Store {
 
     /// Calls `take` with every entry of the blocks that cover `since` to
     /// now, with its block's start.
-    async fn each_entry<F: HasSeries>(
-        &self,
-        since: i64,
-        rows: Rows<'_>,
-        mut take: impl FnMut(i64, u32, F::Stats),
-    ) -> Result<(), StoreError> {
-        self.refresh_series::<F>(false).await?;
-        let wanted = self.ids_matching::<F>(rows);
+    async fn each_entry<F: Family>(&self, since: i64, rows: Rows<'_>, mut take: impl FnMut(i64, u32, F::Stats)) -> Result<(), StoreError> {
+        let wanted = self.wanted::<F>(rows).await?;
         for (resolution, from, to) in plan(since, &self.levels().await?) {
             self.each_block::<F>(resolution, from, to, wanted.as_ref(), &mut take).await?;
         }
         Ok(())
+    }
+
+    /// The ids a read of `rows` takes (`None`: every one), from the series
+    /// as they are now (another replica may have added some).
+    async fn wanted<F: Family>(&self, rows: Rows<'_>) -> Result<Option<HashSet<u32>>, StoreError> {
+        self.refresh_series::<F>(false).await?;
+        Ok(self.ids_matching::<F>(rows))
     }
 
     /// Calls `take` with each entry (of `wanted` ids, if given) of `F`'s
@@ -271,7 +279,7 @@ impl Store {
         while let Some(row) = stream.try_next().await? {
             let start: i64 = row.try_get("bucket_start")?;
             let body: Vec<u8> = row.try_get("body")?;
-            family::decode_block::<F>(&body, wanted, |id, stats| take(start, id, stats))?;
+            family::decode_block(&body, wanted, |id, stats| take(start, id, stats))?;
             // A block is a millisecond of decoding: let exports and other
             // requests on this worker run between blocks.
             tokio::task::yield_now().await;
@@ -373,19 +381,10 @@ impl Store {
         }
         // Only the buckets that hold blocks: spans from a client whose clock
         // is years behind must not make a roll-up walk those years.
-        let starts = sqlx::query(
-            "SELECT DISTINCT bucket_start FROM blocks WHERE resolution = $1 AND bucket_start >= $2 AND bucket_start < $3
-             AND family IN ($4, $5, $6, $7)",
-        )
-        .bind(finer.seconds())
-        .bind(done)
-        .bind(until)
-        .bind(EdgeBucket::NAME)
-        .bind(ServiceBucket::NAME)
-        .bind(OperationBucket::NAME)
-        .bind(CallerBucket::NAME)
-        .fetch_all(&mut *tx)
-        .await?;
+        let sql = format!(
+            "SELECT DISTINCT bucket_start FROM blocks WHERE {TRAFFIC_FAMILIES} AND resolution = $5 AND bucket_start >= $6 AND bucket_start < $7"
+        );
+        let starts = traffic_families(&sql).bind(finer.seconds()).bind(done).bind(until).fetch_all(&mut *tx).await?;
         let mut spans = std::collections::BTreeSet::new();
         for row in starts {
             spans.insert(into.floor(row.try_get::<i64, _>("bucket_start")?));
@@ -433,11 +432,11 @@ impl Store {
         drop(rows);
         for (at, body) in bodies {
             blocks += 1;
-            family::decode_block::<F>(&body, None, |id, stats| {
+            family::decode_block(&body, None, |id, stats: F::Stats| {
                 if finer == Resolution::Minute {
-                    minutes.entry(at).or_insert_with(Merged::new).add::<F>(id, stats.clone());
+                    minutes.entry(at).or_insert_with(Merged::new).add(id, stats.clone());
                 }
-                whole.add::<F>(id, stats);
+                whole.add(id, stats);
             })?;
         }
         if whole.0.is_empty() {
@@ -453,31 +452,17 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
             for (at, merged) in minutes {
-                insert_block(
-                    tx,
-                    F::NAME,
-                    Resolution::Minute,
-                    at,
-                    &family::encode_block::<F>(&mut merged.0.into_iter().collect::<Vec<_>>()),
-                )
-                .await?;
+                insert_block(tx, F::NAME, Resolution::Minute, at, &merged.into_block()).await?;
             }
             replaced = blocks;
         }
-        insert_block(tx, F::NAME, into, start, &family::encode_block::<F>(&mut whole.0.into_iter().collect::<Vec<_>>())).await?;
+        insert_block(tx, F::NAME, into, start, &whole.into_block()).await?;
         Ok(replaced)
     }
 
     async fn oldest_block(&self, resolution: Resolution) -> Result<Option<i64>, StoreError> {
-        // Observed traffic's families only (SLO totals are blocks too).
-        let row = sqlx::query("SELECT MIN(bucket_start) AS oldest FROM blocks WHERE resolution = $1 AND family IN ($2, $3, $4, $5)")
-            .bind(resolution.seconds())
-            .bind(EdgeBucket::NAME)
-            .bind(ServiceBucket::NAME)
-            .bind(OperationBucket::NAME)
-            .bind(CallerBucket::NAME)
-            .fetch_one(&self.pool)
-            .await?;
+        let sql = format!("SELECT MIN(bucket_start) AS oldest FROM blocks WHERE {TRAFFIC_FAMILIES} AND resolution = $5");
+        let row = traffic_families(&sql).bind(resolution.seconds()).fetch_one(&self.pool).await?;
         Ok(row.try_get::<Option<i64>, _>("oldest")?)
     }
 }
@@ -490,10 +475,10 @@ pub(super) async fn insert_block(
     body: &[u8],
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO blocks (family, resolution, bucket_start, body) VALUES ($1, $2, $3, $4)")
-        .bind(family.to_string())
+        .bind(family)
         .bind(resolution.seconds())
         .bind(start)
-        .bind(body.to_vec())
+        .bind(body)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -3,9 +3,9 @@
 //! database gives, so replicas agree on them. Each store holds the ids it
 //! has seen in memory, both ways.
 
+use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
 
-use collector::{CallerBucket, EdgeBucket, OperationBucket, ServiceBucket};
 use sqlx::Row;
 
 use super::Rows;
@@ -38,68 +38,44 @@ impl<K: Clone + Eq + std::hash::Hash> FamilySeries<K> {
     }
 }
 
-/// Every family's series.
+/// Every family's series, by the family's type (each kept as its own
+/// `FamilySeries<F::Key>`).
 #[derive(Default)]
-pub(crate) struct SeriesCache {
-    pub edges: FamilySeries<collector::Edge>,
-    pub services: FamilySeries<<ServiceBucket as Family>::Key>,
-    pub operations: FamilySeries<<OperationBucket as Family>::Key>,
-    pub callers: FamilySeries<<CallerBucket as Family>::Key>,
-    /// SLO series (`store::slos`).
-    pub slos: FamilySeries<std::sync::Arc<str>>,
-}
+pub(crate) struct SeriesCache(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
 
-/// Where a family's series live in the cache.
-pub(crate) trait HasSeries: Family {
-    fn series(cache: &SeriesCache) -> &FamilySeries<Self::Key>;
-    fn series_mut(cache: &mut SeriesCache) -> &mut FamilySeries<Self::Key>;
-}
-
-impl HasSeries for EdgeBucket {
-    fn series(cache: &SeriesCache) -> &FamilySeries<Self::Key> {
-        &cache.edges
+impl SeriesCache {
+    fn of<F: Family>(&self) -> Option<&FamilySeries<F::Key>> {
+        self.0.get(&TypeId::of::<F>())?.downcast_ref()
     }
-    fn series_mut(cache: &mut SeriesCache) -> &mut FamilySeries<Self::Key> {
-        &mut cache.edges
+
+    fn of_mut<F: Family>(&mut self) -> &mut FamilySeries<F::Key> {
+        self.0
+            .entry(TypeId::of::<F>())
+            .or_insert_with(|| Box::new(FamilySeries::<F::Key>::default()))
+            .downcast_mut()
+            .expect("a slot holds the series of the family it is keyed by")
     }
 }
 
-impl HasSeries for ServiceBucket {
-    fn series(cache: &SeriesCache) -> &FamilySeries<Self::Key> {
-        &cache.services
-    }
-    fn series_mut(cache: &mut SeriesCache) -> &mut FamilySeries<Self::Key> {
-        &mut cache.services
-    }
-}
-
-impl HasSeries for OperationBucket {
-    fn series(cache: &SeriesCache) -> &FamilySeries<Self::Key> {
-        &cache.operations
-    }
-    fn series_mut(cache: &mut SeriesCache) -> &mut FamilySeries<Self::Key> {
-        &mut cache.operations
-    }
-}
-
-impl HasSeries for CallerBucket {
-    fn series(cache: &SeriesCache) -> &FamilySeries<Self::Key> {
-        &cache.callers
-    }
-    fn series_mut(cache: &mut SeriesCache) -> &mut FamilySeries<Self::Key> {
-        &mut cache.callers
-    }
+/// A row of `series`: its id and its key.
+fn series_row<F: Family>(row: &sqlx::any::AnyRow) -> Result<(u32, F::Key), StoreError> {
+    let id: i64 = row.try_get("id")?;
+    let id = u32::try_from(id).map_err(|_| StoreError::Corrupt(format!("series id {id} out of range")))?;
+    Ok((id, key_from_text::<F>(&row.try_get::<String, _>("key")?)?))
 }
 
 impl Store {
-    fn with_series<F: HasSeries, T>(&self, read: impl FnOnce(&FamilySeries<F::Key>) -> T) -> T {
+    fn with_series<F: Family, T>(&self, read: impl FnOnce(&FamilySeries<F::Key>) -> T) -> T {
         let cache = self.series.read().unwrap_or_else(|poisoned| poisoned.into_inner());
-        read(F::series(&cache))
+        match cache.of::<F>() {
+            Some(series) => read(series),
+            None => read(&FamilySeries::default()),
+        }
     }
 
-    fn learn_series<F: HasSeries>(&self, learned: Vec<(u32, F::Key)>) {
+    fn learn_series<F: Family>(&self, learned: Vec<(u32, F::Key)>) {
         let mut cache = self.series.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let series = F::series_mut(&mut cache);
+        let series = cache.of_mut::<F>();
         for (id, key) in learned {
             series.learn(id, key);
         }
@@ -107,23 +83,18 @@ impl Store {
 
     /// Reads the family's series added since the last read (`everything`:
     /// all of them, for ids another replica committed out of order).
-    pub(crate) async fn refresh_series<F: HasSeries>(&self, everything: bool) -> Result<(), StoreError> {
+    pub(crate) async fn refresh_series<F: Family>(&self, everything: bool) -> Result<(), StoreError> {
         let after = if everything { 0 } else { self.with_series::<F, _>(|s| s.loaded_to) };
         let rows =
             sqlx::query("SELECT id, key FROM series WHERE family = $1 AND id > $2").bind(F::NAME).bind(after).fetch_all(&self.pool).await?;
-        let mut learned = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: i64 = row.try_get("id")?;
-            let id = u32::try_from(id).map_err(|_| StoreError::Corrupt(format!("series id {id} out of range")))?;
-            learned.push((id, key_from_text::<F>(&row.try_get::<String, _>("key")?)?));
-        }
+        let learned = rows.iter().map(series_row::<F>).collect::<Result<_, _>>()?;
         self.learn_series::<F>(learned);
         Ok(())
     }
 
     /// The ids of `keys`, created where new. Committed on their own, before
     /// the blocks that use them: an id is never given to two keys.
-    pub(crate) async fn ids_of<F: HasSeries>(&self, keys: HashSet<F::Key>) -> Result<HashMap<F::Key, u32>, StoreError> {
+    pub(crate) async fn ids_of<F: Family>(&self, keys: HashSet<F::Key>) -> Result<HashMap<F::Key, u32>, StoreError> {
         let (mut ids, missing): (HashMap<F::Key, u32>, Vec<F::Key>) = self.with_series::<F, _>(|series| {
             let mut ids = HashMap::with_capacity(keys.len());
             let mut missing = Vec::new();
@@ -157,9 +128,7 @@ impl Store {
                 select = select.bind(text.clone());
             }
             for row in select.fetch_all(&self.pool).await? {
-                let id: i64 = row.try_get("id")?;
-                let id = u32::try_from(id).map_err(|_| StoreError::Corrupt(format!("series id {id} out of range")))?;
-                learned.push((id, key_from_text::<F>(&row.try_get::<String, _>("key")?)?));
+                learned.push(series_row::<F>(&row)?);
             }
         }
         for (id, key) in &learned {
@@ -170,7 +139,7 @@ impl Store {
     }
 
     /// The ids whose keys a read of `rows` takes (`None`: every one).
-    pub(super) fn ids_matching<F: HasSeries>(&self, rows: Rows<'_>) -> Option<HashSet<u32>> {
+    pub(super) fn ids_matching<F: Family>(&self, rows: Rows<'_>) -> Option<HashSet<u32>> {
         if matches!(rows, Rows::All) {
             return None;
         }
@@ -178,15 +147,22 @@ impl Store {
     }
 
     /// The keys of `ids`; an id not known yet is read again from the table.
-    pub(crate) async fn keys_of<F: HasSeries>(&self, ids: impl Iterator<Item = u32> + Clone) -> Result<HashMap<u32, F::Key>, StoreError> {
+    pub(crate) async fn keys_of<F: Family>(&self, ids: &[u32]) -> Result<HashMap<u32, F::Key>, StoreError> {
         for attempt in 0..3 {
             let found: Option<HashMap<u32, F::Key>> =
-                self.with_series::<F, _>(|series| ids.clone().map(|id| series.key(id).map(|key| (id, key.clone()))).collect());
+                self.with_series::<F, _>(|series| ids.iter().map(|&id| series.key(id).map(|key| (id, key.clone()))).collect());
             if let Some(found) = found {
                 return Ok(found);
             }
             self.refresh_series::<F>(attempt > 0).await?;
         }
         Err(StoreError::Corrupt(format!("a {} block names a series that does not exist", F::NAME)))
+    }
+
+    /// `by_id`'s values under their series' keys.
+    pub(crate) async fn named<F: Family, T>(&self, by_id: HashMap<u32, T>) -> Result<Vec<(F::Key, T)>, StoreError> {
+        let ids: Vec<u32> = by_id.keys().copied().collect();
+        let mut keys = self.keys_of::<F>(&ids).await?;
+        Ok(by_id.into_iter().filter_map(|(id, value)| Some((keys.remove(&id)?, value))).collect())
     }
 }
