@@ -192,11 +192,11 @@ async fn run(pinned: bool) {
                 })
                 .collect(),
         );
-        let before = meridian.metric(&client, "meridian_spans_received_total").await;
+        let before: u64 = meridian.metric(&client, "meridian_spans_received_total").await;
         let (started, cpu_before) = (Instant::now(), meridian.cpu_seconds());
         let (accepted, sent_spans, refused) = drive(&meridian, transport, payloads).await;
         let (seconds, cpu) = (started.elapsed().as_secs_f64(), meridian.cpu_seconds() - cpu_before);
-        let counted = meridian.metric(&client, "meridian_spans_received_total").await - before;
+        let counted = meridian.metric::<u64>(&client, "meridian_spans_received_total").await - before;
         assert_eq!(counted, sent_spans, "{name}: the server counts every span of every accepted request");
         println!(
             "{name:<20} {accepted:>7} requests ({refused} refused) {:>10.0} spans/s ({:.0}% of bare decode); server counted {counted} = sent",
@@ -227,12 +227,12 @@ async fn run(pinned: bool) {
             format!("http://{}/v1/traces", meridian.otlp_http),
         ),
     ] {
-        let before = meridian.metric(&client, "meridian_spans_received_total").await;
+        let before: u64 = meridian.metric(&client, "meridian_spans_received_total").await;
         let cpu_before = meridian.cpu_seconds();
         match h2load(&args, body, &url) {
             Some((succeeded, seconds)) => {
                 let cpu = meridian.cpu_seconds() - cpu_before;
-                let counted = meridian.metric(&client, "meridian_spans_received_total").await - before;
+                let counted = meridian.metric::<u64>(&client, "meridian_spans_received_total").await - before;
                 let expected = succeeded * spans[0];
                 println!(
                     "{name:<20} {succeeded:>7} requests {:>10.0} spans/s; server counted {counted} (expected {expected}: {})",
@@ -270,7 +270,7 @@ async fn in_flight(database: &str, client: &reqwest::Client) {
         meridian.export(client, &request).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await; // a flush or two
-    let pending = meridian.metric(client, "meridian_spans_pending").await;
+    let pending: u64 = meridian.metric(client, "meridian_spans_pending").await;
     println!(
         "{traces} traces in flight: {pending} halves pending, server RSS {:.0} MiB (peak {:.0} MiB)",
         meridian.rss_mib(),

@@ -294,8 +294,10 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     if write_tokens.is_empty() {
         tracing::info!("API writes are disabled; set --api-token to allow registering locations");
     }
+    let ingest_cpu = collector::receiver::cpu::CpuMeter::default();
     let http_config = HttpConfig {
         pipeline: pipeline.clone(),
+        ingest_cpu: ingest_cpu.clone(),
         write_tokens,
         demo_fleet,
         site_root: config.site_root.clone(),
@@ -315,13 +317,19 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         tasks: Vec::new(),
     };
 
-    for (socket, router, name) in [(web_listener, app, "the web port"), (http_listener, otlp_http, "OTLP/HTTP")] {
-        tasks.push(tokio::spawn(listener::serve_router(socket, router, listening.clone(), name, shutdown.clone().cancelled_owned())));
+    // The OTLP ports' connections and the flusher are ingest; exports to the
+    // web port's /v1/traces are counted with the pages.
+    let ingesting = ListenerConfig { cpu: Some(ingest_cpu.clone()), ..listening.clone() };
+    for (socket, router, limits, name) in
+        [(web_listener, app, listening, "the web port"), (http_listener, otlp_http, ingesting.clone(), "OTLP/HTTP")]
+    {
+        tasks.push(tokio::spawn(listener::serve_router(socket, router, limits, name, shutdown.clone().cancelled_owned())));
     }
     let grpc = collector::receiver::grpc::GrpcReceiver::new(pipeline.clone(), &receiver);
-    tasks.push(tokio::spawn(grpc.serve(grpc_listener, listening, shutdown.clone().cancelled_owned())));
+    tasks.push(tokio::spawn(grpc.serve(grpc_listener, ingesting, shutdown.clone().cancelled_owned())));
     tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, leadership, shutdown.clone())));
-    tasks.push(tokio::spawn(traffic::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone())));
+    let flusher = traffic::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone());
+    tasks.push(tokio::spawn(ingest_cpu.meter(flusher)));
 
     tracing::info!(
         "Meridian is up: UI and API {scheme}://{}  OTLP/gRPC {}{}  OTLP/HTTP {scheme}://{}/v1/traces",

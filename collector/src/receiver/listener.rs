@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use http::{Request, Response};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
@@ -37,6 +37,8 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use super::cpu::{CpuMeter, Executor};
 
 /// How long calls in flight may take to finish once shutdown begins.
 pub const DRAIN: Duration = Duration::from_secs(10);
@@ -58,6 +60,8 @@ pub struct ListenerConfig {
     pub idle_timeout: Duration,
     /// TLS on every listener; `None`: plain TCP.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Counts the CPU its connections take (the OTLP listeners': ingest).
+    pub cpu: Option<CpuMeter>,
 }
 
 impl Default for ListenerConfig {
@@ -67,6 +71,7 @@ impl Default for ListenerConfig {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             tls: None,
+            cpu: None,
         }
     }
 }
@@ -121,7 +126,7 @@ where
 {
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let (stop, stopping) = watch::channel(false);
-    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(Executor { meter: config.cpu.clone() });
     builder.http1().timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
@@ -158,7 +163,7 @@ where
         let _ = tcp.set_nodelay(true);
         let (builder, service, stopping, tls) = (builder.clone(), service.clone(), stopping.clone(), tls.clone());
         let (header_read_timeout, idle_timeout) = (config.header_read_timeout, config.idle_timeout);
-        tokio::spawn(async move {
+        let connection = async move {
             let _slot = slot;
             let Some(tls) = tls else {
                 return serve_connection(tcp, &builder, service, idle_timeout, stopping, what).await;
@@ -168,7 +173,11 @@ where
                 Ok(Err(error)) => tracing::debug!("{what}: TLS handshake failed: {error}"),
                 Err(_) => tracing::debug!("{what}: TLS handshake not finished within {header_read_timeout:?}"),
             }
-        });
+        };
+        match &config.cpu {
+            Some(meter) => tokio::spawn(meter.meter(connection)),
+            None => tokio::spawn(connection),
+        };
     }
     drop(listener);
     let _ = stop.send(true);
@@ -183,7 +192,7 @@ where
 /// `idle_timeout` or when `stopping` says so, then given [`DRAIN`].
 async fn serve_connection<T, S, B>(
     io: T,
-    builder: &auto::Builder<TokioExecutor>,
+    builder: &auto::Builder<Executor>,
     service: S,
     idle_timeout: Duration,
     mut stopping: watch::Receiver<bool>,

@@ -1,6 +1,7 @@
 //! Thin OTLP adapters: decode the transport, call [`crate::Pipeline::export`],
 //! encode the answer. No graph logic lives here.
 
+pub mod cpu;
 pub mod grpc;
 pub mod http;
 pub mod listener;

@@ -104,12 +104,7 @@ impl Meridian {
 
     /// CPU time the server has used so far (user + system), in seconds.
     pub fn cpu_seconds(&self) -> f64 {
-        // Fields 14 and 15 of /proc/PID/stat, after the parenthesised name,
-        // in clock ticks (100 a second on Linux).
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
-        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        let ticks: u64 = after_name.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<u64>().ok()).sum();
-        ticks as f64 / 100.0
+        cpu_of_stat(&format!("/proc/{}/stat", self.child.id()))
     }
 
     /// Waits until the API answers (the catalog is loaded and serving).
@@ -136,7 +131,7 @@ impl Meridian {
     }
 
     /// One counter or gauge from `/metrics`.
-    pub async fn metric(&self, client: &reqwest::Client, name: &str) -> u64 {
+    pub async fn metric<T: std::str::FromStr>(&self, client: &reqwest::Client, name: &str) -> T {
         let text = client.get(format!("{}/metrics", self.base)).send().await.expect("GET /metrics").text().await.expect("metrics body");
         text.lines()
             .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
@@ -150,4 +145,13 @@ impl Drop for Meridian {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// User plus system CPU seconds in a `/proc/.../stat` file: fields 14 and 15,
+/// after the parenthesised name, in clock ticks (100 a second on Linux).
+fn cpu_of_stat(path: &str) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name.split_whitespace().skip(11).take(2).filter_map(|t| t.parse::<u64>().ok()).sum();
+    ticks as f64 / 100.0
 }

@@ -300,6 +300,7 @@ impl From<ServeArgs> for ServeConfig {
                 header_read_timeout: Duration::from_secs(args.header_read_timeout_secs),
                 idle_timeout: Duration::from_secs(args.idle_timeout_secs),
                 tls: None,
+                cpu: None,
             },
             tls: args.tls_cert.zip(args.tls_key),
             max_event_streams: args.max_event_streams,

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod self_telemetry;
 pub mod web;
 
+use collector::receiver::cpu::CpuMeter;
 use std::sync::Arc;
 
 use axum::Router;
@@ -28,6 +29,8 @@ pub const DEFAULT_MAX_EVENT_STREAMS: usize = 256;
 /// What the adapters on the web port need besides the core.
 pub struct HttpConfig {
     pub pipeline: Arc<Pipeline>,
+    /// The CPU the OTLP listeners and the flusher take (`/metrics`).
+    pub ingest_cpu: CpuMeter,
     pub write_tokens: Tokens,
     /// Demo mode: the fleet's control endpoint.
     pub demo_fleet: Option<DemoFleet>,
@@ -43,8 +46,13 @@ pub struct HttpConfig {
 /// Meridian does not feed on its own exports).
 pub fn router(core: Core, config: HttpConfig, otlp_http: Router) -> Router {
     let streams = Arc::new(tokio::sync::Semaphore::new(config.max_event_streams));
-    let api =
-        api::router(api::ApiState { core: core.clone(), pipeline: config.pipeline, write_tokens: config.write_tokens.clone(), streams });
+    let api = api::router(api::ApiState {
+        core: core.clone(),
+        pipeline: config.pipeline,
+        ingest_cpu: config.ingest_cpu,
+        write_tokens: config.write_tokens.clone(),
+        streams,
+    });
     let app = web::router(web::shared_port(core, config.write_tokens, config.demo_fleet), &config.site_root);
     let mut routes = api.merge(app);
     if config.trace_requests {

@@ -64,6 +64,10 @@ pub struct Store {
     postgres_url: Option<std::sync::Arc<str>>,
     /// The names of observed traffic's series, by id and back (`buckets`).
     series: std::sync::Arc<std::sync::RwLock<buckets::SeriesCache>>,
+    /// Tags the minute blocks this process's flushes leave open
+    /// (`buckets::write_drained`); unique among the processes sharing a
+    /// database.
+    writer: i64,
 }
 
 impl Store {
@@ -95,7 +99,7 @@ impl Store {
         };
         migrator.run(&pool).await?;
         let postgres_url = (backend == Backend::Postgres).then(|| url.as_str().into());
-        let store = Self { pool, postgres_url, series: Default::default() };
+        let store = Self { pool, postgres_url, series: Default::default(), writer: writer_id() };
         store.convert_legacy_buckets().await?;
         store.convert_legacy_slo_hours().await?;
         Ok(store)
@@ -132,6 +136,16 @@ fn count(row: &sqlx::any::AnyRow, column: &str) -> Result<u64, StoreError> {
 fn text(row: &sqlx::any::AnyRow, column: &str) -> Result<std::sync::Arc<str>, StoreError> {
     use sqlx::Row;
     Ok(std::sync::Arc::from(row.try_get::<String, _>(column)?))
+}
+
+/// A store's writer tag: when it connected (nanoseconds), how many stores
+/// this process connected before and its pid, mixed, so replicas (and the
+/// stores of one test process) never share one.
+fn writer_id() -> i64 {
+    static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let stores = STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ((nanos.wrapping_add(stores) ^ (u64::from(std::process::id()) << 40)) >> 1) as i64
 }
 
 pub fn unix_seconds() -> i64 {

@@ -161,7 +161,8 @@ impl Store {
                 .bind(hour as i64)
                 .execute(&mut **tx)
                 .await?;
-            insert_block(tx, SloHourTotal::NAME, Resolution::Hour, hour as i64, &family::encode_block(block.into_iter().collect())).await?;
+            insert_block(tx, SloHourTotal::NAME, Resolution::Hour, hour as i64, &family::encode_block(block.into_iter().collect()), None)
+                .await?;
         }
         Ok(())
     }

@@ -252,6 +252,45 @@ async fn storage_suite(store: Store, url: &str) {
     let read = store.edges_since(20_000).await.unwrap();
     assert_eq!((read.len(), read.iter().map(|(_, s)| s.requests).sum::<u64>()), (1000, expected));
 
+    // Each flush appends an open block: the writer merges a busy minute's
+    // once four pile up, and closes a minute into one block once it is over
+    // and no longer written to; no count is lost or doubled on the way.
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let blocks_of = |start: u64| {
+        let pool = pool.clone();
+        async move {
+            let rows: Vec<(Option<i64>,)> =
+                sqlx::query_as("SELECT writer FROM blocks WHERE family = 'edge' AND resolution = 60 AND bucket_start = $1")
+                    .bind(start as i64)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            (rows.len(), rows.iter().filter(|(writer,)| writer.is_some()).count())
+        }
+    };
+    let requests_of = |read: Vec<(Edge, EdgeStats)>, source: &str| -> u64 {
+        read.iter().filter(|(edge, _)| &*edge.source.name == source).map(|(_, stats)| stats.requests).sum()
+    };
+    let now = server::store::unix_seconds() as u64;
+    let (current, late) = (now - now % 60, now - now % 60 - 600);
+    for _ in 0..20 {
+        store
+            .write_drained(&Drained {
+                edges: vec![bucket(current, "busy", "t", 1, 0, 100), bucket(late, "behind", "t", 1, 0, 100)],
+                ..Drained::default()
+            })
+            .await
+            .unwrap();
+    }
+    let (blocks, open) = blocks_of(current).await;
+    assert!((1..=4).contains(&blocks) && open == blocks, "20 flushes into this minute: {blocks} blocks, {open} open");
+    assert_eq!(blocks_of(late).await.1, blocks_of(late).await.0, "a minute that is over stays open while it is written to");
+    assert_eq!(requests_of(store.edges_since(late as i64).await.unwrap(), "busy"), 20);
+    store.write_drained(&Drained { edges: vec![bucket(current, "busy", "t", 1, 0, 100)], ..Drained::default() }).await.unwrap();
+    assert_eq!(blocks_of(late).await, (1, 0), "then one closed block");
+    let read = store.edges_since(late as i64).await.unwrap();
+    assert_eq!((requests_of(read.clone(), "behind"), requests_of(read, "busy")), (20, 21));
+
     // API versions: a new one per change, a revert is a change too.
     let definition = |text: &str| server::store::ApiDefinition {
         entity_ref: "api:default/orders".into(),

@@ -47,6 +47,8 @@ pub struct ApiState {
     pub core: Core,
     /// For `/metrics`: the engine's counters.
     pub pipeline: Arc<Pipeline>,
+    /// For `/metrics`: the CPU ingest took.
+    pub ingest_cpu: collector::receiver::cpu::CpuMeter,
     /// Who may write.
     pub write_tokens: Tokens,
     /// One permit per open event stream.
@@ -381,6 +383,10 @@ async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
     body.push_str(&format!(
         "# HELP meridian_leader 1 while this replica leads the others on its database (roll-ups, retention, GitHub, URL refreshes, SLO alerts).\n# TYPE meridian_leader gauge\nmeridian_leader {}\n",
         u8::from(state.core.is_leading())
+    ));
+    body.push_str(&format!(
+        "# HELP meridian_ingest_cpu_seconds_total CPU time the OTLP receivers and the flusher took (thread CPU while their tasks ran).\n# TYPE meridian_ingest_cpu_seconds_total counter\nmeridian_ingest_cpu_seconds_total {:.6}\n",
+        state.ingest_cpu.seconds()
     ));
     overflow_metrics(&state.pipeline.overflow(), &mut body);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)

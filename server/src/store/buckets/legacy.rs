@@ -164,7 +164,7 @@ impl Store {
                     merged.add(id, stats);
                     converted += 1;
                 }
-                insert_block(&mut tx, F::NAME, resolution, *start, &merged.into_block()).await?;
+                insert_block(&mut tx, F::NAME, resolution, *start, &merged.into_block(), None).await?;
                 if i % 500 == 499 {
                     tracing::info!(
                         "observed traffic: `{table}`: {} of {} buckets converted ({:.0} s)",

@@ -3,10 +3,14 @@
 //! row of `blocks` holds every key of one family for one bucket, keys as
 //! ids of `series` (names stored once), stats as varints and sparse
 //! latency histograms ([`family`]). Each flush appends one minute block per
-//! family and minute it saw; once ten minutes are complete (plus a grace
-//! period for late spans) their minute blocks are compacted (one a minute)
-//! and merged into a ten-minute block; complete hours into hour blocks,
-//! complete days into day blocks ([`Store::roll_up`]).
+//! family and minute it saw, tagged as its process's (open); the writer
+//! merges its open blocks of a minute into one when they pile up and once
+//! the minute is over, then clears the tag ([`Store::write_drained`]), so a
+//! read of recent minutes decodes about one block a minute per replica.
+//! Once ten minutes are complete (plus a grace period for late spans) their
+//! minute blocks are compacted (one a minute) and merged into a ten-minute
+//! block; complete hours into hour blocks, complete days into day blocks
+//! ([`Store::roll_up`]).
 //!
 //! A read covers its window with the coarsest aligned blocks each stretch
 //! of it has and finer ones at its edges ([`plan`]), so a 30-day window
@@ -92,8 +96,19 @@ fn traffic_families(query: &str) -> super::insert::AnyQuery<'_> {
     sqlx::query(query).bind(EdgeBucket::NAME).bind(ServiceBucket::NAME).bind(OperationBucket::NAME).bind(CallerBucket::NAME)
 }
 
+/// A writer merges its open blocks of one minute once it has this many: in
+/// a busy minute of a large organisation every flush's block holds most
+/// keys, and each read of it decodes them all.
+const OPEN_BLOCKS_MAX: i64 = 4;
+/// A minute's open blocks are merged and closed this long after it starts:
+/// its end, plus time for exporters' batches and pairing to arrive.
+const CLOSE_MINUTE_AFTER_SECS: i64 = 120;
+
 impl Store {
     /// Writes one drain of the engine in one transaction: all of it or none.
+    /// Its blocks are open (tagged with this store's writer), and the
+    /// writer's open blocks are compacted in the same transaction
+    /// ([`Self::compact_open`]).
     pub async fn write_drained(&self, drained: &Drained) -> Result<(), StoreError> {
         if drained.is_empty() {
             return Ok(());
@@ -103,12 +118,84 @@ impl Store {
         let operations = self.blocks_of(&drained.operations).await?;
         let callers = self.blocks_of(&drained.callers).await?;
         let mut tx = self.pool.begin().await?;
+        let mut written = HashSet::new();
         for (family, start, body) in edges.iter().chain(&services).chain(&operations).chain(&callers) {
-            insert_block(&mut tx, family, Resolution::Minute, *start, body).await?;
+            insert_block(&mut tx, family, Resolution::Minute, *start, body, Some(self.writer)).await?;
+            written.insert((*family, *start));
         }
         self.insert_deploys(&mut tx, drained).await?;
+        self.compact_open(&mut tx, &written, super::unix_seconds()).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Merges this writer's open blocks of a minute into one when there are
+    /// [`OPEN_BLOCKS_MAX`] of them, and closes (merged, untagged) those of
+    /// minutes over for [`CLOSE_MINUTE_AFTER_SECS`] that this flush did not
+    /// write to (a client whose clock is minutes behind keeps writing to
+    /// minutes that are over: they stay open while it does). Only this
+    /// writer's rows are touched, so replicas never merge each other's.
+    async fn compact_open(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        written: &HashSet<(&str, i64)>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let open =
+            sqlx::query("SELECT family, bucket_start, COUNT(*) AS blocks FROM blocks WHERE writer = $1 GROUP BY family, bucket_start")
+                .bind(self.writer)
+                .fetch_all(&mut **tx)
+                .await?;
+        for row in open {
+            let (family, start, blocks): (String, i64, i64) =
+                (row.try_get("family")?, row.try_get("bucket_start")?, row.try_get("blocks")?);
+            let over = start + CLOSE_MINUTE_AFTER_SECS <= now && !written.contains(&(family.as_str(), start));
+            if over && blocks == 1 {
+                sqlx::query("UPDATE blocks SET writer = NULL WHERE writer = $1 AND family = $2 AND bucket_start = $3")
+                    .bind(self.writer)
+                    .bind(&family)
+                    .bind(start)
+                    .execute(&mut **tx)
+                    .await?;
+            } else if over || blocks >= OPEN_BLOCKS_MAX {
+                let writer = (!over).then_some(self.writer);
+                match family.as_str() {
+                    EdgeBucket::NAME => self.merge_open::<EdgeBucket>(tx, start, writer).await?,
+                    ServiceBucket::NAME => self.merge_open::<ServiceBucket>(tx, start, writer).await?,
+                    OperationBucket::NAME => self.merge_open::<OperationBucket>(tx, start, writer).await?,
+                    CallerBucket::NAME => self.merge_open::<CallerBucket>(tx, start, writer).await?,
+                    other => return Err(StoreError::Corrupt(format!("an open block of an unknown family {other:?}"))),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces this writer's open blocks of `F` for the minute at `start`
+    /// with one, tagged `writer` (`None`: closed).
+    async fn merge_open<F: Family>(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        start: i64,
+        writer: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let bodies: Vec<Vec<u8>> = sqlx::query_scalar("SELECT body FROM blocks WHERE writer = $1 AND family = $2 AND bucket_start = $3")
+            .bind(self.writer)
+            .bind(F::NAME)
+            .bind(start)
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut merged = Merged::<F::Stats>::new();
+        for body in &bodies {
+            family::decode_block(body, None, |id, stats| merged.add(id, stats))?;
+        }
+        sqlx::query("DELETE FROM blocks WHERE writer = $1 AND family = $2 AND bucket_start = $3")
+            .bind(self.writer)
+            .bind(F::NAME)
+            .bind(start)
+            .execute(&mut **tx)
+            .await?;
+        insert_block(tx, F::NAME, Resolution::Minute, start, &merged.into_block(), writer).await
     }
 
     /// Minute blocks of `buckets` (one per minute they start in), their keys' series created first.
@@ -379,6 +466,12 @@ impl Store {
             tx.commit().await?;
             return Ok(self.marks().await?.get(into.done_name()).copied().unwrap_or(done));
         }
+        if self.postgres_url.is_some() {
+            // Writers wait until the roll-up commits: a late block a replica
+            // wrote between its read and its delete would be deleted unread.
+            // (SQLite's one writer at a time already makes it so.)
+            sqlx::query("LOCK TABLE blocks IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
+        }
         // Only the buckets that hold blocks: spans from a client whose clock
         // is years behind must not make a roll-up walk those years.
         let sql = format!(
@@ -452,11 +545,11 @@ impl Store {
                 .execute(&mut **tx)
                 .await?;
             for (at, merged) in minutes {
-                insert_block(tx, F::NAME, Resolution::Minute, at, &merged.into_block()).await?;
+                insert_block(tx, F::NAME, Resolution::Minute, at, &merged.into_block(), None).await?;
             }
             replaced = blocks;
         }
-        insert_block(tx, F::NAME, into, start, &whole.into_block()).await?;
+        insert_block(tx, F::NAME, into, start, &whole.into_block(), None).await?;
         Ok(replaced)
     }
 
@@ -467,18 +560,21 @@ impl Store {
     }
 }
 
+/// Inserts a block; `writer` tags a flush's open minute block (`None`: closed).
 pub(super) async fn insert_block(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     family: &str,
     resolution: Resolution,
     start: i64,
     body: &[u8],
+    writer: Option<i64>,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO blocks (family, resolution, bucket_start, body) VALUES ($1, $2, $3, $4)")
+    sqlx::query("INSERT INTO blocks (family, resolution, bucket_start, body, writer) VALUES ($1, $2, $3, $4, $5)")
         .bind(family)
         .bind(resolution.seconds())
         .bind(start)
         .bind(body)
+        .bind(writer)
         .execute(&mut **tx)
         .await?;
     Ok(())

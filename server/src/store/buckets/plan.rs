@@ -6,8 +6,9 @@
 /// one before it once complete.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum Resolution {
-    /// What flushes write (several blocks a minute, one per flush, until the
-    /// ten-minute roll-up compacts them to one).
+    /// What flushes write: a block per flush, merged by their writer into
+    /// one a minute ([`super::Store::write_drained`]); the ten-minute roll-up
+    /// compacts what late spans added.
     Minute,
     TenMinutes,
     Hour,
