@@ -45,8 +45,8 @@ impl<F: Future> Future for Metered<F> {
     }
 }
 
-/// hyper's executor for a listener: HTTP/2 streams run as tasks of their
-/// own, metered like the connection that opened them when a meter is set.
+/// Spawns a listener's tasks (its connections, and the HTTP/2 streams hyper
+/// runs as tasks of their own), metered when a meter is set.
 #[derive(Clone, Debug, Default)]
 pub struct Executor {
     pub meter: Option<CpuMeter>,

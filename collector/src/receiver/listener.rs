@@ -126,7 +126,8 @@ where
 {
     let slots = Arc::new(Semaphore::new(config.max_connections));
     let (stop, stopping) = watch::channel(false);
-    let mut builder = auto::Builder::new(Executor { meter: config.cpu.clone() });
+    let executor = Executor { meter: config.cpu.clone() };
+    let mut builder = auto::Builder::new(executor.clone());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
@@ -174,10 +175,7 @@ where
                 Err(_) => tracing::debug!("{what}: TLS handshake not finished within {header_read_timeout:?}"),
             }
         };
-        match &config.cpu {
-            Some(meter) => tokio::spawn(meter.meter(connection)),
-            None => tokio::spawn(connection),
-        };
+        hyper::rt::Executor::execute(&executor, connection);
     }
     drop(listener);
     let _ = stop.send(true);

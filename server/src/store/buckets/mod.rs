@@ -355,14 +355,7 @@ impl Store {
         wanted: Option<&HashSet<u32>>,
         mut take: impl FnMut(i64, u32, F::Stats),
     ) -> Result<(), StoreError> {
-        let mut stream = sqlx::query(
-            "SELECT bucket_start, body FROM blocks WHERE family = $1 AND resolution = $2 AND bucket_start >= $3 AND bucket_start < $4",
-        )
-        .bind(F::NAME)
-        .bind(resolution.seconds())
-        .bind(from)
-        .bind(to)
-        .fetch(&self.pool);
+        let mut stream = blocks_in(F::NAME, resolution, from, to).fetch(&self.pool);
         while let Some(row) = stream.try_next().await? {
             let start: i64 = row.try_get("bucket_start")?;
             let body: Vec<u8> = row.try_get("body")?;
@@ -510,14 +503,7 @@ impl Store {
         let mut whole = Merged::new();
         let mut minutes: BTreeMap<i64, Merged<F::Stats>> = BTreeMap::new();
         let mut blocks = 0u64;
-        let mut rows = sqlx::query(
-            "SELECT bucket_start, body FROM blocks WHERE family = $1 AND resolution = $2 AND bucket_start >= $3 AND bucket_start < $4",
-        )
-        .bind(F::NAME)
-        .bind(finer.seconds())
-        .bind(start)
-        .bind(end)
-        .fetch(&mut **tx);
+        let mut rows = blocks_in(F::NAME, finer, start, end).fetch(&mut **tx);
         let mut bodies = Vec::new();
         while let Some(row) = rows.try_next().await? {
             bodies.push((row.try_get::<i64, _>("bucket_start")?, row.try_get::<Vec<u8>, _>("body")?));
@@ -558,6 +544,15 @@ impl Store {
         let row = traffic_families(&sql).bind(resolution.seconds()).fetch_one(&self.pool).await?;
         Ok(row.try_get::<Option<i64>, _>("oldest")?)
     }
+}
+
+/// The start and body of `family`'s blocks of `resolution` starting in `from..to`.
+fn blocks_in(family: &str, resolution: Resolution, from: i64, to: i64) -> super::insert::AnyQuery<'_> {
+    sqlx::query("SELECT bucket_start, body FROM blocks WHERE family = $1 AND resolution = $2 AND bucket_start >= $3 AND bucket_start < $4")
+        .bind(family)
+        .bind(resolution.seconds())
+        .bind(from)
+        .bind(to)
 }
 
 /// Inserts a block; `writer` tags a flush's open minute block (`None`: closed).
