@@ -294,7 +294,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     if write_tokens.is_empty() {
         tracing::info!("API writes are disabled; set --api-token to allow registering locations");
     }
-    let ingest_cpu = collector::receiver::cpu::CpuMeter::default();
+    let ingest_cpu = traffic::IngestCpu::default();
     let http_config = HttpConfig {
         pipeline: pipeline.clone(),
         ingest_cpu: ingest_cpu.clone(),
@@ -319,7 +319,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
 
     // The OTLP ports' connections and the flusher are ingest; exports to the
     // web port's /v1/traces are counted with the pages.
-    let ingesting = ListenerConfig { cpu: Some(ingest_cpu.clone()), ..listening.clone() };
+    let ingesting = ListenerConfig { cpu: Some(ingest_cpu.receivers.clone()), ..listening.clone() };
     for (socket, router, limits, name) in
         [(web_listener, app, listening, "the web port"), (http_listener, otlp_http, ingesting.clone(), "OTLP/HTTP")]
     {
@@ -329,7 +329,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     tasks.push(tokio::spawn(grpc.serve(grpc_listener, ingesting, shutdown.clone().cancelled_owned())));
     tasks.push(tokio::spawn(traffic::run_rollups(store.clone(), config.retention, leadership, shutdown.clone())));
     let flusher = traffic::run_flusher(pipeline, live, store, config.flush_interval, shutdown.clone());
-    tasks.push(tokio::spawn(ingest_cpu.meter(flusher)));
+    tasks.push(tokio::spawn(ingest_cpu.flusher.meter(flusher)));
 
     tracing::info!(
         "Meridian is up: UI and API {scheme}://{}  OTLP/gRPC {}{}  OTLP/HTTP {scheme}://{}/v1/traces",

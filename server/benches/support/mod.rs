@@ -140,6 +140,17 @@ impl Meridian {
     }
 }
 
+impl Meridian {
+    /// A metric's value summed over its labelled series (`name{...} value` lines).
+    pub async fn metric_sum(&self, client: &reqwest::Client, name: &str) -> f64 {
+        let text = client.get(format!("{}/metrics", self.base)).send().await.expect("GET /metrics").text().await.expect("metrics body");
+        text.lines()
+            .filter(|l| l.strip_prefix(name).is_some_and(|rest| rest.starts_with([' ', '{'])))
+            .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.trim().parse::<f64>().ok()))
+            .sum()
+    }
+}
+
 impl Drop for Meridian {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -13,7 +13,7 @@ use std::time::Duration;
 use collector::{Deploy, RedStats};
 use serde::Serialize;
 
-use super::{Core, Error};
+use super::{Core, Error, refs};
 use crate::slos::BurnChange;
 use crate::store::ReportedDeploy;
 
@@ -115,6 +115,8 @@ impl RegressionRule {
 #[serde(rename_all = "camelCase")]
 pub struct DeployRecord {
     pub service: String,
+    /// The owner (an entity ref) of the service's Component, where the catalog has one.
+    pub owner: Option<String>,
     pub version: String,
     /// The version before, when traces saw it.
     pub from_version: Option<String>,
@@ -135,13 +137,36 @@ pub struct DeployRecord {
     pub burn_rose: Vec<BurnChange>,
 }
 
-/// Which deploys a history read returns.
+/// Which deploys a history read returns: those since `since` (unix
+/// seconds) that every given field keeps, newest first, at most `limit`.
 #[derive(Clone, Debug)]
 pub struct DeployFilter {
     pub service: Option<String>,
-    /// Unix seconds.
+    /// An owner as a descriptor may write it (`team-shop`, see [`super::refs`]): its Components' deploys.
+    pub owner: Option<String>,
+    pub environment: Option<String>,
+    /// Only deploys judged a regression (`true`), or judged not one (`false`).
+    pub regression: Option<bool>,
     pub since: i64,
     pub limit: usize,
+}
+
+impl DeployFilter {
+    /// Every deploy since `since`, at most `limit`.
+    pub fn since(since: i64, limit: usize) -> Self {
+        Self { service: None, owner: None, environment: None, regression: None, since, limit }
+    }
+}
+
+/// A deploy history, and what its filters could choose from over the
+/// same period (every service, owner and environment that deployed; the
+/// one service's when the filter names one), sorted.
+#[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema)]
+pub struct DeployHistory {
+    pub items: Vec<DeployRecord>,
+    pub services: Vec<String>,
+    pub owners: Vec<String>,
+    pub environments: Vec<String>,
 }
 
 /// Detected and reported deploys as one history, newest first.
@@ -159,6 +184,7 @@ pub fn merge(detected: &[Deploy], reported: &[ReportedDeploy]) -> Vec<DeployReco
         by_version.insert(key.clone(), records.len());
         records.push(DeployRecord {
             service: key.0,
+            owner: None,
             version: key.1,
             from_version: Some(deploy.from_version.to_string()),
             environment: deploy.environment.as_deref().map(str::to_string),
@@ -200,6 +226,7 @@ pub fn merge(detected: &[Deploy], reported: &[ReportedDeploy]) -> Vec<DeployReco
                 by_version.insert((report.service.clone(), report.version.clone()), records.len());
                 records.push(DeployRecord {
                     service: report.service.clone(),
+                    owner: None,
                     version: report.version.clone(),
                     from_version: None,
                     environment: report.environment.clone(),
@@ -255,45 +282,80 @@ impl Core {
 
     /// The deploy history `filter` keeps, newest first, each compared with
     /// the traffic around it where the window after it has passed.
-    pub async fn deploy_history(&self, filter: &DeployFilter, now: i64) -> Result<Vec<DeployRecord>, Error> {
+    pub async fn deploy_history(&self, filter: &DeployFilter, now: i64) -> Result<DeployHistory, Error> {
+        // One service's deploys are read alone (entity pages, DORA); the
+        // choices then are that service's.
         let service = filter.service.as_deref();
         let detected = self.store.deploys_since(service, filter.since.saturating_mul(1_000_000_000)).await?;
         let reported = self.store.reported_deploys(service, filter.since).await?;
-        let mut records = merge(&detected, &reported);
-        records.truncate(filter.limit);
-        let rule = self.regression_rule;
-        let window = rule.window.as_secs() as i64;
-        for record in &mut records {
-            if record.at_unix_secs + window > now {
+        let owner = filter.owner.as_deref().map(|owner| refs::owner_key("owner", owner)).transpose()?;
+        // What can be known before the comparison, which reads traffic.
+        let keeps = |record: &DeployRecord| {
+            owner.as_ref().is_none_or(|o| record.owner.as_ref().is_some_and(|owner| owner.eq_ignore_ascii_case(o)))
+                && filter.environment.as_ref().is_none_or(|e| record.environment.as_ref() == Some(e))
+        };
+        let mut owners: HashMap<String, Option<String>> = HashMap::new();
+        let mut history = DeployHistory::default();
+        for mut record in merge(&detected, &reported) {
+            record.owner = owners.entry(record.service.clone()).or_insert_with(|| self.service_owner(&record.service)).clone();
+            for (choices, value) in [
+                (&mut history.services, Some(&record.service)),
+                (&mut history.owners, record.owner.as_ref()),
+                (&mut history.environments, record.environment.as_ref()),
+            ] {
+                if let Some(value) = value
+                    && !choices.contains(value)
+                {
+                    choices.push(value.clone());
+                }
+            }
+            if history.items.len() == filter.limit || !keeps(&record) {
                 continue;
             }
-            let key = (record.service.clone(), record.version.clone(), record.at_unix_secs);
-            let known = self.comparisons.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
-            let comparison = match known {
-                Some(comparison) => comparison,
-                None => {
-                    let at = record.at_unix_secs;
-                    let minutes = self.store.service_minutes(&record.service, at - window, at + window).await?;
-                    let (mut before, mut after) = (RedStats::default(), RedStats::default());
-                    for (minute, red) in &minutes {
-                        if (*minute as i64) < at { before.merge(red) } else { after.merge(red) }
-                    }
-                    let (before, after) = (Around::of(&before), Around::of(&after));
-                    let burns = self.slos.burn_around(&record.service, at.max(0) as u64, window as u64).await?;
-                    let burn_rose = burns.into_iter().filter(|b| b.after.unwrap_or(0.0) > b.before.unwrap_or(0.0)).collect();
-                    let comparison = Comparison { before, after, burn_rose };
-                    // Late spans may still land in the window for a while.
-                    if at + window + SETTLED_SECS <= now {
-                        self.comparisons.lock().unwrap_or_else(|p| p.into_inner()).insert(key, comparison.clone());
-                    }
-                    comparison
-                }
-            };
-            record.regression = rule.judge(comparison.before, comparison.after);
-            (record.before, record.after) = (Some(comparison.before), Some(comparison.after));
-            record.burn_rose = comparison.burn_rose;
+            self.compare(&mut record, now).await?;
+            if filter.regression.is_none_or(|r| record.regression == Some(r)) {
+                history.items.push(record);
+            }
         }
-        Ok(records)
+        for choices in [&mut history.services, &mut history.owners, &mut history.environments] {
+            choices.sort();
+        }
+        Ok(history)
+    }
+
+    /// Compares a deploy with the traffic around it, once the window after it has passed.
+    async fn compare(&self, record: &mut DeployRecord, now: i64) -> Result<(), Error> {
+        let rule = self.regression_rule;
+        let window = rule.window.as_secs() as i64;
+        if record.at_unix_secs + window > now {
+            return Ok(());
+        }
+        let key = (record.service.clone(), record.version.clone(), record.at_unix_secs);
+        let known = self.comparisons.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let comparison = match known {
+            Some(comparison) => comparison,
+            None => {
+                let at = record.at_unix_secs;
+                let minutes = self.store.service_minutes(&record.service, at - window, at + window).await?;
+                let (mut before, mut after) = (RedStats::default(), RedStats::default());
+                for (minute, red) in &minutes {
+                    if (*minute as i64) < at { before.merge(red) } else { after.merge(red) }
+                }
+                let (before, after) = (Around::of(&before), Around::of(&after));
+                let burns = self.slos.burn_around(&record.service, at.max(0) as u64, window as u64).await?;
+                let burn_rose = burns.into_iter().filter(|b| b.after.unwrap_or(0.0) > b.before.unwrap_or(0.0)).collect();
+                let comparison = Comparison { before, after, burn_rose };
+                // Late spans may still land in the window for a while.
+                if at + window + SETTLED_SECS <= now {
+                    self.comparisons.lock().unwrap_or_else(|p| p.into_inner()).insert(key, comparison.clone());
+                }
+                comparison
+            }
+        };
+        record.regression = rule.judge(comparison.before, comparison.after);
+        (record.before, record.after) = (Some(comparison.before), Some(comparison.after));
+        record.burn_rose = comparison.burn_rose;
+        Ok(())
     }
 }
 

@@ -28,7 +28,8 @@ pub const MAX_DAYS: u32 = 90;
 pub struct DoraScope {
     /// One service (seen in traffic or in the catalog).
     pub service: Option<String>,
-    /// An owner's entity ref: the services of the Components it owns.
+    /// An owner as a descriptor may write it (`team-shop`, see
+    /// [`super::refs`]): the services of the Components it owns.
     pub owner: Option<String>,
 }
 
@@ -147,7 +148,7 @@ impl Core {
             (Some(service), None) => vec![service.clone()],
             (service, owner) => {
                 // An owner's Components, or every Component; narrowed to `service` when both are given.
-                let owner = owner.as_ref().map(|o| o.to_ascii_lowercase());
+                let owner = owner.as_deref().map(|owner| super::refs::owner_key("owner", owner)).transpose()?;
                 let index = self.catalog.snapshot();
                 let mut components: Vec<String> = index
                     .entities()
@@ -170,9 +171,9 @@ impl Core {
             }
         };
         let since = now - i64::from(days) * 86_400;
-        let filter = DeployFilter { service: (services.len() == 1).then(|| services[0].clone()), since, limit: usize::MAX };
+        let filter = DeployFilter { service: (services.len() == 1).then(|| services[0].clone()), ..DeployFilter::since(since, usize::MAX) };
         let deploys = self.deploy_history(&filter, now).await?;
-        self.dora_of(services, days, &deploys, now).await
+        self.dora_of(services, days, &deploys.items, now).await
     }
 
     /// The four keys of `services` over the last `days`, from their deploy
@@ -208,6 +209,7 @@ mod tests {
     fn deploy(service: &str, at: i64, regression: Option<bool>, commit: Option<&str>) -> DeployRecord {
         DeployRecord {
             service: service.into(),
+            owner: None,
             version: format!("v{at}"),
             from_version: None,
             environment: None,

@@ -448,8 +448,8 @@ impl Core {
     /// Drift over `window`; for one `entity`, its own calls and declarations
     /// and the undeclared calls into it (read from its edges only).
     pub async fn drift(&self, window: Window, entity: Option<&str>) -> Result<Drift, Error> {
-        let node =
-            entity.and_then(|e| self.catalog.snapshot().get(&e.to_ascii_lowercase()).and_then(|c| super::graph::node_of_entity(&c.entity)));
+        let entity = entity.map(|e| super::refs::entity_key("entity", e, "component")).transpose()?;
+        let node = entity.as_ref().and_then(|e| self.catalog.snapshot().get(e).and_then(|c| super::graph::node_of_entity(&c.entity)));
         let edges = match &node {
             Some(node) => {
                 let edges = self.store.edges_touching(node, window.first_bucket(unix_seconds())).await?;
@@ -465,7 +465,6 @@ impl Core {
             served.retain(|name| *name == *node.name);
         }
         let index = self.catalog.snapshot();
-        let entity = entity.map(str::to_string);
         crate::run_blocking(move || drift(&index, &edges, &served, entity.as_deref())).await.map_err(|e| Error::Internal(Box::new(e)))
     }
 

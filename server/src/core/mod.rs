@@ -20,6 +20,7 @@
 //! - [`catalog`]: ranked search, problems, locations, registration;
 //! - [`view`]: a view of the graph: filters, find/hide expressions, a focus,
 //!   what is hidden counted; exports (DOT, Mermaid, SVG, JSON);
+//! - [`refs`]: entity refs as requests write them (`owner=team-shop`);
 //! - [`window`]: time windows (`15m`, `7d`);
 //! - [`error`]: [`Error`], one enum by class that each adapter maps once.
 //!
@@ -34,6 +35,7 @@ pub mod entity;
 pub mod error;
 pub mod graph;
 pub mod insights;
+pub mod refs;
 pub mod scorecards;
 pub mod services;
 pub mod slos;

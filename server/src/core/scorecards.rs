@@ -231,6 +231,22 @@ impl Core {
         self.scores.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// The latest evaluation, narrowed to one entity (a Component unless its
+    /// ref says otherwise) or to an owner's entities and teams, each as a
+    /// descriptor may write it (see [`super::refs`]).
+    pub fn scorecards_of(&self, entity: Option<&str>, owner: Option<&str>) -> Result<ScoreSnapshot, Error> {
+        let entity = entity.map(|e| super::refs::entity_key("entity", e, "component")).transpose()?;
+        let owner = owner.map(|o| super::refs::owner_key("owner", o)).transpose()?;
+        let mut snapshot = (*self.scorecards()).clone();
+        for card in &mut snapshot.scorecards {
+            card.entities.retain(|e| {
+                entity.as_ref().is_none_or(|x| &e.entity_ref == x) && owner.as_ref().is_none_or(|o| e.owner.as_ref() == Some(o))
+            });
+            card.teams.retain(|t| entity.is_none() && owner.as_ref().is_none_or(|o| &t.owner == o));
+        }
+        Ok(snapshot)
+    }
+
     /// A subject's (entity's or team's) results as they changed, oldest first.
     pub async fn score_history(&self, subject: &str) -> Result<Vec<ScoreRow>, Error> {
         Ok(self.store.score_history(&subject.to_ascii_lowercase()).await?)

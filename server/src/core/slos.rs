@@ -1,50 +1,136 @@
-//! SLOs as last evaluated: every objective, or those of one service or in
-//! one alert state; one SLO by name.
+//! SLOs as last evaluated: every objective, or those of one service, one
+//! owner or in one alert state, in the order asked for; one SLO by name.
 
-use slo::Alert;
+use std::collections::HashMap;
 
-use super::{Core, Error};
+use slo::{Alert, BurnWindow};
+
+use super::{Core, Error, refs};
 use crate::slos::ObjectiveStatus;
 
-/// Which objectives a listing keeps.
+/// Which objectives a listing keeps, and in what order.
 #[derive(Clone, Debug, Default)]
 pub struct SloFilter {
     pub service: Option<String>,
+    /// An owner as a descriptor may write it (`team-shop`, see [`super::refs`]).
+    pub owner: Option<String>,
     pub state: Option<Alert>,
+    pub order: SloOrder,
 }
 
-/// Objectives, and when they were evaluated (unix seconds; `None` before the first pass).
+/// How a listing orders its objectives; ties by SLO name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SloOrder {
+    /// As the definitions list them.
+    #[default]
+    Definitions,
+    /// Least error budget left first (no budget known: last).
+    Budget,
+    /// Fastest burn over the last hour first.
+    Burn,
+    Name,
+}
+
+impl SloOrder {
+    pub const ALL: [SloOrder; 4] = [SloOrder::Definitions, SloOrder::Budget, SloOrder::Burn, SloOrder::Name];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SloOrder::Definitions => "definitions",
+            SloOrder::Budget => "budget",
+            SloOrder::Burn => "burn",
+            SloOrder::Name => "name",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        Self::ALL.into_iter().find(|order| order.as_str() == text).ok_or_else(|| {
+            Error::Invalid(format!("`sort`: unknown order `{text}`; use definitions, budget, burn or name"))
+        })
+    }
+}
+
+/// An objective as last evaluated, with its service's owner.
+#[derive(Clone, Debug)]
+pub struct ListedObjective {
+    pub status: ObjectiveStatus,
+    /// The owner (an entity ref) of the service's Component, where the catalog has one.
+    pub owner: Option<String>,
+}
+
+impl ListedObjective {
+    /// The error budget left, as a share; `None` without events.
+    pub fn budget_remaining(&self) -> Option<f64> {
+        self.status.counts.budget_remaining(self.status.slo.objectives[self.status.objective].target)
+    }
+}
+
+/// Objectives, when they were evaluated (unix seconds; `None` before the
+/// first pass), and every owner of an objective's service (sorted, for a
+/// filter to offer).
 #[derive(Clone, Debug)]
 pub struct SloList {
     pub evaluated_at: Option<u64>,
-    pub objectives: Vec<ObjectiveStatus>,
+    pub objectives: Vec<ListedObjective>,
+    pub owners: Vec<String>,
 }
 
 impl Core {
-    /// Every objective `filter` keeps, in the order of the definitions.
-    pub fn slos(&self, filter: &SloFilter) -> SloList {
+    /// Every objective `filter` keeps, in its order.
+    pub fn slos(&self, filter: &SloFilter) -> Result<SloList, Error> {
+        let owner = filter.owner.as_deref().map(|owner| refs::owner_key("owner", owner)).transpose()?;
         let snapshot = self.slos.snapshot();
-        let objectives = snapshot
-            .objectives
-            .iter()
-            .filter(|o| filter.service.as_deref().is_none_or(|service| o.slo.service == service))
-            .filter(|o| filter.state.is_none_or(|state| o.alert == state))
-            .cloned()
-            .collect();
-        SloList { evaluated_at: snapshot.evaluated_at, objectives }
+        let mut owners_of: HashMap<&str, Option<String>> = HashMap::new();
+        let mut owners: Vec<String> = Vec::new();
+        let mut objectives = Vec::new();
+        for status in &snapshot.objectives {
+            let service_owner = owners_of.entry(&status.slo.service).or_insert_with(|| self.service_owner(&status.slo.service)).clone();
+            if let Some(service_owner) = &service_owner
+                && !owners.contains(service_owner)
+            {
+                owners.push(service_owner.clone());
+            }
+            let keep = filter.service.as_deref().is_none_or(|service| status.slo.service == service)
+                && owner.as_ref().is_none_or(|o| service_owner.as_ref().is_some_and(|s| s.eq_ignore_ascii_case(o)))
+                && filter.state.is_none_or(|state| status.alert == state);
+            if keep {
+                objectives.push(ListedObjective { status: status.clone(), owner: service_owner });
+            }
+        }
+        owners.sort();
+        let name = |o: &ListedObjective| o.status.slo.name.clone();
+        match filter.order {
+            SloOrder::Definitions => {}
+            SloOrder::Budget => objectives.sort_by(|a, b| {
+                let least = |o: &ListedObjective| o.budget_remaining().unwrap_or(f64::INFINITY);
+                least(a).total_cmp(&least(b)).then_with(|| name(a).cmp(&name(b)))
+            }),
+            SloOrder::Burn => objectives.sort_by(|a, b| {
+                let burn = |o: &ListedObjective| o.status.burn.get(BurnWindow::OneHour).unwrap_or(0.0);
+                burn(b).total_cmp(&burn(a)).then_with(|| name(a).cmp(&name(b)))
+            }),
+            SloOrder::Name => objectives.sort_by_key(name),
+        }
+        Ok(SloList { evaluated_at: snapshot.evaluated_at, objectives, owners })
     }
 
     /// The objectives of the SLO named `name`.
     pub fn slo(&self, name: &str) -> Result<SloList, Error> {
         let snapshot = self.slos.snapshot();
-        let objectives: Vec<ObjectiveStatus> = snapshot.objectives.iter().filter(|o| o.slo.name == name).cloned().collect();
+        let objectives: Vec<ListedObjective> = snapshot
+            .objectives
+            .iter()
+            .filter(|o| o.slo.name == name)
+            .map(|status| ListedObjective { status: status.clone(), owner: self.service_owner(&status.slo.service) })
+            .collect();
         if objectives.is_empty() {
             if self.catalog.slos().iter().any(|slo| slo.name == name) {
                 return Err(Error::NotFound(format!("SLO `{name}` is defined but not evaluated yet; try again in a minute")));
             }
             return Err(Error::NotFound(format!("no SLO named `{name}`")));
         }
-        Ok(SloList { evaluated_at: snapshot.evaluated_at, objectives })
+        let owners = objectives[0].owner.iter().cloned().collect();
+        Ok(SloList { evaluated_at: snapshot.evaluated_at, objectives, owners })
     }
 
     /// The owner (an entity ref) of the Component named `service` in the

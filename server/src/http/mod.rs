@@ -13,7 +13,6 @@ pub mod auth;
 pub mod self_telemetry;
 pub mod web;
 
-use collector::receiver::cpu::CpuMeter;
 use std::sync::Arc;
 
 use axum::Router;
@@ -30,7 +29,7 @@ pub const DEFAULT_MAX_EVENT_STREAMS: usize = 256;
 pub struct HttpConfig {
     pub pipeline: Arc<Pipeline>,
     /// The CPU the OTLP listeners and the flusher take (`/metrics`).
-    pub ingest_cpu: CpuMeter,
+    pub ingest_cpu: crate::traffic::IngestCpu,
     pub write_tokens: Tokens,
     /// Demo mode: the fleet's control endpoint.
     pub demo_fleet: Option<DemoFleet>,

@@ -15,5 +15,16 @@ pub mod live;
 pub mod rollups;
 
 pub use flusher::{DEFAULT_FLUSH_INTERVAL, restore, run_flusher};
+
+use collector::receiver::cpu::CpuMeter;
+
+/// The CPU the ingest takes, apart from reads (`/metrics`): the OTLP
+/// receivers' connections and HTTP/2 streams (decoding, pairing,
+/// aggregating), and the flusher (writing the store).
+#[derive(Clone, Default)]
+pub struct IngestCpu {
+    pub receivers: CpuMeter,
+    pub flusher: CpuMeter,
+}
 pub use live::{HORIZON, Live};
 pub use rollups::{Retention, run_rollups};

@@ -263,12 +263,14 @@ async fn databases_topics_and_operations_come_from_span_attributes() {
     assert!(metrics.contains("meridian_spans_received_total 8\n"), "{metrics}");
     assert!(metrics.contains("meridian_spans_expired_total 1\n"), "{metrics}");
     assert!(metrics.contains("meridian_spans_evicted_total 0\n"), "{metrics}");
-    let ingest_cpu: f64 = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("meridian_ingest_cpu_seconds_total "))
-        .and_then(|value| value.parse().ok())
-        .unwrap_or_else(|| panic!("no ingest CPU in {metrics}"));
-    assert!(ingest_cpu > 0.0, "receiving and flushing eight spans took some CPU: {ingest_cpu}");
+    for part in ["receivers", "flusher"] {
+        let ingest_cpu: f64 = metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("meridian_ingest_cpu_seconds_total{{part=\"{part}\"}} ")))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no ingest CPU of the {part} in {metrics}"));
+        assert!(ingest_cpu > 0.0, "receiving and flushing eight spans took the {part} some CPU: {ingest_cpu}");
+    }
     server.running.stop().await;
 }
 

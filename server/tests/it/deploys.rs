@@ -32,8 +32,22 @@ async fn post(base: &str, body: &str, token: Option<&str>) -> (u16, Value) {
     (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
 }
 
+const OWNERS: &str = "\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: cart}
+spec: {type: service, lifecycle: production, owner: team-shop}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: search}
+spec: {type: service, lifecycle: production, owner: group:default/team-search}
+";
+
 async fn history(database_url: Option<String>) {
-    let server = start(database_url, vec![]).await;
+    let catalog = tempfile::tempdir().unwrap();
+    std::fs::write(catalog.path().join("catalog-info.yaml"), OWNERS).unwrap();
+    let server = start(database_url, vec![catalog.path().to_path_buf()]).await;
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
     let at = now - now % 60 - 20 * 60;
 
@@ -96,6 +110,42 @@ async fn history(database_url: Option<String>) {
     assert!(table.contains(">Regression<") && table.contains("traces, api"), "{table:.2000}");
     let html = reqwest::get(format!("{}/deploys?service=search", server.base)).await.unwrap().text().await.unwrap();
     assert!(html.contains(">Not judged yet<"), "a deploy too recent to judge says so");
+
+    // An owner as a descriptor writes it; what the filters can choose from.
+    let (_, shop) = get_json(&format!("{}/api/v1/deploys?owner=team-shop", server.base)).await;
+    assert_eq!(shop["items"].as_array().map(Vec::len), Some(1), "{shop}");
+    assert_eq!((shop["items"][0]["service"].as_str(), shop["items"][0]["owner"].as_str()), (Some("cart"), Some("group:default/team-shop")));
+    assert_eq!(shop["owners"], json!(["group:default/team-search", "group:default/team-shop"]), "{shop}");
+    assert_eq!(shop["environments"], json!(["production"]), "{shop}");
+    let (status, refused) = get_json(&format!("{}/api/v1/deploys?owner=group:/x", server.base)).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused["error"]["message"].as_str().unwrap().starts_with("`owner`: "), "{refused}");
+
+    // The Deploys page and the API keep the same deploys, in the same
+    // order, for the same filter.
+    for (page, api) in [
+        ("", ""),
+        ("owner=team-shop", "owner=team-shop"),
+        ("owner=group%3Adefault%2Fteam-search", "owner=team-search"),
+        ("environment=production", "environment=production"),
+        ("regression=yes", "regression=true"),
+        ("regression=no", "regression=false"),
+        ("service=search", "service=search"),
+        ("owner=team-search&environment=production", "owner=team-search&environment=production"),
+    ] {
+        let shown = page_rows(&format!("{}/deploys?{page}", server.base), "deploys", &["data-service", "data-version"]).await;
+        let (status, answer) = get_json(&format!("{}/api/v1/deploys?limit=500&{api}", server.base)).await;
+        assert_eq!(status, 200, "{answer}");
+        let answered: Vec<Vec<String>> = answer["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| vec![d["service"].as_str().unwrap().to_string(), d["version"].as_str().unwrap().to_string()])
+            .collect();
+        assert_eq!(shown, answered, "page `{page}` against API `{api}`");
+    }
+    let (_, regressions) = get_json(&format!("{}/api/v1/deploys?regression=true", server.base)).await;
+    assert_eq!(regressions["items"].as_array().map(Vec::len), Some(1), "only cart's is judged a regression: {regressions}");
     server.running.stop().await;
 }
 
@@ -262,6 +312,8 @@ async fn github_deployments_and_releases_join_the_history() {
     assert_eq!((dora["changeFailureRate"]["rate"].as_f64(), dora["changeFailureRate"]["deploys"].as_u64()), (Some(0.0), Some(1)));
     let (status, team) = get_json(&format!("{}/api/v1/dora?owner=group:default/team", server.base)).await;
     assert_eq!((status, team["services"].clone()), (200, json!(["cart"])), "{team}");
+    let (status, bare) = get_json(&format!("{}/api/v1/dora?owner=team", server.base)).await;
+    assert_eq!((status, &bare), (200, &team), "an owner as a descriptor writes it");
     let (status, _) = get_json(&format!("{}/api/v1/dora?owner=group:default/nobody", server.base)).await;
     assert_eq!(status, 404);
     let (status, _) = get_json(&format!("{}/api/v1/dora?service=cart&days=365", server.base)).await;

@@ -102,6 +102,13 @@ async fn scorecards(database_url: Option<String>) {
     assert_eq!(teams, [("group:default/team-a".to_string(), Some("gold".to_string())), ("group:default/team-ghost".to_string(), None)]);
     let (_, filtered) = get_json(&format!("{}/api/v1/scorecards?owner=group:default/team-a", server.base)).await;
     assert_eq!(filtered["scorecards"][0]["entities"].as_array().map(Vec::len), Some(1));
+    // As a descriptor writes an owner and an entity.
+    let (_, bare_owner) = get_json(&format!("{}/api/v1/scorecards?owner=team-a", server.base)).await;
+    assert_eq!(bare_owner, filtered, "`team-a` is `group:default/team-a`");
+    let (_, bare_entity) = get_json(&format!("{}/api/v1/scorecards?entity=good", server.base)).await;
+    let entities: Vec<&str> =
+        bare_entity["scorecards"][0]["entities"].as_array().unwrap().iter().filter_map(|e| e["entityRef"].as_str()).collect();
+    assert_eq!(entities, ["component:default/good"], "{bare_entity}");
 
     // The same answer stores nothing new; 40 days on, the deploy is stale.
     server.running.core.evaluate_scorecards(now + 60).await.unwrap();

@@ -18,7 +18,7 @@ spec: {type: service, lifecycle: production, owner: team}
 apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata: {name: edge}
-spec: {type: service, lifecycle: production, owner: team}
+spec: {type: service, lifecycle: production, owner: team-edge}
 ";
 
 /// An SLO over `service`'s spans: availability (`not-5xx`) or latency
@@ -153,6 +153,33 @@ async fn known_answers(database_url: Option<String>) {
     assert_eq!(names, ["edge-5m", "edge-6m"]);
     let (status, refused) = get_json(&format!("{}/api/v1/slos?state=burning", server.base)).await;
     assert_eq!(status, 400, "{refused}");
+    let names_of = |answer: &Value| -> Vec<String> {
+        answer["items"].as_array().unwrap().iter().filter_map(|i| i["name"].as_str().map(str::to_string)).collect()
+    };
+    let (_, edge) = get_json(&format!("{}/api/v1/slos?owner=team-edge", server.base)).await;
+    assert_eq!(names_of(&edge), ["edge-5m", "edge-6m"], "an owner as a descriptor writes it: {edge}");
+    assert_eq!(edge["items"][0]["owner"], "group:default/team-edge");
+    assert_eq!(edge["owners"], serde_json::json!(["group:default/team", "group:default/team-edge"]));
+    let (status, refused) = get_json(&format!("{}/api/v1/slos?sort=worst", server.base)).await;
+    assert_eq!(status, 400, "{refused}");
+    // The SLOs page and the API list the same objectives in the same order
+    // for the same filter (the page sorts by budget unless told).
+    for (page, api) in [
+        ("", "sort=budget"),
+        ("sort=name", "sort=name"),
+        ("sort=burn", "sort=burn"),
+        ("owner=team-edge&sort=name", "owner=team-edge&sort=name"),
+        ("owner=group%3Adefault%2Fteam", "owner=team&sort=budget"),
+        ("state=ticket", "state=ticket&sort=budget"),
+    ] {
+        let shown: Vec<String> =
+            page_rows(&format!("{}/slos?{page}", server.base), "slos", &["data-slo"]).await.into_iter().flatten().collect();
+        let (status, answer) = get_json(&format!("{}/api/v1/slos?{api}", server.base)).await;
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(shown, names_of(&answer), "page `{page}` against API `{api}`");
+    }
+    let (_, by_budget) = get_json(&format!("{}/api/v1/slos?sort=budget", server.base)).await;
+    assert_eq!(names_of(&by_budget)[0], "edge-6m", "the most overspent budget first: {by_budget}");
     let (status, one) = get_json(&format!("{}/api/v1/slos/edge-6m", server.base)).await;
     assert_eq!((status, one["items"].as_array().map(Vec::len)), (200, Some(1)));
     let (status, _) = get_json(&format!("{}/api/v1/slos/nothing", server.base)).await;

@@ -11,8 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::openapi::{NotFound, ReadErrors, WriteErrors};
 use super::{ApiBody, ApiError, ApiQuery, ApiState};
 use crate::core::Window;
-use crate::core::deploys::DeployFilter;
-use crate::core::deploys::DeployRecord;
+use crate::core::deploys::{DeployFilter, DeployHistory};
 use crate::core::dora::Dora;
 use crate::core::dora::DoraScope;
 use crate::http::auth::WriteAccess;
@@ -79,6 +78,13 @@ pub async fn report(_: WriteAccess, State(state): State<ApiState>, ApiBody(body)
 pub struct Params {
     /// Only this service's deploys.
     service: Option<String>,
+    /// Only the deploys of this owner's Components: a ref as a descriptor
+    /// writes it (`team-shop`, `group:default/team-shop`).
+    owner: Option<String>,
+    /// Only deploys to this environment.
+    environment: Option<String>,
+    /// Only deploys judged a regression (`true`) or judged not one (`false`).
+    regression: Option<bool>,
     /// A window back from now (`7d`) or an RFC 3339 time.
     since: Option<String>,
     /// At most this many, newest first (1 to 1000; default 50).
@@ -86,13 +92,9 @@ pub struct Params {
     limit: Option<usize>,
 }
 
-#[derive(Serialize, ToSchema)]
-struct DeployList {
-    items: Vec<DeployRecord>,
-}
-
-/// Deploys, detected from traffic and reported, newest first.
-#[utoipa::path(get, path = "/api/v1/deploys", tag = "deploys", params(Params), responses((status = 200, body = DeployList), ReadErrors))]
+/// Deploys, detected from traffic and reported, newest first, with every
+/// service, owner and environment that deployed over the period.
+#[utoipa::path(get, path = "/api/v1/deploys", tag = "deploys", params(Params), responses((status = 200, body = DeployHistory), ReadErrors))]
 pub async fn history(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>) -> Result<Response, ApiError> {
     let now = crate::store::unix_seconds();
     let since = match params.since.as_deref().filter(|s| !s.is_empty()) {
@@ -107,9 +109,16 @@ pub async fn history(State(state): State<ApiState>, ApiQuery(params): ApiQuery<P
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request(format!("`limit` must be from 1 to {MAX_LIMIT}")));
     }
-    let filter = DeployFilter { service: params.service.filter(|s| !s.is_empty()), since, limit };
-    let items = state.core.deploy_history(&filter, now).await?;
-    Ok(Json(DeployList { items }).into_response())
+    let given = |text: Option<String>| text.filter(|t| !t.is_empty());
+    let filter = DeployFilter {
+        service: given(params.service),
+        owner: given(params.owner),
+        environment: given(params.environment),
+        regression: params.regression,
+        since,
+        limit,
+    };
+    Ok(Json(state.core.deploy_history(&filter, now).await?).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]

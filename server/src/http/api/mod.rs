@@ -48,7 +48,7 @@ pub struct ApiState {
     /// For `/metrics`: the engine's counters.
     pub pipeline: Arc<Pipeline>,
     /// For `/metrics`: the CPU ingest took.
-    pub ingest_cpu: collector::receiver::cpu::CpuMeter,
+    pub ingest_cpu: crate::traffic::IngestCpu,
     /// Who may write.
     pub write_tokens: Tokens,
     /// One permit per open event stream.
@@ -385,8 +385,9 @@ async fn metrics(State(state): State<ApiState>) -> impl IntoResponse {
         u8::from(state.core.is_leading())
     ));
     body.push_str(&format!(
-        "# HELP meridian_ingest_cpu_seconds_total CPU time the OTLP receivers and the flusher took (thread CPU while their tasks ran).\n# TYPE meridian_ingest_cpu_seconds_total counter\nmeridian_ingest_cpu_seconds_total {:.6}\n",
-        state.ingest_cpu.seconds()
+        "# HELP meridian_ingest_cpu_seconds_total CPU time the ingest took (thread CPU while its tasks ran): the OTLP receivers (decoding, pairing, aggregating) and the flusher (writing the store).\n# TYPE meridian_ingest_cpu_seconds_total counter\nmeridian_ingest_cpu_seconds_total{{part=\"receivers\"}} {:.6}\nmeridian_ingest_cpu_seconds_total{{part=\"flusher\"}} {:.6}\n",
+        state.ingest_cpu.receivers.seconds(),
+        state.ingest_cpu.flusher.seconds()
     ));
     overflow_metrics(&state.pipeline.overflow(), &mut body);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body)

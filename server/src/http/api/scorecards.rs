@@ -26,18 +26,13 @@ struct Params {
 
 /// The latest evaluation: every entity's level and rules, every team's summary.
 #[utoipa::path(get, path = "/api/v1/scorecards", tag = "scorecards",
-    params(("entity" = Option<String>, Query, description = "Only this entity (a ref)"), ("owner" = Option<String>, Query, description = "Only this owner's entities (a ref)")),
+    params(("entity" = Option<String>, Query, description = "Only this entity: a ref, a Component unless it says (`checkout`, `api:orders`)"), ("owner" = Option<String>, Query, description = "Only this owner's entities and teams: a ref, a Group unless it says (`team-shop`)")),
     responses((status = 200, body = ScoreSnapshot), ReadErrors))]
 async fn list(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>) -> Result<Response, ApiError> {
-    let mut snapshot: ScoreSnapshot = (*state.core.scorecards()).clone();
-    let entity = params.entity.filter(|e| !e.is_empty()).map(|e| e.to_ascii_lowercase());
-    let owner = params.owner.filter(|o| !o.is_empty()).map(|o| o.to_ascii_lowercase());
-    for card in &mut snapshot.scorecards {
-        card.entities
-            .retain(|e| entity.as_ref().is_none_or(|x| &e.entity_ref == x) && owner.as_ref().is_none_or(|o| e.owner.as_ref() == Some(o)));
-        card.teams.retain(|t| entity.is_none() && owner.as_ref().is_none_or(|o| &t.owner == o));
+    fn given(text: &Option<String>) -> Option<&str> {
+        text.as_deref().filter(|t| !t.is_empty())
     }
-    Ok(Json(snapshot).into_response())
+    Ok(Json(state.core.scorecards_of(given(&params.entity), given(&params.owner))?).into_response())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,4 +1,4 @@
-//! `GET /api/v1/slos[?service=&state=]` and `GET /api/v1/slos/{name}`: one
+//! `GET /api/v1/slos[?service=&owner=&state=&sort=]` and `GET /api/v1/slos/{name}`: one
 //! item per objective, as last evaluated (README, "SLOs").
 
 use axum::Json;
@@ -11,8 +11,7 @@ use utoipa_axum::routes;
 
 use super::openapi::{NotFound, ReadErrors};
 use super::{ApiError, ApiPath, ApiQuery, ApiState, Routes};
-use crate::core::slos::{SloFilter, SloList};
-use crate::slos::ObjectiveStatus;
+use crate::core::slos::{ListedObjective, SloFilter, SloList, SloOrder};
 
 pub fn routes() -> Routes {
     Routes::new().routes(routes!(list)).routes(routes!(one))
@@ -26,6 +25,13 @@ struct Params {
     /// Only objectives in this alert state: `ok`, `ticket`, `page` or `nodata`.
     #[param(pattern = "^(ok|ticket|page|nodata)?$")]
     state: Option<String>,
+    /// Only the objectives of this owner's services: a ref as a descriptor
+    /// writes it (`team-shop`, `group:default/team-shop`).
+    owner: Option<String>,
+    /// `definitions` (default: as defined), `budget` (least left first),
+    /// `burn` (fastest over the last hour first) or `name`.
+    #[param(pattern = "^(definitions|budget|burn|name)?$")]
+    sort: Option<String>,
 }
 
 /// Every objective, as last evaluated.
@@ -37,8 +43,13 @@ async fn list(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>)
             Alert::parse(text).ok_or_else(|| ApiError::bad_request(format!("unknown state `{text}`; use ok, ticket, page or nodata")))?,
         ),
     };
-    let filter = SloFilter { service: params.service.filter(|s| !s.is_empty()), state: alert };
-    Ok(Json(Items::of(state.core.slos(&filter))).into_response())
+    let order = match params.sort.as_deref() {
+        None | Some("") => SloOrder::default(),
+        Some(text) => SloOrder::parse(text)?,
+    };
+    let filter =
+        SloFilter { service: params.service.filter(|s| !s.is_empty()), owner: params.owner.filter(|o| !o.is_empty()), state: alert, order };
+    Ok(Json(Items::of(state.core.slos(&filter)?)).into_response())
 }
 
 /// One SLO's objectives, as last evaluated.
@@ -55,11 +66,13 @@ struct Items {
     /// RFC 3339; absent before the first evaluation.
     evaluated_at: Option<String>,
     items: Vec<Item>,
+    /// Every owner of an objective's service, for a filter to offer.
+    owners: Vec<String>,
 }
 
 impl Items {
     fn of(list: SloList) -> Self {
-        Items { evaluated_at: list.evaluated_at.map(rfc3339), items: list.objectives.iter().map(Item::of).collect() }
+        Items { evaluated_at: list.evaluated_at.map(rfc3339), items: list.objectives.iter().map(Item::of).collect(), owners: list.owners }
     }
 }
 
@@ -71,6 +84,8 @@ struct Item {
     display_name: Option<String>,
     service: String,
     entity_ref: String,
+    /// The owner (an entity ref) of the service's Component, where the catalog has one.
+    owner: Option<String>,
     /// Index of the objective in the SLO's `objectives`.
     objective_index: usize,
     objective_name: Option<String>,
@@ -130,7 +145,8 @@ struct BudgetPoint {
 }
 
 impl Item {
-    fn of(status: &ObjectiveStatus) -> Self {
+    fn of(listed: &ListedObjective) -> Self {
+        let status = &listed.status;
         let slo = &status.slo;
         let objective = &slo.objectives[status.objective];
         Item {
@@ -138,6 +154,7 @@ impl Item {
             display_name: slo.display_name.clone(),
             service: slo.service.clone(),
             entity_ref: format!("component:default/{}", slo.service),
+            owner: listed.owner.clone(),
             objective_index: status.objective,
             objective_name: objective.display_name.clone(),
             objective: objective.target,
@@ -149,7 +166,7 @@ impl Item {
             total: status.counts.total,
             estimated: status.estimated,
             attainment: status.counts.attainment(),
-            error_budget_remaining: status.counts.budget_remaining(objective.target),
+            error_budget_remaining: listed.budget_remaining(),
             burn_rates: BurnRates(status.burn),
             alert: status.alert,
             alert_history: status.history.iter().map(|(state, at)| AlertChange { state: *state, at: rfc3339(*at as u64) }).collect(),

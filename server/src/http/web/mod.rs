@@ -36,9 +36,8 @@ use self::demo_fleet::{DemoFleet, FleetError};
 use super::auth::{AuthError, Tokens};
 use crate::core::deploys::{Around, DeployFilter, DeployRecord};
 use crate::core::dora::Dora;
-use crate::core::slos::SloFilter;
+use crate::core::slos::{ListedObjective, SloFilter, SloOrder};
 use crate::core::{self, Core, ObservedCall, SEARCH_FACETS, Window, location_source};
-use crate::slos::ObjectiveStatus;
 
 /// The window entity pages show observed calls for.
 const ENTITY_WINDOW: Window = Window::minutes(60);
@@ -162,11 +161,11 @@ fn around_view(around: Around) -> AroundView {
     AroundView { requests: around.requests, error_rate: around.error_rate, p95_ms: around.p95_ms, kept_spans: around.kept_spans }
 }
 
-fn deploy_record_view(record: &DeployRecord, owner: Option<String>) -> DeployRecordView {
+fn deploy_record_view(record: &DeployRecord) -> DeployRecordView {
     DeployRecordView {
         service: record.service.clone(),
         entity_ref: format!("component:default/{}", record.service.to_ascii_lowercase()),
-        owner,
+        owner: record.owner.clone(),
         version: record.version.clone(),
         from_version: record.from_version.clone(),
         environment: record.environment.clone(),
@@ -214,7 +213,8 @@ fn alert(state: AlertState) -> slo::Alert {
     }
 }
 
-fn slo_view(status: &ObjectiveStatus, owner: Option<String>) -> SloView {
+fn slo_view(listed: &ListedObjective) -> SloView {
+    let status = &listed.status;
     let slo = &status.slo;
     let objective = &slo.objectives[status.objective];
     let name = slo.display_name.clone().unwrap_or_else(|| slo.name.clone());
@@ -226,14 +226,14 @@ fn slo_view(status: &ObjectiveStatus, owner: Option<String>) -> SloView {
         },
         service: slo.service.clone(),
         entity_ref: format!("component:default/{}", slo.service.to_ascii_lowercase()),
-        owner,
+        owner: listed.owner.clone(),
         target: objective.target,
         window: slo.window.describe(),
         good: status.counts.good,
         total: status.counts.total,
         estimated: status.estimated,
         attainment: status.counts.attainment(),
-        budget_remaining: status.counts.budget_remaining(objective.target),
+        budget_remaining: listed.budget_remaining(),
         burn_rates: status.burn.iter().map(|(window, rate)| (window.as_str().to_string(), rate)).collect(),
         alert: alert_state(status.alert),
         history: status.history.iter().map(|(state, at)| (alert_state(*state), slo::window::rfc3339(*at as u64))).collect(),
@@ -287,17 +287,16 @@ impl Portal {
     /// timeline, the chart's markers and the DORA figures.
     async fn component_panels(&self, service: &str, entity_ref: &str) -> Result<ComponentPanels, PortError> {
         let now = crate::store::unix_seconds();
-        let owner = self.core.service_owner(service);
         let since = now - i64::from(ENTITY_DORA_DAYS) * 86_400;
-        let filter = DeployFilter { service: Some(service.to_string()), since, limit: usize::MAX };
-        let history = self.core.deploy_history(&filter, now).await.map_err(port_error)?;
+        let filter = DeployFilter { service: Some(service.to_string()), ..DeployFilter::since(since, usize::MAX) };
+        let history = self.core.deploy_history(&filter, now).await.map_err(port_error)?.items;
         let window = Window::minutes(app::model::RED_HOURS * 60);
         let minutes = self.core.service_minutes(service, window).await.map_err(port_error)?;
         let from = now - window.duration.as_secs() as i64;
         let dora = self.core.dora_of(vec![service.to_string()], ENTITY_DORA_DAYS, &history, now).await.map_err(port_error)?;
-        let slos = self.core.slos(&SloFilter { service: Some(service.to_string()), state: None });
+        let slos = self.core.slos(&SloFilter { service: Some(service.to_string()), ..SloFilter::default() }).map_err(port_error)?;
         Ok(ComponentPanels {
-            deploys: history.iter().take(ENTITY_DEPLOYS).map(|record| deploy_record_view(record, owner.clone())).collect(),
+            deploys: history.iter().take(ENTITY_DEPLOYS).map(deploy_record_view).collect(),
             red: Some(RedSeries {
                 from,
                 to: now,
@@ -305,7 +304,7 @@ impl Portal {
                 deploys: history.iter().filter(|d| d.at_unix_secs >= from).map(|d| (d.at_unix_secs, d.version.clone())).collect(),
             }),
             dora: Some(dora_view(&dora)),
-            slos: slos.objectives.iter().map(|status| slo_view(status, owner.clone())).collect(),
+            slos: slos.objectives.iter().map(slo_view).collect(),
             drift: Some(contracts::drift_view(
                 &self.core.drift(crate::core::insights::DEFAULT_INSIGHTS_WINDOW, Some(entity_ref)).await.map_err(port_error)?,
             )),
@@ -383,60 +382,35 @@ impl PortalPort for Portal {
 
     async fn deploys(&self, query: DeployQuery) -> Result<DeploysView, PortError> {
         let now = crate::store::unix_seconds();
-        let filter = DeployFilter { service: None, since: now - DEPLOYS_PAGE_DAYS * 86_400, limit: DEPLOYS_PAGE };
+        let filter = DeployFilter {
+            service: query.service,
+            owner: query.owner,
+            environment: query.environment,
+            regression: query.regression,
+            ..DeployFilter::since(now - DEPLOYS_PAGE_DAYS * 86_400, DEPLOYS_PAGE)
+        };
         let history = self.core.deploy_history(&filter, now).await.map_err(port_error)?;
-        let (mut services, mut owners, mut environments) = (Vec::new(), Vec::new(), Vec::new());
-        let mut items = Vec::new();
-        for record in &history {
-            let owner = self.core.service_owner(&record.service);
-            for (list, value) in
-                [(&mut services, Some(&record.service)), (&mut owners, owner.as_ref()), (&mut environments, record.environment.as_ref())]
-            {
-                if let Some(value) = value
-                    && !list.contains(value)
-                {
-                    list.push(value.clone());
-                }
-            }
-            let keep = query.service.as_ref().is_none_or(|s| *s == record.service)
-                && query.owner.as_ref().is_none_or(|o| Some(o) == owner.as_ref())
-                && query.environment.as_ref().is_none_or(|e| Some(e) == record.environment.as_ref())
-                && query.regression.is_none_or(|r| record.regression == Some(r));
-            if keep {
-                items.push(deploy_record_view(record, owner));
-            }
-        }
-        for list in [&mut services, &mut owners, &mut environments] {
-            list.sort();
-        }
-        Ok(DeploysView { items, services, owners, environments })
+        Ok(DeploysView {
+            items: history.items.iter().map(deploy_record_view).collect(),
+            services: history.services,
+            owners: history.owners,
+            environments: history.environments,
+        })
     }
 
     async fn slos(&self, query: SloQuery) -> Result<SlosView, PortError> {
-        let list = self.core.slos(&SloFilter { service: None, state: query.state.map(alert) });
-        let mut owners: Vec<String> = Vec::new();
-        let mut items: Vec<SloView> = Vec::new();
-        for status in &list.objectives {
-            let owner = self.core.service_owner(&status.slo.service);
-            if let Some(owner) = &owner
-                && !owners.contains(owner)
-            {
-                owners.push(owner.clone());
-            }
-            if query.owner.is_none() || query.owner == owner {
-                items.push(slo_view(status, owner));
-            }
-        }
-        owners.sort();
-        let least_budget = |v: &SloView| v.budget_remaining.unwrap_or(f64::INFINITY);
-        match query.sort {
-            SloSort::Budget => items.sort_by(|a, b| least_budget(a).total_cmp(&least_budget(b)).then_with(|| a.name.cmp(&b.name))),
-            SloSort::Burn => {
-                items.sort_by(|a, b| b.burn("1h").unwrap_or(0.0).total_cmp(&a.burn("1h").unwrap_or(0.0)).then_with(|| a.name.cmp(&b.name)))
-            }
-            SloSort::Name => items.sort_by(|a, b| a.name.cmp(&b.name)),
-        }
-        Ok(SlosView { items, owners, evaluated_at: list.evaluated_at.map(slo::window::rfc3339) })
+        let order = match query.sort {
+            SloSort::Budget => SloOrder::Budget,
+            SloSort::Burn => SloOrder::Burn,
+            SloSort::Name => SloOrder::Name,
+        };
+        let filter = SloFilter { owner: query.owner, state: query.state.map(alert), order, ..SloFilter::default() };
+        let list = self.core.slos(&filter).map_err(port_error)?;
+        Ok(SlosView {
+            items: list.objectives.iter().map(slo_view).collect(),
+            owners: list.owners,
+            evaluated_at: list.evaluated_at.map(slo::window::rfc3339),
+        })
     }
 
     async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {

@@ -148,6 +148,31 @@ pub async fn get_json(url: &str) -> (u16, Value) {
     (status, response.json().await.expect("JSON body"))
 }
 
+/// The rows of a page's table (`data-testid="{table}"`), each as the
+/// values of `attributes` on its `<tr>`, in the page's order: what a page
+/// shows, to compare with what the API answers for the same filter.
+pub async fn page_rows(url: &str, table: &str, attributes: &[&str]) -> Vec<Vec<String>> {
+    let response = reqwest::get(url).await.expect("GET page");
+    assert_eq!(response.status(), 200, "{url}");
+    let html = response.text().await.expect("page body");
+    let Some(table) = html.split(&format!("data-testid=\"{table}\"")).nth(1) else { return Vec::new() };
+    let table = table.split("</table>").next().unwrap_or_default();
+    table
+        .split("<tr ")
+        .skip(1)
+        .map(|row| {
+            let tag = row.split('>').next().unwrap_or_default();
+            attributes
+                .iter()
+                .map(|attribute| {
+                    let value = tag.split(&format!("{attribute}=\"")).nth(1).and_then(|v| v.split('"').next());
+                    value.unwrap_or_else(|| panic!("no {attribute} in <tr {tag}>")).to_string()
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The edges of `/api/v1/graph` as (source, target, requests, errors).
 pub async fn edges(base: &str) -> Vec<(String, String, u64, u64)> {
     let (status, graph) = get_json(&format!("{base}/api/v1/graph?window=15m")).await;
