@@ -11,8 +11,9 @@ use crate::model::{
 
 /// Why the server could not do what a page asked, by class. Messages are
 /// phrased for the person using the page; `Internal` says only that
-/// something failed (the server logs why).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// something failed (the server logs why). It crosses the server-function
+/// boundary as itself, so the page answers with [`PortError::status`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PortError {
     /// What was entered is wrong; the message says how.
     Invalid(String),
@@ -26,6 +27,40 @@ pub enum PortError {
     Unavailable(String),
     /// Something failed on the server.
     Internal,
+}
+
+/// Seconds a client is asked to wait after a 503 (`Retry-After`), by the
+/// REST API and the pages alike.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
+impl PortError {
+    /// The HTTP status a page with this error answers with: the REST API's
+    /// for the same class.
+    pub fn status(&self) -> u16 {
+        match self {
+            PortError::Invalid(_) => 400,
+            PortError::Unauthorized(_) => 401,
+            PortError::NotFound(_) => 404,
+            PortError::Conflict(_) => 409,
+            PortError::Internal => 500,
+            PortError::Unavailable(_) => 503,
+        }
+    }
+}
+
+/// What the server-function machinery itself can fail with, by class: a
+/// request that never reached the server, arguments it could not read.
+impl leptos::server_fn::error::FromServerFnError for PortError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(error: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match error {
+            E::Request(message) => PortError::Unavailable(format!("Meridian cannot be reached: {message}")),
+            E::Args(message) | E::MissingArg(message) => PortError::Invalid(message),
+            _ => PortError::Internal,
+        }
+    }
 }
 
 impl std::fmt::Display for PortError {

@@ -1,7 +1,11 @@
 //! Server functions: the app's only way to the server, each a thin call
-//! into the [`crate::port::PortalPort`] found in context.
+//! into the [`crate::port::PortalPort`] found in context. Their errors are
+//! [`PortError`]s, so a page knows the class (and answers 404 or 503) as
+//! the REST API does.
 
 use leptos::prelude::*;
+
+use crate::port::PortError;
 
 use crate::model::{
     ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail,
@@ -9,105 +13,106 @@ use crate::model::{
 };
 
 #[cfg(feature = "ssr")]
-fn port() -> Result<crate::port::SharedPort, ServerFnError> {
-    use_context::<crate::port::SharedPort>().ok_or_else(|| ServerFnError::new("the server did not provide the portal port"))
+fn port() -> Result<crate::port::SharedPort, PortError> {
+    // A server that did not provide it is a bug, logged by the server's own checks.
+    use_context::<crate::port::SharedPort>().ok_or(PortError::Internal)
 }
 
 #[server(endpoint = "entity")]
-pub async fn fetch_entity(kind: String, namespace: String, name: String) -> Result<Option<EntityDetail>, ServerFnError> {
-    port()?.entity(&kind, &namespace, &name).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_entity(kind: String, namespace: String, name: String) -> Result<Option<EntityDetail>, PortError> {
+    port()?.entity(&kind, &namespace, &name).await
 }
 
 /// `keep`: positions of an earlier drawing to keep (live updates); empty on
 /// a first load. Sent as JSON: a form encoding drops an empty list.
 #[server(endpoint = "graph_layout", input = leptos::server_fn::codec::Json)]
-pub async fn fetch_graph(query: GraphQuery, keep: Vec<KeptPosition>) -> Result<GraphLayout, ServerFnError> {
-    port()?.graph_layout(query, keep).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_graph(query: GraphQuery, keep: Vec<KeptPosition>) -> Result<GraphLayout, PortError> {
+    port()?.graph_layout(query, keep).await
 }
 
 #[server(endpoint = "graph_node")]
-pub async fn fetch_graph_node(window: String, id: String) -> Result<Option<NodePanel>, ServerFnError> {
-    port()?.graph_node(&window, &id).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_graph_node(window: String, id: String) -> Result<Option<NodePanel>, PortError> {
+    port()?.graph_node(&window, &id).await
 }
 
 #[server(endpoint = "register_entities")]
-pub async fn register_entities(yaml: String, token: String, dry_run: bool) -> Result<RegistrationView, ServerFnError> {
-    port()?.register(&yaml, &token, dry_run).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn register_entities(yaml: String, token: String, dry_run: bool) -> Result<RegistrationView, PortError> {
+    port()?.register(&yaml, &token, dry_run).await
 }
 
 #[server(endpoint = "register_location")]
-pub async fn register_location(target: String, token: String, dry_run: bool) -> Result<RegistrationView, ServerFnError> {
-    port()?.register_location(&target, &token, dry_run).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn register_location(target: String, token: String, dry_run: bool) -> Result<RegistrationView, PortError> {
+    port()?.register_location(&target, &token, dry_run).await
 }
 
 #[server(endpoint = "catalog_table")]
-pub async fn fetch_catalog(query: CatalogQuery) -> Result<CatalogTable, ServerFnError> {
-    port()?.catalog(query).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_catalog(query: CatalogQuery) -> Result<CatalogTable, PortError> {
+    port()?.catalog(query).await
 }
 
 #[server(endpoint = "search_catalog")]
-pub async fn search_catalog(text: String, filter: String) -> Result<SearchView, ServerFnError> {
-    port()?.search(&text, &filter).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn search_catalog(text: String, filter: String) -> Result<SearchView, PortError> {
+    port()?.search(&text, &filter).await
 }
 
 #[server(endpoint = "slos")]
-pub async fn fetch_slos(query: SloQuery) -> Result<SlosView, ServerFnError> {
-    port()?.slos(query).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_slos(query: SloQuery) -> Result<SlosView, PortError> {
+    port()?.slos(query).await
 }
 
 #[server(endpoint = "deploys")]
-pub async fn fetch_deploys(query: DeployQuery) -> Result<DeploysView, ServerFnError> {
-    port()?.deploys(query).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_deploys(query: DeployQuery) -> Result<DeploysView, PortError> {
+    port()?.deploys(query).await
 }
 
 #[server(endpoint = "apis")]
-pub async fn fetch_apis() -> Result<Vec<ApiRow>, ServerFnError> {
-    port()?.apis().await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_apis() -> Result<Vec<ApiRow>, PortError> {
+    port()?.apis().await
 }
 
 #[server(endpoint = "api")]
-pub async fn fetch_api(namespace: String, name: String) -> Result<Option<ApiPageView>, ServerFnError> {
-    port()?.api(&namespace, &name).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_api(namespace: String, name: String) -> Result<Option<ApiPageView>, PortError> {
+    port()?.api(&namespace, &name).await
 }
 
 #[server(endpoint = "insights")]
-pub async fn fetch_insights(window: String) -> Result<InsightsView, ServerFnError> {
-    port()?.insights(&window).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_insights(window: String) -> Result<InsightsView, PortError> {
+    port()?.insights(&window).await
 }
 
 #[server(endpoint = "teams")]
-pub async fn fetch_teams() -> Result<Vec<TeamRow>, ServerFnError> {
-    port()?.teams().await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_teams() -> Result<Vec<TeamRow>, PortError> {
+    port()?.teams().await
 }
 
 #[server(endpoint = "team")]
-pub async fn fetch_team(namespace: String, name: String) -> Result<Option<TeamView>, ServerFnError> {
-    port()?.team(&namespace, &name).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_team(namespace: String, name: String) -> Result<Option<TeamView>, PortError> {
+    port()?.team(&namespace, &name).await
 }
 
 #[server(endpoint = "draft")]
-pub async fn fetch_draft(service: String) -> Result<DraftView, ServerFnError> {
-    port()?.draft(&service).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_draft(service: String) -> Result<DraftView, PortError> {
+    port()?.draft(&service).await
 }
 
 #[server(endpoint = "demo_mode")]
-pub async fn demo_mode() -> Result<bool, ServerFnError> {
+pub async fn demo_mode() -> Result<bool, PortError> {
     Ok(port()?.demo_mode())
 }
 
 #[server(endpoint = "demo")]
-pub async fn fetch_demo() -> Result<Option<DemoView>, ServerFnError> {
-    port()?.demo().await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn fetch_demo() -> Result<Option<DemoView>, PortError> {
+    port()?.demo().await
 }
 
 /// Shares are 0–1 (the page converts from percent).
 #[server(endpoint = "demo_faults")]
-pub async fn set_demo_faults(process: String, latency_ms: u64, latency_share: f64, error_share: f64) -> Result<(), ServerFnError> {
+pub async fn set_demo_faults(process: String, latency_ms: u64, latency_share: f64, error_share: f64) -> Result<(), PortError> {
     let faults = crate::model::DemoFaults { latency_ms, latency_share, error_share };
-    port()?.demo_set_faults(&process, faults).await.map_err(|e| ServerFnError::new(e.to_string()))
+    port()?.demo_set_faults(&process, faults).await
 }
 
 #[server(endpoint = "demo_deploy")]
-pub async fn deploy_demo(process: String, version: String, regression: DemoRegression) -> Result<(), ServerFnError> {
-    port()?.demo_deploy(&process, &version, regression).await.map_err(|e| ServerFnError::new(e.to_string()))
+pub async fn deploy_demo(process: String, version: String, regression: DemoRegression) -> Result<(), PortError> {
+    port()?.demo_deploy(&process, &version, regression).await
 }

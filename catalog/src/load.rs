@@ -2,9 +2,12 @@
 //! of entities with relations, plus every problem found on the way.
 //!
 //! - A folder is walked for `*.yaml` / `*.yml`; documents without `apiVersion`
-//!   and `kind` (an OpenAPI file beside the descriptors), and OpenSLO
-//!   documents (`apiVersion: openslo/...`), are passed over.
-//!   A file named explicitly must hold descriptors.
+//!   and `kind` (an OpenAPI file beside the descriptors) are passed over.
+//!   A root file is read the same way (`validate catalog/*.yaml` answers as
+//!   `validate catalog/`), with a warning when it holds nothing for the
+//!   catalog; a Location's target must hold descriptors. Another
+//!   specification's documents (OpenSLO SLOs, Meridian's scorecards) are
+//!   never entities: their readers take them from `other_documents`.
 //! - A Location entity pulls in its `target` / `targets`, resolved against
 //!   its own file or URL ([`Source::resolve`]); globs are allowed for files.
 //!   `presence: optional` targets may be missing. URLs are read through the
@@ -90,8 +93,7 @@ struct Target {
     /// [`Source::canonical`], computed once (a filesystem call for files):
     /// the key of `seen` and of the cache.
     key: Source,
-    /// Walking a folder: skip non-descriptor documents.
-    from_folder: bool,
+    reach: Reach,
     /// A Location target with `presence: optional`: failing to read it is no error.
     optional: bool,
     /// Location reference (`file:…`, `url:…`) of the root this target was
@@ -99,9 +101,21 @@ struct Target {
     origin: Arc<str>,
 }
 
+/// How a file was reached, which decides what it may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reach {
+    /// Found walking a folder: documents that are not descriptors are passed over.
+    Walked,
+    /// A root named as a file: as if walked, but a file with nothing for
+    /// the catalog is worth a warning.
+    Named,
+    /// A Location's target: descriptors only.
+    Target,
+}
+
 impl Target {
-    fn new(source: Source, from_folder: bool, optional: bool, origin: &Arc<str>) -> Self {
-        Self { key: source.canonical(), source, from_folder, optional, origin: origin.clone() }
+    fn new(source: Source, reach: Reach, optional: bool, origin: &Arc<str>) -> Self {
+        Self { key: source.canonical(), source, reach, optional, origin: origin.clone() }
     }
 }
 
@@ -168,17 +182,18 @@ pub fn load_cached(
 
 fn enqueue_root(root: &Source, queue: &mut VecDeque<Target>, diagnostics: &mut Vec<Diagnostic>) {
     let origin: Arc<str> = root.location_ref().into();
-    let target = |source, from_folder| Target::new(source, from_folder, false, &origin);
+    let target = |source, reach| Target::new(source, reach, false, &origin);
     match root {
         Source::File(path) if path.is_dir() => {
             for file in yaml_files(path, diagnostics) {
-                queue.push_back(target(Source::File(file), true));
+                queue.push_back(target(Source::File(file), Reach::Walked));
             }
         }
         Source::File(path) if !path.is_file() => {
             diagnostics.push(Diagnostic::error(at_file(&path.display().to_string()), "no such file or folder"));
         }
-        _ => queue.push_back(target(root.clone(), false)),
+        Source::File(_) => queue.push_back(target(root.clone(), Reach::Named)),
+        Source::Url(_) => queue.push_back(target(root.clone(), Reach::Target)),
     }
 }
 
@@ -235,7 +250,7 @@ fn read_file(
     let mut produced = Vec::new();
     // One string for every entity of this file.
     let managed_by: Arc<str> = target.source.location_ref().into();
-    let parse_problems = parse_each(&name, text, target.from_folder, |mut parsed| {
+    let parse_problems = parse_each(&name, text, target.reach != Reach::Target, |mut parsed| {
         let key = parsed.entity.key();
         // Freshly parsed: not shared yet, so make_mut does not copy.
         let entity = Arc::make_mut(&mut parsed.entity);
@@ -260,6 +275,12 @@ fn read_file(
     });
     let mut file_diagnostics = parse_problems;
     file_diagnostics.extend(substitution_problems);
+    if target.reach == Reach::Named && produced.is_empty() && file_diagnostics.is_empty() && !yaml::mentions_other_specification(text) {
+        file_diagnostics.push(Diagnostic::warning(
+            at_file(&name),
+            "holds no catalog descriptor (no document with `apiVersion` and `kind`): passed over",
+        ));
+    }
     out.diagnostics.extend(file_diagnostics.iter().cloned());
     cache
         .files
@@ -283,7 +304,7 @@ fn follow_location(
         .chain(spec.get("targets").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str));
     let entity_ref = Some(location.entity.key());
     let problem = |message: String| Diagnostic::error(location.location.clone(), message).for_entity(entity_ref.clone());
-    let target = |source| Target::new(source, false, optional, origin);
+    let target = |source| Target::new(source, Reach::Target, optional, origin);
     for text in targets {
         // Relative targets of a url location resolve against the URL it was
         // read from (Backstage's validator accepts them); a file has no URL

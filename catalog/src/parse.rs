@@ -58,7 +58,7 @@ pub fn parse_each(file: &str, text: &str, skip_non_descriptors: bool, mut on_ent
                 continue;
             }
         };
-        if skip_non_descriptors && !yaml::looks_like_descriptor(&doc.root) {
+        if yaml::is_other_specification(&doc.root) || (skip_non_descriptors && !yaml::looks_like_descriptor(&doc.root)) {
             continue;
         }
         let checked = validate::check(&doc);
@@ -206,14 +206,17 @@ spec:
     }
 
     #[test]
-    fn a_folder_walk_passes_over_openslo_documents_but_not_misspelt_descriptors() {
+    fn openslo_documents_are_never_entities_but_misspelt_descriptors_are_reported() {
         let text = "apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: gateway-availability}\nspec: {}\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: Gropu\nmetadata: {name: typo}\n";
         let walked = parse_str_with("catalog-info.yaml", text, true);
         assert_eq!(walked.entities.iter().map(|e| e.entity.metadata.name.as_str()).collect::<Vec<_>>(), ["team-a", "typo"]);
         assert_eq!(walked.diagnostics.len(), 1, "the unknown kind is kept and reported: {:?}", walked.diagnostics);
         assert!(walked.diagnostics[0].to_string().starts_with("catalog-info.yaml:12:"), "{}", walked.diagnostics[0]);
         let named = parse_str("catalog-info.yaml", text);
-        assert!(named.diagnostics.len() >= 2, "a file named explicitly must hold descriptors only: {:?}", named.diagnostics);
+        assert_eq!(named.entities.len(), 2, "the SLO is for the SLO reader, in a file named explicitly too");
+        assert_eq!(named.diagnostics.len(), 1, "{:?}", named.diagnostics);
+        let openapi = parse_str("catalog-info.yaml", "openapi: 3.0.0\ninfo: {title: x}\n");
+        assert!(!openapi.diagnostics.is_empty(), "a Location's target must hold descriptors");
     }
 
     #[test]

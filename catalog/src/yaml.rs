@@ -226,13 +226,16 @@ impl<'d> FieldReader<'d> {
 /// descriptor, unless its `apiVersion` is another specification's.
 pub fn looks_like_descriptor(root: &Node) -> bool {
     let Some(mapping) = root.as_mapping() else { return false };
-    // Another specification's documents kept beside the descriptors (OpenSLO
-    // SLOs, Meridian's scorecards) are not entities; their readers take them.
+    !is_other_specification(root) && (mapping.get_node("apiVersion").is_some() || mapping.get_node("kind").is_some())
+}
+
+/// Another specification's document kept beside the descriptors (OpenSLO
+/// SLOs, Meridian's scorecards): never an entity, wherever it is found;
+/// its reader takes it.
+pub fn is_other_specification(root: &Node) -> bool {
+    let Some(mapping) = root.as_mapping() else { return false };
     let api_version = mapping.get_scalar("apiVersion").map(|s| s.as_str().to_ascii_lowercase());
-    if api_version.is_some_and(|v| FOREIGN_API_VERSIONS.iter().any(|prefix| v.starts_with(prefix))) {
-        return false;
-    }
-    mapping.get_node("apiVersion").is_some() || mapping.get_node("kind").is_some()
+    api_version.is_some_and(|v| FOREIGN_API_VERSIONS.iter().any(|prefix| v.starts_with(prefix)))
 }
 
 /// `apiVersion` prefixes of documents that are not catalog descriptors.

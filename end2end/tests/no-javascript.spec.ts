@@ -82,3 +82,23 @@ test('every page renders on the server', async ({ page }) => {
     await expect(page.locator('[role="alert"]'), path).toHaveCount(0);
   }
 });
+
+// A page fails with the status the REST API gives for the same question.
+test('pages fail with the status the API gives', async ({ page }) => {
+  const cases: [string, number][] = [
+    ['/catalog/default/component/nosuch', 404],
+    ['/apis/default/nosuch', 404],
+    ['/teams/default/nosuch', 404],
+    ['/no/such/page', 404],
+    ['/graph?window=forever', 400],
+  ];
+  for (const [path, status] of cases) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(status);
+    if (status === 404) {
+      await expect(page.getByRole('heading', { level: 1 }), path).toHaveText('Not found');
+    } else {
+      await expect(page.locator('[role="alert"]'), path).toContainText('window');
+    }
+  }
+});

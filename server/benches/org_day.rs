@@ -279,6 +279,7 @@ async fn run(pinned: bool) {
         let now_nanos = server::store::unix_seconds() as u64 * 1_000_000_000;
         let spans = INGEST_ROUNDS as usize * org.edges * 2;
         let cpu_before = meridian.cpu_seconds();
+        let faults_before = meridian.minor_faults();
         let started = Instant::now();
         for round in 0..INGEST_ROUNDS {
             tokio::time::sleep_until((started + INGEST_PACE * round as u32).into()).await;
@@ -293,6 +294,7 @@ async fn run(pinned: bool) {
         tokio::time::sleep(Duration::from_millis(1_500)).await;
         let took = started.elapsed().as_secs_f64();
         let cpu = meridian.cpu_seconds() - cpu_before;
+        let faults = meridian.minor_faults() - faults_before;
         let ingest_cpu = meridian.metric_sum(&client, "meridian_ingest_cpu_seconds_total").await - ingest_cpu_before;
         let receivers = receivers_cpu(&meridian, &client).await - receivers_before;
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -307,7 +309,7 @@ async fn run(pinned: bool) {
         };
         println!(
             "ingest {}: {spans} spans counted in {took:.1} s, server CPU {cpu:.1} s, of it ingest {ingest_cpu:.2} s \
-             (receivers {receivers:.2} s, flusher {:.2} s): {:.0} spans per ingest core-second{reads}",
+             (receivers {receivers:.2} s, flusher {:.2} s): {:.0} spans per ingest core-second; {faults} page faults{reads}",
             if reading { "with 1h graph reads" } else { "alone" },
             ingest_cpu - receivers,
             spans as f64 / ingest_cpu.max(0.001),

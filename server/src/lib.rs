@@ -28,6 +28,16 @@ pub mod slos;
 pub mod store;
 pub mod traffic;
 
+/// Log lines: to stderr (stdout is for what a command answers), coloured
+/// only when stderr is a terminal (a file or a pipe gets plain text).
+pub fn log_layer<S>() -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt::layer().with_target(false).with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal())
+}
+
 // Catalog reloads allocate and free millions of small strings; with glibc's
 // allocator half their time went to malloc/free bookkeeping. Declared in the
 // library so the binary, the benchmarks and the tests all use the same one.

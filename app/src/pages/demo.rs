@@ -2,8 +2,9 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use crate::components::{ErrorBox, Loading};
+use crate::components::Loading;
 use crate::model::{DemoFaults, DemoProcess, DemoRegression, DemoView, DeployView, as_percent, entity_href, next_version};
+use crate::pages::loaded;
 use crate::server_fns::{DeployDemo, SetDemoFaults, demo_mode, fetch_demo};
 
 /// How often the page reads the fleet and Meridian's observations again.
@@ -38,16 +39,15 @@ pub fn DemoPage() -> impl IntoView {
             </p>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
-                    match demo.await {
-                        Ok(Some(view)) => view! { <FleetTable view form /> }.into_any(),
-                        Ok(None) => view! {
+                    loaded(demo.await, |demo| match demo {
+                        Some(view) => view! { <FleetTable view form /> }.into_any(),
+                        None => view! {
                             <p class="hint" data-testid="demo-off">
                                 "Meridian is not in demo mode. Start it with "<code>"--demo-fleet http://127.0.0.1:7111"</code>
                                 " beside "<code>"meridian-demo fleet"</code>" (" <code>"make demo"</code> " does both)."
                             </p>
                         }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                    }
+                    })
                 })}
             </Transition>
             // Outside the refreshing parts, so typing is never interrupted.

@@ -222,7 +222,7 @@ mod live {
     #[derive(Clone, Copy)]
     pub struct Live {
         view_query: Memo<GraphQuery>,
-        loaded: Resource<Result<GraphLayout, ServerFnError>>,
+        loaded: Resource<Result<GraphLayout, crate::port::PortError>>,
         live: RwSignal<Option<GraphLayout>>,
         updates: RwSignal<usize>,
         busy: StoredValue<bool, LocalStorage>,
@@ -234,7 +234,7 @@ mod live {
     impl Live {
         pub fn new(
             view_query: Memo<GraphQuery>,
-            loaded: Resource<Result<GraphLayout, ServerFnError>>,
+            loaded: Resource<Result<GraphLayout, crate::port::PortError>>,
             live: RwSignal<Option<GraphLayout>>,
             updates: RwSignal<usize>,
             stale: RwSignal<bool>,

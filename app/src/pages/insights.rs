@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::components::{Breadcrumbs, DriftLists, ErrorBox, Loading};
+use crate::components::{Breadcrumbs, DriftLists, Loading};
 use crate::model::{FanRow, NodeRef, ScorecardView, entity_href};
 use crate::pages::loaded;
 use crate::server_fns::{fetch_draft, fetch_insights};
@@ -140,8 +140,7 @@ pub fn DraftPage() -> impl IntoView {
         <section class="draft-page">
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
-                    match draft.await {
-                        Ok(draft) => {
+                    loaded(draft.await, |draft| {
                             #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
                             let yaml = draft.yaml.clone();
                             let copy = move |_| {
@@ -162,9 +161,7 @@ pub fn DraftPage() -> impl IntoView {
                                     <a href=format!("/register?draft={}", crate::model::encode_query_value(&draft.service))>"Register it"</a>
                                 </p>
                             }.into_any()
-                        }
-                        Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-                    }
+                    })
                 })}
             </Suspense>
         </section>

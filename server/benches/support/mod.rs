@@ -107,6 +107,14 @@ impl Meridian {
         cpu_of_stat(&format!("/proc/{}/stat", self.child.id()))
     }
 
+    /// Minor page faults the server has taken (`/proc/PID/stat`): memory
+    /// handed back to the OS and touched again.
+    pub fn minor_faults(&self) -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        after_name.split_whitespace().nth(7).and_then(|f| f.parse().ok()).unwrap_or(0)
+    }
+
     /// Waits until the API answers (the catalog is loaded and serving).
     pub async fn ready(&self, client: &reqwest::Client) {
         for _ in 0..3000 {

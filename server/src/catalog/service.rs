@@ -359,8 +359,12 @@ impl CatalogService {
     }
 
     /// Deletes an entity (typically an orphan). One still produced by a
-    /// location comes back on the next reload, as in Backstage.
+    /// location comes back on the next reload, as in Backstage; one
+    /// registered through the API is unregistered, so it stays deleted.
     pub async fn delete_entity(&self, uid: &str) -> Result<bool> {
+        let Some(key) = self.snapshot().get_by_uid(uid).map(|e| e.key.clone()) else { return Ok(false) };
+        // First, so that a reload racing the removal cannot bring it back.
+        self.store.unregister_entity(&key).await?;
         let Some(key) = self.remove(|index| index.get_by_uid(uid).map(|e| e.key.clone()), true).await? else { return Ok(false) };
         self.publish(super::notices::Change::Deleted { entity_ref: key }).await;
         Ok(true)

@@ -47,7 +47,8 @@ pub struct DiffArgs {
     /// (repeatable; comma-separated in the env var). None by default.
     #[arg(long = "allow-url-host", env = "MERIDIAN_ALLOW_URL_HOSTS", value_delimiter = ',')]
     pub allow_url_hosts: Vec<String>,
-    /// The database `meridian serve` keeps API versions in (for entity refs).
+    /// The database `meridian serve` keeps API versions in (for entity
+    /// refs); read only, never created.
     #[arg(long, env = "MERIDIAN_DATABASE_URL", default_value = serve::DEFAULT_DATABASE_URL)]
     pub database_url: String,
 }
@@ -143,7 +144,7 @@ fn entity_ref(text: &str) -> Option<String> {
 fn input(runtime: &tokio::runtime::Runtime, database_url: &str, target: &str, urls: &CatalogReader) -> Result<Input, String> {
     if let Some(entity) = entity_ref(target) {
         let versions = stored_versions(runtime, database_url, &entity)?;
-        let latest = versions.into_iter().last().ok_or_else(|| format!("no version of `{entity}` has been seen"))?;
+        let latest = versions.into_iter().last().ok_or_else(|| no_api(&entity, database_url))?;
         return Ok(stored_input(&entity, latest));
     }
     let folder =
@@ -156,19 +157,33 @@ fn input(runtime: &tokio::runtime::Runtime, database_url: &str, target: &str, ur
 fn last_two(runtime: &tokio::runtime::Runtime, database_url: &str, target: &str) -> Result<(Input, Input), String> {
     let entity = entity_ref(target).unwrap_or_default();
     let mut versions = stored_versions(runtime, database_url, &entity)?;
+    if versions.is_empty() {
+        return Err(no_api(&entity, database_url));
+    }
     let (Some(new), Some(old)) = (versions.pop(), versions.pop()) else {
-        return Err(format!("`{entity}` has fewer than two versions seen; give two documents instead"));
+        return Err(format!("`{entity}` has one version stored so far; give two documents instead"));
     };
     Ok((stored_input(&entity, old), stored_input(&entity, new)))
 }
 
 fn stored_versions(runtime: &tokio::runtime::Runtime, database_url: &str, entity: &str) -> Result<Vec<crate::store::ApiVersion>, String> {
     runtime.block_on(async {
-        let store = crate::store::Store::connect(database_url).await.map_err(|e| format!("--database-url: {e}"))?;
+        let store = crate::store::Store::open_existing(database_url).await.map_err(|e| format!("--database-url: {e}"))?;
         let versions = store.api_versions(entity).await.map_err(|e| format!("reading the versions of `{entity}`: {e}"));
         store.close().await;
         versions
     })
+}
+
+/// What to say of an API with no version stored: the database keeps a
+/// version of every API `meridian serve` read.
+fn no_api(entity: &str, database_url: &str) -> String {
+    let database = database_url.split('?').next().unwrap_or(database_url);
+    let database = match database.find('@') {
+        Some(at) => &database[at + 1..],
+        None => database,
+    };
+    format!("no API `{entity}` in {database}: `meridian serve` stores a version of each API of its catalog there")
 }
 
 /// A stored version, named `api:default/orders@3`; its `$ref`s resolve

@@ -397,7 +397,8 @@ async fn serve_with_logging(args: ServeArgs) -> anyhow::Result<()> {
             Some(provider)
         }
         None => {
-            let _ = tracing_subscriber::fmt().with_env_filter(log_filter()).with_target(false).try_init();
+            use tracing_subscriber::prelude::*;
+            let _ = tracing_subscriber::registry().with(crate::log_layer().with_filter(log_filter())).try_init();
             None
         }
     };

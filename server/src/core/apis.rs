@@ -104,6 +104,9 @@ pub struct ApiDetail {
 pub struct VersionView {
     pub version: i64,
     pub hash: String,
+    /// Unix seconds (RFC 3339 in JSON).
+    #[serde(serialize_with = "super::rfc3339::serialize")]
+    #[schema(value_type = String, format = DateTime)]
     pub first_seen: i64,
     /// The location that brought it.
     pub source: String,
@@ -189,6 +192,9 @@ pub struct ApiChanges {
 pub struct VersionChange {
     pub from_version: i64,
     pub to_version: i64,
+    /// Unix seconds (RFC 3339 in JSON).
+    #[serde(serialize_with = "super::rfc3339::serialize")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: i64,
     pub source: String,
     /// Empty when either version could not be read (`problem` says why).

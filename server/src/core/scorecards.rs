@@ -44,7 +44,9 @@ pub type Scores = Arc<RwLock<Arc<ScoreSnapshot>>>;
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreSnapshot {
-    /// Unix seconds; `None` before the first evaluation.
+    /// Unix seconds (RFC 3339 in JSON); `None` before the first evaluation.
+    #[serde(serialize_with = "super::rfc3339::serialize_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub evaluated_at: Option<u64>,
     pub scorecards: Vec<CardScores>,
 }

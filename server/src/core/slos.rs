@@ -44,9 +44,10 @@ impl SloOrder {
     }
 
     pub fn parse(text: &str) -> Result<Self, Error> {
-        Self::ALL.into_iter().find(|order| order.as_str() == text).ok_or_else(|| {
-            Error::Invalid(format!("`sort`: unknown order `{text}`; use definitions, budget, burn or name"))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|order| order.as_str() == text)
+            .ok_or_else(|| Error::Invalid(format!("`sort`: unknown order `{text}`; use definitions, budget, burn or name")))
     }
 }
 

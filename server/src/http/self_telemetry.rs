@@ -33,7 +33,7 @@ pub fn init(endpoint: &str, log_filter: tracing_subscriber::EnvFilter) -> anyhow
     let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
     let requests_only = tracing_subscriber::filter::filter_fn(|metadata| metadata.target() == TARGET);
     tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_target(false).with_filter(log_filter))
+        .with(crate::log_layer().with_filter(log_filter))
         .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("meridian")).with_filter(requests_only))
         .try_init()?;
     Ok(provider)

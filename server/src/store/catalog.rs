@@ -105,6 +105,13 @@ impl Store {
         rows.iter().map(|row| decode_entity(&mut decoder, row.try_get("body")?)).collect()
     }
 
+    /// Forgets an entity registered through the API (`key`, lower case), so
+    /// no reload brings it back; `false` when it was not registered so.
+    pub async fn unregister_entity(&self, key: &str) -> Result<bool, StoreError> {
+        let deleted = sqlx::query("DELETE FROM registered_entities WHERE entity_ref = $1").bind(key).execute(&self.pool).await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
     /// Registers (or replaces) entities in one transaction.
     pub async fn register_entities(&self, entities: &[Arc<Entity>]) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;

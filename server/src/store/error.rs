@@ -22,6 +22,9 @@ pub enum StoreError {
     Database(#[source] sqlx::Error),
     #[error("unsupported database URL `{0}`: use sqlite://PATH or postgres://...")]
     UnsupportedUrl(String),
+    /// Reading a database that must already exist (`meridian api diff`).
+    #[error("no database at {0}: point --database-url at the one `meridian serve` uses")]
+    NoDatabase(PathBuf),
     #[error("cannot create database folder {path}: {source}")]
     CreateFolder { path: PathBuf, source: std::io::Error },
     /// `url` is shown without its password.

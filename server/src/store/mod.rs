@@ -74,14 +74,41 @@ impl Store {
     /// Connects and applies migrations. For SQLite the file and its folder are
     /// created when missing.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
-        let (backend, url) = if url.starts_with("sqlite:") {
-            (Backend::Sqlite, prepare_sqlite_url(url)?)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            (Backend::Postgres, url.to_string())
-        } else {
-            return Err(StoreError::UnsupportedUrl(redact(url)));
+        let (backend, url) = match backend_of(url)? {
+            Backend::Sqlite => (Backend::Sqlite, prepare_sqlite_url(url)?),
+            Backend::Postgres => (Backend::Postgres, url.to_string()),
         };
+        let store = Self::open(backend, url).await?;
+        let migrator = match backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&store.pool).await?;
+        store.convert_legacy_buckets().await?;
+        store.convert_legacy_slo_hours().await?;
+        Ok(store)
+    }
+
+    /// Opens a database `meridian serve` made, only to read it: a SQLite
+    /// file that is missing is an error (never created, nor its folder),
+    /// and nothing is migrated or written (`meridian api diff`).
+    pub async fn open_existing(url: &str) -> Result<Self, StoreError> {
+        let backend = backend_of(url)?;
+        let url = match backend {
+            Backend::Sqlite => {
+                let path = sqlite_path(url);
+                if path.is_empty() || path == ":memory:" || !Path::new(path).is_file() {
+                    return Err(StoreError::NoDatabase(path.into()));
+                }
+                let base = url.split('?').next().unwrap_or(url);
+                format!("{base}?mode=ro")
+            }
+            Backend::Postgres => url.to_string(),
+        };
+        Self::open(backend, url).await
+    }
+
+    async fn open(backend: Backend, url: String) -> Result<Self, StoreError> {
         let max_connections = if url.contains(":memory:") { 1 } else { 8 };
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
@@ -93,16 +120,8 @@ impl Store {
             // WAL lets readers proceed while the flusher writes.
             sqlx::query("PRAGMA journal_mode=WAL").execute(&pool).await.ok();
         }
-        let migrator = match backend {
-            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
-        };
-        migrator.run(&pool).await?;
         let postgres_url = (backend == Backend::Postgres).then(|| url.as_str().into());
-        let store = Self { pool, postgres_url, series: Default::default(), writer: writer_id() };
-        store.convert_legacy_buckets().await?;
-        store.convert_legacy_slo_hours().await?;
-        Ok(store)
+        Ok(Self { pool, postgres_url, series: Default::default(), writer: writer_id() })
     }
 
     /// One round trip to the database (readiness).
@@ -153,9 +172,25 @@ pub fn unix_seconds() -> i64 {
 }
 
 /// Adds `mode=rwc` (create if missing) and creates the file's folder.
-fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
+fn backend_of(url: &str) -> Result<Backend, StoreError> {
+    sqlx::any::install_default_drivers();
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(StoreError::UnsupportedUrl(redact(url)))
+    }
+}
+
+/// The file of a `sqlite:` URL (empty or `:memory:` for none).
+fn sqlite_path(url: &str) -> &str {
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
-    let path = rest.split('?').next().unwrap_or("");
+    rest.split('?').next().unwrap_or("")
+}
+
+fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
+    let path = sqlite_path(url);
     if !path.is_empty()
         && path != ":memory:"
         && let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())

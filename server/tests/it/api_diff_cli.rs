@@ -134,5 +134,14 @@ fn an_entity_ref_alone_compares_its_last_two_versions() {
     assert_eq!(code, 0, "the latest version against the same text: {stderr}");
     let (code, _, stderr) = api_diff(&["api:default/payments", "--database-url", &url]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("fewer than two versions"), "{stderr}");
+    assert!(stderr.contains("no API `api:default/payments` in sqlite://"), "{stderr}");
+
+    // Pointed at no database (run outside the folder `serve` runs in, say):
+    // said so, and nothing is created.
+    let elsewhere = dir.path().join("elsewhere/data/meridian.db");
+    let missing = format!("sqlite://{}", elsewhere.display());
+    let (code, _, stderr) = api_diff(&["api:default/orders", "--database-url", &missing]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no database at") && stderr.contains("--database-url"), "{stderr}");
+    assert!(!dir.path().join("elsewhere").exists(), "no folder or file was created");
 }

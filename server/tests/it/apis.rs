@@ -93,6 +93,8 @@ async fn coverage_consumers_and_changes_from_python_sdk_traffic() {
     );
     assert_eq!(api["providers"], json!(["component:default/orders-service"]));
     assert_eq!(api["versions"].as_array().map(Vec::len), Some(1));
+    let first_seen = api["versions"][0]["firstSeen"].as_str().unwrap_or_default();
+    assert!(slo::window::parse_rfc3339(first_seen).is_some(), "times are RFC 3339: {first_seen}");
 
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/send_api_traffic.py");
     let http = server.running.otlp_http_addr.to_string();
@@ -173,6 +175,7 @@ async fn coverage_consumers_and_changes_from_python_sdk_traffic() {
         wait_for(&server.base, "/api/v1/apis/default/orders-api/changes", |c| c["changes"].as_array().is_some_and(|c| !c.is_empty())).await;
     let change = &changes["changes"][0];
     assert_eq!((change["fromVersion"].as_i64(), change["toVersion"].as_i64()), (Some(1), Some(2)));
+    assert!(slo::window::parse_rfc3339(change["at"].as_str().unwrap_or_default()).is_some(), "{change}");
     let removed: Vec<&Value> = change["changes"].as_array().unwrap().iter().filter(|c| c["level"] == "breaking").collect();
     assert_eq!(removed.len(), 1, "{changes:#}");
     assert_eq!(removed[0]["id"], "api-removed-without-deprecation");

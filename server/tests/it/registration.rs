@@ -88,6 +88,24 @@ async fn watched_folder_edits_show_up_and_removals_orphan() {
     assert_eq!(client().delete(&url).bearer_auth(TEST_TOKEN).send().await.unwrap().status(), 204);
     assert!(entity(&server.base, "beta").await.is_none());
     assert_eq!(client().delete(&url).bearer_auth(TEST_TOKEN).send().await.unwrap().status(), 404);
+
+    // An entity registered through the API, deleted, stays deleted when a
+    // file changes and the catalog is read again.
+    let registered = client()
+        .post(format!("{}/api/v1/entities", server.base))
+        .bearer_auth(TEST_TOKEN)
+        .header("content-type", "application/yaml")
+        .body(component("gamma", "through the API"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), 201);
+    let uid = entity(&server.base, "gamma").await.unwrap()["metadata"]["uid"].as_str().unwrap().to_string();
+    let url = format!("{}/api/catalog/entities/by-uid/{uid}", server.base);
+    assert_eq!(client().delete(&url).bearer_auth(TEST_TOKEN).send().await.unwrap().status(), 204);
+    std::fs::write(dir.path().join("a.yaml"), component("alpha", "read again")).unwrap();
+    wait_for(&server.base, "alpha", |e| e.is_some_and(|e| e["metadata"]["description"] == "read again")).await;
+    assert!(entity(&server.base, "gamma").await.is_none(), "a deleted registration does not come back");
     server.running.stop().await;
 }
 

@@ -81,6 +81,7 @@ async fn scorecards(database_url: Option<String>) {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     server.running.core.evaluate_scorecards(now).await.unwrap();
     let (_, body) = get_json(&format!("{}/api/v1/scorecards", server.base)).await;
+    assert_eq!(body["evaluatedAt"].as_str(), Some(slo::window::rfc3339(now).as_str()), "times are RFC 3339");
     let card = &body["scorecards"][0];
     assert_eq!(card["levels"], json!(["bronze", "silver", "gold"]));
     let entity = |key: &str| card["entities"].as_array().unwrap().iter().find(|e| e["entityRef"] == key).cloned().unwrap_or(Value::Null);

@@ -107,3 +107,37 @@ async fn tokens_from_files_authorise_writes_and_exports() {
     assert_eq!(export(None).send().await.unwrap().status(), 401);
     assert_eq!(export(Some("exporter-secret")).send().await.unwrap().status(), 200);
 }
+
+/// Logs go to stderr, plain when stderr is not a terminal; stdout stays
+/// for what a command answers.
+#[test]
+fn logs_go_to_stderr_without_colours_when_redirected() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}/m.db", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meridian"))
+        .arg("serve")
+        .args(["--database-url", &database, "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run meridian");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut logged = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap_or(0) > 0 {
+        logged.push_str(&line);
+        if line.contains("Meridian is up") {
+            break;
+        }
+        line.clear();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut printed = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut printed).unwrap();
+    assert!(logged.contains("Meridian is up"), "the start is logged on stderr: {logged}");
+    assert!(!logged.contains('\u{1b}'), "no colour codes in a redirected log: {logged:?}");
+    assert_eq!(printed, "", "nothing logged on stdout");
+}

@@ -93,3 +93,32 @@ fn custom_kinds_are_warnings_and_errors_with_strict() {
     assert!(stdout.starts_with(&warning.replace("warning:", "error:")), "{stdout}");
     assert!(stderr.contains("1 valid entities") && stderr.contains("1 errors, 1 warnings"), "{stderr}");
 }
+
+/// `validate --strict catalog/*.yaml` answers as `validate --strict catalog/`:
+/// SLOs and scorecards are not entities, an OpenAPI file beside the
+/// descriptors is passed over, wherever the shell put the file names.
+#[test]
+fn files_named_one_by_one_answer_as_their_folder() {
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../demo/catalog");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&demo)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    let files: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    let (folder_code, folder_out, folder_err) = validate_with(&["--strict"], &[&demo]);
+    let (files_code, files_out, files_err) = validate_with(&["--strict"], &files);
+    assert_eq!((files_code, files_out.as_str()), (folder_code, folder_out.as_str()), "{files_err}");
+    let summary = |stderr: &str| stderr.lines().last().map(|l| l.split_once(" files, ").map(|(_, rest)| rest.to_string()));
+    assert_eq!(summary(&files_err), summary(&folder_err), "{files_err}");
+    assert!(files_err.contains("4 valid SLOs, 1 valid scorecards"), "each SLO counted once: {files_err}");
+
+    // A file named explicitly with nothing for the catalog says so.
+    let dir = tempfile::tempdir().unwrap();
+    let openapi = dir.path().join("openapi.yaml");
+    std::fs::write(&openapi, "openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\n").unwrap();
+    let (code, stdout, _) = validate(&[&openapi]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("openapi.yaml:1:1: warning: holds no catalog descriptor"), "{stdout}");
+}

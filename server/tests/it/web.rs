@@ -71,8 +71,45 @@ async fn pages_render_on_the_server() {
     }
 
     let (status, html) = page(&server.base, "/catalog/default/component/does-not-exist").await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 404);
     assert!(html.contains("Not found"));
+    server.running.stop().await;
+}
+
+/// A page fails with the status the REST API gives for the same question:
+/// 404 for what does not exist, 400 for a bad query, 503 (with
+/// `Retry-After`) when the database cannot be reached.
+#[tokio::test]
+async fn pages_answer_with_the_status_the_api_gives() {
+    let server = start(None, vec![demo_catalog()]).await;
+    for (path, api) in [
+        ("/catalog/default/component/nosuch", Some("/api/catalog/entities/by-name/component/default/nosuch")),
+        ("/apis/default/nosuch", None),
+        ("/teams/default/nosuch", None),
+        ("/no/such/page", None),
+    ] {
+        let (status, html) = page(&server.base, path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(html.contains("Not found"), "{path}: {html:.1000}");
+        if let Some(api) = api {
+            assert_eq!(get_json(&format!("{}{api}", server.base)).await.0, 404, "{api}");
+        }
+    }
+    let (status, html) = page(&server.base, "/graph?window=forever").await;
+    assert_eq!(status, 400);
+    assert!(html.contains("role=\"alert\""), "the error is shown: {html:.2000}");
+    assert_eq!(get_json(&format!("{}/api/v1/graph?window=forever", server.base)).await.0, 400);
+    assert_eq!(page(&server.base, "/catalog/default/component/gateway").await.0, 200);
+
+    // The database gone: traffic pages say so with 503, as the API does.
+    server.running.store.close().await;
+    let response = reqwest::get(format!("{}/graph?window=1h", server.base)).await.unwrap();
+    assert_eq!(response.status(), 503);
+    assert_eq!(response.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("5"));
+    let html = response.text().await.unwrap();
+    assert!(html.contains("cannot reach its database"), "{html:.2000}");
+    let response = reqwest::get(format!("{}/api/v1/graph?window=1h", server.base)).await.unwrap();
+    assert_eq!((response.status().as_u16(), response.headers().get("retry-after").is_some()), (503, true));
     server.running.stop().await;
 }
 
@@ -94,7 +131,7 @@ async fn the_demo_page_needs_demo_mode_and_names_an_unreachable_fleet() {
     let (_, catalog) = page(&demo_mode.base, "/").await;
     assert!(catalog.contains("href=\"/demo\""), "the Demo link in demo mode");
     let (status, demo) = page(&demo_mode.base, "/demo").await;
-    assert_eq!(status, 200);
+    assert_eq!(status, 503, "what the page needs cannot be reached");
     assert!(!demo.contains("<template"), "rendered in place");
     assert!(
         demo.contains(&format!("the demo fleet at {fleet_url}/ did not answer")) && demo.contains("meridian-demo fleet"),

@@ -39,8 +39,9 @@ const DEFAULT_WINDOW: Window = Window::minutes(15);
 /// The event stream's rate limit: changes within it are sent together.
 const STREAM_MIN_INTERVAL: Duration = Duration::from_secs(1);
 
-/// How long a client is asked to wait when the database is unavailable.
-const RETRY_AFTER_SECS: u64 = 5;
+/// How long a client is asked to wait when the database is unavailable
+/// (the pages ask the same).
+use app::port::RETRY_AFTER_SECS;
 
 #[derive(Clone, axum::extract::FromRef)]
 pub struct ApiState {
