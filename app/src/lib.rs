@@ -1,8 +1,9 @@
 //! Meridian's web UI (Leptos, server-side rendered and hydrated).
 //!
 //! - [`model`]: the view models pages show, serializable both ways;
-//! - [`port`]: the trait the server implements; the app reaches the server
-//!   through it and nothing else (server side only);
+//! - [`port`]: the trait the server implements (server side only); the app
+//!   reaches the server through it and nothing else; and [`port::PortError`],
+//!   what it fails with, on both sides;
 //! - [`server_fns`]: Leptos server functions, thin calls into the port;
 //! - [`pages`] and [`components`]: what the user sees.
 //!
@@ -16,7 +17,6 @@
 pub mod components;
 pub mod model;
 pub mod pages;
-#[cfg(feature = "ssr")]
 pub mod port;
 pub mod server_fns;
 

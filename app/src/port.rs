@@ -1,8 +1,10 @@
 //! The port: everything the app needs from the server, as one trait. The
 //! server implements it; server functions find it in the Leptos context.
 
+#[cfg(feature = "ssr")]
 use std::sync::Arc;
 
+#[cfg(feature = "ssr")]
 use crate::model::{
     ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView,
     EntityDetail, GraphLayout, GraphQuery, InsightsView, KeptPosition, NodePanel, RegistrationView, SearchView, SloQuery, SlosView,
@@ -76,6 +78,7 @@ impl std::fmt::Display for PortError {
     }
 }
 
+#[cfg(feature = "ssr")]
 #[async_trait::async_trait]
 pub trait PortalPort: Send + Sync + 'static {
     /// Ranked search; `filter` is a Backstage filter string (facet choices).
@@ -120,4 +123,5 @@ pub trait PortalPort: Send + Sync + 'static {
 }
 
 /// How the port travels in the Leptos context.
+#[cfg(feature = "ssr")]
 pub type SharedPort = Arc<dyn PortalPort>;

@@ -50,7 +50,7 @@ fn main() {
         })
         .collect();
     let graph = GraphView { nodes, edges };
-    let (took, layout) = timed(|| server::http::web::layout::layout(&graph, "15m", Default::default()));
+    let (took, layout) = timed(|| server::core::view::layout::layout(&graph, Default::default()));
     println!(
         "layout of {} nodes and {} edges: {:.1} ms ({:.0} × {:.0} px)",
         graph.nodes.len(),

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::RedCells;
-use crate::model::{GraphLayout, GraphQuery, NODE_HEIGHT, NODE_WIDTH, NodePanel, count_of, entity_href};
+use crate::model::{GraphLayout, GraphQuery, NodePanel, count_of, entity_href};
 
 /// Rows of the edge table at most (busiest first); the JSON export has all.
 pub const EDGE_TABLE_ROWS: usize = 300;
@@ -107,6 +107,7 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, selected: Memo<String>, zoom:
     let found: std::collections::HashSet<String> = layout.found.iter().cloned().collect();
     let busiest = layout.edges.iter().map(|e| e.requests).max().unwrap_or(1).max(1) as f64;
     let (width, height) = (layout.width, layout.height);
+    let (node_width, node_height) = (layout.node_width, layout.node_height);
     let described = format!("Dependency graph: {} nodes, {} edges", layout.nodes.len(), layout.edges.len());
     let navigate = leptos_router::hooks::use_navigate();
     // One outline drawn over the selected node: selecting touches one element, not every node.
@@ -114,7 +115,7 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, selected: Memo<String>, zoom:
     let outline = move || {
         selected.with(|id| {
             at.get(id).map(|&(x, y)| {
-                view! { <rect class="selection" data-for=id.clone() x=x - 4.0 y=y - 4.0 width=NODE_WIDTH + 8.0 height=NODE_HEIGHT + 8.0 rx="9" /> }
+                view! { <rect class="selection" data-for=id.clone() x=x - 4.0 y=y - 4.0 width=node_width + 8.0 height=node_height + 8.0 rx="9" /> }
             })
         })
     };
@@ -149,7 +150,7 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, selected: Memo<String>, zoom:
                     <g class=e.health().class() data-source=e.source.clone() data-target=e.target.clone()>
                         <title>{e.summary()}</title>
                         <line x1=e.x1 y1=e.y1 x2=e.x2 y2=e.y2 marker-end="url(#arrow)" style=format!("stroke-width:{stroke:.1}") />
-                        {e.label.map(|(x, y)| view! { <text x=x y=y + 4.0 text-anchor="middle">{e.label_text()}</text> })}
+                        {e.label.clone().map(|label| view! { <text x=label.x y=label.y + 4.0 text-anchor="middle">{label.text}</text> })}
                     </g>
                 }
             }).collect_view()}
@@ -175,19 +176,19 @@ fn Drawing(layout: GraphLayout, query: GraphQuery, selected: Memo<String>, zoom:
                             navigate(&to, leptos_router::NavigateOptions { scroll: false, ..Default::default() });
                         }>
                             <title>{title}</title>
-                            <rect x=n.x y=n.y width=NODE_WIDTH height=NODE_HEIGHT rx="6" />
+                            <rect x=n.x y=n.y width=node_width height=node_height rx="6" />
                             {if n.members > 0 {
                                 view! {
-                                    <text x=n.x + NODE_WIDTH / 2.0 y=n.y + 17.0 text-anchor="middle">{n.name.clone()}</text>
-                                    <text class="members" x=n.x + NODE_WIDTH / 2.0 y=n.y + 32.0 text-anchor="middle">{count_of(n.members, "service")}</text>
+                                    <text x=n.x + node_width / 2.0 y=n.y + 17.0 text-anchor="middle">{n.name.clone()}</text>
+                                    <text class="members" x=n.x + node_width / 2.0 y=n.y + 32.0 text-anchor="middle">{count_of(n.members, "service")}</text>
                                 }.into_any()
                             } else if let Some(rate) = n.sample_rate {
                                 view! {
-                                    <text x=n.x + NODE_WIDTH / 2.0 y=n.y + 17.0 text-anchor="middle">{n.name.clone()}</text>
-                                    <text class="members" x=n.x + NODE_WIDTH / 2.0 y=n.y + 32.0 text-anchor="middle">{crate::model::sample_rate_text(rate)}</text>
+                                    <text x=n.x + node_width / 2.0 y=n.y + 17.0 text-anchor="middle">{n.name.clone()}</text>
+                                    <text class="members" x=n.x + node_width / 2.0 y=n.y + 32.0 text-anchor="middle">{crate::model::sample_rate_text(rate)}</text>
                                 }.into_any()
                             } else {
-                                view! { <text x=n.x + NODE_WIDTH / 2.0 y=n.y + NODE_HEIGHT / 2.0 + 5.0 text-anchor="middle">{n.name.clone()}</text> }.into_any()
+                                view! { <text x=n.x + node_width / 2.0 y=n.y + node_height / 2.0 + 5.0 text-anchor="middle">{n.name.clone()}</text> }.into_any()
                             }}
                         </a>
                     </g>

@@ -6,15 +6,15 @@ use super::{Health, encode_query_value};
 
 /// The size of a node's box in a [`GraphLayout`]: the server lays out with
 /// it, the graph component draws with it.
-pub const NODE_WIDTH: f64 = 150.0;
-pub const NODE_HEIGHT: f64 = 40.0;
-
 /// A graph laid out on the server, ready to draw as SVG.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct GraphLayout {
     pub window: String,
     pub width: f64,
     pub height: f64,
+    /// Every node's box, as the layout placed them.
+    pub node_width: f64,
+    pub node_height: f64,
     pub nodes: Vec<LaidOutNode>,
     pub edges: Vec<LaidOutEdge>,
     /// Node ids (and `source->target` edge ids) the `find` expression matches.
@@ -181,18 +181,20 @@ pub struct LaidOutEdge {
     pub y1: f64,
     pub x2: f64,
     pub y2: f64,
-    /// Where the label's centre goes; `None` when it would overlap a node
-    /// or another label (the table under the graph lists every edge).
-    pub label: Option<(f64, f64)>,
+    /// Its label, where one fits: none would overlap a node or another
+    /// label (the table under the graph lists every edge).
+    pub label: Option<EdgeLabel>,
+}
+
+/// An edge's label: its centre, and what it says (the layout sized it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EdgeLabel {
+    pub x: f64,
+    pub y: f64,
+    pub text: String,
 }
 
 impl LaidOutEdge {
-    /// What the label says: the traffic, and the error share in words.
-    pub fn label_text(&self) -> String {
-        let requests = super::count_text(self.requests, self.kept_spans);
-        if self.errors == 0 { format!("{requests} req") } else { format!("{requests} req · {} err", self.errors) }
-    }
-
     /// Its traffic in words, for the hover title.
     pub fn summary(&self) -> String {
         let mut text = format!(

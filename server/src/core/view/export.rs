@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use super::View;
+use super::layout::{Layout, NODE_HEIGHT, NODE_WIDTH, Options, layout};
 use crate::core::GraphEdge;
 
 /// The label of an edge: requests and error share, with the share in words
@@ -50,12 +51,18 @@ fn xml(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// A standalone SVG of a laid-out view.
-pub fn svg(layout: &app::model::GraphLayout) -> String {
-    use app::model::{NODE_HEIGHT, NODE_WIDTH};
+/// A standalone SVG of a view over `window`, laid out as the Graph page
+/// lays it out.
+pub fn svg(view: View, window: &str) -> String {
+    let graph = crate::core::GraphView { nodes: view.nodes, edges: view.edges };
+    draw(&layout(&graph, Options { groups: &view.groups, ..Options::default() }), window)
+}
+
+/// A laid-out view as SVG.
+fn draw(layout: &Layout, window: &str) -> String {
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\" font-family=\"sans-serif\" font-size=\"12\">\n<title>Meridian graph, last {}</title>\n",
-        xml(&layout.window),
+        xml(window),
         w = layout.width,
         h = layout.height
     );
@@ -86,10 +93,11 @@ pub fn svg(layout: &app::model::GraphLayout) -> String {
             edge.y1,
             edge.x2,
             edge.y2,
-            edge.label.map_or_else(String::new, |(x, y)| format!(
-                "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#5d6677\" font-size=\"10\">{}</text>",
-                y + 4.0,
-                xml(&edge.label_text())
+            edge.label.as_ref().map_or_else(String::new, |label| format!(
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#5d6677\" font-size=\"10\">{}</text>",
+                label.x,
+                label.y + 4.0,
+                xml(&label.text)
             ))
         );
     }
@@ -104,7 +112,7 @@ pub fn svg(layout: &app::model::GraphLayout) -> String {
             xml(&node.name),
             node.x + 8.0,
             node.y + 31.0,
-            xml(&node.kind)
+            node.kind.as_str()
         );
     }
     out.push_str("</svg>\n");
@@ -164,14 +172,13 @@ mod tests {
 
     #[test]
     fn svg_escapes_text_and_marks_errors_by_dash_as_well_as_colour() {
-        let layout = app::model::GraphLayout {
-            window: "15m".into(),
+        let layout = Layout {
             width: 400.0,
             height: 100.0,
-            nodes: vec![app::model::LaidOutNode {
+            nodes: vec![super::super::layout::PlacedNode {
                 id: "service:<x>".into(),
                 name: "<x>".into(),
-                kind: "service".into(),
+                kind: NodeKind::Service,
                 entity_ref: None,
                 x: 10.0,
                 y: 10.0,
@@ -182,10 +189,10 @@ mod tests {
                 group: None,
                 members: 0,
             }],
-            edges: vec![app::model::LaidOutEdge {
+            edges: vec![super::super::layout::PlacedEdge {
                 source: "a".into(),
                 target: "b".into(),
-                connection_type: "http".into(),
+                connection_type: ConnectionType::Http,
                 requests: 10,
                 errors: 1,
                 caller_failures: 1,
@@ -197,9 +204,9 @@ mod tests {
                 y2: 1.0,
                 label: None,
             }],
-            ..app::model::GraphLayout::default()
+            boxes: Vec::new(),
         };
-        let svg = svg(&layout);
+        let svg = draw(&layout, "15m");
         assert!(svg.contains("&lt;x&gt;") && !svg.contains("<x>"), "{svg}");
         assert!(svg.contains("stroke-dasharray"), "{svg}");
     }

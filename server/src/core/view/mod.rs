@@ -1,7 +1,8 @@
 //! A view of the observed graph: a window's graph narrowed by filters,
 //! find/hide expressions ([`expr`]) and a focus (one node and what lies
 //! within N hops of it, either way), with everything left out counted and
-//! named, never dropped silently; exported by [`export`].
+//! named, never dropped silently; laid out for drawing by [`layout`];
+//! exported by [`export`].
 //!
 //! Order: filters and `hide` remove edges and nodes, then the focus keeps
 //! what the focused node reaches through what is left; `find` marks what
@@ -12,6 +13,7 @@
 pub mod export;
 pub mod expr;
 pub mod group;
+pub mod layout;
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 

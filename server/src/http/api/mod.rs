@@ -461,10 +461,6 @@ async fn graph_view(
         ExportFormat::Json => Json(view).into_response(),
         ExportFormat::Dot => text("text/vnd.graphviz; charset=utf-8", core::view::export::dot(&view)),
         ExportFormat::Mermaid => text("text/plain; charset=utf-8", core::view::export::mermaid(&view)),
-        ExportFormat::Svg => {
-            let graph = core::GraphView { nodes: view.nodes, edges: view.edges };
-            let options = super::web::layout::Options { groups: &view.groups, ..Default::default() };
-            text("image/svg+xml; charset=utf-8", core::view::export::svg(&super::web::layout::layout(&graph, &window.to_string(), options)))
-        }
+        ExportFormat::Svg => text("image/svg+xml; charset=utf-8", core::view::export::svg(view, &window.to_string())),
     })
 }

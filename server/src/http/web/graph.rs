@@ -1,12 +1,15 @@
 //! The Graph page's view models: a view of the observed graph laid out
-//! (`core::view`, then [`super::layout`]), and one node's side panel.
+//! (`core::view`, then `core::view::layout`), and one node's side panel.
 
-use app::model::{GraphLayout, GraphQuery, Health, KeptPosition, NodePanel, OperationRow, PANEL_OPERATIONS};
+use app::model::{
+    EdgeLabel, GraphLayout, GraphQuery, GroupBox, GroupRow, Health, KeptPosition, LaidOutEdge, LaidOutNode, NodePanel, OperationRow,
+    PANEL_OPERATIONS,
+};
 use app::port::PortError;
 use collector::NodeKind;
 
-use super::layout::{Options, layout};
 use super::port_error;
+use crate::core::view::layout::{self, Layout, Options, Position};
 use crate::core::{self, Core, Window};
 
 pub async fn graph_layout(core: &Core, query: GraphQuery, keep: Vec<KeptPosition>) -> Result<GraphLayout, PortError> {
@@ -28,13 +31,78 @@ pub async fn graph_layout(core: &Core, query: GraphQuery, keep: Vec<KeptPosition
     let view_query = params.query().map_err(PortError::Invalid)?;
     let view = core.graph_view(window, &view_query).await.map_err(port_error)?;
     let graph = core::GraphView { nodes: view.nodes, edges: view.edges };
+    let keep: Vec<Position> = keep.into_iter().map(|k| Position { id: k.id, x: k.x, y: k.y }).collect();
+    let laid_out = layout::layout(&graph, Options { groups: &view.groups, keep: &keep });
+    let groups = view
+        .groups
+        .iter()
+        .map(|g| GroupRow {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            entity_ref: g.entity_ref.clone(),
+            members: g.members.len(),
+            collapsed: g.collapsed,
+            internal_edges: g.internal_edges,
+        })
+        .collect();
     Ok(GraphLayout {
+        window: query.window,
         found: view.found,
         hidden_nodes: view.hidden.nodes,
         hidden_edges: view.hidden.edges,
         hidden_names: view.hidden.node_names,
-        ..layout(&graph, &query.window, Options { groups: &view.groups, keep: &keep })
+        groups,
+        ..layout_view(laid_out)
     })
+}
+
+/// The core's layout as the app draws it.
+fn layout_view(layout: Layout) -> GraphLayout {
+    GraphLayout {
+        width: layout.width,
+        height: layout.height,
+        node_width: layout::NODE_WIDTH,
+        node_height: layout::NODE_HEIGHT,
+        nodes: layout
+            .nodes
+            .into_iter()
+            .map(|n| LaidOutNode {
+                id: n.id,
+                name: n.name,
+                kind: n.kind.as_str().to_string(),
+                entity_ref: n.entity_ref,
+                x: n.x,
+                y: n.y,
+                requests: n.requests,
+                errors: n.errors,
+                p95_ms: n.p95_ms,
+                sample_rate: n.sample_rate,
+                group: n.group,
+                members: n.members,
+            })
+            .collect(),
+        edges: layout
+            .edges
+            .into_iter()
+            .map(|e| LaidOutEdge {
+                source: e.source,
+                target: e.target,
+                connection_type: e.connection_type.as_str().to_string(),
+                requests: e.requests,
+                errors: e.errors,
+                caller_failures: e.caller_failures,
+                kept_spans: e.kept_spans,
+                p95_ms: e.p95_ms,
+                x1: e.x1,
+                y1: e.y1,
+                x2: e.x2,
+                y2: e.y2,
+                label: e.label.map(|l| EdgeLabel { x: l.x, y: l.y, text: l.text }),
+            })
+            .collect(),
+        boxes: layout.boxes.into_iter().map(|b| GroupBox { name: b.name, x: b.x, y: b.y, width: b.width, height: b.height }).collect(),
+        ..GraphLayout::default()
+    }
 }
 
 /// A node's panel. Traffic comes from the whole graph of the window, not

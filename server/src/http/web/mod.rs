@@ -3,7 +3,6 @@
 //! answers become the app's view models here; core errors become
 //! [`PortError`]s in one place ([`port_error`]).
 //!
-//! - [`layout`]: positions graph nodes for the app's SVG (petgraph);
 //! - [`contracts`]: the API and Insights pages' view models;
 //! - [`teams`]: the team pages' view models;
 //! - [`demo_fleet`]: the demo fleet's control endpoint, behind the Demo page.
@@ -13,7 +12,6 @@ pub mod charts;
 pub mod contracts;
 pub mod demo_fleet;
 pub mod graph;
-pub mod layout;
 pub mod teams;
 
 use std::collections::HashMap;

@@ -1,4 +1,5 @@
-//! Graph layout for the UI, computed on the server, layered (Sugiyama's
+//! A view of the graph laid out for drawing (the Graph page's SVG and the
+//! SVG export both draw from it), layered (Sugiyama's
 //! steps, each kept simple so 2,000 nodes and 10,000 edges lay out in
 //! milliseconds; BENCHMARKS.md):
 //!
@@ -20,13 +21,113 @@
 
 use std::collections::HashMap;
 
-use app::model::{GraphLayout, GroupBox, GroupRow, KeptPosition, LaidOutEdge, LaidOutNode, NODE_HEIGHT, NODE_WIDTH};
+use collector::{ConnectionType, NodeKind};
 use petgraph::algo::{greedy_feedback_arc_set, toposort};
 use petgraph::graph::DiGraph;
 use petgraph::visit::EdgeRef;
 
 use crate::core::GraphView;
 use crate::core::view::group::Group;
+
+/// A node's box as drawn, by whoever draws the layout.
+pub const NODE_WIDTH: f64 = 150.0;
+pub const NODE_HEIGHT: f64 = 40.0;
+
+/// A view laid out: every node and edge with where it goes, the boxes
+/// around expanded groups, and the size of the whole.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Layout {
+    pub width: f64,
+    pub height: f64,
+    pub nodes: Vec<PlacedNode>,
+    pub edges: Vec<PlacedEdge>,
+    pub boxes: Vec<GroupBox>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedNode {
+    pub id: String,
+    pub name: String,
+    pub kind: NodeKind,
+    pub entity_ref: Option<String>,
+    /// The top left corner of its box.
+    pub x: f64,
+    pub y: f64,
+    /// What it served in the window: its incoming edges' requests and
+    /// errors added, and the worst of their p95s.
+    pub requests: u64,
+    pub errors: u64,
+    pub p95_ms: f64,
+    /// The share of its calls a sampled service keeps (0.05 for 5 %).
+    pub sample_rate: Option<f64>,
+    /// The expanded group it is drawn in.
+    pub group: Option<String>,
+    /// How many services a collapsed group's node stands for (else 0).
+    pub members: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlacedEdge {
+    pub source: String,
+    pub target: String,
+    pub connection_type: ConnectionType,
+    pub requests: u64,
+    pub errors: u64,
+    /// Calls in which the caller saw a failure (a 4xx, a timeout).
+    pub caller_failures: u64,
+    /// Spans the counts rest on (fewer than `requests`: an estimate).
+    pub kept_spans: u64,
+    pub p95_ms: f64,
+    pub x1: f64,
+    pub y1: f64,
+    pub x2: f64,
+    pub y2: f64,
+    /// Its label, where one fits: none would overlap a node or another
+    /// label (the table under the graph lists every edge).
+    pub label: Option<EdgeLabel>,
+}
+
+impl Layout {
+    /// Where each node is drawn, to keep it there when the view is laid out again.
+    pub fn positions(&self) -> Vec<Position> {
+        self.nodes.iter().map(|n| Position { id: n.id.clone(), x: n.x, y: n.y }).collect()
+    }
+}
+
+impl PlacedEdge {
+    /// What its label says: the traffic (`≈` when estimated from sampled
+    /// spans), and the errors.
+    pub fn label_text(&self) -> String {
+        let requests = if self.kept_spans < self.requests { format!("≈{}", self.requests) } else { self.requests.to_string() };
+        if self.errors == 0 { format!("{requests} req") } else { format!("{requests} req · {} err", self.errors) }
+    }
+}
+
+/// An edge's label: its centre, and what it says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EdgeLabel {
+    pub x: f64,
+    pub y: f64,
+    pub text: String,
+}
+
+/// A box around a run of one expanded group's members down a column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupBox {
+    pub name: String,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// Where an earlier drawing put a node (live redraws keep it there).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Position {
+    pub id: String,
+    pub x: f64,
+    pub y: f64,
+}
 
 const COLUMN_GAP: f64 = 110.0;
 const ROW_GAP: f64 = 40.0;
@@ -51,10 +152,10 @@ pub struct Options<'a> {
     /// A grouped view's groups (`core::view::group`).
     pub groups: &'a [Group],
     /// Positions from an earlier drawing of the view, kept.
-    pub keep: &'a [KeptPosition],
+    pub keep: &'a [Position],
 }
 
-pub fn layout(view: &GraphView, window: &str, options: Options<'_>) -> GraphLayout {
+pub fn layout(view: &GraphView, options: Options<'_>) -> Layout {
     // Expanded groups' members sit together in each column, groups in name order.
     let group_of: HashMap<&str, (usize, &str)> = options
         .groups
@@ -159,12 +260,12 @@ pub fn layout(view: &GraphView, window: &str, options: Options<'_>) -> GraphLayo
     if !options.keep.is_empty() {
         keep_positions(view, options.keep, &mut xy);
     }
-    draw(view, window, options.groups, &group_of, &xy)
+    draw(view, options.groups, &group_of, &xy)
 }
 
 /// Nodes of an earlier drawing back where they were; new nodes at the
 /// foot of the column this layout gave them.
-fn keep_positions(view: &GraphView, keep: &[KeptPosition], xy: &mut [(f64, f64)]) {
+fn keep_positions(view: &GraphView, keep: &[Position], xy: &mut [(f64, f64)]) {
     let kept: HashMap<&str, (f64, f64)> = keep.iter().map(|k| (k.id.as_str(), (k.x, k.y))).collect();
     let column = |x: f64| (x / (NODE_WIDTH + COLUMN_GAP)).round() as i64;
     let mut foot: HashMap<i64, f64> = HashMap::new();
@@ -189,7 +290,7 @@ fn keep_positions(view: &GraphView, keep: &[KeptPosition], xy: &mut [(f64, f64)]
 }
 
 /// Nodes, edges, group boxes and labels for nodes placed at `xy`.
-fn draw(view: &GraphView, window: &str, groups: &[Group], group_of: &HashMap<&str, (usize, &str)>, xy: &[(f64, f64)]) -> GraphLayout {
+fn draw(view: &GraphView, groups: &[Group], group_of: &HashMap<&str, (usize, &str)>, xy: &[(f64, f64)]) -> Layout {
     let position: HashMap<&str, usize> = view.nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let mut served: HashMap<&str, (u64, u64, f64)> = HashMap::new();
     for edge in &view.edges {
@@ -197,16 +298,16 @@ fn draw(view: &GraphView, window: &str, groups: &[Group], group_of: &HashMap<&st
         *s = (s.0 + edge.requests, s.1 + edge.errors, s.2.max(edge.p95_ms));
     }
     let members: HashMap<&str, usize> = groups.iter().map(|g| (g.id.as_str(), g.members.len())).collect();
-    let nodes: Vec<LaidOutNode> = view
+    let nodes: Vec<PlacedNode> = view
         .nodes
         .iter()
         .enumerate()
         .map(|(i, n)| {
             let (requests, errors, p95_ms) = served.get(n.id.as_str()).copied().unwrap_or_default();
-            LaidOutNode {
+            PlacedNode {
                 id: n.id.clone(),
                 name: n.name.clone(),
-                kind: n.kind.as_str().to_string(),
+                kind: n.kind,
                 entity_ref: n.entity_ref.clone(),
                 x: xy[i].0,
                 y: xy[i].1,
@@ -219,7 +320,7 @@ fn draw(view: &GraphView, window: &str, groups: &[Group], group_of: &HashMap<&st
             }
         })
         .collect();
-    let mut edges: Vec<LaidOutEdge> = view
+    let mut edges: Vec<PlacedEdge> = view
         .edges
         .iter()
         .filter_map(|e| {
@@ -235,10 +336,10 @@ fn draw(view: &GraphView, window: &str, groups: &[Group], group_of: &HashMap<&st
             } else {
                 (sy, ty + NODE_HEIGHT)
             };
-            Some(LaidOutEdge {
+            Some(PlacedEdge {
                 source: e.source.clone(),
                 target: e.target.clone(),
-                connection_type: e.connection_type.as_str().to_string(),
+                connection_type: e.connection_type,
                 requests: e.requests,
                 errors: e.errors,
                 caller_failures: e.caller_failures,
@@ -256,31 +357,18 @@ fn draw(view: &GraphView, window: &str, groups: &[Group], group_of: &HashMap<&st
     place_labels(&nodes, &boxes, &mut edges);
     let right = nodes.iter().map(|n| n.x + NODE_WIDTH).fold(0.0, f64::max);
     let bottom = nodes.iter().map(|n| n.y + NODE_HEIGHT).fold(0.0, f64::max);
-    GraphLayout {
-        window: window.to_string(),
+    Layout {
         width: (right + MARGIN).max(MARGIN * 2.0 + NODE_WIDTH),
         height: (bottom + MARGIN).max(MARGIN * 2.0 + NODE_HEIGHT),
         nodes,
         edges,
-        groups: groups
-            .iter()
-            .map(|g| GroupRow {
-                id: g.id.clone(),
-                name: g.name.clone(),
-                entity_ref: g.entity_ref.clone(),
-                members: g.members.len(),
-                collapsed: g.collapsed,
-                internal_edges: g.internal_edges,
-            })
-            .collect(),
         boxes,
-        ..GraphLayout::default()
     }
 }
 
 /// A box around each run of one expanded group's members down a column.
-fn group_boxes(nodes: &[LaidOutNode]) -> Vec<GroupBox> {
-    let mut by_column: Vec<&LaidOutNode> = nodes.iter().collect();
+fn group_boxes(nodes: &[PlacedNode]) -> Vec<GroupBox> {
+    let mut by_column: Vec<&PlacedNode> = nodes.iter().collect();
     by_column.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
     let mut boxes: Vec<GroupBox> = Vec::new();
     let mut run: Option<(&str, f64, f64, f64)> = None; // group, x, first y, last y
@@ -343,7 +431,7 @@ impl Occupied {
 
 /// Labels along their edges, busiest edge first, where they overlap nothing
 /// (no node, no other label, no group's name).
-fn place_labels(nodes: &[LaidOutNode], boxes: &[GroupBox], edges: &mut [LaidOutEdge]) {
+fn place_labels(nodes: &[PlacedNode], boxes: &[GroupBox], edges: &mut [PlacedEdge]) {
     let mut occupied = Occupied { cell: NODE_WIDTH, buckets: HashMap::new() };
     for node in nodes {
         occupied.add((node.x, node.y, NODE_WIDTH, NODE_HEIGHT));
@@ -355,14 +443,15 @@ fn place_labels(nodes: &[LaidOutNode], boxes: &[GroupBox], edges: &mut [LaidOutE
     order.sort_by(|&a, &b| edges[b].requests.cmp(&edges[a].requests));
     for i in order {
         let edge = &edges[i];
-        let width = edge.label_text().chars().count() as f64 * LABEL_CHAR_WIDTH;
+        let text = edge.label_text();
+        let width = text.chars().count() as f64 * LABEL_CHAR_WIDTH;
         let spot = LABEL_SPOTS
             .iter()
             .map(|t| (edge.x1 + (edge.x2 - edge.x1) * t, edge.y1 + (edge.y2 - edge.y1) * t))
             .find(|&(x, y)| occupied.free((x - width / 2.0, y - LABEL_HEIGHT / 2.0, width, LABEL_HEIGHT)));
         if let Some((x, y)) = spot {
             occupied.add((x - width / 2.0, y - LABEL_HEIGHT / 2.0, width, LABEL_HEIGHT));
-            edges[i].label = Some((x, y));
+            edges[i].label = Some(EdgeLabel { x, y, text });
         }
     }
 }
@@ -401,7 +490,7 @@ mod tests {
         }
     }
 
-    fn columns(layout: &GraphLayout) -> Vec<(String, f64)> {
+    fn columns(layout: &Layout) -> Vec<(String, f64)> {
         layout.nodes.iter().map(|n| (n.name.clone(), n.x)).collect()
     }
 
@@ -409,7 +498,6 @@ mod tests {
     fn callers_sit_left_of_callees() {
         let l = layout(
             &view(&[("user", "gateway"), ("gateway", "catalog"), ("catalog", "pricing"), ("gateway", "pricing")]),
-            "15m",
             Options::default(),
         );
         let x: HashMap<_, _> = columns(&l).into_iter().collect();
@@ -419,7 +507,7 @@ mod tests {
 
     #[test]
     fn cycles_still_lay_out() {
-        let l = layout(&view(&[("a", "b"), ("b", "a"), ("b", "c")]), "1h", Options::default());
+        let l = layout(&view(&[("a", "b"), ("b", "a"), ("b", "c")]), Options::default());
         let x: HashMap<_, _> = columns(&l).into_iter().collect();
         assert_ne!(x["a"], x["b"], "one edge of the cycle is drawn backwards");
         assert!(x["c"] > x["b"]);
@@ -431,15 +519,15 @@ mod tests {
         let pairs: Vec<(String, String)> =
             (0..12).map(|i| ("hub".to_string(), format!("s{i:02}"))).chain([("s00".to_string(), "s01".to_string())]).collect();
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        let l = layout(&view(&pairs), "15m", Options::default());
+        let l = layout(&view(&pairs), Options::default());
         let boxes: Vec<Rect> = l.nodes.iter().map(|n| (n.x, n.y, NODE_WIDTH, NODE_HEIGHT)).collect();
         let labels: Vec<Rect> = l
             .edges
             .iter()
             .filter_map(|e| {
-                e.label.map(|(x, y)| {
-                    let w = e.label_text().chars().count() as f64 * LABEL_CHAR_WIDTH;
-                    (x - w / 2.0, y - LABEL_HEIGHT / 2.0, w, LABEL_HEIGHT)
+                e.label.as_ref().map(|label| {
+                    let w = label.text.chars().count() as f64 * LABEL_CHAR_WIDTH;
+                    (label.x - w / 2.0, label.y - LABEL_HEIGHT / 2.0, w, LABEL_HEIGHT)
                 })
             })
             .collect();
@@ -454,19 +542,19 @@ mod tests {
     #[test]
     fn barycentres_keep_crossings_down() {
         // Two chains drawn in name order would cross; ordered by their callers they do not.
-        let l = layout(&view(&[("a1", "z2"), ("a2", "z1")]), "15m", Options::default());
+        let l = layout(&view(&[("a1", "z2"), ("a2", "z1")]), Options::default());
         let y: HashMap<_, _> = l.nodes.iter().map(|n| (n.name.clone(), n.y)).collect();
         assert_eq!(y["a1"] < y["a2"], y["z2"] < y["z1"], "each callee sits beside its caller");
     }
 
     #[test]
     fn laying_out_again_keeps_nodes_that_stay_where_they_were() {
-        let before = layout(&view(&[("web", "cart"), ("cart", "db")]), "15m", Options::default());
+        let before = layout(&view(&[("web", "cart"), ("cart", "db")]), Options::default());
         // Traffic changed: a new caller of cart and a new callee of web.
         let after_view = view(&[("web", "cart"), ("cart", "db"), ("mobile", "cart"), ("web", "search")]);
-        let fresh = layout(&after_view, "15m", Options::default());
-        let kept = layout(&after_view, "15m", Options { keep: &before.positions(), ..Options::default() });
-        let at = |l: &GraphLayout, id: &str| l.nodes.iter().find(|n| n.id == id).map(|n| (n.x, n.y)).unwrap();
+        let fresh = layout(&after_view, Options::default());
+        let kept = layout(&after_view, Options { keep: &before.positions(), ..Options::default() });
+        let at = |l: &Layout, id: &str| l.nodes.iter().find(|n| n.id == id).map(|n| (n.x, n.y)).unwrap();
         for id in ["web", "cart", "db"] {
             assert_eq!(at(&kept, id), at(&before, id), "{id} stays");
         }
@@ -492,12 +580,11 @@ mod tests {
             internal_requests: 0,
         };
         let groups = [group("xs", &["x1", "x2"]), group("ys", &["y1", "y2"])];
-        let l = layout(&v, "15m", Options { groups: &groups, ..Options::default() });
+        let l = layout(&v, Options { groups: &groups, ..Options::default() });
         let y: HashMap<_, _> = l.nodes.iter().map(|n| (n.name.clone(), n.y)).collect();
         assert!((y["x1"] - y["x2"]).abs() < (y["x1"] - y["y1"]).abs().max((y["x1"] - y["y2"]).abs()), "x1 and x2 are neighbours");
         assert_eq!(l.boxes.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(), ["xs", "ys"]);
         let x1 = l.nodes.iter().find(|n| n.id == "x1").unwrap();
         assert_eq!((x1.requests, x1.errors, x1.group.as_deref()), (1, 1, Some("xs")));
-        assert_eq!(l.groups.len(), 2);
     }
 }
