@@ -125,7 +125,7 @@ async fn run(pinned: bool) {
     let store = server::store::Store::connect(&database).await.expect("store");
     store.write_drained(&pipeline.drain()).await.expect("minutes written");
     let day = 86_400;
-    let rolled = store.roll_up(server::store::unix_seconds(), 600, [2 * day, 7 * day, 90 * day]).await.expect("roll-up");
+    let rolled = store.roll_up(server::unix_seconds(), 600, [2 * day, 7 * day, 90 * day]).await.expect("roll-up");
     assert!(rolled.hours > 0, "{rolled:?}");
     store.close().await;
     let meridian = Meridian::spawn(&database, Some(0), &[]);

@@ -133,7 +133,7 @@ async fn run(pinned: bool) {
         if path.is_some() { "SQLite" } else { "PostgreSQL" }
     );
 
-    let now = server::store::unix_seconds();
+    let now = server::unix_seconds();
     let this_minute = now - now.rem_euclid(MINUTE);
     let minutes_from = this_minute - minute_hours * HOUR;
     let hours_from = minutes_from - minutes_from.rem_euclid(HOUR) - hour_days * DAY;
@@ -260,7 +260,7 @@ async fn run(pinned: bool) {
     // flusher (`meridian_ingest_cpu_seconds_total`), apart from the reads'.
     let hour_graph = format!("{}/api/v1/graph?window=1h", meridian.base);
     for reading in [false, true] {
-        let now = server::store::unix_seconds();
+        let now = server::unix_seconds();
         tokio::time::sleep(Duration::from_secs((MINUTE - now.rem_euclid(MINUTE) + 1) as u64)).await;
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let reader = reading.then(|| {
@@ -276,7 +276,7 @@ async fn run(pinned: bool) {
         let received: u64 = meridian.metric(&client, "meridian_spans_received_total").await;
         let receivers_before = receivers_cpu(&meridian, &client).await;
         let ingest_cpu_before = meridian.metric_sum(&client, "meridian_ingest_cpu_seconds_total").await;
-        let now_nanos = server::store::unix_seconds() as u64 * 1_000_000_000;
+        let now_nanos = server::unix_seconds() as u64 * 1_000_000_000;
         let spans = INGEST_ROUNDS as usize * org.edges * 2;
         let cpu_before = meridian.cpu_seconds();
         let faults_before = meridian.minor_faults();

@@ -28,6 +28,12 @@ pub mod slos;
 pub mod store;
 pub mod traffic;
 
+/// Now, in unix seconds: the one clock every room reads (0 on a clock set
+/// before 1970).
+pub fn unix_seconds() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
 /// Log lines: to stderr (stdout is for what a command answers), coloured
 /// only when stderr is a terminal (a file or a pipe gets plain text).
 pub fn log_layer<S>() -> impl tracing_subscriber::Layer<S>

@@ -184,7 +184,7 @@ impl CatalogService {
     pub async fn open(store: Store, static_paths: Vec<PathBuf>, urls: Arc<dyn Reader + Send + Sync>) -> Result<Self> {
         let index = CatalogIndex::new(store.entities().await?);
         // A database from before API versions were kept gets their first now.
-        store.record_api_versions(&api_definitions(index.entities().iter().map(|e| &*e.entity)), crate::store::unix_seconds()).await?;
+        store.record_api_versions(&api_definitions(index.entities().iter().map(|e| &*e.entity)), crate::unix_seconds()).await?;
         Ok(Self {
             store,
             static_locations: static_paths.iter().map(|p| CatalogLocation::new(&Source::File(p.clone()))).collect(),
@@ -551,7 +551,7 @@ impl CatalogService {
         let wrote = write && !(changed.is_empty() && removed.is_empty());
         if wrote {
             self.store.apply_catalog_changes(&changed, removed).await?;
-            self.store.record_api_versions(&api_definitions(changed.iter().copied()), crate::store::unix_seconds()).await?;
+            self.store.record_api_versions(&api_definitions(changed.iter().copied()), crate::unix_seconds()).await?;
         }
         drop(changed);
         let stored = started.elapsed();

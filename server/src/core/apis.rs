@@ -23,7 +23,8 @@ use serde::Serialize;
 use super::graph::{component_for_service, node_of_entity};
 use super::{Core, Error, Window};
 use crate::catalog::definitions::DefinitionFetch;
-use crate::store::{ApiVersion, definition_hash, unix_seconds};
+use crate::store::{ApiVersion, definition_hash};
+use crate::unix_seconds;
 
 /// What scorecard rules read of one API.
 pub struct ApiFacts {

@@ -10,7 +10,8 @@ use catalog::index::{CatalogIndex, Filter};
 use catalog::{Diagnostic, Entity, Source};
 
 use super::{Core, Error};
-use crate::catalog::{CatalogError, CatalogLocation, LocationRegistration, Registration};
+use crate::catalog::CatalogError;
+pub use crate::catalog::{CatalogLocation, LocationRegistration, Registration};
 
 /// A field the catalog search counts values of, with the label people see.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

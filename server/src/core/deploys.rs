@@ -15,38 +15,7 @@ use serde::Serialize;
 
 use super::{Core, Error, refs};
 use crate::slos::BurnChange;
-use crate::store::ReportedDeploy;
-
-/// Where a deploy was learnt from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum DeploySource {
-    /// A new `service.version` in the service's spans.
-    Traces,
-    /// `POST /api/v1/deploys`.
-    Api,
-    /// A GitHub deployment whose latest status is `success`.
-    GithubDeployment,
-    /// A published GitHub release.
-    GithubRelease,
-}
-
-impl DeploySource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeploySource::Traces => "traces",
-            DeploySource::Api => "api",
-            DeploySource::GithubDeployment => "github-deployment",
-            DeploySource::GithubRelease => "github-release",
-        }
-    }
-
-    fn parse(text: &str) -> Option<DeploySource> {
-        [DeploySource::Traces, DeploySource::Api, DeploySource::GithubDeployment, DeploySource::GithubRelease]
-            .into_iter()
-            .find(|source| source.as_str() == text)
-    }
-}
+pub use crate::store::{DeploySource, ReportedDeploy};
 
 /// A service's served requests over the window before or after a deploy.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, utoipa::ToSchema)]
@@ -204,7 +173,7 @@ pub fn merge(detected: &[Deploy], reported: &[ReportedDeploy]) -> Vec<DeployReco
     let (known, others): (Vec<&ReportedDeploy>, Vec<&ReportedDeploy>) =
         reported.iter().partition(|r| by_version.contains_key(&(r.service.clone(), r.version.clone())));
     for report in known.into_iter().chain(others) {
-        let source = DeploySource::parse(&report.source).unwrap_or(DeploySource::Api);
+        let source = report.source;
         let same_commit = |r: &DeployRecord| r.service == report.service && report.commit.is_some() && r.commit == report.commit;
         let found =
             by_version.get(&(report.service.clone(), report.version.clone())).copied().or_else(|| records.iter().position(same_commit));
@@ -375,7 +344,7 @@ mod tests {
 
     fn reported(service: &str, version: &str, at: i64, commit: Option<&str>) -> ReportedDeploy {
         ReportedDeploy {
-            source: "api".into(),
+            source: DeploySource::Api,
             service: service.into(),
             version: version.into(),
             environment: Some("production".into()),

@@ -9,7 +9,7 @@ use collector::{ConnectionType, Edge, EdgeStats, NodeId};
 
 use super::graph::{GraphNode, graph_node, node_of_entity};
 use super::{Core, Error, Window};
-use crate::store::unix_seconds;
+use crate::unix_seconds;
 
 #[derive(Clone, Debug)]
 pub struct EntityOverview {

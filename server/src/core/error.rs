@@ -93,9 +93,11 @@ impl From<super::window::WindowError> for Error {
 mod tests {
     use super::*;
 
-    #[test]
-    fn outages_and_bugs_keep_their_causes_out_of_the_message() {
-        let outage = Error::from(StoreError::from(sqlx::Error::PoolClosed));
+    #[tokio::test]
+    async fn outages_and_bugs_keep_their_causes_out_of_the_message() {
+        let store = crate::store::Store::connect("sqlite::memory:").await.expect("a database in memory");
+        store.close().await;
+        let outage = Error::from(store.ping().await.expect_err("a closed store answers nothing"));
         assert!(matches!(outage, Error::Unavailable(_)));
         assert!(!outage.to_string().contains("pool"), "{outage}");
         assert!(outage.detail().contains("pool"), "the log keeps the cause: {}", outage.detail());

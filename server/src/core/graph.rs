@@ -14,8 +14,8 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use super::{Core, Error, Window};
-use crate::store::unix_seconds;
 use crate::traffic::HORIZON;
+use crate::unix_seconds;
 
 /// `GET /api/v1/graph`'s body.
 #[derive(Clone, Debug, Default, Serialize, utoipa::ToSchema, PartialEq)]

@@ -29,7 +29,7 @@ use serde::Serialize;
 
 use super::graph::{component_for_service, node_id};
 use super::{Core, Error, Window};
-use crate::store::unix_seconds;
+use crate::unix_seconds;
 
 /// The window insights cover when none is given: long enough that an
 /// hourly call is seen.

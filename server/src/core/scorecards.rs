@@ -27,7 +27,7 @@ pub const DEFAULT_INTERVAL: std::time::Duration = std::time::Duration::from_secs
 /// Evaluates every scorecard every `interval` until `shutdown`.
 pub async fn run(core: Core, interval: std::time::Duration, shutdown: tokio_util::sync::CancellationToken) {
     crate::every(interval, shutdown, || async {
-        let now = crate::store::unix_seconds().max(0) as u64;
+        let now = crate::unix_seconds().max(0) as u64;
         let started = std::time::Instant::now();
         match core.evaluate_scorecards(now).await {
             Ok(()) => tracing::debug!("scorecards evaluated in {:?}", started.elapsed()),

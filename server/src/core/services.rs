@@ -7,7 +7,7 @@ use collector::{Edge, EdgeStats, NodeId, RedStats};
 use serde::Serialize;
 
 use super::{Core, Error, Window};
-use crate::store::unix_seconds;
+use crate::unix_seconds;
 
 /// `GET /api/v1/services/{name}/operations`'s body.
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]

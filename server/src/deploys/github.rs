@@ -19,13 +19,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use http::{HeaderMap, HeaderValue, StatusCode, header};
 use http_body_util::BodyExt;
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::catalog::CatalogService;
-use crate::core::deploys::DeploySource;
+use crate::store::DeploySource;
 use crate::store::{ReportedDeploy, Store};
 
 /// Where GitHub's API is by default.
@@ -204,7 +204,7 @@ impl GithubPoller {
                 }
                 store
                     .report_deploy(&ReportedDeploy {
-                        source: DeploySource::GithubDeployment.as_str().to_string(),
+                        source: DeploySource::GithubDeployment,
                         service: service.to_string(),
                         version: deployment.reference,
                         environment: deployment.environment.filter(|e| !e.is_empty()),
@@ -226,7 +226,7 @@ impl GithubPoller {
                 let commit = release.target_commitish.filter(|c| c.len() == 40 && c.bytes().all(|b| b.is_ascii_hexdigit()));
                 store
                     .report_deploy(&ReportedDeploy {
-                        source: DeploySource::GithubRelease.as_str().to_string(),
+                        source: DeploySource::GithubRelease,
                         service: service.to_string(),
                         version: release.tag_name,
                         environment: None,
@@ -282,7 +282,7 @@ fn rate_limit_wait(headers: &HeaderMap) -> Option<Duration> {
         return Some(Duration::from_secs(seconds.max(1)));
     }
     if number("x-ratelimit-remaining") == Some(0) {
-        let now = crate::store::unix_seconds().max(0) as u64;
+        let now = crate::unix_seconds().max(0) as u64;
         return Some(Duration::from_secs(number("x-ratelimit-reset").unwrap_or(now + 60).saturating_sub(now).max(1)));
     }
     None
@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(rate_limit_wait(&headers), Some(Duration::from_secs(30)));
         let mut headers = HeaderMap::new();
         headers.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
-        let reset = (crate::store::unix_seconds() + 120).to_string();
+        let reset = (crate::unix_seconds() + 120).to_string();
         headers.insert("x-ratelimit-reset", HeaderValue::from_str(&reset).unwrap());
         assert!(rate_limit_wait(&headers).is_some_and(|w| (110..=120).contains(&w.as_secs())));
         assert_eq!(rate_limit_wait(&HeaderMap::new()), None, "a plain 403 is no rate limit");

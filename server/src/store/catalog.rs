@@ -11,7 +11,8 @@ use futures::TryStreamExt;
 use sqlx::Row;
 
 use super::insert::Insert;
-use super::{IN_LIST_BATCH, Store, StoreError, in_list, unix_seconds};
+use super::{IN_LIST_BATCH, Store, StoreError, in_list};
+use crate::unix_seconds;
 
 /// A location registered through the API.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,10 +5,12 @@
 use std::sync::Arc;
 
 use collector::{Deploy, Drained, VersionSeen};
+use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{IN_LIST_BATCH, Store, StoreError, count, in_list, text, unix_seconds};
+use super::{IN_LIST_BATCH, Store, StoreError, count, in_list, text};
+use crate::unix_seconds;
 
 /// The advisory lock that makes replicas store deploys one at a time
 /// (PostgreSQL): "deploys" in ASCII, read as a number.
@@ -67,11 +69,42 @@ fn deploy(row: &AnyRow) -> Result<Deploy, StoreError> {
     })
 }
 
+/// Where a deploy was learnt from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeploySource {
+    /// A new `service.version` in the service's spans.
+    Traces,
+    /// `POST /api/v1/deploys`.
+    Api,
+    /// A GitHub deployment whose latest status is `success`.
+    GithubDeployment,
+    /// A published GitHub release.
+    GithubRelease,
+}
+
+impl DeploySource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeploySource::Traces => "traces",
+            DeploySource::Api => "api",
+            DeploySource::GithubDeployment => "github-deployment",
+            DeploySource::GithubRelease => "github-release",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DeploySource> {
+        [DeploySource::Traces, DeploySource::Api, DeploySource::GithubDeployment, DeploySource::GithubRelease]
+            .into_iter()
+            .find(|source| source.as_str() == text)
+    }
+}
+
 /// A deploy as one source reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReportedDeploy {
-    /// Who said so: `api`, `github-deployment`, `github-release`.
-    pub source: String,
+    /// Who said so.
+    pub source: DeploySource,
     pub service: String,
     pub version: String,
     pub environment: Option<String>,
@@ -90,7 +123,7 @@ impl Store {
              ON CONFLICT (source, service, version, environment) DO UPDATE SET
                  at_unix_secs = excluded.at_unix_secs, commit_sha = excluded.commit_sha, url = excluded.url",
         )
-        .bind(deploy.source.clone())
+        .bind(deploy.source.as_str())
         .bind(deploy.service.clone())
         .bind(deploy.version.clone())
         .bind(deploy.environment.clone().unwrap_or_default())
@@ -136,8 +169,10 @@ impl Store {
         rows.iter()
             .map(|row| {
                 let environment: String = row.try_get("environment")?;
+                let source: String = row.try_get("source")?;
                 Ok(ReportedDeploy {
-                    source: row.try_get("source")?,
+                    source: DeploySource::parse(&source)
+                        .ok_or_else(|| StoreError::Corrupt(format!("reported deploy from an unknown source `{source}`")))?,
                     service: row.try_get("service")?,
                     version: row.try_get("version")?,
                     environment: (!environment.is_empty()).then_some(environment),

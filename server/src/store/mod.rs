@@ -39,7 +39,7 @@ mod slos;
 pub use apis::{ApiDefinition, ApiVersion, definition_hash};
 pub use buckets::{OperationStats, RollupReport};
 pub use catalog::StoredLocation;
-pub use deploys::ReportedDeploy;
+pub use deploys::{DeploySource, ReportedDeploy};
 pub use error::StoreError;
 pub use replicas::{Heard, LEADER_CHECK, Leadership, Notices};
 pub use scorecards::ScoreRow;
@@ -167,11 +167,7 @@ fn writer_id() -> i64 {
     ((nanos.wrapping_add(stores) ^ (u64::from(std::process::id()) << 40)) >> 1) as i64
 }
 
-pub fn unix_seconds() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
-
-/// Adds `mode=rwc` (create if missing) and creates the file's folder.
+/// Which database a URL names (and the drivers, installed once).
 fn backend_of(url: &str) -> Result<Backend, StoreError> {
     sqlx::any::install_default_drivers();
     if url.starts_with("sqlite:") {
@@ -189,6 +185,7 @@ fn sqlite_path(url: &str) -> &str {
     rest.split('?').next().unwrap_or("")
 }
 
+/// Adds `mode=rwc` (create if missing) and creates the file's folder.
 fn prepare_sqlite_url(url: &str) -> Result<String, StoreError> {
     let path = sqlite_path(url);
     if !path.is_empty()

@@ -11,7 +11,8 @@ use collector::{Drained, Pipeline};
 use tokio_util::sync::CancellationToken;
 
 use super::live::{HORIZON, Live};
-use crate::store::{Store, StoreError, unix_seconds};
+use crate::store::{Store, StoreError};
+use crate::unix_seconds;
 
 /// How often the engine is drained into the store by default.
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_secs(1);

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{Leadership, Store, unix_seconds};
+use crate::store::{Leadership, Store};
+use crate::unix_seconds;
 
 /// How long minute blocks are kept by default (older stretches of a window read coarser blocks).
 pub const DEFAULT_MINUTE_RETENTION: Duration = Duration::from_secs(48 * 3600);

@@ -7,8 +7,9 @@ use std::time::Duration;
 use collector::{ConnectionType, Drained, Edge, EdgeBucket, EdgeStats, NodeId, NodeKind};
 use server::catalog::CatalogService;
 use server::core::{Core, Window};
-use server::store::{Store, unix_seconds};
+use server::store::Store;
 use server::traffic::Live;
+use server::unix_seconds;
 
 use crate::common::demo_catalog;
 

@@ -6,6 +6,7 @@ mod common;
 mod api;
 mod api_diff_cli;
 mod apis;
+mod architecture;
 mod backstage_client;
 mod cardinality;
 mod connections;

@@ -271,7 +271,7 @@ async fn storage_suite(store: Store, url: &str) {
     let requests_of = |read: Vec<(Edge, EdgeStats)>, source: &str| -> u64 {
         read.iter().filter(|(edge, _)| &*edge.source.name == source).map(|(_, stats)| stats.requests).sum()
     };
-    let now = server::store::unix_seconds() as u64;
+    let now = server::unix_seconds() as u64;
     let (current, late) = (now - now % 60, now - now % 60 - 600);
     for _ in 0..20 {
         store

@@ -19,7 +19,7 @@ use utoipa_axum::routes;
 
 use super::openapi::{self, NotFound, ReadErrors, WriteErrors};
 use super::{ApiBody, ApiError, ApiPath, ApiQuery, ApiState, DryRun, Routes};
-use crate::catalog::service::CatalogLocation;
+use crate::core::catalog::CatalogLocation;
 use crate::core::location_source;
 use crate::http::auth::WriteAccess;
 

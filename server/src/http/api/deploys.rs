@@ -11,11 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use super::openapi::{NotFound, ReadErrors, WriteErrors};
 use super::{ApiBody, ApiError, ApiQuery, ApiState};
 use crate::core::Window;
-use crate::core::deploys::{DeployFilter, DeployHistory};
+use crate::core::deploys::{DeployFilter, DeployHistory, DeploySource, ReportedDeploy};
 use crate::core::dora::Dora;
 use crate::core::dora::DoraScope;
 use crate::http::auth::WriteAccess;
-use crate::store::ReportedDeploy;
 
 /// Reads over this far back unless `since` says otherwise.
 const DEFAULT_SINCE: Window = Window::minutes(90 * 24 * 60);
@@ -56,12 +55,12 @@ struct Reported {
 pub async fn report(_: WriteAccess, State(state): State<ApiState>, ApiBody(body): ApiBody) -> Result<Response, ApiError> {
     let report: Report = serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("invalid deploy: {e}")))?;
     let at = match report.at.as_deref() {
-        None => crate::store::unix_seconds(),
+        None => crate::unix_seconds(),
         Some(text) => slo::window::parse_rfc3339(text)
             .ok_or_else(|| ApiError::bad_request(format!("`at`: `{text}` is not an RFC 3339 time such as 2026-11-30T12:00:00Z")))?,
     };
     let deploy = ReportedDeploy {
-        source: crate::core::deploys::DeploySource::Api.as_str().to_string(),
+        source: DeploySource::Api,
         service: report.service,
         version: report.version,
         environment: report.environment.filter(|e| !e.is_empty()),
@@ -96,7 +95,7 @@ pub struct Params {
 /// service, owner and environment that deployed over the period.
 #[utoipa::path(get, path = "/api/v1/deploys", tag = "deploys", params(Params), responses((status = 200, body = DeployHistory), ReadErrors))]
 pub async fn history(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>) -> Result<Response, ApiError> {
-    let now = crate::store::unix_seconds();
+    let now = crate::unix_seconds();
     let since = match params.since.as_deref().filter(|s| !s.is_empty()) {
         None => now - DEFAULT_SINCE.duration.as_secs() as i64,
         Some(text) => match Window::parse(text) {
@@ -138,6 +137,6 @@ pub struct DoraParams {
 #[utoipa::path(get, path = "/api/v1/dora", tag = "deploys", params(DoraParams), responses((status = 200, body = Dora), NotFound, ReadErrors))]
 pub async fn dora(State(state): State<ApiState>, ApiQuery(params): ApiQuery<DoraParams>) -> Result<Response, ApiError> {
     let scope = DoraScope { service: params.service.filter(|s| !s.is_empty()), owner: params.owner.filter(|o| !o.is_empty()) };
-    let dora = state.core.dora(&scope, params.days.unwrap_or(30), crate::store::unix_seconds()).await?;
+    let dora = state.core.dora(&scope, params.days.unwrap_or(30), crate::unix_seconds()).await?;
     Ok(Json(dora).into_response())
 }

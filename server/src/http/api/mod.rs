@@ -302,8 +302,8 @@ struct DryRun {
     request_body(content = String, content_type = "application/yaml", description = "One or more entity descriptors"),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Registered; at least one entity is new", body = crate::catalog::service::Registration),
-        (status = 200, description = "Registered (or checked, with dryRun); nothing new", body = crate::catalog::service::Registration),
+        (status = 201, description = "Registered; at least one entity is new", body = crate::core::catalog::Registration),
+        (status = 200, description = "Registered (or checked, with dryRun); nothing new", body = crate::core::catalog::Registration),
         (status = 400, description = "A document is invalid (the problems say where; nothing was registered), or a parameter is", body = openapi::Rejected),
         WriteErrors, openapi::ServerErrors,
     ))]

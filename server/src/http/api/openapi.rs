@@ -161,7 +161,7 @@ pub enum ServerErrors {
 #[allow(dead_code)]
 #[serde(untagged)]
 pub enum Rejected {
-    Problems(crate::catalog::service::Registration),
+    Problems(crate::core::catalog::Registration),
     Error(ErrorBody),
 }
 

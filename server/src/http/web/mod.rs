@@ -284,7 +284,7 @@ impl Portal {
     /// One read of the service's deploy history (the DORA period) serves the
     /// timeline, the chart's markers and the DORA figures.
     async fn component_panels(&self, service: &str, entity_ref: &str) -> Result<ComponentPanels, PortError> {
-        let now = crate::store::unix_seconds();
+        let now = crate::unix_seconds();
         let since = now - i64::from(ENTITY_DORA_DAYS) * 86_400;
         let filter = DeployFilter { service: Some(service.to_string()), ..DeployFilter::since(since, usize::MAX) };
         let history = self.core.deploy_history(&filter, now).await.map_err(port_error)?.items;
@@ -379,7 +379,7 @@ impl PortalPort for Portal {
     }
 
     async fn deploys(&self, query: DeployQuery) -> Result<DeploysView, PortError> {
-        let now = crate::store::unix_seconds();
+        let now = crate::unix_seconds();
         let filter = DeployFilter {
             service: query.service,
             owner: query.owner,
@@ -461,7 +461,7 @@ impl PortalPort for Portal {
         let processes = processes.map_err(fleet_error)?;
         let served: HashMap<Arc<str>, RedStats> = served.map_err(port_error)?.into_iter().collect();
         let deploys = deploys.map_err(port_error)?;
-        let now_nanos = crate::store::unix_seconds().max(0) as u64 * 1_000_000_000;
+        let now_nanos = crate::unix_seconds().max(0) as u64 * 1_000_000_000;
         Ok(Some(DemoView {
             window: DEMO_WINDOW.to_string(),
             processes: processes
@@ -509,7 +509,7 @@ impl PortalPort for Portal {
     }
 }
 
-fn registration_view(outcome: &crate::catalog::Registration) -> RegistrationView {
+fn registration_view(outcome: &crate::core::catalog::Registration) -> RegistrationView {
     RegistrationView {
         applied: outcome.applied,
         entities: outcome.entities.iter().map(|e| summary(e)).collect(),

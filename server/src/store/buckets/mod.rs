@@ -124,7 +124,7 @@ impl Store {
             written.insert((*family, *start));
         }
         self.insert_deploys(&mut tx, drained).await?;
-        self.compact_open(&mut tx, &written, super::unix_seconds()).await?;
+        self.compact_open(&mut tx, &written, crate::unix_seconds()).await?;
         tx.commit().await?;
         Ok(())
     }
