@@ -7,8 +7,8 @@ use std::sync::Arc;
 #[cfg(feature = "ssr")]
 use crate::model::{
     ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView,
-    EntityDetail, GraphLayout, GraphQuery, InsightsView, KeptPosition, NodePanel, RegistrationView, SearchView, SloQuery, SlosView,
-    TeamRow, TeamView,
+    EntityDetail, GraphLayout, GraphQuery, InsightsView, KeptPosition, NodePanel, RegisterOutcome, SearchView, SloQuery, SlosView, TeamRow,
+    TeamView,
 };
 
 /// Why the server could not do what a page asked, by class. Messages are
@@ -92,11 +92,10 @@ pub trait PortalPort: Send + Sync + 'static {
     async fn graph_layout(&self, query: GraphQuery, keep: Vec<KeptPosition>) -> Result<GraphLayout, PortError>;
     /// A node's side panel (`id` as the layout names it) over `window`; `None` when there is no such node.
     async fn graph_node(&self, window: &str, id: &str) -> Result<Option<NodePanel>, PortError>;
-    /// Registers entities from YAML; a preview (`dry_run`) needs no token.
-    async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError>;
-    /// Registers a location: an absolute file or folder path on the server,
-    /// or a URL on its allow-list. A preview (`dry_run`) needs no token.
-    async fn register_location(&self, target: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError>;
+    /// What a post of the Register form came to (`id` from its redirect);
+    /// `None` once forgotten. The form itself posts to the server, so it
+    /// works without JavaScript.
+    async fn register_outcome(&self, id: &str) -> Result<Option<RegisterOutcome>, PortError>;
     /// Every SLO objective `query` keeps, as last evaluated, in its order.
     async fn slos(&self, query: SloQuery) -> Result<SlosView, PortError>;
     /// The deploy history `query` keeps, newest first.

@@ -9,7 +9,7 @@ use crate::port::PortError;
 
 use crate::model::{
     ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail,
-    GraphLayout, GraphQuery, InsightsView, KeptPosition, NodePanel, RegistrationView, SearchView, SloQuery, SlosView, TeamRow, TeamView,
+    GraphLayout, GraphQuery, InsightsView, KeptPosition, NodePanel, RegisterOutcome, SearchView, SloQuery, SlosView, TeamRow, TeamView,
 };
 
 #[cfg(feature = "ssr")]
@@ -35,14 +35,10 @@ pub async fn fetch_graph_node(window: String, id: String) -> Result<Option<NodeP
     port()?.graph_node(&window, &id).await
 }
 
-#[server(endpoint = "register_entities")]
-pub async fn register_entities(yaml: String, token: String, dry_run: bool) -> Result<RegistrationView, PortError> {
-    port()?.register(&yaml, &token, dry_run).await
-}
-
-#[server(endpoint = "register_location")]
-pub async fn register_location(target: String, token: String, dry_run: bool) -> Result<RegistrationView, PortError> {
-    port()?.register_location(&target, &token, dry_run).await
+/// What a post of the Register form came to (its redirect names `id`).
+#[server(endpoint = "register_outcome")]
+pub async fn fetch_register_outcome(id: String) -> Result<Option<RegisterOutcome>, PortError> {
+    port()?.register_outcome(&id).await
 }
 
 #[server(endpoint = "catalog_table")]

@@ -102,3 +102,18 @@ test('pages fail with the status the API gives', async ({ page }) => {
     }
   }
 });
+
+// Every write works without JavaScript: the Register form is a plain post.
+test('the register form works without JavaScript', async ({ page }) => {
+  await page.goto('/register');
+  await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'false');
+  await page.getByTestId('register-yaml').fill('apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: made-without-scripts\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-storefront\n');
+  await page.getByTestId('register-preview').click();
+  await expect(page).toHaveURL(/\/register\?outcome=/);
+  await expect(page.getByTestId('register-outcome')).toContainText('Preview: 1 would be added');
+  await page.getByTestId('register-token').fill('e2e-token');
+  await page.getByTestId('register-submit').click();
+  await expect(page.getByTestId('register-outcome')).toHaveAttribute('data-applied', 'true');
+  await page.getByRole('link', { name: 'component:default/made-without-scripts' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('made-without-scripts');
+});

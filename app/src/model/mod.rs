@@ -268,6 +268,47 @@ pub struct RegistrationView {
     pub problems: Vec<Problem>,
 }
 
+/// Which button of the Register form was pressed (`action=` of its post).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RegisterAction {
+    PreviewYaml,
+    RegisterYaml,
+    PreviewLocation,
+    RegisterLocation,
+}
+
+impl RegisterAction {
+    pub const ALL: [RegisterAction; 4] =
+        [RegisterAction::PreviewYaml, RegisterAction::RegisterYaml, RegisterAction::PreviewLocation, RegisterAction::RegisterLocation];
+
+    pub fn as_param(self) -> &'static str {
+        match self {
+            RegisterAction::PreviewYaml => "preview",
+            RegisterAction::RegisterYaml => "register",
+            RegisterAction::PreviewLocation => "preview-location",
+            RegisterAction::RegisterLocation => "register-location",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_param() == text)
+    }
+
+    pub fn dry_run(self) -> bool {
+        matches!(self, RegisterAction::PreviewYaml | RegisterAction::PreviewLocation)
+    }
+}
+
+/// What the Register form sent (but the token), and what came of it: the
+/// page after the post shows it, with the form filled in again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RegisterOutcome {
+    pub yaml: String,
+    pub target: String,
+    pub action: RegisterAction,
+    pub result: Result<RegistrationView, crate::port::PortError>,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Problem {
     pub level: Level,

@@ -3,8 +3,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{ErrorBox, Loading, Problems};
-use crate::model::{Level, RegistrationView, entity_href};
-use crate::server_fns::{RegisterEntities, RegisterLocation, fetch_draft};
+use crate::model::{Level, RegisterAction, RegisterOutcome, RegistrationView, entity_href};
+use crate::pages::loaded;
+use crate::server_fns::{fetch_draft, fetch_register_outcome};
 
 const EXAMPLE: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: my-service\nspec:\n  type: service\n  lifecycle: experimental\n  owner: team-storefront\n";
 
@@ -13,95 +14,84 @@ const EXAMPLE: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetad
 /// with every problem at its line and column; registering needs an API token.
 /// `?draft=SERVICE` starts from the drafted `catalog-info.yaml` of a service
 /// seen in traffic but missing from the catalog (Insights page).
+///
+/// One plain form that posts to the server (`POST /register`), which
+/// answers with a redirect to `?outcome=ID`: the same with or without
+/// JavaScript, and a reload never posts twice. The token is never kept.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let params = use_query_map();
-    let draft_of = move || params.read().get("draft").filter(|s| !s.is_empty());
-    let initial = Resource::new(draft_of, |service| async move {
-        match service {
-            Some(service) => fetch_draft(service).await.map(|draft| draft.yaml),
-            None => Ok(EXAMPLE.to_string()),
+    let asked = move || {
+        let p = params.read();
+        (p.get("outcome").filter(|s| !s.is_empty()), p.get("draft").filter(|s| !s.is_empty()))
+    };
+    let start = Resource::new(asked, |(outcome, draft)| async move {
+        match (outcome, draft) {
+            (Some(id), _) => fetch_register_outcome(id).await.map(|outcome| match outcome {
+                Some(outcome) => Start { yaml: outcome.yaml.clone(), target: outcome.target.clone(), outcome: Some(outcome) },
+                None => Start { yaml: EXAMPLE.to_string(), target: String::new(), outcome: None },
+            }),
+            (None, Some(service)) => {
+                fetch_draft(service).await.map(|draft| Start { yaml: draft.yaml, target: String::new(), outcome: None })
+            }
+            (None, None) => Ok(Start { yaml: EXAMPLE.to_string(), target: String::new(), outcome: None }),
         }
     });
     view! {
         <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match initial.await {
-                    Ok(initial) => view! { <RegisterForm initial /> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string() /> <RegisterForm initial=EXAMPLE.to_string() /> }.into_any(),
-                }
-            })}
+            {move || Suspend::new(async move { loaded(start.await, |start| view! { <RegisterForm start /> }.into_any()) })}
         </Suspense>
     }
 }
 
+/// What the form starts from: the example, a draft, or what was posted last.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+struct Start {
+    yaml: String,
+    target: String,
+    outcome: Option<RegisterOutcome>,
+}
+
 #[component]
-fn RegisterForm(initial: String) -> impl IntoView {
-    let yaml = RwSignal::new(initial.clone());
-    let target = RwSignal::new(String::new());
-    let token = RwSignal::new(String::new());
-    let from_yaml = ServerAction::<RegisterEntities>::new();
-    let from_location = ServerAction::<RegisterLocation>::new();
-    // Whichever was used last is shown.
-    let last_used_location = RwSignal::new(false);
-    let submit_yaml = move |dry_run: bool| {
-        last_used_location.set(false);
-        from_yaml.dispatch(RegisterEntities { yaml: yaml.get_untracked(), token: token.get_untracked(), dry_run });
-    };
-    let submit_location = move |dry_run: bool| {
-        last_used_location.set(true);
-        from_location.dispatch(RegisterLocation { target: target.get_untracked(), token: token.get_untracked(), dry_run });
-    };
-    let outcome = move || {
-        let result = if last_used_location.get() { from_location.value().get() } else { from_yaml.value().get() };
-        result.map(|result| match result {
-            Ok(view) => view! { <Outcome view /> }.into_any(),
-            Err(e) => view! { <ErrorBox message=e.to_string() /> }.into_any(),
-        })
-    };
+fn RegisterForm(start: Start) -> impl IntoView {
+    let Start { yaml, target, outcome } = start;
+    let outcome = outcome.map(|outcome| match outcome.result {
+        Ok(view) => view! { <Outcome view /> }.into_any(),
+        Err(error) => view! { <ErrorBox message=error.to_string() /> }.into_any(),
+    });
+    let action = |a: RegisterAction| a.as_param();
     view! {
         <section class="register">
             <h1>"Register entities"</h1>
-            <label class="token">
-                "API token (needed to register, not to preview) "
-                <input
-                    type="password"
-                    placeholder="API token"
-                    data-testid="register-token"
-                    prop:value=move || token.get()
-                    on:input=move |ev| token.set(event_target_value(&ev))
-                />
-            </label>
-            <h2>"Paste YAML"</h2>
-            <p class="hint">"One or more catalog-info.yaml documents, registered all or none."</p>
-            <textarea
-                aria-label="Descriptor YAML"
-                data-testid="register-yaml"
-                rows="16"
-                spellcheck="false"
-                prop:value=move || yaml.get()
-                on:input=move |ev| yaml.set(event_target_value(&ev))
-            >{initial}</textarea>
-            <div class="register-actions">
-                <button data-testid="register-preview" on:click=move |_| submit_yaml(true)>"Preview"</button>
-                <button data-testid="register-submit" on:click=move |_| submit_yaml(false)>"Register"</button>
-            </div>
-            <h2>"Or register a location"</h2>
-            <p class="hint">
-                "An absolute path to a file or folder on the server (watched for changes), or a URL on the server's allow-list (read again periodically)."
-            </p>
-            <div class="register-actions">
-                <input
-                    type="text"
-                    class="target"
-                    placeholder="/srv/catalog or https://git.example.com/raw/repo/catalog-info.yaml"
-                    data-testid="register-target"
-                    prop:value=move || target.get()
-                    on:input=move |ev| target.set(event_target_value(&ev))
-                />
-                <button data-testid="register-location-preview" on:click=move |_| submit_location(true)>"Preview"</button>
-                <button data-testid="register-location-submit" on:click=move |_| submit_location(false)>"Register"</button>
-            </div>
+            <form method="post" action="/register" data-testid="register-form">
+                <label class="token">
+                    "API token (needed to register, not to preview) "
+                    <input type="password" name="token" placeholder="API token" autocomplete="off" data-testid="register-token" />
+                </label>
+                <h2>"Paste YAML"</h2>
+                <p class="hint">"One or more catalog-info.yaml documents, registered all or none."</p>
+                <textarea name="yaml" aria-label="Descriptor YAML" data-testid="register-yaml" rows="16" spellcheck="false">{yaml}</textarea>
+                <div class="register-actions">
+                    <button type="submit" name="action" value=action(RegisterAction::PreviewYaml) data-testid="register-preview">"Preview"</button>
+                    <button type="submit" name="action" value=action(RegisterAction::RegisterYaml) data-testid="register-submit">"Register"</button>
+                </div>
+                <h2>"Or register a location"</h2>
+                <p class="hint">
+                    "An absolute path to a file or folder on the server (watched for changes), or a URL on the server's allow-list (read again periodically)."
+                </p>
+                <div class="register-actions">
+                    <input
+                        type="text"
+                        name="target"
+                        class="target"
+                        value=target
+                        placeholder="/srv/catalog or https://git.example.com/raw/repo/catalog-info.yaml"
+                        data-testid="register-target"
+                    />
+                    <button type="submit" name="action" value=action(RegisterAction::PreviewLocation) data-testid="register-location-preview">"Preview"</button>
+                    <button type="submit" name="action" value=action(RegisterAction::RegisterLocation) data-testid="register-location-submit">"Register"</button>
+                </div>
+            </form>
             {outcome}
         </section>
     }

@@ -52,7 +52,7 @@ pub fn router(core: Core, config: HttpConfig, otlp_http: Router) -> Router {
         write_tokens: config.write_tokens.clone(),
         streams,
     });
-    let app = web::router(web::shared_port(core, config.write_tokens, config.demo_fleet), &config.site_root);
+    let app = web::router(web::portal(core, config.write_tokens, config.demo_fleet), &config.site_root);
     let mut routes = api.merge(app);
     if config.trace_requests {
         routes = routes.route_layer(axum::middleware::from_fn(self_telemetry::trace_request));

@@ -203,3 +203,62 @@ async fn the_catalog_table_sorts_and_pages_on_the_server_with_health() {
     );
     server.running.stop().await;
 }
+
+/// The Register form is a plain post: it works without JavaScript, answers
+/// with a redirect to its outcome (post, redirect, get), keeps what was
+/// typed but the token, and refuses a post from another site.
+#[tokio::test]
+async fn the_register_form_posts_without_javascript() {
+    let server = start(None, vec![demo_catalog()]).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let yaml = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: posted}\nspec: {type: service, lifecycle: production, owner: team-storefront}\n";
+    let post = |fields: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        let url = format!("{}/register", server.base);
+        async move { client.post(url).form(&fields).send().await.unwrap() }
+    };
+    let follow = |response: reqwest::Response| {
+        let base = server.base.clone();
+        async move {
+            assert_eq!(response.status(), 303, "{:?}", response.text().await);
+            let to = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap().to_string();
+            assert!(to.starts_with("/register?outcome="), "{to}");
+            page(&base, &to).await
+        }
+    };
+
+    let (status, html) = follow(post(vec![("yaml", yaml.into()), ("action", "preview".into())]).await).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Preview: 1 would be added"), "{html:.3000}");
+    assert!(html.contains("name: posted"), "the YAML is in the form again");
+    let (_, html) = follow(post(vec![("yaml", yaml.into()), ("action", "register".into())]).await).await;
+    assert!(html.contains("That API token is not valid"), "{html:.3000}");
+    let (_, html) = follow(post(vec![("yaml", yaml.into()), ("token", TEST_TOKEN.into()), ("action", "register".into())]).await).await;
+    assert!(html.contains("data-applied=\"true\"") && html.contains("Registered: 1 added"), "{html:.3000}");
+    assert!(!html.contains(TEST_TOKEN), "the token is never shown again");
+    assert_eq!(get_json(&format!("{}/api/catalog/entities/by-name/component/default/posted", server.base)).await.0, 200);
+    let (_, html) = follow(post(vec![("target", "relative/folder".into()), ("action", "preview-location".into())]).await).await;
+    assert!(html.contains("role=\"alert\"") && html.contains("value=\"relative/folder\""), "{html:.3000}");
+    assert_eq!(post(vec![("action", "delete-everything".into())]).await.status(), 400);
+
+    // From another site: refused, whichever header the browser sends.
+    for (name, value) in [("sec-fetch-site", "cross-site"), ("origin", "https://elsewhere.example")] {
+        let refused = client
+            .post(format!("{}/register", server.base))
+            .header(name, value)
+            .form(&[("yaml", yaml), ("token", TEST_TOKEN), ("action", "register")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403, "{name}: {value}");
+    }
+    let same_site = client
+        .post(format!("{}/register", server.base))
+        .header("origin", server.base.as_str())
+        .form(&[("yaml", yaml), ("action", "preview")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_site.status(), 303, "a post from Meridian's own page");
+    server.running.stop().await;
+}

@@ -19,8 +19,8 @@ use std::sync::Arc;
 
 use app::model::{
     AlertState, AroundView, DemoFaults, DemoProcess, DemoRegression, DemoView, DeployQuery, DeployRecordView, DeployView, DeploysView,
-    DoraView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level, ObservedEdge, ObservedLoad, Problem, RedSeries, RegistrationView,
-    RelationView, SearchView, SloQuery, SloSort, SloView, SlosView,
+    DoraView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level, ObservedEdge, ObservedLoad, Problem, RedSeries, RegisterAction,
+    RegisterOutcome, RegistrationView, RelationView, SearchView, SloQuery, SloSort, SloView, SlosView,
 };
 use app::port::{PortError, PortalPort, SharedPort};
 use app::{App, shell};
@@ -59,11 +59,56 @@ pub struct Portal {
     write_tokens: Tokens,
     /// Demo mode: the demo fleet's control endpoint.
     demo: Option<DemoFleet>,
+    /// The Register form's latest outcomes, by the id its redirect names.
+    outcomes: std::sync::Mutex<std::collections::VecDeque<(String, RegisterOutcome)>>,
+    /// Keys outcome ids: unguessable from one another.
+    outcome_ids: std::collections::hash_map::RandomState,
 }
+
+/// Register outcomes kept for their redirect to show; older ones are
+/// forgotten (the page then starts afresh).
+const REGISTER_OUTCOMES_KEPT: usize = 64;
 
 impl Portal {
     pub fn new(core: Core, write_tokens: Tokens, demo: Option<DemoFleet>) -> Self {
-        Self { core, write_tokens, demo }
+        Self { core, write_tokens, demo, outcomes: Default::default(), outcome_ids: Default::default() }
+    }
+
+    /// Does what a post of the Register form asks and keeps the outcome;
+    /// the id to show it by.
+    async fn register_form(&self, form: RegisterForm) -> Result<String, PortError> {
+        let action = RegisterAction::parse(&form.action)
+            .ok_or_else(|| PortError::Invalid(format!("`action`: `{}` is not one of the form's buttons", form.action)))?;
+        let result = match action {
+            RegisterAction::PreviewYaml | RegisterAction::RegisterYaml => self.register(&form.yaml, &form.token, action.dry_run()).await,
+            RegisterAction::PreviewLocation | RegisterAction::RegisterLocation => {
+                self.register_location(&form.target, &form.token, action.dry_run()).await
+            }
+        };
+        let outcome = RegisterOutcome { yaml: form.yaml, target: form.target, action, result };
+        let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        // A counter, keyed by the process's random hasher: unique, and not guessable from another id.
+        static POSTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let post = POSTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{:016x}", std::hash::BuildHasher::hash_one(&self.outcome_ids, post));
+        if outcomes.len() == REGISTER_OUTCOMES_KEPT {
+            outcomes.pop_front();
+        }
+        outcomes.push_back((id.clone(), outcome));
+        Ok(id)
+    }
+
+    async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
+        self.check_write_token(token, dry_run)?;
+        let outcome = self.core.register_yaml(yaml, dry_run).await.map_err(port_error)?;
+        Ok(registration_view(&outcome))
+    }
+
+    async fn register_location(&self, target: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
+        self.check_write_token(token, dry_run)?;
+        let source = location_source(None, target).map_err(port_error)?;
+        let outcome = self.core.register_location(&source, dry_run).await.map_err(port_error)?;
+        Ok(registration_view(&outcome.registration))
     }
 
     fn demo_fleet(&self) -> Result<&DemoFleet, PortError> {
@@ -411,17 +456,9 @@ impl PortalPort for Portal {
         })
     }
 
-    async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
-        self.check_write_token(token, dry_run)?;
-        let outcome = self.core.register_yaml(yaml, dry_run).await.map_err(port_error)?;
-        Ok(registration_view(&outcome))
-    }
-
-    async fn register_location(&self, target: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
-        self.check_write_token(token, dry_run)?;
-        let source = location_source(None, target).map_err(port_error)?;
-        let outcome = self.core.register_location(&source, dry_run).await.map_err(port_error)?;
-        Ok(registration_view(&outcome.registration))
+    async fn register_outcome(&self, id: &str) -> Result<Option<RegisterOutcome>, PortError> {
+        let outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(outcomes.iter().find(|(kept, _)| kept == id).map(|(_, outcome)| outcome.clone()))
     }
 
     async fn apis(&self) -> Result<Vec<app::model::ApiRow>, PortError> {
@@ -519,11 +556,14 @@ fn registration_view(outcome: &crate::core::catalog::Registration) -> Registrati
     }
 }
 
-/// The app's pages, server functions and static files (`site_root/pkg`).
-pub fn router(port: SharedPort, site_root: &str) -> Router {
+/// The app's pages, server functions, the Register form's post and static
+/// files (`site_root/pkg`). Writes from another site are refused.
+pub fn router(portal: Arc<Portal>, site_root: &str) -> Router {
     let options = LeptosOptions::builder().output_name("meridian").site_root(site_root).site_pkg_dir("pkg").build();
     let routes = generate_route_list(App);
+    let port: SharedPort = portal.clone();
     let provide_port = move || provide_context(port.clone());
+    let forms = Router::new().route("/register", axum::routing::post(post_register)).with_state(portal);
     Router::new()
         .leptos_routes_with_context(&options, routes, provide_port, {
             let options = options.clone();
@@ -531,12 +571,67 @@ pub fn router(port: SharedPort, site_root: &str) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options)
+        .merge(forms)
+        .layer(axum::middleware::from_fn(refuse_cross_site_writes))
         // Pages and the app's files, compressed as the browser asks
         // (brotli, else gzip): the release wasm shrinks to a third (BENCHMARKS.md).
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// The port the app gets, over the core.
-pub fn shared_port(core: Core, write_tokens: Tokens, demo: Option<DemoFleet>) -> SharedPort {
+pub fn portal(core: Core, write_tokens: Tokens, demo: Option<DemoFleet>) -> Arc<Portal> {
     Arc::new(Portal::new(core, write_tokens, demo))
+}
+
+/// The Register form's fields, as it posts them.
+#[derive(serde::Deserialize)]
+struct RegisterForm {
+    #[serde(default)]
+    yaml: String,
+    #[serde(default)]
+    target: String,
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    action: String,
+}
+
+/// `POST /register`: does what the form asks, then sends the browser to the
+/// page that shows the outcome (post, redirect, get: a reload shows it
+/// again and posts nothing).
+async fn post_register(
+    axum::extract::State(portal): axum::extract::State<Arc<Portal>>,
+    axum::Form(form): axum::Form<RegisterForm>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match portal.register_form(form).await {
+        Ok(id) => axum::response::Redirect::to(&format!("/register?outcome={id}")).into_response(),
+        Err(error) => (axum::http::StatusCode::from_u16(error.status()).unwrap_or_default(), error.to_string()).into_response(),
+    }
+}
+
+/// Writes (every method but GET and HEAD) from a page of another site are
+/// refused, 403: a browser says where a request comes from
+/// (`Sec-Fetch-Site`, else `Origin`), so no other site can make a
+/// visitor's browser post a form here. Clients that are not browsers send
+/// neither header and are not affected.
+async fn refuse_cross_site_writes(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::http::{Method, StatusCode, header};
+    use axum::response::IntoResponse;
+    let headers = request.headers();
+    let reading = matches!(*request.method(), Method::GET | Method::HEAD);
+    let cross_site = match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => site == "cross-site",
+        None => {
+            match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), headers.get(header::HOST).and_then(|v| v.to_str().ok())) {
+                // An origin is `scheme://host[:port]`: compare what follows the scheme with Host.
+                (Some(origin), Some(host)) => origin.split_once("://").is_none_or(|(_, origin_host)| origin_host != host),
+                _ => false,
+            }
+        }
+    };
+    if !reading && cross_site {
+        return (StatusCode::FORBIDDEN, "Refused: this form was sent from another site.").into_response();
+    }
+    next.run(request).await
 }
