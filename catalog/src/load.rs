@@ -558,6 +558,10 @@ mod tests {
             self.1.set(self.1.get() + 1);
             self.0.get(url).map(|t| t.to_string()).ok_or_else(|| UrlError::Status { code: 404, reason: "Not Found".into() })
         }
+
+        fn may_read(&self, _: &str) -> Result<(), UrlError> {
+            Ok(())
+        }
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub const MAX_TEXT_BYTES: u64 = 16 * 1024 * 1024;
 pub trait Reader {
     fn read(&self, url: &str) -> Result<String, UrlError>;
 
+    /// Whether `url` may be read at all (its host allowed), without reading it.
+    fn may_read(&self, url: &str) -> Result<(), UrlError>;
+
     /// The folders files may be read from; `None`: anywhere.
     fn file_roots(&self) -> Option<&PathRoots> {
         None
@@ -118,6 +121,10 @@ pub struct NoUrls;
 
 impl Reader for NoUrls {
     fn read(&self, url: &str) -> Result<String, UrlError> {
+        self.may_read(url).map(|()| String::new())
+    }
+
+    fn may_read(&self, url: &str) -> Result<(), UrlError> {
         let host = url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
         Err(UrlError::NotAllowed { url: url.to_string(), host })
     }

@@ -34,6 +34,8 @@ pub const DEFAULT_OTLP_HTTP_ADDR: SocketAddr = loopback(4318);
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/meridian.db";
 /// Where cargo-leptos puts the built app.
 pub const DEFAULT_SITE_ROOT: &str = "target/site";
+/// The app's script in `SITE_ROOT/pkg`: without it pages do not hydrate.
+const SITE_SCRIPT: &str = "meridian.js";
 /// How often a catalog that reads URLs reads them again.
 pub const DEFAULT_URL_REFRESH: Duration = Duration::from_secs(120);
 
@@ -293,6 +295,15 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let write_tokens = Tokens::for_writes(&config.api_tokens);
     if write_tokens.is_empty() {
         tracing::info!("API writes are disabled; set --api-token to allow registering locations");
+    }
+    let app_script = std::path::Path::new(&config.site_root).join("pkg").join(SITE_SCRIPT);
+    if !app_script.is_file() {
+        tracing::warn!(
+            "the web app's files are not in {} (no {}): pages are served without their styles and scripts; \
+             give --site-root (LEPTOS_SITE_ROOT) the folder `cargo xtask site` built (target/site in the repository)",
+            config.site_root,
+            app_script.display()
+        );
     }
     let ingest_cpu = traffic::IngestCpu::default();
     let http_config = HttpConfig {

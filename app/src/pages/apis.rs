@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{Breadcrumbs, ConsumerTable, CountCells, Loading, SchemaTree, SourceView};
@@ -13,6 +14,7 @@ use crate::server_fns::{fetch_api, fetch_apis};
 pub fn ApisPage() -> impl IntoView {
     let apis = Resource::new(|| (), |_| fetch_apis());
     view! {
+        <Title text="APIs · Meridian" />
         <section class="apis-page">
             <h1>"APIs"</h1>
             <Suspense fallback=Loading>
@@ -54,6 +56,7 @@ pub fn ApiPage() -> impl IntoView {
     };
     let api = Resource::new(key, |(namespace, name)| fetch_api(namespace, name));
     view! {
+        <Title text=move || format!("{} · APIs · Meridian", params.read().get("name").unwrap_or_default()) />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 one_of(api.await, |api| view! { <ApiView api /> }.into_any())

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::{Count, Loading};
@@ -28,6 +29,7 @@ pub fn CatalogPage() -> impl IntoView {
     };
 
     view! {
+        <Title text="Catalog · Meridian" />
         <section class="catalog">
             <h1>"Catalog"</h1>
             <form method="get" action="/" class="filter">

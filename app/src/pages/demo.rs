@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use crate::components::Loading;
 use crate::model::{DemoFaults, DemoProcess, DemoRegression, DemoView, DeployView, as_percent, entity_href, next_version};
@@ -30,6 +31,7 @@ pub fn DemoPage() -> impl IntoView {
     let form = SwitchForm::new();
 
     view! {
+        <Title text="Demo · Meridian" />
         <section class="demo">
             <h1>"Demo fleet"</h1>
             <p class="hint">

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{DeployTimeline, Loading};
@@ -28,6 +29,7 @@ pub fn DeploysPage() -> impl IntoView {
     let deploys = Resource::new(query, fetch_deploys);
     let options = |name: &'static str, values: Vec<String>, chosen: Option<String>| {
         view! {
+        <Title text="Deploys · Meridian" />
             <select name=name>
                 <option value="">"any"</option>
                 {values.into_iter().map(|value| {

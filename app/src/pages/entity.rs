@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{
@@ -27,6 +28,7 @@ pub fn EntityPage() -> impl IntoView {
     let tab = Memo::new(move |_| EntityTab::parse(&query.read().get("tab").unwrap_or_default()));
     let detail = Resource::new(key, |(kind, namespace, name)| fetch_entity(kind, namespace, name));
     view! {
+        <Title text=move || format!("{} · Meridian", params.read().get("name").unwrap_or_default()) />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 one_of(detail.await, |detail| view! { <EntityView detail tab=tab.get() /> }.into_any())

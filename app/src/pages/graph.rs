@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{GraphSvg, Loading, NodePanelView};
@@ -59,6 +60,7 @@ pub fn GraphPage() -> impl IntoView {
     live::follow(live::Live::new(view_query, layout, live, updates, stale), redraw_asked);
 
     view! {
+        <Title text="Graph · Meridian" />
         <section class="graph-page">
             <h1>"Dependency graph"</h1>
             <nav class="windows" aria-label="Time window">

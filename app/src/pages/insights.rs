@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::components::{Breadcrumbs, DriftLists, Loading};
@@ -15,6 +16,7 @@ pub fn InsightsPage() -> impl IntoView {
     let window = move || params.read().get("window").unwrap_or_default();
     let insights = Resource::new(window, fetch_insights);
     view! {
+        <Title text="Insights · Meridian" />
         <section class="insights-page">
             <h1>"Insights"</h1>
             <Suspense fallback=Loading>
@@ -137,6 +139,7 @@ pub fn DraftPage() -> impl IntoView {
     let draft = Resource::new(service, fetch_draft);
     let copied = RwSignal::new(false);
     view! {
+        <Title text=move || format!("Draft for {} · Meridian", params.read().get("service").unwrap_or_default()) />
         <section class="draft-page">
             <Suspense fallback=Loading>
                 {move || Suspend::new(async move {

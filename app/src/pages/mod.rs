@@ -69,6 +69,7 @@ fn respond_with(error: &PortError) {
 pub fn NotFound() -> impl IntoView {
     respond_with(&PortError::NotFound(String::new()));
     view! {
+        <leptos_meta::Title text="Not found · Meridian" />
         <section class="not-found">
             <h1>"Not found"</h1>
             <p>"Nothing is registered at this address. " <a href="/">"Back to the catalog"</a></p>

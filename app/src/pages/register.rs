@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 use leptos_router::hooks::use_query_map;
 
@@ -38,6 +39,7 @@ pub fn RegisterPage() -> impl IntoView {
         }
     });
     view! {
+        <Title text="Register · Meridian" />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move { loaded(start.await, |start| view! { <RegisterForm start /> }.into_any()) })}
         </Suspense>

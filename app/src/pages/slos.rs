@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{AlertBadge, BudgetChart, Loading, burn, percent};
@@ -22,6 +23,7 @@ pub fn SlosPage() -> impl IntoView {
     };
     let slos = Resource::new(query, fetch_slos);
     view! {
+        <Title text="SLOs · Meridian" />
         <section class="slos-page">
             <h1>"Service level objectives"</h1>
             <Suspense fallback=Loading>

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::{Breadcrumbs, Count, Loading};
@@ -11,6 +12,7 @@ use crate::server_fns::{fetch_team, fetch_teams};
 pub fn TeamsPage() -> impl IntoView {
     let teams = Resource::new(|| (), |_| fetch_teams());
     view! {
+        <Title text="Teams · Meridian" />
         <section class="teams-page">
             <h1>"Teams"</h1>
             <Suspense fallback=Loading>
@@ -47,6 +49,7 @@ pub fn TeamPage() -> impl IntoView {
     };
     let team = Resource::new(key, |(namespace, name)| fetch_team(namespace, name));
     view! {
+        <Title text=move || format!("{} · Teams · Meridian", params.read().get("name").unwrap_or_default()) />
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 one_of(team.await, |team| view! { <TeamDetail team /> }.into_any())

@@ -28,7 +28,7 @@ pub enum CatalogError {
     /// A URL location that cannot be read at all (not allowed, unreachable).
     #[error("{target}: {message}")]
     Unreadable { target: String, message: String },
-    /// A file location outside the folders Meridian may read.
+    /// A file location outside the folders Meridian may read, or a URL on a host not allowed.
     #[error("{0}")]
     NotAllowed(String),
     /// Locations given with `--catalog` belong to the configuration.
@@ -288,13 +288,17 @@ impl CatalogService {
     /// answer); `Err` when it cannot be registered at all (no such file,
     /// URL not allowed or unreadable).
     async fn preview_location(&self, source: Source) -> Result<catalog::LoadedCatalog> {
-        if let Source::File(path) = &source {
-            if !path.exists() {
-                return Err(CatalogError::NoSuchPath(path.clone()));
+        match &source {
+            Source::File(path) => {
+                if !path.exists() {
+                    return Err(CatalogError::NoSuchPath(path.clone()));
+                }
+                if let Some(roots) = self.urls.file_roots() {
+                    roots.check(path).map_err(|refusal| CatalogError::NotAllowed(refusal.to_string()))?;
+                }
             }
-            if let Some(roots) = self.urls.file_roots() {
-                roots.check(path).map_err(|refusal| CatalogError::NotAllowed(refusal.to_string()))?;
-            }
+            // Not allowed is refused as a folder outside the allowed ones is: 403.
+            Source::Url(url) => self.urls.may_read(url).map_err(|refusal| CatalogError::NotAllowed(refusal.to_string()))?,
         }
         let urls = self.urls.clone();
         let is_url = source.is_url();

@@ -136,6 +136,10 @@ impl Reader for CatalogReader {
         self.runtime.block_on(self.fetch(parsed))
     }
 
+    fn may_read(&self, url: &str) -> Result<(), UrlError> {
+        self.allow.check(url).map(drop)
+    }
+
     fn file_roots(&self) -> Option<&PathRoots> {
         self.roots.as_ref()
     }

@@ -1,4 +1,6 @@
-//! Time windows such as `5m`, `15m`, `1h`, `24h`, `7d`.
+//! Time windows such as `5m`, `15m`, `1h`, `24h`, `7d`, `1w`: one grammar
+//! for every parameter that takes a window (and the same units as
+//! OpenSLO's durations).
 
 use std::fmt;
 use std::time::Duration;
@@ -10,8 +12,7 @@ pub const MAX_WINDOW: Duration = crate::traffic::rollups::DEFAULT_HOUR_RETENTION
 /// expression for the API's description: a number from 1 to the longest
 /// window in each unit, or nothing (the endpoint's default).
 pub fn pattern(longest: Duration) -> String {
-    let units = [("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)];
-    let windows: Vec<String> = units
+    let windows: Vec<String> = UNITS
         .iter()
         .filter(|(_, seconds)| longest.as_secs() >= *seconds)
         .map(|(unit, seconds)| format!("{}{unit}", from_one_to(longest.as_secs() / seconds)))
@@ -38,7 +39,10 @@ fn from_one_to(max: u64) -> String {
     format!("0*({})", alternatives.join("|"))
 }
 
-/// A positive window of at most [`MAX_WINDOW`], written `<n><s|m|h|d>`.
+/// A window's units and their seconds.
+const UNITS: [(&str, u64); 5] = [("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800)];
+
+/// A positive window of at most [`MAX_WINDOW`], written `<n><s|m|h|d|w>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Window {
     pub duration: Duration,
@@ -46,9 +50,9 @@ pub struct Window {
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum WindowError {
-    #[error("window `{0}`: expected a number followed by s, m, h or d, e.g. 15m")]
+    #[error("window `{0}`: expected a number followed by s, m, h, d or w, e.g. 15m")]
     NotANumber(String),
-    #[error("window `{0}`: unit must be s, m, h or d")]
+    #[error("window `{0}`: unit must be s, m, h, d or w")]
     Unit(String),
     #[error("window `{0}`: must be more than 0 and at most {max}", max = Window { duration: MAX_WINDOW })]
     OutOfRange(String),
@@ -64,12 +68,8 @@ impl Window {
         let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
         let (number, unit) = text.split_at(split);
         let number: u64 = number.parse().map_err(|_| WindowError::NotANumber(text.to_string()))?;
-        let seconds = match unit {
-            "s" => 1,
-            "m" => 60,
-            "h" => 3600,
-            "d" => 86_400,
-            _ => return Err(WindowError::Unit(text.to_string())),
+        let Some(&(_, seconds)) = UNITS.iter().find(|(name, _)| *name == unit) else {
+            return Err(WindowError::Unit(text.to_string()));
         };
         let duration = Duration::from_secs(number.saturating_mul(seconds));
         if duration.is_zero() || duration > MAX_WINDOW {
@@ -108,7 +108,7 @@ mod tests {
         let max_days = MAX_WINDOW.as_secs() / 86_400;
         let mut samples =
             vec![String::new(), "0m".into(), "00m".into(), "015m".into(), "1x".into(), "m".into(), "-1m".into(), "1.5h".into()];
-        for unit in ["s", "m", "h", "d"] {
+        for (unit, _) in UNITS {
             for n in (0..3000).chain([max_days, max_days + 1, 129_599, 129_600, 129_601, 7_775_999, 7_776_000, 7_776_001, 99_999_999]) {
                 samples.push(format!("{n}{unit}"));
             }
@@ -126,7 +126,8 @@ mod tests {
         for (text, shown) in [("15m", "15m"), ("60m", "1h"), ("90s", "90s"), ("48h", "2d"), ("25h", "25h")] {
             assert_eq!(Window::parse(text).unwrap().to_string(), shown);
         }
-        for bad in ["", "m", "15", "0m", "15w", "-1h", "91d", "1.5h"] {
+        assert_eq!(Window::parse("1w").unwrap(), Window::parse("7d").unwrap());
+        for bad in ["", "m", "15", "0m", "15w", "15y", "-1h", "91d", "1.5h"] {
             assert!(Window::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Window::parse("91d").unwrap_err().to_string(), "window `91d`: must be more than 0 and at most 90d");

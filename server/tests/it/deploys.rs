@@ -102,6 +102,10 @@ async fn history(database_url: Option<String>) {
     assert_eq!(items[0]["regression"], Value::Null, "too recent to judge");
     let (status, _) = get_json(&format!("{}/api/v1/deploys?since=forever", server.base)).await;
     assert_eq!(status, 400);
+    let (status, refused) = get_json(&format!("{}/api/v1/deploys?since=100d", server.base)).await;
+    assert_eq!(status, 400);
+    assert!(refused["error"]["message"].as_str().unwrap().contains("at most 90d"), "the limit is said: {refused}");
+    assert_eq!(get_json(&format!("{}/api/v1/deploys?since=1w", server.base)).await.0, 200, "weeks, as SLOs write them");
 
     // The pages, rendered on the server: the Deploys page filtered to regressions, and the service's own.
     let html = reqwest::get(format!("{}/deploys?regression=yes", server.base)).await.unwrap().text().await.unwrap();

@@ -251,9 +251,10 @@ async fn url_locations_on_the_allow_list_register_and_others_are_refused() {
     let (_, locations) = get_json(&format!("{}/api/catalog/locations", server.base)).await;
     assert_eq!(locations[0]["data"]["target"], target.as_str());
 
-    // Not on the allow-list (same server, other name), unreadable, or not a URL: refused, with the reason.
+    // Not on the allow-list (same server, other name: 403, as a folder outside
+    // the allowed ones), unreadable, or not a URL (400): refused, with the reason.
     let refused = post(json!({"type": "url", "target": target.replace("127.0.0.1", "localhost")}), "").await;
-    assert_eq!(refused.status(), 400);
+    assert_eq!(refused.status(), 403);
     let message = refused.json::<Value>().await.unwrap()["error"]["message"].as_str().unwrap().to_string();
     assert!(message.contains("host `localhost` is not on the URL allow-list (--allow-url-host)"), "{message}");
     let missing = post(json!({"type": "url", "target": format!("{origin}/nope.yaml")}), "").await;

@@ -141,3 +141,34 @@ fn logs_go_to_stderr_without_colours_when_redirected() {
     assert!(!logged.contains('\u{1b}'), "no colour codes in a redirected log: {logged:?}");
     assert_eq!(printed, "", "nothing logged on stdout");
 }
+
+/// Started where the web app's files are not, Meridian says so at once and
+/// how to fix it, instead of serving unstyled pages in silence.
+#[test]
+fn missing_web_assets_are_warned_about_at_start() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}/m.db", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_meridian"))
+        .arg("serve")
+        .args(["--database-url", &database, "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
+        .env("LEPTOS_SITE_ROOT", dir.path().join("no-site"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run meridian");
+    let mut logged = String::new();
+    let mut line = String::new();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    while stderr.read_line(&mut line).unwrap_or(0) > 0 {
+        logged.push_str(&line);
+        if line.contains("Meridian is up") {
+            break;
+        }
+        line.clear();
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(logged.contains("the web app's files are not in") && logged.contains("--site-root"), "{logged}");
+}

@@ -38,6 +38,9 @@ async fn pages_render_on_the_server() {
     let (status, html) = page(&server.base, "/catalog/default/component/catalog").await;
     assert_eq!(status, 200);
     assert!(html.contains("Product catalog"));
+    assert!(html.contains("<title>catalog · Meridian</title>"), "the page and the entity in the title: {html:.600}");
+    let head = html.split("</head>").next().unwrap_or_default();
+    assert_eq!(head.matches("<title>").count(), 1, "one title: {head}");
     assert!(html.contains("group:default/team-storefront"), "owner shown");
     assert!(html.contains("data-tab=\"Dependencies\""), "tabs are links");
     let (_, source) = page(&server.base, "/catalog/default/component/catalog?tab=source").await;
@@ -57,6 +60,7 @@ async fn pages_render_on_the_server() {
 
     let (status, html) = page(&server.base, "/graph?window=1h").await;
     assert_eq!(status, 200);
+    assert!(html.contains("<title>Graph · Meridian</title>"), "{html:.600}");
     assert!(html.contains("<svg") && html.contains("data-node=\"service:gateway\""), "graph drawn on the server");
 
     // Pages (and the app's files) are compressed as the browser asks.

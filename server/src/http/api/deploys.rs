@@ -100,8 +100,9 @@ pub async fn history(State(state): State<ApiState>, ApiQuery(params): ApiQuery<P
         None => now - DEFAULT_SINCE.duration.as_secs() as i64,
         Some(text) => match Window::parse(text) {
             Ok(window) => now - window.duration.as_secs() as i64,
-            Err(_) => slo::window::parse_rfc3339(text)
-                .ok_or_else(|| ApiError::bad_request(format!("`since`: `{text}` is neither a window such as 7d nor an RFC 3339 time")))?,
+            // Said as the window's own error (its limit included), unless it is a time.
+            Err(not_a_window) => slo::window::parse_rfc3339(text)
+                .ok_or_else(|| ApiError::bad_request(format!("`since`: {not_a_window}; or give an RFC 3339 time")))?,
         },
     };
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);

@@ -56,9 +56,9 @@ pub struct Served(axum::body::Bytes);
 
 impl Served {
     /// Finishes the document: axum's catch-all path parameters
-    /// (`{*service}`) become plain path parameters, and every `window` and
-    /// `filter` parameter gets the pattern its parser accepts (from the
-    /// parser's module; attributes only take literals).
+    /// (`{*service}`) become plain path parameters, and every `window`,
+    /// `filter` and entity-ref parameter gets the pattern its parser accepts
+    /// (from the parser's module; attributes only take literals).
     pub fn new(mut document: Document) -> Self {
         document.paths.paths =
             std::mem::take(&mut document.paths.paths).into_iter().map(|(path, item)| (path.replace("{*", "{"), item)).collect();
@@ -71,6 +71,8 @@ impl Served {
                 let pattern = match parameter.name.as_str() {
                     "window" => window.as_str(),
                     "filter" => catalog::index::Filter::PATTERN,
+                    // The graph view's `owner` is a filter of its own (a group's name or ref).
+                    "owner" | "entity" if path != "/api/v1/graph/view" => crate::core::refs::PATTERN,
                     _ => continue,
                 };
                 if let Some(RefOr::T(schema)) = &mut parameter.schema {
