@@ -124,6 +124,7 @@ impl Kinds {
         entities.retain(|parsed| parsed.kind_checked);
         for diagnostic in diagnostics.iter_mut().filter(|d| d.unclaimed) {
             diagnostic.severity = crate::Severity::Error;
+            diagnostic.message = diagnostic.message.replace(crate::validate::CUSTOM_KIND_KEPT, crate::validate::CUSTOM_KIND_REJECTED);
         }
     }
 }

@@ -29,6 +29,13 @@ use regex::Regex;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::yaml::Document;
 
+/// What a custom kind's warning says, and what it says instead once
+/// `--strict` has rejected the entity ([`crate::Kinds::enforce`]).
+pub(crate) const CUSTOM_KIND_KEPT: &str =
+    ": Meridian keeps it without kind-specific checks, where Backstage's catalog needs a processor for it (--strict rejects it)";
+pub(crate) const CUSTOM_KIND_REJECTED: &str =
+    ": rejected, as Backstage's catalog rejects a kind no processor claims (without --strict, Meridian keeps it unchecked)";
+
 pub const API_VERSIONS: &[&str] = &["backstage.io/v1alpha1", "backstage.io/v1beta1"];
 /// The kinds Backstage's own validators claim, spelled as they must be.
 pub const BUILT_IN_KINDS: &[&str] = &["API", "Component", "Domain", "Group", "Location", "Resource", "System", "User"];
@@ -266,10 +273,7 @@ impl Validator<'_> {
             let hint = closest(kind, BUILT_IN_KINDS).map(|k| format!(" (did you mean `{k}`?)")).unwrap_or_default();
             let mut warning = Diagnostic::warning(
                 self.doc.location(kind_node),
-                format!(
-                    "kind `{kind}` of apiVersion `{version}` is not one of Backstage's built-in kinds{hint}: Meridian keeps it \
-                     without kind-specific checks, where Backstage's catalog needs a processor for it (--strict rejects it)"
-                ),
+                format!("kind `{kind}` of apiVersion `{version}` is not one of Backstage's built-in kinds{hint}{CUSTOM_KIND_KEPT}"),
             );
             warning.unclaimed = true;
             self.diagnostics.push(warning);

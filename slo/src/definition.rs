@@ -135,13 +135,20 @@ impl Definitions {
         }
         let mut reader = Reader { fields: FieldReader::new(document) };
         let read = reader.document(root, api_version);
-        // An SLO's problems show on its Component's page too.
-        if let Some(service) =
-            root.get_mapping("spec").and_then(|spec| spec.get_scalar("service")).filter(|_| read_kind(root) == Some("SLO"))
-        {
-            let entity_ref = format!("component:default/{}", service.as_str().to_ascii_lowercase());
+        // An SLO's problems name it, and show on its Component's page too.
+        if read_kind(root) == Some("SLO") {
+            let name = root.get_mapping("metadata").and_then(|m| m.get_scalar("name")).map(|n| n.as_str().to_string());
+            let component = root
+                .get_mapping("spec")
+                .and_then(|spec| spec.get_scalar("service"))
+                .map(|service| format!("component:default/{}", service.as_str().to_ascii_lowercase()));
             for problem in &mut reader.problems {
-                problem.entity_ref.get_or_insert_with(|| entity_ref.clone());
+                if let Some(name) = &name {
+                    problem.message = format!("SLO `{name}`: {}", problem.message);
+                }
+                if let Some(component) = &component {
+                    problem.entity_ref.get_or_insert_with(|| component.clone());
+                }
             }
         }
         let rejected = reader.problems.iter().any(Diagnostic::is_error);
@@ -557,7 +564,11 @@ impl Reader<'_> {
         }?;
         let (target, at) = target;
         if !(target > 0.0 && target < 1.0) {
-            self.error(at, "the target must be above 0 and below 1 (or 100 %): 1 would leave no error budget");
+            let why = if target >= 1.0 { "leaves no error budget" } else { "is met by any traffic" };
+            self.error(
+                at,
+                format!("the target {target} {why}: give a share above 0 and below 1 such as 0.999 (or `targetPercent` such as 99.9)"),
+            );
             return None;
         }
         let op = self.string(objective, "op", false);
@@ -712,26 +723,30 @@ spec:
     #[test]
     fn each_problem_names_its_place() {
         let cases: [(&str, &str, &str); 12] = [
-            ("type: meridian", "type: prometheus", "15:32: error: unknown metric source type `prometheus`"),
-            ("targetPercent: 99", "targetPercent: 100", "23:22: error: the target must be above 0 and below 1"),
-            ("duration: 28d", "duration: 28 days", "19:17: error: `28 days` is not a duration"),
-            ("duration: 28d", "duration: 1M", "19:17: error: a rolling window is measured in m, h, d or w"),
-            ("budgetingMethod: Occurrences", "budgetingMethod: Timeslices", "8:20: error: budgetingMethod `Timeslices` is not supported"),
-            ("status: ok", "status: 2xx", "15:101: error: unknown status `2xx`"),
-            ("  service: checkout\n  budget", "  budget", "7:3: error: `service` is required here"),
-            ("openslo/v1", "openslo/v1alpha", "1:13: error: apiVersion `openslo/v1alpha` is not read"),
+            ("type: meridian", "type: prometheus", "15:32: error: SLO `checkout-availability`: unknown metric source type `prometheus`"),
+            ("targetPercent: 99", "targetPercent: 100", "23:22: error: SLO `checkout-availability`: the target 1 leaves no error budget"),
+            ("duration: 28d", "duration: 28 days", "19:17: error: SLO `checkout-availability`: `28 days` is not a duration"),
+            ("duration: 28d", "duration: 1M", "19:17: error: SLO `checkout-availability`: a rolling window is measured in m, h, d or w"),
+            (
+                "budgetingMethod: Occurrences",
+                "budgetingMethod: Timeslices",
+                "8:20: error: SLO `checkout-availability`: budgetingMethod `Timeslices` is not supported",
+            ),
+            ("status: ok", "status: 2xx", "15:101: error: SLO `checkout-availability`: unknown status `2xx`"),
+            ("  service: checkout\n  budget", "  budget", "7:3: error: SLO `checkout-availability`: `service` is required here"),
+            ("openslo/v1", "openslo/v1alpha", "1:13: error: SLO `checkout-availability`: apiVersion `openslo/v1alpha` is not read"),
             ("kind: SLO", "kind: AlertPolicy", "2:7: warning: OpenSLO kind `AlertPolicy` is passed over"),
             (
                 "    - target: 0.95\n",
                 "    - target: 0.95\n      op: lte\n      value: 10\n",
-                "1:1: error: `op` and `value` belong to objectives of a thresholdMetric",
+                "1:1: error: SLO `checkout-availability`: `op` and `value` belong to objectives of a thresholdMetric",
             ),
             (
                 "operation: POST /orders, status",
                 "operation: POST /orders, colour: red, status",
-                "15:93: warning: unknown field `colour` is ignored",
+                "15:93: warning: SLO `checkout-availability`: unknown field `colour` is ignored",
             ),
-            ("      isRolling: true", "      isRolling: false", "19:7: error: `calendar` is required here"),
+            ("      isRolling: true", "      isRolling: false", "19:7: error: SLO `checkout-availability`: `calendar` is required here"),
         ];
         for (from, to, expected) in cases {
             let text = RATIO.replacen(from, to, 1);

@@ -414,8 +414,10 @@ impl CatalogService {
         let mut parsed = catalog::parse_str("request", yaml);
         self.kinds.enforce(&mut parsed.entities, &mut parsed.diagnostics);
         let entities: Vec<Arc<Entity>> = parsed.entities.into_iter().map(|p| p.entity).collect();
-        let (added, replaced) = self.split_added_replaced(&entities);
-        let applied = !dry_run && !entities.is_empty() && !parsed.diagnostics.iter().any(Diagnostic::is_error);
+        let refused = parsed.diagnostics.iter().any(Diagnostic::is_error);
+        // All or none: a refused text adds and replaces nothing.
+        let (added, replaced) = if refused { (Vec::new(), Vec::new()) } else { self.split_added_replaced(&entities) };
+        let applied = !dry_run && !entities.is_empty() && !refused;
         if applied {
             self.store.register_entities(&entities).await?;
             self.reload().await?;

@@ -225,6 +225,13 @@ fn observed_key(operation: &str) -> Option<Key> {
     operation.contains('/').then(|| ("RPC".to_string(), operation.to_string()))
 }
 
+/// An observed operation's route as its service wrote it
+/// (`/orders/:id/history`), for pages and answers; `key` is its normalised form.
+fn written_route(operation: &str, key: &Key) -> Route {
+    let written = operation.split_once(' ').filter(|_| key.0 != "RPC").map_or(operation, |(_, route)| route);
+    Route { method: key.0.clone(), path: written.to_string() }
+}
+
 /// A documented operation and every key it answers to.
 struct Documented {
     route: Route,
@@ -303,9 +310,7 @@ fn coverage(documented: &[Documented], observed: &[Observed], elsewhere: &HashSe
             Some(&index) => &mut seen[index],
             None if elsewhere.contains(&key) || (key.0 == "RPC") != grpc => continue,
             None => {
-                let written =
-                    observed.operation.split_once(' ').filter(|_| key.0 != "RPC").map_or(observed.operation.as_str(), |(_, route)| route);
-                let route = Route { method: key.0.clone(), path: written.to_string() };
+                let route = written_route(&observed.operation, &key);
                 &mut undocumented.entry(key).or_insert_with(|| (route, Default::default())).1
             }
         };
@@ -536,7 +541,7 @@ impl Core {
         for operation in &documented {
             let mut consumers: Vec<Consumer> = Vec::new();
             for key in &operation.keys {
-                if let Some(found) = by_operation.get(key) {
+                if let Some((_, found)) = by_operation.get(key) {
                     matched.insert(key);
                     merge_consumers(&mut consumers, found);
                 }
@@ -549,10 +554,11 @@ impl Core {
                 consumers,
             });
         }
-        for (key, consumers) in by_operation.iter().filter(|(key, _)| !matched.contains(key)) {
+        // Shown as first written, as coverage shows them.
+        for (route, consumers) in by_operation.iter().filter(|(key, _)| !matched.contains(key)).map(|(_, found)| found) {
             out.operations.push(OperationConsumers {
-                method: key.0.clone(),
-                path: key.1.clone(),
+                method: route.method.clone(),
+                path: route.path.clone(),
                 documented: false,
                 consumers: consumers.clone(),
             });
@@ -560,11 +566,12 @@ impl Core {
         Ok(out)
     }
 
-    /// The callers of every operation of the API's providers, by key.
-    async fn callers_by_key(&self, entity: &ApiEntity, window: Window) -> Result<BTreeMap<Key, Vec<Consumer>>, Error> {
+    /// The callers of every operation of the API's providers, by key, with
+    /// the route as first written.
+    async fn callers_by_key(&self, entity: &ApiEntity, window: Window) -> Result<BTreeMap<Key, (Route, Vec<Consumer>)>, Error> {
         let since = window.first_bucket(unix_seconds());
         let index = self.catalog.snapshot();
-        let mut by_key: BTreeMap<Key, Vec<Consumer>> = BTreeMap::new();
+        let mut by_key: BTreeMap<Key, (Route, Vec<Consumer>)> = BTreeMap::new();
         for service in self.provider_services(entity) {
             for caller in self.store.callers_since(&service, since).await? {
                 let Some(key) = observed_key(&caller.operation) else { continue };
@@ -583,10 +590,11 @@ impl Core {
                     kept_spans: caller.kept,
                     estimated: caller.kept != caller.calls,
                 };
-                merge_consumers(by_key.entry(key).or_default(), std::slice::from_ref(&consumer));
+                let route = written_route(&caller.operation, &key);
+                merge_consumers(&mut by_key.entry(key).or_insert_with(|| (route, Vec::new())).1, std::slice::from_ref(&consumer));
             }
         }
-        for consumers in by_key.values_mut() {
+        for (_, consumers) in by_key.values_mut() {
             consumers.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.service.cmp(&b.service)));
         }
         Ok(by_key)
@@ -610,7 +618,7 @@ impl Core {
                 .map(|change| {
                     let key = change.operation.as_ref().map(|o| (o.method.clone(), contracts::path::normalize(&o.path)));
                     let consumers = match (change.level, key) {
-                        (Level::Breaking, Some(key)) => callers.get(&key).cloned().unwrap_or_default(),
+                        (Level::Breaking, Some(key)) => callers.get(&key).map(|(_, consumers)| consumers.clone()).unwrap_or_default(),
                         _ => Vec::new(),
                     };
                     ChangeView { change: change.clone(), consumers }

@@ -241,12 +241,18 @@ impl Core {
         Ok(self.store.recent_deploys(limit).await?)
     }
 
-    /// Records a reported deploy (again: replaced).
-    pub async fn report_deploy(&self, deploy: &ReportedDeploy) -> Result<(), Error> {
+    /// Records a reported deploy (again: replaced). A deploy of a service
+    /// no Component names is kept all the same (its traffic, or its
+    /// Component, may come later); what comes back says so.
+    pub async fn report_deploy(&self, deploy: &ReportedDeploy) -> Result<Option<String>, Error> {
         if deploy.service.trim().is_empty() || deploy.version.trim().is_empty() {
             return Err(Error::Invalid("a deploy needs a `service` and a `version`".to_string()));
         }
-        Ok(self.store.report_deploy(deploy).await?)
+        self.store.report_deploy(deploy).await?;
+        let key = catalog::entity_ref::key_of("component", catalog::entity_ref::DEFAULT_NAMESPACE, &deploy.service);
+        Ok(self.catalog.snapshot().get(&key).is_none().then(|| {
+            format!("no Component named `{}` is in the catalog: the deploy is kept, and shows with the service's traffic", deploy.service)
+        }))
     }
 
     /// The deploy history `filter` keeps, newest first, each compared with

@@ -167,7 +167,11 @@ async fn coverage_consumers_and_changes_from_python_sdk_traffic() {
     );
     assert_eq!(of("POST", "/orders"), [("shop-web".into(), Some("group:default/team-web".into()), 2, 0)]);
     assert_eq!(of("DELETE", "/orders/{orderId}"), []);
-    assert_eq!(of("GET", "/orders/{}/history"), [("shop-mobile".into(), None, 2, 0)], "undocumented operations have consumers too");
+    assert_eq!(
+        of("GET", "/orders/:id/history"),
+        [("shop-mobile".into(), None, 2, 0)],
+        "undocumented operations have consumers too, spelled as coverage spells them"
+    );
 
     // A new version drops POST /orders: breaking, and shop-web called it.
     std::fs::write(dir.path().join("orders.yaml"), definition(false)).unwrap();

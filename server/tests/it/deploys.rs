@@ -150,6 +150,13 @@ async fn history(database_url: Option<String>) {
     }
     let (_, regressions) = get_json(&format!("{}/api/v1/deploys?regression=true", server.base)).await;
     assert_eq!(regressions["items"].as_array().map(Vec::len), Some(1), "only cart's is judged a regression: {regressions}");
+
+    // A deploy of a service no Component names: kept, and the answer says so.
+    let (status, kept) = post(&server.base, &json!({"service": "ghost", "version": "1"}).to_string(), Some(TEST_TOKEN)).await;
+    assert_eq!(status, 201);
+    assert!(kept["note"].as_str().is_some_and(|n| n.starts_with("no Component named `ghost`")), "{kept}");
+    let (_, known) = post(&server.base, &json!({"service": "cart", "version": "1.2"}).to_string(), Some(TEST_TOKEN)).await;
+    assert!(known.get("note").is_none(), "{known}");
     server.running.stop().await;
 }
 

@@ -100,6 +100,19 @@ async fn watched_folder_edits_show_up_and_removals_orphan() {
         .await
         .unwrap();
     assert_eq!(registered.status(), 201);
+    // A text with an error registers nothing, and says it adds nothing.
+    let refused = client()
+        .post(format!("{}/api/v1/entities", server.base))
+        .bearer_auth(TEST_TOKEN)
+        .header("content-type", "application/yaml")
+        .body(format!("{}---\n{}", component("delta", "fine"), component("bad name", "broken")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!((refused["added"].clone(), refused["replaced"].clone()), (json!([]), json!([])), "{refused}");
+    assert!(entity(&server.base, "delta").await.is_none(), "all or none");
     let uid = entity(&server.base, "gamma").await.unwrap()["metadata"]["uid"].as_str().unwrap().to_string();
     let url = format!("{}/api/catalog/entities/by-uid/{uid}", server.base);
     assert_eq!(client().delete(&url).bearer_auth(TEST_TOKEN).send().await.unwrap().status(), 204);

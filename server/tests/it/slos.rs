@@ -191,7 +191,7 @@ async fn known_answers(database_url: Option<String>) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|p| p["message"].as_str().unwrap_or("").starts_with("unknown metric source type `prometheus`"));
+        .find(|p| p["message"].as_str().unwrap_or("").starts_with("SLO `broken`: unknown metric source type `prometheus`"));
     let place = refused.map(|p| &p["location"]).expect("the refused SLO among the problems");
     assert!(place["file"].as_str().unwrap().ends_with("slos.yaml"), "{problems}");
     assert_eq!(
@@ -213,7 +213,7 @@ async fn known_answers(database_url: Option<String>) {
     // The pages, rendered on the server: the entity's SLO panel (and its refused SLO's problem) and the SLOs page, filtered by state.
     let html = reqwest::get(format!("{}/catalog/default/component/shop", server.base)).await.unwrap().text().await.unwrap();
     let problems = html.split("data-testid=\"problems\"").nth(1).expect("shop's problems");
-    assert!(problems.contains("slos.yaml:65:37: error: unknown metric source type `prometheus`"), "{problems:.2000}");
+    assert!(problems.contains("slos.yaml:65:37: error: SLO `broken`: unknown metric source type `prometheus`"), "{problems:.2000}");
     let html = reqwest::get(format!("{}/catalog/default/component/shop?tab=slos", server.base)).await.unwrap().text().await.unwrap();
     let panel = html.split("data-testid=\"slo-panel\"").nth(1).expect("an SLO panel on the component's page");
     assert!(panel.contains("data-slo=\"shop-availability\"") && panel.contains(">Ticket<") && panel.contains("-100.00 %"), "{panel:.3000}");

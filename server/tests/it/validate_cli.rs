@@ -64,7 +64,7 @@ fn slo_problems_are_reported_with_descriptors() {
     let (code, stdout, stderr) = validate(&[dir.path()]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     let file = dir.path().join("slos.yaml");
-    let error = format!("{}:10:37: error: unknown metric source type `prometheus`", file.display());
+    let error = format!("{}:10:37: error: SLO `shop-up`: unknown metric source type `prometheus`", file.display());
     assert!(stdout.lines().any(|l| l.starts_with(&error)), "{stdout}");
     let warning =
         format!("{}:15:1: warning: SLO `ghost-up` is about service `ghost`, which no Component of the catalog is", file.display());
@@ -91,6 +91,7 @@ fn custom_kinds_are_warnings_and_errors_with_strict() {
     let (code, stdout, stderr) = validate_with(&["--strict"], &[&file]);
     assert_eq!(code, 1, "rejected as Backstage does: {stdout}{stderr}");
     assert!(stdout.starts_with(&warning.replace("warning:", "error:")), "{stdout}");
+    assert!(stdout.contains("rejected, as Backstage's catalog rejects") && !stdout.contains("Meridian keeps it without"), "{stdout}");
     assert!(stderr.contains("1 valid entities") && stderr.contains("1 errors, 1 warnings"), "{stderr}");
 }
 

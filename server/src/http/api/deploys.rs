@@ -45,6 +45,9 @@ struct Report {
 struct Reported {
     service: String,
     version: String,
+    /// Something worth knowing about the deploy kept (no Component by its service's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 /// Records a deploy a pipeline reports. Idempotent on (service, version,
@@ -68,8 +71,8 @@ pub async fn report(_: WriteAccess, State(state): State<ApiState>, ApiBody(body)
         commit: report.commit,
         url: report.url,
     };
-    state.core.report_deploy(&deploy).await?;
-    Ok((StatusCode::CREATED, Json(Reported { service: deploy.service, version: deploy.version })).into_response())
+    let note = state.core.report_deploy(&deploy).await?;
+    Ok((StatusCode::CREATED, Json(Reported { service: deploy.service, version: deploy.version, note })).into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
