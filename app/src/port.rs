@@ -87,7 +87,7 @@ pub trait PortalPort: Send + Sync + 'static {
     async fn catalog(&self, query: CatalogQuery) -> Result<CatalogTable, PortError>;
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError>;
     /// The graph as `query` narrows it (window `5m`, `15m`, `1h`, `24h`, `7d`
-    /// or any `<n><s|m|h|d>`; focus, filters, find and hide), laid out.
+    /// or any `<n><s|m|h|d|w>`; focus, filters, find and hide), laid out.
     /// Nodes in `keep` stay where an earlier drawing put them.
     async fn graph_layout(&self, query: GraphQuery, keep: Vec<KeptPosition>) -> Result<GraphLayout, PortError>;
     /// A node's side panel (`id` as the layout names it) over `window`; `None` when there is no such node.

@@ -3,7 +3,7 @@
 //! Served over hyper's HTTP/2 directly, not through tonic's server. An export
 //! is one unary call, whose framing (a 5-byte prefix, one message, the status
 //! in trailers) fits on a page, while tonic's router, layers and streaming
-//! decoder cost about a sixth of a request's time (BENCHMARKS.md). The message
+//! decoder cost time per request (what they cost: BENCHMARKS.md). The message
 //! stays bytes and the pipeline's scanner reads what the graph needs from
 //! them, as for OTLP/HTTP protobuf. tonic still spells the statuses (codes,
 //! percent-encoded messages, `RetryInfo` details).

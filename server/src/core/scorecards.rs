@@ -141,7 +141,8 @@ pub fn judge(rule: Rule, facts: &Facts, thresholds: &Thresholds, now: i64) -> Ru
         },
         Rule::DocumentedOperations => {
             if facts.observed_operations == 0 {
-                (true, "no HTTP operation observed".to_string())
+                // Said with its window: a page may show operations that arrived since.
+                (true, format!("no HTTP operation observed in the {} before this evaluation", super::insights::DEFAULT_INSIGHTS_WINDOW))
             } else {
                 let share = facts.documented_operations as f64 / facts.observed_operations as f64;
                 let detail = format!(
@@ -420,6 +421,14 @@ mod tests {
         assert_eq!(details, ["7 of 10 observed operations documented (70 %, needs 80 %)", "last deployed 40 days ago (needs 30 days)"]);
         let orphan = Facts { owner_known: false, ..gold.clone() };
         assert_eq!(score(&card(), "component:default/x", &orphan, now).level, None);
+        let quiet = Facts { observed_operations: 0, documented_operations: 0, ..gold.clone() };
+        let documented =
+            score(&card(), "component:default/x", &quiet, now).rules.into_iter().find(|r| r.rule == Rule::DocumentedOperations);
+        assert_eq!(
+            documented.map(|r| (r.passed, r.detail)),
+            Some((true, "no HTTP operation observed in the 1d before this evaluation".to_string())),
+            "says over what, so traffic that came since does not contradict it"
+        );
 
         let entities = [
             score(&card(), "component:default/a", &gold, now),

@@ -17,7 +17,8 @@
 //! node goes to its column's foot, so nothing on screen jumps.
 //!
 //! A maintained crate was measured first: `rust-sugiyama` 0.4 (network
-//! simplex ranking, dummy vertices) took 79 s on that graph.
+//! simplex ranking, dummy vertices) took far too long on that graph
+//! (BENCHMARKS.md).
 
 use std::collections::HashMap;
 

@@ -574,7 +574,7 @@ pub fn router(portal: Arc<Portal>, site_root: &str) -> Router {
         .merge(forms)
         .layer(axum::middleware::from_fn(refuse_cross_site_writes))
         // Pages and the app's files, compressed as the browser asks
-        // (brotli, else gzip): the release wasm shrinks to a third (BENCHMARKS.md).
+        // (brotli, else gzip): the release wasm shrinks most (BENCHMARKS.md).
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
