@@ -117,3 +117,11 @@ test('the register form works without JavaScript', async ({ page }) => {
   await page.getByRole('link', { name: 'component:default/made-without-scripts' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('made-without-scripts');
 });
+
+// A focus on a name that is not in the graph says so, with the closest names.
+test('a focus on no node names the closest', async ({ page }) => {
+  const response = await page.goto('/graph?window=1h&focus=chekout');
+  expect(response?.status()).toBe(404);
+  await expect(page.locator('[role="alert"]')).toContainText('no node `chekout`');
+  await expect(page.locator('[role="alert"]')).toContainText('`checkout`');
+});

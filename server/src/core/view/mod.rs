@@ -172,8 +172,40 @@ impl super::Core {
     /// The graph of `window` (from the database), narrowed by `query`.
     pub async fn graph_view(&self, window: super::Window, query: &ViewQuery) -> Result<View, super::Error> {
         let graph = self.graph(window).await?;
+        if let Some(focus) = &query.focus
+            && let Some(missing) = unknown_focus(&graph, focus, window)
+        {
+            return Err(super::Error::NotFound(missing));
+        }
         Ok(view(&self.catalog(), &graph, query, window.duration.as_secs_f64()))
     }
+}
+
+/// Names offered when a focus names no node.
+const CLOSEST_NAMES: usize = 5;
+
+/// Whether `node` is what a focus written `focus` names: its id, or a service's name.
+fn is_focus(node: &GraphNode, focus: &str) -> bool {
+    node.id.eq_ignore_ascii_case(focus) || (node.kind == collector::NodeKind::Service && node.name.eq_ignore_ascii_case(focus))
+}
+
+/// When `focus` names no node of `graph`: what to say, with the closest
+/// names (so `svc-0042` is not silently the whole graph).
+fn unknown_focus(graph: &GraphView, focus: &str, window: super::Window) -> Option<String> {
+    if graph.nodes.iter().any(|n| is_focus(n, focus)) {
+        return None;
+    }
+    let written = focus.to_lowercase();
+    let mut near: Vec<(usize, &str)> =
+        graph.nodes.iter().map(|n| (strsim::levenshtein(&written, &n.name.to_lowercase()), n.name.as_str())).collect();
+    near.sort_unstable();
+    near.dedup_by_key(|(_, name)| *name);
+    let closest: Vec<String> = near.iter().take(CLOSEST_NAMES).map(|(_, name)| format!("`{name}`")).collect();
+    let missing = format!("`focus`: no node `{focus}` in the graph of the last {window}");
+    Some(match closest.is_empty() {
+        true => missing,
+        false => format!("{missing} (closest: {})", closest.join(", ")),
+    })
 }
 
 /// `GET /api/v1/graph/view`'s body (JSON export).
@@ -361,12 +393,7 @@ pub fn view(index: &CatalogIndex, graph: &GraphView, query: &ViewQuery, window_s
     }
 
     // The focus: what the focused node reaches through the edges left.
-    let focus = query.focus.as_ref().and_then(|focus| {
-        graph
-            .nodes
-            .iter()
-            .find(|n| n.id.eq_ignore_ascii_case(focus) || (n.kind == collector::NodeKind::Service && n.name.eq_ignore_ascii_case(focus)))
-    });
+    let focus = query.focus.as_ref().and_then(|focus| graph.nodes.iter().find(|n| is_focus(n, focus)));
     let mut visible: HashSet<&str> = HashSet::new();
     if let Some(focus) = focus {
         let hops = if query.hops == 0 { DEFAULT_HOPS } else { query.hops.min(MAX_HOPS) };
@@ -541,6 +568,30 @@ spec: {type: service, lifecycle: production, owner: team-cart, system: notify}
         assert_eq!(
             bad(ViewParams { min_rate: Some("lots".into()), ..ViewParams::default() }),
             "`minRate` must be a number of at least 0 (`5`, `1%`), not `lots`"
+        );
+    }
+
+    #[test]
+    fn a_focus_on_no_node_says_so_with_the_closest_names() {
+        let window = crate::core::Window::minutes(60);
+        let graph = GraphView {
+            nodes: ["svc-00042", "svc-00043", "cart", "web"]
+                .iter()
+                .map(|name| GraphNode {
+                    id: format!("service:{name}"),
+                    name: name.to_string(),
+                    kind: collector::NodeKind::Service,
+                    entity_ref: None,
+                    sample_rate: None,
+                })
+                .collect(),
+            edges: Vec::new(),
+        };
+        assert_eq!(unknown_focus(&graph, "CART", window), None, "a service by its name, any case");
+        assert_eq!(unknown_focus(&graph, "service:web", window), None, "a node by its id");
+        assert_eq!(
+            unknown_focus(&graph, "svc-0042", window).as_deref(),
+            Some("`focus`: no node `svc-0042` in the graph of the last 1h (closest: `svc-00042`, `svc-00043`, `cart`, `web`)")
         );
     }
 

@@ -446,6 +446,7 @@ enum ExportFormat {
             (String = "text/plain; charset=utf-8"),
             (String = "image/svg+xml; charset=utf-8"),
         )),
+        openapi::NotFound,
         ReadErrors,
     ))]
 async fn graph_view(
