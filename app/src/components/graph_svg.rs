@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::RedCells;
-use crate::model::{GraphLayout, GraphQuery, NodePanel, count_of, entity_href};
+use crate::model::{GraphLayout, GraphQuery, NodeKind, NodePanel, count_of, entity_href};
 
 /// Rows of the edge table at most (busiest first); the JSON export has all.
 pub const EDGE_TABLE_ROWS: usize = 300;
@@ -240,9 +240,9 @@ fn EdgeTable(layout: GraphLayout) -> impl IntoView {
 #[component]
 pub fn NodePanelView(panel: NodePanel, query: GraphQuery) -> impl IntoView {
     let focus = GraphQuery { focus: panel.id.clone(), group: String::new(), ..query.selecting(&panel.id) }.href();
-    let is_group = panel.kind == "group";
+    let is_group = panel.kind == NodeKind::Group;
     view! {
-        <h2>{panel.name.clone()} " " <small>{panel.kind.clone()}</small></h2>
+        <h2>{panel.name.clone()} " " <small>{panel.kind.as_str()}</small></h2>
         {panel.description.clone().map(|d| view! { <p class="description">{d}</p> })}
         <dl class="facts">
             <dt>"Owner"</dt>

@@ -128,11 +128,42 @@ impl GraphQuery {
     }
 }
 
+/// What a node of the graph stands for (the server maps the engine's kinds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeKind {
+    Service,
+    Database,
+    Messaging,
+    External,
+    User,
+    /// A view's collapsed group of services (a system's or an owner's).
+    Group,
+}
+
+impl NodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Service => "service",
+            NodeKind::Database => "database",
+            NodeKind::Messaging => "messaging",
+            NodeKind::External => "external",
+            NodeKind::User => "user",
+            NodeKind::Group => "group",
+        }
+    }
+}
+
+impl std::fmt::Display for NodeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LaidOutNode {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: NodeKind,
     pub entity_ref: Option<String>,
     pub x: f64,
     pub y: f64,
@@ -256,7 +287,7 @@ pub fn short_id(id: &str) -> &str {
 pub struct NodePanel {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: NodeKind,
     pub window: String,
     /// Its entity, when catalogued (for a group: the system or team).
     pub entity_ref: Option<String>,

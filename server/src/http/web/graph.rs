@@ -56,6 +56,18 @@ pub async fn graph_layout(core: &Core, query: GraphQuery, keep: Vec<KeptPosition
     })
 }
 
+/// The engine's node kind as the app names it.
+fn node_kind(kind: NodeKind) -> app::model::NodeKind {
+    match kind {
+        NodeKind::Service => app::model::NodeKind::Service,
+        NodeKind::Database => app::model::NodeKind::Database,
+        NodeKind::Messaging => app::model::NodeKind::Messaging,
+        NodeKind::External => app::model::NodeKind::External,
+        NodeKind::User => app::model::NodeKind::User,
+        NodeKind::Group => app::model::NodeKind::Group,
+    }
+}
+
 /// The core's layout as the app draws it.
 fn layout_view(layout: Layout) -> GraphLayout {
     GraphLayout {
@@ -69,7 +81,7 @@ fn layout_view(layout: Layout) -> GraphLayout {
             .map(|n| LaidOutNode {
                 id: n.id,
                 name: n.name,
-                kind: n.kind.as_str().to_string(),
+                kind: node_kind(n.kind),
                 entity_ref: n.entity_ref,
                 x: n.x,
                 y: n.y,
@@ -121,10 +133,10 @@ pub async fn graph_node(core: &Core, window: &str, id: &str) -> Result<Option<No
             )
         })
     };
-    let empty = |name: &str, kind: &str, entity_ref: Option<String>| NodePanel {
+    let empty = |name: &str, kind: NodeKind, entity_ref: Option<String>| NodePanel {
         id: id.to_string(),
         name: name.to_string(),
-        kind: kind.to_string(),
+        kind: node_kind(kind),
         window: window.to_string(),
         entity_ref,
         description: None,
@@ -142,13 +154,7 @@ pub async fn graph_node(core: &Core, window: &str, id: &str) -> Result<Option<No
     if let Some(reference) = id.strip_prefix("group:") {
         let Some((description, owner, system, lifecycle)) = entity_facts(reference) else { return Ok(None) };
         let name = reference.rsplit(['/', ':']).next().unwrap_or(reference);
-        return Ok(Some(NodePanel {
-            description,
-            owner,
-            system,
-            lifecycle,
-            ..empty(name, NodeKind::Group.as_str(), Some(reference.to_string()))
-        }));
+        return Ok(Some(NodePanel { description, owner, system, lifecycle, ..empty(name, NodeKind::Group, Some(reference.to_string())) }));
     }
     // The node's own edges, not the whole graph: a click at 2,000 services reads a handful of rows.
     let Some((kind, name)) = id.split_once(':').and_then(|(kind, name)| Some((NodeKind::parse(kind)?, name))) else { return Ok(None) };
@@ -158,7 +164,7 @@ pub async fn graph_node(core: &Core, window: &str, id: &str) -> Result<Option<No
         return Ok(None);
     }
     let entity_ref = crate::core::graph::entity_of_node(&index, &node);
-    let mut panel = empty(name, kind.as_str(), entity_ref.clone());
+    let mut panel = empty(name, kind, entity_ref.clone());
     if let Some((description, owner, system, lifecycle)) = entity_ref.as_deref().and_then(entity_facts) {
         (panel.description, panel.owner, panel.system, panel.lifecycle) = (description, owner, system, lifecycle);
     }
