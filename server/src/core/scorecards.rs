@@ -19,7 +19,7 @@ use slo::Alert;
 use super::graph::node_of_entity;
 use super::insights::DEFAULT_INSIGHTS_WINDOW;
 use super::{Core, Error};
-use crate::store::ScoreRow;
+pub use crate::store::{ScoreRow, ScoreSubject};
 
 /// How often scorecards are evaluated by default.
 pub const DEFAULT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(300);
@@ -280,7 +280,7 @@ impl Core {
                 rows.push(ScoreRow {
                     scorecard: card.name.clone(),
                     subject: entity.entity_ref.clone(),
-                    kind: "entity".into(),
+                    kind: ScoreSubject::Entity,
                     level: entity.level.clone().unwrap_or_default(),
                     score: i64::from(entity.score),
                     at_unix_secs: now_secs,
@@ -290,7 +290,7 @@ impl Core {
                 rows.push(ScoreRow {
                     scorecard: card.name.clone(),
                     subject: team.owner.clone(),
-                    kind: "team".into(),
+                    kind: ScoreSubject::Team,
                     level: team.level.clone().unwrap_or_default(),
                     score: i64::from(team.score),
                     at_unix_secs: now_secs,

@@ -42,7 +42,7 @@ pub use catalog::StoredLocation;
 pub use deploys::{DeploySource, ReportedDeploy};
 pub use error::StoreError;
 pub use replicas::{Heard, LEADER_CHECK, Leadership, Notices};
-pub use scorecards::ScoreRow;
+pub use scorecards::{ScoreRow, ScoreSubject};
 pub use slos::AlertChange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,14 +6,36 @@ use sqlx::Row;
 
 use super::{Store, StoreError};
 
+/// What a score is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ScoreSubject {
+    /// One entity (`component:default/checkout`).
+    Entity,
+    /// An owner's entities together (`group:default/team-shop`).
+    Team,
+}
+
+impl ScoreSubject {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScoreSubject::Entity => "entity",
+            ScoreSubject::Team => "team",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [ScoreSubject::Entity, ScoreSubject::Team].into_iter().find(|subject| subject.as_str() == text)
+    }
+}
+
 /// One subject's result on one scorecard.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScoreRow {
     pub scorecard: String,
     /// An entity ref, or a team's.
     pub subject: String,
-    /// `entity` or `team`.
-    pub kind: String,
+    pub kind: ScoreSubject,
     /// The level reached; `""` for none.
     pub level: String,
     /// 0 to 100.
@@ -46,7 +68,7 @@ impl Store {
             )
             .bind(row.scorecard.clone())
             .bind(row.subject.clone())
-            .bind(row.kind.clone())
+            .bind(row.kind.as_str())
             .bind(row.level.clone())
             .bind(row.score)
             .bind(row.at_unix_secs)
@@ -67,10 +89,12 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
+                let kind: String = row.try_get("kind")?;
                 Ok(ScoreRow {
                     scorecard: row.try_get("scorecard")?,
                     subject: row.try_get("subject")?,
-                    kind: row.try_get("kind")?,
+                    kind: ScoreSubject::parse(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("a score about an unknown subject kind `{kind}`")))?,
                     level: row.try_get("level")?,
                     score: row.try_get("score")?,
                     at_unix_secs: row.try_get("at_unix_secs")?,

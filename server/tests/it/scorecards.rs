@@ -118,6 +118,7 @@ async fn scorecards(database_url: Option<String>) {
     let items: Vec<(Option<&str>, i64)> =
         history["items"].as_array().unwrap().iter().map(|i| (i["level"].as_str(), i["score"].as_i64().unwrap())).collect();
     assert_eq!(items, [(Some("gold"), 100), (Some("silver"), 83)], "{history:#}");
+    assert_eq!(history["items"][0]["kind"], "entity", "{history:#}");
     let (_, team) = get_json(&format!("{}/api/v1/scorecards/history?subject=group:default/team-a", server.base)).await;
     assert_eq!(team["items"].as_array().map(Vec::len), Some(2));
     let (status, _) = get_json(&format!("{}/api/v1/scorecards/history", server.base)).await;

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::openapi::ReadErrors;
 use super::{ApiError, ApiQuery, ApiState, Routes};
-use crate::core::scorecards::ScoreSnapshot;
+use crate::core::scorecards::{ScoreSnapshot, ScoreSubject};
 
 pub fn routes() -> Routes {
     Routes::new().routes(routes!(list)).routes(routes!(history))
@@ -39,7 +39,7 @@ async fn list(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>)
 #[serde(rename_all = "camelCase")]
 struct HistoryItem {
     scorecard: String,
-    kind: String,
+    kind: ScoreSubject,
     /// `null` when no level was reached.
     level: Option<String>,
     score: i64,
