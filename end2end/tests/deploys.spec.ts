@@ -9,9 +9,23 @@ import { expect, test } from '@playwright/test';
 // it beside the others. Hence payments: a leaf no other test breaks or
 // deploys, so its window before the deploy is clean traffic of one version.
 test('a deploy with an error regression is flagged as one', async ({ page }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(420_000);
   const answer = await (await page.request.get('/api/v1/deploys?service=payments')).json();
   expect(answer.items, 'no other test deploys payments').toEqual([]);
+  // The judgement compares the minute before the deploy with the one after:
+  // deploy once payments' last minute is clean (on a busy machine, its calls
+  // can fail for a while, and a failing "before" hides the regression).
+  await expect
+    .poll(
+      async () => {
+        const ops = await (await page.request.get('/api/v1/services/payments/operations?window=1m')).json();
+        const all = ops.operations.reduce((sum: { requests: number; errors: number }, o: { requests: number; errors: number }) =>
+          ({ requests: sum.requests + o.requests, errors: sum.errors + o.errors }), { requests: 0, errors: 0 });
+        return all.requests >= 10 && all.errors === 0;
+      },
+      { timeout: 120_000, intervals: [2_000] },
+    )
+    .toBe(true);
   await page.goto('/demo');
   await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'true');
   const payments = page.locator('[data-testid="demo-fleet"] tr[data-process="payments"]');
