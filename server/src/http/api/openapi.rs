@@ -27,6 +27,7 @@ const BEARER: &str = "bearer";
                        Errors have Backstage's shape. Writes need `Authorization: Bearer TOKEN` (--api-token).",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
+    paths(otlp_traces),
     modifiers(&BearerScheme),
     tags(
         (name = "catalog", description = "Backstage's catalog API, as Meridian serves it"),
@@ -37,9 +38,34 @@ const BEARER: &str = "bearer";
         (name = "insights", description = "Drift, cycles, hot spots, blast radius, drafts"),
         (name = "scorecards", description = "Scorecards, as last evaluated"),
         (name = "operations", description = "Health and metrics"),
+        (name = "otlp", description = "OpenTelemetry traces in (OTLP/HTTP; OTLP/gRPC and OTLP/HTTP have their own ports too)"),
     ),
 )]
 pub struct ApiDoc;
+
+/// Spans in, as OTLP/HTTP: an `ExportTraceServiceRequest` as protobuf or
+/// JSON (gzip with `Content-Encoding: gzip`). The web port takes them as
+/// the OTLP/HTTP port does (`collector::receiver::http`, which serves it);
+/// the answer comes in the request's content type.
+#[utoipa::path(post, path = "/v1/traces", tag = "otlp",
+    request_body(description = "An ExportTraceServiceRequest", content(
+        (Vec<u8> = "application/x-protobuf"),
+        (serde_json::Value = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Taken; `partialSuccess` counts the spans rejected, and says why", content(
+            (serde_json::Value = "application/json"),
+            (Vec<u8> = "application/x-protobuf"),
+        )),
+        (status = 400, description = "Not an OTLP request (a `google.rpc.Status`)", content((serde_json::Value = "application/json"), (Vec<u8> = "application/x-protobuf"))),
+        (status = 401, description = "An export token is required (--otlp-token)", content((serde_json::Value = "application/json"), (Vec<u8> = "application/x-protobuf"))),
+        (status = 413, description = "Over the body limit", content((serde_json::Value = "application/json"), (Vec<u8> = "application/x-protobuf"))),
+        (status = 415, description = "Neither protobuf nor JSON, or an encoding other than gzip", content((serde_json::Value = "application/json"), (Vec<u8> = "application/x-protobuf"))),
+        (status = 503, description = "Overloaded, or the database is away too long: retry later", headers(("Retry-After" = u64, description = "Seconds to wait")),
+            content((serde_json::Value = "application/json"), (Vec<u8> = "application/x-protobuf"))),
+    ))]
+#[allow(dead_code)] // Described here; `collector::receiver::http` serves it.
+fn otlp_traces() {}
 
 struct BearerScheme;
 
