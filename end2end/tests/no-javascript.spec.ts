@@ -125,3 +125,30 @@ test('a focus on no node names the closest', async ({ page }) => {
   await expect(page.locator('[role="alert"]')).toContainText('no node `chekout`');
   await expect(page.locator('[role="alert"]')).toContainText('`checkout`');
 });
+
+// At 1,280 px no page is wider than the window: tables wrap or scroll inside their box.
+test('no page runs off the right edge at 1,280 px', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const paths = [
+    '/catalog/default/component/checkout?tab=dependencies',
+    '/catalog/default/component/gateway?tab=dependencies',
+    '/catalog/default/component/checkout',
+    '/slos',
+    '/deploys',
+    '/apis/default/catalog-api',
+    '/insights',
+    '/teams/default/team-storefront',
+    '/',
+  ];
+  for (const path of paths) {
+    await page.goto(path);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const culprits = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+        .slice(0, 6)
+        .map((e) => `${e.tagName.toLowerCase()}.${e.className} (${Math.round(e.getBoundingClientRect().width)} px)`),
+    );
+    expect(overflow, `${path} is ${overflow} px wider than the window: ${culprits.join(', ')}`).toBeLessThanOrEqual(0);
+  }
+});

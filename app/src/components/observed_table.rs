@@ -13,7 +13,9 @@ pub fn DependencyTable(declared: Vec<String>, observed: Vec<ObservedEdge>, testi
     if observed.is_empty() && unobserved.is_empty() {
         return view! { <p class="empty" data-testid=testid>"None declared, none observed."</p> }.into_any();
     }
+    // In a box of its own that scrolls sideways: a wide table never widens the page.
     view! {
+        <div class="table-scroll">
         <table class="observed-edges" data-testid=testid>
             <thead><tr><th>"Service"</th><th>"Type"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th><th>"Last " {crate::model::RED_HOURS} " h"</th><th>"Declared"</th></tr></thead>
             <tbody>
@@ -43,6 +45,7 @@ pub fn DependencyTable(declared: Vec<String>, observed: Vec<ObservedEdge>, testi
                 }).collect_view()}
             </tbody>
         </table>
+        </div>
     }
     .into_any()
 }
