@@ -7,8 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SCRIPT_NAME=e2e; . scripts/lib.sh
 
-WEB=3300 GRPC=43170 HTTP=43180 DEMO_PORT=7400
-LARGE_WEB=3310 LARGE_GRPC=43190 LARGE_HTTP=43191 # a second Meridian holding a 2,000-service organisation
+# Below Linux's ephemeral range (32768-60999): an outgoing connection of the
+# fleet never takes one of these between the check and the start.
+WEB=3300 GRPC=24317 HTTP=24318 DEMO_PORT=7400
+LARGE_WEB=3310 LARGE_GRPC=24319 LARGE_HTTP=24320 # a second Meridian holding a 2,000-service organisation
 require_ports $WEB $GRPC $HTTP $(seq $DEMO_PORT $((DEMO_PORT + 11))) $LARGE_WEB $LARGE_GRPC $LARGE_HTTP # the fleet's 11 processes and its control endpoint
 [ -x target/debug/meridian ] && [ -x target/debug/meridian-demo ] && [ -f target/site/pkg/meridian.js ] \
   || { echo "error: build first: cargo build -p server -p demo && cargo xtask site --release" >&2; exit 1; }
