@@ -79,7 +79,8 @@ fn draw(layout: &Layout, window: &str) -> String {
             xml(&group.name)
         );
     }
-    for edge in &layout.edges {
+    for placed in &layout.edges {
+        let edge = &placed.edge;
         let share = if edge.requests == 0 { 0.0 } else { edge.errors as f64 / edge.requests as f64 };
         let (color, dash) = if share > 0.0 { ("#c62828", " stroke-dasharray=\"6 3\"") } else { ("#7f8aa3", "") };
         let _ = writeln!(
@@ -89,11 +90,11 @@ fn draw(layout: &Layout, window: &str) -> String {
             xml(&edge.target),
             edge.requests,
             edge.errors,
-            edge.x1,
-            edge.y1,
-            edge.x2,
-            edge.y2,
-            edge.label.as_ref().map_or_else(String::new, |label| format!(
+            placed.x1,
+            placed.y1,
+            placed.x2,
+            placed.y2,
+            placed.label.as_ref().map_or_else(String::new, |label| format!(
                 "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#5d6677\" font-size=\"10\">{}</text>",
                 label.x,
                 label.y + 4.0,
@@ -101,17 +102,18 @@ fn draw(layout: &Layout, window: &str) -> String {
             ))
         );
     }
-    for node in &layout.nodes {
+    for placed in &layout.nodes {
+        let (node, x, y) = (&placed.node, placed.x, placed.y);
         let _ = writeln!(
             out,
             "<g><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{NODE_WIDTH}\" height=\"{NODE_HEIGHT}\" rx=\"6\" fill=\"#e8eefc\" stroke=\"#7f93c9\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" fill=\"#5d6677\" font-size=\"10\">{}</text></g>",
-            node.x,
-            node.y,
-            node.x + 8.0,
-            node.y + 17.0,
+            x,
+            y,
+            x + 8.0,
+            y + 17.0,
             xml(&node.name),
-            node.x + 8.0,
-            node.y + 31.0,
+            x + 8.0,
+            y + 31.0,
             node.kind.as_str()
         );
     }
@@ -172,38 +174,24 @@ mod tests {
 
     #[test]
     fn svg_escapes_text_and_marks_errors_by_dash_as_well_as_colour() {
+        let sample = view();
+        let node = GraphNode { id: "service:<x>".into(), name: "<x>".into(), ..sample.nodes[0].clone() };
+        let edge = sample.edges[0].clone();
+        assert!(edge.errors > 0, "an edge with errors");
         let layout = Layout {
             width: 400.0,
             height: 100.0,
             nodes: vec![super::super::layout::PlacedNode {
-                id: "service:<x>".into(),
-                name: "<x>".into(),
-                kind: NodeKind::Service,
-                entity_ref: None,
+                node,
                 x: 10.0,
                 y: 10.0,
                 requests: 0,
                 errors: 0,
                 p95_ms: 0.0,
-                sample_rate: None,
                 group: None,
                 members: 0,
             }],
-            edges: vec![super::super::layout::PlacedEdge {
-                source: "a".into(),
-                target: "b".into(),
-                connection_type: ConnectionType::Http,
-                requests: 10,
-                errors: 1,
-                caller_failures: 1,
-                kept_spans: 10,
-                p95_ms: 3.0,
-                x1: 0.0,
-                y1: 0.0,
-                x2: 1.0,
-                y2: 1.0,
-                label: None,
-            }],
+            edges: vec![super::super::layout::PlacedEdge { edge, x1: 0.0, y1: 0.0, x2: 1.0, y2: 1.0, label: None }],
             boxes: Vec::new(),
         };
         let svg = draw(&layout, "15m");

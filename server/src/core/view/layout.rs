@@ -22,13 +22,12 @@
 
 use std::collections::HashMap;
 
-use collector::{ConnectionType, NodeKind};
 use petgraph::algo::{greedy_feedback_arc_set, toposort};
 use petgraph::graph::DiGraph;
 use petgraph::visit::EdgeRef;
 
-use crate::core::GraphView;
 use crate::core::view::group::Group;
+use crate::core::{GraphEdge, GraphNode, GraphView};
 
 /// A node's box as drawn, by whoever draws the layout.
 pub const NODE_WIDTH: f64 = 150.0;
@@ -45,12 +44,10 @@ pub struct Layout {
     pub boxes: Vec<GroupBox>,
 }
 
+/// A node of the view and where it goes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlacedNode {
-    pub id: String,
-    pub name: String,
-    pub kind: NodeKind,
-    pub entity_ref: Option<String>,
+    pub node: GraphNode,
     /// The top left corner of its box.
     pub x: f64,
     pub y: f64,
@@ -59,26 +56,16 @@ pub struct PlacedNode {
     pub requests: u64,
     pub errors: u64,
     pub p95_ms: f64,
-    /// The share of its calls a sampled service keeps (0.05 for 5 %).
-    pub sample_rate: Option<f64>,
     /// The expanded group it is drawn in.
     pub group: Option<String>,
     /// How many services a collapsed group's node stands for (else 0).
     pub members: usize,
 }
 
+/// An edge of the view and where it goes: from (`x1`, `y1`) to (`x2`, `y2`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlacedEdge {
-    pub source: String,
-    pub target: String,
-    pub connection_type: ConnectionType,
-    pub requests: u64,
-    pub errors: u64,
-    /// Calls in which the caller saw a failure (a 4xx, a timeout).
-    pub caller_failures: u64,
-    /// Spans the counts rest on (fewer than `requests`: an estimate).
-    pub kept_spans: u64,
-    pub p95_ms: f64,
+    pub edge: GraphEdge,
     pub x1: f64,
     pub y1: f64,
     pub x2: f64,
@@ -91,7 +78,7 @@ pub struct PlacedEdge {
 impl Layout {
     /// Where each node is drawn, to keep it there when the view is laid out again.
     pub fn positions(&self) -> Vec<Position> {
-        self.nodes.iter().map(|n| Position { id: n.id.clone(), x: n.x, y: n.y }).collect()
+        self.nodes.iter().map(|n| Position { id: n.node.id.clone(), x: n.x, y: n.y }).collect()
     }
 }
 
@@ -99,8 +86,9 @@ impl PlacedEdge {
     /// What its label says: the traffic (`≈` when estimated from sampled
     /// spans), and the errors.
     pub fn label_text(&self) -> String {
-        let requests = if self.kept_spans < self.requests { format!("≈{}", self.requests) } else { self.requests.to_string() };
-        if self.errors == 0 { format!("{requests} req") } else { format!("{requests} req · {} err", self.errors) }
+        let GraphEdge { requests, errors, kept_spans, .. } = self.edge;
+        let requests = if kept_spans < requests { format!("≈{requests}") } else { requests.to_string() };
+        if errors == 0 { format!("{requests} req") } else { format!("{requests} req · {errors} err") }
     }
 }
 
@@ -306,16 +294,12 @@ fn draw(view: &GraphView, groups: &[Group], group_of: &HashMap<&str, (usize, &st
         .map(|(i, n)| {
             let (requests, errors, p95_ms) = served.get(n.id.as_str()).copied().unwrap_or_default();
             PlacedNode {
-                id: n.id.clone(),
-                name: n.name.clone(),
-                kind: n.kind,
-                entity_ref: n.entity_ref.clone(),
+                node: n.clone(),
                 x: xy[i].0,
                 y: xy[i].1,
                 requests,
                 errors,
                 p95_ms,
-                sample_rate: n.sample_rate,
                 group: group_of.get(n.id.as_str()).map(|g| g.1.to_string()),
                 members: members.get(n.id.as_str()).copied().unwrap_or(0),
             }
@@ -337,21 +321,7 @@ fn draw(view: &GraphView, groups: &[Group], group_of: &HashMap<&str, (usize, &st
             } else {
                 (sy, ty + NODE_HEIGHT)
             };
-            Some(PlacedEdge {
-                source: e.source.clone(),
-                target: e.target.clone(),
-                connection_type: e.connection_type,
-                requests: e.requests,
-                errors: e.errors,
-                caller_failures: e.caller_failures,
-                kept_spans: e.kept_spans,
-                p95_ms: e.p95_ms,
-                x1,
-                y1,
-                x2,
-                y2,
-                label: None,
-            })
+            Some(PlacedEdge { edge: e.clone(), x1, y1, x2, y2, label: None })
         })
         .collect();
     let boxes = group_boxes(&nodes);
@@ -441,7 +411,7 @@ fn place_labels(nodes: &[PlacedNode], boxes: &[GroupBox], edges: &mut [PlacedEdg
         occupied.add((group.x, group.y, group.width, BOX_HEADER));
     }
     let mut order: Vec<usize> = (0..edges.len()).collect();
-    order.sort_by(|&a, &b| edges[b].requests.cmp(&edges[a].requests));
+    order.sort_by(|&a, &b| edges[b].edge.requests.cmp(&edges[a].edge.requests));
     for i in order {
         let edge = &edges[i];
         let text = edge.label_text();
@@ -459,9 +429,9 @@ fn place_labels(nodes: &[PlacedNode], boxes: &[GroupBox], edges: &mut [PlacedEdg
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::core::{GraphEdge, GraphNode};
     use collector::{ConnectionType, NodeKind};
+
+    use super::*;
 
     fn view(edges: &[(&str, &str)]) -> GraphView {
         let mut names: Vec<&str> = edges.iter().flat_map(|(a, b)| [*a, *b]).collect();
@@ -492,7 +462,7 @@ mod tests {
     }
 
     fn columns(layout: &Layout) -> Vec<(String, f64)> {
-        layout.nodes.iter().map(|n| (n.name.clone(), n.x)).collect()
+        layout.nodes.iter().map(|n| (n.node.name.clone(), n.x)).collect()
     }
 
     #[test]
@@ -544,7 +514,7 @@ mod tests {
     fn barycentres_keep_crossings_down() {
         // Two chains drawn in name order would cross; ordered by their callers they do not.
         let l = layout(&view(&[("a1", "z2"), ("a2", "z1")]), Options::default());
-        let y: HashMap<_, _> = l.nodes.iter().map(|n| (n.name.clone(), n.y)).collect();
+        let y: HashMap<_, _> = l.nodes.iter().map(|n| (n.node.name.clone(), n.y)).collect();
         assert_eq!(y["a1"] < y["a2"], y["z2"] < y["z1"], "each callee sits beside its caller");
     }
 
@@ -555,7 +525,7 @@ mod tests {
         let after_view = view(&[("web", "cart"), ("cart", "db"), ("mobile", "cart"), ("web", "search")]);
         let fresh = layout(&after_view, Options::default());
         let kept = layout(&after_view, Options { keep: &before.positions(), ..Options::default() });
-        let at = |l: &Layout, id: &str| l.nodes.iter().find(|n| n.id == id).map(|n| (n.x, n.y)).unwrap();
+        let at = |l: &Layout, id: &str| l.nodes.iter().find(|n| n.node.id == id).map(|n| (n.x, n.y)).unwrap();
         for id in ["web", "cart", "db"] {
             assert_eq!(at(&kept, id), at(&before, id), "{id} stays");
         }
@@ -563,7 +533,7 @@ mod tests {
         // New nodes go to their column's foot, on no other node.
         let (sx, sy) = at(&kept, "search");
         assert_eq!(sx, at(&fresh, "search").0);
-        assert!(kept.nodes.iter().filter(|n| n.id != "search").all(|n| (n.x, n.y) != (sx, sy)));
+        assert!(kept.nodes.iter().filter(|n| n.node.id != "search").all(|n| (n.x, n.y) != (sx, sy)));
         assert!(kept.height >= sy + NODE_HEIGHT);
     }
 
@@ -582,10 +552,10 @@ mod tests {
         };
         let groups = [group("xs", &["x1", "x2"]), group("ys", &["y1", "y2"])];
         let l = layout(&v, Options { groups: &groups, ..Options::default() });
-        let y: HashMap<_, _> = l.nodes.iter().map(|n| (n.name.clone(), n.y)).collect();
+        let y: HashMap<_, _> = l.nodes.iter().map(|n| (n.node.name.clone(), n.y)).collect();
         assert!((y["x1"] - y["x2"]).abs() < (y["x1"] - y["y1"]).abs().max((y["x1"] - y["y2"]).abs()), "x1 and x2 are neighbours");
         assert_eq!(l.boxes.iter().map(|b| b.name.as_str()).collect::<Vec<_>>(), ["xs", "ys"]);
-        let x1 = l.nodes.iter().find(|n| n.id == "x1").unwrap();
+        let x1 = l.nodes.iter().find(|n| n.node.id == "x1").unwrap();
         assert_eq!((x1.requests, x1.errors, x1.group.as_deref()), (1, 1, Some("xs")));
     }
 }

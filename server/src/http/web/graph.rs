@@ -78,38 +78,38 @@ fn layout_view(layout: Layout) -> GraphLayout {
         nodes: layout
             .nodes
             .into_iter()
-            .map(|n| LaidOutNode {
-                id: n.id,
-                name: n.name,
-                kind: node_kind(n.kind),
-                entity_ref: n.entity_ref,
-                x: n.x,
-                y: n.y,
-                requests: n.requests,
-                errors: n.errors,
-                p95_ms: n.p95_ms,
-                sample_rate: n.sample_rate,
-                group: n.group,
-                members: n.members,
+            .map(|placed| LaidOutNode {
+                kind: node_kind(placed.node.kind),
+                id: placed.node.id,
+                name: placed.node.name,
+                entity_ref: placed.node.entity_ref,
+                x: placed.x,
+                y: placed.y,
+                requests: placed.requests,
+                errors: placed.errors,
+                p95_ms: placed.p95_ms,
+                sample_rate: placed.node.sample_rate,
+                group: placed.group,
+                members: placed.members,
             })
             .collect(),
         edges: layout
             .edges
             .into_iter()
-            .map(|e| LaidOutEdge {
-                source: e.source,
-                target: e.target,
-                connection_type: e.connection_type.as_str().to_string(),
-                requests: e.requests,
-                errors: e.errors,
-                caller_failures: e.caller_failures,
-                kept_spans: e.kept_spans,
-                p95_ms: e.p95_ms,
-                x1: e.x1,
-                y1: e.y1,
-                x2: e.x2,
-                y2: e.y2,
-                label: e.label.map(|l| EdgeLabel { x: l.x, y: l.y, text: l.text }),
+            .map(|placed| LaidOutEdge {
+                connection_type: placed.edge.connection_type.as_str().to_string(),
+                source: placed.edge.source,
+                target: placed.edge.target,
+                requests: placed.edge.requests,
+                errors: placed.edge.errors,
+                caller_failures: placed.edge.caller_failures,
+                kept_spans: placed.edge.kept_spans,
+                p95_ms: placed.edge.p95_ms,
+                x1: placed.x1,
+                y1: placed.y1,
+                x2: placed.x2,
+                y2: placed.y2,
+                label: placed.label.map(|l| EdgeLabel { x: l.x, y: l.y, text: l.text }),
             })
             .collect(),
         boxes: layout.boxes.into_iter().map(|b| GroupBox { name: b.name, x: b.x, y: b.y, width: b.width, height: b.height }).collect(),
