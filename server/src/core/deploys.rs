@@ -6,7 +6,7 @@
 //! passed: error rate and p95 before and after, and whether either worsened
 //! beyond [`RegressionRule`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -270,20 +270,13 @@ impl Core {
                 && filter.environment.as_ref().is_none_or(|e| record.environment.as_ref() == Some(e))
         };
         let mut owners: HashMap<String, Option<String>> = HashMap::new();
+        let (mut services, mut owned_by, mut environments) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
         let mut history = DeployHistory::default();
         for mut record in merge(&detected, &reported) {
             record.owner = owners.entry(record.service.clone()).or_insert_with(|| self.service_owner(&record.service)).clone();
-            for (choices, value) in [
-                (&mut history.services, Some(&record.service)),
-                (&mut history.owners, record.owner.as_ref()),
-                (&mut history.environments, record.environment.as_ref()),
-            ] {
-                if let Some(value) = value
-                    && !choices.contains(value)
-                {
-                    choices.push(value.clone());
-                }
-            }
+            services.insert(record.service.clone());
+            owned_by.extend(record.owner.clone());
+            environments.extend(record.environment.clone());
             if history.items.len() == filter.limit || !keeps(&record) {
                 continue;
             }
@@ -292,9 +285,8 @@ impl Core {
                 history.items.push(record);
             }
         }
-        for choices in [&mut history.services, &mut history.owners, &mut history.environments] {
-            choices.sort();
-        }
+        (history.services, history.owners, history.environments) =
+            (services.into_iter().collect(), owned_by.into_iter().collect(), environments.into_iter().collect());
         Ok(history)
     }
 

@@ -1,7 +1,7 @@
 //! SLOs as last evaluated: every objective, or those of one service, one
 //! owner or in one alert state, in the order asked for; one SLO by name.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use slo::{Alert, BurnWindow};
 
@@ -82,15 +82,11 @@ impl Core {
         let owner = filter.owner.as_deref().map(|owner| refs::owner_key("owner", owner)).transpose()?;
         let snapshot = self.slos.snapshot();
         let mut owners_of: HashMap<&str, Option<String>> = HashMap::new();
-        let mut owners: Vec<String> = Vec::new();
+        let mut owners: BTreeSet<String> = BTreeSet::new();
         let mut objectives = Vec::new();
         for status in &snapshot.objectives {
             let service_owner = owners_of.entry(&status.slo.service).or_insert_with(|| self.service_owner(&status.slo.service)).clone();
-            if let Some(service_owner) = &service_owner
-                && !owners.contains(service_owner)
-            {
-                owners.push(service_owner.clone());
-            }
+            owners.extend(service_owner.clone());
             let keep = filter.service.as_deref().is_none_or(|service| status.slo.service == service)
                 && owner.as_ref().is_none_or(|o| service_owner.as_ref().is_some_and(|s| s.eq_ignore_ascii_case(o)))
                 && filter.state.is_none_or(|state| status.alert == state);
@@ -98,7 +94,6 @@ impl Core {
                 objectives.push(ListedObjective { status: status.clone(), owner: service_owner });
             }
         }
-        owners.sort();
         let name = |o: &ListedObjective| o.status.slo.name.clone();
         match filter.order {
             SloOrder::Definitions => {}
@@ -112,7 +107,7 @@ impl Core {
             }),
             SloOrder::Name => objectives.sort_by_key(name),
         }
-        Ok(SloList { evaluated_at: snapshot.evaluated_at, objectives, owners })
+        Ok(SloList { evaluated_at: snapshot.evaluated_at, objectives, owners: owners.into_iter().collect() })
     }
 
     /// The objectives of the SLO named `name`.
