@@ -138,17 +138,6 @@ impl Meridian {
         assert!(response.status().is_success(), "export answered {}", response.status());
     }
 
-    /// One counter or gauge from `/metrics`.
-    pub async fn metric<T: std::str::FromStr>(&self, client: &reqwest::Client, name: &str) -> T {
-        let text = client.get(format!("{}/metrics", self.base)).send().await.expect("GET /metrics").text().await.expect("metrics body");
-        text.lines()
-            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} missing from /metrics"))
-    }
-}
-
-impl Meridian {
     /// A metric's value summed over its labelled series (`name{...} value` lines).
     pub async fn metric_sum(&self, client: &reqwest::Client, name: &str) -> f64 {
         let text = client.get(format!("{}/metrics", self.base)).send().await.expect("GET /metrics").text().await.expect("metrics body");
@@ -156,6 +145,15 @@ impl Meridian {
             .filter(|l| l.strip_prefix(name).is_some_and(|rest| rest.starts_with([' ', '{'])))
             .filter_map(|l| l.rsplit_once(' ').and_then(|(_, v)| v.trim().parse::<f64>().ok()))
             .sum()
+    }
+
+    /// One counter or gauge from `/metrics`.
+    pub async fn metric<T: std::str::FromStr>(&self, client: &reqwest::Client, name: &str) -> T {
+        let text = client.get(format!("{}/metrics", self.base)).send().await.expect("GET /metrics").text().await.expect("metrics body");
+        text.lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics"))
     }
 }
 

@@ -178,11 +178,7 @@ fn stored_versions(runtime: &tokio::runtime::Runtime, database_url: &str, entity
 /// What to say of an API with no version stored: the database keeps a
 /// version of every API `meridian serve` read.
 fn no_api(entity: &str, database_url: &str) -> String {
-    let database = database_url.split('?').next().unwrap_or(database_url);
-    let database = match database.find('@') {
-        Some(at) => &database[at + 1..],
-        None => database,
-    };
+    let database = crate::store::redact(database_url);
     format!("no API `{entity}` in {database}: `meridian serve` stores a version of each API of its catalog there")
 }
 

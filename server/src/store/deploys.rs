@@ -93,7 +93,7 @@ impl DeploySource {
         }
     }
 
-    pub fn parse(text: &str) -> Option<DeploySource> {
+    fn parse(text: &str) -> Option<DeploySource> {
         [DeploySource::Traces, DeploySource::Api, DeploySource::GithubDeployment, DeploySource::GithubRelease]
             .into_iter()
             .find(|source| source.as_str() == text)

@@ -108,21 +108,23 @@ async fn tokens_from_files_authorise_writes_and_exports() {
     assert_eq!(export(Some("exporter-secret")).send().await.unwrap().status(), 200);
 }
 
-/// Logs go to stderr, plain when stderr is not a terminal; stdout stays
-/// for what a command answers.
-#[test]
-fn logs_go_to_stderr_without_colours_when_redirected() {
+/// Starts `meridian serve` (on ephemeral ports, with `env`), reads its log
+/// until it says it is up, stops it: (stderr so far, stdout).
+fn start_up_output(env: &[(&str, &std::ffi::OsStr)]) -> (String, String) {
     use std::io::{BufRead, BufReader, Read};
     use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}/m.db", dir.path().display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_meridian"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_meridian"));
+    command
         .arg("serve")
         .args(["--database-url", &database, "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run meridian");
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("run meridian");
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut logged = String::new();
     let mut line = String::new();
@@ -137,6 +139,14 @@ fn logs_go_to_stderr_without_colours_when_redirected() {
     child.wait().unwrap();
     let mut printed = String::new();
     child.stdout.take().unwrap().read_to_string(&mut printed).unwrap();
+    (logged, printed)
+}
+
+/// Logs go to stderr, plain when stderr is not a terminal; stdout stays
+/// for what a command answers.
+#[test]
+fn logs_go_to_stderr_without_colours_when_redirected() {
+    let (logged, printed) = start_up_output(&[]);
     assert!(logged.contains("Meridian is up"), "the start is logged on stderr: {logged}");
     assert!(!logged.contains('\u{1b}'), "no colour codes in a redirected log: {logged:?}");
     assert_eq!(printed, "", "nothing logged on stdout");
@@ -146,29 +156,8 @@ fn logs_go_to_stderr_without_colours_when_redirected() {
 /// how to fix it, instead of serving unstyled pages in silence.
 #[test]
 fn missing_web_assets_are_warned_about_at_start() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let dir = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}/m.db", dir.path().display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_meridian"))
-        .arg("serve")
-        .args(["--database-url", &database, "--addr", "127.0.0.1:0", "--otlp-grpc-addr", "127.0.0.1:0", "--otlp-http-addr", "127.0.0.1:0"])
-        .env("LEPTOS_SITE_ROOT", dir.path().join("no-site"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run meridian");
-    let mut logged = String::new();
-    let mut line = String::new();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    while stderr.read_line(&mut line).unwrap_or(0) > 0 {
-        logged.push_str(&line);
-        if line.contains("Meridian is up") {
-            break;
-        }
-        line.clear();
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let site = dir.path().join("no-site");
+    let (logged, _) = start_up_output(&[("LEPTOS_SITE_ROOT", site.as_os_str())]);
     assert!(logged.contains("the web app's files are not in") && logged.contains("--site-root"), "{logged}");
 }

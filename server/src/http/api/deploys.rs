@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::openapi::{NotFound, ReadErrors, WriteErrors};
-use super::{ApiBody, ApiError, ApiQuery, ApiState};
+use super::{ApiBody, ApiError, ApiQuery, ApiState, given};
 use crate::core::Window;
 use crate::core::deploys::{DeployFilter, DeployHistory, DeploySource, ReportedDeploy};
 use crate::core::dora::Dora;
@@ -112,7 +112,6 @@ pub async fn history(State(state): State<ApiState>, ApiQuery(params): ApiQuery<P
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request(format!("`limit` must be from 1 to {MAX_LIMIT}")));
     }
-    let given = |text: Option<String>| text.filter(|t| !t.is_empty());
     let filter = DeployFilter {
         service: given(params.service),
         owner: given(params.owner),
@@ -140,7 +139,7 @@ pub struct DoraParams {
 /// DORA's four keys for a service, an owner's services, or every service.
 #[utoipa::path(get, path = "/api/v1/dora", tag = "deploys", params(DoraParams), responses((status = 200, body = Dora), NotFound, ReadErrors))]
 pub async fn dora(State(state): State<ApiState>, ApiQuery(params): ApiQuery<DoraParams>) -> Result<Response, ApiError> {
-    let scope = DoraScope { service: params.service.filter(|s| !s.is_empty()), owner: params.owner.filter(|o| !o.is_empty()) };
+    let scope = DoraScope { service: given(params.service), owner: given(params.owner) };
     let dora = state.core.dora(&scope, params.days.unwrap_or(30), crate::unix_seconds()).await?;
     Ok(Json(dora).into_response())
 }

@@ -197,6 +197,11 @@ impl WindowParams {
     }
 }
 
+/// A query parameter as given: one left empty is not given.
+fn given(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.is_empty())
+}
+
 /// `text` read as a window; absent or empty: `default`.
 fn window_or(text: Option<&str>, default: Window) -> Result<Window, ApiError> {
     match text.filter(|t| !t.is_empty()) {

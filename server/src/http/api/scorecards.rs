@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::routes;
 
 use super::openapi::ReadErrors;
-use super::{ApiError, ApiQuery, ApiState, Routes};
+use super::{ApiError, ApiQuery, ApiState, Routes, given};
 use crate::core::scorecards::{ScoreSnapshot, ScoreSubject};
 
 pub fn routes() -> Routes {
@@ -29,10 +29,8 @@ struct Params {
     params(("entity" = Option<String>, Query, description = "Only this entity: a ref, a Component unless it says (`checkout`, `api:orders`)"), ("owner" = Option<String>, Query, description = "Only this owner's entities and teams: a ref, a Group unless it says (`team-shop`)")),
     responses((status = 200, body = ScoreSnapshot), ReadErrors))]
 async fn list(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>) -> Result<Response, ApiError> {
-    fn given(text: &Option<String>) -> Option<&str> {
-        text.as_deref().filter(|t| !t.is_empty())
-    }
-    Ok(Json(state.core.scorecards_of(given(&params.entity), given(&params.owner))?).into_response())
+    let (entity, owner) = (given(params.entity), given(params.owner));
+    Ok(Json(state.core.scorecards_of(entity.as_deref(), owner.as_deref())?).into_response())
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

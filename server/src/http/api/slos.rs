@@ -10,7 +10,7 @@ use slo::{Alert, BurnWindow};
 use utoipa_axum::routes;
 
 use super::openapi::{NotFound, ReadErrors};
-use super::{ApiError, ApiPath, ApiQuery, ApiState, Routes};
+use super::{ApiError, ApiPath, ApiQuery, ApiState, Routes, given};
 use crate::core::slos::{ListedObjective, SloFilter, SloList, SloOrder};
 
 pub fn routes() -> Routes {
@@ -47,8 +47,7 @@ async fn list(State(state): State<ApiState>, ApiQuery(params): ApiQuery<Params>)
         None | Some("") => SloOrder::default(),
         Some(text) => SloOrder::parse(text)?,
     };
-    let filter =
-        SloFilter { service: params.service.filter(|s| !s.is_empty()), owner: params.owner.filter(|o| !o.is_empty()), state: alert, order };
+    let filter = SloFilter { service: given(params.service), owner: given(params.owner), state: alert, order };
     Ok(Json(Items::of(state.core.slos(&filter)?)).into_response())
 }
 
