@@ -64,10 +64,19 @@ pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adj
         ..ServeConfig::default()
     };
     adjust(&mut config);
+    log_to_the_test();
     let database_url = config.database_url.clone();
     let running = server::serve::start(config).await.expect("meridian starts");
     let base = format!("http://{}", running.addr);
     TestServer { running, base, database_url, _dir: dir }
+}
+
+/// The server's warnings, and every connection the listeners end, go to
+/// the test's own output: shown only when a test fails, they say why a
+/// request was cut (a failure seen once on CI and never here).
+fn log_to_the_test() {
+    let filter = tracing_subscriber::EnvFilter::new("warn,collector::receiver::listener=debug");
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
 }
 
 pub fn kv(key: &str, value: any_value::Value) -> KeyValue {
