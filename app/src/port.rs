@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 #[cfg(feature = "ssr")]
 use crate::model::{
-    ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoFaults, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView,
-    EntityDetail, GraphLayout, GraphQuery, InsightsView, KeptPosition, NodePanel, RegisterOutcome, SearchView, SloQuery, SlosView, TeamRow,
-    TeamView,
+    ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoOutcome, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout,
+    GraphQuery, InsightsView, KeptPosition, NodePanel, RegisterOutcome, SearchView, SloQuery, SlosView, TeamRow, TeamView,
 };
 
 /// Why the server could not do what a page asked, by class. Messages are
@@ -117,8 +116,8 @@ pub trait PortalPort: Send + Sync + 'static {
     /// The demo fleet's processes, their switches and what Meridian observes
     /// of each; `None` outside demo mode.
     async fn demo(&self) -> Result<Option<DemoView>, PortError>;
-    async fn demo_set_faults(&self, process: &str, faults: DemoFaults) -> Result<(), PortError>;
-    async fn demo_deploy(&self, process: &str, version: &str, regression: DemoRegression) -> Result<(), PortError>;
+    /// What a post of the Demo page's form came to (its redirect names `id`).
+    async fn demo_outcome(&self, id: &str) -> Result<Option<DemoOutcome>, PortError>;
 }
 
 /// How the port travels in the Leptos context.

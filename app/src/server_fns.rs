@@ -8,8 +8,8 @@ use leptos::prelude::*;
 use crate::port::PortError;
 
 use crate::model::{
-    ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoRegression, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail,
-    GraphLayout, GraphQuery, InsightsView, KeptPosition, NodePanel, RegisterOutcome, SearchView, SloQuery, SlosView, TeamRow, TeamView,
+    ApiPageView, ApiRow, CatalogQuery, CatalogTable, DemoOutcome, DemoView, DeployQuery, DeploysView, DraftView, EntityDetail, GraphLayout,
+    GraphQuery, InsightsView, KeptPosition, NodePanel, RegisterOutcome, SearchView, SloQuery, SlosView, TeamRow, TeamView,
 };
 
 #[cfg(feature = "ssr")]
@@ -101,14 +101,8 @@ pub async fn fetch_demo() -> Result<Option<DemoView>, PortError> {
     port()?.demo().await
 }
 
-/// Shares are 0–1 (the page converts from percent).
-#[server(endpoint = "demo_faults")]
-pub async fn set_demo_faults(process: String, latency_ms: u64, latency_share: f64, error_share: f64) -> Result<(), PortError> {
-    let faults = crate::model::DemoFaults { latency_ms, latency_share, error_share };
-    port()?.demo_set_faults(&process, faults).await
-}
-
-#[server(endpoint = "demo_deploy")]
-pub async fn deploy_demo(process: String, version: String, regression: DemoRegression) -> Result<(), PortError> {
-    port()?.demo_deploy(&process, &version, regression).await
+/// What a post of the Demo page's form came to (its redirect names `id`).
+#[server(endpoint = "demo_outcome")]
+pub async fn fetch_demo_outcome(id: String) -> Result<Option<DemoOutcome>, PortError> {
+    port()?.demo_outcome(&id).await
 }

@@ -118,6 +118,30 @@ test('the register form works without JavaScript', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('made-without-scripts');
 });
 
+// The Demo page's switches are a plain post too: choose a process by its
+// link, set a fault, see the outcome and the fleet's state, clear it.
+test('the demo switches work without JavaScript', async ({ page }) => {
+  await page.goto('/demo');
+  await expect(page.locator('div.app')).toHaveAttribute('data-hydrated', 'false');
+  const row = page.locator('[data-testid="demo-fleet"] tr[data-process="notifications"]');
+  await row.getByTestId('demo-choose').click();
+  await expect(page).toHaveURL(/\/demo\?process=notifications$/);
+  await expect(page.getByTestId('demo-process')).toHaveText('notifications');
+  await page.getByTestId('demo-latency-ms').fill('1');
+  await page.getByTestId('demo-latency-share').fill('1');
+  await page.getByTestId('demo-apply').click();
+  await expect(page).toHaveURL(/\/demo\?process=notifications&outcome=/);
+  await expect(page.getByTestId('demo-outcome')).toHaveText('notifications: faults set.');
+  await expect(row.getByTestId('faults')).not.toHaveText('none');
+  await expect(page.getByTestId('demo-latency-ms')).toHaveValue('1');
+  await page.getByTestId('demo-error-share').fill('150');
+  await page.getByTestId('demo-apply').click();
+  await expect(page.getByRole('alert')).toContainText('must be a percentage from 0 to 100, not `150`');
+  await page.getByTestId('demo-clear').click();
+  await expect(page.getByTestId('demo-outcome')).toHaveText('notifications: faults set.');
+  await expect(row.getByTestId('faults')).toHaveText('none');
+});
+
 // A focus on a name that is not in the graph says so, with the closest names.
 test('a focus on no node names the closest', async ({ page }) => {
   const response = await page.goto('/graph?window=1h&focus=chekout');

@@ -5,9 +5,9 @@ use crate::model::{ObservedEdge, entity_href};
 
 /// Calls one way (callers or callees), declared beside observed: a row per
 /// observed peer with its traffic, marked when not declared, then a row per
-/// declared dependency never observed.
+/// declared dependency never observed. `hours`: what each call's chart spans.
 #[component]
-pub fn DependencyTable(declared: Vec<String>, observed: Vec<ObservedEdge>, testid: &'static str) -> impl IntoView {
+pub fn DependencyTable(declared: Vec<String>, observed: Vec<ObservedEdge>, hours: u64, testid: &'static str) -> impl IntoView {
     let seen: std::collections::HashSet<String> = observed.iter().filter_map(|e| e.peer_entity_ref.clone()).collect();
     let unobserved: Vec<String> = declared.iter().filter(|d| !seen.contains(*d)).cloned().collect();
     if observed.is_empty() && unobserved.is_empty() {
@@ -17,7 +17,7 @@ pub fn DependencyTable(declared: Vec<String>, observed: Vec<ObservedEdge>, testi
     view! {
         <div class="table-scroll">
         <table class="observed-edges" data-testid=testid>
-            <thead><tr><th>"Service"</th><th>"Type"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th><th>"Last " {crate::model::RED_HOURS} " h"</th><th>"Declared"</th></tr></thead>
+            <thead><tr><th>"Service"</th><th>"Type"</th><th>"Requests"</th><th>"Errors"</th><th>"p95"</th><th>"Last " {hours} " h"</th><th>"Declared"</th></tr></thead>
             <tbody>
                 {observed.into_iter().map(|e| {
                     let is_declared = e.peer_entity_ref.as_ref().is_some_and(|r| declared.contains(r));

@@ -162,14 +162,13 @@ pub struct EntityDetail {
     pub scores: Vec<EntityScoreRow>,
     /// A Component's busiest operations, each with its last hours.
     pub operations: Vec<OperationChart>,
+    /// The hours its charts (requests, calls, operations) span.
+    pub chart_hours: u64,
     /// `metadata.links` that are safe to follow (http, https, mailto).
     pub links: Vec<LinkView>,
     /// The entity as Meridian holds it (relations included), as YAML.
     pub source_yaml: String,
 }
-
-/// Operations charted on an entity page at most (busiest first).
-pub const ENTITY_OPERATIONS: usize = 10;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OperationChart {
@@ -241,9 +240,6 @@ impl EntityTab {
         }
     }
 }
-
-/// The hours an entity page charts a service's requests over.
-pub const RED_HOURS: u64 = 3;
 
 /// A service's requests of the last hours, minute by minute, and its deploys then.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -452,6 +448,52 @@ impl DemoRegression {
     /// From a form's option value; anything else is no regression.
     pub fn from_form(value: &str) -> Self {
         Self::ALL.into_iter().find(|r| r.as_str() == value).unwrap_or_default()
+    }
+}
+
+/// Which button of the Demo page's form was pressed (`action=` of its post).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DemoAction {
+    SetFaults,
+    ClearFaults,
+    Deploy,
+}
+
+impl DemoAction {
+    pub const ALL: [DemoAction; 3] = [DemoAction::SetFaults, DemoAction::ClearFaults, DemoAction::Deploy];
+
+    pub fn as_param(self) -> &'static str {
+        match self {
+            DemoAction::SetFaults => "faults",
+            DemoAction::ClearFaults => "clear",
+            DemoAction::Deploy => "deploy",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|action| action.as_param() == text)
+    }
+}
+
+/// What the Demo page's form asked of a process, and what came of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DemoOutcome {
+    pub process: String,
+    pub action: DemoAction,
+    /// Why nothing was done (a refused value, the fleet's refusal).
+    pub refused: Option<String>,
+}
+
+impl DemoOutcome {
+    /// What the page says of it.
+    pub fn message(&self) -> String {
+        match (&self.refused, self.action) {
+            (Some(why), _) => why.clone(),
+            (None, DemoAction::SetFaults | DemoAction::ClearFaults) => format!("{}: faults set.", self.process),
+            (None, DemoAction::Deploy) => {
+                "Deployed: Meridian shows it under the deploys below once the new version's spans arrive.".to_string()
+            }
+        }
     }
 }
 

@@ -3,32 +3,50 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use leptos_router::hooks::use_query_map;
+
 use crate::components::Loading;
-use crate::model::{DemoFaults, DemoProcess, DemoRegression, DemoView, DeployView, as_percent, entity_href, next_version};
+use crate::model::{
+    DemoAction, DemoOutcome, DemoProcess, DemoRegression, DemoView, DeployView, as_percent, encode_query_value, entity_href, next_version,
+};
 use crate::pages::loaded;
-use crate::server_fns::{DeployDemo, SetDemoFaults, demo_mode, fetch_demo};
+use crate::port::PortError;
+use crate::server_fns::{fetch_demo, fetch_demo_outcome};
 
 /// How often the page reads the fleet and Meridian's observations again.
 const REFRESH: Duration = Duration::from_secs(3);
 
 /// Demo mode: the fleet's processes with their fault switches and what
 /// Meridian observes of each, a form to break one or deploy a new version,
-/// and the deploys Meridian detected. Refreshes itself, so a change shows.
+/// and the deploys Meridian detected. The form is a plain post (it works
+/// without JavaScript); the process it acts on is in the URL
+/// (`?process=`, its row's Change link). With JavaScript the fleet and the
+/// deploys refresh themselves, so a change shows.
 #[component]
 pub fn DemoPage() -> impl IntoView {
-    let set_faults = ServerAction::<SetDemoFaults>::new();
-    let deploy = ServerAction::<DeployDemo>::new();
+    let params = use_query_map();
+    let asked = move || params.read().get("process").filter(|p| !p.is_empty());
     let tick = RwSignal::new(0u64);
-    // Read again on every tick and after every switch.
-    let demo = Resource::new(move || (tick.get(), set_faults.version().get(), deploy.version().get()), |_| fetch_demo());
+    let demo = Resource::new(move || tick.get(), |_| fetch_demo());
     // Effects run only in the browser: the timer never runs on the server.
     Effect::new(move |_| {
         if let Ok(timer) = set_interval_with_handle(move || _ = tick.try_update(|t| *t += 1), REFRESH) {
             on_cleanup(move || timer.clear());
         }
     });
-    let demo_mode = Resource::new(|| (), |_| demo_mode());
-    let form = SwitchForm::new();
+    // The form's starting values and the last post's outcome: read once
+    // per URL, so a refresh never changes what is being typed.
+    let switches = Resource::new(
+        move || (asked(), params.read().get("outcome")),
+        |(asked, outcome)| async move {
+            let Some(view) = fetch_demo().await? else { return Ok(None) };
+            let outcome = match outcome {
+                Some(id) => fetch_demo_outcome(id).await?,
+                None => None,
+            };
+            Ok::<_, PortError>(chosen(&view, asked.as_deref()).map(|process| (process, outcome)))
+        },
+    );
 
     view! {
         <Title text="Demo · Meridian" />
@@ -41,8 +59,12 @@ pub fn DemoPage() -> impl IntoView {
             </p>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
+                    let asked = asked();
                     loaded(demo.await, |demo| match demo {
-                        Some(view) => view! { <FleetTable view form /> }.into_any(),
+                        Some(view) => {
+                            let process = chosen(&view, asked.as_deref()).map(|p| p.name);
+                            view! { <FleetTable view chosen=process /> }.into_any()
+                        }
                         None => view! {
                             <p class="hint" data-testid="demo-off">
                                 "Meridian is not in demo mode. Start it with "<code>"--demo-fleet http://127.0.0.1:7111"</code>
@@ -55,7 +77,7 @@ pub fn DemoPage() -> impl IntoView {
             // Outside the refreshing parts, so typing is never interrupted.
             <Suspense>
                 {move || Suspend::new(async move {
-                    demo_mode.await.unwrap_or(false).then(|| view! { <SwitchPanel form set_faults deploy /> })
+                    switches.await.ok().flatten().map(|(process, outcome)| view! { <SwitchPanel process outcome /> })
                 })}
             </Suspense>
             <Transition>
@@ -70,53 +92,16 @@ pub fn DemoPage() -> impl IntoView {
     }
 }
 
-/// The form's state: which process, and what to set on it.
-#[derive(Clone, Copy)]
-struct SwitchForm {
-    process: RwSignal<String>,
-    latency_ms: RwSignal<String>,
-    latency_percent: RwSignal<String>,
-    error_percent: RwSignal<String>,
-    version: RwSignal<String>,
-    regression: RwSignal<DemoRegression>,
-    /// The outcome of the last switch (or why it was not sent).
-    outcome: RwSignal<Option<Result<String, String>>>,
-}
-
-impl SwitchForm {
-    fn new() -> Self {
-        SwitchForm {
-            process: RwSignal::new(String::new()),
-            latency_ms: RwSignal::new("0".into()),
-            latency_percent: RwSignal::new("0".into()),
-            error_percent: RwSignal::new("0".into()),
-            version: RwSignal::new(String::new()),
-            regression: RwSignal::new(DemoRegression::None),
-            outcome: RwSignal::new(None),
-        }
-    }
-
-    /// Fills the form from a process's current state.
-    fn choose(&self, process: &DemoProcess) {
-        let faults = process.faults.unwrap_or_default();
-        self.process.set(process.name.clone());
-        self.latency_ms.set(faults.latency_ms.to_string());
-        self.latency_percent.set(as_percent(faults.latency_share).to_string());
-        self.error_percent.set(as_percent(faults.error_share).to_string());
-        self.version.set(process.version.as_deref().map(next_version).unwrap_or_default());
-        self.outcome.set(None);
-    }
+/// The process the form acts on: the one the URL names, else the first
+/// instrumented one.
+fn chosen(view: &DemoView, asked: Option<&str>) -> Option<DemoProcess> {
+    let named = asked.and_then(|name| view.processes.iter().find(|p| p.name == name));
+    named.or_else(|| view.processes.iter().find(|p| p.instrumented)).cloned()
 }
 
 #[component]
-fn FleetTable(view: DemoView, form: SwitchForm) -> impl IntoView {
+fn FleetTable(view: DemoView, chosen: Option<String>) -> impl IntoView {
     let DemoView { window, processes, .. } = view;
-    // The first instrumented process is chosen until the user picks one.
-    if form.process.get_untracked().is_empty()
-        && let Some(first) = processes.iter().find(|p| p.instrumented)
-    {
-        form.choose(first);
-    }
     view! {
         <table class="demo-fleet" data-testid="demo-fleet">
             <thead>
@@ -131,14 +116,17 @@ fn FleetTable(view: DemoView, form: SwitchForm) -> impl IntoView {
                 </tr>
             </thead>
             <tbody>
-                {processes.into_iter().map(|process| view! { <ProcessRow process form /> }).collect_view()}
+                {processes.into_iter().map(|process| {
+                    let is_chosen = chosen.as_deref() == Some(process.name.as_str());
+                    view! { <ProcessRow process chosen=is_chosen /> }
+                }).collect_view()}
             </tbody>
         </table>
     }
 }
 
 #[component]
-fn ProcessRow(process: DemoProcess, form: SwitchForm) -> impl IntoView {
+fn ProcessRow(process: DemoProcess, chosen: bool) -> impl IntoView {
     let name = process.name.clone();
     let label = match &process.entity_ref {
         Some(entity_ref) => view! { <a href=entity_href(entity_ref)>{name.clone()}</a> }.into_any(),
@@ -151,14 +139,7 @@ fn ProcessRow(process: DemoProcess, form: SwitchForm) -> impl IntoView {
         (None, None) => "unknown".to_string(),
     };
     let observed = process.observed;
-    let chosen = {
-        let name = name.clone();
-        move || form.process.get() == name
-    };
-    let choose = {
-        let process = process.clone();
-        move |_| form.choose(&process)
-    };
+    let change = format!("/demo?process={}", encode_query_value(&name));
     view! {
         <tr data-process=name.clone() class:chosen=chosen>
             <td>{label}</td>
@@ -167,7 +148,7 @@ fn ProcessRow(process: DemoProcess, form: SwitchForm) -> impl IntoView {
             <td class="num" data-testid="served">{observed.map_or_else(|| "-".to_string(), |o| o.requests.to_string())}</td>
             <td class="num" data-testid="errors">{observed.map_or_else(|| "-".to_string(), |o| o.errors.to_string())}</td>
             <td class="num">{observed.map_or_else(|| "-".to_string(), |o| format!("{:.1} ms", o.p95_ms))}</td>
-            <td><button data-testid="demo-choose" on:click=choose>"Change"</button></td>
+            <td><a class="button" data-testid="demo-choose" href=change>"Change"</a></td>
         </tr>
     }
 }
@@ -194,108 +175,47 @@ fn Deploys(deploys: Vec<DeployView>) -> impl IntoView {
     .into_any()
 }
 
-/// Faults and deploys for the chosen process.
+/// Faults and deploys for the chosen process: one form, posted to
+/// `/demo`, that comes back to this page with the outcome.
 #[component]
-fn SwitchPanel(form: SwitchForm, set_faults: ServerAction<SetDemoFaults>, deploy: ServerAction<DeployDemo>) -> impl IntoView {
-    let apply = move |faults: Result<DemoFaults, String>| {
-        let process = form.process.get_untracked();
-        match faults {
-            Ok(f) => {
-                form.outcome.set(None);
-                set_faults.dispatch(SetDemoFaults {
-                    process,
-                    latency_ms: f.latency_ms,
-                    latency_share: f.latency_share,
-                    error_share: f.error_share,
-                });
-            }
-            Err(problem) => form.outcome.set(Some(Err(problem))),
-        }
-    };
-    let apply_inputs = move |_| {
-        apply(DemoFaults::from_inputs(
-            &form.latency_ms.get_untracked(),
-            &form.latency_percent.get_untracked(),
-            &form.error_percent.get_untracked(),
-        ))
-    };
-    let clear = move |_| {
-        for input in [form.latency_ms, form.latency_percent, form.error_percent] {
-            input.set("0".into());
-        }
-        apply(Ok(DemoFaults::default()))
-    };
-    let send_deploy = move |_| {
-        let version = form.version.get_untracked().trim().to_string();
-        if version.is_empty() {
-            return form.outcome.set(Some(Err("Give the version to deploy.".into())));
-        }
-        form.outcome.set(None);
-        deploy.dispatch(DeployDemo { process: form.process.get_untracked(), version, regression: form.regression.get_untracked() });
-    };
-    // Each action's answer, once it arrives, is the outcome shown.
-    Effect::new(move |_| {
-        if let Some(result) = set_faults.value().get() {
-            let process = form.process.get_untracked();
-            form.outcome.set(Some(result.map(|()| format!("{process}: faults set.")).map_err(|e| e.to_string())));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = deploy.value().get() {
-            form.outcome.set(Some(
-                result
-                    .map(|()| "Deployed: Meridian shows it under the deploys below once the new version's spans arrive.".to_string())
-                    .map_err(|e| e.to_string()),
-            ));
-        }
-    });
-    let text_input = |signal: RwSignal<String>, testid: &'static str, kind: &'static str| {
-        view! {
-            <input
-                type=kind
-                data-testid=testid
-                prop:value=move || signal.get()
-                on:input=move |ev| signal.set(event_target_value(&ev))
-            />
-        }
-    };
+fn SwitchPanel(process: DemoProcess, outcome: Option<DemoOutcome>) -> impl IntoView {
+    let faults = process.faults.unwrap_or_default();
+    let next = process.version.as_deref().map(next_version).unwrap_or_default();
+    let name = process.name.clone();
     view! {
-        <div class="switches" data-testid="demo-switches">
+        <form class="switches" method="post" action="/demo" data-testid="demo-switches">
             <h2>"Switches"</h2>
-            <p>"For " <strong data-testid="demo-process">{move || form.process.get()}</strong> " (choose another with its Change button):"</p>
+            <input type="hidden" name="process" value=name.clone() />
+            <p>"For " <strong data-testid="demo-process">{name}</strong> " (choose another with its Change link):"</p>
             <fieldset>
                 <legend>"Faults"</legend>
-                <label>"Add " {text_input(form.latency_ms, "demo-latency-ms", "number")} " ms"</label>
-                <label>" to " {text_input(form.latency_percent, "demo-latency-share", "number")} " % of requests;"</label>
-                <label>" fail " {text_input(form.error_percent, "demo-error-share", "number")} " % of requests"</label>
+                <label>"Add " <input type="number" name="latency_ms" data-testid="demo-latency-ms" value=faults.latency_ms.to_string() /> " ms"</label>
+                <label>" to " <input type="number" name="latency_percent" data-testid="demo-latency-share" value=as_percent(faults.latency_share).to_string() /> " % of requests;"</label>
+                <label>" fail " <input type="number" name="error_percent" data-testid="demo-error-share" value=as_percent(faults.error_share).to_string() /> " % of requests"</label>
                 <div class="actions">
-                    <button data-testid="demo-apply" on:click=apply_inputs>"Apply faults"</button>
-                    <button data-testid="demo-clear" on:click=clear>"Clear faults"</button>
+                    <button type="submit" name="action" value=DemoAction::SetFaults.as_param() data-testid="demo-apply">"Apply faults"</button>
+                    <button type="submit" name="action" value=DemoAction::ClearFaults.as_param() data-testid="demo-clear">"Clear faults"</button>
                 </div>
             </fieldset>
             <fieldset>
                 <legend>"Deploy"</legend>
-                <label>"Version " {text_input(form.version, "demo-version", "text")}</label>
+                <label>"Version " <input type="text" name="version" data-testid="demo-version" value=next /></label>
                 <label>
                     " carrying "
-                    <select
-                        data-testid="demo-regression"
-                        prop:value=move || form.regression.get().as_str()
-                        on:change=move |ev| form.regression.set(DemoRegression::from_form(&event_target_value(&ev)))
-                    >
+                    <select name="regression" data-testid="demo-regression">
                         <option value=DemoRegression::None.as_str()>"no regression"</option>
                         <option value=DemoRegression::Errors.as_str()>"an error regression (20 % fail)"</option>
                         <option value=DemoRegression::Latency.as_str()>"a latency regression (+400 ms for half)"</option>
                     </select>
                 </label>
                 <div class="actions">
-                    <button data-testid="demo-deploy" on:click=send_deploy>"Deploy"</button>
+                    <button type="submit" name="action" value=DemoAction::Deploy.as_param() data-testid="demo-deploy">"Deploy"</button>
                 </div>
             </fieldset>
-            {move || form.outcome.get().map(|outcome| match outcome {
-                Ok(message) => view! { <p class="outcome" data-testid="demo-outcome">{message}</p> }.into_any(),
-                Err(message) => view! { <p class="error" role="alert" data-testid="demo-outcome">{message}</p> }.into_any(),
+            {outcome.map(|outcome| match outcome.refused {
+                None => view! { <p class="outcome" data-testid="demo-outcome">{outcome.message()}</p> }.into_any(),
+                Some(_) => view! { <p class="error" role="alert" data-testid="demo-outcome">{outcome.message()}</p> }.into_any(),
             })}
-        </div>
+        </form>
     }
 }

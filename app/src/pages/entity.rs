@@ -96,19 +96,20 @@ fn Overview(detail: EntityDetail) -> impl IntoView {
     let s = &detail.summary;
     let api = s.kind.eq_ignore_ascii_case("api").then(|| api_href(&s.entity_ref));
     let team = s.kind.eq_ignore_ascii_case("group").then(|| team_href(&s.entity_ref));
+    let hours = detail.chart_hours;
     view! {
         {api.map(|href| view! { <p class="api-link"><a href=href data-testid="api-page">"Definition, coverage, consumers and changes →"</a></p> })}
         {team.map(|href| view! { <p class="team-link"><a href=href data-testid="team-page">"Members, what the team owns and who calls it →"</a></p> })}
         <ScoreCards scores=detail.scores />
         {detail.red.map(|series| view! {
             <section class="red">
-                <h2>"Served requests, last " {crate::model::RED_HOURS} " hours"</h2>
+                <h2>"Served requests, last " {hours} " hours"</h2>
                 <RedCharts series />
             </section>
         })}
         {(!detail.operations.is_empty()).then(|| view! {
             <section class="operations">
-                <h2>"Busiest operations, last " {crate::model::RED_HOURS} " hours"</h2>
+                <h2>"Busiest operations, last " {hours} " hours"</h2>
                 <table class="operation-charts" data-testid="operation-charts">
                     <thead><tr><th>"Operation"</th><th>"Requests"</th><th>"Errors"</th><th>"Minute by minute"</th></tr></thead>
                     <tbody>
@@ -160,11 +161,11 @@ fn Dependencies(detail: EntityDetail) -> impl IntoView {
             <div class="columns">
                 <div>
                     <h2>"Calls"</h2>
-                    <DependencyTable declared=depends_on observed=detail.callees testid="callees" />
+                    <DependencyTable declared=depends_on observed=detail.callees hours=detail.chart_hours testid="callees" />
                 </div>
                 <div>
                     <h2>"Called by"</h2>
-                    <DependencyTable declared=dependents observed=detail.callers testid="callers" />
+                    <DependencyTable declared=dependents observed=detail.callers hours=detail.chart_hours testid="callers" />
                 </div>
             </div>
         </section>

@@ -97,6 +97,15 @@ impl Meridian {
         self.status_mib("VmHWM:")
     }
 
+    /// Starts the peak (VmHWM) again from the resident memory now, so that
+    /// the next [`Self::peak_rss_mib`] is the peak of what follows only.
+    pub fn reset_peak_rss(&self) {
+        // "5" resets the peak (proc(5), clear_refs, Linux 4.0 and later).
+        if let Err(error) = std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5") {
+            eprintln!("cannot reset the server's peak RSS: {error}");
+        }
+    }
+
     /// The server's resident memory now (VmRSS), in MiB.
     pub fn rss_mib(&self) -> f64 {
         self.status_mib("VmRSS:")

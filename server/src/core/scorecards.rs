@@ -8,14 +8,16 @@
 //! level is the lowest its entities reached: a team is as far along as its
 //! least mature service.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use catalog::Entity;
+use catalog::index::CatalogIndex;
 use catalog::scorecard::{Rule, Scorecard, Thresholds};
 use serde::Serialize;
 use slo::Alert;
 
+use super::apis::ApiFacts;
 use super::graph::node_of_entity;
 use super::insights::DEFAULT_INSIGHTS_WINDOW;
 use super::{Core, Error};
@@ -261,20 +263,16 @@ impl Core {
         let cards = self.catalog.scorecards();
         let index = self.catalog.snapshot();
         let now_secs = now as i64;
-        let drift = if cards.iter().any(|c| c.rules().contains(&Rule::NoUndeclaredDependencies)) {
-            Some(self.drift(DEFAULT_INSIGHTS_WINDOW, None).await?)
-        } else {
-            None
-        };
+        let sources = self.fact_sources(&cards, &index, now_secs).await?;
         let mut snapshot = ScoreSnapshot { evaluated_at: Some(now), scorecards: Vec::new() };
         let mut rows = Vec::new();
         for card in cards.iter() {
-            let rules = card.rules();
-            let mut entities = Vec::new();
-            for indexed in index.entities().iter().filter(|e| card.applies_to(&e.entity)) {
-                let facts = self.facts(&indexed.key, &indexed.entity, &rules, drift.as_ref(), now_secs).await?;
-                entities.push(score(card, &indexed.key, &facts, now_secs));
-            }
+            let entities: Vec<EntityScore> = index
+                .entities()
+                .iter()
+                .filter(|e| card.applies_to(&e.entity))
+                .map(|indexed| score(card, &indexed.key, &facts(&indexed.key, &indexed.entity, &index, &sources), now_secs))
+                .collect();
             let teams = teams(card, &entities);
             for entity in &entities {
                 rows.push(ScoreRow {
@@ -313,76 +311,101 @@ impl Core {
         Ok(())
     }
 
-    /// What `rules` need to know of one entity (only that is read).
-    async fn facts(
-        &self,
-        key: &str,
-        entity: &Entity,
-        rules: &std::collections::BTreeSet<Rule>,
-        drift: Option<&super::insights::Drift>,
-        now: i64,
-    ) -> Result<Facts, Error> {
-        let index = self.catalog.snapshot();
-        let owner = entity.relation_targets("ownedBy").next().map(str::to_string);
-        let service = node_of_entity(entity).map(|node| node.name.to_string());
-        let mut facts = Facts {
-            owner_known: owner.as_ref().is_some_and(|o| index.get(o).is_some()),
-            owner,
-            has_description: entity.metadata.description.as_ref().is_some_and(|d| !d.trim().is_empty()),
-            ..Facts::default()
-        };
-        let apis: Vec<String> = entity.relation_targets("providesApi").map(str::to_ascii_lowercase).collect();
-        facts.provided_apis = apis.len();
-        if rules.contains(&Rule::HasApiDefinition)
-            || rules.contains(&Rule::DocumentedOperations)
-            || rules.contains(&Rule::NoBreakingChangeWithoutVersionBump)
-        {
-            let mut documented_keys = HashSet::new();
+    /// Everything the scorecards' rules read, in one read each (not one
+    /// per entity): the APIs scored entities provide, the operations every
+    /// service served, the SLOs, the last deploy of every service, drift.
+    async fn fact_sources(&self, cards: &[Arc<Scorecard>], index: &CatalogIndex, now: i64) -> Result<FactSources, Error> {
+        let rules: BTreeSet<Rule> = cards.iter().flat_map(|card| card.rules()).collect();
+        let mut sources = FactSources::default();
+        let reads_apis = [Rule::HasApiDefinition, Rule::DocumentedOperations, Rule::NoBreakingChangeWithoutVersionBump];
+        if reads_apis.iter().any(|rule| rules.contains(rule)) {
             let with_changes = rules.contains(&Rule::NoBreakingChangeWithoutVersionBump);
-            for api in &apis {
+            let provided: BTreeSet<String> = index
+                .entities()
+                .iter()
+                .filter(|e| cards.iter().any(|card| card.applies_to(&e.entity)))
+                .flat_map(|e| e.entity.relation_targets("providesApi").map(str::to_ascii_lowercase))
+                .collect();
+            for api in provided {
                 let Some((namespace, name)) = api.strip_prefix("api:").and_then(|rest| rest.split_once('/')) else { continue };
-                let Some(api_facts) = self.api_facts(namespace, name, with_changes).await? else { continue };
-                facts.readable_apis += usize::from(api_facts.readable);
-                documented_keys.extend(api_facts.documented);
-                if api_facts.breaking_without_bump {
-                    facts.unversioned_breaking.push(api.clone());
+                if let Some(facts) = self.api_facts(namespace, name, with_changes).await? {
+                    sources.apis.insert(api.clone(), facts);
                 }
             }
-            if rules.contains(&Rule::DocumentedOperations)
-                && let Some(service) = &service
-            {
-                let since = DEFAULT_INSIGHTS_WINDOW.first_bucket(now);
-                let observed: HashSet<(String, String)> = self
-                    .store
-                    .operations_since(service, since)
-                    .await?
-                    .iter()
-                    .filter_map(|o| contracts::path::split_operation(&o.operation))
-                    .collect();
-                facts.observed_operations = observed.len();
-                facts.documented_operations = observed.iter().filter(|key| documented_keys.contains(*key)).count();
+        }
+        if rules.contains(&Rule::DocumentedOperations) {
+            for (service, operation) in self.store.served_operations_since(DEFAULT_INSIGHTS_WINDOW.first_bucket(now)).await? {
+                if let Some(key) = contracts::path::split_operation(&operation) {
+                    sources.served.entry(service.to_string()).or_default().insert(key);
+                }
             }
         }
-        if let Some(service) = &service {
-            let snapshot = self.slos.snapshot();
-            let objectives: Vec<_> = snapshot.objectives.iter().filter(|o| &o.slo.service == service).collect();
-            facts.slos = objectives.len();
-            facts.alerting = objectives
-                .iter()
-                .filter(|o| matches!(o.alert, Alert::Ticket | Alert::Page))
-                .map(|o| format!("{} ({})", o.slo.name, o.alert.as_str()))
-                .collect();
-            if rules.contains(&Rule::DeployedRecently) {
-                let detected = self.store.deploys_since(Some(service), 0).await?.last().map(|d| (d.at_unix_nanos / 1_000_000_000) as i64);
-                let reported = self.store.reported_deploys(Some(service), 0).await?.last().map(|d| d.at_unix_secs);
-                facts.last_deploy = detected.max(reported);
+        for objective in &self.slos.snapshot().objectives {
+            sources.slos.entry(objective.slo.service.clone()).or_default().push((objective.slo.name.clone(), objective.alert));
+        }
+        if rules.contains(&Rule::DeployedRecently) {
+            sources.last_deploys = self.store.last_deploys().await?;
+        }
+        if rules.contains(&Rule::NoUndeclaredDependencies) {
+            for dependency in self.drift(DEFAULT_INSIGHTS_WINDOW, None).await?.undeclared {
+                sources.undeclared.entry(dependency.source).or_default().push(dependency.target);
             }
         }
-        if let Some(drift) = drift {
-            facts.undeclared = drift.undeclared.iter().filter(|d| d.source == key).map(|d| d.target.clone()).collect();
-        }
-        Ok(facts)
+        Ok(sources)
     }
+}
+
+/// What the facts of every entity are joined from, read once a pass.
+#[derive(Default)]
+pub struct FactSources {
+    /// By API ref (`api:namespace/name`, lower case).
+    pub apis: HashMap<String, ApiFacts>,
+    /// By service: the operations it served over the insights window, as (method, route).
+    pub served: HashMap<String, HashSet<(String, String)>>,
+    /// By service: its objectives' names and alerts.
+    pub slos: HashMap<String, Vec<(String, Alert)>>,
+    /// By service: its last deploy, detected or reported (unix seconds).
+    pub last_deploys: HashMap<String, i64>,
+    /// By entity ref: the calls it makes that it does not declare.
+    pub undeclared: HashMap<String, Vec<String>>,
+}
+
+/// One entity's facts, joined from the pass's sources.
+pub fn facts(key: &str, entity: &Entity, index: &CatalogIndex, sources: &FactSources) -> Facts {
+    let owner = entity.relation_targets("ownedBy").next().map(str::to_string);
+    let service = node_of_entity(entity).map(|node| node.name.to_string());
+    let apis: Vec<String> = entity.relation_targets("providesApi").map(str::to_ascii_lowercase).collect();
+    let mut facts = Facts {
+        owner_known: owner.as_ref().is_some_and(|o| index.get(o).is_some()),
+        owner,
+        has_description: entity.metadata.description.as_ref().is_some_and(|d| !d.trim().is_empty()),
+        provided_apis: apis.len(),
+        undeclared: sources.undeclared.get(key).cloned().unwrap_or_default(),
+        ..Facts::default()
+    };
+    let mut documented = HashSet::new();
+    for api in &apis {
+        let Some(api_facts) = sources.apis.get(api) else { continue };
+        facts.readable_apis += usize::from(api_facts.readable);
+        documented.extend(api_facts.documented.iter());
+        if api_facts.breaking_without_bump {
+            facts.unversioned_breaking.push(api.clone());
+        }
+    }
+    let Some(service) = service else { return facts };
+    if let Some(served) = sources.served.get(&service) {
+        facts.observed_operations = served.len();
+        facts.documented_operations = served.iter().filter(|key| documented.contains(key)).count();
+    }
+    let objectives = sources.slos.get(&service).map(Vec::as_slice).unwrap_or_default();
+    facts.slos = objectives.len();
+    facts.alerting = objectives
+        .iter()
+        .filter(|(_, alert)| matches!(alert, Alert::Ticket | Alert::Page))
+        .map(|(name, alert)| format!("{name} ({})", alert.as_str()))
+        .collect();
+    facts.last_deploy = sources.last_deploys.get(&service).copied();
+    facts
 }
 
 #[cfg(test)]
@@ -441,6 +464,48 @@ mod tests {
             (teams[0].entities, teams[0].level.as_deref(), teams[0].at_level.clone(), teams[0].below_all),
             (3, None, vec![0, 1, 1], 1)
         );
+    }
+
+    /// The join alone, over plain data: no database, no catalog folder.
+    #[test]
+    fn facts_join_the_pass_sources_by_service_api_and_entity() {
+        let text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: shop, description: Sells}\nspec: {type: service, lifecycle: production, owner: team, providesApis: [shop-api, gone-api]}\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team}\nspec: {type: team, children: []}\n";
+        let mut loaded = catalog::parse_str("t", text);
+        catalog::derive_relations(&mut loaded.entities);
+        let index = CatalogIndex::new(loaded.entities.into_iter().map(|p| p.entity).collect());
+        let shop = index.get("component:default/shop").expect("shop").entity.clone();
+        let key = |method: &str, route: &str| (method.to_string(), route.to_string());
+        let mut sources = FactSources::default();
+        sources.apis.insert(
+            "api:default/shop-api".into(),
+            ApiFacts { readable: true, documented: [key("GET", "/items")].into(), breaking_without_bump: true },
+        );
+        sources.served.insert("shop".into(), [key("GET", "/items"), key("POST", "/orders")].into());
+        sources.served.insert("other".into(), [key("GET", "/x")].into());
+        sources.slos.insert("shop".into(), vec![("shop-availability".into(), Alert::Page), ("shop-latency".into(), Alert::Ok)]);
+        sources.last_deploys.insert("shop".into(), 1_000);
+        sources.undeclared.insert("component:default/shop".into(), vec!["database:orders".into()]);
+
+        assert_eq!(
+            facts("component:default/shop", &shop, &index, &sources),
+            Facts {
+                owner: Some("group:default/team".into()),
+                owner_known: true,
+                has_description: true,
+                provided_apis: 2,
+                readable_apis: 1,
+                slos: 2,
+                alerting: vec!["shop-availability (page)".into()],
+                undeclared: vec!["database:orders".into()],
+                observed_operations: 2,
+                documented_operations: 1,
+                unversioned_breaking: vec!["api:default/shop-api".into()],
+                last_deploy: Some(1_000),
+            }
+        );
+        let group = index.get("group:default/team").expect("team").entity.clone();
+        let team = facts("group:default/team", &group, &index, &sources);
+        assert_eq!((team.slos, team.last_deploy, team.observed_operations), (0, None, 0), "not a service: nothing of shop's");
     }
 
     #[test]

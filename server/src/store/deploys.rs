@@ -2,6 +2,7 @@
 //! reported to Meridian, and every version each service has run (what a
 //! restarted engine seeds its deploy detection from).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use collector::{Deploy, Drained, VersionSeen};
@@ -182,6 +183,20 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Every service's last deploy, detected or reported, in unix seconds:
+    /// one query (the scorecards' pass reads it for every service at once).
+    pub async fn last_deploys(&self) -> Result<HashMap<String, i64>, StoreError> {
+        let sql = "SELECT service, MAX(at_unix_nanos) / 1000000000 AS at FROM deploys GROUP BY service
+                   UNION ALL SELECT service, MAX(at_unix_secs) AS at FROM reported_deploys GROUP BY service";
+        let mut last: HashMap<String, i64> = HashMap::new();
+        for row in sqlx::query(sql).fetch_all(&self.pool).await? {
+            let (service, at): (String, i64) = (row.try_get("service")?, row.try_get("at")?);
+            let kept = last.entry(service).or_insert(at);
+            *kept = (*kept).max(at);
+        }
+        Ok(last)
     }
 
     /// Deploys detected from `since` (unix nanoseconds) on, of one service or all, oldest first.

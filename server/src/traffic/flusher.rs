@@ -37,13 +37,20 @@ fn bound(unwritten: &mut Drained) -> usize {
 
 /// Fills the live graph with the last hour of stored minutes and tells the
 /// engine which service versions ran before (so a restart neither forgets
-/// the graph nor takes a known version for a deploy).
+/// the graph nor takes a known version for a deploy). A minute at a time:
+/// a large organisation's hour of buckets at once would double the
+/// server's peak memory at start.
 pub async fn restore(pipeline: &Pipeline, live: &Live, store: &Store) -> Result<(), StoreError> {
-    let now = unix_seconds().max(0) as u64;
-    let minutes = store.edge_minutes_since(now.saturating_sub(HORIZON.as_secs()) as i64).await?;
-    live.apply(&minutes, now);
+    let now = unix_seconds().max(0);
+    let mut restored = 0;
+    let first = (now - HORIZON.as_secs() as i64).div_euclid(60) * 60;
+    for minute in (first..=now).step_by(60) {
+        let buckets = store.edge_minutes(minute, minute + 60).await?;
+        restored += buckets.len();
+        live.apply(&buckets, now as u64);
+    }
     let versions = store.service_versions().await?;
-    tracing::info!("restored {} edge minutes and {} service versions", minutes.len(), versions.len());
+    tracing::info!("restored {restored} edge minutes and {} service versions", versions.len());
     for version in versions {
         pipeline.seed_version(version);
     }

@@ -141,7 +141,48 @@ async fn the_demo_page_needs_demo_mode_and_names_an_unreachable_fleet() {
         demo.contains(&format!("the demo fleet at {fleet_url}/ did not answer")) && demo.contains("meridian-demo fleet"),
         "names the fleet and what to start: {demo:.3000}"
     );
+
+    // The switches are a plain form post that comes back with its outcome.
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let (client, url) = (client.clone(), format!("{}/demo", demo_mode.base));
+        async move { client.post(url).form(&fields).send().await.unwrap() }
+    };
+    let outcome_of = |response: reqwest::Response| {
+        let base = demo_mode.base.clone();
+        async move {
+            assert_eq!(response.status(), 303, "{:?}", response.text().await);
+            let to = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap().to_string();
+            assert!(to.starts_with("/demo?process=checkout&outcome="), "{to}");
+            let outcome = to.split("outcome=").nth(1).unwrap().to_string();
+            // What the page reads after the redirect (its server function).
+            let answer = reqwest::Client::new().post(format!("{base}/api/demo_outcome")).form(&[("id", outcome)]).send().await.unwrap();
+            assert_eq!(answer.status(), 200);
+            answer.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let refused = outcome_of(
+        post(vec![("process", "checkout"), ("latency_ms", "0"), ("latency_percent", "0"), ("error_percent", "150"), ("action", "faults")])
+            .await,
+    )
+    .await;
+    assert_eq!(refused["action"], "SetFaults");
+    assert!(
+        refused["refused"].as_str().unwrap().contains("must be a percentage from 0 to 100, not `150`"),
+        "checked before sending: {refused}"
+    );
+    let unreachable = outcome_of(post(vec![("process", "checkout"), ("action", "clear")]).await).await;
+    assert!(unreachable["refused"].as_str().unwrap().contains("did not answer"), "{unreachable}");
+    let no_version = outcome_of(post(vec![("process", "checkout"), ("version", " "), ("action", "deploy")]).await).await;
+    assert_eq!(no_version["refused"], "Give the version to deploy.");
+    assert_eq!(post(vec![("process", "checkout"), ("action", "reboot")]).await.status(), 400, "not one of the form's buttons");
     demo_mode.running.stop().await;
+
+    // Outside demo mode there is nothing to switch: 409, as a page would answer.
+    let plain = start(None, vec![demo_catalog()]).await;
+    let response = client.post(format!("{}/demo", plain.base)).form(&[("process", "checkout"), ("action", "clear")]).send().await.unwrap();
+    assert_eq!(response.status(), 409);
+    plain.running.stop().await;
 }
 
 /// The catalog table at more than a page: sorted by a column (either way),

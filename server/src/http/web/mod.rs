@@ -8,9 +8,10 @@
 //! - [`demo_fleet`]: the demo fleet's control endpoint, behind the Demo page.
 
 pub mod catalog_table;
-pub mod charts;
 pub mod contracts;
 pub mod demo_fleet;
+pub mod entity;
+mod forms;
 pub mod graph;
 pub mod teams;
 
@@ -18,9 +19,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use app::model::{
-    AlertState, AroundView, DemoFaults, DemoProcess, DemoRegression, DemoView, DeployQuery, DeployRecordView, DeployView, DeploysView,
-    DoraView, EntityDetail, EntitySummary, FacetView, GraphLayout, Level, ObservedEdge, ObservedLoad, Problem, RedSeries, RegisterAction,
-    RegisterOutcome, RegistrationView, RelationView, SearchView, SloQuery, SloSort, SloView, SlosView,
+    AlertState, AroundView, DemoProcess, DemoView, DeployQuery, DeployRecordView, DeployView, DeploysView, DoraView, EntityDetail,
+    EntitySummary, FacetView, GraphLayout, Level, ObservedEdge, ObservedLoad, Problem, RegisterOutcome, RegistrationView, SearchView,
+    SloQuery, SloSort, SloView, SlosView,
 };
 use app::port::{PortError, PortalPort, SharedPort};
 use app::{App, shell};
@@ -37,16 +38,10 @@ use crate::core::dora::Dora;
 use crate::core::slos::{ListedObjective, SloFilter, SloOrder};
 use crate::core::{self, Core, ObservedCall, SEARCH_FACETS, Window, location_source};
 
-/// The window entity pages show observed calls for.
-const ENTITY_WINDOW: Window = Window::minutes(60);
 /// The window the Demo page shows each service's traffic over.
 const DEMO_WINDOW: Window = Window::minutes(5);
 /// The Demo page lists this many of the latest deploys.
 const DEMO_DEPLOYS: u32 = 10;
-/// An entity page lists this many of the component's latest deploys (of the DORA period).
-const ENTITY_DEPLOYS: usize = 20;
-/// An entity page's DORA figures cover this many days.
-const ENTITY_DORA_DAYS: u32 = 30;
 /// The Deploys page covers this many days, at most this many deploys.
 const DEPLOYS_PAGE_DAYS: i64 = 90;
 const DEPLOYS_PAGE: usize = 500;
@@ -59,43 +54,14 @@ pub struct Portal {
     write_tokens: Tokens,
     /// Demo mode: the demo fleet's control endpoint.
     demo: Option<DemoFleet>,
-    /// The Register form's latest outcomes, by the id its redirect names.
-    outcomes: std::sync::Mutex<std::collections::VecDeque<(String, RegisterOutcome)>>,
-    /// Keys outcome ids: unguessable from one another.
-    outcome_ids: std::collections::hash_map::RandomState,
+    /// The forms' latest outcomes, by the id their redirect names.
+    registered: forms::Outcomes<RegisterOutcome>,
+    demo_outcomes: forms::Outcomes<app::model::DemoOutcome>,
 }
-
-/// Register outcomes kept for their redirect to show; older ones are
-/// forgotten (the page then starts afresh).
-const REGISTER_OUTCOMES_KEPT: usize = 64;
 
 impl Portal {
     pub fn new(core: Core, write_tokens: Tokens, demo: Option<DemoFleet>) -> Self {
-        Self { core, write_tokens, demo, outcomes: Default::default(), outcome_ids: Default::default() }
-    }
-
-    /// Does what a post of the Register form asks and keeps the outcome;
-    /// the id to show it by.
-    async fn register_form(&self, form: RegisterForm) -> Result<String, PortError> {
-        let action = RegisterAction::parse(&form.action)
-            .ok_or_else(|| PortError::Invalid(format!("`action`: `{}` is not one of the form's buttons", form.action)))?;
-        let result = match action {
-            RegisterAction::PreviewYaml | RegisterAction::RegisterYaml => self.register(&form.yaml, &form.token, action.dry_run()).await,
-            RegisterAction::PreviewLocation | RegisterAction::RegisterLocation => {
-                self.register_location(&form.target, &form.token, action.dry_run()).await
-            }
-        };
-        let outcome = RegisterOutcome { yaml: form.yaml, target: form.target, action, result };
-        let mut outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
-        // A counter, keyed by the process's random hasher: unique, and not guessable from another id.
-        static POSTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let post = POSTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let id = format!("{:016x}", std::hash::BuildHasher::hash_one(&self.outcome_ids, post));
-        if outcomes.len() == REGISTER_OUTCOMES_KEPT {
-            outcomes.pop_front();
-        }
-        outcomes.push_back((id.clone(), outcome));
-        Ok(id)
+        Self { core, write_tokens, demo, registered: Default::default(), demo_outcomes: Default::default() }
     }
 
     async fn register(&self, yaml: &str, token: &str, dry_run: bool) -> Result<RegistrationView, PortError> {
@@ -303,59 +269,6 @@ fn observed_edge(call: ObservedCall) -> ObservedEdge {
     }
 }
 
-/// What a Component's page shows beyond the entity: its traffic, deploys,
-/// DORA figures and SLOs.
-#[derive(Default)]
-struct ComponentPanels {
-    deploys: Vec<DeployRecordView>,
-    red: Option<RedSeries>,
-    dora: Option<DoraView>,
-    slos: Vec<SloView>,
-    drift: Option<app::model::DriftView>,
-    scores: Vec<app::model::EntityScoreRow>,
-}
-
-impl Portal {
-    /// An entity's results on the scorecards that grade it, as last evaluated.
-    fn scores_of(&self, entity_ref: &str) -> Vec<app::model::EntityScoreRow> {
-        let snapshot = self.core.scorecards();
-        snapshot
-            .scorecards
-            .iter()
-            .flat_map(|card| card.entities.iter().filter(|e| e.entity_ref == entity_ref).map(move |e| contracts::entity_scores(card, e)))
-            .collect()
-    }
-
-    /// One read of the service's deploy history (the DORA period) serves the
-    /// timeline, the chart's markers and the DORA figures.
-    async fn component_panels(&self, service: &str, entity_ref: &str) -> Result<ComponentPanels, PortError> {
-        let now = crate::unix_seconds();
-        let since = now - i64::from(ENTITY_DORA_DAYS) * 86_400;
-        let filter = DeployFilter { service: Some(service.to_string()), ..DeployFilter::since(since, usize::MAX) };
-        let history = self.core.deploy_history(&filter, now).await.map_err(port_error)?.items;
-        let window = Window::minutes(app::model::RED_HOURS * 60);
-        let minutes = self.core.service_minutes(service, window).await.map_err(port_error)?;
-        let from = now - window.duration.as_secs() as i64;
-        let dora = self.core.dora_of(vec![service.to_string()], ENTITY_DORA_DAYS, &history, now).await.map_err(port_error)?;
-        let slos = self.core.slos(&SloFilter { service: Some(service.to_string()), ..SloFilter::default() }).map_err(port_error)?;
-        Ok(ComponentPanels {
-            deploys: history.iter().take(ENTITY_DEPLOYS).map(deploy_record_view).collect(),
-            red: Some(RedSeries {
-                from,
-                to: now,
-                minutes: minutes.iter().map(|(at, red)| (*at as i64, red.requests, red.errors, red.quantile_ms(0.95))).collect(),
-                deploys: history.iter().filter(|d| d.at_unix_secs >= from).map(|d| (d.at_unix_secs, d.version.clone())).collect(),
-            }),
-            dora: Some(dora_view(&dora)),
-            slos: slos.objectives.iter().map(slo_view).collect(),
-            drift: Some(contracts::drift_view(
-                &self.core.drift(crate::core::insights::DEFAULT_INSIGHTS_WINDOW, Some(entity_ref)).await.map_err(port_error)?,
-            )),
-            scores: self.scores_of(entity_ref),
-        })
-    }
-}
-
 #[async_trait::async_trait]
 impl PortalPort for Portal {
     async fn search(&self, text: &str, filter: &str) -> Result<SearchView, PortError> {
@@ -374,53 +287,8 @@ impl PortalPort for Portal {
     }
 
     async fn entity(&self, kind: &str, namespace: &str, name: &str) -> Result<Option<EntityDetail>, PortError> {
-        let Some(overview) = self.core.entity(kind, namespace, name, ENTITY_WINDOW).await.map_err(port_error)? else {
-            return Ok(None);
-        };
-        let entity = &overview.entity;
-        let (mut callers, mut callees): (Vec<ObservedEdge>, Vec<ObservedEdge>) = match overview.observed {
-            Some(calls) => (calls.callers.into_iter().map(observed_edge).collect(), calls.callees.into_iter().map(observed_edge).collect()),
-            None => (Vec::new(), Vec::new()),
-        };
-        let panels = if entity.kind.eq_ignore_ascii_case("component") {
-            self.component_panels(&entity.metadata.name, &entity.entity_ref().key()).await?
-        } else {
-            ComponentPanels { scores: self.scores_of(&entity.entity_ref().key()), ..ComponentPanels::default() }
-        };
-        // Charts of each call and of the busiest operations, over the service chart's span.
-        let mut operations = Vec::new();
-        if let (Some(node), Some(span)) = (crate::core::graph::node_of_entity(entity), panels.red.as_ref()) {
-            let series = charts::call_series(&self.core, &node, span).await?;
-            for (outgoing, edges) in [(false, &mut callers), (true, &mut callees)] {
-                for edge in edges.iter_mut() {
-                    let key = (outgoing, format!("{}:{}", edge.peer_kind, edge.peer), edge.connection_type.clone());
-                    edge.series = series.get(&key).cloned();
-                }
-            }
-            operations = charts::operation_charts(&self.core, &node.name, span).await?;
-        }
-        Ok(Some(EntityDetail {
-            summary: summary(entity),
-            relations: entity
-                .relations
-                .iter()
-                .map(|r| RelationView { relation_type: r.relation_type.to_string(), target_ref: r.target_ref.to_string() })
-                .collect(),
-            annotations: entity.metadata.annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            observed_window: ENTITY_WINDOW.to_string(),
-            callers,
-            callees,
-            problems: overview.problems.iter().map(problem).collect(),
-            deploys: panels.deploys,
-            red: panels.red,
-            dora: panels.dora,
-            slos: panels.slos,
-            drift: panels.drift,
-            scores: panels.scores,
-            operations,
-            links: entity_links(entity),
-            source_yaml: catalog::emit::to_yaml(&serde_json::to_value(entity.as_ref()).unwrap_or_default()),
-        }))
+        let Some(page) = self.core.entity_page(kind, namespace, name).await.map_err(port_error)? else { return Ok(None) };
+        Ok(Some(entity::entity_detail(page)))
     }
 
     async fn deploys(&self, query: DeployQuery) -> Result<DeploysView, PortError> {
@@ -457,8 +325,7 @@ impl PortalPort for Portal {
     }
 
     async fn register_outcome(&self, id: &str) -> Result<Option<RegisterOutcome>, PortError> {
-        let outcomes = self.outcomes.lock().unwrap_or_else(|p| p.into_inner());
-        Ok(outcomes.iter().find(|(kept, _)| kept == id).map(|(_, outcome)| outcome.clone()))
+        Ok(self.registered.get(id))
     }
 
     async fn apis(&self) -> Result<Vec<app::model::ApiRow>, PortError> {
@@ -529,12 +396,8 @@ impl PortalPort for Portal {
         }))
     }
 
-    async fn demo_set_faults(&self, process: &str, faults: DemoFaults) -> Result<(), PortError> {
-        self.demo_fleet()?.set_faults(process, faults).await.map_err(fleet_error)
-    }
-
-    async fn demo_deploy(&self, process: &str, version: &str, regression: DemoRegression) -> Result<(), PortError> {
-        self.demo_fleet()?.deploy(process, version, regression).await.map_err(fleet_error)
+    async fn demo_outcome(&self, id: &str) -> Result<Option<app::model::DemoOutcome>, PortError> {
+        Ok(self.demo_outcomes.get(id))
     }
 
     async fn graph_layout(&self, query: app::model::GraphQuery, keep: Vec<app::model::KeptPosition>) -> Result<GraphLayout, PortError> {
@@ -563,7 +426,7 @@ pub fn router(portal: Arc<Portal>, site_root: &str) -> Router {
     let routes = generate_route_list(App);
     let port: SharedPort = portal.clone();
     let provide_port = move || provide_context(port.clone());
-    let forms = Router::new().route("/register", axum::routing::post(post_register)).with_state(portal);
+    let forms = forms::router(portal);
     Router::new()
         .leptos_routes_with_context(&options, routes, provide_port, {
             let options = options.clone();
@@ -581,33 +444,6 @@ pub fn router(portal: Arc<Portal>, site_root: &str) -> Router {
 /// The port the app gets, over the core.
 pub fn portal(core: Core, write_tokens: Tokens, demo: Option<DemoFleet>) -> Arc<Portal> {
     Arc::new(Portal::new(core, write_tokens, demo))
-}
-
-/// The Register form's fields, as it posts them.
-#[derive(serde::Deserialize)]
-struct RegisterForm {
-    #[serde(default)]
-    yaml: String,
-    #[serde(default)]
-    target: String,
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    action: String,
-}
-
-/// `POST /register`: does what the form asks, then sends the browser to the
-/// page that shows the outcome (post, redirect, get: a reload shows it
-/// again and posts nothing).
-async fn post_register(
-    axum::extract::State(portal): axum::extract::State<Arc<Portal>>,
-    axum::Form(form): axum::Form<RegisterForm>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    match portal.register_form(form).await {
-        Ok(id) => axum::response::Redirect::to(&format!("/register?outcome={id}")).into_response(),
-        Err(error) => (axum::http::StatusCode::from_u16(error.status()).unwrap_or_default(), error.to_string()).into_response(),
-    }
 }
 
 /// Writes (every method but GET and HEAD) from a page of another site are

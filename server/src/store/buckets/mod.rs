@@ -252,6 +252,17 @@ impl Store {
         Ok(self.named::<OperationBucket, _>(last_seen).await?.into_iter().map(|((_, operation), at)| (operation.to_string(), at)).collect())
     }
 
+    /// Every service's operations with traffic in buckets starting at or
+    /// after `since`: (service, operation), in no order.
+    pub async fn served_operations_since(&self, since_unix_secs: i64) -> Result<Vec<(Arc<str>, Arc<str>)>, StoreError> {
+        let mut seen: HashMap<u32, ()> = HashMap::new();
+        self.each_entry::<OperationBucket>(since_unix_secs, Rows::All, |_, id, _| {
+            seen.insert(id, ());
+        })
+        .await?;
+        Ok(self.named::<OperationBucket, _>(seen).await?.into_iter().map(|(key, ())| key).collect())
+    }
+
     /// One service's operations with traffic in buckets starting at or after
     /// `since`, merged per operation; busiest first.
     pub async fn operations_since(&self, service: &str, since_unix_secs: i64) -> Result<Vec<OperationStats>, StoreError> {
@@ -271,9 +282,10 @@ impl Store {
         Ok(services)
     }
 
-    /// Edge minute buckets from `since` on, one per edge and minute (the live graph's start after a restart).
-    pub async fn edge_minutes_since(&self, since_unix_secs: i64) -> Result<Vec<EdgeBucket>, StoreError> {
-        self.minutes_of(Rows::All, since_unix_secs, i64::MAX).await
+    /// Edge minute buckets starting in `from..to`, one per edge and minute
+    /// (the live graph's start after a restart, a minute at a time).
+    pub async fn edge_minutes(&self, from: i64, to: i64) -> Result<Vec<EdgeBucket>, StoreError> {
+        self.minutes_of(Rows::All, from, to).await
     }
 
     /// One service's served requests per minute, for minutes starting in
