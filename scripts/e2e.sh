@@ -60,3 +60,14 @@ wait_for_edge "http://127.0.0.1:$LARGE_WEB" service:svc-01999 service:svc-00004 
 
 say "running Playwright"
 (cd end2end && MERIDIAN_E2E_PYTHON="$PWD/../target/otel-venv/bin/python" MERIDIAN_E2E_OTLP_HTTP="127.0.0.1:$HTTP" MERIDIAN_E2E_LARGE_URL="http://127.0.0.1:$LARGE_WEB" MERIDIAN_E2E_FLEET_STARTED=$fleet_started MERIDIAN_E2E_URL="http://127.0.0.1:$WEB" MERIDIAN_E2E_LOCATION="$PWD/../$work/extra-catalog" npx playwright test)
+
+# demo/README.md's commands, as written but for the fleet's ports (this
+# fleet's 74xx for the README's 71xx), so a README that drifts from the
+# fleet fails here. Each curl must get a 2xx.
+say "running demo/README.md's commands against this fleet"
+block=$(awk '/^```sh$/{f=1; next} /^```$/{f=0} f' demo/README.md | sed "s/localhost:71\([0-9][0-9]\)/localhost:${DEMO_PORT:0:2}\1/g")
+[ "$(grep -c '^curl' <<<"$block")" -ge 5 ] || { echo "error: demo/README.md's curl commands were not found" >&2; exit 1; }
+(curl() { command curl --fail-with-body -sS --max-time 10 "$@"; }; set -e; eval "$block") >"$work/readme-demo.log" 2>&1 \
+  || { echo "error: a command of demo/README.md failed:" >&2; cat "$work/readme-demo.log" >&2; exit 1; }
+grep -q '"error_share":1' "$work/readme-demo.log" \
+  || { echo "error: the provider's state does not show what demo/README.md set:" >&2; cat "$work/readme-demo.log" >&2; exit 1; }

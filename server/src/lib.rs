@@ -60,10 +60,13 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///   pages of a reload's peak counted in full. A process-wide switch, not
 ///   mimalloc's own option, because that one is read when the first arena is
 ///   mapped, which happens before `main`.
-/// - mimalloc's purge delay 1 ms instead of 10: a reload's frees go back to
-///   the OS soon. Not 0: purging a page the moment it empties made every
-///   OTLP/gRPC request fault in HTTP/2's fresh read buffers again, an eighth
-///   of the receiver's rate. `MIMALLOC_PURGE_DELAY` in the environment wins.
+/// - mimalloc's purge delay 50 ms instead of 10: a reload's frees go back
+///   to the OS soon, yet pages emptied between two OTLP requests stay
+///   while a graph read holds the core. Shorter delays returned the
+///   receivers' buffers during every read and faulted them in again after
+///   it (ingest beside reads fell by a quarter); 0 did so on every request.
+///   The cost is a few MiB more at a large catalog's reload peak.
+///   `MIMALLOC_PURGE_DELAY` in the environment wins.
 ///
 /// BENCHMARKS.md has what each saves, and what it costs OTLP ingest.
 pub fn tune_allocator() {
@@ -82,7 +85,7 @@ pub fn tune_allocator() {
 /// `mi_option_purge_delay` in mimalloc v2's `mimalloc.h` (the Rust bindings
 /// name no constant for it).
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-const PURGE_DELAY_MS: std::ffi::c_long = 1;
+const PURGE_DELAY_MS: std::ffi::c_long = 50;
 
 /// Runs `work` every `interval`, the first time at once, until `shutdown`;
 /// a tick missed while `work` runs is not made up.

@@ -51,6 +51,11 @@ pub struct DiffArgs {
     /// refs); read only, never created.
     #[arg(long, env = "MERIDIAN_DATABASE_URL", default_value = serve::DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// Ask a running Meridian (its web address, `http://host:3000`) for an
+    /// API entity's last two versions and the changes between them, instead
+    /// of reading the database: give one API entity ref.
+    #[arg(long, value_name = "URL")]
+    pub server: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -112,6 +117,9 @@ fn compare(args: &DiffArgs) -> Result<Vec<Change>, String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let allow = AllowList::parse(&args.allow_url_hosts).map_err(|e| format!("--allow-url-host: {e}"))?;
     let urls = CatalogReader::new(allow, None, runtime.handle().clone()).map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+    if let Some(server) = &args.server {
+        return from_server(&runtime, server, &args.old, args.new.as_deref());
+    }
     let (old, new) = match (&args.old, &args.new) {
         (only, None) if entity_ref(only).is_some() => last_two(&runtime, &args.database_url, only)?,
         (_, None) => {
@@ -130,6 +138,62 @@ fn compare(args: &DiffArgs) -> Result<Vec<Change>, String> {
     };
     let (old, new) = (read(&old)?, read(&new)?);
     Ok(contracts::diff(&old, &new))
+}
+
+/// The changes between an API's last two versions, as the server at
+/// `server` computed them (`GET /api/v1/apis/{namespace}/{name}/changes`):
+/// its definitions' `$ref`s resolve where the server reads them.
+fn from_server(runtime: &tokio::runtime::Runtime, server: &str, old: &str, new: Option<&str>) -> Result<Vec<Change>, String> {
+    let (Some(entity), None) = (entity_ref(old), new) else {
+        return Err("with --server, give one API entity ref (`api:default/orders`): the server compares its last two versions".into());
+    };
+    let (namespace, name) = entity.strip_prefix("api:").and_then(|rest| rest.split_once('/')).unwrap_or_default();
+    let mut url = url::Url::parse(server).map_err(|e| format!("--server `{server}`: {e}"))?;
+    url.path_segments_mut()
+        .map_err(|()| format!("--server `{server}`: not a web address"))?
+        .pop_if_empty()
+        .extend(["api", "v1", "apis", namespace, name, "changes"]);
+    let answer = runtime.block_on(async {
+        let response = reqwest::get(url.clone()).await.map_err(|e| format!("--server: {server} did not answer: {e}"))?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| format!("--server: reading {url}: {e}"))?;
+        Ok::<_, String>((status, body))
+    })?;
+    match answer {
+        (status, body) if status.is_success() => {
+            let history: ServerChanges =
+                serde_json::from_str(&body).map_err(|e| format!("--server: {url} did not answer with changes: {e}"))?;
+            let Some(last) = history.changes.into_iter().next() else {
+                return Err(format!("`{entity}` has one version on {server} so far; give two documents instead"));
+            };
+            match last.problem {
+                Some(problem) => Err(format!("{entity}@{} against @{}: {problem}", last.from_version, last.to_version)),
+                None => Ok(last.changes),
+            }
+        }
+        (status, _) if status == reqwest::StatusCode::NOT_FOUND => Err(format!("no API `{entity}` on {server}")),
+        (status, body) => {
+            let message =
+                serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|v| v["error"]["message"].as_str().map(str::to_string));
+            Err(format!("--server: {url} answered {status}: {}", message.unwrap_or(body)))
+        }
+    }
+}
+
+/// What `GET /api/v1/apis/{namespace}/{name}/changes` answers, as far as
+/// the CLI reads it: successive versions' changes, newest first.
+#[derive(serde::Deserialize)]
+struct ServerChanges {
+    changes: Vec<ServerVersionChange>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ServerVersionChange {
+    from_version: i64,
+    to_version: i64,
+    changes: Vec<Change>,
+    problem: Option<String>,
 }
 
 /// `api:default/orders` (or `api:orders`) when `text` is an API entity ref

@@ -240,7 +240,9 @@ impl GithubPoller {
         Ok(())
     }
 
-    /// Polls every annotated component once; a spent rate limit stops the round.
+    /// Polls every annotated component once. A spent rate limit, or GitHub
+    /// out of reach, stops the round: the next one tries them all again,
+    /// and the log says it once, not once for each repository.
     pub async fn poll(&mut self, store: &Store, catalog: &CatalogService) -> Result<(), GithubError> {
         let index = catalog.snapshot();
         let repositories: Vec<(String, String)> = index
@@ -253,7 +255,7 @@ impl GithubPoller {
         drop(index);
         for (service, slug) in repositories {
             match self.poll_repository(store, &service, &slug).await {
-                Err(error @ GithubError::RateLimited(_)) => return Err(error),
+                Err(error @ (GithubError::RateLimited(_) | GithubError::Request { .. })) => return Err(error),
                 Err(error) => tracing::warn!("GitHub deploys of {service} ({slug}): {error}"),
                 Ok(()) => {}
             }
@@ -307,7 +309,7 @@ pub async fn run(
                 wait.max(config.poll)
             }
             Err(error) => {
-                tracing::warn!("GitHub poll failed: {error}");
+                tracing::warn!("GitHub poll stopped: {error}; trying again in {:?}", config.poll);
                 config.poll
             }
         };

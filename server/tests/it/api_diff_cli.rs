@@ -144,4 +144,27 @@ fn an_entity_ref_alone_compares_its_last_two_versions() {
     assert_eq!(code, 2);
     assert!(stderr.contains("no database at") && stderr.contains("--database-url"), "{stderr}");
     assert!(!dir.path().join("elsewhere").exists(), "no folder or file was created");
+
+    // Or ask the server that stored them, which reads their `$ref`s where it runs.
+    let catalog = dir.path().join("catalog");
+    std::fs::create_dir(&catalog).unwrap();
+    std::fs::copy(&new, catalog.join("orders.yaml")).unwrap();
+    std::fs::write(
+        catalog.join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: orders}\nspec: {type: openapi, lifecycle: production, owner: team, definition: {$text: ./orders.yaml}}\n",
+    )
+    .unwrap();
+    let server = runtime.block_on(crate::common::start(Some(url.clone()), vec![catalog]));
+    let (code, stdout, stderr) = api_diff(&["api:default/orders", "--server", &server.base]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stderr.contains("30 changes: 18 breaking"), "the server's versions 1 and 2: {stderr}");
+    let (_, stdout, _) = api_diff(&["api:orders", "--server", &format!("{}/", server.base), "--format", "json"]);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout).unwrap().as_array().map(Vec::len), Some(30));
+    let (code, _, stderr) = api_diff(&["api:default/payments", "--server", &server.base]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains(&format!("no API `api:default/payments` on {}", server.base)), "{stderr}");
+    let (code, _, stderr) = api_diff(&["api:default/orders", &new, "--server", &server.base]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("with --server, give one API entity ref"), "{stderr}");
+    runtime.block_on(server.running.stop());
 }

@@ -20,6 +20,7 @@ mod live;
 mod openapi;
 mod outage;
 mod python_sdk;
+mod readme;
 mod registration;
 mod replicas;
 mod scorecards;
