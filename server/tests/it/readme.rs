@@ -93,14 +93,16 @@ fn the_readme_commands_do_what_it_says() {
             "meridian serve --catalog ./catalog" => serves(dir.path(), command),
             "meridian validate catalog-info.yaml more/" => {
                 let (code, stdout, stderr) = run(dir.path(), command);
-                assert_eq!(code, 0, "valid files: {stdout}{stderr}");
-                assert!(stdout.contains("2 files, 2 valid entities") && stdout.contains("0 errors"), "{stdout}");
+                let said = format!("{stdout}{stderr}");
+                assert_eq!(code, 0, "valid files: {said}");
+                assert!(said.contains("2 files, 2 valid entities") && said.contains("0 errors"), "{said}");
             }
             "meridian validate --strict catalog/" | "meridian validate --strict catalog/*.yaml" => {
                 let (code, stdout, stderr) = run(dir.path(), command);
-                assert_eq!(code, 0, "{command}: {stdout}{stderr}");
-                let summary = stdout.lines().last().unwrap_or_default().to_string();
-                assert!(summary.contains("valid SLOs") && summary.contains("0 errors"), "{command}: {stdout}");
+                let said = format!("{stdout}{stderr}");
+                assert_eq!(code, 0, "{command}: {said}");
+                let summary = said.lines().last().unwrap_or_default().to_string();
+                assert!(summary.contains("valid SLOs") && summary.contains("0 errors"), "{command}: {said}");
                 strict_answers.push(summary);
             }
             "meridian api diff old.yaml new.yaml" => {

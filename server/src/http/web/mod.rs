@@ -423,7 +423,7 @@ fn registration_view(outcome: &crate::core::catalog::Registration) -> Registrati
 /// files (`site_root/pkg`). Writes from another site are refused.
 pub fn router(portal: Arc<Portal>, site_root: &str) -> Router {
     let options = LeptosOptions::builder().output_name("meridian").site_root(site_root).site_pkg_dir("pkg").build();
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let port: SharedPort = portal.clone();
     let provide_port = move || provide_context(port.clone());
     let forms = forms::router(portal);
@@ -439,6 +439,16 @@ pub fn router(portal: Arc<Portal>, site_root: &str) -> Router {
         // Pages and the app's files, compressed as the browser asks
         // (brotli, else gzip): the release wasm shrinks most (BENCHMARKS.md).
         .layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// The app's routes, listed once per process. Listing them renders the app
+/// with resource loads suppressed by a process-wide flag (leptos_server's
+/// `SuppressResourceLoad`): a page of another server in the same process
+/// (tests, replicas in one process) whose resource first polled then would
+/// wait for ever. Once, before any server serves, nothing can overlap it.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The port the app gets, over the core.

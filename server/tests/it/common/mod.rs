@@ -161,7 +161,8 @@ pub async fn get_json(url: &str) -> (u16, Value) {
 /// values of `attributes` on its `<tr>`, in the page's order: what a page
 /// shows, to compare with what the API answers for the same filter.
 pub async fn page_rows(url: &str, table: &str, attributes: &[&str]) -> Vec<Vec<String>> {
-    let response = reqwest::get(url).await.expect("GET page");
+    let asked = std::time::Instant::now();
+    let response = reqwest::get(url).await.unwrap_or_else(|e| panic!("GET {url}: no answer after {:?}: {e:?}", asked.elapsed()));
     assert_eq!(response.status(), 200, "{url}");
     let html = response.text().await.expect("page body");
     let Some(table) = html.split(&format!("data-testid=\"{table}\"")).nth(1) else { return Vec::new() };
