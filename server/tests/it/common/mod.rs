@@ -73,7 +73,7 @@ pub async fn start_with(database_url: Option<String>, catalog: Vec<PathBuf>, adj
 
 /// The server's warnings, and every connection the listeners end, go to
 /// the test's own output: shown only when a test fails, they say why a
-/// request was cut (a failure seen once on CI and never here).
+/// request was cut.
 fn log_to_the_test() {
     let filter = tracing_subscriber::EnvFilter::new("warn,collector::receiver::listener=debug");
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
