@@ -47,11 +47,18 @@ pub fn RedCharts(series: RedSeries) -> impl IntoView {
     if series.minutes.is_empty() {
         return view! { <p class="empty">"No requests served in the last hours."</p> }.into_any();
     }
+    let shown = series.shown();
+    // Traffic that began within the window: the charts span it, and say so.
+    let narrowed = (shown.from != series.from).then(|| shown.start_label());
     view! {
         <div class="red-charts" data-testid="red-charts">
-            <Line series=series.clone() label="Requests" unit="requests" value=|m| m.1 as f64 />
-            <Line series=series.clone() label="Errors" unit="%" value=|m| if m.1 == 0 { 0.0 } else { m.2 as f64 / m.1 as f64 * 100.0 } />
-            <Line series=series label="p95" unit="ms" value=|m| m.3 />
+            {narrowed.clone().map(|since| view! {
+                <p class="chart-note" data-testid="chart-note">"Traffic only since " {since} ": the charts span that, not the whole window."</p>
+            })}
+            <Line series=shown.clone() label="Requests" unit="requests" value=|m| m.1 as f64 />
+            <Line series=shown.clone() label="Errors" unit="%" value=|m| if m.1 == 0 { 0.0 } else { m.2 as f64 / m.1 as f64 * 100.0 } />
+            <Line series=shown.clone() label="p95" unit="ms" value=|m| m.3 />
+            <p class="chart-axis" aria-hidden="true"><span>{shown.start_label()}</span><span>"now"</span></p>
         </div>
     }
     .into_any()
@@ -65,6 +72,7 @@ const SPARK_HEIGHT: f64 = 28.0;
 /// dashed, not colour alone), and its deploys; the numbers are in its title.
 #[component]
 pub fn Sparkline(series: RedSeries) -> impl IntoView {
+    let series = series.shown();
     let span = (series.to - series.from).max(1) as f64;
     let x = move |at: i64| (at - series.from) as f64 / span * SPARK_WIDTH;
     let top = series.minutes.iter().map(|m| m.1).max().unwrap_or(0).max(1) as f64;

@@ -253,6 +253,31 @@ pub struct RedSeries {
     pub deploys: Vec<(i64, String)>,
 }
 
+/// The least a chart of short data spans, in minutes: a few minutes of
+/// traffic are a line, not a tick at the right edge.
+pub const CHART_MIN_MINUTES: i64 = 10;
+
+impl RedSeries {
+    /// The span a chart draws: the whole window, or, when traffic began
+    /// within it, from its first minute (at least [`CHART_MIN_MINUTES`]
+    /// before the end); deploys before that are left out.
+    pub fn shown(&self) -> RedSeries {
+        let Some(first) = self.minutes.first().map(|m| m.0) else { return self.clone() };
+        // Minutes start on the minute, the window anywhere within one.
+        if first <= self.from + 60 {
+            return self.clone();
+        }
+        let from = first.min(self.to - CHART_MIN_MINUTES * 60).max(self.from);
+        RedSeries { from, deploys: self.deploys.iter().filter(|(at, _)| *at >= from).cloned().collect(), ..self.clone() }
+    }
+
+    /// How far back the chart's left edge is, in words (`3 h ago`, `12 min ago`).
+    pub fn start_label(&self) -> String {
+        let minutes = (self.to - self.from).max(0) / 60;
+        if minutes >= 120 && minutes % 60 == 0 { format!("{} h ago", minutes / 60) } else { format!("{minutes} min ago") }
+    }
+}
+
 /// What registering YAML did, or (in a preview) would do.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationView {
@@ -516,6 +541,24 @@ pub struct DeployView {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_data_spans_its_own_minutes() {
+        let minute = |at: i64| (at, 10, 0, 5.0);
+        let to = 10_000 * 60;
+        let window =
+            RedSeries { from: to - 180 * 60, to, minutes: vec![], deploys: vec![(to - 170 * 60, "1".into()), (to - 20 * 60, "2".into())] };
+        let full = RedSeries { minutes: vec![minute(to - 180 * 60 + 30), minute(to - 60)], ..window.clone() };
+        assert_eq!(full.shown(), full, "data from the window's start: the whole window");
+        assert_eq!(full.shown().start_label(), "3 h ago");
+        let recent = RedSeries { minutes: vec![minute(to - 45 * 60), minute(to - 60)], ..window.clone() };
+        let shown = recent.shown();
+        assert_eq!((shown.from, shown.start_label()), (to - 45 * 60, "45 min ago".to_string()));
+        assert_eq!(shown.deploys, vec![(to - 20 * 60, "2".to_string())], "the deploy before the data is left out");
+        let one = RedSeries { minutes: vec![minute(to - 60)], ..window.clone() };
+        assert_eq!(one.shown().from, to - CHART_MIN_MINUTES * 60, "one minute is still a line");
+        assert_eq!(window.shown(), window, "no data: nothing to narrow to");
+    }
 
     #[test]
     fn filters_toggle_and_values_encode() {

@@ -344,6 +344,9 @@ async fn github_deployments_and_releases_join_the_history() {
     }
     let charts = html.split("data-testid=\"red-charts\"").nth(1).expect("charts of cart's requests");
     assert!(charts.contains("class=\"deploy-marker\"") && charts.contains(">v1.2</text>"), "the deploy is marked: {charts:.3000}");
+    // A quarter of an hour of traffic in a 3-hour chart: the charts span that quarter, and say so.
+    let note = charts.split("data-testid=\"chart-note\"").nth(1).and_then(|n| n.split("</p>").next()).unwrap_or_default();
+    assert!(note.contains("min ago") && !note.contains("3 h"), "{charts:.3000}");
     let operations = html.split("data-testid=\"operation-charts\"").nth(1).expect("charts of cart's operations");
     assert!(operations.contains("data-operation=\"GET /cart\"") && operations.contains("class=\"sparkline\""), "{operations:.2000}");
     assert!(
