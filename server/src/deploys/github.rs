@@ -7,7 +7,9 @@
 //!   answer; `304 Not Modified` costs no rate limit and no work.
 //! - Rate limits: a 403 or 429 that says so (`Retry-After`, or
 //!   `x-ratelimit-remaining: 0` with `x-ratelimit-reset`) stops the poll
-//!   until then; other failures are logged and the next repository is tried.
+//!   until then; GitHub out of reach stops the round too (one warning, not
+//!   one per repository); other failures are logged and the next
+//!   repository is tried.
 //! - GitHub Enterprise: `--github-url https://HOST/api/v3`. The token comes
 //!   from `GITHUB_TOKEN`.
 //!
