@@ -242,14 +242,28 @@ impl Core {
     pub fn scorecards_of(&self, entity: Option<&str>, owner: Option<&str>) -> Result<ScoreSnapshot, Error> {
         let entity = entity.map(|e| super::refs::entity_key("entity", e, "component")).transpose()?;
         let owner = owner.map(|o| super::refs::owner_key("owner", o)).transpose()?;
-        let mut snapshot = (*self.scorecards()).clone();
-        for card in &mut snapshot.scorecards {
-            card.entities.retain(|e| {
-                entity.as_ref().is_none_or(|x| &e.entity_ref == x) && owner.as_ref().is_none_or(|o| e.owner.as_ref() == Some(o))
-            });
-            card.teams.retain(|t| entity.is_none() && owner.as_ref().is_none_or(|o| &t.owner == o));
-        }
-        Ok(snapshot)
+        // Only what is kept is copied: an entity page asks for one entity of many thousands.
+        let latest = self.scorecards();
+        let scorecards = latest
+            .scorecards
+            .iter()
+            .map(|card| CardScores {
+                name: card.name.clone(),
+                title: card.title.clone(),
+                description: card.description.clone(),
+                levels: card.levels.clone(),
+                entities: card
+                    .entities
+                    .iter()
+                    .filter(|e| {
+                        entity.as_ref().is_none_or(|x| &e.entity_ref == x) && owner.as_ref().is_none_or(|o| e.owner.as_ref() == Some(o))
+                    })
+                    .cloned()
+                    .collect(),
+                teams: card.teams.iter().filter(|t| entity.is_none() && owner.as_ref().is_none_or(|o| &t.owner == o)).cloned().collect(),
+            })
+            .collect();
+        Ok(ScoreSnapshot { evaluated_at: latest.evaluated_at, scorecards })
     }
 
     /// A subject's (entity's or team's) results as they changed, oldest first.
