@@ -13,20 +13,11 @@ use crate::core::graph::node_id;
 pub fn entity_detail(page: EntityPage) -> EntityDetail {
     let EntityPage { overview, service, scores } = page;
     let entity = &overview.entity;
-    let (mut callers, mut callees): (Vec<ObservedEdge>, Vec<ObservedEdge>) = match overview.observed {
+    let (callers, callees): (Vec<ObservedEdge>, Vec<ObservedEdge>) = match overview.observed {
         Some(calls) => (calls.callers.into_iter().map(observed_edge).collect(), calls.callees.into_iter().map(observed_edge).collect()),
         None => (Vec::new(), Vec::new()),
     };
-    if let Some(panels) = &service {
-        let mut charts = call_charts(panels);
-        for (outgoing, edges) in [(false, &mut callers), (true, &mut callees)] {
-            for edge in edges.iter_mut() {
-                let key = (outgoing, format!("{}:{}", edge.peer_kind, edge.peer), edge.connection_type.clone());
-                edge.series = charts.remove(&key);
-            }
-        }
-    }
-    EntityDetail {
+    let mut detail = EntityDetail {
         summary: summary(entity),
         relations: entity
             .relations
@@ -38,31 +29,44 @@ pub fn entity_detail(page: EntityPage) -> EntityDetail {
         callers,
         callees,
         problems: overview.problems.iter().map(problem).collect(),
-        deploys: service.as_ref().map(|p| p.deploys.iter().map(deploy_record_view).collect()).unwrap_or_default(),
-        red: service.as_ref().map(|p| span(p, &p.minutes)),
-        dora: service.as_ref().map(|p| dora_view(&p.dora)),
-        slos: service.as_ref().map(|p| p.slos.iter().map(slo_view).collect()).unwrap_or_default(),
-        drift: service.as_ref().map(|p| contracts::drift_view(&p.drift)),
+        deploys: Vec::new(),
+        red: None,
+        dora: None,
+        slos: Vec::new(),
+        drift: None,
         scores: scores.scorecards.iter().flat_map(|card| card.entities.iter().map(move |e| contracts::entity_scores(card, e))).collect(),
-        operations: service
-            .as_ref()
-            .map(|p| {
-                p.operations
-                    .iter()
-                    .map(|o| OperationChart {
-                        operation: o.operation.to_string(),
-                        requests: o.requests,
-                        errors: o.errors,
-                        kept_spans: o.kept_spans,
-                        series: span(p, &o.minutes),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        operations: Vec::new(),
         chart_hours: CHART_HOURS,
         links: entity_links(entity),
         source_yaml: catalog::emit::to_yaml(&serde_json::to_value(entity.as_ref()).unwrap_or_default()),
+    };
+    // A component's service: its panels, and a chart for each observed call.
+    if let Some(panels) = &service {
+        let mut charts = call_charts(panels);
+        for (outgoing, edges) in [(false, &mut detail.callers), (true, &mut detail.callees)] {
+            for edge in edges.iter_mut() {
+                let key = (outgoing, format!("{}:{}", edge.peer_kind, edge.peer), edge.connection_type.clone());
+                edge.series = charts.remove(&key);
+            }
+        }
+        detail.deploys = panels.deploys.iter().map(deploy_record_view).collect();
+        detail.red = Some(chart(panels, &panels.minutes));
+        detail.dora = Some(dora_view(&panels.dora));
+        detail.slos = panels.slos.iter().map(slo_view).collect();
+        detail.drift = Some(contracts::drift_view(&panels.drift));
+        detail.operations = panels
+            .operations
+            .iter()
+            .map(|o| OperationChart {
+                operation: o.operation.to_string(),
+                requests: o.requests,
+                errors: o.errors,
+                kept_spans: o.kept_spans,
+                series: chart(panels, &o.minutes),
+            })
+            .collect();
     }
+    detail
 }
 
 /// Which call a chart is of: outgoing or not, the peer's node id, the connection.
@@ -72,7 +76,7 @@ fn call_charts(panels: &ServicePanels) -> HashMap<CallKey, RedSeries> {
     panels
         .calls
         .iter()
-        .map(|call| ((call.outgoing, node_id(&call.peer), call.connection.as_str().to_string()), span(panels, &call.minutes)))
+        .map(|call| ((call.outgoing, node_id(&call.peer), call.connection.as_str().to_string()), chart(panels, &call.minutes)))
         .collect()
 }
 
@@ -94,7 +98,7 @@ impl Minute for EdgeStats {
 }
 
 /// `minutes` as a chart over the panels' span, with the deploys marked.
-fn span<S: Minute>(panels: &ServicePanels, minutes: &[(u64, S)]) -> RedSeries {
+fn chart<S: Minute>(panels: &ServicePanels, minutes: &[(u64, S)]) -> RedSeries {
     RedSeries {
         from: panels.from,
         to: panels.to,
