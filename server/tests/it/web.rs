@@ -9,6 +9,20 @@ async fn page(base: &str, path: &str) -> (u16, String) {
     (response.status().as_u16(), response.text().await.expect("HTML"))
 }
 
+/// Posts a page's form as a browser without JavaScript does; the redirect is not followed.
+async fn post_form(url: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    client.post(url).form(fields).send().await.unwrap()
+}
+
+/// Where a form's answer sends the browser: a 303 to a page starting with `expected`.
+async fn redirected(response: reqwest::Response, expected: &str) -> String {
+    assert_eq!(response.status(), 303, "{:?}", response.text().await);
+    let to = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap().to_string();
+    assert!(to.starts_with(expected), "{to}");
+    to
+}
+
 #[tokio::test]
 async fn pages_render_on_the_server() {
     let server = start(None, vec![demo_catalog()]).await;
@@ -143,17 +157,15 @@ async fn the_demo_page_needs_demo_mode_and_names_an_unreachable_fleet() {
     );
 
     // The switches are a plain form post that comes back with its outcome.
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let demo_form = format!("{}/demo", demo_mode.base);
     let post = |fields: Vec<(&'static str, &'static str)>| {
-        let (client, url) = (client.clone(), format!("{}/demo", demo_mode.base));
-        async move { client.post(url).form(&fields).send().await.unwrap() }
+        let url = demo_form.clone();
+        async move { post_form(&url, &fields).await }
     };
     let outcome_of = |response: reqwest::Response| {
         let base = demo_mode.base.clone();
         async move {
-            assert_eq!(response.status(), 303, "{:?}", response.text().await);
-            let to = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap().to_string();
-            assert!(to.starts_with("/demo?process=checkout&outcome="), "{to}");
+            let to = redirected(response, "/demo?process=checkout&outcome=").await;
             let outcome = to.split("outcome=").nth(1).unwrap().to_string();
             // What the page reads after the redirect (its server function).
             let answer = reqwest::Client::new().post(format!("{base}/api/demo_outcome")).form(&[("id", outcome)]).send().await.unwrap();
@@ -180,7 +192,7 @@ async fn the_demo_page_needs_demo_mode_and_names_an_unreachable_fleet() {
 
     // Outside demo mode there is nothing to switch: 409, as a page would answer.
     let plain = start(None, vec![demo_catalog()]).await;
-    let response = client.post(format!("{}/demo", plain.base)).form(&[("process", "checkout"), ("action", "clear")]).send().await.unwrap();
+    let response = post_form(&format!("{}/demo", plain.base), &[("process", "checkout"), ("action", "clear")]).await;
     assert_eq!(response.status(), 409);
     plain.running.stop().await;
 }
@@ -257,34 +269,29 @@ async fn the_register_form_posts_without_javascript() {
     let server = start(None, vec![demo_catalog()]).await;
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let yaml = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: posted}\nspec: {type: service, lifecycle: production, owner: team-storefront}\n";
-    let post = |fields: Vec<(&'static str, String)>| {
-        let client = client.clone();
-        let url = format!("{}/register", server.base);
-        async move { client.post(url).form(&fields).send().await.unwrap() }
+    let register_form = format!("{}/register", server.base);
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let url = register_form.clone();
+        async move { post_form(&url, &fields).await }
     };
     let follow = |response: reqwest::Response| {
         let base = server.base.clone();
-        async move {
-            assert_eq!(response.status(), 303, "{:?}", response.text().await);
-            let to = response.headers().get("location").and_then(|l| l.to_str().ok()).unwrap().to_string();
-            assert!(to.starts_with("/register?outcome="), "{to}");
-            page(&base, &to).await
-        }
+        async move { page(&base, &redirected(response, "/register?outcome=").await).await }
     };
 
-    let (status, html) = follow(post(vec![("yaml", yaml.into()), ("action", "preview".into())]).await).await;
+    let (status, html) = follow(post(vec![("yaml", yaml), ("action", "preview")]).await).await;
     assert_eq!(status, 200);
     assert!(html.contains("Preview: 1 would be added"), "{html:.3000}");
     assert!(html.contains("name: posted"), "the YAML is in the form again");
-    let (_, html) = follow(post(vec![("yaml", yaml.into()), ("action", "register".into())]).await).await;
+    let (_, html) = follow(post(vec![("yaml", yaml), ("action", "register")]).await).await;
     assert!(html.contains("That API token is not valid"), "{html:.3000}");
-    let (_, html) = follow(post(vec![("yaml", yaml.into()), ("token", TEST_TOKEN.into()), ("action", "register".into())]).await).await;
+    let (_, html) = follow(post(vec![("yaml", yaml), ("token", TEST_TOKEN), ("action", "register")]).await).await;
     assert!(html.contains("data-applied=\"true\"") && html.contains("Registered: 1 added"), "{html:.3000}");
     assert!(!html.contains(TEST_TOKEN), "the token is never shown again");
     assert_eq!(get_json(&format!("{}/api/catalog/entities/by-name/component/default/posted", server.base)).await.0, 200);
-    let (_, html) = follow(post(vec![("target", "relative/folder".into()), ("action", "preview-location".into())]).await).await;
+    let (_, html) = follow(post(vec![("target", "relative/folder"), ("action", "preview-location")]).await).await;
     assert!(html.contains("role=\"alert\"") && html.contains("value=\"relative/folder\""), "{html:.3000}");
-    assert_eq!(post(vec![("action", "delete-everything".into())]).await.status(), 400);
+    assert_eq!(post(vec![("action", "delete-everything")]).await.status(), 400);
 
     // From another site: refused, whichever header the browser sends.
     for (name, value) in [("sec-fetch-site", "cross-site"), ("origin", "https://elsewhere.example")] {
