@@ -27,6 +27,36 @@ pub struct GraphLayout {
     pub groups: Vec<GroupRow>,
     /// A box around each run of an expanded group's members in a column.
     pub boxes: Vec<GroupBox>,
+    /// Set when a large view came grouped though no grouping was asked for.
+    pub overview: Option<Overview>,
+}
+
+/// What services are grouped by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupBy {
+    System,
+    Owner,
+    /// Clusters of the calls themselves, where the catalog does not say.
+    Cluster,
+}
+
+impl GroupBy {
+    /// How the page says it: "grouped by …".
+    pub fn label(self) -> &'static str {
+        match self {
+            GroupBy::System => "system",
+            GroupBy::Owner => "owner",
+            GroupBy::Cluster => "clusters of calls",
+        }
+    }
+}
+
+/// A large view's first look: its nodes folded into groups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    pub by: GroupBy,
+    /// Nodes before grouping.
+    pub nodes: usize,
 }
 
 impl GraphLayout {
@@ -49,7 +79,8 @@ pub struct GroupRow {
     /// The collapsed group's node id.
     pub id: String,
     pub name: String,
-    pub entity_ref: String,
+    /// The system's or owner's; none for a cluster.
+    pub entity_ref: Option<String>,
     pub members: usize,
     pub collapsed: bool,
     /// Calls between its members.
@@ -78,7 +109,8 @@ pub struct GraphQuery {
     pub system: String,
     pub find: String,
     pub hide: String,
-    /// `system` or `owner`, and the groups shown expanded (comma-separated).
+    /// `system`, `owner`, `cluster` or `none` (empty: an overview when large),
+    /// and the groups shown expanded (comma-separated).
     pub group: String,
     pub expand: String,
     /// The node whose side panel is open; not part of the layout.
@@ -136,7 +168,7 @@ pub enum NodeKind {
     Messaging,
     External,
     User,
-    /// A view's collapsed group of services (a system's or an owner's).
+    /// A view's collapsed group of services (a system's, an owner's or a cluster).
     Group,
 }
 

@@ -133,7 +133,7 @@ fn GraphForm(query: GraphQuery) -> impl IntoView {
             <label>"Hide " <input name="hide" value=q.hide.clone() placeholder="rate < 0.1" size="18" /></label>
             <label>"Group by "
                 <select name="group">
-                    {[("", "nothing"), ("system", "system"), ("owner", "owner")].into_iter().map(|(value, text)| view! {
+                    {[("", "automatic"), ("none", "nothing"), ("system", "system"), ("owner", "owner"), ("cluster", "clusters of calls")].into_iter().map(|(value, text)| view! {
                         <option value=value selected=q.group == value>{text}</option>
                     }).collect_view()}
                 </select>
@@ -161,6 +161,15 @@ fn GraphBody(layout: Signal<GraphLayout>, query: Memo<GraphQuery>) -> impl IntoV
                 })}
                 {(!l.found.is_empty()).then(|| view! {
                     <p class="found-summary" data-testid="found">{format!("Found (outlined): {}", l.found.join(", "))}</p>
+                })}
+                {l.overview.map(|o| {
+                    let every = GraphQuery { group: "none".into(), expand: String::new(), ..query.get_untracked().selecting("") };
+                    view! {
+                        <p class="overview-note" data-testid="overview">
+                            {format!("An overview: {} nodes grouped by {}. Expand a group below, or ", o.nodes, o.by.label())}
+                            <a href=every.href()>"show every node"</a>"."
+                        </p>
+                    }
                 })}
                 {(!l.groups.is_empty()).then(|| {
                     let q = query.get_untracked();

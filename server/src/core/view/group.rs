@@ -4,10 +4,16 @@
 //! group; the services of an expanded group stay, each tagged with it.
 //!
 //! Groups start collapsed, so 2,000 services owned by 60 teams read as 60
-//! nodes until one is expanded. Only catalogued services join a group:
-//! databases, queues, external systems and unknown services stay as they are.
+//! nodes until one is expanded. Only services join a group (catalogued ones
+//! for a system or an owner): databases, queues, external systems and
+//! unknown services stay as they are. Where the catalog does not group a
+//! large view, clusters of its calls do ([`super::cluster`]).
+//!
+//! A view of more than [`OVERVIEW_NODES`] nodes with no focus and no grouping
+//! asked for is an overview ([`overview`]), so the first look at 2,000
+//! services is a few dozen groups, not every node at 100 %.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use catalog::index::CatalogIndex;
 use collector::NodeKind;
@@ -22,6 +28,8 @@ use crate::core::{GraphEdge, GraphNode};
 pub enum GroupBy {
     System,
     Owner,
+    /// Clusters of the calls themselves.
+    Cluster,
 }
 
 impl GroupBy {
@@ -29,20 +37,56 @@ impl GroupBy {
         match text.to_ascii_lowercase().as_str() {
             "system" => Some(GroupBy::System),
             "owner" => Some(GroupBy::Owner),
+            "cluster" => Some(GroupBy::Cluster),
             _ => None,
         }
     }
+}
+
+/// Above this many nodes, a view with no focus and no grouping asked for is
+/// an overview.
+pub const OVERVIEW_NODES: usize = 500;
+
+/// How a view asks to be grouped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Grouping {
+    /// An overview above [`OVERVIEW_NODES`] nodes, else every node.
+    #[default]
+    Auto,
+    /// Every node, however many.
+    Off,
+    By(GroupBy),
+}
+
+impl Grouping {
+    /// `system`, `owner`, `cluster` or `none`; empty is `Auto`.
+    pub fn parse(text: &str) -> Option<Grouping> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" => Some(Grouping::Auto),
+            "none" => Some(Grouping::Off),
+            other => GroupBy::parse(other).map(Grouping::By),
+        }
+    }
+}
+
+/// Why a view came grouped though no grouping was asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Overview {
+    pub by: GroupBy,
+    /// Nodes of the view before grouping (`group=none` shows them all).
+    pub nodes: usize,
 }
 
 /// One group of a grouped view.
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
-    /// The id of its node while collapsed: `group:` and its entity ref.
+    /// The id of its node while collapsed: `group:` and its key (the
+    /// system's or owner's entity ref, or `cluster:` and its busiest member).
     pub id: String,
     pub name: String,
-    /// The system's or owner's entity ref.
-    pub entity_ref: String,
+    /// The system's or owner's entity ref; none for a cluster.
+    pub entity_ref: Option<String>,
     /// Ids of the member nodes in the view.
     pub members: Vec<String>,
     pub collapsed: bool,
@@ -52,7 +96,7 @@ pub struct Group {
 }
 
 /// The group a node belongs to: its entity's first owner or system.
-fn group_of(index: &CatalogIndex, node: &GraphNode, by: GroupBy) -> Option<String> {
+fn catalog_group_of(index: &CatalogIndex, node: &GraphNode, by: GroupBy) -> Option<String> {
     if node.kind != NodeKind::Service {
         return None;
     }
@@ -60,34 +104,98 @@ fn group_of(index: &CatalogIndex, node: &GraphNode, by: GroupBy) -> Option<Strin
     let reference = match by {
         GroupBy::Owner => entity.relation_targets("ownedBy").next(),
         GroupBy::System => entity.relation_targets("partOf").find(|t| t.starts_with("system:")),
+        GroupBy::Cluster => None,
     };
     reference.map(str::to_ascii_lowercase)
 }
 
+/// The key of each grouped node's group, by node id.
+fn membership(index: &CatalogIndex, view: &View, by: GroupBy) -> HashMap<String, String> {
+    match by {
+        GroupBy::System | GroupBy::Owner => {
+            view.nodes.iter().filter_map(|n| catalog_group_of(index, n, by).map(|g| (n.id.clone(), g))).collect()
+        }
+        GroupBy::Cluster => clusters(view),
+    }
+}
+
+/// Services clustered by their calls to one another; a cluster's key is
+/// `cluster:` and the name of its member with the most neighbours.
+fn clusters(view: &View) -> HashMap<String, String> {
+    let services: Vec<&GraphNode> = view.nodes.iter().filter(|n| n.kind == NodeKind::Service).collect();
+    let index: HashMap<&str, usize> = services.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
+    let calls: Vec<(usize, usize)> =
+        view.edges.iter().filter_map(|e| Some((*index.get(e.source.as_str())?, *index.get(e.target.as_str())?))).collect();
+    let community = super::cluster::communities(services.len(), &calls);
+    let mut neighbours: Vec<HashSet<usize>> = vec![HashSet::new(); services.len()];
+    for &(a, b) in &calls {
+        neighbours[a].insert(b);
+        neighbours[b].insert(a);
+    }
+    // Per community: its size and its member with the most neighbours (the first, on a tie).
+    let mut anchor: HashMap<usize, (usize, usize)> = HashMap::new();
+    for (i, &c) in community.iter().enumerate() {
+        let entry = anchor.entry(c).or_insert((0, i));
+        entry.0 += 1;
+        if neighbours[i].len() > neighbours[entry.1].len() {
+            entry.1 = i;
+        }
+    }
+    community
+        .iter()
+        .enumerate()
+        .filter(|&(_, c)| anchor[c].0 > 1)
+        .map(|(i, c)| (services[i].id.clone(), format!("cluster:{}", services[anchor[c].1].name)))
+        .collect()
+}
+
+/// What an overview of `view` groups by: the catalog's systems, else its
+/// owners, when they fold the view into at most [`OVERVIEW_NODES`] nodes and
+/// at least two groups; else clusters of the calls.
+pub fn overview(index: &CatalogIndex, view: &View) -> GroupBy {
+    let folds = |by: GroupBy| {
+        let members = membership(index, view, by);
+        let groups: HashSet<&String> = members.values().collect();
+        groups.len() >= 2 && view.nodes.len() - members.len() + groups.len() <= OVERVIEW_NODES
+    };
+    [GroupBy::System, GroupBy::Owner].into_iter().find(|&by| folds(by)).unwrap_or(GroupBy::Cluster)
+}
+
 /// Whether `expanded` names the group, by ref or by name alone.
-fn is_expanded(expanded: &[String], reference: &str) -> bool {
-    let name = reference.rsplit(['/', ':']).next().unwrap_or(reference);
-    expanded.iter().any(|e| e.eq_ignore_ascii_case(reference) || e.eq_ignore_ascii_case(name))
+fn is_expanded(expanded: &[String], key: &str, name: &str) -> bool {
+    expanded.iter().any(|e| e.eq_ignore_ascii_case(key) || e.eq_ignore_ascii_case(name))
+}
+
+/// A group's name: a system's or owner's own name, or its busiest member's
+/// and `cluster`.
+pub fn name_of(key: &str) -> String {
+    match key.strip_prefix("cluster:") {
+        Some(anchor) => format!("{anchor} cluster"),
+        None => key.rsplit(['/', ':']).next().unwrap_or(key).to_string(),
+    }
 }
 
 /// Groups `view` in place: collapsed groups' members become one node each,
 /// with parallel edges merged (requests and errors added, latencies the
 /// worst of the merged edges'); `view.groups` says what each group holds.
 pub fn group(index: &CatalogIndex, view: &mut View, by: GroupBy, expanded: &[String]) {
-    let membership: HashMap<String, String> = view.nodes.iter().filter_map(|n| group_of(index, n, by).map(|g| (n.id.clone(), g))).collect();
+    let membership = membership(index, view, by);
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for node in &view.nodes {
-        if let Some(reference) = membership.get(&node.id) {
+        if let Some(key) = membership.get(&node.id) {
             groups
-                .entry(reference.clone())
-                .or_insert_with(|| Group {
-                    id: format!("group:{reference}"),
-                    name: reference.rsplit(['/', ':']).next().unwrap_or(reference).to_string(),
-                    entity_ref: reference.clone(),
-                    members: Vec::new(),
-                    collapsed: !is_expanded(expanded, reference),
-                    internal_edges: 0,
-                    internal_requests: 0,
+                .entry(key.clone())
+                .or_insert_with(|| {
+                    let name = name_of(key);
+                    Group {
+                        id: format!("group:{key}"),
+                        collapsed: !is_expanded(expanded, key, &name),
+                        name,
+                        entity_ref: (by != GroupBy::Cluster).then(|| key.clone()),
+                        members: Vec::new(),
+                        internal_edges: 0,
+                        internal_requests: 0,
+                    }
                 })
                 .members
                 .push(node.id.clone());
@@ -111,7 +219,7 @@ pub fn group(index: &CatalogIndex, view: &mut View, by: GroupBy, expanded: &[Str
         }
     };
     let mut nodes: Vec<GraphNode> = Vec::new();
-    let mut placed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut placed: HashSet<String> = HashSet::new();
     for node in &view.nodes {
         let id = drawn_as(&node.id);
         if !placed.insert(id.clone()) {
@@ -124,7 +232,7 @@ pub fn group(index: &CatalogIndex, view: &mut View, by: GroupBy, expanded: &[Str
                 id,
                 name: group.name.clone(),
                 kind: NodeKind::Group,
-                entity_ref: Some(group.entity_ref.clone()),
+                entity_ref: group.entity_ref.clone(),
                 sample_rate: None,
             });
         }

@@ -544,7 +544,7 @@ mod tests {
         let group = |name: &str, members: &[&str]| Group {
             id: format!("group:{name}"),
             name: name.to_string(),
-            entity_ref: format!("system:default/{name}"),
+            entity_ref: Some(format!("system:default/{name}")),
             members: members.iter().map(|m| m.to_string()).collect(),
             collapsed: false,
             internal_edges: 0,

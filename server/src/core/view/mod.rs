@@ -10,6 +10,7 @@
 //! namespace) apply to service nodes; a database, queue or external node
 //! stays while an edge to a kept node does.
 
+pub mod cluster;
 pub mod export;
 pub mod expr;
 pub mod group;
@@ -71,8 +72,9 @@ pub struct ViewQuery {
     pub min_rate: Option<f64>,
     pub find: Option<Expr>,
     pub hide: Option<Expr>,
-    /// Services grouped by system or owner, groups collapsed unless `expand` names them.
-    pub group: Option<group::GroupBy>,
+    /// Services grouped by system, owner or cluster (or, for a large view,
+    /// an overview), groups collapsed unless `expand` names them.
+    pub group: group::Grouping,
     pub expand: Vec<String>,
 }
 
@@ -104,7 +106,8 @@ pub struct ViewParams {
     pub find: Option<String>,
     /// Leave out edges matching an expression.
     pub hide: Option<String>,
-    /// Group services by `system` or `owner`.
+    /// Group services by `system`, `owner` or `cluster` (of their calls); `none` shows every node.
+    /// Unset: a view of more than 500 nodes with no `focus` is an overview (see `overview` in the answer).
     pub group: Option<String>,
     /// Comma-separated groups shown expanded (refs or names).
     pub expand: Option<String>,
@@ -160,9 +163,11 @@ impl ViewParams {
             min_rate: number("minRate", &self.min_rate)?,
             find: expression("find", &self.find)?,
             hide: expression("hide", &self.hide)?,
-            group: given(&self.group)
-                .map(|text| group::GroupBy::parse(&text).ok_or_else(|| format!("`group` must be `system` or `owner`, not `{text}`")))
-                .transpose()?,
+            group: match given(&self.group) {
+                None => group::Grouping::Auto,
+                Some(text) => group::Grouping::parse(&text)
+                    .ok_or_else(|| format!("`group` must be `system`, `owner`, `cluster` or `none`, not `{text}`"))?,
+            },
             expand: list(&self.expand),
         })
     }
@@ -219,6 +224,9 @@ pub struct View {
     /// The groups of a grouped view.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub groups: Vec<group::Group>,
+    /// Set when the view was grouped because it was large and nothing else was asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overview: Option<group::Overview>,
 }
 
 /// What the view leaves out, and why.
@@ -456,7 +464,17 @@ pub fn view(index: &CatalogIndex, graph: &GraphView, query: &ViewQuery, window_s
     hidden.edges = hidden.edges_by_reason.values().sum();
     hidden.node_names.sort();
     out.hidden = hidden;
-    if let Some(by) = query.group {
+    let by = match query.group {
+        group::Grouping::By(by) => Some(by),
+        group::Grouping::Off => None,
+        group::Grouping::Auto if focus.is_none() && out.nodes.len() > group::OVERVIEW_NODES => {
+            let by = group::overview(index, &out);
+            out.overview = Some(group::Overview { by, nodes: out.nodes.len() });
+            Some(by)
+        }
+        group::Grouping::Auto => None,
+    };
+    if let Some(by) = by {
         group::group(index, &mut out, by, &query.expand);
     }
     out
@@ -653,18 +671,78 @@ spec: {type: service, lifecycle: production, owner: team-cart, system: notify}
     fn parallel_edges_into_a_collapsed_group_merge_and_expanded_groups_stay() {
         let mut graph = graph();
         graph.edges.push(edge("user:user", "service:cart", ConnectionType::Http, 100, 10));
-        let by_system = ViewQuery { group: Some(group::GroupBy::System), ..ViewQuery::default() };
+        let by_system = ViewQuery { group: group::Grouping::By(group::GroupBy::System), ..ViewQuery::default() };
         let view = view(&index(), &graph, &by_system, 60.0);
         let into_shop: Vec<_> = view.edges.iter().filter(|e| e.target == "group:system:default/shop").collect();
         // user -> web and user -> cart are one edge into the shop.
         assert_eq!(into_shop.iter().map(|e| (e.requests, e.errors)).collect::<Vec<_>>(), [(700, 10)]);
-        let by_owner = ViewQuery { group: Some(group::GroupBy::Owner), ..ViewQuery::default() };
+        let by_owner = ViewQuery { group: group::Grouping::By(group::GroupBy::Owner), ..ViewQuery::default() };
         let expanded = ViewQuery { expand: vec!["team-cart".into()], ..by_owner };
         let view = super::view(&index(), &graph, &expanded, 60.0);
         assert!(view.nodes.iter().any(|n| n.id == "service:cart") && view.nodes.iter().any(|n| n.id == "service:mail"));
         assert!(view.nodes.iter().any(|n| n.id == "group:group:default/team-web"), "team-web stays collapsed");
         assert!(!view.groups.iter().find(|g| g.name == "team-cart").unwrap().collapsed);
         let bad = ViewParams { group: Some("colour".into()), ..ViewParams::default() }.query().unwrap_err();
-        assert_eq!(bad, "`group` must be `system` or `owner`, not `colour`");
+        assert_eq!(bad, "`group` must be `system`, `owner`, `cluster` or `none`, not `colour`");
+    }
+
+    /// `services` services on a ring, each calling the next three; the first
+    /// `owned` of them catalogued, owned by one of 20 teams in arcs.
+    fn ring(services: usize, owned: usize) -> (CatalogIndex, GraphView) {
+        let name = |i: usize| format!("svc-{i:04}");
+        let text: String = (0..owned)
+            .map(|i| {
+                format!(
+                    "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {}}}\nspec: {{type: service, lifecycle: production, owner: team-{}}}\n---\n",
+                    name(i),
+                    i * 20 / services
+                )
+            })
+            .collect();
+        let mut loaded = catalog::parse_str("c.yaml", &text);
+        catalog::derive_relations(&mut loaded.entities);
+        let index = CatalogIndex::new(loaded.entities.into_iter().map(|p| p.entity).collect());
+        let nodes = (0..services)
+            .map(|i| node(&format!("service:{}", name(i)), (i < owned).then(|| format!("component:default/{}", name(i))).as_deref()))
+            .collect();
+        let edges = (0..services)
+            .flat_map(|i| (1..=3).map(move |d| (i, (i + d) % services)))
+            .map(|(a, b)| edge(&format!("service:{}", name(a)), &format!("service:{}", name(b)), ConnectionType::Http, 10, 0))
+            .collect();
+        (index, GraphView { nodes, edges })
+    }
+
+    #[test]
+    fn a_large_first_view_is_an_overview_by_the_catalog_or_by_clusters() {
+        // Uncatalogued: clusters of the calls.
+        let (index, graph) = ring(600, 0);
+        let first = view(&index, &graph, &ViewQuery::default(), 60.0);
+        assert_eq!(first.overview, Some(group::Overview { by: group::GroupBy::Cluster, nodes: 600 }));
+        assert!((5..=100).contains(&first.nodes.len()), "{} nodes", first.nodes.len());
+        assert_eq!(first.groups.iter().map(|g| g.members.len()).sum::<usize>(), 600, "every service in a cluster");
+        assert!(first.groups.iter().all(|g| g.collapsed && g.entity_ref.is_none() && g.name.ends_with(" cluster")));
+        let expanded = ViewQuery { expand: vec![first.groups[0].name.clone()], ..ViewQuery::default() };
+        let second = view(&index, &graph, &expanded, 60.0);
+        assert!(!second.groups[0].collapsed, "a cluster expands by its name, and the next view clusters the same way");
+        assert_eq!(second.nodes.len(), first.nodes.len() - 1 + first.groups[0].members.len());
+
+        // Owned by 20 teams: the owners, with the uncatalogued tail as it is.
+        let (index, graph) = ring(600, 500);
+        let first = view(&index, &graph, &ViewQuery::default(), 60.0);
+        assert_eq!(first.overview.map(|o| o.by), Some(group::GroupBy::Owner));
+        assert_eq!(first.nodes.len(), 17 + 100, "teams 0 to 16 own the first 500, the last 100 stand alone");
+        // Too few owned to fold 600 nodes into 500: clusters.
+        let (index, graph) = ring(600, 50);
+        assert_eq!(view(&index, &graph, &ViewQuery::default(), 60.0).overview.map(|o| o.by), Some(group::GroupBy::Cluster));
+
+        // Asked for every node, a focus, or small enough: no overview.
+        let every = ViewQuery { group: group::Grouping::Off, ..ViewQuery::default() };
+        assert_eq!((view(&index, &graph, &every, 60.0).nodes.len(), view(&index, &graph, &every, 60.0).overview), (600, None));
+        let focused = ViewQuery { focus: Some("svc-0000".into()), hops: 10, ..ViewQuery::default() };
+        assert_eq!(view(&index, &graph, &focused, 60.0).overview, None);
+        let (index, graph) = ring(500, 0);
+        assert_eq!(view(&index, &graph, &ViewQuery::default(), 60.0).nodes.len(), 500);
+        assert_eq!(ViewParams { group: Some("none".into()), ..ViewParams::default() }.query().unwrap().group, group::Grouping::Off);
+        assert_eq!(ViewParams::default().query().unwrap().group, group::Grouping::Auto);
     }
 }

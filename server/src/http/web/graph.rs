@@ -3,12 +3,13 @@
 
 use app::model::{
     EdgeLabel, GraphLayout, GraphQuery, GroupBox, GroupRow, Health, KeptPosition, LaidOutEdge, LaidOutNode, NodePanel, OperationRow,
-    PANEL_OPERATIONS,
+    Overview, PANEL_OPERATIONS,
 };
 use app::port::PortError;
 use collector::NodeKind;
 
 use super::port_error;
+use crate::core::view::group::GroupBy;
 use crate::core::view::layout::{self, Layout, Options, Position};
 use crate::core::{self, Core, Window};
 
@@ -52,8 +53,17 @@ pub async fn graph_layout(core: &Core, query: GraphQuery, keep: Vec<KeptPosition
         hidden_edges: view.hidden.edges,
         hidden_names: view.hidden.node_names,
         groups,
+        overview: view.overview.map(|o| Overview { by: group_by(o.by), nodes: o.nodes }),
         ..layout_view(laid_out)
     })
+}
+
+fn group_by(by: GroupBy) -> app::model::GroupBy {
+    match by {
+        GroupBy::System => app::model::GroupBy::System,
+        GroupBy::Owner => app::model::GroupBy::Owner,
+        GroupBy::Cluster => app::model::GroupBy::Cluster,
+    }
 }
 
 /// The engine's node kind as the app names it.
@@ -150,8 +160,12 @@ pub async fn graph_node(core: &Core, window: &str, id: &str) -> Result<Option<No
         operations: Vec::new(),
         operations_total: 0,
     };
-    // A collapsed group: its system or team, whose page says the rest.
+    // A collapsed group: its system or team, whose page says the rest; a
+    // cluster has no page, and the legend says what it holds.
     if let Some(reference) = id.strip_prefix("group:") {
+        if reference.starts_with("cluster:") {
+            return Ok(Some(empty(&crate::core::view::group::name_of(reference), NodeKind::Group, None)));
+        }
         let Some((description, owner, system, lifecycle)) = entity_facts(reference) else { return Ok(None) };
         let name = reference.rsplit(['/', ':']).next().unwrap_or(reference);
         return Ok(Some(NodePanel { description, owner, system, lifecycle, ..empty(name, NodeKind::Group, Some(reference.to_string())) }));
