@@ -3,7 +3,7 @@
 # scanner against prost's full decode) with cargo-fuzz
 # (libFuzzer + AddressSanitizer), each for FUZZ_SECONDS (default 15: the
 # smoke run of `make test`; `make fuzz` runs 300). Seeds come from
-# collector::synthetic; a crash leaves its input in fuzz/artifacts/ and
+# synthetic; a crash leaves its input in fuzz/artifacts/ and
 # fails the run.
 #
 #   scripts/fuzz.sh                 every target
@@ -27,7 +27,7 @@ else
 fi
 
 corpus=target/fuzz-corpus
-say "seed corpus from collector::synthetic in $corpus/"
+say "seed corpus from synthetic in $corpus/"
 cargo run --quiet --manifest-path fuzz/Cargo.toml --target-dir target/fuzz-seeds --bin seeds -- "$corpus"
 
 for target in "${TARGETS[@]}"; do

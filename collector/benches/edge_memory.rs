@@ -10,8 +10,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 
-use collector::synthetic::organisation::Organisation;
 use collector::{EngineConfig, Pipeline};
+use synthetic::organisation::Organisation;
 
 struct Counting;
 

@@ -1,5 +1,5 @@
 //! The collector's work per core, in process: the bare protobuf decode rate
-//! of realistic export requests (the shop of `collector::synthetic`, about
+//! of realistic export requests (the shop of `synthetic`, about
 //! 50 spans each) with prost, the rate of the scanner that reads only what
 //! the graph needs into span records, and the rate through scan → pair →
 //! aggregate of the same payloads in the same run, on one thread. The server
@@ -12,10 +12,10 @@
 use std::time::{Duration, Instant};
 
 use collector::otlp::{BodyFormat, Decoder, scan::scan_request};
-use collector::synthetic::{export_request, span_count};
 use collector::{EngineConfig, Pipeline};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
+use synthetic::{export_request, span_count};
 
 /// Distinct requests cycled through (fresh trace ids in each).
 const PAYLOADS: u64 = 2_000;

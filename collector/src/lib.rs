@@ -15,15 +15,12 @@
 //! - [`pipeline`]: the engine behind a lock, shared by the receivers, drained
 //!   by the server into storage.
 //!
-//! [`synthetic`] makes realistic export requests for benchmarks and fuzzing.
-//!
 //! The engine never reads the catalog: the two meet in the server's query layer.
 
 pub mod engine;
 pub mod otlp;
 pub mod pipeline;
 pub mod receiver;
-pub mod synthetic;
 
 pub use engine::{
     Call, CallerBucket, ConnectionType, Deploy, Drained, Edge, EdgeBucket, EdgeStats, Engine, EngineConfig, EngineCounters, Latency,

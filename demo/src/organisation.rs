@@ -1,13 +1,13 @@
 //! `meridian-demo organisation`: one burst of a large organisation's
-//! traffic (`collector::synthetic`: 2,000 services over 10,000 distinct
+//! traffic (`synthetic`: 2,000 services over 10,000 distinct
 //! calls by default) sent over OTLP/HTTP, so the UI can be tried, and
 //! tested, at the scale the graph promises to stay readable at.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use collector::synthetic::organisation::Organisation;
 use prost::Message;
+use synthetic::organisation::Organisation;
 
 #[derive(clap::Args)]
 pub struct OrganisationArgs {

@@ -1,4 +1,4 @@
-//! Writes a seed corpus for each target from `collector::synthetic`:
+//! Writes a seed corpus for each target from `synthetic`:
 //! realistic requests as protobuf, as OTLP/JSON, and gzip-compressed.
 //!
 //!     cargo run --manifest-path fuzz/Cargo.toml --bin seeds -- fuzz/corpus
@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use collector::synthetic::export_request;
+use synthetic::export_request;
 use prost::Message;
 
 fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {

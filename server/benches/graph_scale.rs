@@ -3,7 +3,7 @@
 //! load and reads from this process, on core 1), on SQLite.
 //!
 //! 1. An organisation of 2,000 services and 10,000 distinct edges
-//!    (`collector::synthetic::organisation`), one call per edge, sent once
+//!    (`synthetic::organisation`), one call per edge, sent once
 //!    over OTLP/HTTP: the server's peak memory while that minute is
 //!    aggregated and flushed, then `GET /api/v1/graph?window=15m` (alone,
 //!    and four at once).
@@ -21,11 +21,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use collector::synthetic::organisation::{Organisation, random_peers};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use serde_json::Value;
 use support::Meridian;
+use synthetic::organisation::{Organisation, random_peers};
 
 const ORGANISATION: Organisation = Organisation { services: 2_000, edges: 10_000, operations: 20 };
 const READS: usize = 20;

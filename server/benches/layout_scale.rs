@@ -1,5 +1,5 @@
 //! Laying out the graph at organisation scale: 2,000 services and 10,000
-//! distinct edges (`collector::synthetic::organisation`'s shape), on the
+//! distinct edges (`synthetic::organisation`'s shape), on the
 //! server as the Graph page does. Medians of 5 runs, one thread.
 //!
 //!     cargo bench -p server --bench layout_scale
@@ -10,9 +10,9 @@ mod support;
 
 use std::time::Duration;
 
-use collector::synthetic::organisation::{Organisation, service_name};
 use collector::{ConnectionType, NodeKind};
 use server::core::{GraphEdge, GraphNode, GraphView};
+use synthetic::organisation::{Organisation, service_name};
 
 const ORGANISATION: Organisation = Organisation { services: 2_000, edges: 10_000, operations: 20 };
 const RUNS: usize = 5;

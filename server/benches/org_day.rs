@@ -1,5 +1,5 @@
 //! An organisation's whole day, and its month: the 2,000-service,
-//! 10,000-edge organisation (`collector::synthetic::organisation`, 20 routes
+//! 10,000-edge organisation (`synthetic::organisation`, 20 routes
 //! per service) at one call per edge per minute, stored as the server
 //! stores it, then read through a real Meridian (the `meridian` binary of
 //! this build, on core 0; reads from this process, on core 1).
@@ -31,9 +31,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use collector::Drained;
-use collector::synthetic::organisation::Organisation;
 use server::store::Store;
 use support::Meridian;
+use synthetic::organisation::Organisation;
 
 const ORGANISATION: Organisation = Organisation { services: 2_000, edges: 10_000, operations: 20 };
 const MINUTE: i64 = 60;
@@ -208,7 +208,7 @@ async fn run(pinned: bool) {
     std::fs::create_dir_all(&catalog).expect("catalog folder");
     let components: Vec<String> = (0..org.services)
         .map(|i| {
-            let name = collector::synthetic::organisation::service_name(i);
+            let name = synthetic::organisation::service_name(i);
             format!("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {name}}}\nspec: {{type: service, lifecycle: production, owner: team-{}}}\n", i % 50)
         })
         .collect();
@@ -233,7 +233,7 @@ async fn run(pinned: bool) {
             bytes / 1024
         );
     }
-    let service = collector::synthetic::organisation::service_name(7);
+    let service = synthetic::organisation::service_name(7);
     for (what, path) in [
         ("operations", format!("/api/v1/services/{service}/operations?window=24h")),
         ("graph view focused on one service", format!("/api/v1/graph/view?window=24h&focus=service:{service}")),

@@ -2,7 +2,7 @@
 //! pinned to core 0, load from this process pinned to core 1.
 //!
 //! 1. Meridian's own load generator: pre-encoded realistic export requests
-//!    (the eight-service shop of `collector::synthetic`, about 50 spans
+//!    (the eight-service shop of `synthetic`, about 50 spans
 //!    each, complete traces with fresh ids) over OTLP/HTTP (HTTP/1.1
 //!    keep-alive) and OTLP/gRPC (HTTP/2, gRPC frames), full speed.
 //! 2. `h2load` (Debian's nghttp2-client) posting one pre-encoded request,
@@ -25,10 +25,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use collector::synthetic::{export_request, span_count};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use support::Meridian;
+use synthetic::{export_request, span_count};
 
 const PAYLOADS: u64 = 2_000;
 const RUN: Duration = Duration::from_secs(10);

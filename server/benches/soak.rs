@@ -17,9 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use collector::synthetic::{export_request, span_count};
 use prost::Message;
 use support::Meridian;
+use synthetic::{export_request, span_count};
 
 /// Half of the 1,731,810 spans/s of OTLP/HTTP in BENCHMARKS.md.
 const DEFAULT_SPANS_PER_SEC: u64 = 865_000;

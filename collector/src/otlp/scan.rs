@@ -521,8 +521,8 @@ fn scan_span<'a>(bytes: &'a [u8], walk: Walk, names: &'a AttributeNames, take: i
 mod tests {
     use super::*;
     use crate::otlp::{Decoder, decode_request};
-    use crate::synthetic::export_request;
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use synthetic::export_request;
 
     /// What a request gives: its records and its rejected spans.
     type Decoded = (Vec<SpanRecord>, Rejected);

@@ -130,6 +130,22 @@ fn rooms_use_only_what_architecture_md_allows() {
     assert!(broken.is_empty(), "ARCHITECTURE.md's rules are broken:\n{}", broken.join("\n"));
 }
 
+/// The demo is a stranger to Meridian: it speaks HTTP and OTLP, and of the
+/// workspace links only the synthetic traffic.
+#[test]
+fn the_demo_links_none_of_meridians_crates() {
+    let manifest = std::fs::read_to_string(server_root().join("../demo/Cargo.toml")).expect("demo/Cargo.toml");
+    let linked: Vec<&str> = ["catalog", "collector", "contracts", "slo", "server", "app"]
+        .into_iter()
+        .filter(|name| {
+            manifest
+                .lines()
+                .any(|line| line.trim_start().starts_with(&format!("{name}.")) || line.trim_start().starts_with(&format!("{name} =")))
+        })
+        .collect();
+    assert!(linked.is_empty(), "demo/Cargo.toml links {linked:?}");
+}
+
 #[test]
 fn the_checker_sees_grouped_and_plain_uses() {
     let code = code_of("use crate::{store::Store, core::Error};\nlet x = sqlx::query(\"\"); // crate::http in a comment\nmy_axum::x();");

@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
-use collector::synthetic::organisation::random_peers;
 use serde_json::Value;
+use synthetic::organisation::random_peers;
 
 use crate::common::*;
 

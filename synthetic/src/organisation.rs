@@ -150,25 +150,16 @@ fn by_service(spans: Vec<(usize, Span)>, name: impl Fn(usize) -> String) -> Expo
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synthetic::span_count;
-    use crate::{EngineConfig, Pipeline};
 
     #[test]
-    fn every_edge_is_distinct_and_pairs() {
+    fn every_edge_is_distinct() {
         let org = Organisation { services: 50, edges: 300, operations: 4 };
         let edges: std::collections::HashSet<(usize, usize)> = (0..org.edges).map(|i| org.edge(i)).collect();
         assert_eq!(edges.len(), 300);
         assert!(edges.iter().all(|(a, b)| a != b));
         let requests = org.requests(1, 100, 1_700_000_000_000_000_000);
-        assert_eq!(requests.iter().map(span_count).sum::<usize>(), 600);
-        let pipeline = Pipeline::new(EngineConfig::default());
-        for request in &requests {
-            assert_eq!(pipeline.export(request).rejected, 0);
-        }
-        assert_eq!(pipeline.pending(), 0, "every client met its server");
-        assert_eq!(pipeline.drain().edges.len(), 300);
+        assert_eq!(requests.iter().map(crate::span_count).sum::<usize>(), 600);
     }
-
     #[test]
     fn random_peers_never_repeat() {
         let requests = random_peers("noisy", 3, 50, 1_700_000_000_000_000_000);

@@ -1,4 +1,10 @@
-//! Realistic OTLP export requests for benchmarks, fuzzing seeds and tests:
+//! Synthetic OTLP traffic, pure and without I/O: realistic export requests
+//! for benchmarks, fuzzing seeds, tests and the demo's large organisation
+//! (`meridian-demo organisation`). The collector's tests check that its
+//! engine pairs this traffic into the graph it stands for
+//! (`collector/tests/synthetic.rs`).
+//!
+//! [`export_request`]:
 //! an eight-service shop (gateway, users, catalog, pricing, inventory,
 //! checkout, payments, notifications) with databases, a queue and an
 //! outside payment provider, instrumented as the OpenTelemetry SDKs do it
@@ -263,51 +269,12 @@ pub fn span_count(request: &ExportTraceServiceRequest) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EngineConfig, Pipeline};
 
     #[test]
-    fn a_request_holds_whole_traces_of_the_shop_and_pairs_into_its_graph() {
+    fn a_request_holds_whole_traces_and_is_deterministic() {
         let request = export_request(7, 50, 1_700_000_000_000_000_000);
         assert!((50..70).contains(&span_count(&request)), "{}", span_count(&request));
         assert_eq!(export_request(7, 50, 1_700_000_000_000_000_000), request, "deterministic");
-
-        let pipeline = Pipeline::new(EngineConfig::default());
-        let mut spans = 0;
-        for seed in 0..20 {
-            let request = export_request(seed, 50, 1_700_000_000_000_000_000);
-            spans += span_count(&request) as u64;
-            assert_eq!(pipeline.export(&request).rejected, 0);
-        }
-        let counters = pipeline.counters();
-        assert_eq!(counters.spans, spans);
-        let drained = pipeline.drain();
-        let edges: std::collections::BTreeSet<String> = drained
-            .edges
-            .iter()
-            .map(|b| {
-                format!("{}:{}->{}:{}", b.edge.source.kind.as_str(), b.edge.source.name, b.edge.target.kind.as_str(), b.edge.target.name)
-            })
-            .collect();
-        for expected in [
-            "user:user->service:shop/gateway",
-            "service:shop/gateway->service:shop/catalog",
-            "service:shop/catalog->service:shop/pricing",
-            "service:shop/checkout->service:shop/payments",
-            "service:shop/checkout->messaging:orders",
-            "messaging:orders->service:shop/notifications",
-            "service:shop/pricing->database:pricing",
-        ] {
-            assert!(edges.contains(expected), "{expected} missing from {edges:?}");
-        }
-        // Only the calls to the payment provider wait (for the window to make them external).
-        let external: usize = (0..20)
-            .map(|seed| export_request(seed, 50, 1_700_000_000_000_000_000))
-            .flat_map(|r| r.resource_spans)
-            .flat_map(|r| r.scope_spans)
-            .flat_map(|s| s.spans)
-            .filter(|s| s.attributes.iter().any(|a| a.key == "peer.service"))
-            .count();
-        assert!(external > 0);
-        assert_eq!(pipeline.pending(), external);
+        assert_ne!(export_request(8, 50, 1_700_000_000_000_000_000), request, "another seed, other traces");
     }
 }
