@@ -195,6 +195,18 @@ impl Entity {
         self.spec.get(field).and_then(Value::as_str)
     }
 
+    /// The service a component appears as in traces: its name, or
+    /// `namespace/name` outside the default namespace; none for other kinds.
+    pub fn service_name(&self) -> Option<String> {
+        if !self.kind.eq_ignore_ascii_case("component") {
+            return None;
+        }
+        Some(match self.metadata.namespace.eq_ignore_ascii_case(crate::entity_ref::DEFAULT_NAMESPACE) {
+            true => self.metadata.name.to_string(),
+            false => format!("{}/{}", self.metadata.namespace, self.metadata.name),
+        })
+    }
+
     /// Targets of relations of one type, in order.
     pub fn relation_targets<'a>(&'a self, relation_type: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.relations.iter().filter(move |r| *r.relation_type == *relation_type).map(|r| &*r.target_ref)

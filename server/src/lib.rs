@@ -8,6 +8,8 @@
 //!   and served from an in-memory index swapped atomically on reload;
 //! - [`slos`]: SLOs evaluated every minute from the stored traffic: error
 //!   budgets, burn rates, alerts;
+//! - [`scorecards`]: scorecards judged on every entity, with no I/O (the
+//!   core reads their sources and runs the pass);
 //! - [`deploys`]: deploys reported from outside the traces (GitHub);
 //! - [`store`]: sqlx storage, SQLite by default, PostgreSQL for scale, one
 //!   schema and one code path for both;
@@ -15,6 +17,7 @@
 //!   plain data and one error enum for every adapter;
 //! - [`http`]: the adapters on the web port: REST API, the web app's port,
 //!   auth, self-telemetry;
+//! - [`rfc3339`]: times in answers, one format for every room;
 //! - [`cli`] and [`serve`]: flags, defaults and validation; binding the
 //!   listeners and running it all until shutdown.
 
@@ -23,6 +26,8 @@ pub mod cli;
 pub mod core;
 pub mod deploys;
 pub mod http;
+pub mod rfc3339;
+pub mod scorecards;
 pub mod serve;
 pub mod slos;
 pub mod store;

@@ -23,18 +23,9 @@ use serde::Serialize;
 use super::graph::{component_for_service, node_of_entity};
 use super::{Core, Error, Window};
 use crate::catalog::definitions::DefinitionFetch;
+use crate::scorecards::ApiFacts;
 use crate::store::{ApiVersion, definition_hash};
 use crate::unix_seconds;
-
-/// What scorecard rules read of one API.
-pub struct ApiFacts {
-    /// Its definition can be read.
-    pub readable: bool,
-    /// The keys its documented operations answer to.
-    pub documented: HashSet<Key>,
-    /// A change between two of its versions was breaking without a new major `info.version`.
-    pub breaking_without_bump: bool,
-}
 
 /// An API entity of the current catalog.
 struct ApiEntity {
@@ -106,7 +97,7 @@ pub struct VersionView {
     pub version: i64,
     pub hash: String,
     /// Unix seconds (RFC 3339 in JSON).
-    #[serde(serialize_with = "super::rfc3339::serialize")]
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     #[schema(value_type = String, format = DateTime)]
     pub first_seen: i64,
     /// The location that brought it.
@@ -194,7 +185,7 @@ pub struct VersionChange {
     pub from_version: i64,
     pub to_version: i64,
     /// Unix seconds (RFC 3339 in JSON).
-    #[serde(serialize_with = "super::rfc3339::serialize")]
+    #[serde(serialize_with = "crate::rfc3339::serialize")]
     #[schema(value_type = String, format = DateTime)]
     pub at: i64,
     pub source: String,
@@ -490,7 +481,7 @@ impl Core {
                 }
                 // Both were parsed (and cached) by the diff.
                 let (old_label, new_label) = (self.version_label(&entity.key, old).await?, self.version_label(&entity.key, new).await?);
-                if !super::scorecards::major_bumped(old_label.as_deref(), new_label.as_deref()) {
+                if !crate::scorecards::major_bumped(old_label.as_deref(), new_label.as_deref()) {
                     facts.breaking_without_bump = true;
                     break;
                 }

@@ -70,15 +70,7 @@ pub fn node_id(node: &NodeId) -> String {
 /// The graph node a catalog entity appears as, if it is a component: the
 /// service of its name (`namespace/name` outside the default namespace).
 pub fn node_of_entity(entity: &Entity) -> Option<NodeId> {
-    if !entity.kind.eq_ignore_ascii_case("component") {
-        return None;
-    }
-    let name = if entity.metadata.namespace.eq_ignore_ascii_case(DEFAULT_NAMESPACE) {
-        entity.metadata.name.clone()
-    } else {
-        format!("{}/{}", entity.metadata.namespace, entity.metadata.name)
-    };
-    Some(NodeId::service(name.into()))
+    entity.service_name().map(|name| NodeId::service(name.into()))
 }
 
 /// The component a service node is (its ref): `ns/name` names it outright;

@@ -21,7 +21,7 @@
 //! - [`view`]: a view of the graph: filters, find/hide expressions, a focus,
 //!   what is hidden counted; exports (DOT, Mermaid, SVG, JSON);
 //! - [`refs`]: entity refs as requests write them (`owner=team-shop`);
-//! - [`window`]: time windows (`15m`, `7d`); [`rfc3339`]: times in answers;
+//! - [`window`]: time windows (`15m`, `7d`);
 //! - [`error`]: [`Error`], one enum by class that each adapter maps once.
 //!
 //! Rules: no HTTP, no Leptos, no SQL. The core calls the catalog room, the
@@ -36,7 +36,6 @@ pub mod error;
 pub mod graph;
 pub mod insights;
 pub mod refs;
-pub mod rfc3339;
 pub mod scorecards;
 pub mod services;
 pub mod slos;
