@@ -7,35 +7,59 @@ use super::{EntitySummary, FacetView, Health, encode_query_value};
 /// Rows on one page of the catalog table.
 pub const CATALOG_PAGE_SIZE: usize = 50;
 
-/// The catalog table's view, as its URL gives it: every field the text of one parameter.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// The catalog table's view, read once from its URL (`?q=&filter=&sort=&order=&page=`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CatalogQuery {
     pub q: String,
     /// A Backstage filter string (facet choices).
     pub filter: String,
-    pub sort: String,
-    /// `desc` for descending.
-    pub order: String,
-    /// 1-based; empty is the first.
-    pub page: String,
+    pub sort: CatalogSort,
+    pub descending: bool,
+    /// 1-based.
+    pub page: usize,
+}
+
+impl Default for CatalogQuery {
+    fn default() -> Self {
+        CatalogQuery { q: String::new(), filter: String::new(), sort: CatalogSort::Relevance, descending: false, page: 1 }
+    }
 }
 
 impl CatalogQuery {
-    pub fn sort(&self) -> CatalogSort {
-        CatalogSort::parse(&self.sort).unwrap_or_default()
-    }
-
-    pub fn descending(&self) -> bool {
-        self.order.eq_ignore_ascii_case("desc")
-    }
-
-    pub fn page(&self) -> usize {
-        self.page.parse::<usize>().ok().filter(|p| *p >= 1).unwrap_or(1)
+    /// The view a URL's parameters ask for, or what is wrong with which
+    /// (the page answers 400 with it, as the API does).
+    pub fn from_params(get: impl Fn(&str) -> String) -> Result<CatalogQuery, String> {
+        let (sort, order, page) = (get("sort"), get("order"), get("page"));
+        let sort = CatalogSort::parse(&sort).ok_or_else(|| {
+            let names: Vec<&str> = CatalogSort::COLUMNS.iter().map(|c| c.as_str()).collect();
+            format!("`sort` must be one of {}, not `{sort}`", names.join(", "))
+        })?;
+        let descending = match order.to_ascii_lowercase().as_str() {
+            "" | "asc" => false,
+            "desc" => true,
+            _ => return Err(format!("`order` must be `asc` or `desc`, not `{order}`")),
+        };
+        let page = match page.as_str() {
+            "" => 1,
+            text => text
+                .parse::<usize>()
+                .ok()
+                .filter(|p| *p >= 1)
+                .ok_or_else(|| format!("`page` must be a whole number from 1, not `{text}`"))?,
+        };
+        Ok(CatalogQuery { q: get("q"), filter: get("filter"), sort, descending, page })
     }
 
     /// The catalog's URL for this view.
     pub fn href(&self) -> String {
-        let pairs = [("q", &self.q), ("filter", &self.filter), ("sort", &self.sort), ("order", &self.order), ("page", &self.page)];
+        let page = self.page.to_string();
+        let pairs = [
+            ("q", self.q.as_str()),
+            ("filter", self.filter.as_str()),
+            ("sort", self.sort.as_str()),
+            ("order", if self.descending { "desc" } else { "" }),
+            ("page", if self.page > 1 { page.as_str() } else { "" }),
+        ];
         let query: Vec<String> =
             pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode_query_value(v))).collect();
         if query.is_empty() { "/".to_string() } else { format!("/?{}", query.join("&")) }
@@ -43,23 +67,17 @@ impl CatalogQuery {
 
     /// Sorted by `sort`: ascending first, descending when already ascending by it; back to page 1.
     pub fn sorting(&self, sort: CatalogSort) -> CatalogQuery {
-        let descending = self.sort() == sort && !self.descending();
         // Traffic columns start with the busiest (highest) first.
-        let descending = if sort.numeric() && self.sort() != sort { true } else { descending };
-        CatalogQuery {
-            sort: sort.as_str().to_string(),
-            order: if descending { "desc".into() } else { String::new() },
-            page: String::new(),
-            ..self.clone()
-        }
+        let descending = if sort.numeric() && self.sort != sort { true } else { self.sort == sort && !self.descending };
+        CatalogQuery { sort, descending, page: 1, ..self.clone() }
     }
 
     pub fn at_page(&self, page: usize) -> CatalogQuery {
-        CatalogQuery { page: if page <= 1 { String::new() } else { page.to_string() }, ..self.clone() }
+        CatalogQuery { page: page.max(1), ..self.clone() }
     }
 
     pub fn filtered(&self, filter: String) -> CatalogQuery {
-        CatalogQuery { filter, page: String::new(), ..self.clone() }
+        CatalogQuery { filter, page: 1, ..self.clone() }
     }
 }
 

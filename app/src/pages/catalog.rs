@@ -5,6 +5,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::components::{Count, Loading};
 use crate::model::{CATALOG_PAGE_SIZE, CatalogQuery, CatalogSort, CatalogTable, Health, entity_href, toggle_filter};
 use crate::pages::loaded;
+use crate::port::PortError;
 use crate::server_fns::fetch_catalog;
 
 /// The catalog: a table of every entity, searched (ranked, typo-tolerant),
@@ -16,15 +17,24 @@ use crate::server_fns::fetch_catalog;
 #[component]
 pub fn CatalogPage() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| {
+    // Read once from the URL; a value no page offers is the 400 the API gives.
+    let parsed = Memo::new(move |_| {
         let p = params.read();
-        let get = |key: &str| p.get(key).unwrap_or_default();
-        CatalogQuery { q: get("q"), filter: get("filter"), sort: get("sort"), order: get("order"), page: get("page") }
+        CatalogQuery::from_params(|key| p.get(key).unwrap_or_default())
     });
-    let table = Resource::new(move || query.get(), fetch_catalog);
+    let query = Memo::new(move |_| parsed.get().unwrap_or_default());
+    let table = Resource::new(
+        move || parsed.get(),
+        |parsed| async move {
+            match parsed {
+                Ok(query) => fetch_catalog(query).await,
+                Err(invalid) => Err(PortError::Invalid(invalid)),
+            }
+        },
+    );
     let navigate = use_navigate();
     let typed = move |text: String| {
-        let href = CatalogQuery { q: text, page: String::new(), ..query.get_untracked() }.href();
+        let href = CatalogQuery { q: text, page: 1, ..query.get_untracked() }.href();
         navigate(&href, leptos_router::NavigateOptions { replace: true, scroll: false, ..Default::default() });
     };
 
@@ -46,8 +56,8 @@ pub fn CatalogPage() -> impl IntoView {
                     let q = query.get();
                     view! {
                         {(!q.filter.is_empty()).then(|| view! { <input type="hidden" name="filter" value=q.filter.clone() /> })}
-                        {(!q.sort.is_empty()).then(|| view! { <input type="hidden" name="sort" value=q.sort.clone() /> })}
-                        {(!q.order.is_empty()).then(|| view! { <input type="hidden" name="order" value=q.order.clone() /> })}
+                        {(q.sort != CatalogSort::Relevance).then(|| view! { <input type="hidden" name="sort" value=q.sort.as_str() /> })}
+                        {q.descending.then(|| view! { <input type="hidden" name="order" value="desc" /> })}
                     }
                 }}
                 <noscript><button type="submit">"Search"</button></noscript>
@@ -70,7 +80,7 @@ fn Results(table: CatalogTable, query: CatalogQuery) -> impl IntoView {
     } else {
         format!("{total} of {catalog_size} entities")
     };
-    let (sort, descending) = (query.sort(), query.descending());
+    let (sort, descending) = (query.sort, query.descending);
     view! {
         <div class="catalog-body">
             <aside class="facets" data-testid="facets">

@@ -253,11 +253,16 @@ async fn the_catalog_table_sorts_and_pages_on_the_server_with_health() {
     let (_, html) = page(&server.base, "/?filter=spec.owner%3Dteam-3&sort=name&order=desc").await;
     let team = rows(&html);
     assert_eq!((team.len(), &team[..2]), (17, &["c-115".to_string(), "c-108".to_string()][..]), "a facet and a sort together");
-    let (_, html) = page(&server.base, "/?sort=colour").await;
-    assert!(
-        html.contains("`sort` must be one of name, kind, type, owner, lifecycle, requests, errors, p95, not `colour`"),
-        "a bad sort is named"
-    );
+    // Read once from the URL into enums and numbers; what no page offers is a 400 naming it.
+    for (path, named) in [
+        ("/?sort=colour", "`sort` must be one of name, kind, type, owner, lifecycle, requests, errors, p95, not `colour`"),
+        ("/?sort=name&order=up", "`order` must be `asc` or `desc`, not `up`"),
+        ("/?page=0", "`page` must be a whole number from 1, not `0`"),
+    ] {
+        let (status, html) = page(&server.base, path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(html.contains(named), "{path}: {named}");
+    }
     server.running.stop().await;
 }
 

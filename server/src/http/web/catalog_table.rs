@@ -24,13 +24,9 @@ fn order(sort: CatalogSort) -> TableOrder {
 
 pub async fn catalog_table(core: &Core, query: CatalogQuery) -> Result<CatalogTable, PortError> {
     let filter = Filter::parse(&[query.filter.as_str()]).map_err(|e| port_error(e.into()))?;
-    let sort = CatalogSort::parse(&query.sort).ok_or_else(|| {
-        let names: Vec<&str> = CatalogSort::COLUMNS.iter().map(|c| c.as_str()).collect();
-        PortError::Invalid(format!("`sort` must be one of {}, not `{}`", names.join(", "), query.sort))
-    })?;
-    let offset = (query.page() - 1).saturating_mul(CATALOG_PAGE_SIZE);
+    let offset = query.page.max(1).saturating_sub(1).saturating_mul(CATALOG_PAGE_SIZE);
     let mut page =
-        core.catalog_table(&query.q, &filter, order(sort), query.descending(), offset, CATALOG_PAGE_SIZE).await.map_err(port_error)?;
+        core.catalog_table(&query.q, &filter, order(query.sort), query.descending, offset, CATALOG_PAGE_SIZE).await.map_err(port_error)?;
     Ok(CatalogTable {
         catalog_size: page.catalog_size,
         total: page.total,
