@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::RedCells;
-use crate::model::{GraphLayout, GraphQuery, NodeKind, NodePanel, count_of, entity_href};
+use crate::model::{GraphLayout, GraphQuery, Grouping, NodeKind, NodePanel, count_of, entity_href};
 
 /// Rows of the edge table at most (busiest first); the JSON export has all.
 pub const EDGE_TABLE_ROWS: usize = 300;
@@ -239,7 +239,7 @@ fn EdgeTable(layout: GraphLayout) -> impl IntoView {
 /// The side panel of the selected node.
 #[component]
 pub fn NodePanelView(panel: NodePanel, query: GraphQuery) -> impl IntoView {
-    let focus = GraphQuery { focus: panel.id.clone(), group: String::new(), ..query.selecting(&panel.id) }.href();
+    let focus = GraphQuery { focus: panel.id.clone(), group: Grouping::Auto, ..query.selecting(&panel.id) }.href();
     let is_group = panel.kind == NodeKind::Group;
     view! {
         <h2>{panel.name.clone()} " " <small>{panel.kind.as_str()}</small></h2>

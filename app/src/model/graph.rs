@@ -96,41 +96,143 @@ pub struct GroupBox {
     pub height: f64,
 }
 
-/// The Graph page's view, as its URL gives it (a GET form): every field
-/// is the text of one parameter, empty when not given.
+/// Which way a focus expands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Direction {
+    #[default]
+    Both,
+    Callers,
+    Callees,
+}
+
+impl Direction {
+    pub const ALL: [Direction; 3] = [Direction::Both, Direction::Callers, Direction::Callees];
+
+    /// As the URL writes it; empty for the default.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Both => "",
+            Direction::Callers => "callers",
+            Direction::Callees => "callees",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Direction::Both => "both ways",
+            Direction::Callers => "callers",
+            Direction::Callees => "callees",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Direction> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "" | "both" => Some(Direction::Both),
+            "callers" | "in" => Some(Direction::Callers),
+            "callees" | "out" => Some(Direction::Callees),
+            _ => None,
+        }
+    }
+}
+
+/// How the view groups services.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Grouping {
+    /// An overview when the view is large, else every node.
+    #[default]
+    Auto,
+    /// Every node, however many.
+    Off,
+    By(GroupBy),
+}
+
+impl Grouping {
+    pub const ALL: [Grouping; 5] =
+        [Grouping::Auto, Grouping::Off, Grouping::By(GroupBy::System), Grouping::By(GroupBy::Owner), Grouping::By(GroupBy::Cluster)];
+
+    /// As the URL writes it; empty for the default.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grouping::Auto => "",
+            Grouping::Off => "none",
+            Grouping::By(GroupBy::System) => "system",
+            Grouping::By(GroupBy::Owner) => "owner",
+            Grouping::By(GroupBy::Cluster) => "cluster",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Grouping::Auto => "automatic",
+            Grouping::Off => "nothing",
+            Grouping::By(by) => by.label(),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Grouping> {
+        let text = text.trim().to_ascii_lowercase();
+        Grouping::ALL.into_iter().find(|g| g.as_str() == text)
+    }
+}
+
+/// The Graph page's view, read once from its URL (a GET form): choices as
+/// enums, the rest as the text of one parameter, empty when not given
+/// (the server reads hops, filters and expressions, naming what is wrong).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct GraphQuery {
     pub window: String,
     pub focus: String,
     pub hops: String,
-    pub direction: String,
+    pub direction: Direction,
     pub connection: String,
     pub owner: String,
     pub system: String,
     pub find: String,
     pub hide: String,
-    /// `system`, `owner`, `cluster` or `none` (empty: an overview when large),
-    /// and the groups shown expanded (comma-separated).
-    pub group: String,
+    pub group: Grouping,
+    /// The groups shown expanded (comma-separated).
     pub expand: String,
     /// The node whose side panel is open; not part of the layout.
     pub selected: String,
 }
 
 impl GraphQuery {
+    /// The view a URL's parameters ask for (`window` defaults to `15m`), or
+    /// what is wrong with which (the page answers 400 with it, as the API does).
+    pub fn from_params(get: impl Fn(&str) -> String) -> Result<GraphQuery, String> {
+        let (direction, group) = (get("direction"), get("group"));
+        let window = get("window");
+        Ok(GraphQuery {
+            window: if window.is_empty() { "15m".to_string() } else { window },
+            focus: get("focus"),
+            hops: get("hops"),
+            direction: Direction::parse(&direction)
+                .ok_or_else(|| format!("`direction` must be `both`, `callers` or `callees`, not `{direction}`"))?,
+            connection: get("connection"),
+            owner: get("owner"),
+            system: get("system"),
+            find: get("find"),
+            hide: get("hide"),
+            group: Grouping::parse(&group)
+                .ok_or_else(|| format!("`group` must be `system`, `owner`, `cluster` or `none`, not `{group}`"))?,
+            expand: get("expand"),
+            selected: get("selected"),
+        })
+    }
+
     /// The parameters that are set, as a query string (`window=15m&focus=cart`).
     pub fn query_string(&self) -> String {
         let pairs = [
-            ("window", &self.window),
+            ("window", self.window.as_str()),
             ("focus", &self.focus),
             ("hops", &self.hops),
-            ("direction", &self.direction),
+            ("direction", self.direction.as_str()),
             ("connection", &self.connection),
             ("owner", &self.owner),
             ("system", &self.system),
             ("find", &self.find),
             ("hide", &self.hide),
-            ("group", &self.group),
+            ("group", self.group.as_str()),
             ("expand", &self.expand),
             ("selected", &self.selected),
         ];
@@ -349,4 +451,23 @@ pub struct OperationRow {
     /// Spans the counts rest on (fewer than `requests`: an estimate).
     pub kept_spans: u64,
     pub p95_ms: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_reads_its_url_and_writes_it_back() {
+        let url = [("window", "1h"), ("direction", "callers"), ("group", "cluster"), ("expand", "svc-1 cluster"), ("focus", "cart")];
+        let get = |key: &str| url.iter().find(|(k, _)| *k == key).map(|(_, v)| v.to_string()).unwrap_or_default();
+        let query = GraphQuery::from_params(get).unwrap();
+        assert_eq!((query.direction, query.group), (Direction::Callers, Grouping::By(GroupBy::Cluster)));
+        assert_eq!(query.href(), "/graph?window=1h&focus=cart&direction=callers&group=cluster&expand=svc-1%20cluster");
+        let defaults = GraphQuery::from_params(|_| String::new()).unwrap();
+        assert_eq!((defaults.window.as_str(), defaults.direction, defaults.group), ("15m", Direction::Both, Grouping::Auto));
+        assert_eq!(defaults.href(), "/graph?window=15m");
+        let bad = GraphQuery::from_params(|key| if key == "group" { "colour".into() } else { String::new() }).unwrap_err();
+        assert_eq!(bad, "`group` must be `system`, `owner`, `cluster` or `none`, not `colour`");
+    }
 }

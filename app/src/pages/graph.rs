@@ -3,8 +3,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::{GraphSvg, Loading, NodePanelView};
-use crate::model::{GraphLayout, GraphQuery, count_of};
+use crate::model::{Direction, GraphLayout, GraphQuery, Grouping, count_of};
 use crate::pages::{loaded, one_of};
+use crate::port::PortError;
 use crate::server_fns::{fetch_graph, fetch_graph_node};
 
 const WINDOWS: &[&str] = &["5m", "15m", "1h", "24h", "7d"];
@@ -20,27 +21,23 @@ const WINDOWS: &[&str] = &["5m", "15m", "1h", "24h", "7d"];
 #[component]
 pub fn GraphPage() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| {
+    // Read once from the URL; a choice no page offers is the 400 the API gives.
+    let parsed = Memo::new(move |_| {
         let p = params.read();
-        let get = |key: &str| p.get(key).unwrap_or_default();
-        GraphQuery {
-            window: p.get("window").filter(|w| !w.is_empty()).unwrap_or_else(|| "15m".to_string()),
-            focus: get("focus"),
-            hops: get("hops"),
-            direction: get("direction"),
-            connection: get("connection"),
-            owner: get("owner"),
-            system: get("system"),
-            find: get("find"),
-            hide: get("hide"),
-            group: get("group"),
-            expand: get("expand"),
-            selected: get("selected"),
-        }
+        GraphQuery::from_params(|key| p.get(key).unwrap_or_default())
     });
+    let query = Memo::new(move |_| parsed.get().unwrap_or_else(|_| GraphQuery { window: "15m".into(), ..GraphQuery::default() }));
     // The drawing depends on the view, not on which node is selected.
     let view_query = Memo::new(move |_| query.get().selecting(""));
-    let layout = Resource::new(move || view_query.get(), |q| fetch_graph(q, Vec::new()));
+    let layout = Resource::new(
+        move || parsed.get().map(|q| q.selecting("")),
+        |parsed| async move {
+            match parsed {
+                Ok(query) => fetch_graph(query, Vec::new()).await,
+                Err(invalid) => Err(PortError::Invalid(invalid)),
+            }
+        },
+    );
     let panel = Resource::new(
         move || query.with(|q| (q.window.clone(), q.selected.clone())),
         |(window, selected)| async move { if selected.is_empty() { Ok(None) } else { fetch_graph_node(window, selected).await } },
@@ -121,8 +118,8 @@ fn GraphForm(query: GraphQuery) -> impl IntoView {
             <label>"Hops " <input name="hops" value=q.hops.clone() placeholder="1" size="2" /></label>
             <label>"Direction "
                 <select name="direction">
-                    {[("", "both ways"), ("callers", "callers"), ("callees", "callees")].into_iter().map(|(value, text)| view! {
-                        <option value=value selected=q.direction == value>{text}</option>
+                    {Direction::ALL.into_iter().map(|d| view! {
+                        <option value=d.as_str() selected=q.direction == d>{d.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -133,8 +130,8 @@ fn GraphForm(query: GraphQuery) -> impl IntoView {
             <label>"Hide " <input name="hide" value=q.hide.clone() placeholder="rate < 0.1" size="18" /></label>
             <label>"Group by "
                 <select name="group">
-                    {[("", "automatic"), ("none", "nothing"), ("system", "system"), ("owner", "owner"), ("cluster", "clusters of calls")].into_iter().map(|(value, text)| view! {
-                        <option value=value selected=q.group == value>{text}</option>
+                    {Grouping::ALL.into_iter().map(|g| view! {
+                        <option value=g.as_str() selected=q.group == g>{g.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -163,7 +160,7 @@ fn GraphBody(layout: Signal<GraphLayout>, query: Memo<GraphQuery>) -> impl IntoV
                     <p class="found-summary" data-testid="found">{format!("Found (outlined): {}", l.found.join(", "))}</p>
                 })}
                 {l.overview.map(|o| {
-                    let every = GraphQuery { group: "none".into(), expand: String::new(), ..query.get_untracked().selecting("") };
+                    let every = GraphQuery { group: Grouping::Off, expand: String::new(), ..query.get_untracked().selecting("") };
                     view! {
                         <p class="overview-note" data-testid="overview">
                             {format!("An overview: {} nodes grouped by {}. Expand a group below, or ", o.nodes, o.by.label())}

@@ -319,3 +319,23 @@ async fn the_register_form_posts_without_javascript() {
     assert_eq!(same_site.status(), 303, "a post from Meridian's own page");
     server.running.stop().await;
 }
+
+/// The Graph page reads its choices (direction, grouping) once from the
+/// URL into enums: one no page offers is a 400 naming it, as the API says.
+#[tokio::test]
+async fn graph_choices_no_page_offers_are_named() {
+    let server = start(None, vec![demo_catalog()]).await;
+    for (path, named) in [
+        ("/graph?group=colour", "`group` must be `system`, `owner`, `cluster` or `none`, not `colour`"),
+        ("/graph?direction=sideways", "`direction` must be `both`, `callers` or `callees`, not `sideways`"),
+        ("/graph?hops=99", "`hops` must be a whole number from 1 to 10, not `99`"),
+    ] {
+        let (status, html) = page(&server.base, path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(html.contains(&named.replace('`', "&#x60;")) || html.contains(named), "{path}: {named}");
+    }
+    for path in ["/graph?group=cluster&direction=callers", "/graph?group=none"] {
+        assert_eq!(page(&server.base, path).await.0, 200, "{path}");
+    }
+    server.running.stop().await;
+}

@@ -9,7 +9,7 @@ use app::port::PortError;
 use collector::NodeKind;
 
 use super::port_error;
-use crate::core::view::group::GroupBy;
+use crate::core::view::group::{GroupBy, Grouping};
 use crate::core::view::layout::{self, Layout, Options, Position};
 use crate::core::{self, Core, Window};
 
@@ -19,17 +19,30 @@ pub async fn graph_layout(core: &Core, query: GraphQuery, keep: Vec<KeptPosition
     let params = core::view::ViewParams {
         focus: given(&query.focus),
         hops: given(&query.hops),
-        direction: given(&query.direction),
         connection: given(&query.connection),
         owner: given(&query.owner),
         system: given(&query.system),
         find: given(&query.find),
         hide: given(&query.hide),
-        group: given(&query.group),
         expand: given(&query.expand),
         ..core::view::ViewParams::default()
     };
-    let view_query = params.query().map_err(PortError::Invalid)?;
+    // The page read its choices into enums already; the text parameters are read here.
+    let view_query = core::view::ViewQuery {
+        direction: match query.direction {
+            app::model::Direction::Both => core::view::Direction::Both,
+            app::model::Direction::Callers => core::view::Direction::Callers,
+            app::model::Direction::Callees => core::view::Direction::Callees,
+        },
+        group: match query.group {
+            app::model::Grouping::Auto => Grouping::Auto,
+            app::model::Grouping::Off => Grouping::Off,
+            app::model::Grouping::By(app::model::GroupBy::System) => Grouping::By(GroupBy::System),
+            app::model::Grouping::By(app::model::GroupBy::Owner) => Grouping::By(GroupBy::Owner),
+            app::model::Grouping::By(app::model::GroupBy::Cluster) => Grouping::By(GroupBy::Cluster),
+        },
+        ..params.query().map_err(PortError::Invalid)?
+    };
     let view = core.graph_view(window, &view_query).await.map_err(port_error)?;
     let graph = core::GraphView { nodes: view.nodes, edges: view.edges };
     let keep: Vec<Position> = keep.into_iter().map(|k| Position { id: k.id, x: k.x, y: k.y }).collect();
