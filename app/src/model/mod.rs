@@ -643,7 +643,8 @@ pub struct SloView {
     /// The SLO's display name (or name), and the objective's when it has one.
     pub title: String,
     pub service: String,
-    pub entity_ref: String,
+    /// The service's Component, where the catalog has one.
+    pub entity_ref: Option<String>,
     pub owner: Option<String>,
     /// Target as a fraction.
     pub target: f64,

@@ -75,7 +75,10 @@ pub fn SlosPage() -> impl IntoView {
                                                 <tr data-slo=slo.name.clone()>
                                                     <td><AlertBadge state=slo.alert /></td>
                                                     <td>{slo.title.clone()}</td>
-                                                    <td><a href=format!("{}?tab=slos", entity_href(&slo.entity_ref))>{slo.service.clone()}</a></td>
+                                                    <td>{match &slo.entity_ref {
+                                                        Some(entity_ref) => view! { <a href=format!("{}?tab=slos", entity_href(entity_ref))>{slo.service.clone()}</a> }.into_any(),
+                                                        None => slo.service.clone().into_any(),
+                                                    }}</td>
                                                     <td>{slo.owner.clone().map(|o| view! { <a href=entity_href(&o)>{o.clone()}</a> })}</td>
                                                     <td class="num">{percent(Some(slo.target))} " / " {slo.window.clone()}</td>
                                                     <td class="num">{percent(slo.attainment)}</td>

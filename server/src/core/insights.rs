@@ -283,7 +283,7 @@ pub struct AtRisk {
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
 pub struct SloState {
     pub name: String,
-    pub state: String,
+    pub state: slo::Alert,
 }
 
 /// Every transitive caller of `service`, by breadth-first search over the
@@ -481,7 +481,7 @@ impl Core {
                 .objectives
                 .iter()
                 .filter(|o| o.slo.service == caller)
-                .map(|o| SloState { name: o.slo.name.clone(), state: o.alert.as_str().to_string() })
+                .map(|o| SloState { name: o.slo.name.clone(), state: o.alert })
                 .collect()
         };
         let index = self.catalog.snapshot();
@@ -627,12 +627,12 @@ spec: {type: openapi, lifecycle: production, owner: team-catalog, definition: 'o
         assert_eq!(found.cycles[0].entity_refs[1], None);
 
         let slos = |service: &str| {
-            if service == "web" { vec![SloState { name: "web-availability".into(), state: "page".into() }] } else { vec![] }
+            if service == "web" { vec![SloState { name: "web-availability".into(), state: slo::Alert::Page }] } else { vec![] }
         };
         let radius = blast_radius(&index, &traffic(), "catalog", &slos);
         let callers: Vec<(&str, usize)> = radius.callers.iter().map(|c| (c.service.as_str(), c.hops)).collect();
         assert_eq!(callers, [("recommender", 1), ("web", 1)]);
-        assert_eq!(radius.callers[1].slos[0].state, "page");
+        assert_eq!(radius.callers[1].slos[0].state, slo::Alert::Page);
         assert_eq!(radius.owners, ["group:default/team-web"]);
         let deeper =
             blast_radius(&index, &[edge((Service, "a"), (Service, "b"), 1), edge((Service, "b"), (Service, "c"), 1)], "c", &|_| vec![]);

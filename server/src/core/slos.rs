@@ -51,18 +51,36 @@ impl SloOrder {
     }
 }
 
-/// An objective as last evaluated, with its service's owner.
+/// An objective as last evaluated, with its service's Component and owner:
+/// the one shape of an SLO that the REST API, the pages and the insights
+/// map from, so they name, title and link it alike.
 #[derive(Clone, Debug)]
 pub struct ListedObjective {
     pub status: ObjectiveStatus,
-    /// The owner (an entity ref) of the service's Component, where the catalog has one.
+    /// The service's Component (an entity ref), where the catalog has one.
+    pub entity_ref: Option<String>,
+    /// The owner (an entity ref) of that Component.
     pub owner: Option<String>,
 }
 
 impl ListedObjective {
+    pub fn objective(&self) -> &slo::Objective {
+        &self.status.slo.objectives[self.status.objective]
+    }
+
+    /// The SLO's display name (or name), and the objective's when it has one.
+    pub fn title(&self) -> String {
+        let slo = &self.status.slo;
+        let name = slo.display_name.clone().unwrap_or_else(|| slo.name.clone());
+        match &self.objective().display_name {
+            Some(objective) => format!("{name}: {objective}"),
+            None => name,
+        }
+    }
+
     /// The error budget left, as a share; `None` without events.
     pub fn budget_remaining(&self) -> Option<f64> {
-        self.status.counts.budget_remaining(self.status.slo.objectives[self.status.objective].target)
+        self.status.counts.budget_remaining(self.objective().target)
     }
 }
 
@@ -81,17 +99,19 @@ impl Core {
     pub fn slos(&self, filter: &SloFilter) -> Result<SloList, Error> {
         let owner = filter.owner.as_deref().map(|owner| refs::owner_key("owner", owner)).transpose()?;
         let snapshot = self.slos.snapshot();
-        let mut owners_of: HashMap<&str, Option<String>> = HashMap::new();
+        let index = self.catalog();
+        let mut components: HashMap<&str, (Option<String>, Option<String>)> = HashMap::new();
         let mut owners: BTreeSet<String> = BTreeSet::new();
         let mut objectives = Vec::new();
         for status in &snapshot.objectives {
-            let service_owner = owners_of.entry(&status.slo.service).or_insert_with(|| self.service_owner(&status.slo.service)).clone();
+            let (entity_ref, service_owner) =
+                components.entry(&status.slo.service).or_insert_with(|| service_component(&index, &status.slo.service)).clone();
             owners.extend(service_owner.clone());
             let keep = filter.service.as_deref().is_none_or(|service| status.slo.service == service)
                 && owner.as_ref().is_none_or(|o| service_owner.as_ref().is_some_and(|s| s.eq_ignore_ascii_case(o)))
                 && filter.state.is_none_or(|state| status.alert == state);
             if keep {
-                objectives.push(ListedObjective { status: status.clone(), owner: service_owner });
+                objectives.push(ListedObjective { status: status.clone(), entity_ref, owner: service_owner });
             }
         }
         let name = |o: &ListedObjective| o.status.slo.name.clone();
@@ -117,7 +137,10 @@ impl Core {
             .objectives
             .iter()
             .filter(|o| o.slo.name == name)
-            .map(|status| ListedObjective { status: status.clone(), owner: self.service_owner(&status.slo.service) })
+            .map(|status| {
+                let (entity_ref, owner) = service_component(&self.catalog(), &status.slo.service);
+                ListedObjective { status: status.clone(), entity_ref, owner }
+            })
             .collect();
         if objectives.is_empty() {
             if self.catalog.slos().iter().any(|slo| slo.name == name) {
@@ -129,16 +152,23 @@ impl Core {
         Ok(SloList { evaluated_at: snapshot.evaluated_at, objectives, owners })
     }
 
-    /// The owner (an entity ref) of the Component named `service` in the
-    /// default namespace, where the catalog has one.
+    /// The owner (an entity ref) of the Component `service` is, where the
+    /// catalog has one.
     pub fn service_owner(&self, service: &str) -> Option<String> {
-        let index = self.catalog.snapshot();
-        let component = index.get(&format!("component:default/{}", service.to_ascii_lowercase()))?;
-        component.entity.relation_targets("ownedBy").next().map(str::to_string)
+        service_component(&self.catalog(), service).1
     }
 
     /// Evaluates every SLO now (tests, and the first pass after a start).
     pub async fn evaluate_slos(&self, now: u64) -> Result<(), Error> {
         Ok(self.slos.evaluate(now).await?)
     }
+}
+
+/// The Component a service is ([`super::graph::component_for_service`]: its
+/// namespace when it names one, else the default namespace first) and that
+/// Component's owner.
+fn service_component(index: &catalog::index::CatalogIndex, service: &str) -> (Option<String>, Option<String>) {
+    let Some(key) = super::graph::component_for_service(index, service) else { return (None, None) };
+    let owner = index.get(&key).and_then(|c| c.entity.relation_targets("ownedBy").next().map(str::to_string));
+    (Some(key), owner)
 }

@@ -82,7 +82,8 @@ struct Item {
     name: String,
     display_name: Option<String>,
     service: String,
-    entity_ref: String,
+    /// The service's Component, where the catalog has one.
+    entity_ref: Option<String>,
     /// The owner (an entity ref) of the service's Component, where the catalog has one.
     owner: Option<String>,
     /// Index of the objective in the SLO's `objectives`.
@@ -147,12 +148,12 @@ impl Item {
     fn of(listed: &ListedObjective) -> Self {
         let status = &listed.status;
         let slo = &status.slo;
-        let objective = &slo.objectives[status.objective];
+        let objective = listed.objective();
         Item {
             name: slo.name.clone(),
             display_name: slo.display_name.clone(),
             service: slo.service.clone(),
-            entity_ref: format!("component:default/{}", slo.service),
+            entity_ref: listed.entity_ref.clone(),
             owner: listed.owner.clone(),
             objective_index: status.objective,
             objective_name: objective.display_name.clone(),

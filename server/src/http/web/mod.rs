@@ -225,18 +225,13 @@ fn alert(state: AlertState) -> slo::Alert {
 fn slo_view(listed: &ListedObjective) -> SloView {
     let status = &listed.status;
     let slo = &status.slo;
-    let objective = &slo.objectives[status.objective];
-    let name = slo.display_name.clone().unwrap_or_else(|| slo.name.clone());
     SloView {
         name: slo.name.clone(),
-        title: match &objective.display_name {
-            Some(objective) => format!("{name}: {objective}"),
-            None => name,
-        },
+        title: listed.title(),
         service: slo.service.clone(),
-        entity_ref: format!("component:default/{}", slo.service.to_ascii_lowercase()),
+        entity_ref: listed.entity_ref.clone(),
         owner: listed.owner.clone(),
-        target: objective.target,
+        target: listed.objective().target,
         window: slo.window.describe(),
         good: status.counts.good,
         total: status.counts.total,
