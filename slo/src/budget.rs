@@ -196,8 +196,13 @@ pub fn burndown(
         return Vec::new();
     }
     let inside: Vec<&(u64, Counts)> = hours.iter().filter(|(hour, _)| hour + 3600 > window.start && *hour < window.end).collect();
+    // The chart starts with the events: a window longer than the data is
+    // said so by the page, not drawn as a flat line for most of its width.
+    let first = inside.iter().position(|(_, counts)| counts.total > 0).unwrap_or(0);
+    let inside = &inside[first..];
+    let start = inside.first().map_or(window.start, |(hour, _)| (*hour).max(window.start));
     let step = inside.len().div_ceil(points.max(2) - 1).max(1);
-    let mut series = vec![(window.start, 1.0)];
+    let mut series = vec![(start, 1.0)];
     let mut bad = 0u64;
     for (i, (hour, counts)) in inside.iter().enumerate() {
         bad += counts.bad();
@@ -225,6 +230,12 @@ mod tests {
         assert!((after_bad_hour - (1.0 - 10.0 / allowed)).abs() < 1e-9, "{after_bad_hour}");
         assert_eq!(chart.last(), Some(&(36_000, total.budget_remaining(0.99).expect("events"))));
         assert!(chart.len() <= 11);
+
+        // Events only in the last three hours of the window: the chart spans them.
+        let late: Vec<(u64, Counts)> =
+            (0..10u64).map(|h| (h * 3600, Counts::new(if h >= 7 { 100 } else { 0 }, if h >= 7 { 100 } else { 0 }))).collect();
+        let chart = burndown(window.clone(), &late, Counts::new(300, 300), 0.99, 100);
+        assert_eq!((chart.first(), chart.last()), (Some(&(7 * 3600, 1.0)), Some(&(36_000, 1.0))));
         assert!(burndown(window.clone(), &hours, total, 0.99, 4).len() <= 5, "thinned to the points asked");
         assert!(burndown(window, &hours, Counts::default(), 0.99, 100).is_empty(), "no events, no chart");
     }

@@ -22,12 +22,16 @@ pub fn AlertBadge(state: AlertState) -> impl IntoView {
 }
 
 /// The error budget left over the window, as an SVG line drawn on the
-/// server: 100 % at the top, 0 on the dashed line, overspent below it.
+/// server: 100 % at the top, 0 on the dashed line, overspent below it
+/// (down to −100 %), labelled on both axes. Events that began after the
+/// window did: the chart spans them, and (unless `compact`, as in a table
+/// row) says so.
 #[component]
-pub fn BudgetChart(points: Vec<(i64, f64)>) -> impl IntoView {
+pub fn BudgetChart(slo: SloView, #[prop(optional)] compact: bool) -> impl IntoView {
     const WIDTH: f64 = 240.0;
     const HEIGHT: f64 = 60.0;
-    let (Some(first), Some(last)) = (points.first().copied(), points.last().copied()) else {
+    let points = &slo.budget_chart;
+    let (Some(first), Some(last), Some((since, narrowed))) = (points.first().copied(), points.last().copied(), slo.chart_span()) else {
         return view! { <p class="empty">"No events in the window yet."</p> }.into_any();
     };
     let span = (last.0 - first.0).max(1) as f64;
@@ -35,14 +39,23 @@ pub fn BudgetChart(points: Vec<(i64, f64)>) -> impl IntoView {
     let y = |share: f64| (1.0 - share.clamp(-1.0, 1.0)) / 2.0 * HEIGHT;
     let line: Vec<String> =
         points.iter().map(|(at, share)| format!("{:.1},{:.1}", (at - first.0) as f64 / span * WIDTH, y(*share))).collect();
-    let summary = format!("Error budget left over the window: from {} to {}", percent(Some(first.1)), percent(Some(last.1)));
+    let summary = format!("Error budget left since {since}: from {} to {}", percent(Some(first.1)), percent(Some(last.1)));
     let label = summary.clone();
     view! {
-        <svg class="budget-chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") width=WIDTH height=HEIGHT role="img" aria-label=label>
-            <title>{summary}</title>
-            <line class="zero" x1="0" x2=WIDTH y1=y(0.0) y2=y(0.0) />
-            <polyline points=line.join(" ") />
-        </svg>
+        <figure class="budget" data-testid="budget-chart">
+            {(narrowed && !compact).then(|| view! {
+                <figcaption class="chart-note" data-testid="budget-note">
+                    {format!("Events only since {since}: the chart spans that, not the whole {}.", slo.window)}
+                </figcaption>
+            })}
+            <p class="budget-y" aria-hidden="true"><span>"100 %"</span><span>"0"</span><span>"−100 %"</span></p>
+            <svg class="budget-chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") width=WIDTH height=HEIGHT role="img" aria-label=label>
+                <title>{summary}</title>
+                <line class="zero" x1="0" x2=WIDTH y1=y(0.0) y2=y(0.0) />
+                <polyline points=line.join(" ") />
+            </svg>
+            <p class="chart-axis" aria-hidden="true"><span>{since}</span><span>"now"</span></p>
+        </figure>
     }
     .into_any()
 }
@@ -78,7 +91,7 @@ fn SloCard(slo: SloView) -> impl IntoView {
                     {slo.estimated.then_some(", estimated from sampled spans")} ")"</dd>
                 <dt>"Budget left"</dt><dd data-testid="budget">{percent(slo.budget_remaining)}</dd>
             </dl>
-            <BudgetChart points=slo.budget_chart.clone() />
+            <BudgetChart slo=slo.clone() />
             <table class="burn">
                 <caption>"Burn rate (1× spends the budget exactly over the window)"</caption>
                 <thead><tr>{rates.iter().map(|(w, _)| view! { <th scope="col">{w.clone()}</th> }).collect_view()}</tr></thead>

@@ -273,8 +273,16 @@ impl RedSeries {
 
     /// How far back the chart's left edge is, in words (`3 h ago`, `12 min ago`).
     pub fn start_label(&self) -> String {
-        let minutes = (self.to - self.from).max(0) / 60;
-        if minutes >= 120 && minutes % 60 == 0 { format!("{} h ago", minutes / 60) } else { format!("{minutes} min ago") }
+        ago(self.to - self.from)
+    }
+}
+
+/// A span back from now in words: `12 min ago`, `3 h ago`, `6 d ago`.
+pub fn ago(seconds: i64) -> String {
+    match seconds.max(0) / 60 {
+        minutes if minutes >= 2 * 1440 => format!("{} d ago", minutes / 1440),
+        minutes if minutes >= 120 && (minutes % 60 == 0 || minutes >= 1440) => format!("{} h ago", minutes / 60),
+        minutes => format!("{minutes} min ago"),
     }
 }
 
@@ -561,6 +569,44 @@ mod tests {
     }
 
     #[test]
+    fn spans_back_read_in_the_unit_that_fits() {
+        let cases =
+            [(45 * 60, "45 min ago"), (150 * 60, "150 min ago"), (3 * 3600, "3 h ago"), (30 * 3600, "30 h ago"), (6 * 86_400, "6 d ago")];
+        for (seconds, said) in cases {
+            assert_eq!(ago(seconds), said);
+        }
+        assert_eq!(ago(-5), "0 min ago", "a clock a little ahead is now");
+    }
+
+    #[test]
+    fn a_budget_chart_says_when_it_spans_less_than_the_window() {
+        let day = 86_400;
+        let slo = SloView {
+            name: "a".into(),
+            title: "a".into(),
+            service: "s".into(),
+            entity_ref: None,
+            owner: None,
+            target: 0.99,
+            window: "28d".into(),
+            good: 1,
+            total: 1,
+            estimated: false,
+            attainment: Some(1.0),
+            budget_remaining: Some(1.0),
+            burn_rates: Vec::new(),
+            alert: AlertState::Ok,
+            history: Vec::new(),
+            budget_chart: vec![(30 * day, 1.0), (34 * day, 0.5)],
+            window_start: 6 * day,
+        };
+        assert_eq!(slo.chart_span(), Some(("4 d ago".to_string(), true)), "events for 4 of 28 days");
+        let whole = SloView { budget_chart: vec![(6 * day, 1.0), (34 * day, 0.5)], ..slo.clone() };
+        assert_eq!(whole.chart_span(), Some(("28 d ago".to_string(), false)));
+        assert_eq!(SloView { budget_chart: Vec::new(), ..slo }.chart_span(), None);
+    }
+
+    #[test]
     fn filters_toggle_and_values_encode() {
         assert_eq!(toggle_filter("", "kind", "Component"), "kind=Component");
         assert_eq!(toggle_filter("kind=Component", "spec.type", "service"), "kind=Component,spec.type=service");
@@ -661,11 +707,23 @@ pub struct SloView {
     pub alert: AlertState,
     /// (state, when: RFC 3339), oldest first.
     pub history: Vec<(AlertState, String)>,
-    /// The budget left over the window: (unix seconds, share).
+    /// The budget left over the window: (unix seconds, share), from the
+    /// first hour with events.
     pub budget_chart: Vec<(i64, f64)>,
+    /// Where the window starts (unix seconds): a chart starting later spans
+    /// only the events there are, and says so.
+    pub window_start: i64,
 }
 
 impl SloView {
+    /// The budget chart's left edge in words (`6 d ago`, back from its last
+    /// point, the evaluation), and whether events began after the window
+    /// did, so the chart spans less than the window; `None` without a chart.
+    pub fn chart_span(&self) -> Option<(String, bool)> {
+        let (first, last) = (self.budget_chart.first()?.0, self.budget_chart.last()?.0);
+        Some((ago(last - first), first > self.window_start))
+    }
+
     /// The burn rate over one of `5m` … `3d`.
     pub fn burn(&self, window: &str) -> Option<f64> {
         self.burn_rates.iter().find(|(w, _)| w == window).and_then(|(_, rate)| *rate)

@@ -85,7 +85,7 @@ pub fn SlosPage() -> impl IntoView {
                                                     <td class="num" data-testid="budget">{percent(slo.budget_remaining)}</td>
                                                     <td class="num">{burn(slo.burn("1h"))}</td>
                                                     <td class="num">{burn(slo.burn("6h"))}</td>
-                                                    <td><BudgetChart points=slo.budget_chart.clone() /></td>
+                                                    <td><BudgetChart slo=slo.clone() compact=true /></td>
                                                 </tr>
                                             }).collect_view()}
                                         </tbody>

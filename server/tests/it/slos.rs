@@ -218,6 +218,10 @@ async fn known_answers(database_url: Option<String>) {
     let panel = html.split("data-testid=\"slo-panel\"").nth(1).expect("an SLO panel on the component's page");
     assert!(panel.contains("data-slo=\"shop-availability\"") && panel.contains(">Ticket<") && panel.contains("-100.00 %"), "{panel:.3000}");
     assert!(panel.contains("class=\"budget-chart\""), "the budget chart is drawn on the server: {panel:.4000}");
+    // Minutes of events in a 28-day window: the chart spans them, says so, and labels both axes.
+    let chart = panel.split("data-testid=\"budget-chart\"").nth(1).expect("a budget chart");
+    assert!(chart.contains("data-testid=\"budget-note\"") && chart.contains(": the chart spans that, not the whole 28d."), "{chart:.2000}");
+    assert!(chart.contains("min ago</span><span>now</span>") && chart.contains("<span>100 %</span><span>0</span>"), "{chart:.2000}");
     let html = reqwest::get(format!("{}/slos?state=page&sort=name", server.base)).await.unwrap().text().await.unwrap();
     let table = html.split("data-testid=\"slos\"").nth(1).expect("the SLO table");
     assert!(table.contains("data-slo=\"edge-5m\"") && table.contains("data-slo=\"edge-6m\""), "{table:.2000}");

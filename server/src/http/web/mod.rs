@@ -242,6 +242,7 @@ fn slo_view(listed: &ListedObjective) -> SloView {
         alert: alert_state(status.alert),
         history: status.history.iter().map(|(state, at)| (alert_state(*state), slo::window::rfc3339(*at as u64))).collect(),
         budget_chart: status.budget_chart.iter().map(|(at, share)| (*at as i64, *share)).collect(),
+        window_start: status.window.start as i64,
     }
 }
 
