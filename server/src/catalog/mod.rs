@@ -20,6 +20,7 @@ pub mod notices;
 pub mod service;
 pub mod url_reader;
 pub mod watch;
+pub mod worker;
 
 pub use service::{
     CatalogError, CatalogLocation, CatalogService, Cause, LocationRegistration, Registration, ReloadReport, catalog_folders,

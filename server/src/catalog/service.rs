@@ -36,9 +36,12 @@ pub enum CatalogError {
     Configured(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The loader's blocking task panicked or was cancelled.
+    /// The catalog's thread could not be started.
+    #[error("cannot start the catalog's thread: {0}")]
+    Thread(std::io::Error),
+    /// The catalog's thread stopped: a job on it panicked.
     #[error("the catalog loader failed: {0}")]
-    Loader(#[from] tokio::task::JoinError),
+    Loader(#[from] super::worker::WorkerGone),
 }
 
 type Result<T> = std::result::Result<T, CatalogError>;
@@ -112,6 +115,8 @@ pub struct CatalogService {
     replica: String,
     /// Custom kinds kept with a warning, or rejected (`--strict-kinds`).
     kinds: catalog::Kinds,
+    /// Where the catalog is loaded, indexed and freed (see [`super::worker`]).
+    worker: super::worker::Worker,
 }
 
 /// Why a reload runs, which decides whether it writes and tells the other
@@ -182,7 +187,9 @@ impl CatalogService {
     /// entities are now orphans, which keep their last good version, and
     /// (shared, not read twice) which are unchanged.
     pub async fn open(store: Store, static_paths: Vec<PathBuf>, urls: Arc<dyn Reader + Send + Sync>) -> Result<Self> {
-        let index = CatalogIndex::new(store.entities().await?);
+        let worker = super::worker::Worker::start().map_err(CatalogError::Thread)?;
+        let stored = store.entities().await?;
+        let index = worker.run(move || CatalogIndex::new(stored)).await?;
         // A database from before API versions were kept gets their first now.
         store.record_api_versions(&api_definitions(index.entities().iter().map(|e| &*e.entity)), crate::unix_seconds()).await?;
         Ok(Self {
@@ -198,6 +205,7 @@ impl CatalogService {
             urls,
             replica: replica_name(),
             kinds: catalog::Kinds::default(),
+            worker,
         })
     }
 
@@ -304,7 +312,7 @@ impl CatalogService {
         let is_url = source.is_url();
         let roots = [source];
         let mut loaded =
-            crate::run_blocking(move || catalog::load::load_cached(&roots, &*urls, &mut Default::default(), &|_| None, Vec::new())).await?;
+            self.worker.run(move || catalog::load::load_cached(&roots, &*urls, &mut Default::default(), &|_| None, Vec::new())).await?;
         self.kinds.enforce(&mut loaded.entities, &mut loaded.diagnostics);
         // A URL that could not be read at all yields no file, only its error.
         if is_url
@@ -450,12 +458,14 @@ impl CatalogService {
         let current = self.snapshot();
         let registered = self.registered_as_parsed().await?;
         let urls = self.urls.clone();
-        let (mut loaded, cache) = crate::run_blocking(move || {
-            let previous = |key: &str| current.get(key).map(|e| e.entity.clone());
-            let loaded = catalog::load::load_cached(&roots, &*urls, &mut cache, &previous, registered);
-            (loaded, cache)
-        })
-        .await?;
+        let (mut loaded, cache) = self
+            .worker
+            .run(move || {
+                let previous = |key: &str| current.get(key).map(|e| e.entity.clone());
+                let loaded = catalog::load::load_cached(&roots, &*urls, &mut cache, &previous, registered);
+                (loaded, cache)
+            })
+            .await?;
         *self.load_cache.lock().unwrap_or_else(|p| p.into_inner()) = cache;
         self.kinds.enforce(&mut loaded.entities, &mut loaded.diagnostics);
         let parsed_in = started.elapsed();
@@ -563,10 +573,10 @@ impl CatalogService {
         let stored = started.elapsed();
         let diagnostics = Arc::new(diagnostics.unwrap_or_else(|| self.diagnostics().as_ref().clone()));
         let problems = diagnostics.clone();
-        let index = crate::run_blocking(move || CatalogIndex::rebuild(&previous, entities, &problems)).await?;
+        let index = self.worker.run(move || CatalogIndex::rebuild(&previous, entities, &problems)).await?;
         let replaced = std::mem::replace(&mut *self.index.write().unwrap_or_else(|p| p.into_inner()), Arc::new(index));
         // Freeing a large catalog takes a while; readers need not wait for it.
-        tokio::spawn(crate::run_blocking(move || drop(replaced)));
+        self.worker.drop_later(replaced);
         *self.diagnostics.write().unwrap_or_else(|p| p.into_inner()) = diagnostics;
         Ok(((stored, started.elapsed() - stored), wrote))
     }

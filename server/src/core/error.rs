@@ -66,7 +66,7 @@ impl From<CatalogError> for Error {
             CatalogError::Configured(_) => Error::Conflict(error.to_string()),
             CatalogError::NotAllowed(_) => Error::Forbidden(error.to_string()),
             CatalogError::Store(store) => store.into(),
-            CatalogError::Loader(_) => Error::Internal(Box::new(error)),
+            CatalogError::Loader(_) | CatalogError::Thread(_) => Error::Internal(Box::new(error)),
         }
     }
 }
