@@ -47,8 +47,14 @@ pub struct Param<'d> {
     pub key: String,
     pub required: bool,
     pub node: Node<'d>,
-    /// OpenAPI 3's `schema`; in Swagger 2.0 the parameter itself holds it.
+    /// OpenAPI 3's `schema` (or the schema of its one `content` media
+    /// type); in Swagger 2.0 the parameter itself holds it.
     pub schema: Option<Node<'d>>,
+    /// How its value is written on the wire: OpenAPI 3's `style` and
+    /// `explode` as they take effect (defaults written out), Swagger 2.0's
+    /// `collectionFormat` read as the same pair.
+    pub style: &'static str,
+    pub explode: bool,
 }
 
 pub struct Body<'d> {
@@ -61,6 +67,8 @@ pub struct Response<'d> {
     pub status: &'d str,
     pub node: Node<'d>,
     pub content: Vec<(String, Option<Node<'d>>)>,
+    /// Its headers: (name in lower case, whether required, the header).
+    pub headers: Vec<(String, bool, Node<'d>)>,
 }
 
 /// Every operation of a document: paths in sorted order (JSON objects are
@@ -95,13 +103,20 @@ pub fn views(document: &Document) -> Vec<View<'_>> {
                     let key = parameter_key(path, name, location);
                     // An operation's parameter replaces the path item's of the same place and name.
                     parameters.retain(|p: &Param| p.key != key);
-                    let schema = if swagger { Some(parameter.clone()) } else { parameter.child("schema") };
+                    let schema = if swagger {
+                        Some(parameter.clone())
+                    } else {
+                        parameter.child("schema").or_else(|| content(document, &parameter).into_iter().find_map(|(_, schema)| schema))
+                    };
+                    let (style, explode) = serialization(&parameter, location, swagger);
                     parameters.push(Param {
                         name,
                         location,
                         key,
                         required: location == "path" || parameter.bool("required"),
                         schema,
+                        style,
+                        explode,
                         node: parameter,
                     });
                 }
@@ -125,7 +140,19 @@ pub fn views(document: &Document) -> Vec<View<'_>> {
                             } else {
                                 content(document, &response)
                             };
-                            Response { status, content, node: response }
+                            let headers = response
+                                .child("headers")
+                                .map(|headers| {
+                                    headers
+                                        .entries()
+                                        .map(|(name, header)| {
+                                            let header = document.resolve(header);
+                                            (name.to_ascii_lowercase(), header.bool("required"), header)
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            Response { status, content, headers, node: response }
                         })
                         .collect()
                 })
@@ -144,6 +171,36 @@ pub fn views(document: &Document) -> Vec<View<'_>> {
         }
     }
     out
+}
+
+/// A parameter's wire format as (style, explode), defaults written out so
+/// that writing a default is no change. Swagger 2.0's `collectionFormat`
+/// (arrays only) reads as its OpenAPI 3 equivalent.
+fn serialization(parameter: &Node<'_>, location: &str, swagger: bool) -> (&'static str, bool) {
+    let form = matches!(location, "query" | "cookie" | "formData");
+    if swagger {
+        let array = parameter.str("type") == Some("array");
+        return match parameter.str("collectionFormat").filter(|_| array) {
+            Some("multi") => ("form", true),
+            Some("ssv") => ("spaceDelimited", false),
+            Some("pipes") => ("pipeDelimited", false),
+            Some("tsv") => ("tabDelimited", false),
+            // `csv`, the default.
+            _ => (if form { "form" } else { "simple" }, false),
+        };
+    }
+    let style = match parameter.str("style") {
+        Some("matrix") => "matrix",
+        Some("label") => "label",
+        Some("form") => "form",
+        Some("simple") => "simple",
+        Some("spaceDelimited") => "spaceDelimited",
+        Some("pipeDelimited") => "pipeDelimited",
+        Some("deepObject") => "deepObject",
+        _ if form => "form",
+        _ => "simple",
+    };
+    (style, parameter.value.get("explode").and_then(Value::as_bool).unwrap_or(style == "form"))
 }
 
 fn json_only() -> Vec<String> {

@@ -9,10 +9,12 @@
 //! `<where>-<what>`, `<where>` being `request-parameter`, `request-body`,
 //! `request-property`, `response-body` or `response-property`. Levels
 //! follow oasdiff's later releases (setting a bound on a request is
-//! breaking; a value added to a response enum is breaking). One check of
-//! our own: `request-parameter-renamed`, a parameter removed and another
-//! added in the same place of the same operation, which oasdiff reports
-//! as two changes.
+//! breaking; a value added to a response enum is breaking). Checks of our
+//! own, where oasdiff has none or reports two changes:
+//! `request-parameter-renamed` (a parameter removed and another added in
+//! the same place of the same operation), `api-base-path-changed` (every
+//! operation moved), `response-status-range-narrowed` and
+//! `response-status-widened-to-range` (`2XX` said as `201`, and back).
 //!
 //! Operations are matched by method and [`crate::path::normalize`]d path,
 //! so renaming a path parameter changes nothing a client sees. Pointers
@@ -94,11 +96,16 @@ pub fn diff(old: &Document, new: &Document) -> Vec<Change> {
     let old_views = operations::views(old);
     let new_views = operations::views(new);
     let mut differ = Differ { old, new, out: Vec::new(), units: schema::Units::new() };
+    differ.base_path();
     let new_by_key: BTreeMap<(&str, &str), &View<'_>> = new_views.iter().map(|v| ((v.method.as_str(), v.route.as_str()), v)).collect();
     let new_routes: HashSet<&str> = new_views.iter().map(|v| v.route.as_str()).collect();
     let old_keys: HashSet<(&str, &str)> = old_views.iter().map(|v| (v.method.as_str(), v.route.as_str())).collect();
+    // Two paths of one document may normalize alike (`/cookies#a`, `/cookies#b`):
+    // the one written the same is the same operation.
+    let new_by_path: BTreeMap<(&str, &str), &View<'_>> = new_views.iter().map(|v| ((v.method.as_str(), v.path), v)).collect();
     for old_view in &old_views {
-        match new_by_key.get(&(old_view.method.as_str(), old_view.route.as_str())) {
+        let same_path = new_by_path.get(&(old_view.method.as_str(), old_view.path));
+        match same_path.or_else(|| new_by_key.get(&(old_view.method.as_str(), old_view.route.as_str()))) {
             Some(new_view) => differ.operation(old_view, new_view),
             None => differ.removed_operation(old_view, !new_routes.contains(old_view.route.as_str())),
         }
@@ -127,6 +134,25 @@ impl<'d> Differ<'d> {
     fn push(&mut self, level: Level, id: impl Into<String>, view: &View<'_>, pointer: &str, message: String) {
         let operation = OperationRef { method: view.method.clone(), path: view.path.to_string() };
         self.out.push(Change { level, id: id.into(), operation: Some(operation), pointer: pointer.to_string(), message });
+    }
+
+    /// Every operation's URL starts with the base path (Swagger's
+    /// `basePath`, the path of OpenAPI's `servers`): clients of the old one
+    /// call URLs that are no longer served when it moves.
+    fn base_path(&mut self) {
+        let (was, now) = (base_paths(self.old), base_paths(self.new));
+        let Some((old_path, _)) = was.first() else { return };
+        if now.iter().any(|(path, _)| path == old_path) {
+            return;
+        }
+        let (new_path, pointer) = now.first().cloned().unwrap_or_else(|| ("/".to_string(), String::new()));
+        self.out.push(Change {
+            level: Level::Breaking,
+            id: "api-base-path-changed".into(),
+            operation: None,
+            pointer,
+            message: format!("the base path of every operation changed from `{old_path}` to `{new_path}`"),
+        });
     }
 
     fn removed_operation(&mut self, view: &View<'_>, whole_path: bool) {
@@ -212,10 +238,33 @@ impl<'d> Differ<'d> {
                 }
                 _ => {}
             }
+            self.serialization(new, was, now);
             if let (Some(old_schema), Some(new_schema)) = (&was.schema, &now.schema) {
                 self.schema(new, schema::Direction::Request, &subject, "", old_schema.clone(), new_schema.clone());
             }
         }
+    }
+
+    /// How a parameter's value is written: old clients write it the old way.
+    fn serialization(&mut self, view: &View<'d>, was: &operations::Param<'d>, now: &operations::Param<'d>) {
+        if was.style != now.style {
+            let message = format!("{} parameter `{}` is now written `{}`, not `{}`", now.location, now.name, now.style, was.style);
+            self.push(Level::Breaking, "request-parameter-style-changed", view, &now.node.pointer, message);
+        } else if was.explode != now.explode && !self.is_scalar(&now.schema) {
+            let how = |explode: bool| if explode { "exploded" } else { "not exploded" };
+            let message =
+                format!("{} parameter `{}` is now {}, where it was {}", now.location, now.name, how(now.explode), how(was.explode));
+            self.push(Level::Breaking, "request-parameter-explode-changed", view, &now.node.pointer, message);
+        }
+    }
+
+    /// Whether every value a schema allows is one value, which `explode`
+    /// writes the same either way (an untyped schema may be a list).
+    fn is_scalar(&self, schema: &Option<Node<'d>>) -> bool {
+        let Some(schema) = schema else { return false };
+        let schema = self.new.resolve(schema.clone());
+        let types = operations::types_of(schema.value);
+        !types.is_empty() && types.iter().all(|t| matches!(t.as_str(), "string" | "number" | "integer" | "boolean" | "null"))
     }
 
     fn same_schema(&self, old: &Option<Node<'d>>, new: &Option<Node<'d>>) -> bool {
@@ -265,9 +314,18 @@ impl<'d> Differ<'d> {
     }
 
     fn responses(&mut self, old: &View<'d>, new: &View<'d>) {
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
         for was in &old.responses {
             let success = is_success(was.status);
-            match new.responses.iter().find(|r| r.status.eq_ignore_ascii_case(was.status)) {
+            match new.responses.iter().find(|r| same(r.status, was.status)) {
+                // `2XX` now said as `201`, `204`: clients receive fewer statuses than they handle.
+                None if is_range(was.status) && new.responses.iter().any(|r| in_range(r.status, was.status)) => {
+                    let named: Vec<&str> = new.responses.iter().filter(|r| in_range(r.status, was.status)).map(|r| r.status).collect();
+                    let message = format!("response status range `{}` was narrowed to `{}`", was.status, named.join("`, `"));
+                    self.push(Level::Info, "response-status-range-narrowed", new, &was.node.pointer, message);
+                }
+                // `201` now said as `2XX`: reported below, as a widening.
+                None if new.responses.iter().any(|r| in_range(was.status, r.status)) => {}
                 None => {
                     let (level, id) = if success {
                         (Level::Breaking, "response-success-status-removed")
@@ -279,12 +337,51 @@ impl<'d> Differ<'d> {
                 Some(now) => {
                     let subject = schema::Subject::Body { status: Some(now.status.to_string()) };
                     self.content(new, schema::Direction::Response, &subject, &was.content, &now.content, &now.node);
+                    self.headers(new, was, now);
                 }
             }
         }
-        for now in new.responses.iter().filter(|n| !old.responses.iter().any(|o| o.status.eq_ignore_ascii_case(n.status))) {
+        for now in new.responses.iter().filter(|n| !old.responses.iter().any(|o| same(o.status, n.status))) {
+            // Covered by a range narrowed above: said there.
+            if old.responses.iter().any(|o| is_range(o.status) && in_range(now.status, o.status)) {
+                continue;
+            }
+            // `201` now said as `2XX`: clients may receive a status they never handled.
+            let widened: Vec<&str> = old
+                .responses
+                .iter()
+                .filter(|o| in_range(o.status, now.status) && !new.responses.iter().any(|n| same(n.status, o.status)))
+                .map(|o| o.status)
+                .collect();
+            if is_range(now.status) && !widened.is_empty() {
+                let message = format!("response status `{}` was widened to the range `{}`", widened.join("`, `"), now.status);
+                self.push(Level::Warning, "response-status-widened-to-range", new, &now.node.pointer, message);
+                continue;
+            }
             let id = if is_success(now.status) { "response-success-status-added" } else { "response-non-success-status-added" };
             self.push(Level::Info, id, new, &now.node.pointer, format!("response status `{}` was added", now.status));
+        }
+    }
+
+    /// A response's headers: old clients may rely on a required one.
+    fn headers(&mut self, view: &View<'d>, was: &operations::Response<'d>, now: &operations::Response<'d>) {
+        for (name, required, header) in &was.headers {
+            match now.headers.iter().find(|(n, _, _)| n == name) {
+                None => {
+                    let (level, id, kind) = if *required {
+                        (Level::Breaking, "required-response-header-removed", "required")
+                    } else {
+                        (Level::Warning, "optional-response-header-removed", "optional")
+                    };
+                    let message = format!("{kind} header `{name}` of response `{}` was removed", now.status);
+                    self.push(level, id, view, &header.pointer, message);
+                }
+                Some((_, false, header)) if *required => {
+                    let message = format!("header `{name}` of response `{}` became optional", now.status);
+                    self.push(Level::Breaking, "response-header-became-optional", view, &header.pointer, message);
+                }
+                Some(_) => {}
+            }
         }
     }
 
@@ -357,9 +454,51 @@ impl<'d> Differ<'d> {
     }
 }
 
+/// The base paths a document serves its operations under, first the one
+/// clients most likely use, each with its pointer: Swagger's `basePath`
+/// (default `/`), or the path part of each of OpenAPI's `servers` (none:
+/// `/`). Trailing slashes do not count.
+fn base_paths(document: &Document) -> Vec<(String, String)> {
+    let root = document.root();
+    let normal = |path: &str| {
+        let trimmed = path.trim_end_matches('/');
+        if trimmed.is_empty() { "/".to_string() } else { trimmed.to_string() }
+    };
+    if document.format == crate::Format::Swagger2 {
+        return vec![(normal(root.str("basePath").unwrap_or("/")), "/basePath".to_string())];
+    }
+    let servers: Vec<(String, String)> = root
+        .child("servers")
+        .into_iter()
+        .flat_map(|servers| servers.items().collect::<Vec<_>>())
+        .filter_map(|server| {
+            let url = server.str("url")?;
+            // `https://host/v1` → `/v1`; a relative URL is a path already.
+            let path = match url.split_once("://") {
+                Some((_, rest)) => rest.find('/').map_or("/", |at| &rest[at..]),
+                None => url,
+            };
+            Some((normal(path), format!("{}/url", server.pointer)))
+        })
+        .collect();
+    if servers.is_empty() { vec![("/".to_string(), String::new())] } else { servers }
+}
+
 /// `2xx` statuses and the `2XX` range.
 fn is_success(status: &str) -> bool {
     status.starts_with('2')
+}
+
+/// `2XX`, `4XX`: a range of statuses.
+fn is_range(status: &str) -> bool {
+    status.len() == 3
+        && status.starts_with(|c: char| c.is_ascii_digit())
+        && status.get(1..).is_some_and(|rest| rest.eq_ignore_ascii_case("XX"))
+}
+
+/// Whether a status (not a range) falls in `range`.
+fn in_range(status: &str, range: &str) -> bool {
+    is_range(range) && !is_range(status) && status.len() == 3 && status.as_bytes()[0] == range.as_bytes()[0]
 }
 
 /// Each alternative of a security requirement list as text (`key` or

@@ -69,10 +69,21 @@ const BOUNDS: &[(&str, &str, bool)] = &[
     ("maxLength", "max-length", false),
     ("maximum", "max", false),
     ("maxItems", "max-items", false),
+    ("maxProperties", "max-properties", false),
     ("minLength", "min-length", true),
     ("minimum", "min", true),
     ("minItems", "min-items", true),
+    ("minProperties", "min-properties", true),
+    // OpenAPI 3.1 (JSON Schema) writes exclusive bounds as numbers; 3.0's
+    // booleans are flags ([`FLAGS`]).
+    ("exclusiveMaximum", "exclusive-max", false),
+    ("exclusiveMinimum", "exclusive-min", true),
 ];
+
+/// Boolean keywords that narrow what a schema accepts when set: keyword and
+/// the id's name for it.
+const FLAGS: &[(&str, &str)] =
+    &[("uniqueItems", "unique-items"), ("exclusiveMaximum", "exclusive-max"), ("exclusiveMinimum", "exclusive-min")];
 
 /// Schemas nested deeper than this inside one unit are not compared further.
 const MAX_DEPTH: usize = 64;
@@ -213,7 +224,10 @@ impl<'d> Walk<'_, 'd> {
         self.types(path, &old, &new);
         self.enums(path, &old, &new);
         self.bounds(path, &old, &new);
+        self.flags(path, &old, &new);
+        self.multiple_of(path, &old, &new);
         self.pattern(path, &old, &new);
+        self.default(path, &old, &new);
         self.properties(path, &old, &new, depth);
         if let (Some(old_items), Some(new_items)) = (old.child("items"), new.child("items"))
             && old_items.value.is_object()
@@ -297,16 +311,72 @@ impl<'d> Walk<'_, 'd> {
                 (Some(a), Some(b)) if a != b => (if b > a { "increased" } else { "decreased" }, (b > a) == larger_is_narrower),
                 _ => continue,
             };
-            let level = match (self.direction, narrower) {
-                (Direction::Request, true) => Level::Breaking,
-                (Direction::Response, false) => Level::Warning,
-                _ => Level::Info,
-            };
+            let level = self.graded(narrower);
             let spell = |v: Option<f64>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
             let message = format!("`{keyword}` of {SUBJECT} changed from {} to {}", spell(was), spell(now));
             let node = new.child(keyword).unwrap_or_else(|| new.clone());
             self.prefixed(level, format!("{name}-{what}"), path, &node, message);
         }
+    }
+
+    /// The level of a change that narrows (or widens) what a schema
+    /// accepts: narrowing breaks requests, widening warns on responses.
+    fn graded(&self, narrower: bool) -> Level {
+        match (self.direction, narrower) {
+            (Direction::Request, true) => Level::Breaking,
+            (Direction::Response, false) => Level::Warning,
+            _ => Level::Info,
+        }
+    }
+
+    fn flags(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>) {
+        for &(keyword, name) in FLAGS {
+            let flag = |node: &Node<'_>| node.value.get(keyword).and_then(Value::as_bool).unwrap_or(false);
+            let (was, now) = (flag(old), flag(new));
+            if was == now {
+                continue;
+            }
+            let (what, said) = if now { ("set", "set") } else { ("removed", "unset") };
+            let node = new.child(keyword).unwrap_or_else(|| new.clone());
+            self.prefixed(self.graded(now), format!("{name}-{what}"), path, &node, format!("`{keyword}` of {SUBJECT} was {said}"));
+        }
+    }
+
+    fn multiple_of(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>) {
+        let value = |node: &Node<'_>| node.value.get("multipleOf").and_then(Value::as_f64).filter(|v| *v > 0.0);
+        let (was, now) = (value(old), value(new));
+        // A new divisor of the old step accepts every old value and more.
+        let (what, narrower) = match (was, now) {
+            (None, Some(_)) => ("set", true),
+            (Some(_), None) => ("removed", false),
+            (Some(a), Some(b)) if a != b => ("changed", (a / b).fract() != 0.0),
+            _ => return,
+        };
+        let spell = |v: Option<f64>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
+        let message = format!("`multipleOf` of {SUBJECT} changed from {} to {}", spell(was), spell(now));
+        let node = new.child("multipleOf").unwrap_or_else(|| new.clone());
+        self.prefixed(self.graded(narrower), format!("multiple-of-{what}"), path, &node, message);
+    }
+
+    /// What a client that leaves a value out gets (request), or may assume
+    /// when a response leaves it out: a change either way is felt, and
+    /// cannot be judged safe.
+    fn default(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>) {
+        let (was, now) = (old.value.get("default"), new.value.get("default"));
+        let (what, level, message) = match (was, now) {
+            (None, Some(now)) => ("default-value-added", Level::Info, format!("default `{}` was set on {SUBJECT}", scalar_text(now))),
+            (Some(was), None) => {
+                ("default-value-removed", Level::Warning, format!("default `{}` was removed from {SUBJECT}", scalar_text(was)))
+            }
+            (Some(was), Some(now)) if was != now => (
+                "default-value-changed",
+                Level::Warning,
+                format!("default of {SUBJECT} changed from `{}` to `{}`", scalar_text(was), scalar_text(now)),
+            ),
+            _ => return,
+        };
+        let node = new.child("default").unwrap_or_else(|| new.clone());
+        self.prefixed(level, what, path, &node, message);
     }
 
     fn pattern(&mut self, path: &str, old: &Node<'d>, new: &Node<'d>) {
@@ -371,8 +441,26 @@ impl<'d> Walk<'_, 'd> {
                 self.note(level, Id::Whole(id), &child_path, property, format!("{kind} {SUBJECT} was added"));
                 continue;
             };
-            if hidden(property, self.new_document) || hidden(old_property, self.old_document) {
-                continue;
+            match (hidden(old_property, self.old_document), hidden(property, self.new_document)) {
+                (true, true) => continue,
+                // Visible before, hidden now: gone from what this direction carries.
+                (false, true) => {
+                    let required = was.required.contains(name);
+                    let (level, id, hides) = match (request, required) {
+                        (true, true) => (Level::Warning, "request-required-property-became-read-only", "read-only"),
+                        (true, false) => (Level::Info, "request-optional-property-became-read-only", "read-only"),
+                        (false, true) => (Level::Breaking, "response-required-property-became-write-only", "write-only"),
+                        (false, false) => (Level::Warning, "response-optional-property-became-write-only", "write-only"),
+                    };
+                    self.note(level, Id::Whole(id), &child_path, property, format!("{SUBJECT} became {hides}"));
+                    continue;
+                }
+                (true, false) => {
+                    let id = if request { "request-property-became-not-read-only" } else { "response-property-became-not-write-only" };
+                    self.note(Level::Info, Id::Whole(id), &child_path, property, format!("{SUBJECT} is no longer hidden here"));
+                    continue;
+                }
+                (false, false) => {}
             }
             let became = match (was.required.contains(name), required, request) {
                 (false, true, true) => Some((Level::Breaking, "request-property-became-required", "required")),
