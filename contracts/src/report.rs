@@ -1,10 +1,16 @@
-//! A diff's changes written for people and for CI: plain text (one line per
-//! change), JSON, a Markdown table (pull-request comments) and JUnit XML
-//! (CI test reports, a failure per change at or above the fail level).
+//! A diff's changes written for people and for CI, grouped by what changed
+//! ([`groups`]: one edit of a shared schema is one group naming every
+//! operation it reaches): plain text in aligned columns, JSON (every
+//! operation of every group), a Markdown table (pull-request comments) and
+//! JUnit XML (CI test reports, a failure per group at or above the fail
+//! level).
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::diff::{Change, Level};
+use serde::Serialize;
+
+use crate::diff::{Change, Level, OperationRef};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -14,82 +20,214 @@ pub enum Format {
     Junit,
 }
 
-/// The changes in `format`; `fail_on` marks JUnit failures.
-pub fn render(changes: &[Change], format: Format, fail_on: Level) -> String {
-    match format {
-        Format::Text => text(changes),
-        Format::Json => serde_json::to_string_pretty(changes).unwrap_or_default() + "\n",
-        Format::Markdown => markdown(changes),
-        Format::Junit => junit(changes, fail_on),
+/// Operations a text or Markdown report names for one group; JSON names all.
+pub const OPERATIONS_NAMED: usize = 3;
+
+/// One edit of the document and every operation it reaches: changes of the
+/// same level, check and pointer. A property removed from a shared schema
+/// is one group naming the operations that return it, not a line each.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Group {
+    pub level: Level,
+    pub id: String,
+    /// What changed, in words: ``schema `Order` ``, `the base path`, `GET /orders`.
+    pub subject: String,
+    pub pointer: String,
+    /// The change as the first operation it reaches sees it.
+    pub message: String,
+    /// Every operation it reaches, in report order.
+    pub operations: Vec<OperationRef>,
+}
+
+/// The groups of `changes` at `least` or above, most severe first, each
+/// level in the order the changes came.
+pub fn groups(changes: &[Change], least: Level) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<(Level, &str, &str), usize> = HashMap::new();
+    for change in changes.iter().filter(|c| c.level >= least) {
+        let at = *index.entry((change.level, change.id.as_str(), change.pointer.as_str())).or_insert_with(|| {
+            groups.push(Group {
+                level: change.level,
+                id: change.id.clone(),
+                subject: String::new(),
+                pointer: change.pointer.clone(),
+                message: change.message.clone(),
+                operations: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        if let Some(operation) = &change.operation
+            && !groups[at].operations.contains(operation)
+        {
+            groups[at].operations.push(operation.clone());
+        }
+    }
+    for group in &mut groups {
+        group.subject = subject(&group.pointer, &group.operations);
+    }
+    // Stable: within a level, the order the diff gave.
+    groups.sort_by_key(|group| std::cmp::Reverse(group.level));
+    groups
+}
+
+/// What a pointer names: a component, the base path, global security; else
+/// the one operation (or path) it sits in.
+fn subject(pointer: &str, operations: &[OperationRef]) -> String {
+    let (file, inner) = match pointer.split_once('#') {
+        Some((file, inner)) => (Some(file), inner),
+        None => (None, pointer),
+    };
+    let parts: Vec<String> = inner.split('/').skip(1).map(|p| p.replace("~1", "/").replace("~0", "~")).collect();
+    let named = match parts.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["components", kind, name, ..] => Some(format!("{} `{name}`", component_kind(kind))),
+        ["definitions", name, ..] => Some(format!("schema `{name}`")),
+        ["parameters", name, ..] => Some(format!("parameter `{name}`")),
+        ["responses", name, ..] => Some(format!("response `{name}`")),
+        ["securityDefinitions", name, ..] => Some(format!("security scheme `{name}`")),
+        ["servers", ..] | ["basePath"] => Some("the base path".to_string()),
+        ["security", ..] => Some("global security".to_string()),
+        ["paths", path, ..] if operations.len() > 1 => Some(format!("path `{path}`")),
+        _ => None,
+    };
+    match (file, named) {
+        (Some(file), Some(named)) => format!("{named} of `{file}`"),
+        (Some(file), None) => format!("`{file}`"),
+        (None, Some(named)) => named,
+        (None, None) => operations.first().map_or_else(|| "the document".to_string(), ToString::to_string),
     }
 }
 
-fn operation(change: &Change) -> String {
-    change.operation.as_ref().map_or_else(|| "-".to_string(), ToString::to_string)
+fn component_kind(kind: &str) -> &str {
+    match kind {
+        "schemas" => "schema",
+        "parameters" => "parameter",
+        "responses" => "response",
+        "requestBodies" => "request body",
+        "headers" => "header",
+        "securitySchemes" => "security scheme",
+        "examples" => "example",
+        "links" => "link",
+        "callbacks" => "callback",
+        "pathItems" => "path item",
+        other => other,
+    }
 }
 
-/// `BREAKING  request-parameter-removed  GET /orders  /paths/~1orders/get/parameters/0  query parameter `limit` was removed`
-fn text(changes: &[Change]) -> String {
+/// `3 operations: GET /a, GET /b, GET /c and 2 more`.
+fn reach(operations: &[OperationRef]) -> String {
+    let named: Vec<String> = operations.iter().take(OPERATIONS_NAMED).map(ToString::to_string).collect();
+    let more = operations.len().saturating_sub(OPERATIONS_NAMED);
+    let rest = if more > 0 { format!(" and {more} more") } else { String::new() };
+    format!("{}: {}{rest}", count_of(operations.len(), "operation"), named.join(", "))
+}
+
+/// `1 change`, `2 changes`.
+fn count_of(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
+/// The changes at `least` or above in `format`, grouped; `fail_on` marks JUnit failures.
+pub fn render(changes: &[Change], format: Format, fail_on: Level, least: Level) -> String {
+    let groups = groups(changes, least);
+    match format {
+        Format::Text => text(&groups),
+        Format::Json => json(changes, &groups),
+        Format::Markdown => markdown(&groups),
+        Format::Junit => junit(&groups, fail_on),
+    }
+}
+
+/// Aligned columns: level, check, what changed, the change and its pointer;
+/// a group reaching several operations names them on the next line.
+fn text(groups: &[Group]) -> String {
+    // A group of one operation is named by it; the pointer says which schema.
+    let shown = |group: &Group| match group.operations.as_slice() {
+        [one] => one.to_string(),
+        _ => group.subject.clone(),
+    };
+    let width = |f: &dyn Fn(&Group) -> usize| groups.iter().map(f).max().unwrap_or(0);
+    let (level, id) = (width(&|g| g.level.label().len()), width(&|g| g.id.len()));
+    let subject = width(&|g| shown(g).chars().count()).min(40);
     let mut out = String::new();
-    for change in changes {
-        let _ = writeln!(out, "{:<12}  {}  {}  {}  {}", change.level.label(), change.id, operation(change), change.pointer, change.message);
+    for group in groups {
+        let _ = writeln!(
+            out,
+            "{:<level$}  {:<id$}  {:<subject$}  {}  [{}]",
+            group.level.label(),
+            group.id,
+            shown(group),
+            group.message,
+            group.pointer
+        );
+        if group.operations.len() > 1 {
+            let _ = writeln!(out, "{:indent$}reaches {}", "", reach(&group.operations), indent = level + 2);
+        }
     }
     out
+}
+
+fn json(changes: &[Change], groups: &[Group]) -> String {
+    let count = |level| changes.iter().filter(|c| c.level == level).count();
+    let report = serde_json::json!({
+        "changes": changes.len(),
+        "breaking": count(Level::Breaking),
+        "warnings": count(Level::Warning),
+        "nonBreaking": count(Level::Info),
+        "groups": groups,
+    });
+    serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
 }
 
 /// One line on how many changes of each level there are.
 pub fn summary(changes: &[Change]) -> String {
     let count = |level| changes.iter().filter(|c| c.level == level).count();
     format!(
-        "{} changes: {} breaking, {} warnings, {} non-breaking",
-        changes.len(),
+        "{}: {} breaking, {}, {} non-breaking",
+        count_of(changes.len(), "change"),
         count(Level::Breaking),
-        count(Level::Warning),
+        count_of(count(Level::Warning), "warning"),
         count(Level::Info)
     )
 }
 
-fn markdown(changes: &[Change]) -> String {
+fn markdown(groups: &[Group]) -> String {
     let cell = |text: &str| text.replace('|', "\\|").replace('\n', " ");
-    let mut out = String::from("| Level | Check | Operation | Location | Change |\n|---|---|---|---|---|\n");
-    for change in changes {
+    let mut out = String::from("| Level | Check | What changed | Change | Operations |\n|---|---|---|---|---|\n");
+    for group in groups {
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | `{}` | {} |",
-            change.level.label(),
-            change.id,
-            cell(&operation(change)),
-            cell(&change.pointer),
-            cell(&change.message)
+            "| {} | `{}` | {} | {} | {} |",
+            group.level.label(),
+            group.id,
+            cell(&group.subject),
+            cell(&group.message),
+            cell(&reach(&group.operations))
         );
     }
-    if changes.is_empty() {
-        out.push_str("| | | | | no changes |\n");
+    if groups.is_empty() {
+        out.push_str("| | | | no changes | |\n");
     }
     out
 }
 
-fn junit(changes: &[Change], fail_on: Level) -> String {
-    let failures = changes.iter().filter(|c| c.level >= fail_on).count();
-    let tests = changes.len().max(1);
+/// A test case per group, failed at `fail_on` or above.
+fn junit(groups: &[Group], fail_on: Level) -> String {
+    let failures = groups.iter().filter(|g| g.level >= fail_on).count();
+    let tests = groups.len().max(1);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(out, "<testsuites name=\"meridian api diff\" tests=\"{tests}\" failures=\"{failures}\">");
     let _ = writeln!(out, "  <testsuite name=\"api changes\" tests=\"{tests}\" failures=\"{failures}\">");
-    for change in changes {
-        let name = xml(&format!("{} {}", change.id, change.pointer));
-        let _ = write!(out, "    <testcase classname=\"{}\" name=\"{name}\"", xml(&operation(change)));
-        if change.level >= fail_on {
-            let _ = writeln!(
-                out,
-                ">\n      <failure type=\"{}\" message=\"{}\"/>\n    </testcase>",
-                change.level.label(),
-                xml(&change.message)
-            );
+    for group in groups {
+        let name = xml(&format!("{} {}", group.id, group.pointer));
+        let _ = write!(out, "    <testcase classname=\"{}\" name=\"{name}\"", xml(&group.subject));
+        if group.level >= fail_on {
+            let message = format!("{} ({})", group.message, reach(&group.operations));
+            let _ = writeln!(out, ">\n      <failure type=\"{}\" message=\"{}\"/>\n    </testcase>", group.level.label(), xml(&message));
         } else {
             let _ = writeln!(out, "/>");
         }
     }
-    if changes.is_empty() {
+    if groups.is_empty() {
         out.push_str("    <testcase classname=\"api\" name=\"no changes\"/>\n");
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
@@ -115,34 +253,58 @@ fn xml(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diff::OperationRef;
 
-    fn change(level: Level) -> Change {
+    fn change(level: Level, path: &str, pointer: &str) -> Change {
         Change {
             level,
             id: "request-parameter-removed".into(),
-            operation: Some(OperationRef { method: "GET".into(), path: "/orders".into() }),
-            pointer: "/paths/~1orders/get/parameters/0".into(),
+            operation: Some(OperationRef { method: "GET".into(), path: path.into() }),
+            pointer: pointer.into(),
             message: "query parameter `a|<b>` was removed".into(),
         }
     }
 
     #[test]
-    fn every_format_carries_level_id_operation_pointer_and_sentence() {
-        let changes = [change(Level::Warning), change(Level::Info)];
-        let text = render(&changes, Format::Text, Level::Breaking);
+    fn every_format_carries_level_id_subject_sentence_and_pointer() {
+        let changes = [
+            change(Level::Warning, "/orders", "/paths/~1orders/get/parameters/0"),
+            change(Level::Info, "/orders", "/paths/~1orders/get/parameters/1"),
+        ];
+        let text = render(&changes, Format::Text, Level::Breaking, Level::Info);
         assert_eq!(
             text.lines().next(),
             Some(
-                "WARNING       request-parameter-removed  GET /orders  /paths/~1orders/get/parameters/0  query parameter `a|<b>` was removed"
+                "WARNING       request-parameter-removed  GET /orders  query parameter `a|<b>` was removed  [/paths/~1orders/get/parameters/0]"
             )
         );
-        let json: serde_json::Value = serde_json::from_str(&render(&changes, Format::Json, Level::Breaking)).unwrap();
-        assert_eq!(json[0]["level"], "warning");
-        assert_eq!(json[0]["operation"]["path"], "/orders");
-        assert!(render(&changes, Format::Markdown, Level::Breaking).contains("`a\\|<b>`"));
-        let junit = render(&changes, Format::Junit, Level::Warning);
+        let json: serde_json::Value = serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info)).unwrap();
+        assert_eq!((json["changes"].as_u64(), json["warnings"].as_u64()), (Some(2), Some(1)));
+        assert_eq!(json["groups"][0]["level"], "warning");
+        assert_eq!(json["groups"][0]["operations"][0]["path"], "/orders");
+        assert!(render(&changes, Format::Markdown, Level::Breaking, Level::Info).contains("`a\\|<b>`"));
+        let junit = render(&changes, Format::Junit, Level::Warning, Level::Info);
         assert!(junit.contains("failures=\"1\"") && junit.contains("a|&lt;b&gt;"), "{junit}");
-        assert_eq!(summary(&changes), "2 changes: 0 breaking, 1 warnings, 1 non-breaking");
+        assert_eq!(summary(&changes), "2 changes: 0 breaking, 1 warning, 1 non-breaking");
+        assert_eq!(summary(&changes[..1]), "1 change: 0 breaking, 1 warning, 0 non-breaking");
+        assert_eq!(render(&changes, Format::Text, Level::Breaking, Level::Warning).lines().count(), 1, "`--level warning` shows no info");
+    }
+
+    #[test]
+    fn one_edit_of_a_shared_schema_is_one_group_naming_its_operations() {
+        let pointer = "/components/schemas/Order/properties/total";
+        let changes: Vec<Change> = (0..2505).map(|i| change(Level::Breaking, &format!("/r{i}"), pointer)).collect();
+        let groups = groups(&changes, Level::Info);
+        assert_eq!(groups.len(), 1);
+        assert_eq!((groups[0].subject.as_str(), groups[0].operations.len()), ("schema `Order`", 2505));
+        let text = render(&changes, Format::Text, Level::Breaking, Level::Info);
+        assert_eq!(text.lines().count(), 2, "{text}");
+        assert!(text.lines().nth(1).unwrap().ends_with("reaches 2505 operations: GET /r0, GET /r1, GET /r2 and 2502 more"), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info)).unwrap();
+        assert_eq!(json["groups"][0]["operations"].as_array().map(Vec::len), Some(2505), "JSON names every operation");
+
+        assert_eq!(subject("/servers/0/url", &[]), "the base path");
+        assert_eq!(subject("/security", &groups[0].operations), "global security");
+        assert_eq!(subject("common.yaml#/components/schemas/Money/type", &[]), "schema `Money` of `common.yaml`");
+        assert_eq!(subject("/paths/~1orders/parameters/0", &groups[0].operations[..2]), "path `/orders`");
     }
 }

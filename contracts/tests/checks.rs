@@ -177,3 +177,24 @@ fn a_status_range_said_as_its_statuses_narrows_and_the_reverse_widens() {
     let odd = openapi(NO_SERVERS, PARAMETER, &statuses(&["é9"]), ITEM);
     assert!(!changes(&odd, &exact).is_empty(), "a status that is not a number is compared as text, without a panic");
 }
+
+#[test]
+fn a_scope_added_to_a_requirement_is_one_change_of_scopes() {
+    let with = |scopes: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\nsecurity: [{{oauth: [{scopes}]}}]\npaths:\n  /a: {{get: {{responses: {{'200': {{description: ok}}}}}}}}\n  /b: {{get: {{responses: {{'200': {{description: ok}}}}}}}}\n"
+        )
+    };
+    expect(
+        "global scope added",
+        &with("read"),
+        &with("read, write"),
+        &[(Breaking, "api-global-security-scope-added"), (Breaking, "api-global-security-scope-added")],
+    );
+    expect(
+        "global scope removed",
+        &with("read, write"),
+        &with("read"),
+        &[(Info, "api-global-security-scope-removed"), (Info, "api-global-security-scope-removed")],
+    );
+}

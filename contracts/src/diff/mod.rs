@@ -439,7 +439,31 @@ impl<'d> Differ<'d> {
             }
             return;
         }
-        for was in old_alternatives.iter().filter(|a| !new_alternatives.contains(a)) {
+        let removed: Vec<&String> = old_alternatives.iter().filter(|a| !new_alternatives.contains(a)).collect();
+        let added: Vec<&String> = new_alternatives.iter().filter(|a| !old_alternatives.contains(a)).collect();
+        // The same schemes with other scopes: one change of scopes, not a
+        // requirement removed and another added.
+        let global = new.security.as_ref().is_some_and(|s| s.pointer == "/security");
+        let prefix = if global { "api-global-security-scope" } else { "api-security-scope" };
+        let mut paired: Vec<&String> = Vec::new();
+        for was in &removed {
+            let Some(now) = added.iter().find(|now| !paired.contains(now) && schemes_of(now) == schemes_of(was)) else { continue };
+            paired.push(now);
+            paired.push(was);
+            let (old_scopes, new_scopes) = (scopes_of(was), scopes_of(now));
+            let more: Vec<&String> = new_scopes.iter().filter(|s| !old_scopes.contains(s)).collect();
+            let fewer: Vec<&String> = old_scopes.iter().filter(|s| !new_scopes.contains(s)).collect();
+            let list = |scopes: &[&String]| scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
+            if !more.is_empty() {
+                let message = format!("security requirement `{was}` now also needs scope {}", list(&more));
+                self.push(Level::Breaking, format!("{prefix}-added"), new, &pointer, message);
+            }
+            if !fewer.is_empty() {
+                let message = format!("security requirement `{was}` no longer needs scope {}", list(&fewer));
+                self.push(Level::Info, format!("{prefix}-removed"), new, &pointer, message);
+            }
+        }
+        for was in removed.iter().filter(|a| !paired.contains(a)) {
             self.push(
                 Level::Breaking,
                 "api-security-removed",
@@ -448,7 +472,7 @@ impl<'d> Differ<'d> {
                 format!("security requirement `{was}` is no longer accepted"),
             );
         }
-        for now in new_alternatives.iter().filter(|a| !old_alternatives.contains(a)) {
+        for now in added.iter().filter(|a| !paired.contains(a)) {
             self.push(Level::Info, "api-security-added", new, &pointer, format!("security requirement `{now}` is now accepted too"));
         }
     }
@@ -482,6 +506,20 @@ fn base_paths(document: &Document) -> Vec<(String, String)> {
         })
         .collect();
     if servers.is_empty() { vec![("/".to_string(), String::new())] } else { servers }
+}
+
+/// The schemes of an alternative as [`alternatives`] writes it, without scopes.
+fn schemes_of(alternative: &str) -> Vec<&str> {
+    alternative.split(" + ").map(|scheme| scheme.split('[').next().unwrap_or(scheme)).collect()
+}
+
+/// The scopes of an alternative, each with its scheme (`oauth:write`).
+fn scopes_of(alternative: &str) -> Vec<String> {
+    alternative
+        .split(" + ")
+        .filter_map(|scheme| scheme.split_once('['))
+        .flat_map(|(scheme, scopes)| scopes.trim_end_matches(']').split(',').map(move |scope| format!("{scheme}:{scope}")))
+        .collect()
 }
 
 /// `2xx` statuses and the `2XX` range.

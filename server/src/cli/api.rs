@@ -24,8 +24,9 @@ pub struct ApiArgs {
 #[derive(Subcommand, Debug)]
 pub enum ApiCommand {
     /// Compare two versions of an OpenAPI (3.0, 3.1) or Swagger 2.0
-    /// document: one line per change, graded BREAKING, WARNING or
-    /// non-breaking; exit code 1 when a change reaches --fail-on.
+    /// document: changes graded BREAKING, WARNING or non-breaking, grouped
+    /// by what changed (one edit of a shared schema is one group naming the
+    /// operations it reaches); exit code 1 when a change reaches --fail-on.
     Diff(DiffArgs),
 }
 
@@ -43,6 +44,10 @@ pub struct DiffArgs {
     /// The least level that fails the run (exit code 1): BREAKING, WARNING or INFO.
     #[arg(long, default_value = "BREAKING", value_parser = parse_level)]
     pub fail_on: Level,
+    /// What the report shows: `breaking`, `warning` (and breaking) or `all`;
+    /// the exit code follows --fail-on whatever is shown.
+    #[arg(long, value_enum, default_value_t = ShownLevel::All)]
+    pub level: ShownLevel,
     /// Host URLs may be read from: `host`, `host:port` or `*.domain`
     /// (repeatable; comma-separated in the env var). None by default.
     #[arg(long = "allow-url-host", env = "MERIDIAN_ALLOW_URL_HOSTS", value_delimiter = ',')]
@@ -56,6 +61,24 @@ pub struct DiffArgs {
     /// of reading the database: give one API entity ref.
     #[arg(long, value_name = "URL")]
     pub server: Option<String>,
+}
+
+/// The least level a report shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ShownLevel {
+    Breaking,
+    Warning,
+    All,
+}
+
+impl From<ShownLevel> for Level {
+    fn from(shown: ShownLevel) -> Self {
+        match shown {
+            ShownLevel::Breaking => Level::Breaking,
+            ShownLevel::Warning => Level::Warning,
+            ShownLevel::All => Level::Info,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -98,7 +121,7 @@ fn diff(args: &DiffArgs) -> ExitCode {
             return ExitCode::from(UNREADABLE);
         }
     };
-    print!("{}", report::render(&changes, args.format.into(), args.fail_on));
+    print!("{}", report::render(&changes, args.format.into(), args.fail_on, args.level.into()));
     eprintln!("{}", report::summary(&changes));
     if changes.iter().any(|change| change.level >= args.fail_on) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

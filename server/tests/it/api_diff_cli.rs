@@ -24,7 +24,7 @@ fn breaking_changes_exit_1_and_every_format_reports_them() {
     let (code, stdout, stderr) = api_diff(&[&old, &new]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(
-        stdout.lines().any(|l| l.starts_with("BREAKING") && l.contains("request-parameter-max-decreased  GET /orders  /paths/~1orders/get/parameters/0/schema/maximum  `maximum` of query parameter `limit` changed from 100 to 50")),
+        stdout.lines().any(|l| l.starts_with("BREAKING") && l.contains("request-parameter-max-decreased ") && l.ends_with("GET /orders          `maximum` of query parameter `limit` changed from 100 to 50  [/paths/~1orders/get/parameters/0/schema/maximum]")),
         "{stdout}"
     );
     assert!(stderr.contains("30 changes: 18 breaking, 4 warnings, 8 non-breaking"), "{stderr}");
@@ -32,11 +32,16 @@ fn breaking_changes_exit_1_and_every_format_reports_them() {
     let (code, stdout, _) = api_diff(&[&old, &new, "--format", "json"]);
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(json.as_array().map(Vec::len), Some(30));
+    assert_eq!((json["changes"].as_u64(), json["groups"].as_array().map(Vec::len)), (Some(30), Some(30)), "{json}");
     let (_, stdout, _) = api_diff(&[&old, &new, "--format", "junit"]);
     assert!(stdout.contains("<testsuites name=\"meridian api diff\" tests=\"30\" failures=\"18\">"), "{stdout}");
     let (_, stdout, _) = api_diff(&[&old, &new, "--format", "markdown"]);
-    assert!(stdout.starts_with("| Level | Check | Operation | Location | Change |"), "{stdout}");
+    assert!(stdout.starts_with("| Level | Check | What changed | Change | Operations |"), "{stdout}");
+    // What is shown is chosen apart from what fails the run.
+    let (code, stdout, _) = api_diff(&[&old, &new, "--level", "breaking"]);
+    assert_eq!((code, stdout.lines().count()), (1, 18), "{stdout}");
+    let (code, stdout, _) = api_diff(&[&old, &new, "--level", "warning", "--fail-on", "INFO"]);
+    assert_eq!((code, stdout.lines().count()), (1, 22), "{stdout}");
 }
 
 #[test]
@@ -159,7 +164,7 @@ fn an_entity_ref_alone_compares_its_last_two_versions() {
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stderr.contains("30 changes: 18 breaking"), "the server's versions 1 and 2: {stderr}");
     let (_, stdout, _) = api_diff(&["api:orders", "--server", &format!("{}/", server.base), "--format", "json"]);
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout).unwrap().as_array().map(Vec::len), Some(30));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout).unwrap()["changes"].as_u64(), Some(30));
     let (code, _, stderr) = api_diff(&["api:default/payments", "--server", &server.base]);
     assert_eq!(code, 2);
     assert!(stderr.contains(&format!("no API `api:default/payments` on {}", server.base)), "{stderr}");

@@ -76,9 +76,13 @@ fn copy_folder(from: &Path, to: &Path) {
 }
 
 /// The sample output line the README shows under `meridian api diff`.
-fn sample_diff_line(readme: &str) -> String {
-    let after = readme.split("One line per change:").nth(1).expect("the README shows a diff line");
-    after.lines().skip_while(|l| !l.starts_with("```")).nth(1).expect("a line in the block").to_string()
+/// The lines of the README's sample `meridian api diff` output.
+fn sample_diff_lines(readme: &str) -> Vec<String> {
+    let after = readme.split("one line per group in aligned columns").nth(1).expect("the README shows diff lines");
+    let block: Vec<String> =
+        after.lines().skip_while(|l| !l.starts_with("```")).skip(1).take_while(|l| !l.starts_with("```")).map(str::to_string).collect();
+    assert!(!block.is_empty(), "a line in the block");
+    block
 }
 
 #[test]
@@ -108,8 +112,9 @@ fn the_readme_commands_do_what_it_says() {
             "meridian api diff old.yaml new.yaml" => {
                 let (code, stdout, stderr) = run(dir.path(), command);
                 assert_eq!(code, 1, "exit 1 on BREAKING: {stdout}{stderr}");
-                let sample = sample_diff_line(&readme);
-                assert!(stdout.lines().any(|l| l == sample), "the README's sample line `{sample}` is in the output:\n{stdout}");
+                for sample in sample_diff_lines(&readme) {
+                    assert!(stdout.lines().any(|l| l == sample), "the README's sample line `{sample}` is in the output:\n{stdout}");
+                }
             }
             other => panic!("the README runs `{other}`: say here what it must do"),
         }
