@@ -84,7 +84,7 @@ fn every_public_document_reads_and_equals_itself() {
 #[test]
 fn breaking_edits_are_found_and_additive_ones_are_not_called_breaking() {
     let Some(files) = require_corpus() else { return };
-    let mut checked = [0usize; 6];
+    let mut checked = [0usize; 8];
     for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "json")) {
         let original = read_value(path);
         let Ok(base) = Document::read("original.json", &original.to_string(), &NoFetch) else { continue };
@@ -164,7 +164,37 @@ fn breaking_edits_are_found_and_additive_ones_are_not_called_breaking() {
                 "{name}: {changes:#?}"
             );
             checked[5] += 1;
+
+            // 7. The same parameter written another way (`pipeDelimited`;
+            // Swagger: `collectionFormat: pipes`, an array's only).
+            let mut edited = original.clone();
+            let parameter = edited.pointer_mut(&parameter_pointer).unwrap();
+            if swagger {
+                parameter["type"] = json!("array");
+                parameter["items"] = json!({"type": "string"});
+                parameter["collectionFormat"] = json!("pipes");
+            } else {
+                parameter["style"] = json!("pipeDelimited");
+            }
+            let changes = contracts::diff(&base, &document(&edited));
+            assert!(
+                changes.iter().any(|c| c.id == "request-parameter-style-changed" && c.level == Level::Breaking),
+                "{name}: {changes:#?}"
+            );
+            checked[6] += 1;
         }
+
+        // 8. Every operation moved under another base path.
+        let mut edited = original.clone();
+        if swagger {
+            edited["basePath"] = json!("/meridian-moved");
+        } else {
+            edited["servers"] = json!([{"url": "https://example.com/meridian-moved"}]);
+        }
+        let changes = contracts::diff(&base, &document(&edited));
+        let moved: Vec<_> = graded(&changes, Level::Warning).iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(moved, ["api-base-path-changed"], "{name}: {changes:#?}");
+        checked[7] += 1;
     }
     assert!(checked.iter().all(|&n| n >= 10), "too few documents exercised each edit: {checked:?}");
 }
