@@ -73,10 +73,10 @@ fn every_family_of_change_is_found_with_its_level() {
     assert_eq!(limit.message, "`maximum` of query parameter `limit` changed from 100 to 50");
     assert_eq!(limit.pointer, "/paths/~1orders/get/parameters/0/schema/maximum");
     let total = changes.iter().find(|c| c.id == "response-required-property-removed").unwrap();
-    assert_eq!(total.message, "response property `items/total` (200) was removed");
+    assert_eq!(total.message, "response property `[].total` (200) was removed");
     assert_eq!(total.pointer, "/components/schemas/Order/properties/total", "a removal points into the old document");
     let enum_added = changes.iter().find(|c| c.id == "response-property-enum-value-added").unwrap();
-    assert_eq!(enum_added.message, "enum value `refunded` was added to response property `items/status` (200)");
+    assert_eq!(enum_added.message, "enum value `refunded` was added to response property `[].status` (200)");
     assert!(
         !changes.iter().any(|c| c.message.contains("`id`") && c.operation.as_ref().is_some_and(|o| o.method == "POST")),
         "readOnly properties are not part of a request"

@@ -50,7 +50,7 @@ impl Subject {
     }
 
     /// What a sentence calls it: "query parameter `limit`", "response
-    /// property `lines/items/sku` (200)".
+    /// property `lines[].sku` (200)".
     pub(super) fn describe(&self, path: &str) -> String {
         match (self, path.is_empty()) {
             (Subject::Parameter { location, name }, true) => format!("{location} parameter `{name}`"),
@@ -103,7 +103,7 @@ pub(super) enum Id {
 pub(super) struct Relative {
     level: Level,
     id: Id,
-    /// Property path from the unit's root (`items/total`), empty at the root.
+    /// Property path from the unit's root (`[].total`), empty at the root.
     path: String,
     pointer: String,
     /// The sentence before and after its subject (named when reported).
@@ -130,14 +130,24 @@ fn is_ref(node: &Node<'_>) -> bool {
     node.value.get("$ref").is_some()
 }
 
+/// A property path as messages write it: `lines[].sku` is property `sku` of
+/// the items of array property `lines`, `[].total` of a list's items, so a
+/// property named `items` is never read as an array's items.
 fn join(path: &str, name: &str) -> String {
     if path.is_empty() {
         name.to_string()
     } else if name.is_empty() {
         path.to_string()
+    } else if name.starts_with("[]") {
+        format!("{path}{name}")
     } else {
-        format!("{path}/{name}")
+        format!("{path}.{name}")
     }
+}
+
+/// The items of the array at `path`.
+fn items_of(path: &str) -> String {
+    format!("{path}[]")
 }
 
 impl<'d> Differ<'d> {
@@ -233,7 +243,7 @@ impl<'d> Walk<'_, 'd> {
             && old_items.value.is_object()
             && new_items.value.is_object()
         {
-            self.child(&join(path, "items"), old_items, new_items, depth);
+            self.child(&items_of(path), old_items, new_items, depth);
         }
         for kind in ["oneOf", "anyOf"] {
             self.branches(path, &old, &new, kind, depth);
