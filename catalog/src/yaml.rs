@@ -69,7 +69,7 @@ pub fn documents(file: &str, text: &str) -> impl Iterator<Item = Result<Document
         Some(match marked_yaml::parse_yaml_with_options(0, &chunk.text, options) {
             Ok(root) => Ok(Document { root, line_offset: chunk.line_offset, file: file.clone() }),
             Err(error) => {
-                let (line, column, message) = describe_load_error(&error);
+                let (line, column, message) = describe_load_error(&error, &chunk.text);
                 Err(Diagnostic::error(Location { file: file.clone(), line: line + chunk.line_offset, column }, message))
             }
         })
@@ -122,13 +122,26 @@ fn is_only_comments(text: &str) -> bool {
     })
 }
 
-fn describe_load_error(error: &LoadError) -> (usize, usize, String) {
+fn describe_load_error(error: &LoadError, text: &str) -> (usize, usize, String) {
     let (marker, message) = match error {
-        LoadError::TopLevelMustBeMapping(m) => (m, "a descriptor document must be a YAML mapping".to_string()),
+        LoadError::TopLevelMustBeMapping(m) => (m, "a document must be a YAML mapping".to_string()),
         LoadError::TopLevelMustBeSequence(m) => (m, "expected a YAML sequence".to_string()),
-        LoadError::UnexpectedAnchor(m) => (m, "YAML anchors and aliases are not supported in descriptors".to_string()),
+        LoadError::UnexpectedAnchor(m) => {
+            let (line, column) = (m.line().max(1), m.column().max(1));
+            return match anchor_before(text, line, column) {
+                Some((line, column, token)) => {
+                    let what = if token.starts_with('&') { "anchor" } else { "alias" };
+                    (
+                        line,
+                        column,
+                        format!("YAML {what} `{token}` is not read here (no anchors or aliases): write the value out where it is used"),
+                    )
+                }
+                None => (line, column, "YAML anchors and aliases are not read here: write the value out where it is used".to_string()),
+            };
+        }
         LoadError::MappingKeyMustBeScalar(m) => (m, "mapping keys must be plain strings".to_string()),
-        LoadError::UnexpectedTag(m) => (m, "explicit YAML tags are not supported in descriptors".to_string()),
+        LoadError::UnexpectedTag(m) => (m, "explicit YAML tags (`!name`) are not read here".to_string()),
         LoadError::ScanError(m, e) => (m, format!("invalid YAML: {}", e.info())),
         LoadError::DuplicateKey(inner) => {
             let key = &inner.key;
@@ -138,6 +151,28 @@ fn describe_load_error(error: &LoadError) -> (usize, usize, String) {
         }
     };
     (marker.line().max(1), marker.column().max(1), message)
+}
+
+/// The anchor (`&name`) or alias (`*name`) nearest before or at the parser's
+/// position (1-based line and column, which points at the anchored node):
+/// its own line, column and text.
+fn anchor_before(text: &str, line: usize, column: usize) -> Option<(usize, usize, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    for (index, content) in lines.iter().enumerate().take(line.min(lines.len())).rev() {
+        let chars: Vec<char> = content.chars().collect();
+        let end = if index + 1 == line { column.min(chars.len()) } else { chars.len() };
+        // Starts of tokens: `&` or `*` after a space, a flow indicator, or the line's start.
+        let found = (0..end).rev().find(|&at| {
+            matches!(chars[at], '&' | '*')
+                && (at == 0 || matches!(chars[at - 1], ' ' | '\t' | '[' | '{' | ',' | ':' | '-'))
+                && chars.get(at + 1).is_some_and(|c| !c.is_whitespace())
+        });
+        if let Some(at) = found {
+            let token: String = chars[at..].iter().take_while(|c| !c.is_whitespace() && !matches!(c, ',' | ']' | '}')).collect();
+            return Some((index + 1, at + 1, token));
+        }
+    }
+    None
 }
 
 /// Reads the fields of one document, collecting each problem at its
@@ -304,6 +339,14 @@ fn looks_like_float(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn anchors_and_aliases_are_named_where_they_are_written() {
+        let text = "a: &shared\n  x: 1\nb: [1, *shared]\n";
+        assert_eq!(anchor_before(text, 2, 3), Some((1, 4, "&shared".to_string())), "the anchored node points back to its anchor");
+        assert_eq!(anchor_before(text, 3, 14), Some((3, 8, "*shared".to_string())), "an alias in a flow list");
+        assert_eq!(anchor_before("a: b*c\n", 1, 6), None, "a star inside a word is no alias");
+    }
 
     #[test]
     fn documents_keep_their_file_lines() {

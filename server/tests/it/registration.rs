@@ -357,7 +357,13 @@ async fn hostile_files_each_get_a_clear_problem_and_the_rest_of_the_catalog_load
     assert!(first("huge.yaml").contains("larger than 16 MiB"));
     assert!(first("dup.yaml").contains("duplicate key `name`"));
     assert!(first("utf8.yaml").contains("not UTF-8"));
-    assert!(first("aliases.yaml").contains("anchors and aliases are not supported"));
+    assert!(first("aliases.yaml").starts_with("YAML anchor `&a` is not read here"), "{}", first("aliases.yaml"));
+    let anchor = problems.as_array().unwrap().iter().find(|p| p["location"]["file"].as_str().is_some_and(|f| f.ends_with("aliases.yaml")));
+    assert_eq!(
+        anchor.map(|p| (p["location"]["line"].as_u64(), p["location"]["column"].as_u64())),
+        Some((Some(1), Some(4))),
+        "at the anchor itself"
+    );
     let many =
         problems.as_array().unwrap().iter().filter(|p| p["location"]["file"].as_str().is_some_and(|f| f.ends_with("many.yaml"))).count();
     assert_eq!(many, catalog::parse::MAX_PROBLEMS_PER_FILE + 1, "the problems of one file are bounded");
