@@ -26,7 +26,8 @@ pub const OPERATIONS_NAMED: usize = 3;
 /// One edit of the document and every operation it reaches: changes of the
 /// same level, check and pointer. A property removed from a shared schema
 /// is one group naming the operations that return it, not a line each.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema)]
+#[schema(as = ChangeGroup)]
 pub struct Group {
     pub level: Level,
     pub id: String,

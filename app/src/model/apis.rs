@@ -158,14 +158,21 @@ impl ChangeLevel {
     }
 }
 
+/// One group of changes: one edit of the document and the operations it
+/// reaches (a shared schema's property removed is one row).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChangeRow {
     pub level: ChangeLevel,
     pub id: String,
-    pub operation: Option<String>,
+    /// What changed: the one operation it reaches, else what it edits
+    /// (`schema `Order``, `the base path`).
+    pub subject: String,
+    /// Every operation it reaches (`GET /orders`).
+    pub operations: Vec<String>,
     pub pointer: String,
     pub message: String,
-    /// For a breaking change: who called the operation in the last 7 days.
+    /// For a breaking change: who called any operation it reaches in the
+    /// last 7 days, each once.
     pub consumers: Vec<ConsumerRow>,
 }
 

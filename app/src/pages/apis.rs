@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::{Breadcrumbs, ConsumerTable, CountCells, Loading, SchemaTree, SourceView};
 use crate::model::{
-    ApiPageView, ContentModel, CoverageView, DefinitionModel, OperationModel, UseRow, VersionChangeView, api_href, entity_href,
+    ApiPageView, ContentModel, CoverageView, DefinitionModel, OperationModel, UseRow, VersionChangeView, api_href, count_of, entity_href,
 };
 use crate::pages::{loaded, one_of};
 use crate::server_fns::{fetch_api, fetch_apis};
@@ -270,13 +270,21 @@ fn Changes(changes: Vec<VersionChangeView>) -> impl IntoView {
                         } else {
                             view! {
                                 <table class="change-list">
-                                    <thead><tr><th scope="col">"Level"</th><th scope="col">"Check"</th><th scope="col">"Operation"</th><th scope="col">"Change"</th><th scope="col">"Consumers affected"</th></tr></thead>
+                                    <thead><tr><th scope="col">"Level"</th><th scope="col">"Check"</th><th scope="col">"Where"</th><th scope="col">"Change"</th><th scope="col">"Consumers affected"</th></tr></thead>
                                     <tbody>
                                         {change.changes.into_iter().map(|row| view! {
                                             <tr class=format!("change {}", row.level.class()) data-check=row.id.clone()>
                                                 <td><span class=format!("level-badge {}", row.level.class())>{row.level.label()}</span></td>
                                                 <td><code>{row.id.clone()}</code></td>
-                                                <td><code>{row.operation.unwrap_or_default()}</code></td>
+                                                <td>
+                                                    <code>{row.subject.clone()}</code>
+                                                    {(row.operations.len() > 1).then(|| view! {
+                                                        <details class="reach" data-testid="reach">
+                                                            <summary>{format!("reaches {}", count_of(row.operations.len(), "operation"))}</summary>
+                                                            <ul>{row.operations.iter().map(|o| view! { <li><code>{o.clone()}</code></li> }).collect_view()}</ul>
+                                                        </details>
+                                                    })}
+                                                </td>
                                                 <td>{row.message} <br /><small><code>{row.pointer}</code></small></td>
                                                 <td>{(!row.consumers.is_empty()).then(|| view! { <ConsumerTable consumers=row.consumers /> })}</td>
                                             </tr>

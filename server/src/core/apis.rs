@@ -191,7 +191,20 @@ pub struct VersionChange {
     pub source: String,
     /// Empty when either version could not be read (`problem` says why).
     pub changes: Vec<ChangeView>,
+    /// The same changes grouped by what changed (`contracts::report::groups`),
+    /// most severe first: one edit of a shared schema is one group.
+    pub groups: Vec<GroupView>,
     pub problem: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupView {
+    #[serde(flatten)]
+    pub group: contracts::report::Group,
+    /// For a breaking group: the services that called any operation it
+    /// reaches in the last 7 days, each once, most calls first.
+    pub consumers: Vec<Consumer>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema, PartialEq)]
@@ -604,7 +617,8 @@ impl Core {
                 Ok(changes) => (changes, None),
                 Err(problem) => (Arc::new(Vec::new()), Some(problem)),
             };
-            let changes = changes
+            let groups = contracts::report::groups(&changes, Level::Info);
+            let changes: Vec<ChangeView> = changes
                 .iter()
                 .map(|change| {
                     let key = change.operation.as_ref().map(|o| (o.method.clone(), contracts::path::normalize(&o.path)));
@@ -615,12 +629,29 @@ impl Core {
                     ChangeView { change: change.clone(), consumers }
                 })
                 .collect();
+            let groups = groups
+                .into_iter()
+                .map(|group| {
+                    let mut consumers = Vec::new();
+                    if group.level == Level::Breaking {
+                        for operation in &group.operations {
+                            let key = (operation.method.clone(), contracts::path::normalize(&operation.path));
+                            if let Some((_, more)) = callers.get(&key) {
+                                merge_consumers(&mut consumers, more);
+                            }
+                        }
+                        consumers.sort_by(|a, b| b.calls.cmp(&a.calls).then_with(|| a.service.cmp(&b.service)));
+                    }
+                    GroupView { group, consumers }
+                })
+                .collect();
             out.changes.push(VersionChange {
                 from_version: old.version,
                 to_version: new.version,
                 at: new.first_seen_unix_secs,
                 source: new.source.clone(),
                 changes,
+                groups,
                 problem,
             });
         }

@@ -186,6 +186,30 @@ async fn coverage_consumers_and_changes_from_python_sdk_traffic() {
     assert_eq!(removed[0]["operation"], json!({"method": "POST", "path": "/orders"}));
     assert_eq!(removed[0]["consumers"][0]["service"], "shop-web");
     assert_eq!(removed[0]["consumers"][0]["calls"], 2);
+
+    // A third requires credentials of every operation: one group, its consumers once each.
+    let secured = definition(false).replace("paths:\n", "security: [{key: []}]\npaths:\n");
+    std::fs::write(dir.path().join("orders.yaml"), secured).unwrap();
+    let changes =
+        wait_for(&server.base, "/api/v1/apis/default/orders-api/changes", |c| c["changes"].as_array().is_some_and(|c| c.len() == 2)).await;
+    let groups = changes["changes"][0]["groups"].as_array().unwrap();
+    let security: Vec<&Value> = groups.iter().filter(|g| g["id"] == "api-security-added").collect();
+    assert_eq!(security.len(), 1, "one group for the edit: {changes:#}");
+    assert_eq!((security[0]["subject"].as_str(), security[0]["operations"].as_array().map(Vec::len)), (Some("global security"), Some(3)));
+    let consumers: Vec<(&str, u64)> = security[0]["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["service"].as_str().unwrap_or_default(), c["calls"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(
+        consumers.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        ["shop-web", "shop-mobile"],
+        "every consumer once, most calls first: {consumers:?}"
+    );
+    assert!(consumers[0].1 >= 3, "{consumers:?}");
+    let page = reqwest::get(format!("{}/apis/default/orders-api", server.base)).await.unwrap().text().await.unwrap();
+    assert!(page.contains("<code>global security</code>") && page.contains("reaches 3 operations"), "the page shows the group");
     let (status, missing) = get_json(&format!("{}/api/v1/apis/default/nope/coverage", server.base)).await;
     assert_eq!(status, 404, "{missing}");
     server.running.stop().await;

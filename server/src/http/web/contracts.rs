@@ -153,15 +153,22 @@ pub fn api_page(detail: ApiDetail, changes: ApiChanges, coverage: Coverage, cons
                 at: slo::window::rfc3339(c.at.max(0) as u64),
                 problem: c.problem,
                 changes: c
-                    .changes
+                    .groups
                     .into_iter()
-                    .map(|row| ChangeRow {
-                        level: level(row.change.level),
-                        id: row.change.id,
-                        operation: row.change.operation.map(|o| o.to_string()),
-                        pointer: row.change.pointer,
-                        message: row.change.message,
-                        consumers: row.consumers.iter().map(consumer).collect(),
+                    .map(|row| {
+                        let operations: Vec<String> = row.group.operations.iter().map(ToString::to_string).collect();
+                        ChangeRow {
+                            level: level(row.group.level),
+                            id: row.group.id,
+                            subject: match operations.as_slice() {
+                                [one] => one.clone(),
+                                _ => row.group.subject,
+                            },
+                            operations,
+                            pointer: row.group.pointer,
+                            message: row.group.message,
+                            consumers: row.consumers.iter().map(consumer).collect(),
+                        }
                     })
                     .collect(),
             })
