@@ -198,3 +198,38 @@ fn a_scope_added_to_a_requirement_is_one_change_of_scopes() {
         &[(Info, "api-global-security-scope-removed"), (Info, "api-global-security-scope-removed")],
     );
 }
+
+/// The done-when of issue #32: one edit of a schema shared by 2,505
+/// operations (read by some, written by others) prints as a handful of
+/// groups, and JSON still names every operation.
+#[test]
+fn a_shared_schema_edit_reaching_2505_operations_reads_as_a_few_groups() {
+    let document = |kind: &str| {
+        let mut text = String::from("openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n");
+        for i in 0..2505 {
+            let body = if i % 5 == 0 {
+                "      requestBody: {content: {application/json: {schema: {$ref: '#/components/schemas/Address'}}}}\n"
+            } else {
+                ""
+            };
+            text.push_str(&format!(
+                "  /r{i}:\n    post:\n{body}      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Address'}}}}}}}}}}\n"
+            ));
+        }
+        text.push_str(&format!(
+            "components:\n  schemas:\n    Address:\n      type: object\n      properties:\n        zip: {{type: {kind}}}\n"
+        ));
+        text
+    };
+    let (old, new) = (document("integer"), document("number"));
+    let changes =
+        contracts::diff(&Document::read("old.yaml", &old, &NoFetch).unwrap(), &Document::read("new.yaml", &new, &NoFetch).unwrap());
+    assert_eq!(changes.len(), 2505 + 501, "a change per operation reached, per direction");
+    let text = contracts::report::render(&changes, contracts::report::Format::Text, Level::Breaking, Level::Info);
+    assert!(text.lines().count() < 20, "{text}");
+    assert!(text.contains("schema `Address`") && text.contains("reaches 2505 operations"), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&contracts::report::render(&changes, contracts::report::Format::Json, Level::Breaking, Level::Info)).unwrap();
+    let named: usize = json["groups"].as_array().unwrap().iter().map(|g| g["operations"].as_array().map_or(0, Vec::len)).sum();
+    assert_eq!(named, 2505 + 501, "JSON names every operation of every group");
+}
