@@ -153,6 +153,45 @@ fn describe_load_error(error: &LoadError, text: &str) -> (usize, usize, String) 
     (marker.line().max(1), marker.column().max(1), message)
 }
 
+/// Where the nodes of one YAML (or JSON) text start, looked up by JSON
+/// pointer: what turns a report's `/paths/~1orders/get` into
+/// `orders.yaml:12:5`. Parsed once, asked many times.
+pub struct Positions {
+    root: Option<Node>,
+}
+
+impl Positions {
+    /// The text's first document; nothing is found in a text that does not parse.
+    pub fn of(text: &str) -> Positions {
+        let options = marked_yaml::LoaderOptions::default().prevent_coercion(true);
+        Positions { root: marked_yaml::parse_yaml_with_options(0, text, options).ok() }
+    }
+
+    /// The 1-based line and column of what `pointer` names: the key that
+    /// names a mapping's entry, a list item's start (its first key, for a
+    /// mapping); the document's start for the empty pointer.
+    pub fn find(&self, pointer: &str) -> Option<(usize, usize)> {
+        let mut node = self.root.as_ref()?;
+        let mut at = node.span().start().map(|m| (m.line(), m.column()));
+        for token in pointer.split('/').skip(1) {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            (node, at) = match node {
+                Node::Mapping(map) => {
+                    let (key, value) = map.iter().find(|(key, _)| key.as_str() == token)?;
+                    (value, key.span().start().map(|m| (m.line(), m.column())))
+                }
+                Node::Sequence(items) => {
+                    let item = items.get(token.parse::<usize>().ok()?)?;
+                    let first_key = item.as_mapping().and_then(|map| map.iter().next()).and_then(|(key, _)| key.span().start().copied());
+                    (item, first_key.or_else(|| item.span().start().copied()).map(|m| (m.line(), m.column())))
+                }
+                Node::Scalar(_) => return None,
+            };
+        }
+        at
+    }
+}
+
 /// The anchor (`&name`) or alias (`*name`) nearest before or at the parser's
 /// position (1-based line and column, which points at the anchored node):
 /// its own line, column and text.
@@ -339,6 +378,18 @@ fn looks_like_float(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pointers_find_where_their_nodes_start() {
+        let positions = Positions::of("paths:\n  /a~b/c:\n    get:\n      parameters:\n        - name: q\n");
+        assert_eq!(positions.find("/paths/~1a~0b~1c/get/parameters/0/name"), Some((5, 11)), "the key `name`");
+        assert_eq!(positions.find("/paths/~1a~0b~1c/get/parameters/0"), Some((5, 11)), "the item, at its first key");
+        assert_eq!(positions.find("/paths/~1a~0b~1c/get"), Some((3, 5)), "the key `get`");
+        assert_eq!(positions.find("/paths/nope"), None);
+        assert_eq!(Positions::of("{json: [1, 2]}").find("/json/1"), Some((1, 12)));
+        assert_eq!(Positions::of("{\"json\": {\"a\": 1}}").find("/json/a"), Some((1, 11)), "JSON is YAML");
+        assert_eq!(Positions::of("a: [").find("/a"), None, "text that does not parse finds nothing");
+    }
 
     #[test]
     fn anchors_and_aliases_are_named_where_they_are_written() {

@@ -34,6 +34,9 @@ pub struct Group {
     /// What changed, in words: ``schema `Order` ``, `the base path`, `GET /orders`.
     pub subject: String,
     pub pointer: String,
+    /// Where the pointer leads, as `file:line:column`, when the reader knows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
     /// The change as the first operation it reaches sees it.
     pub message: String,
     /// Every operation it reaches, in report order.
@@ -52,6 +55,7 @@ pub fn groups(changes: &[Change], least: Level) -> Vec<Group> {
                 id: change.id.clone(),
                 subject: String::new(),
                 pointer: change.pointer.clone(),
+                location: None,
                 message: change.message.clone(),
                 operations: Vec::new(),
             });
@@ -127,9 +131,16 @@ fn count_of(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
-/// The changes at `least` or above in `format`, grouped; `fail_on` marks JUnit failures.
-pub fn render(changes: &[Change], format: Format, fail_on: Level, least: Level) -> String {
-    let groups = groups(changes, least);
+/// Turns a change's pointer into `file:line:column`, when it can.
+pub type Locate<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The changes at `least` or above in `format`, grouped, each pointer
+/// located by `locate`; `fail_on` marks JUnit failures.
+pub fn render(changes: &[Change], format: Format, fail_on: Level, least: Level, locate: Locate<'_>) -> String {
+    let mut groups = groups(changes, least);
+    for group in &mut groups {
+        group.location = locate(&group.pointer);
+    }
     match format {
         Format::Text => text(&groups),
         Format::Json => json(changes, &groups),
@@ -158,7 +169,7 @@ fn text(groups: &[Group]) -> String {
             group.id,
             shown(group),
             group.message,
-            group.pointer
+            group.location.as_deref().unwrap_or(&group.pointer)
         );
         if group.operations.len() > 1 {
             let _ = writeln!(out, "{:indent$}reaches {}", "", reach(&group.operations), indent = level + 2);
@@ -271,23 +282,28 @@ mod tests {
             change(Level::Warning, "/orders", "/paths/~1orders/get/parameters/0"),
             change(Level::Info, "/orders", "/paths/~1orders/get/parameters/1"),
         ];
-        let text = render(&changes, Format::Text, Level::Breaking, Level::Info);
+        let text = render(&changes, Format::Text, Level::Breaking, Level::Info, &|_| None);
         assert_eq!(
             text.lines().next(),
             Some(
                 "WARNING       request-parameter-removed  GET /orders  query parameter `a|<b>` was removed  [/paths/~1orders/get/parameters/0]"
             )
         );
-        let json: serde_json::Value = serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info, &|_| None)).unwrap();
         assert_eq!((json["changes"].as_u64(), json["warnings"].as_u64()), (Some(2), Some(1)));
         assert_eq!(json["groups"][0]["level"], "warning");
         assert_eq!(json["groups"][0]["operations"][0]["path"], "/orders");
-        assert!(render(&changes, Format::Markdown, Level::Breaking, Level::Info).contains("`a\\|<b>`"));
-        let junit = render(&changes, Format::Junit, Level::Warning, Level::Info);
+        assert!(render(&changes, Format::Markdown, Level::Breaking, Level::Info, &|_| None).contains("`a\\|<b>`"));
+        let junit = render(&changes, Format::Junit, Level::Warning, Level::Info, &|_| None);
         assert!(junit.contains("failures=\"1\"") && junit.contains("a|&lt;b&gt;"), "{junit}");
         assert_eq!(summary(&changes), "2 changes: 0 breaking, 1 warning, 1 non-breaking");
         assert_eq!(summary(&changes[..1]), "1 change: 0 breaking, 1 warning, 0 non-breaking");
-        assert_eq!(render(&changes, Format::Text, Level::Breaking, Level::Warning).lines().count(), 1, "`--level warning` shows no info");
+        assert_eq!(
+            render(&changes, Format::Text, Level::Breaking, Level::Warning, &|_| None).lines().count(),
+            1,
+            "`--level warning` shows no info"
+        );
     }
 
     #[test]
@@ -297,10 +313,11 @@ mod tests {
         let groups = groups(&changes, Level::Info);
         assert_eq!(groups.len(), 1);
         assert_eq!((groups[0].subject.as_str(), groups[0].operations.len()), ("schema `Order`", 2505));
-        let text = render(&changes, Format::Text, Level::Breaking, Level::Info);
+        let text = render(&changes, Format::Text, Level::Breaking, Level::Info, &|_| None);
         assert_eq!(text.lines().count(), 2, "{text}");
         assert!(text.lines().nth(1).unwrap().ends_with("reaches 2505 operations: GET /r0, GET /r1, GET /r2 and 2502 more"), "{text}");
-        let json: serde_json::Value = serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info)).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info, &|_| None)).unwrap();
         assert_eq!(json["groups"][0]["operations"].as_array().map(Vec::len), Some(2505), "JSON names every operation");
 
         assert_eq!(subject("/servers/0/url", &[]), "the base path");

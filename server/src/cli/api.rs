@@ -114,14 +114,28 @@ pub fn run(args: ApiArgs) -> ExitCode {
 }
 
 fn diff(args: &DiffArgs) -> ExitCode {
-    let changes = match compare(args) {
-        Ok(changes) => changes,
+    let (changes, texts) = match compare(args) {
+        Ok(compared) => compared,
         Err(message) => {
             eprintln!("meridian api diff: {message}");
             return ExitCode::from(UNREADABLE);
         }
     };
-    print!("{}", report::render(&changes, args.format.into(), args.fail_on, args.level.into()));
+    // Pointers into the documents read here become `file:line:column`: the
+    // new version's place, else the old one's (what was removed). A pointer
+    // into a file a `$ref` reads stays a pointer.
+    let sides: Vec<(&str, catalog::yaml::Positions)> = if changes.is_empty() {
+        Vec::new()
+    } else {
+        texts.iter().map(|(name, text)| (name.as_str(), catalog::yaml::Positions::of(text))).collect()
+    };
+    let locate = |pointer: &str| {
+        if pointer.contains('#') {
+            return None;
+        }
+        sides.iter().find_map(|(name, positions)| positions.find(pointer).map(|(line, column)| format!("{name}:{line}:{column}")))
+    };
+    print!("{}", report::render(&changes, args.format.into(), args.fail_on, args.level.into(), &locate));
     eprintln!("{}", report::summary(&changes));
     if changes.iter().any(|change| change.level >= args.fail_on) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
@@ -136,12 +150,14 @@ struct Input {
     base: Option<String>,
 }
 
-fn compare(args: &DiffArgs) -> Result<Vec<Change>, String> {
+/// The changes, and the (name, text) of the new and the old document when
+/// read here (none when a server compared them).
+fn compare(args: &DiffArgs) -> Result<(Vec<Change>, Vec<(String, String)>), String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let allow = AllowList::parse(&args.allow_url_hosts).map_err(|e| format!("--allow-url-host: {e}"))?;
     let urls = CatalogReader::new(allow, None, runtime.handle().clone()).map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     if let Some(server) = &args.server {
-        return from_server(&runtime, server, &args.old, args.new.as_deref());
+        return Ok((from_server(&runtime, server, &args.old, args.new.as_deref())?, Vec::new()));
     }
     let (old, new) = match (&args.old, &args.new) {
         (only, None) if entity_ref(only).is_some() => last_two(&runtime, &args.database_url, only)?,
@@ -159,8 +175,14 @@ fn compare(args: &DiffArgs) -> Result<Vec<Change>, String> {
         }
         contracts::Document::read(&input.name, &input.text, &fetch).map_err(|e| e.to_string())
     };
-    let (old, new) = (read(&old)?, read(&new)?);
-    Ok(contracts::diff(&old, &new))
+    let (old_document, new_document) = (read(&old)?, read(&new)?);
+    // Places are named as the user wrote the file (`new.yaml:12:5`); a stored version by its ref.
+    let shown = |argument: Option<&String>, input: Input| match argument {
+        Some(written) if entity_ref(written).is_none() => (written.clone(), input.text),
+        _ => (input.name, input.text),
+    };
+    let texts = vec![shown(args.new.as_ref(), new), shown(Some(&args.old).filter(|_| args.new.is_some()), old)];
+    Ok((contracts::diff(&old_document, &new_document), texts))
 }
 
 /// The changes between an API's last two versions, as the server at

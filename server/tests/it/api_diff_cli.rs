@@ -24,7 +24,9 @@ fn breaking_changes_exit_1_and_every_format_reports_them() {
     let (code, stdout, stderr) = api_diff(&[&old, &new]);
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(
-        stdout.lines().any(|l| l.starts_with("BREAKING") && l.contains("request-parameter-max-decreased ") && l.ends_with("GET /orders          `maximum` of query parameter `limit` changed from 100 to 50  [/paths/~1orders/get/parameters/0/schema/maximum]")),
+        stdout.lines().any(|l| l.starts_with("BREAKING")
+            && l.contains("request-parameter-max-decreased ")
+            && l.ends_with(&format!("GET /orders          `maximum` of query parameter `limit` changed from 100 to 50  [{new}:8:60]"))),
         "{stdout}"
     );
     assert!(stderr.contains("30 changes: 18 breaking, 4 warnings, 8 non-breaking"), "{stderr}");
@@ -33,6 +35,12 @@ fn breaking_changes_exit_1_and_every_format_reports_them() {
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!((json["changes"].as_u64(), json["groups"].as_array().map(Vec::len)), (Some(30), Some(30)), "{json}");
+    let limit = json["groups"].as_array().unwrap().iter().find(|g| g["id"] == "request-parameter-max-decreased").unwrap();
+    assert_eq!(
+        (limit["pointer"].as_str(), limit["location"].as_str()),
+        (Some("/paths/~1orders/get/parameters/0/schema/maximum"), Some(format!("{new}:8:60").as_str())),
+        "JSON has both"
+    );
     let (_, stdout, _) = api_diff(&[&old, &new, "--format", "junit"]);
     assert!(stdout.contains("<testsuites name=\"meridian api diff\" tests=\"30\" failures=\"18\">"), "{stdout}");
     let (_, stdout, _) = api_diff(&[&old, &new, "--format", "markdown"]);
