@@ -150,9 +150,12 @@ struct Input {
     base: Option<String>,
 }
 
-/// The changes, and the (name, text) of the new and the old document when
-/// read here (none when a server compared them).
-fn compare(args: &DiffArgs) -> Result<(Vec<Change>, Vec<(String, String)>), String> {
+/// The documents compared here, as (name shown, text): the new version
+/// first. None when a server compared them.
+type Texts = Vec<(String, String)>;
+
+/// The changes, and the texts they were found in.
+fn compare(args: &DiffArgs) -> Result<(Vec<Change>, Texts), String> {
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let allow = AllowList::parse(&args.allow_url_hosts).map_err(|e| format!("--allow-url-host: {e}"))?;
     let urls = CatalogReader::new(allow, None, runtime.handle().clone()).map_err(|e| format!("cannot build the HTTP client: {e}"))?;
