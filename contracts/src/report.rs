@@ -34,6 +34,9 @@ pub struct Group {
     /// What changed, in words: ``schema `Order` ``, `the base path`, `GET /orders`.
     pub subject: String,
     pub pointer: String,
+    /// Whether `pointer` is into the old version (what was removed).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub old: bool,
     /// Where the pointer leads, as `file:line:column`, when the reader knows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
@@ -47,14 +50,15 @@ pub struct Group {
 /// level in the order the changes came.
 pub fn groups(changes: &[Change], least: Level) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<(Level, &str, &str), usize> = HashMap::new();
+    let mut index: HashMap<(Level, &str, &str, bool), usize> = HashMap::new();
     for change in changes.iter().filter(|c| c.level >= least) {
-        let at = *index.entry((change.level, change.id.as_str(), change.pointer.as_str())).or_insert_with(|| {
+        let at = *index.entry((change.level, change.id.as_str(), change.pointer.as_str(), change.old)).or_insert_with(|| {
             groups.push(Group {
                 level: change.level,
                 id: change.id.clone(),
                 subject: String::new(),
                 pointer: change.pointer.clone(),
+                old: change.old,
                 location: None,
                 message: change.message.clone(),
                 operations: Vec::new(),
@@ -131,15 +135,16 @@ fn count_of(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
-/// Turns a change's pointer into `file:line:column`, when it can.
-pub type Locate<'a> = &'a dyn Fn(&str) -> Option<String>;
+/// Turns a change's pointer (into the old version when the flag says so)
+/// into `file:line:column`, when it can.
+pub type Locate<'a> = &'a dyn Fn(&str, bool) -> Option<String>;
 
 /// The changes at `least` or above in `format`, grouped, each pointer
 /// located by `locate`; `fail_on` marks JUnit failures.
 pub fn render(changes: &[Change], format: Format, fail_on: Level, least: Level, locate: Locate<'_>) -> String {
     let mut groups = groups(changes, least);
     for group in &mut groups {
-        group.location = locate(&group.pointer);
+        group.location = locate(&group.pointer, group.old);
     }
     match format {
         Format::Text => text(&groups),
@@ -272,6 +277,7 @@ mod tests {
             id: "request-parameter-removed".into(),
             operation: Some(OperationRef { method: "GET".into(), path: path.into() }),
             pointer: pointer.into(),
+            old: true,
             message: "query parameter `a|<b>` was removed".into(),
         }
     }
@@ -282,7 +288,7 @@ mod tests {
             change(Level::Warning, "/orders", "/paths/~1orders/get/parameters/0"),
             change(Level::Info, "/orders", "/paths/~1orders/get/parameters/1"),
         ];
-        let text = render(&changes, Format::Text, Level::Breaking, Level::Info, &|_| None);
+        let text = render(&changes, Format::Text, Level::Breaking, Level::Info, &|_, _| None);
         assert_eq!(
             text.lines().next(),
             Some(
@@ -290,17 +296,17 @@ mod tests {
             )
         );
         let json: serde_json::Value =
-            serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info, &|_| None)).unwrap();
+            serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info, &|_, _| None)).unwrap();
         assert_eq!((json["changes"].as_u64(), json["warnings"].as_u64()), (Some(2), Some(1)));
         assert_eq!(json["groups"][0]["level"], "warning");
         assert_eq!(json["groups"][0]["operations"][0]["path"], "/orders");
-        assert!(render(&changes, Format::Markdown, Level::Breaking, Level::Info, &|_| None).contains("`a\\|<b>`"));
-        let junit = render(&changes, Format::Junit, Level::Warning, Level::Info, &|_| None);
+        assert!(render(&changes, Format::Markdown, Level::Breaking, Level::Info, &|_, _| None).contains("`a\\|<b>`"));
+        let junit = render(&changes, Format::Junit, Level::Warning, Level::Info, &|_, _| None);
         assert!(junit.contains("failures=\"1\"") && junit.contains("a|&lt;b&gt;"), "{junit}");
         assert_eq!(summary(&changes), "2 changes: 0 breaking, 1 warning, 1 non-breaking");
         assert_eq!(summary(&changes[..1]), "1 change: 0 breaking, 1 warning, 0 non-breaking");
         assert_eq!(
-            render(&changes, Format::Text, Level::Breaking, Level::Warning, &|_| None).lines().count(),
+            render(&changes, Format::Text, Level::Breaking, Level::Warning, &|_, _| None).lines().count(),
             1,
             "`--level warning` shows no info"
         );
@@ -313,11 +319,11 @@ mod tests {
         let groups = groups(&changes, Level::Info);
         assert_eq!(groups.len(), 1);
         assert_eq!((groups[0].subject.as_str(), groups[0].operations.len()), ("schema `Order`", 2505));
-        let text = render(&changes, Format::Text, Level::Breaking, Level::Info, &|_| None);
+        let text = render(&changes, Format::Text, Level::Breaking, Level::Info, &|_, _| None);
         assert_eq!(text.lines().count(), 2, "{text}");
         assert!(text.lines().nth(1).unwrap().ends_with("reaches 2505 operations: GET /r0, GET /r1, GET /r2 and 2502 more"), "{text}");
         let json: serde_json::Value =
-            serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info, &|_| None)).unwrap();
+            serde_json::from_str(&render(&changes, Format::Json, Level::Breaking, Level::Info, &|_, _| None)).unwrap();
         assert_eq!(json["groups"][0]["operations"].as_array().map(Vec::len), Some(2505), "JSON names every operation");
 
         assert_eq!(subject("/servers/0/url", &[]), "the base path");

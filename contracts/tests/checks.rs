@@ -225,14 +225,36 @@ fn a_shared_schema_edit_reaching_2505_operations_reads_as_a_few_groups() {
     let changes =
         contracts::diff(&Document::read("old.yaml", &old, &NoFetch).unwrap(), &Document::read("new.yaml", &new, &NoFetch).unwrap());
     assert_eq!(changes.len(), 2505 + 501, "a change per operation reached, per direction");
-    let text = contracts::report::render(&changes, contracts::report::Format::Text, Level::Breaking, Level::Info, &|_| None);
+    let text = contracts::report::render(&changes, contracts::report::Format::Text, Level::Breaking, Level::Info, &|_, _| None);
     assert!(text.lines().count() < 20, "{text}");
     assert!(text.contains("schema `Address`") && text.contains("reaches 2505 operations"), "{text}");
-    let json: serde_json::Value =
-        serde_json::from_str(&contracts::report::render(&changes, contracts::report::Format::Json, Level::Breaking, Level::Info, &|_| {
-            None
-        }))
-        .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&contracts::report::render(
+        &changes,
+        contracts::report::Format::Json,
+        Level::Breaking,
+        Level::Info,
+        &|_, _| None,
+    ))
+    .unwrap();
     let named: usize = json["groups"].as_array().unwrap().iter().map(|g| g["operations"].as_array().map_or(0, Vec::len)).sum();
     assert_eq!(named, 2505 + 501, "JSON names every operation of every group");
+}
+
+#[test]
+fn a_change_says_which_version_its_pointer_is_into() {
+    let parameters = |names: &[(&str, &str)]| {
+        names.iter().map(|(n, t)| format!("        - {{name: {n}, in: query, schema: {{type: {t}}}}}\n")).collect::<String>()
+    };
+    // Not a rename: the one added is of another type.
+    let old = openapi(NO_SERVERS, &parameters(&[("a", "string"), ("b", "string")]), RESPONSE, ITEM);
+    let new = openapi(NO_SERVERS, &parameters(&[("b", "string"), ("c", "integer")]), RESPONSE, ITEM);
+    let changes = contracts::diff(&document("old.yaml", &old), &document("new.yaml", &new));
+    let side = |id: &str| changes.iter().find(|c| c.id == id).map(|c| (c.pointer.as_str(), c.old));
+    // Both name `/parameters/0`, of two different versions.
+    assert_eq!(side("request-parameter-removed"), Some(("/paths/~1items/get/parameters/0", true)), "{changes:#?}");
+    assert_eq!(side("new-optional-request-parameter"), Some(("/paths/~1items/get/parameters/1", false)));
+    let removed = ITEM.replace("        size: {type: integer, minimum: 0}\n", "");
+    let changes =
+        contracts::diff(&document("old.yaml", &base()), &document("new.yaml", &openapi(NO_SERVERS, PARAMETER, RESPONSE, &removed)));
+    assert!(changes.iter().all(|c| c.old), "a property removed from a shared schema points into the old version: {changes:#?}");
 }

@@ -86,6 +86,10 @@ pub struct Change {
     pub operation: Option<OperationRef>,
     /// JSON pointer of the changed element.
     pub pointer: String,
+    /// Whether `pointer` is into the old version (what the new one no
+    /// longer has), not the new one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub old: bool,
     /// A sentence naming the field or value.
     pub message: String,
 }
@@ -133,7 +137,15 @@ struct Differ<'d> {
 impl<'d> Differ<'d> {
     fn push(&mut self, level: Level, id: impl Into<String>, view: &View<'_>, pointer: &str, message: String) {
         let operation = OperationRef { method: view.method.clone(), path: view.path.to_string() };
-        self.out.push(Change { level, id: id.into(), operation: Some(operation), pointer: pointer.to_string(), message });
+        self.out.push(Change { level, id: id.into(), operation: Some(operation), pointer: pointer.to_string(), old: false, message });
+    }
+
+    /// [`Self::push`] for what was removed: its pointer is into the old version.
+    fn push_removed(&mut self, level: Level, id: impl Into<String>, view: &View<'_>, pointer: &str, message: String) {
+        self.push(level, id, view, pointer, message);
+        if let Some(change) = self.out.last_mut() {
+            change.old = true;
+        }
     }
 
     /// Every operation's URL starts with the base path (Swagger's
@@ -151,6 +163,7 @@ impl<'d> Differ<'d> {
             id: "api-base-path-changed".into(),
             operation: None,
             pointer,
+            old: false,
             message: format!("the base path of every operation changed from `{old_path}` to `{new_path}`"),
         });
     }
@@ -164,7 +177,7 @@ impl<'d> Differ<'d> {
         };
         let what = if whole_path { format!("path `{}`", view.path) } else { format!("operation `{}`", view.label()) };
         let how = if view.deprecated() { "after being deprecated" } else { "without being deprecated first" };
-        self.push(level, id, view, &view.node.pointer, format!("{what} was removed {how}"));
+        self.push_removed(level, id, view, &view.node.pointer, format!("{what} was removed {how}"));
     }
 
     fn operation(&mut self, old: &View<'d>, new: &View<'d>) {
@@ -208,7 +221,7 @@ impl<'d> Differ<'d> {
             }
         }
         for was in removed.iter().filter(|p| !renamed.iter().any(|(old_key, _)| *old_key == p.key)) {
-            self.push(
+            self.push_removed(
                 Level::Warning,
                 "request-parameter-removed",
                 new,
@@ -322,7 +335,7 @@ impl<'d> Differ<'d> {
                 None if is_range(was.status) && new.responses.iter().any(|r| in_range(r.status, was.status)) => {
                     let named: Vec<&str> = new.responses.iter().filter(|r| in_range(r.status, was.status)).map(|r| r.status).collect();
                     let message = format!("response status range `{}` was narrowed to `{}`", was.status, named.join("`, `"));
-                    self.push(Level::Info, "response-status-range-narrowed", new, &was.node.pointer, message);
+                    self.push_removed(Level::Info, "response-status-range-narrowed", new, &was.node.pointer, message);
                 }
                 // `201` now said as `2XX`: reported below, as a widening.
                 None if new.responses.iter().any(|r| in_range(was.status, r.status)) => {}
@@ -332,7 +345,7 @@ impl<'d> Differ<'d> {
                     } else {
                         (Level::Info, "response-non-success-status-removed")
                     };
-                    self.push(level, id, new, &was.node.pointer, format!("response status `{}` was removed", was.status));
+                    self.push_removed(level, id, new, &was.node.pointer, format!("response status `{}` was removed", was.status));
                 }
                 Some(now) => {
                     let subject = schema::Subject::Body { status: Some(now.status.to_string()) };
@@ -374,7 +387,7 @@ impl<'d> Differ<'d> {
                         (Level::Warning, "optional-response-header-removed", "optional")
                     };
                     let message = format!("{kind} header `{name}` of response `{}` was removed", now.status);
-                    self.push(level, id, view, &header.pointer, message);
+                    self.push_removed(level, id, view, &header.pointer, message);
                 }
                 Some((_, false, header)) if *required => {
                     let message = format!("header `{name}` of response `{}` became optional", now.status);

@@ -106,6 +106,8 @@ pub(super) struct Relative {
     /// Property path from the unit's root (`[].total`), empty at the root.
     path: String,
     pointer: String,
+    /// Whether `pointer` is into the old version (what was removed).
+    old: bool,
     /// The sentence before and after its subject (named when reported).
     message: (String, String),
 }
@@ -168,7 +170,11 @@ impl<'d> Differ<'d> {
                     Id::Whole(id) => id.to_string(),
                 };
                 let message = format!("{}{}{}", change.message.0, subject.describe(&path), change.message.1);
-                self.push(change.level, id, view, &change.pointer, message);
+                if change.old {
+                    self.push_removed(change.level, id, view, &change.pointer, message);
+                } else {
+                    self.push(change.level, id, view, &change.pointer, message);
+                }
             }
             for (relative, old, new) in &unit.refers {
                 queue.push_back((join(&at, relative), old.clone(), new.clone()));
@@ -209,7 +215,15 @@ impl<'d> Walk<'_, 'd> {
             Some((before, after)) => (before.to_string(), after.to_string()),
             None => (message, String::new()),
         };
-        self.unit.changes.push(Relative { level, id, path: path.to_string(), pointer: node.pointer.clone(), message });
+        self.unit.changes.push(Relative { level, id, path: path.to_string(), pointer: node.pointer.clone(), old: false, message });
+    }
+
+    /// [`Self::note`] of what was removed, `node` being the old version's.
+    fn note_removed(&mut self, level: Level, id: Id, path: &str, node: &Node<'_>, message: String) {
+        self.note(level, id, path, node, message);
+        if let Some(change) = self.unit.changes.last_mut() {
+            change.old = true;
+        }
     }
 
     fn prefixed(&mut self, level: Level, what: impl Into<String>, path: &str, node: &Node<'_>, message: String) {
@@ -432,7 +446,7 @@ impl<'d> Walk<'_, 'd> {
                 (false, true) => (Level::Breaking, "response-required-property-removed"),
                 (false, false) => (Level::Warning, "response-optional-property-removed"),
             };
-            self.note(level, Id::Whole(id), &join(path, name), property, format!("{SUBJECT} was removed"));
+            self.note_removed(level, Id::Whole(id), &join(path, name), property, format!("{SUBJECT} was removed"));
         }
         for (name, property) in &now.properties {
             let child_path = join(path, name);
@@ -504,7 +518,7 @@ impl<'d> Walk<'_, 'd> {
                 Some((_, matching)) => self.child(path, branch.clone(), matching.clone(), depth),
                 None => {
                     let message = format!("`{kind}` branch `{branch_key}` was removed from {SUBJECT}");
-                    self.prefixed(removed_level, format!("{id_kind}-removed"), path, branch, message);
+                    self.note_removed(removed_level, Id::Prefixed(format!("{id_kind}-removed")), path, branch, message);
                 }
             }
         }

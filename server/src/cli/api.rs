@@ -121,19 +121,20 @@ fn diff(args: &DiffArgs) -> ExitCode {
             return ExitCode::from(UNREADABLE);
         }
     };
-    // Pointers into the documents read here become `file:line:column`: the
-    // new version's place, else the old one's (what was removed). A pointer
-    // into a file a `$ref` reads stays a pointer.
+    // Pointers into the documents read here become `file:line:column`, in
+    // the version the change names (the old one for what was removed). A
+    // pointer into a file a `$ref` reads stays a pointer.
     let sides: Vec<(&str, catalog::yaml::Positions)> = if changes.is_empty() {
         Vec::new()
     } else {
         texts.iter().map(|(name, text)| (name.as_str(), catalog::yaml::Positions::of(text))).collect()
     };
-    let locate = |pointer: &str| {
+    let locate = |pointer: &str, old: bool| {
+        let (name, positions) = sides.get(usize::from(old))?;
         if pointer.contains('#') {
             return None;
         }
-        sides.iter().find_map(|(name, positions)| positions.find(pointer).map(|(line, column)| format!("{name}:{line}:{column}")))
+        positions.find(pointer).map(|(line, column)| format!("{name}:{line}:{column}"))
     };
     print!("{}", report::render(&changes, args.format.into(), args.fail_on, args.level.into(), &locate));
     eprintln!("{}", report::summary(&changes));
