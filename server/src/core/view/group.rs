@@ -109,14 +109,22 @@ fn catalog_group_of(index: &CatalogIndex, node: &GraphNode, by: GroupBy) -> Opti
     reference.map(str::to_ascii_lowercase)
 }
 
-/// The key of each grouped node's group, by node id.
-fn membership(index: &CatalogIndex, view: &View, by: GroupBy) -> HashMap<String, String> {
-    match by {
+/// Which group each grouped node of a view belongs to.
+pub struct Membership {
+    pub by: GroupBy,
+    /// The key of each grouped node's group, by node id.
+    keys: HashMap<String, String>,
+}
+
+/// The groups of `view`'s nodes by `by`.
+pub fn membership(index: &CatalogIndex, view: &View, by: GroupBy) -> Membership {
+    let keys = match by {
         GroupBy::System | GroupBy::Owner => {
             view.nodes.iter().filter_map(|n| catalog_group_of(index, n, by).map(|g| (n.id.clone(), g))).collect()
         }
         GroupBy::Cluster => clusters(view),
-    }
+    };
+    Membership { by, keys }
 }
 
 /// Services clustered by their calls to one another; a cluster's key is
@@ -149,16 +157,19 @@ fn clusters(view: &View) -> HashMap<String, String> {
         .collect()
 }
 
-/// What an overview of `view` groups by: the catalog's systems, else its
+/// How an overview of `view` is grouped: by the catalog's systems, else its
 /// owners, when they fold the view into at most [`OVERVIEW_NODES`] nodes and
-/// at least two groups; else clusters of the calls.
-pub fn overview(index: &CatalogIndex, view: &View) -> GroupBy {
-    let folds = |by: GroupBy| {
-        let members = membership(index, view, by);
-        let groups: HashSet<&String> = members.values().collect();
-        groups.len() >= 2 && view.nodes.len() - members.len() + groups.len() <= OVERVIEW_NODES
+/// at least two groups; else by clusters of the calls.
+pub fn overview(index: &CatalogIndex, view: &View) -> Membership {
+    let folds = |members: &Membership| {
+        let groups: HashSet<&String> = members.keys.values().collect();
+        groups.len() >= 2 && view.nodes.len() - members.keys.len() + groups.len() <= OVERVIEW_NODES
     };
-    [GroupBy::System, GroupBy::Owner].into_iter().find(|&by| folds(by)).unwrap_or(GroupBy::Cluster)
+    [GroupBy::System, GroupBy::Owner]
+        .into_iter()
+        .map(|by| membership(index, view, by))
+        .find(folds)
+        .unwrap_or_else(|| membership(index, view, GroupBy::Cluster))
 }
 
 /// Whether `expanded` names the group, by ref or by name alone.
@@ -178,8 +189,9 @@ pub fn name_of(key: &str) -> String {
 /// Groups `view` in place: collapsed groups' members become one node each,
 /// with parallel edges merged (requests and errors added, latencies the
 /// worst of the merged edges'); `view.groups` says what each group holds.
-pub fn group(index: &CatalogIndex, view: &mut View, by: GroupBy, expanded: &[String]) {
-    let membership = membership(index, view, by);
+pub fn group(view: &mut View, membership: &Membership, expanded: &[String]) {
+    let by = membership.by;
+    let membership = &membership.keys;
     let mut groups: BTreeMap<String, Group> = BTreeMap::new();
     for node in &view.nodes {
         if let Some(key) = membership.get(&node.id) {

@@ -464,18 +464,18 @@ pub fn view(index: &CatalogIndex, graph: &GraphView, query: &ViewQuery, window_s
     hidden.edges = hidden.edges_by_reason.values().sum();
     hidden.node_names.sort();
     out.hidden = hidden;
-    let by = match query.group {
-        group::Grouping::By(by) => Some(by),
+    let membership = match query.group {
+        group::Grouping::By(by) => Some(group::membership(index, &out, by)),
         group::Grouping::Off => None,
         group::Grouping::Auto if focus.is_none() && out.nodes.len() > group::OVERVIEW_NODES => {
-            let by = group::overview(index, &out);
-            out.overview = Some(group::Overview { by, nodes: out.nodes.len() });
-            Some(by)
+            let membership = group::overview(index, &out);
+            out.overview = Some(group::Overview { by: membership.by, nodes: out.nodes.len() });
+            Some(membership)
         }
         group::Grouping::Auto => None,
     };
-    if let Some(by) = by {
-        group::group(index, &mut out, by, &query.expand);
+    if let Some(membership) = membership {
+        group::group(&mut out, &membership, &query.expand);
     }
     out
 }
