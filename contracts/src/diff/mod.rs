@@ -440,9 +440,10 @@ impl<'d> Differ<'d> {
         let old_alternatives = alternatives(old.security.as_ref());
         let new_alternatives = alternatives(new.security.as_ref());
         let pointer = new.security.as_ref().map_or(new.node.pointer.as_str(), |s| s.pointer.as_str()).to_string();
-        let anonymous = |list: &[String]| list.is_empty() || list.iter().any(String::is_empty);
+        let anonymous = |list: &[Alternative]| list.is_empty() || list.iter().any(Alternative::is_anonymous);
         if anonymous(&old_alternatives) && !anonymous(&new_alternatives) {
-            let message = format!("the operation now requires `{}`, where it required nothing", new_alternatives.join("` or `"));
+            let required: Vec<String> = new_alternatives.iter().map(ToString::to_string).collect();
+            let message = format!("the operation now requires `{}`, where it required nothing", required.join("` or `"));
             self.push(Level::Breaking, "api-security-added", new, &pointer, message);
             return;
         }
@@ -452,18 +453,18 @@ impl<'d> Differ<'d> {
             }
             return;
         }
-        let removed: Vec<&String> = old_alternatives.iter().filter(|a| !new_alternatives.contains(a)).collect();
-        let added: Vec<&String> = new_alternatives.iter().filter(|a| !old_alternatives.contains(a)).collect();
+        let removed: Vec<&Alternative> = old_alternatives.iter().filter(|a| !new_alternatives.contains(a)).collect();
+        let added: Vec<&Alternative> = new_alternatives.iter().filter(|a| !old_alternatives.contains(a)).collect();
         // The same schemes with other scopes: one change of scopes, not a
         // requirement removed and another added.
         let global = new.security.as_ref().is_some_and(|s| s.pointer == "/security");
         let prefix = if global { "api-global-security-scope" } else { "api-security-scope" };
-        let mut paired: Vec<&String> = Vec::new();
+        let mut paired: Vec<&Alternative> = Vec::new();
         for was in &removed {
-            let Some(now) = added.iter().find(|now| !paired.contains(now) && schemes_of(now) == schemes_of(was)) else { continue };
+            let Some(now) = added.iter().find(|now| !paired.contains(now) && now.same_schemes(was)) else { continue };
             paired.push(now);
             paired.push(was);
-            let (old_scopes, new_scopes) = (scopes_of(was), scopes_of(now));
+            let (old_scopes, new_scopes) = (was.scopes(), now.scopes());
             let more: Vec<&String> = new_scopes.iter().filter(|s| !old_scopes.contains(s)).collect();
             let fewer: Vec<&String> = old_scopes.iter().filter(|s| !new_scopes.contains(s)).collect();
             let list = |scopes: &[&String]| scopes.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ");
@@ -521,20 +522,6 @@ fn base_paths(document: &Document) -> Vec<(String, String)> {
     if servers.is_empty() { vec![("/".to_string(), String::new())] } else { servers }
 }
 
-/// The schemes of an alternative as [`alternatives`] writes it, without scopes.
-fn schemes_of(alternative: &str) -> Vec<&str> {
-    alternative.split(" + ").map(|scheme| scheme.split('[').next().unwrap_or(scheme)).collect()
-}
-
-/// The scopes of an alternative, each with its scheme (`oauth:write`).
-fn scopes_of(alternative: &str) -> Vec<String> {
-    alternative
-        .split(" + ")
-        .filter_map(|scheme| scheme.split_once('['))
-        .flat_map(|(scheme, scopes)| scopes.trim_end_matches(']').split(',').map(move |scope| format!("{scheme}:{scope}")))
-        .collect()
-}
-
 /// `2xx` statuses and the `2XX` range.
 fn is_success(status: &str) -> bool {
     status.starts_with('2')
@@ -552,24 +539,59 @@ fn in_range(status: &str, range: &str) -> bool {
     is_range(range) && !is_range(status) && status.len() == 3 && status.as_bytes()[0] == range.as_bytes()[0]
 }
 
-/// Each alternative of a security requirement list as text (`key` or
-/// `oauth[read,write] + key`); `""` for the empty alternative `{}`.
-fn alternatives(security: Option<&Node<'_>>) -> Vec<String> {
+/// Each alternative of a security requirement list.
+fn alternatives(security: Option<&Node<'_>>) -> Vec<Alternative> {
     let Some(list) = security.and_then(|s| s.value.as_array()) else { return Vec::new() };
     list.iter()
         .map(|alternative| {
-            let mut schemes: Vec<String> = alternative
+            let mut schemes: Vec<(String, Vec<String>)> = alternative
                 .as_object()
                 .into_iter()
                 .flatten()
                 .map(|(scheme, scopes)| {
-                    let mut scopes: Vec<&str> = scopes.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                    let mut scopes: Vec<String> =
+                        scopes.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_string).collect();
                     scopes.sort_unstable();
-                    if scopes.is_empty() { scheme.clone() } else { format!("{scheme}[{}]", scopes.join(",")) }
+                    (scheme.clone(), scopes)
                 })
                 .collect();
             schemes.sort();
-            schemes.join(" + ")
+            Alternative(schemes)
         })
         .collect()
+}
+
+/// One alternative of a security requirement list: its schemes, each with
+/// its scopes, sorted; none for the empty alternative `{}`.
+#[derive(Debug, PartialEq, Eq)]
+struct Alternative(Vec<(String, Vec<String>)>);
+
+impl Alternative {
+    fn is_anonymous(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The same schemes, whatever their scopes.
+    fn same_schemes(&self, other: &Alternative) -> bool {
+        self.0.len() == other.0.len() && self.0.iter().zip(&other.0).all(|((a, _), (b, _))| a == b)
+    }
+
+    /// Its scopes, each with its scheme (`oauth:write`).
+    fn scopes(&self) -> Vec<String> {
+        self.0.iter().flat_map(|(scheme, scopes)| scopes.iter().map(move |scope| format!("{scheme}:{scope}"))).collect()
+    }
+}
+
+/// `key`, or `oauth[read,write] + key`.
+impl std::fmt::Display for Alternative {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (scheme, scopes)) in self.0.iter().enumerate() {
+            let joined = if i == 0 { "" } else { " + " };
+            match scopes.is_empty() {
+                true => write!(f, "{joined}{scheme}")?,
+                false => write!(f, "{joined}{scheme}[{}]", scopes.join(","))?,
+            }
+        }
+        Ok(())
+    }
 }
