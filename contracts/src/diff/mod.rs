@@ -135,17 +135,19 @@ struct Differ<'d> {
 }
 
 impl<'d> Differ<'d> {
-    fn push(&mut self, level: Level, id: impl Into<String>, view: &View<'_>, pointer: &str, message: String) {
+    /// A change of `view`'s operation, its pointer into the old version when `old`.
+    fn record(&mut self, level: Level, id: impl Into<String>, view: &View<'_>, pointer: &str, old: bool, message: String) {
         let operation = OperationRef { method: view.method.clone(), path: view.path.to_string() };
-        self.out.push(Change { level, id: id.into(), operation: Some(operation), pointer: pointer.to_string(), old: false, message });
+        self.out.push(Change { level, id: id.into(), operation: Some(operation), pointer: pointer.to_string(), old, message });
+    }
+
+    fn push(&mut self, level: Level, id: impl Into<String>, view: &View<'_>, pointer: &str, message: String) {
+        self.record(level, id, view, pointer, false, message);
     }
 
     /// [`Self::push`] for what was removed: its pointer is into the old version.
     fn push_removed(&mut self, level: Level, id: impl Into<String>, view: &View<'_>, pointer: &str, message: String) {
-        self.push(level, id, view, pointer, message);
-        if let Some(change) = self.out.last_mut() {
-            change.old = true;
-        }
+        self.record(level, id, view, pointer, true, message);
     }
 
     /// Every operation's URL starts with the base path (Swagger's
@@ -330,11 +332,12 @@ impl<'d> Differ<'d> {
         let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
         for was in &old.responses {
             let success = is_success(was.status);
+            // What a range `2XX` is now said as (`201`, `204`); nothing for a status.
+            let narrowed_to: Vec<&str> = new.responses.iter().filter(|r| in_range(r.status, was.status)).map(|r| r.status).collect();
             match new.responses.iter().find(|r| same(r.status, was.status)) {
-                // `2XX` now said as `201`, `204`: clients receive fewer statuses than they handle.
-                None if is_range(was.status) && new.responses.iter().any(|r| in_range(r.status, was.status)) => {
-                    let named: Vec<&str> = new.responses.iter().filter(|r| in_range(r.status, was.status)).map(|r| r.status).collect();
-                    let message = format!("response status range `{}` was narrowed to `{}`", was.status, named.join("`, `"));
+                // Clients receive fewer statuses than they handle.
+                None if !narrowed_to.is_empty() => {
+                    let message = format!("response status range `{}` was narrowed to `{}`", was.status, narrowed_to.join("`, `"));
                     self.push_removed(Level::Info, "response-status-range-narrowed", new, &was.node.pointer, message);
                 }
                 // `201` now said as `2XX`: reported below, as a widening.
@@ -356,7 +359,7 @@ impl<'d> Differ<'d> {
         }
         for now in new.responses.iter().filter(|n| !old.responses.iter().any(|o| same(o.status, n.status))) {
             // Covered by a range narrowed above: said there.
-            if old.responses.iter().any(|o| is_range(o.status) && in_range(now.status, o.status)) {
+            if old.responses.iter().any(|o| in_range(now.status, o.status)) {
                 continue;
             }
             // `201` now said as `2XX`: clients may receive a status they never handled.
@@ -366,7 +369,7 @@ impl<'d> Differ<'d> {
                 .filter(|o| in_range(o.status, now.status) && !new.responses.iter().any(|n| same(n.status, o.status)))
                 .map(|o| o.status)
                 .collect();
-            if is_range(now.status) && !widened.is_empty() {
+            if !widened.is_empty() {
                 let message = format!("response status `{}` was widened to the range `{}`", widened.join("`, `"), now.status);
                 self.push(Level::Warning, "response-status-widened-to-range", new, &now.node.pointer, message);
                 continue;

@@ -170,11 +170,7 @@ impl<'d> Differ<'d> {
                     Id::Whole(id) => id.to_string(),
                 };
                 let message = format!("{}{}{}", change.message.0, subject.describe(&path), change.message.1);
-                if change.old {
-                    self.push_removed(change.level, id, view, &change.pointer, message);
-                } else {
-                    self.push(change.level, id, view, &change.pointer, message);
-                }
+                self.record(change.level, id, view, &change.pointer, change.old, message);
             }
             for (relative, old, new) in &unit.refers {
                 queue.push_back((join(&at, relative), old.clone(), new.clone()));
@@ -210,20 +206,22 @@ impl<'d> Walk<'_, 'd> {
         self.direction == Direction::Request
     }
 
-    fn note(&mut self, level: Level, id: Id, path: &str, node: &Node<'_>, message: String) {
+    /// A change at `node`, of the old version when `old`.
+    fn record(&mut self, level: Level, id: Id, path: &str, node: &Node<'_>, old: bool, message: String) {
         let message = match message.split_once(SUBJECT) {
             Some((before, after)) => (before.to_string(), after.to_string()),
             None => (message, String::new()),
         };
-        self.unit.changes.push(Relative { level, id, path: path.to_string(), pointer: node.pointer.clone(), old: false, message });
+        self.unit.changes.push(Relative { level, id, path: path.to_string(), pointer: node.pointer.clone(), old, message });
+    }
+
+    fn note(&mut self, level: Level, id: Id, path: &str, node: &Node<'_>, message: String) {
+        self.record(level, id, path, node, false, message);
     }
 
     /// [`Self::note`] of what was removed, `node` being the old version's.
     fn note_removed(&mut self, level: Level, id: Id, path: &str, node: &Node<'_>, message: String) {
-        self.note(level, id, path, node, message);
-        if let Some(change) = self.unit.changes.last_mut() {
-            change.old = true;
-        }
+        self.record(level, id, path, node, true, message);
     }
 
     fn prefixed(&mut self, level: Level, what: impl Into<String>, path: &str, node: &Node<'_>, message: String) {
