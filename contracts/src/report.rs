@@ -46,6 +46,17 @@ pub struct Group {
     pub operations: Vec<OperationRef>,
 }
 
+impl Group {
+    /// How a report names it: the one operation it reaches (its pointer
+    /// says which schema), else what it edits.
+    pub fn named(&self) -> String {
+        match self.operations.as_slice() {
+            [one] => one.to_string(),
+            _ => self.subject.clone(),
+        }
+    }
+}
+
 /// The groups of `changes` at `least` or above, most severe first, each
 /// level in the order the changes came.
 pub fn groups(changes: &[Change], least: Level) -> Vec<Group> {
@@ -157,14 +168,9 @@ pub fn render(changes: &[Change], format: Format, fail_on: Level, least: Level, 
 /// Aligned columns: level, check, what changed, the change and its pointer;
 /// a group reaching several operations names them on the next line.
 fn text(groups: &[Group]) -> String {
-    // A group of one operation is named by it; the pointer says which schema.
-    let shown = |group: &Group| match group.operations.as_slice() {
-        [one] => one.to_string(),
-        _ => group.subject.clone(),
-    };
     let width = |f: &dyn Fn(&Group) -> usize| groups.iter().map(f).max().unwrap_or(0);
     let (level, id) = (width(&|g| g.level.label().len()), width(&|g| g.id.len()));
-    let subject = width(&|g| shown(g).chars().count()).min(40);
+    let subject = width(&|g| g.named().chars().count()).min(40);
     let mut out = String::new();
     for group in groups {
         let _ = writeln!(
@@ -172,7 +178,7 @@ fn text(groups: &[Group]) -> String {
             "{:<level$}  {:<id$}  {:<subject$}  {}  [{}]",
             group.level.label(),
             group.id,
-            shown(group),
+            group.named(),
             group.message,
             group.location.as_deref().unwrap_or(&group.pointer)
         );
@@ -183,8 +189,13 @@ fn text(groups: &[Group]) -> String {
     out
 }
 
+/// How many of `changes` are at `level`.
+fn count(changes: &[Change], level: Level) -> usize {
+    changes.iter().filter(|c| c.level == level).count()
+}
+
 fn json(changes: &[Change], groups: &[Group]) -> String {
-    let count = |level| changes.iter().filter(|c| c.level == level).count();
+    let count = |level| count(changes, level);
     let report = serde_json::json!({
         "changes": changes.len(),
         "breaking": count(Level::Breaking),
@@ -197,7 +208,7 @@ fn json(changes: &[Change], groups: &[Group]) -> String {
 
 /// One line on how many changes of each level there are.
 pub fn summary(changes: &[Change]) -> String {
-    let count = |level| changes.iter().filter(|c| c.level == level).count();
+    let count = |level| count(changes, level);
     format!(
         "{}: {} breaking, {}, {} non-breaking",
         count_of(changes.len(), "change"),

@@ -155,20 +155,14 @@ pub fn api_page(detail: ApiDetail, changes: ApiChanges, coverage: Coverage, cons
                 changes: c
                     .groups
                     .into_iter()
-                    .map(|row| {
-                        let operations: Vec<String> = row.group.operations.iter().map(ToString::to_string).collect();
-                        ChangeRow {
-                            level: level(row.group.level),
-                            id: row.group.id,
-                            subject: match operations.as_slice() {
-                                [one] => one.clone(),
-                                _ => row.group.subject,
-                            },
-                            operations,
-                            pointer: row.group.pointer,
-                            message: row.group.message,
-                            consumers: row.consumers.iter().map(consumer).collect(),
-                        }
+                    .map(|row| ChangeRow {
+                        level: level(row.group.level),
+                        subject: row.group.named(),
+                        operations: row.group.operations.iter().map(ToString::to_string).collect(),
+                        id: row.group.id,
+                        pointer: row.group.pointer,
+                        message: row.group.message,
+                        consumers: row.consumers.iter().map(consumer).collect(),
                     })
                     .collect(),
             })
