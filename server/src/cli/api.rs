@@ -184,11 +184,11 @@ fn compare(args: &DiffArgs) -> Result<(Vec<Change>, Texts), String> {
     };
     let (old_document, new_document) = (read(&old)?, read(&new)?);
     // Places are named as the user wrote the file (`new.yaml:12:5`); a stored version by its ref.
-    let shown = |argument: Option<&String>, input: Input| match argument {
-        Some(written) if entity_ref(written).is_none() => (written.clone(), input.text),
-        _ => (input.name, input.text),
+    let shown = |written: Option<&str>, input: Input| match written.filter(|w| entity_ref(w).is_none()) {
+        Some(file) => (file.to_string(), input.text),
+        None => (input.name, input.text),
     };
-    let texts = vec![shown(args.new.as_ref(), new), shown(Some(&args.old).filter(|_| args.new.is_some()), old)];
+    let texts = vec![shown(args.new.as_deref(), new), shown(Some(&args.old), old)];
     Ok((contracts::diff(&old_document, &new_document), texts))
 }
 
