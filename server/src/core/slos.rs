@@ -133,12 +133,13 @@ impl Core {
     /// The objectives of the SLO named `name`.
     pub fn slo(&self, name: &str) -> Result<SloList, Error> {
         let snapshot = self.slos.snapshot();
+        let index = self.catalog();
         let objectives: Vec<ListedObjective> = snapshot
             .objectives
             .iter()
             .filter(|o| o.slo.name == name)
             .map(|status| {
-                let (entity_ref, owner) = service_component(&self.catalog(), &status.slo.service);
+                let (entity_ref, owner) = service_component(&index, &status.slo.service);
                 ListedObjective { status: status.clone(), entity_ref, owner }
             })
             .collect();
