@@ -4,8 +4,9 @@
 //! Memory matters here: a large catalog holds every entity at once. Maps are
 //! sorted vectors (`LiteMap`: a component's `spec` or annotations take a few
 //! hundred bytes instead of a `BTreeMap` node each), and strings every entity
-//! repeats (a relation's type and target, known `spec` field names, the
-//! managed-by annotations) are shared `Arc<str>`s.
+//! repeats (`apiVersion`, `kind` and the namespace, a relation's type and
+//! target, known `spec` field names, the managed-by annotations) are shared
+//! `Arc<str>`s.
 
 use std::sync::{Arc, LazyLock};
 
@@ -18,8 +19,13 @@ use crate::entity_ref::EntityRef;
 #[derive(Clone, Debug, PartialEq, Serialize, utoipa::ToSchema, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Entity {
-    pub api_version: String,
-    pub kind: String,
+    /// Shared: every entity repeats one of a few (see [`common`]).
+    #[serde(deserialize_with = "common")]
+    #[schema(value_type = String)]
+    pub api_version: Arc<str>,
+    #[serde(deserialize_with = "common")]
+    #[schema(value_type = String)]
+    pub kind: Arc<str>,
     pub metadata: Metadata,
     #[serde(default, skip_serializing_if = "LiteMap::is_empty", deserialize_with = "spec")]
     #[schema(value_type = Object)]
@@ -32,8 +38,9 @@ pub struct Entity {
 #[serde(rename_all = "camelCase")]
 pub struct Metadata {
     pub name: String,
-    #[serde(default = "default_namespace")]
-    pub namespace: String,
+    #[serde(default = "default_namespace", deserialize_with = "common")]
+    #[schema(value_type = String)]
+    pub namespace: Arc<str>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -56,8 +63,36 @@ pub struct Metadata {
     pub extra: Map<String, Value>,
 }
 
-pub fn default_namespace() -> String {
-    crate::entity_ref::DEFAULT_NAMESPACE.to_string()
+pub fn default_namespace() -> Arc<str> {
+    common_str(crate::entity_ref::DEFAULT_NAMESPACE)
+}
+
+/// Values of `apiVersion`, `kind` and `metadata.namespace` that most
+/// entities share (Backstage's versions and kinds, the default namespace):
+/// one allocation each, not one per entity.
+const COMMON: [&str; 12] = [
+    "backstage.io/v1alpha1",
+    "backstage.io/v1beta1",
+    "default",
+    "API",
+    "Component",
+    "Domain",
+    "Group",
+    "Location",
+    "Resource",
+    "System",
+    "Template",
+    "User",
+];
+static SHARED_COMMON: LazyLock<[Arc<str>; 12]> = LazyLock::new(|| COMMON.map(Arc::from));
+
+/// `text` as a shared string: the one of [`COMMON`] when it is one.
+pub fn common_str(text: &str) -> Arc<str> {
+    SHARED_COMMON.iter().find(|common| ***common == *text).cloned().unwrap_or_else(|| Arc::from(text))
+}
+
+fn common<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
+    Ok(common_str(&String::deserialize(deserializer)?))
 }
 
 /// A directed, typed link from this entity to another (`ownedBy`, `dependsOn`, ...).
@@ -175,6 +210,12 @@ impl Entity {
     /// without copying the parts first.
     pub fn key(&self) -> String {
         crate::entity_ref::key_of(&self.kind, &self.metadata.namespace, &self.metadata.name)
+    }
+
+    /// Whether [`Self::key`] is `key`, without building it.
+    pub fn has_key(&self, key: &str) -> bool {
+        let parts = [&*self.kind, ":", &*self.metadata.namespace, "/", self.metadata.name.as_str()];
+        parts.iter().flat_map(|part| part.chars().flat_map(char::to_lowercase)).eq(key.chars())
     }
 
     /// Whether both say the same apart from their relations, which are

@@ -67,11 +67,16 @@ impl EntityRef {
 /// computes it for every entity several times).
 pub fn key_of(kind: &str, namespace: &str, name: &str) -> String {
     let mut key = String::with_capacity(kind.len() + namespace.len() + name.len() + 2);
+    push_key(&mut key, kind, namespace, name);
+    key
+}
+
+/// Appends what [`key_of`] returns to `key`.
+pub fn push_key(key: &mut String, kind: &str, namespace: &str, name: &str) {
     for (part, separator) in [(kind, Some(':')), (namespace, Some('/')), (name, None)] {
         key.extend(part.chars().flat_map(char::to_lowercase));
         key.extend(separator);
     }
-    key
 }
 
 impl fmt::Display for EntityRef {

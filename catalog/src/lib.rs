@@ -22,6 +22,7 @@ mod hash;
 pub mod index;
 pub mod load;
 pub mod parse;
+mod positions;
 pub mod relations;
 pub mod scorecard;
 pub mod source;

@@ -28,6 +28,7 @@ use serde_json::Value;
 use crate::diagnostic::{Diagnostic, Location};
 use crate::entity::Entity;
 use crate::parse::{ParsedEntity, parse_each};
+use crate::positions::Positions;
 use crate::relations::derive_relations;
 use crate::source::{NoUrls, Reader, Source, Stamp};
 use crate::substitute::substitute_tracking;
@@ -386,29 +387,31 @@ fn yaml_files(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     files
 }
 
+/// Keeps the first entity of each key and reports the others on both sides.
 fn remove_duplicates(out: &mut LoadedCatalog) {
-    let mut first_seen: HashMap<String, Location> = HashMap::new();
-    let mut kept = Vec::with_capacity(out.entities.len());
-    for parsed in std::mem::take(&mut out.entities) {
+    // Positions of the later copies, ascending, and where each first was.
+    let mut repeated = Vec::new();
+    drop(Positions::of(&out.entities, |at, first| repeated.push((at, first))));
+    for &(at, first) in &repeated {
+        let (parsed, first) = (&out.entities[at], &out.entities[first].location);
         let key = parsed.entity.key();
-        match first_seen.get(&key) {
-            Some(first) => {
-                out.diagnostics.push(
-                    Diagnostic::error(parsed.location.clone(), format!("entity `{key}` is already defined at {first}"))
-                        .for_entity(Some(key.clone())),
-                );
-                out.diagnostics.push(
-                    Diagnostic::error(first.clone(), format!("entity `{key}` is defined again at {}", parsed.location))
-                        .for_entity(Some(key)),
-                );
-            }
-            None => {
-                first_seen.insert(key, parsed.location.clone());
-                kept.push(parsed);
-            }
-        }
+        out.diagnostics.push(
+            Diagnostic::error(parsed.location.clone(), format!("entity `{key}` is already defined at {first}"))
+                .for_entity(Some(key.clone())),
+        );
+        out.diagnostics.push(
+            Diagnostic::error(first.clone(), format!("entity `{key}` is defined again at {}", parsed.location)).for_entity(Some(key)),
+        );
     }
-    out.entities = kept;
+    if !repeated.is_empty() {
+        let mut at = 0;
+        let mut repeated = repeated.into_iter().map(|(at, _)| at).peekable();
+        out.entities.retain(|_| {
+            let keep = repeated.next_if_eq(&at).is_none();
+            at += 1;
+            keep
+        });
+    }
 }
 
 #[cfg(test)]

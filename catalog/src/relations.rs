@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use crate::entity::{Entity, Relation};
 use crate::entity_ref::EntityRef;
+use crate::index::interner::Interner;
+use crate::positions::Positions;
 
 struct RelationField {
     kinds: &'static [&'static str],
@@ -77,8 +79,18 @@ pub fn shared_relation_type(name: &str) -> Option<Arc<str>> {
 }
 
 /// The position of a relation type in [`RELATION_TYPES`].
-fn type_number(name: &str) -> u8 {
-    RELATION_TYPES.binary_search(&name).map_or(u8::MAX, |i| i as u8)
+fn type_number(name: &str) -> u32 {
+    RELATION_TYPES.binary_search(&name).map_or(u32::MAX, |i| i as u32)
+}
+
+/// Bits of a derived row's first half that hold the relation type; the
+/// entity's position is in the others (so up to 2^28 entities).
+const TYPE_BITS: u32 = 4;
+const _: () = assert!(RELATION_TYPES.len() <= 1 << TYPE_BITS);
+
+/// A derived row's first half: the entity's position and the type.
+fn row_head(at: usize, relation_type: u32) -> u32 {
+    ((at as u32) << TYPE_BITS) | relation_type
 }
 
 /// What [`derive_relations`] works on: entities, or anything holding one
@@ -123,22 +135,35 @@ pub struct UnresolvedRef {
 /// on the referring entity, and so does Meridian; the caller reports them as
 /// warnings.
 pub fn derive_relations<T: HoldsEntity>(items: &mut [T]) -> Vec<UnresolvedRef> {
-    let entities = || items.iter().map(HoldsEntity::entity);
-    // Each entity's key once; every relation to it shares that string.
-    let keys: Vec<Arc<str>> = entities().map(|e| Arc::from(e.key())).collect();
-    let index: FxHashMap<&str, usize> = keys.iter().enumerate().map(|(i, k)| (&**k, i)).collect();
-    // (entity, type, target) for the whole set, sorted and deduplicated
-    // below: a flat list of 12-byte rows costs far less than a set per
-    // entity. A target is an entity's index, or `entities.len()` plus an
-    // index into `elsewhere` (targets outside the set). Sized once (each
+    let (changed, unresolved) = derive(items);
+    for (at, relations) in changed {
+        Arc::make_mut(items[at].entity_mut()).relations = relations;
+    }
+    unresolved
+}
+
+/// The new relations of the entities whose relations change, and the
+/// references that point nowhere.
+fn derive<T: HoldsEntity>(items: &[T]) -> (Vec<(usize, Vec<Relation>)>, Vec<UnresolvedRef>) {
+    // Each key once, numbered; a relation's target is its key's number.
+    let keys = Positions::of(items, |_, _| {});
+    // (entity and type, target) for the whole set, sorted and deduplicated
+    // below: a flat list of 8-byte rows costs far less than a set per
+    // entity. A target is a key's number, or `keys.len()` plus an index
+    // into `elsewhere` (targets outside the set). Sized once (each
     // reference yields at most two rows): grown by doubling, it would be
     // the largest allocation of a reload.
-    let references: usize = entities().flat_map(|e| relation_fields(e).map(|field| field_values(e.spec.get(field.field)).count())).sum();
-    let mut derived: Vec<(u32, u8, u32)> = Vec::with_capacity(2 * references);
-    let mut elsewhere: Vec<Arc<str>> = Vec::new();
+    let references: usize = items
+        .iter()
+        .map(HoldsEntity::entity)
+        .flat_map(|e| relation_fields(e).map(|field| field_values(e.spec.get(field.field)).count()))
+        .sum();
+    let mut derived: Vec<(u32, u32)> = Vec::with_capacity(2 * references);
+    let mut elsewhere = Interner::default();
     let mut unresolved = Vec::new();
 
-    for (i, entity) in entities().enumerate() {
+    for (i, item) in items.iter().enumerate() {
+        let entity = item.entity();
         for field in relation_fields(entity) {
             let (forward, reverse) = (type_number(field.forward), type_number(field.reverse));
             for target_text in field_values(entity.spec.get(field.field)) {
@@ -154,14 +179,13 @@ pub fn derive_relations<T: HoldsEntity>(items: &mut [T]) -> Vec<UnresolvedRef> {
                         continue;
                     }
                 };
-                match index.get(target.as_str()) {
-                    Some(&j) => {
-                        derived.push((i as u32, forward, j as u32));
-                        derived.push((j as u32, reverse, i as u32));
+                match keys.find(&target) {
+                    Some(j) => {
+                        derived.push((row_head(i, forward), j));
+                        derived.push((row_head(keys.first(j), reverse), keys.id_of(i)));
                     }
                     None => {
-                        derived.push((i as u32, forward, (keys.len() + elsewhere.len()) as u32));
-                        elsewhere.push(Arc::from(target.as_str()));
+                        derived.push((row_head(i, forward), (keys.len() as u32) + elsewhere.intern(&target)));
                         unresolved.push(UnresolvedRef {
                             entity_index: i,
                             field: format!("spec.{}", field.field),
@@ -173,25 +197,40 @@ pub fn derive_relations<T: HoldsEntity>(items: &mut [T]) -> Vec<UnresolvedRef> {
             }
         }
     }
-    let target = |t: u32| keys.get(t as usize).unwrap_or_else(|| &elsewhere[t as usize - keys.len()]);
-    derived.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| target(a.2).cmp(target(b.2))));
-    derived.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1) && target(a.2) == target(b.2));
-    let mut derived = derived.as_slice();
-    for (i, entity) in items.iter_mut().map(HoldsEntity::entity_mut).enumerate() {
-        let count = derived.partition_point(|(j, _, _)| *j as usize == i);
-        let relations: Vec<Relation> = derived[..count]
-            .iter()
-            .map(|&(_, relation_type, target_ref)| Relation {
-                relation_type: SHARED_RELATION_TYPES[relation_type as usize].clone(),
-                target_ref: Arc::clone(target(target_ref)),
-            })
-            .collect();
-        derived = &derived[count..];
-        if entity.relations != relations {
-            Arc::make_mut(entity).relations = relations;
+    derived.sort_unstable();
+    derived.dedup();
+    let target = |t: u32| match t.checked_sub(keys.len() as u32) {
+        Some(outside) => elsewhere.text(outside),
+        None => keys.key(t),
+    };
+    // One string per target among the new relations, as a load from
+    // scratch shares it.
+    let mut shared: FxHashMap<u32, Arc<str>> = FxHashMap::default();
+    let mut changed = Vec::new();
+    let mut wanted: Vec<(u32, &str, u32)> = Vec::new();
+    let mut rows = derived.as_slice();
+    for (at, item) in items.iter().enumerate() {
+        let count = rows.partition_point(|&(head, _)| (head >> TYPE_BITS) as usize == at);
+        wanted.clear();
+        wanted.extend(rows[..count].iter().map(|&(head, t)| (head & ((1 << TYPE_BITS) - 1), target(t), t)));
+        rows = &rows[count..];
+        // As `Relation` orders (type names sort as their numbers).
+        wanted.sort_unstable();
+        let old = &item.entity().relations;
+        let same = old.len() == wanted.len()
+            && old.iter().zip(&wanted).all(|(r, &(t, key, _))| *r.relation_type == *RELATION_TYPES[t as usize] && *r.target_ref == *key);
+        if !same {
+            let relations = wanted
+                .iter()
+                .map(|&(relation_type, key, t)| Relation {
+                    relation_type: SHARED_RELATION_TYPES[relation_type as usize].clone(),
+                    target_ref: shared.entry(t).or_insert_with(|| Arc::from(key)).clone(),
+                })
+                .collect();
+            changed.push((at, relations));
         }
     }
-    unresolved
+    (changed, unresolved)
 }
 
 /// The spec fields of `entity`'s kind that name other entities.

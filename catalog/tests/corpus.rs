@@ -26,7 +26,7 @@ fn backstage_examples_load() {
 
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     for e in &loaded.entities {
-        *kinds.entry(e.entity.kind.clone()).or_default() += 1;
+        *kinds.entry(e.entity.kind.to_string()).or_default() += 1;
     }
     let expected: BTreeMap<String, usize> = [
         ("API", 12),
@@ -75,7 +75,7 @@ fn backstage_examples_load() {
         &loaded
             .entities
             .iter()
-            .find(|e| e.entity.kind == kind && e.entity.metadata.name == name)
+            .find(|e| *e.entity.kind == *kind && e.entity.metadata.name == name)
             .unwrap_or_else(|| panic!("{kind} {name} loaded"))
             .entity
     };

@@ -18,7 +18,7 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 #[derive(Clone, Debug, Default)]
-pub(super) struct Interner {
+pub(crate) struct Interner {
     arena: Arena,
     ids: HashTable<u32>,
 }
@@ -45,6 +45,12 @@ fn hash(text: &str) -> u64 {
 }
 
 impl Interner {
+    /// Room for `strings` strings of `bytes` bytes in all, allocated once.
+    pub fn with_capacity(strings: usize, bytes: usize) -> Self {
+        let arena = Arena { text: String::with_capacity(bytes), ends: Vec::with_capacity(strings) };
+        Interner { arena, ids: HashTable::with_capacity(strings) }
+    }
+
     pub fn len(&self) -> usize {
         self.arena.ends.len()
     }

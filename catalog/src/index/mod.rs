@@ -29,7 +29,7 @@ mod corpus;
 mod facets;
 mod filter;
 mod flatten;
-mod interner;
+pub(crate) mod interner;
 mod layers;
 mod order;
 mod postings;
@@ -56,8 +56,6 @@ use crate::entity::Entity;
 /// One entity as the index keeps it.
 #[derive(Debug)]
 pub struct IndexedEntity {
-    /// `kind:namespace/name`, lower case.
-    pub key: String,
     pub uid: Uuid,
     /// A hash of the content; `metadata.etag` is its hex form.
     etag: u64,
@@ -71,6 +69,12 @@ pub struct IndexedEntity {
 }
 
 impl IndexedEntity {
+    /// `kind:namespace/name`, lower case. Computed, not kept: at 50,000
+    /// entities the keys were 2.7 MiB (BENCHMARKS.md).
+    pub fn key(&self) -> String {
+        self.entity.key()
+    }
+
     /// The entity in Backstage's JSON shape, with `metadata.uid`, `etag` and
     /// `status`.
     pub fn to_json(&self) -> Value {
@@ -218,9 +222,9 @@ impl CatalogIndex {
             let entities = &index.entities;
             index
                 .by_key
-                .insert_unique(FxBuildHasher.hash_one(key.as_str()), id, |&i| FxBuildHasher.hash_one(entities[i as usize].key.as_str()));
+                .insert_unique(FxBuildHasher.hash_one(key.as_str()), id, |&i| FxBuildHasher.hash_one(entities[i as usize].key().as_str()));
             index.by_uid.insert_unique(FxBuildHasher.hash_one(uid), id, |&i| FxBuildHasher.hash_one(entities[i as usize].uid));
-            index.entities.push(IndexedEntity { key, uid, etag, entity, status: entity_status, pairs });
+            index.entities.push(IndexedEntity { uid, etag, entity, status: entity_status, pairs });
         }
         // Done with new strings: shrink them before the postings are built
         // (the build's peak).
@@ -302,7 +306,7 @@ impl CatalogIndex {
 
     /// The position of an entity (as used by [`Self::filter`]).
     pub fn position(&self, key: &str) -> Option<usize> {
-        self.by_key.find(FxBuildHasher.hash_one(key), |&i| self.entities[i as usize].key == key).map(|&i| i as usize)
+        self.by_key.find(FxBuildHasher.hash_one(key), |&i| self.entities[i as usize].entity.has_key(key)).map(|&i| i as usize)
     }
 
     pub fn get_by_uid(&self, uid: &str) -> Option<&IndexedEntity> {
@@ -385,7 +389,7 @@ spec: {type: team, children: []}
         assert_eq!(names(&index, &ids), ["Web", "team-a", "checkout"]);
 
         let web = index.get("COMPONENT:default/web").unwrap();
-        assert_eq!(index.get_by_uid(&web.uid.to_string()).unwrap().key, "component:default/web");
+        assert_eq!(index.get_by_uid(&web.uid.to_string()).unwrap().key(), "component:default/web");
         let json = web.to_json();
         assert_eq!(json["metadata"]["uid"], web.uid.to_string());
         assert_eq!(json["metadata"]["etag"], format!("{:016x}", web.etag));
@@ -453,7 +457,7 @@ spec: {type: team, children: []}
 
     /// What an index answers to a spread of queries, as text.
     fn answers(index: &CatalogIndex) -> Vec<String> {
-        let keys = |ids: &[usize]| ids.iter().map(|&i| index.entities()[i].key.as_str()).collect::<Vec<_>>().join(" ");
+        let keys = |ids: &[usize]| ids.iter().map(|&i| index.entities()[i].key()).collect::<Vec<_>>().join(" ");
         let filters: [&[&str]; 6] = [
             &[],
             &["kind=component"],
@@ -474,12 +478,12 @@ spec: {type: team, children: []}
             }
         }
         let found = index.search("servce 12 kotlin", &Filter::default(), &facets, 10);
-        let hits: Vec<(&str, u32)> = found.hits.iter().map(|h| (index.entities()[h.position].key.as_str(), h.score)).collect();
+        let hits: Vec<(String, u32)> = found.hits.iter().map(|h| (index.entities()[h.position].key(), h.score)).collect();
         out.push(format!("{hits:?} {:?}", found.facets));
         let mut ids = index.filter(&Filter::default());
         index.sort(&mut ids, &[OrderField { field: "metadata.title".into(), direction: Direction::Desc }]);
         out.push(keys(&ids));
-        out.extend(index.entities().iter().map(|e| format!("{} {} {:x}", e.key, e.uid, e.etag)));
+        out.extend(index.entities().iter().map(|e| format!("{} {} {:x}", e.key(), e.uid, e.etag)));
         out
     }
 

@@ -1,5 +1,6 @@
 //! Which entities have each `(key, value)` pair, in compressed-sparse-row
-//! form: one sorted array of `(key, value)` entries, each owning a run of a
+//! form: one array of entries sorted by key then value (where each key's
+//! entries start is kept apart: keys are few), each owning a run of a
 //! single entity-id array. Most pairs are held by one entity, so this is a
 //! fraction of the size of a hash map of vectors, and a key's values are
 //! one contiguous slice (facets, full text).
@@ -12,7 +13,6 @@ use rustc_hash::FxHashMap;
 
 #[derive(Clone, Copy, Debug)]
 struct Entry {
-    key: u32,
     value: u32,
     /// End of this entry's run in `ids` (its start is the previous end).
     end: u32,
@@ -20,9 +20,11 @@ struct Entry {
 
 #[derive(Debug, Default)]
 pub(super) struct Postings {
+    /// Where key `k`'s entries start in `entries` (and, at `k + 1`, end).
+    key_starts: Vec<u32>,
     entries: Vec<Entry>,
     ids: Vec<u32>,
-    originals: Originals,
+    spellings: Spellings,
 }
 
 /// The value as written, for pairs whose written form is not lower case:
@@ -44,9 +46,40 @@ impl Originals {
             }
         }
     }
+}
 
-    pub fn get(&self, key: u32, value: u32) -> Option<&str> {
-        self.0.get(&(key, value)).map(|(_, written)| &**written)
+/// [`Originals`] once built: the pairs sorted, their spellings back to back
+/// in one buffer (at 50,000 entities, a map of boxed strings was 5.7 MiB,
+/// this is 2.5).
+#[derive(Debug, Default)]
+struct Spellings {
+    pairs: Vec<(u32, u32)>,
+    /// Where each pair's spelling ends in `text`.
+    ends: Vec<u32>,
+    text: String,
+}
+
+impl Spellings {
+    fn of(originals: Originals) -> Self {
+        let mut written: Vec<((u32, u32), Box<str>)> = originals.0.into_iter().map(|(pair, (_, written))| (pair, written)).collect();
+        written.sort_unstable_by_key(|(pair, _)| *pair);
+        let mut spellings = Spellings {
+            pairs: Vec::with_capacity(written.len()),
+            ends: Vec::with_capacity(written.len()),
+            text: String::with_capacity(written.iter().map(|(_, text)| text.len()).sum()),
+        };
+        for (pair, text) in written {
+            spellings.pairs.push(pair);
+            spellings.text.push_str(&text);
+            spellings.ends.push(spellings.text.len() as u32);
+        }
+        spellings
+    }
+
+    fn get(&self, key: u32, value: u32) -> Option<&str> {
+        let at = self.pairs.binary_search(&(key, value)).ok()?;
+        let start = if at == 0 { 0 } else { self.ends[at - 1] as usize };
+        Some(&self.text[start..self.ends[at] as usize])
     }
 }
 
@@ -63,6 +96,8 @@ impl Postings {
     where
         I: Iterator<Item = (u32, &'a [(u32, u32)])>,
     {
+        // First: the map it replaces is gone before the buckets, the build's peak.
+        let spellings = Spellings::of(originals);
         // Counting sort by key: `key_ends[k]` is where key k's bucket ends.
         let mut key_ends: Vec<usize> = Vec::new();
         for &(key, _) in entities().flat_map(|(_, pairs)| pairs) {
@@ -107,16 +142,19 @@ impl Postings {
         let (distinct_ids, distinct_pairs) = rows().fold((0, 0), |(ids, pairs), (.., new_pair)| (ids + 1, pairs + usize::from(new_pair)));
         let mut entries: Vec<Entry> = Vec::with_capacity(distinct_pairs);
         let mut ids = Vec::with_capacity(distinct_ids);
+        let mut key_starts = Vec::with_capacity(key_ends.len() + 1);
         for (key, value, entity, new_pair) in rows() {
             if new_pair {
-                entries.push(Entry { key, value, end: ids.len() as u32 });
+                key_starts.resize(key_starts.len().max(key as usize + 1), entries.len() as u32);
+                entries.push(Entry { value, end: ids.len() as u32 });
             }
             ids.push(entity);
             if let Some(last) = entries.last_mut() {
                 last.end += 1;
             }
         }
-        Postings { entries, ids, originals }
+        key_starts.resize(key_ends.len() + 1, entries.len() as u32);
+        Postings { key_starts, entries, ids, spellings }
     }
 
     fn run(&self, at: usize) -> &[u32] {
@@ -124,23 +162,31 @@ impl Postings {
         &self.ids[start..self.entries[at].end as usize]
     }
 
+    /// The positions of `key`'s entries in `entries`.
+    fn of_key_range(&self, key: u32) -> std::ops::Range<usize> {
+        let key = key as usize;
+        match (self.key_starts.get(key), self.key_starts.get(key + 1)) {
+            (Some(&start), Some(&end)) => start as usize..end as usize,
+            _ => 0..0,
+        }
+    }
+
     /// Entities with `key = value`, ascending.
     pub fn get(&self, key: u32, value: u32) -> &[u32] {
-        match self.entries.binary_search_by(|e| (e.key, e.value).cmp(&(key, value))) {
-            Ok(at) => self.run(at),
+        let range = self.of_key_range(key);
+        match self.entries[range.clone()].binary_search_by_key(&value, |e| e.value) {
+            Ok(at) => self.run(range.start + at),
             Err(_) => &[],
         }
     }
 
     /// Every value of `key` (ascending) with its entities.
     pub fn of_key(&self, key: u32) -> impl Iterator<Item = (u32, &[u32])> + '_ {
-        let start = self.entries.partition_point(|e| e.key < key);
-        let end = self.entries.partition_point(|e| e.key <= key);
-        (start..end).map(move |at| (self.entries[at].value, self.run(at)))
+        self.of_key_range(key).map(move |at| (self.entries[at].value, self.run(at)))
     }
 
     pub fn original(&self, key: u32, value: u32) -> Option<&str> {
-        self.originals.get(key, value)
+        self.spellings.get(key, value)
     }
 }
 

@@ -382,7 +382,7 @@ fn parse(name: &str, api_type: &str, text: &str, fetch: &DefinitionFetch<'_>) ->
 impl Core {
     fn api_entity(&self, namespace: &str, name: &str) -> Result<ApiEntity, Error> {
         let key = catalog::EntityRef::new("api", namespace, name).key();
-        let found = self.catalog.snapshot().get(&key).map(|e| ApiEntity { key: e.key.clone(), entity: e.entity.clone() });
+        let found = self.catalog.snapshot().get(&key).map(|e| ApiEntity { key: e.key(), entity: e.entity.clone() });
         found.ok_or_else(|| Error::NotFound(format!("no API `{key}` in the catalog")))
     }
 
@@ -464,8 +464,8 @@ impl Core {
         for component in entity.entity.relation_targets("apiProvidedBy") {
             let Some(component) = index.get(&component.to_ascii_lowercase()) else { continue };
             for api in component.entity.relation_targets("providesApi") {
-                let Some(other) = index.get(&api.to_ascii_lowercase()).filter(|other| other.key != entity.key) else { continue };
-                let other = ApiEntity { key: other.key.clone(), entity: other.entity.clone() };
+                let Some(other) = index.get(&api.to_ascii_lowercase()).filter(|other| !other.entity.has_key(&entity.key)) else { continue };
+                let other = ApiEntity { key: other.key(), entity: other.entity.clone() };
                 let parsed = self.current_definition(&other).await?;
                 keys.extend(documented(&parsed).into_iter().flat_map(|d| d.keys));
             }

@@ -75,7 +75,7 @@ impl Core {
             .iter()
             .map(|hit| {
                 let indexed = &index.entities()[hit.position];
-                Found { entity_ref: indexed.key.clone(), entity: indexed.entity.clone(), score: hit.score }
+                Found { entity_ref: indexed.key(), entity: indexed.entity.clone(), score: hit.score }
             })
             .collect();
         SearchAnswer { catalog_size: index.len(), total: result.total, hits, facets: result.facets }

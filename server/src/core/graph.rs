@@ -77,13 +77,13 @@ pub fn node_of_entity(entity: &Entity) -> Option<NodeId> {
 /// a bare name is the component of that name in the default namespace,
 /// else the first (in ref order) in any namespace. Index lookups, not a scan.
 pub fn component_for_service(index: &CatalogIndex, service: &str) -> Option<String> {
-    let component = |namespace: &str, name: &str| index.get(&EntityRef::new("component", namespace, name).key()).map(|e| e.key.clone());
+    let component = |namespace: &str, name: &str| index.get(&EntityRef::new("component", namespace, name).key()).map(|e| e.key());
     if let Some((namespace, name)) = service.split_once('/') {
         return component(namespace, name);
     }
     component(DEFAULT_NAMESPACE, service).or_else(|| {
         let filter = Filter::all_of([Condition::equals("kind", "component"), Condition::equals("metadata.name", service)]);
-        index.filter(&filter).first().map(|&i| index.entities()[i].key.clone())
+        index.filter(&filter).first().map(|&i| index.entities()[i].key())
     })
 }
 
@@ -138,7 +138,7 @@ fn declared_own_database(index: &CatalogIndex, name: &str) -> Option<String> {
         .filter(|resource| resource.entity.spec_str("type").is_some_and(|t| t.eq_ignore_ascii_case("database")))
         .collect();
     let only = |candidates: Vec<&&catalog::index::IndexedEntity>| match candidates.as_slice() {
-        [one] => Some(one.key.clone()),
+        [one] => Some(one.key()),
         _ => None,
     };
     let own = own.to_ascii_lowercase();

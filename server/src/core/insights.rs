@@ -155,15 +155,16 @@ pub fn drift(index: &CatalogIndex, edges: &[ObservedEdge], served: &[String], on
         if !component.entity.kind.eq_ignore_ascii_case("component") {
             continue;
         }
-        if !seen_refs.contains(&component.key) {
+        let key = component.key();
+        if !seen_refs.contains(&key) {
             if component.entity.spec_str("type").is_some_and(|t| t.eq_ignore_ascii_case("service")) {
-                silent.push(component.key.clone());
+                silent.push(key);
             }
             continue;
         }
         for declaration in declarations(index, &component.entity) {
-            if !declaration.satisfied_by.iter().any(|target| observed.contains(&(component.key.clone(), target.clone()))) {
-                unobserved.push(Dependency { source: component.key.clone(), target: declaration.written });
+            if !declaration.satisfied_by.iter().any(|target| observed.contains(&(key.clone(), target.clone()))) {
+                unobserved.push(Dependency { source: key.clone(), target: declaration.written });
             }
         }
     }

@@ -32,7 +32,10 @@ pub fn evaluate(cards: &[Arc<Scorecard>], index: &CatalogIndex, sources: &FactSo
             .entities()
             .iter()
             .filter(|e| card.applies_to(&e.entity))
-            .map(|indexed| score(card, &indexed.key, &facts(&indexed.key, &indexed.entity, index, sources), now as i64))
+            .map(|indexed| {
+                let key = indexed.key();
+                score(card, &key, &facts(&key, &indexed.entity, index, sources), now as i64)
+            })
             .collect();
         let teams = teams(card, &entities);
         for entity in &entities {

@@ -51,8 +51,8 @@ impl Store {
                 let source = entity.annotation(catalog::load::MANAGED_BY_LOCATION).unwrap_or_default().to_string();
                 Ok(query
                     .bind(entity.key())
-                    .bind(entity.kind.clone())
-                    .bind(entity.metadata.namespace.clone())
+                    .bind(entity.kind.to_string())
+                    .bind(entity.metadata.namespace.to_string())
                     .bind(entity.metadata.name.clone())
                     .bind(source)
                     .bind(body(entity)?)

@@ -148,7 +148,7 @@ async fn search(State(state): State<ApiState>, RawQuery(raw): RawQuery) -> Resul
             let (e, m) = (&hit.entity, &hit.entity.metadata);
             SearchHit {
                 entity_ref: hit.entity_ref.to_string(),
-                kind: e.kind.clone(),
+                kind: e.kind.to_string(),
                 name: m.name.clone(),
                 title: m.title.clone(),
                 description: m.description.clone(),

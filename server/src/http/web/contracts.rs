@@ -200,7 +200,7 @@ pub fn apis(core: &Core) -> Vec<ApiRow> {
             let indexed = &index.entities()[position];
             let entity = &indexed.entity;
             ApiRow {
-                entity_ref: indexed.key.clone(),
+                entity_ref: indexed.key(),
                 title: entity.metadata.title.clone().unwrap_or_else(|| entity.metadata.name.clone()),
                 api_type: entity.spec_str("type").unwrap_or_default().to_string(),
                 owner: entity.relation_targets("ownedBy").next().map(str::to_string),

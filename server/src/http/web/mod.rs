@@ -154,8 +154,8 @@ fn entity_links(entity: &Entity) -> Vec<app::model::LinkView> {
 pub fn summary(entity: &Entity) -> EntitySummary {
     EntitySummary {
         entity_ref: entity.key(),
-        kind: entity.kind.clone(),
-        namespace: entity.metadata.namespace.clone(),
+        kind: entity.kind.to_string(),
+        namespace: entity.metadata.namespace.to_string(),
         name: entity.metadata.name.clone(),
         title: entity.metadata.title.clone(),
         description: entity.metadata.description.clone(),

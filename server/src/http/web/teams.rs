@@ -29,7 +29,7 @@ pub fn teams(core: &Core) -> Vec<TeamRow> {
             let group = &index.entities()[position];
             let entity = &group.entity;
             TeamRow {
-                entity_ref: group.key.clone(),
+                entity_ref: group.key(),
                 title: title(entity),
                 team_type: entity.spec_str("type").map(str::to_string),
                 parent: entity.relation_targets("childOf").next().map(str::to_string),
@@ -64,8 +64,8 @@ pub async fn team(core: &Core, namespace: &str, name: &str) -> Result<Option<Tea
             services.push(service);
         }
         owned.push(OwnedRow {
-            entity_ref: owned_entity.key.clone(),
-            kind: owned_entity.entity.kind.clone(),
+            entity_ref: owned_entity.key(),
+            kind: owned_entity.entity.kind.to_string(),
             title: title(&owned_entity.entity),
             spec_type: owned_entity.entity.spec_str("type").map(str::to_string),
             health,
