@@ -82,9 +82,72 @@ pub fn tune_allocator() {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
-        // SAFETY: sets a plain integer option; mimalloc reads it on each purge.
-        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, PURGE_DELAY_MS) }
+        set_purge_delay(PURGE_DELAY_MS);
     }
+}
+
+/// Runs `work` with mimalloc's purge delay at 0, so what it frees goes back
+/// to the OS at once; the configured delay is restored after. For the
+/// catalog's thread: the delay kept a reload's frees resident while the
+/// next part of the reload allocated more (BENCHMARKS.md has what it
+/// cost). The option is process-wide, so ingest beside a reload purges at
+/// once too, for as long as the reload runs.
+pub fn purging_at_once<T>(work: impl FnOnce() -> T) -> T {
+    /// Ends the section even if `work` panics.
+    struct Section;
+    impl Drop for Section {
+        fn drop(&mut self) {
+            let mut purge = purge_state();
+            purge.sections -= 1;
+            if purge.sections == 0 {
+                // SAFETY: sets a plain integer option.
+                unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, purge.configured) };
+            }
+        }
+    }
+    {
+        let mut purge = purge_state();
+        if purge.sections == 0 {
+            // SAFETY: reads and sets a plain integer option.
+            purge.configured = unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) };
+            unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, 0) };
+        }
+        purge.sections += 1;
+    }
+    let _section = Section;
+    work()
+}
+
+/// The purge-at-once sections running and, while any is, the delay to
+/// restore (sections may overlap: two catalogs in one process, as in tests).
+struct PurgeState {
+    sections: usize,
+    configured: std::ffi::c_long,
+}
+
+static PURGE_STATE: std::sync::Mutex<PurgeState> = std::sync::Mutex::new(PurgeState { sections: 0, configured: 0 });
+
+fn purge_state() -> std::sync::MutexGuard<'static, PurgeState> {
+    PURGE_STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Sets mimalloc's purge delay, or the one a running section restores.
+fn set_purge_delay(ms: std::ffi::c_long) {
+    let mut purge = purge_state();
+    if purge.sections > 0 {
+        purge.configured = ms;
+    } else {
+        // SAFETY: sets a plain integer option; mimalloc reads it on each purge.
+        unsafe { libmimalloc_sys::mi_option_set(PURGE_DELAY, ms) }
+    }
+}
+
+/// mimalloc's purge delay as configured (not the 0 of a running section).
+#[cfg(test)]
+fn purge_delay() -> std::ffi::c_long {
+    let purge = purge_state();
+    // SAFETY: reads a plain integer option.
+    if purge.sections > 0 { purge.configured } else { unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) } }
 }
 
 /// `mi_option_purge_delay` in mimalloc v2's `mimalloc.h` (the Rust bindings
@@ -126,10 +189,13 @@ pub async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + '
 
 #[cfg(test)]
 mod tests {
+    /// The two tests below set the configured delay and read it.
+    static CONFIGURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     #[test]
     fn tuning_sets_the_purge_delay_and_turns_huge_pages_off() {
-        // SAFETY: reads a plain integer option.
-        let purge_delay = || unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
+        let _alone = CONFIGURING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let purge_delay = super::purge_delay;
         let defaults = std::env::var_os("MIMALLOC_PURGE_DELAY").is_none();
         if defaults {
             assert_eq!(purge_delay(), 10, "mimalloc's documented default purge delay: the option number is right");
@@ -141,5 +207,21 @@ mod tests {
         // SAFETY: reads the flag; no memory involved.
         #[cfg(target_os = "linux")]
         assert_eq!(unsafe { libc::prctl(libc::PR_GET_THP_DISABLE, 0, 0, 0, 0) }, 1);
+    }
+
+    #[test]
+    fn purging_at_once_holds_the_delay_at_zero_and_restores_it_after_overlapping_sections() {
+        let _alone = CONFIGURING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // SAFETY: reads a plain integer option.
+        let option = || unsafe { libmimalloc_sys::mi_option_get(super::PURGE_DELAY) };
+        let configured = super::purge_delay();
+        super::purging_at_once(|| {
+            assert_eq!(option(), 0);
+            super::purging_at_once(|| assert_eq!(option(), 0));
+            assert_eq!((option(), super::purge_delay()), (0, configured), "still in the outer section");
+        });
+        let panicked = std::panic::catch_unwind(|| super::purging_at_once(|| panic!("a job that fails")));
+        assert!(panicked.is_err());
+        assert_eq!(super::purge_delay(), configured, "restored after a panic too");
     }
 }

@@ -26,7 +26,7 @@ impl Worker {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new().name("catalog".into()).spawn(move || {
             for job in queue {
-                job();
+                crate::purging_at_once(job);
                 // SAFETY: collects this thread's own heap; no pointers involved.
                 unsafe { libmimalloc_sys::mi_collect(true) };
             }
