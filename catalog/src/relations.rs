@@ -322,4 +322,29 @@ spec: {type: openapi, lifecycle: production, owner: team-orders, definition: 'op
         let missing: Vec<_> = unresolved.iter().map(|u| u.target.as_str()).collect();
         assert_eq!(missing, ["system:shop/orders", "api:default/payments-api", "component:shop/payments", "resource:shop/orders-db"]);
     }
+
+    #[test]
+    fn a_second_derivation_leaves_unchanged_entities_shared_and_repeats_count_once() {
+        let mut set = entities(&format!(
+            "{SET}---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: twice, namespace: shop}}\nspec: {{type: service, lifecycle: production, owner: team-orders, dependsOn: [payments, component:payments, alice, user:alice]}}\n"
+        ));
+        derive_relations(&mut set);
+        assert_eq!(
+            relations(&set[4]),
+            [
+                "dependsOn component:shop/alice",
+                "dependsOn component:shop/payments",
+                "dependsOn user:shop/alice",
+                "ownedBy group:shop/team-orders"
+            ],
+            "the same target written twice is one relation, sorted by target"
+        );
+        assert_eq!(relations(&set[2]), ["dependencyOf component:shop/twice", "memberOf group:shop/team-orders"]);
+        let before = set.clone();
+        derive_relations(&mut set);
+        assert!(before.iter().zip(&set).all(|(a, b)| Arc::ptr_eq(a, b)), "nothing changed, nothing copied");
+        let first = set[0].relations.iter().find(|r| &*r.relation_type == "ownedBy").unwrap().target_ref.clone();
+        let second = set[3].relations.iter().find(|r| &*r.relation_type == "ownedBy").unwrap().target_ref.clone();
+        assert!(Arc::ptr_eq(&first, &second), "one string per target");
+    }
 }
