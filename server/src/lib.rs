@@ -10,6 +10,8 @@
 //!   budgets, burn rates, alerts;
 //! - [`scorecards`]: scorecards judged on every entity, with no I/O (the
 //!   core reads their sources and runs the pass);
+//! - [`access`]: who may do what (subjects, actions, the policy's one
+//!   check), with no I/O;
 //! - [`deploys`]: deploys reported from outside the traces (GitHub);
 //! - [`store`]: sqlx storage, SQLite by default, PostgreSQL for scale, one
 //!   schema and one code path for both;
@@ -21,6 +23,7 @@
 //! - [`cli`] and [`serve`]: flags, defaults and validation; binding the
 //!   listeners and running it all until shutdown.
 
+pub mod access;
 pub mod catalog;
 pub mod cli;
 pub mod core;
