@@ -3,9 +3,10 @@
 //! a guest, Meridian itself) asks for an [`Action`] on a [`Target`]; a
 //! [`Policy`] answers with a [`Decision`] that names what is missing when
 //! it refuses. No I/O: who someone is comes from [`identity`] (a catalog
-//! snapshot). Sign-in, the policy file and the audit trail build on this
-//! (issue #33).
+//! snapshot), the policy from [`file`] (YAML with positions). Sign-in, the
+//! check on every write path and the audit trail build on this (issue #33).
 
+pub mod file;
 pub mod identity;
 
 use std::collections::BTreeSet;
@@ -27,6 +28,8 @@ pub enum Action {
 }
 
 impl Action {
+    pub const ALL: [Action; 6] = [Action::Read, Action::Register, Action::Edit, Action::Delete, Action::ReportDeploy, Action::OperateDemo];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Read => "read",
@@ -108,6 +111,8 @@ pub enum Grantee {
     Role(Role),
     /// Members of this group (an entity ref, lower case), through subgroups too.
     Group(String),
+    /// The person whose `User` entity this is (a ref, lower case).
+    User(String),
     /// Members of the group that owns the target entity.
     Owners,
 }
@@ -119,7 +124,7 @@ pub enum Effect {
 }
 
 /// One line of a policy: `effect` for `actions` by `grantee`, on entities
-/// of `kinds` in `namespaces` (empty: any).
+/// of `kinds` in `namespaces` owned by `owners` (each empty: any).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
     pub effect: Effect,
@@ -128,28 +133,38 @@ pub struct Rule {
     /// Lower case.
     pub kinds: BTreeSet<String>,
     pub namespaces: BTreeSet<String>,
+    /// Owner refs, lower case.
+    pub owners: BTreeSet<String>,
 }
 
-impl Rule {
-    fn applies(&self, subject: &Subject, action: Action, target: Target) -> bool {
-        let on_target = match target {
-            Target::Entity { kind, namespace, .. } => {
-                (self.kinds.is_empty() || self.kinds.contains(&kind.to_ascii_lowercase()))
-                    && (self.namespaces.is_empty() || self.namespaces.contains(&namespace.to_ascii_lowercase()))
-            }
-            Target::Catalog => self.kinds.is_empty() && self.namespaces.is_empty(),
-        };
-        let by_grantee = match &self.grantee {
+impl Grantee {
+    /// Whether `subject` is one of these, as far as it can tell without a
+    /// target (`Owners` needs one).
+    fn includes(&self, subject: &Subject, target_owner: Option<&str>) -> bool {
+        match self {
             Grantee::Everyone => true,
             Grantee::SignedIn => subject.who != Who::Guest,
             Grantee::Role(role) => subject.role >= *role,
             Grantee::Group(group) => subject.groups.contains(group),
-            Grantee::Owners => match target {
-                Target::Entity { owner: Some(owner), .. } => subject.groups.contains(owner),
-                _ => false,
-            },
+            Grantee::User(user) => matches!(&subject.who, Who::Person { user: Some(own), .. } if own == user),
+            Grantee::Owners => target_owner.is_some_and(|owner| subject.groups.contains(owner)),
+        }
+    }
+}
+
+impl Rule {
+    fn applies(&self, subject: &Subject, action: Action, target: Target) -> bool {
+        let any_or = |set: &BTreeSet<String>, value: &str| set.is_empty() || set.contains(&value.to_lowercase());
+        let (on_target, owner) = match target {
+            Target::Entity { kind, namespace, owner } => (
+                any_or(&self.kinds, kind)
+                    && any_or(&self.namespaces, namespace)
+                    && (self.owners.is_empty() || owner.is_some_and(|owner| self.owners.contains(owner))),
+                owner,
+            ),
+            Target::Catalog => (self.kinds.is_empty() && self.namespaces.is_empty() && self.owners.is_empty(), None),
         };
-        self.actions.contains(&action) && on_target && by_grantee
+        self.actions.contains(&action) && on_target && self.grantee.includes(subject, owner)
     }
 }
 
@@ -163,11 +178,13 @@ pub enum Decision {
     },
 }
 
-/// Rules, read in order: any deny that applies refuses, else any allow
-/// that applies allows, else the action is refused. Admins and the system
-/// may do everything.
+/// Who holds which role, and rules: any deny that applies refuses, else
+/// any allow that applies allows, else the action is refused. Admins and
+/// the system may do everything.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
+    /// A subject listed under several roles holds the highest.
+    pub roles: Vec<(Role, Grantee)>,
     pub rules: Vec<Rule>,
 }
 
@@ -182,8 +199,10 @@ impl Default for Policy {
             grantee,
             kinds: BTreeSet::new(),
             namespaces: BTreeSet::new(),
+            owners: BTreeSet::new(),
         };
         Policy {
+            roles: Vec::new(),
             rules: vec![
                 rule(&[Action::Read], Grantee::Everyone),
                 rule(&[Action::Edit, Action::Delete, Action::ReportDeploy], Grantee::Owners),
@@ -194,6 +213,17 @@ impl Default for Policy {
 }
 
 impl Policy {
+    /// `subject` with the role this policy gives it: the highest role it
+    /// is listed under, else the role it came with.
+    pub fn with_role(&self, mut subject: Subject) -> Subject {
+        if subject.who != Who::System
+            && let Some(role) = self.roles.iter().filter(|(_, grantee)| grantee.includes(&subject, None)).map(|(role, _)| *role).max()
+        {
+            subject.role = role;
+        }
+        subject
+    }
+
     pub fn decide(&self, subject: &Subject, action: Action, target: Target) -> Decision {
         if subject.role == Role::Admin {
             return Decision::Allowed;
@@ -253,6 +283,7 @@ mod tests {
             grantee: Grantee::Everyone,
             kinds: BTreeSet::new(),
             namespaces: ["secret".to_string()].into(),
+            owners: BTreeSet::new(),
         });
         policy.rules.push(Rule {
             effect: Effect::Allow,
@@ -260,6 +291,7 @@ mod tests {
             grantee: Grantee::Group("group:default/platform".into()),
             kinds: ["api".to_string()].into(),
             namespaces: BTreeSet::new(),
+            owners: BTreeSet::new(),
         });
         let platform = person(Role::Reader, &["group:default/platform"]);
         let secret = Target::Entity { kind: "Component", namespace: "Secret", owner: None };
@@ -268,5 +300,25 @@ mod tests {
         assert_eq!(policy.decide(&platform, Action::Edit, api), Decision::Allowed);
         assert!(matches!(policy.decide(&platform, Action::Edit, CHECKOUT), Decision::Denied { .. }), "APIs only");
         assert!(matches!(policy.decide(&Subject::guest(), Action::Edit, api), Decision::Denied { .. }));
+    }
+
+    #[test]
+    fn listed_roles_replace_the_default_the_highest_wins() {
+        let policy = Policy {
+            roles: vec![
+                (Role::Admin, Grantee::Group("group:default/platform".into())),
+                (Role::Reader, Grantee::Group("group:default/contractors".into())),
+                (Role::Reader, Grantee::User("user:default/alice".into())),
+            ],
+            ..Policy::default()
+        };
+        let both = policy.with_role(person(Role::Owner, &["group:default/platform", "group:default/contractors"]));
+        assert_eq!(both.role, Role::Admin);
+        let alice = policy.with_role(person(Role::Owner, &["group:default/team-orders"]));
+        assert_eq!(alice.role, Role::Reader, "listed by name");
+        assert!(matches!(policy.decide(&alice, Action::Register, Target::Catalog), Decision::Denied { .. }));
+        let unlisted = Subject { who: Who::Person { email: "b@example.com".into(), user: None }, ..person(Role::Owner, &[]) };
+        assert_eq!(policy.with_role(unlisted).role, Role::Owner, "unlisted: as it came");
+        assert_eq!(policy.with_role(Subject::system()).role, Role::Admin);
     }
 }
