@@ -88,7 +88,13 @@ static SHARED_COMMON: LazyLock<[Arc<str>; 12]> = LazyLock::new(|| COMMON.map(Arc
 
 /// `text` as a shared string: the one of [`COMMON`] when it is one.
 pub fn common_str(text: &str) -> Arc<str> {
-    SHARED_COMMON.iter().find(|common| ***common == *text).cloned().unwrap_or_else(|| Arc::from(text))
+    shared_or_new(&*SHARED_COMMON, text)
+}
+
+/// The string of `shared` equal to `text` (one allocation for every
+/// entity), else a new one.
+fn shared_or_new(shared: &[Arc<str>], text: &str) -> Arc<str> {
+    shared.iter().find(|known| ***known == *text).cloned().unwrap_or_else(|| Arc::from(text))
 }
 
 fn common<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
@@ -188,7 +194,7 @@ static SHARED_SPEC_FIELDS: LazyLock<[Arc<str>; 22]> = LazyLock::new(|| KNOWN_SPE
 
 /// A `spec` field name: the shared string when it is a known field.
 pub fn spec_field(name: &str) -> Arc<str> {
-    SHARED_SPEC_FIELDS.iter().find(|field| ***field == *name).cloned().unwrap_or_else(|| Arc::from(name))
+    shared_or_new(&*SHARED_SPEC_FIELDS, name)
 }
 
 fn spec<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Spec, D::Error> {
