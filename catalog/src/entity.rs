@@ -220,18 +220,7 @@ impl Entity {
 
     /// Whether [`Self::key`] is `key`, without building it.
     pub fn has_key(&self, key: &str) -> bool {
-        let parts = [&*self.kind, ":", &*self.metadata.namespace, "/", self.metadata.name.as_str()];
-        if parts.iter().all(|part| part.is_ascii()) {
-            // ASCII keeps its length when lower-cased: byte by byte (every
-            // reload compares 50,000 keys this way).
-            let mut rest = key.as_bytes();
-            return parts.iter().all(|part| {
-                let matches = rest.len() >= part.len() && part.bytes().zip(rest).all(|(a, &b)| a.to_ascii_lowercase() == b);
-                rest = &rest[part.len().min(rest.len())..];
-                matches
-            }) && rest.is_empty();
-        }
-        parts.iter().flat_map(|part| part.chars().flat_map(char::to_lowercase)).eq(key.chars())
+        crate::entity_ref::is_key_of(key, &self.kind, &self.metadata.namespace, &self.metadata.name)
     }
 
     /// Whether both say the same apart from their relations, which are

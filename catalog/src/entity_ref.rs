@@ -71,12 +71,32 @@ pub fn key_of(kind: &str, namespace: &str, name: &str) -> String {
     key
 }
 
+/// What a key is made of, in order: lower-cased and joined, the key.
+fn key_parts<'a>(kind: &'a str, namespace: &'a str, name: &'a str) -> [&'a str; 5] {
+    [kind, ":", namespace, "/", name]
+}
+
 /// Appends what [`key_of`] returns to `key`.
 pub fn push_key(key: &mut String, kind: &str, namespace: &str, name: &str) {
-    for (part, separator) in [(kind, Some(':')), (namespace, Some('/')), (name, None)] {
+    for part in key_parts(kind, namespace, name) {
         key.extend(part.chars().flat_map(char::to_lowercase));
-        key.extend(separator);
     }
+}
+
+/// Whether [`key_of`] would return `key`, without building it.
+pub fn is_key_of(key: &str, kind: &str, namespace: &str, name: &str) -> bool {
+    let parts = key_parts(kind, namespace, name);
+    if parts.iter().all(|part| part.is_ascii()) {
+        // ASCII keeps its length when lower-cased: byte by byte (every
+        // reload compares 50,000 keys this way).
+        let mut rest = key.as_bytes();
+        return parts.iter().all(|part| {
+            let matches = rest.len() >= part.len() && part.bytes().zip(rest).all(|(a, &b)| a.to_ascii_lowercase() == b);
+            rest = &rest[part.len().min(rest.len())..];
+            matches
+        }) && rest.is_empty();
+    }
+    parts.iter().flat_map(|part| part.chars().flat_map(char::to_lowercase)).eq(key.chars())
 }
 
 impl fmt::Display for EntityRef {
