@@ -211,22 +211,6 @@ impl Reader<'_> {
         self.string(parent, key, required).map(|s| s.as_str().to_string())
     }
 
-    /// A string or a list of strings.
-    fn strings(&mut self, parent: &MarkedMappingNode, key: &str) -> Vec<String> {
-        match parent.get_node(key) {
-            None => Vec::new(),
-            Some(Node::Scalar(scalar)) => vec![scalar.as_str().to_ascii_lowercase()],
-            Some(Node::Sequence(items)) => {
-                items.iter().filter_map(|item| item.as_scalar().map(|s| s.as_str().to_ascii_lowercase())).collect()
-            }
-            Some(other) => {
-                let location = self.at(other);
-                self.error(location, format!("`{key}` must be a string or a list of strings"));
-                Vec::new()
-            }
-        }
-    }
-
     fn scorecard(&mut self, root: &MarkedMappingNode, api_version: &MarkedScalarNode) -> Option<Scorecard> {
         if api_version.as_str() != API_VERSION {
             let location = self.at_scalar(api_version);

@@ -281,6 +281,23 @@ impl<'d> FieldReader<'d> {
         }
     }
 
+    /// The strings under `key`, lower case: one string or a list of them
+    /// (none when absent; an error when neither).
+    pub fn strings(&mut self, parent: &MarkedMappingNode, key: &str) -> Vec<String> {
+        match parent.get_node(key) {
+            None => Vec::new(),
+            Some(Node::Scalar(scalar)) => vec![scalar.as_str().to_ascii_lowercase()],
+            Some(Node::Sequence(items)) => {
+                items.iter().filter_map(|item| item.as_scalar().map(|s| s.as_str().to_ascii_lowercase())).collect()
+            }
+            Some(other) => {
+                let location = self.at(other);
+                self.error(location, format!("`{key}` must be a string or a list of strings"));
+                Vec::new()
+            }
+        }
+    }
+
     /// A non-empty string under `key`; an error if absent (when `required`) or not one.
     pub fn string<'m>(&mut self, parent: &'m MarkedMappingNode, key: &str, required: bool) -> Option<&'m MarkedScalarNode> {
         match parent.get_node(key) {

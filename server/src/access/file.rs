@@ -28,6 +28,7 @@
 
 use std::collections::BTreeSet;
 
+use catalog::entity_ref::DEFAULT_NAMESPACE;
 use catalog::yaml::FieldReader;
 use catalog::{Diagnostic, EntityRef};
 use marked_yaml::Node;
@@ -139,7 +140,7 @@ fn grantee(reader: &mut FieldReader, node: &Node) -> Option<Grantee> {
         "owners" => Some(Grantee::Owners),
         _ => match text.strip_prefix("role:") {
             Some(role) => role_named(role).map(Grantee::Role),
-            None => match EntityRef::parse(text, None, "default") {
+            None => match EntityRef::parse(text, None, DEFAULT_NAMESPACE) {
                 Ok(entity) if entity.kind.eq_ignore_ascii_case("group") => Some(Grantee::Group(entity.key())),
                 Ok(entity) if entity.kind.eq_ignore_ascii_case("user") => Some(Grantee::User(entity.key())),
                 _ => None,
@@ -192,16 +193,11 @@ fn rule(reader: &mut FieldReader, node: &Node) -> Option<Rule> {
         Some(to) => grantee(reader, to)?,
         None => return reader.missing(map, "to"),
     };
-    let lower_set = |reader: &mut FieldReader, key: &str| -> BTreeSet<String> {
-        map.get_node(key).map_or_else(BTreeSet::new, |node| {
-            list(reader, node, &format!("`{key}`")).iter().filter_map(|item| item.as_scalar()).map(|s| s.as_str().to_lowercase()).collect()
-        })
-    };
-    let kinds = lower_set(reader, "kinds");
-    let namespaces = lower_set(reader, "namespaces");
+    let kinds = reader.strings(map, "kinds").into_iter().collect();
+    let namespaces = reader.strings(map, "namespaces").into_iter().collect();
     let mut owners = BTreeSet::new();
-    for owner in lower_set(reader, "owners") {
-        match EntityRef::parse(&owner, Some("group"), "default") {
+    for owner in reader.strings(map, "owners") {
+        match EntityRef::parse(&owner, Some("group"), DEFAULT_NAMESPACE) {
             Ok(owner) => {
                 owners.insert(owner.key());
             }
