@@ -83,7 +83,7 @@ fn policy(reader: &mut FieldReader) -> Option<Policy> {
     let mut policy = Policy::default();
     if let Some(roles) = reader.mapping(spec, "roles", false) {
         for (name, members) in roles.iter() {
-            let Some(role) = role_named(name.as_str()) else {
+            let Some(role) = Role::named(name.as_str()) else {
                 let at = reader.at_scalar(name);
                 reader.error(at, format!("unknown role `{}`; roles are reader, owner, admin", name.as_str()));
                 continue;
@@ -104,15 +104,6 @@ fn policy(reader: &mut FieldReader) -> Option<Policy> {
         }
     }
     Some(policy)
-}
-
-fn role_named(name: &str) -> Option<Role> {
-    match name {
-        "reader" => Some(Role::Reader),
-        "owner" => Some(Role::Owner),
-        "admin" => Some(Role::Admin),
-        _ => None,
-    }
 }
 
 /// The items of a list (a single string counts as a list of one).
@@ -139,7 +130,7 @@ fn grantee(reader: &mut FieldReader, node: &Node) -> Option<Grantee> {
         "signed-in" => Some(Grantee::SignedIn),
         "owners" => Some(Grantee::Owners),
         _ => match text.strip_prefix("role:") {
-            Some(role) => role_named(role).map(Grantee::Role),
+            Some(role) => Role::named(role).map(Grantee::Role),
             None => match EntityRef::parse(text, None, DEFAULT_NAMESPACE) {
                 Ok(entity) if entity.kind.eq_ignore_ascii_case("group") => Some(Grantee::Group(entity.key())),
                 Ok(entity) if entity.kind.eq_ignore_ascii_case("user") => Some(Grantee::User(entity.key())),

@@ -13,8 +13,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 /// What a subject asks to do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     Read,
     /// Register a location or entities.
@@ -43,12 +42,23 @@ impl Action {
 }
 
 /// A subject's standing, each including the ones before it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Role {
     Reader,
     Owner,
     Admin,
+}
+
+impl Role {
+    /// The role a policy file names `name`.
+    pub fn named(name: &str) -> Option<Role> {
+        match name {
+            "reader" => Some(Role::Reader),
+            "owner" => Some(Role::Owner),
+            "admin" => Some(Role::Admin),
+            _ => None,
+        }
+    }
 }
 
 /// Who asks.
