@@ -3,7 +3,6 @@
 //! provider, then coverage, consumers, versions and changes over the REST API.
 
 use std::process::Command;
-use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -49,20 +48,6 @@ fn definition(with_post: bool) -> String {
     format!(
         "openapi: 3.0.3\ninfo: {{title: orders, version: 1.0.0}}\npaths:\n  /orders:\n    get:\n      responses: {{'200': {{description: all}}}}\n{post}  /orders/{{orderId}}:\n    get:\n      parameters: [{{name: orderId, in: path, required: true, schema: {{type: string}}}}]\n      responses: {{'200': {{description: one}}}}\n    delete:\n      parameters: [{{name: orderId, in: path, required: true, schema: {{type: string}}}}]\n      responses: {{'204': {{description: gone}}}}\n"
     )
-}
-
-/// GETs `path` until `ready` holds of its body (the flush and the catalog watcher run on their own).
-async fn wait_for(base: &str, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
-    let mut last = Value::Null;
-    for _ in 0..150 {
-        let (status, body) = get_json(&format!("{base}{path}")).await;
-        if status == 200 && ready(&body) {
-            return body;
-        }
-        last = body;
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{path} never got ready; last: {last:#}");
 }
 
 #[tokio::test]

@@ -75,14 +75,7 @@ async fn the_live_graph_is_pushed_and_comes_back_after_a_restart() {
     export_versioned(server.running.otlp_http_addr, "back", "1.0", span(7, 71, Some(70), SpanKind::Server, false)).await;
     let pushed = stream.until_edge("service:front", "service:back").await;
     // The push may come a moment before the read sees the same minute (a loaded machine).
-    let mut stored = Value::Null;
-    for _ in 0..50 {
-        stored = get_json(&format!("{}/api/v1/graph?window=15m", server.base)).await.1;
-        if stored == pushed {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let stored = wait_for(&server.base, "/api/v1/graph?window=15m", |stored| *stored == pushed).await;
     assert_eq!(pushed, stored, "one replica: the pushed graph is the stored one");
     assert_eq!(pushed["edges"].as_array().unwrap().len(), 1);
     server.running.stop().await;

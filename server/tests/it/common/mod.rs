@@ -157,6 +157,20 @@ pub async fn get_json(url: &str) -> (u16, Value) {
     (status, response.json().await.expect("JSON body"))
 }
 
+/// GETs `path` until `ready` holds of its body (the flush and the catalog watcher run on their own).
+pub async fn wait_for(base: &str, path: &str, ready: impl Fn(&Value) -> bool) -> Value {
+    let mut last = Value::Null;
+    for _ in 0..150 {
+        let (status, body) = get_json(&format!("{base}{path}")).await;
+        if status == 200 && ready(&body) {
+            return body;
+        }
+        last = body;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{path} never got ready; last: {last:#}");
+}
+
 /// The rows of a page's table (`data-testid="{table}"`), each as the
 /// values of `attributes` on its `<tr>`, in the page's order: what a page
 /// shows, to compare with what the API answers for the same filter.
