@@ -29,7 +29,7 @@ use crate::diagnostic::{Diagnostic, Location};
 use crate::entity::Entity;
 use crate::parse::{ParsedEntity, parse_each};
 use crate::positions::Positions;
-use crate::relations::derive_relations;
+use crate::relations::derive_relations_keyed;
 use crate::source::{NoUrls, Reader, Source, Stamp};
 use crate::substitute::substitute_tracking;
 use crate::yaml;
@@ -176,8 +176,8 @@ pub fn load_cached(
     // Forget files no longer reached.
     cache.files.retain(|path, _| seen.contains(path));
     out.entities.extend(extra);
-    remove_duplicates(&mut out);
-    derive_all_relations(&mut out);
+    let keys = remove_duplicates(&mut out);
+    derive_all_relations(&mut out, keys);
     out
 }
 
@@ -354,8 +354,8 @@ fn follow_location(
 }
 
 /// Derives relations in place (no copy of the catalog).
-fn derive_all_relations(out: &mut LoadedCatalog) {
-    for unresolved in derive_relations(&mut out.entities) {
+fn derive_all_relations(out: &mut LoadedCatalog, keys: Positions) {
+    for unresolved in derive_relations_keyed(&mut out.entities, keys) {
         let parsed = &out.entities[unresolved.entity_index];
         out.diagnostics.push(
             Diagnostic::warning(parsed.location.clone(), format!("{}: `{}`: {}", unresolved.field, unresolved.target, unresolved.reason))
@@ -387,11 +387,16 @@ fn yaml_files(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
     files
 }
 
-/// Keeps the first entity of each key and reports the others on both sides.
-fn remove_duplicates(out: &mut LoadedCatalog) {
+/// Keeps the first entity of each key and reports the others on both
+/// sides; returns the keys of the entities kept, numbered.
+fn remove_duplicates(out: &mut LoadedCatalog) -> Positions {
     // Positions of the later copies, ascending, and where each first was.
     let mut repeated = Vec::new();
-    drop(Positions::of(&out.entities, |at, first| repeated.push((at, first))));
+    let keys = Positions::of(&out.entities, |at, first| repeated.push((at, first)));
+    if repeated.is_empty() {
+        return keys;
+    }
+    drop(keys);
     for &(at, first) in &repeated {
         let (parsed, first) = (&out.entities[at], &out.entities[first].location);
         let key = parsed.entity.key();
@@ -403,15 +408,15 @@ fn remove_duplicates(out: &mut LoadedCatalog) {
             Diagnostic::error(first.clone(), format!("entity `{key}` is defined again at {}", parsed.location)).for_entity(Some(key)),
         );
     }
-    if !repeated.is_empty() {
-        let mut at = 0;
-        let mut repeated = repeated.into_iter().map(|(at, _)| at).peekable();
-        out.entities.retain(|_| {
-            let keep = repeated.next_if_eq(&at).is_none();
-            at += 1;
-            keep
-        });
-    }
+    let mut at = 0;
+    let mut repeated = repeated.into_iter().map(|(at, _)| at).peekable();
+    out.entities.retain(|_| {
+        let keep = repeated.next_if_eq(&at).is_none();
+        at += 1;
+        keep
+    });
+    // Positions moved: numbered again (rare: duplicates are errors).
+    Positions::of(&out.entities, |_, _| {})
 }
 
 #[cfg(test)]

@@ -135,7 +135,14 @@ pub struct UnresolvedRef {
 /// on the referring entity, and so does Meridian; the caller reports them as
 /// warnings.
 pub fn derive_relations<T: HoldsEntity>(items: &mut [T]) -> Vec<UnresolvedRef> {
-    let (changed, unresolved) = derive(items);
+    let keys = Positions::of(items, |_, _| {});
+    derive_relations_keyed(items, keys)
+}
+
+/// [`derive_relations`] with the keys of `items` already numbered (the
+/// loader numbers them to find duplicates).
+pub(crate) fn derive_relations_keyed<T: HoldsEntity>(items: &mut [T], keys: Positions) -> Vec<UnresolvedRef> {
+    let (changed, unresolved) = derive(items, keys);
     for (at, relations) in changed {
         Arc::make_mut(items[at].entity_mut()).relations = relations;
     }
@@ -144,9 +151,8 @@ pub fn derive_relations<T: HoldsEntity>(items: &mut [T]) -> Vec<UnresolvedRef> {
 
 /// The new relations of the entities whose relations change, and the
 /// references that point nowhere.
-fn derive<T: HoldsEntity>(items: &[T]) -> (Vec<(usize, Vec<Relation>)>, Vec<UnresolvedRef>) {
-    // Each key once, numbered; a relation's target is its key's number.
-    let keys = Positions::of(items, |_, _| {});
+/// A relation's target is its key's number in `keys`.
+fn derive<T: HoldsEntity>(items: &[T], keys: Positions) -> (Vec<(usize, Vec<Relation>)>, Vec<UnresolvedRef>) {
     // (entity and type, target) for the whole set, sorted and deduplicated
     // below: a flat list of 8-byte rows costs far less than a set per
     // entity. A target is a key's number, or `keys.len()` plus an index
